@@ -1,0 +1,77 @@
+package dev.wharf.storage.blob;
+
+import dev.wharf.model.Digest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.OptionalLong;
+
+/**
+ * Content-addressed bytes, nothing else: no repositories, no tags (those live in the metadata store).
+ *
+ * <p>Two areas: published blobs, addressed by digest, immutable and stored once; and upload staging areas,
+ * addressed by an opaque upload id, that grow by appends until they are published or aborted. Publishing is
+ * atomic: a reader sees either the whole blob or nothing. The caller verifies the digest before publishing
+ * (it hashes while streaming); the store only moves bytes.
+ *
+ * <p>Nothing here assumes a local path, so an object-store implementation fits the same contract.
+ * Every implementation runs {@code BlobStoreContract}.
+ */
+public interface BlobStore {
+
+    /** Size of a published blob, or empty when it is not there. */
+    OptionalLong size(Digest digest) throws IOException;
+
+    /**
+     * Opens a published blob for reading from {@code offset} to the end.
+     *
+     * @throws BlobNotFoundException when the blob is not published
+     */
+    InputStream open(Digest digest, long offset) throws IOException;
+
+    /** Removes a published blob; returns false when it was not there. */
+    boolean delete(Digest digest) throws IOException;
+
+    /** Iterates over every published blob (for garbage collection and migration); order unspecified. */
+    Iterator<Digest> list() throws IOException;
+
+    /** Creates an empty staging area. The id is chosen by the caller (a random UUID) and must be new. */
+    void createUpload(String uploadId) throws IOException;
+
+    /**
+     * Appends {@code data} to the staging area, which must currently hold exactly {@code expectedOffset} bytes.
+     *
+     * @return the staging area's size after the append
+     * @throws UploadNotFoundException when there is no such staging area
+     * @throws UploadOffsetException when the staging area's size is not {@code expectedOffset}
+     */
+    long append(String uploadId, long expectedOffset, InputStream data) throws IOException;
+
+    /** Current size of a staging area, or empty when there is none. */
+    OptionalLong uploadSize(String uploadId) throws IOException;
+
+    /** Reads a staging area from the start (used to re-hash an upload whose hash state was lost). */
+    InputStream openUpload(String uploadId) throws IOException;
+
+    /**
+     * Publishes the staging area as {@code digest} atomically and removes the staging area. The caller has
+     * already verified that the content hashes to {@code digest}. If the blob is already published, the staged
+     * copy is discarded and the existing blob kept (content addressing makes them equal).
+     *
+     * @throws UploadNotFoundException when there is no such staging area
+     */
+    void publish(String uploadId, Digest digest) throws IOException;
+
+    /** Discards a staging area; no-op when it does not exist. */
+    void abortUpload(String uploadId) throws IOException;
+
+    /** Staging areas last written before {@code cutoff}, for expiring abandoned uploads. */
+    Iterator<String> uploadsOlderThan(Instant cutoff) throws IOException;
+
+    /** Write, read and delete a probe object; throws with a clear message when storage is unusable. */
+    void probe() throws IOException;
+
+    /** A short name for logs and metrics ("filesystem", "s3", "memory"). */
+    String kind();
+}

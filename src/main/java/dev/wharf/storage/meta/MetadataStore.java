@@ -1,0 +1,107 @@
+package dev.wharf.storage.meta;
+
+import dev.wharf.model.Digest;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Everything the registry knows besides the bytes: repositories, which blobs each repository links, manifests
+ * and their references, tags and the full history of every tag, pull statistics, and upload sessions.
+ *
+ * <p>The registry answers tag lists, the catalog and referrers from here, never by walking blob storage.
+ * Implementations: SQL via JDBI on SQLite (embedded default) and PostgreSQL (scale-out); both run
+ * {@code MetadataStoreContract}. Every method is one transaction.
+ */
+public interface MetadataStore extends AutoCloseable {
+
+    // --- repositories ---------------------------------------------------------------------------------
+
+    /** Returns the repository, creating it if needed. */
+    RepositoryRecord ensureRepository(String name, Instant now);
+
+    Optional<RepositoryRecord> findRepository(String name);
+
+    /** Repository names in lexical order, strictly after {@code after} (null: from the start), at most limit. */
+    List<String> listRepositories(String after, int limit);
+
+    // --- blobs ----------------------------------------------------------------------------------------
+
+    /** Records that {@code repository} holds the (already published) blob; creates the repository if needed. */
+    void linkBlob(String repository, Digest digest, long size, Instant now);
+
+    /** Size of the blob if {@code repository} links it, else empty. */
+    OptionalLong linkedBlobSize(String repository, Digest digest);
+
+    /** Removes the repository's link; returns false when there was none. */
+    boolean unlinkBlob(String repository, Digest digest);
+
+    /** Size of a blob known to any repository, else empty. */
+    OptionalLong blobSize(Digest digest);
+
+    // --- manifests and tags ---------------------------------------------------------------------------
+
+    /**
+     * Stores a manifest (idempotent for the same digest) and, when {@code tag} is not null, points the tag at
+     * it, appending to the tag's history when the tag is new or moves. All in one transaction.
+     *
+     * @throws MissingReferencesException when a referenced blob is not linked to the repository, or a child
+     *     manifest is not stored in it; nothing is written then.
+     */
+    ManifestRecord putManifest(String repository, ManifestWrite manifest, String tag, Instant now);
+
+    Optional<ManifestRecord> getManifest(String repository, Digest digest);
+
+    Optional<ManifestRecord> getManifestByTag(String repository, String tag);
+
+    /**
+     * Deletes a manifest, its tags (recorded in tag history as deletions) and its references.
+     * Refused (nothing changes) when an index in the same repository references it.
+     */
+    DeleteOutcome deleteManifest(String repository, Digest digest, Instant now);
+
+    /** Removes a tag (recorded in history); returns false when the tag did not exist. */
+    boolean deleteTag(String repository, String tag, Instant now);
+
+    /** Tag names in lexical order, strictly after {@code after} (null: from the start), at most limit. */
+    List<String> listTags(String repository, String after, int limit);
+
+    /** Current tags pointing at a manifest. */
+    List<String> tagsOf(String repository, Digest digest);
+
+    /** Digests of the indexes in the repository that list {@code child} as a manifest. */
+    List<Digest> indexesReferencing(String repository, Digest child);
+
+    /** Manifests whose {@code subject} is {@code subject}, optionally only those with this artifact type. */
+    List<ManifestRecord> referrers(String repository, Digest subject, String artifactType);
+
+    /** Every event of a tag (or of all tags of the repository when tag is null), oldest first. */
+    List<TagEvent> tagHistory(String repository, String tag);
+
+    /** Every tag event that involved {@code digest}, oldest first. */
+    List<TagEvent> tagHistoryOf(String repository, Digest digest);
+
+    /** Counts a pull (a GET of the manifest, never a HEAD) and sets last_pulled. */
+    void recordPull(String repository, Digest digest, Instant now);
+
+    // --- upload sessions ------------------------------------------------------------------------------
+
+    void createUpload(UploadSession session);
+
+    Optional<UploadSession> findUpload(String uploadId);
+
+    /** Marks activity on an upload so it does not expire while in use. */
+    void touchUpload(String uploadId, Instant now);
+
+    void deleteUpload(String uploadId);
+
+    /** Sessions with no activity since {@code cutoff}. */
+    List<UploadSession> uploadsIdleSince(Instant cutoff);
+
+    /** Cheap query used by /readyz. */
+    void ping();
+
+    @Override
+    void close();
+}
