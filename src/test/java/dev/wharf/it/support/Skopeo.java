@@ -62,7 +62,7 @@ public final class Skopeo {
 
     /** The manifest bytes exactly as the registry serves them. */
     public static byte[] inspectRaw(String image) {
-        return check(tryRun(TIMEOUT, "inspect", "--raw", "--tls-verify=false", image), "inspect").stdout();
+        return check(tryRun(TIMEOUT, "inspect", "--raw", "--tls-verify=false", image), "inspect " + image).stdout();
     }
 
     public static Result run(String... args) {
