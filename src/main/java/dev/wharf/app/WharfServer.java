@@ -79,8 +79,8 @@ public final class WharfServer {
         }
         Database database;
         try {
-            database = Database.open(config.dbUrl(), config.dbUser(), config.dbPassword(), config.dbPoolSize(),
-                    config.dbSchema().isEmpty() ? null : config.dbSchema());
+            database = Database.open(config.dbUrl(), emptyToNull(config.dbUser()),
+                    emptyToNull(config.dbPassword()), config.dbPoolSize(), emptyToNull(config.dbSchema()));
         } catch (RuntimeException e) {
             throw new StartupException("database is unusable: " + e.getMessage(), e);
         }
@@ -141,6 +141,10 @@ public final class WharfServer {
         }), 0, 5, TimeUnit.MINUTES);
     }
 
+    private static String emptyToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
     private Runnable safely(Runnable task) {
         return () -> {
             try {
@@ -182,8 +186,7 @@ public final class WharfServer {
         } finally {
             background.shutdownNow();
             pulls.flush();
-            meta.close();
-            database.close();
+            meta.close(); // also closes the database pool
             stopped.countDown();
             log.info("stopped");
         }
