@@ -155,6 +155,13 @@ public final class SqlMetadataStore implements MetadataStore {
                 .findOne()));
     }
 
+    @Override
+    public BlobStats blobStats() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM blobs")
+                .map((rs, ctx) -> new BlobStats(rs.getLong("n"), rs.getLong("bytes")))
+                .one());
+    }
+
     // --- manifests ------------------------------------------------------------------------------------
 
     @Override
