@@ -11,6 +11,7 @@ import dev.wharf.content.PullRecorder;
 import dev.wharf.content.UploadService;
 import dev.wharf.ops.HealthEndpoints;
 import dev.wharf.ops.Metrics;
+import dev.wharf.registry.RegistryAccess;
 import dev.wharf.registry.RegistryRoutes;
 import dev.wharf.storage.blob.BlobStore;
 import dev.wharf.storage.blob.FilesystemBlobStore;
@@ -110,7 +111,8 @@ public final class WharfServer {
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         ManifestService manifests = new ManifestService(meta, new ManifestParser(json), pulls, clock);
         BlobService blobService = new BlobService(blobs, meta, clock);
-        RegistryRoutes registry = new RegistryRoutes(manifests, blobService, uploads, metrics, json);
+        RegistryRoutes registry = new RegistryRoutes(manifests, blobService, uploads, metrics, json,
+                RegistryAccess.OPEN);
         HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);
         Supplier<BlobStats> stats = Metrics.memoize(meta::blobStats, Duration.ofSeconds(15));
         metrics.gauge("wharf_blobs", "distinct blobs stored", () -> stats.get().count());

@@ -13,6 +13,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,13 +35,15 @@ public final class RegistryRoutes {
     private final ReferrersEndpoint referrers;
     private final OciErrors errors;
     private final ObjectMapper json;
+    private final RegistryAccess access;
 
     public RegistryRoutes(ManifestService manifestService, BlobService blobService, UploadService uploadService,
-            Metrics metrics, ObjectMapper json) {
+            Metrics metrics, ObjectMapper json, RegistryAccess access) {
+        this.access = access;
         this.manifests = new ManifestEndpoint(manifestService, metrics);
         this.blobs = new BlobEndpoint(blobService, metrics);
-        this.uploads = new UploadEndpoint(uploadService, blobService, metrics);
-        this.listings = new ListingEndpoint(manifestService, json);
+        this.uploads = new UploadEndpoint(uploadService, blobService, metrics, access);
+        this.listings = new ListingEndpoint(manifestService, json, access);
         this.referrers = new ReferrersEndpoint(manifestService, json);
         this.errors = new OciErrors(json);
         this.json = json;
@@ -74,9 +77,11 @@ public final class RegistryRoutes {
         ctx.attribute(ROUTE_ATTRIBUTE, p.kind().name().toLowerCase());
         if (p.name() != null) Names.requireRepository(p.name());
         String m = ctx.method().name();
+        authorize(ctx, p, m);
         switch (p.kind()) {
             case BASE -> {
                 only(m, "GET", "HEAD");
+                access.requireBase(ctx);
                 Responses.json(ctx, json, 200, Map.of());
             }
             case CATALOG -> {
@@ -123,6 +128,23 @@ public final class RegistryRoutes {
             }
             case UNKNOWN -> throw new RegistryException(OciError.NOT_FOUND, null, Map.of("path", ctx.path()));
         }
+    }
+
+    /** What each endpoint needs, in the terms of the token spec's actions. */
+    private void authorize(Context ctx, RegistryPath p, String method) {
+        if (p.name() == null) return;
+        Set<RegistryAccess.Action> needed = switch (p.kind()) {
+            case MANIFEST -> switch (method) {
+                case "PUT" -> Set.of(RegistryAccess.Action.PULL, RegistryAccess.Action.PUSH);
+                case "DELETE" -> Set.of(RegistryAccess.Action.DELETE);
+                default -> Set.of(RegistryAccess.Action.PULL);
+            };
+            case BLOB -> method.equals("DELETE") ? Set.of(RegistryAccess.Action.DELETE)
+                    : Set.of(RegistryAccess.Action.PULL);
+            case UPLOADS, UPLOAD -> Set.of(RegistryAccess.Action.PULL, RegistryAccess.Action.PUSH);
+            default -> Set.of(RegistryAccess.Action.PULL);
+        };
+        access.require(ctx, p.name(), needed);
     }
 
     private static void only(String method, String... allowed) {

@@ -21,11 +21,13 @@ final class UploadEndpoint {
     private final UploadService uploads;
     private final BlobService blobs;
     private final Metrics metrics;
+    private final RegistryAccess access;
 
-    UploadEndpoint(UploadService uploads, BlobService blobs, Metrics metrics) {
+    UploadEndpoint(UploadService uploads, BlobService blobs, Metrics metrics, RegistryAccess access) {
         this.uploads = uploads;
         this.blobs = blobs;
         this.metrics = metrics;
+        this.access = access;
     }
 
     void start(Context ctx, String name) {
@@ -33,8 +35,9 @@ final class UploadEndpoint {
         String from = ctx.queryParam("from");
         if (mount != null && from != null) {
             Digest digest = Names.requireDigest(mount);
-            // An unknown or invalid source repository is not an error: fall back to a normal upload session.
-            if (RepositoryName.isValid(from) && blobs.mount(name, from, digest)) {
+            // An unknown, unreadable or invalid source repository is not an error: fall back to a normal upload
+            // session, so a mount never reveals whether a private repository holds a blob.
+            if (RepositoryName.isValid(from) && access.canPull(ctx, from) && blobs.mount(name, from, digest)) {
                 created(ctx, name, digest);
                 return;
             }
