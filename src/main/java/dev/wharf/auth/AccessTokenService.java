@@ -45,14 +45,19 @@ public final class AccessTokenService {
         IdentityNames.label(tokenLabel, "token_label");
         List<String> clean = validScopes(scopes);
         Instant now = clock.instant();
-        if (expiresAt != null && !expiresAt.isAfter(now)) throw IdentityException.invalid("expires_at must be in the future");
+        if (expiresAt != null && !expiresAt.isAfter(now)) {
+            throw IdentityException.invalid("expires_at must be in the future");
+        }
         TokenSecrets.Issued issued = TokenSecrets.issue(TokenSecrets.PAT_PREFIX);
         String uuid = UUID.randomUUID().toString();
         TokenOrigin from = origin == null ? TokenOrigin.manual(null, null) : origin;
         database.inWriteTransaction(h -> {
-            if (h.createQuery("SELECT 1 FROM users WHERE id = :id").bind("id", userId).mapTo(Integer.class).findOne().isEmpty()) {
-                throw IdentityException.notFound("no such user");
-            }
+            boolean userExists = h.createQuery("SELECT 1 FROM users WHERE id = :id")
+                    .bind("id", userId)
+                    .mapTo(Integer.class)
+                    .findOne()
+                    .isPresent();
+            if (!userExists) throw IdentityException.notFound("no such user");
             return h.createUpdate("INSERT INTO personal_access_tokens (uuid, user_id, token_label, scopes, is_active,"
                             + " created_at, expires_at, generated_by, creator_ip, creator_ua, client_id, lookup_prefix,"
                             + " secret_hash) VALUES (:uuid, :user, :label, :scopes, TRUE, :now, :expires, :generatedBy,"
@@ -99,7 +104,8 @@ public final class AccessTokenService {
     }
 
     public Optional<PersonalAccessToken> get(long userId, String uuid) {
-        return database.jdbi().withHandle(h -> h.createQuery("SELECT " + COLUMNS + "WHERE t.uuid = :uuid AND t.user_id = :user")
+        return database.jdbi().withHandle(h -> h.createQuery(
+                        "SELECT " + COLUMNS + "WHERE t.uuid = :uuid AND t.user_id = :user")
                 .bind("uuid", uuid)
                 .bind("user", userId)
                 .map(AccessTokenService::token)
@@ -145,7 +151,8 @@ public final class AccessTokenService {
         if (lookup.isEmpty()) return Optional.empty();
         String name = IdentityNames.normalize(username);
         Instant now = clock.instant();
-        List<Row> candidates = database.jdbi().withHandle(h -> h.createQuery("SELECT " + COLUMNS + "WHERE t.lookup_prefix = :lookup")
+        List<Row> candidates = database.jdbi().withHandle(h -> h.createQuery(
+                        "SELECT " + COLUMNS + "WHERE t.lookup_prefix = :lookup")
                 .bind("lookup", lookup.get())
                 .map(AccessTokenService::row)
                 .list());
@@ -164,13 +171,17 @@ public final class AccessTokenService {
     }
 
     private void touch(PersonalAccessToken token, Instant now) {
-        if (token.lastUsed() != null && now.toEpochMilli() - token.lastUsed().toEpochMilli() < LAST_USED_RESOLUTION_MILLIS) {
-            return;
-        }
-        database.inWriteTransaction(h -> h.createUpdate("UPDATE personal_access_tokens SET last_used = :now WHERE uuid = :uuid")
+        if (!lastUseIsStale(token.lastUsed(), now)) return;
+        database.inWriteTransaction(h -> h.createUpdate(
+                        "UPDATE personal_access_tokens SET last_used = :now WHERE uuid = :uuid")
                 .bind("now", now.toEpochMilli())
                 .bind("uuid", token.uuid())
                 .execute());
+    }
+
+    /** Whether a use at {@code now} should be written, given the recorded last use (null: never used). */
+    static boolean lastUseIsStale(Instant lastUsed, Instant now) {
+        return lastUsed == null || now.toEpochMilli() - lastUsed.toEpochMilli() >= LAST_USED_RESOLUTION_MILLIS;
     }
 
     private record Row(PersonalAccessToken token, boolean admin, String secretHash) {}

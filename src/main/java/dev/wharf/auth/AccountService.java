@@ -85,7 +85,8 @@ public final class AccountService {
     public Page<User> listUsers(int page, int pageSize) {
         Paging paging = Paging.of(page, pageSize);
         return jdbi.withHandle(h -> new Page<>(
-                h.createQuery("SELECT " + USER_COLUMNS + " FROM users u ORDER BY u.username LIMIT :limit OFFSET :offset")
+                h.createQuery("SELECT " + USER_COLUMNS
+                                + " FROM users u ORDER BY u.username LIMIT :limit OFFSET :offset")
                         .bind("limit", paging.limit())
                         .bind("offset", paging.offset())
                         .map(IdentityRows::user)
@@ -146,7 +147,8 @@ public final class AccountService {
     public void resetPassword(long userId, String newPassword) {
         IdentityNames.password(newPassword);
         String hash = hasher.hash(newPassword);
-        int rows = database.inWriteTransaction(h -> h.createUpdate("UPDATE users SET password_hash = :hash WHERE id = :id")
+        int rows = database.inWriteTransaction(h -> h.createUpdate(
+                        "UPDATE users SET password_hash = :hash WHERE id = :id")
                 .bind("hash", hash)
                 .bind("id", userId)
                 .execute());
@@ -192,7 +194,8 @@ public final class AccountService {
     }
 
     private static void claimNamespace(Handle h, String name, NamespaceKind kind) {
-        int inserted = h.createUpdate("INSERT INTO namespaces (name, kind) VALUES (:name, :kind) ON CONFLICT (name) DO NOTHING")
+        int inserted = h.createUpdate(
+                        "INSERT INTO namespaces (name, kind) VALUES (:name, :kind) ON CONFLICT (name) DO NOTHING")
                 .bind("name", name)
                 .bind("kind", kind.column())
                 .execute();
@@ -213,7 +216,8 @@ public final class AccountService {
                     .bind("now", now)
                     .execute();
             Organization org = findOrganization(h, name).orElseThrow();
-            h.createUpdate("INSERT INTO org_members (org_id, user_id, role, joined_at) VALUES (:org, :user, 'owner', :now)")
+            h.createUpdate("INSERT INTO org_members (org_id, user_id, role, joined_at)"
+                            + " VALUES (:org, :user, 'owner', :now)")
                     .bind("org", org.id())
                     .bind("user", creatorUserId)
                     .bind("now", now)
@@ -239,11 +243,16 @@ public final class AccountService {
     }
 
     private static User requireUser(Handle h, String username) {
-        return findUser(h, IdentityNames.normalize(username)).orElseThrow(() -> IdentityException.notFound("no such user"));
+        return findUser(h, IdentityNames.normalize(username))
+                .orElseThrow(() -> IdentityException.notFound("no such user"));
     }
 
     private static boolean userExists(Handle h, long userId) {
-        return h.createQuery("SELECT 1 FROM users WHERE id = :id").bind("id", userId).mapTo(Integer.class).findOne().isPresent();
+        return h.createQuery("SELECT 1 FROM users WHERE id = :id")
+                .bind("id", userId)
+                .mapTo(Integer.class)
+                .findOne()
+                .isPresent();
     }
 
     /** The organizations a user belongs to, by name. */
@@ -282,7 +291,8 @@ public final class AccountService {
             User user = requireUser(h, username);
             Optional<OrgRole> current = roleOf(h, organization.name(), user.id());
             if (current.orElse(null) == OrgRole.OWNER && role != OrgRole.OWNER) requireAnotherOwner(h, organization);
-            h.createUpdate("INSERT INTO org_members (org_id, user_id, role, joined_at) VALUES (:org, :user, :role, :now)"
+            h.createUpdate("INSERT INTO org_members (org_id, user_id, role, joined_at)"
+                            + " VALUES (:org, :user, :role, :now)"
                             + " ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role")
                     .bind("org", organization.id())
                     .bind("user", user.id())
@@ -401,7 +411,8 @@ public final class AccountService {
                 .bind("org", organization.id());
         if (onlyName != null) query.bind("name", onlyName);
         return query.map((rs, ctx) -> new Team(rs.getLong("id"), organization.name(), rs.getString("name"),
-                        rs.getString("description"), IdentityRows.instant(rs, "created_at"), rs.getLong("member_count")))
+                        rs.getString("description"), IdentityRows.instant(rs, "created_at"),
+                        rs.getLong("member_count")))
                 .list();
     }
 

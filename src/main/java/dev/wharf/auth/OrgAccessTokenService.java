@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.StatementContext;
 
 /**
  * Organization access tokens ({@code dckr_oat_...}): owned by an organization rather than a person, limited to
@@ -46,7 +47,9 @@ public final class OrgAccessTokenService {
         String orgName = IdentityNames.normalize(org);
         List<OrgTokenResource> clean = validResources(orgName, resources);
         Instant now = clock.instant();
-        if (expiresAt != null && !expiresAt.isAfter(now)) throw IdentityException.invalid("expires_at must be in the future");
+        if (expiresAt != null && !expiresAt.isAfter(now)) {
+            throw IdentityException.invalid("expires_at must be in the future");
+        }
         TokenSecrets.Issued issued = TokenSecrets.issue(TokenSecrets.OAT_PREFIX);
         String uuid = UUID.randomUUID().toString();
         database.inWriteTransaction(h -> {
@@ -127,7 +130,8 @@ public final class OrgAccessTokenService {
     }
 
     public Optional<OrgAccessToken> get(String org, String id) {
-        return database.jdbi().withHandle(h -> find(h, "t.uuid = :key AND o.name = :org", id, IdentityNames.normalize(org))
+        String orgName = IdentityNames.normalize(org);
+        return database.jdbi().withHandle(h -> find(h, "t.uuid = :key AND o.name = :org", id, orgName)
                 .map(row -> row.withResources(resources(h, row.uuid()))));
     }
 
@@ -151,7 +155,8 @@ public final class OrgAccessTokenService {
         boolean found = database.inWriteTransaction(h -> {
             if (find(h, "t.uuid = :key AND o.name = :org", id, orgName).isEmpty()) return false;
             h.createUpdate("UPDATE org_access_tokens SET label = COALESCE(:label, label),"
-                            + " description = COALESCE(:description, description), is_active = COALESCE(:active, is_active)"
+                            + " description = COALESCE(:description, description),"
+                            + " is_active = COALESCE(:active, is_active)"
                             + " WHERE uuid = :uuid")
                     .bind("label", label)
                     .bind("description", description)
@@ -159,7 +164,9 @@ public final class OrgAccessTokenService {
                     .bind("uuid", id)
                     .execute();
             if (clean != null) {
-                h.createUpdate("DELETE FROM org_access_token_resources WHERE token_uuid = :uuid").bind("uuid", id).execute();
+                h.createUpdate("DELETE FROM org_access_token_resources WHERE token_uuid = :uuid")
+                        .bind("uuid", id)
+                        .execute();
                 insertResources(h, id, clean);
             }
             return true;
@@ -187,7 +194,8 @@ public final class OrgAccessTokenService {
         if (lookup.isEmpty()) return Optional.empty();
         String orgName = IdentityNames.normalize(org);
         Instant now = clock.instant();
-        return database.jdbi().withHandle(h -> {
+        // Found and checked on one read connection; the last-use write happens after it is returned to the pool.
+        Optional<Authenticated> found = database.jdbi().withHandle(h -> {
             Row match = null;
             for (Row candidate : h.createQuery("SELECT " + COLUMNS + "WHERE t.lookup_prefix = :lookup")
                     .bind("lookup", lookup.get())
@@ -197,28 +205,22 @@ public final class OrgAccessTokenService {
             }
             if (match == null || !match.org().equals(orgName) || !match.active()
                     || (match.expiresAt() != null && !now.isBefore(match.expiresAt()))) {
-                return Optional.<Principal.OrgToken>empty();
+                return Optional.<Authenticated>empty();
             }
-            return Optional.of(new Principal.OrgToken(match.org(), resources(h, match.uuid()), match.uuid(), true,
-                    match.expiresAt()));
-        }).map(token -> {
-            touch(token.tokenUuid(), now);
-            return token;
+            return Optional.of(new Authenticated(new Principal.OrgToken(match.org(), resources(h, match.uuid()),
+                    match.uuid(), true, match.expiresAt()), match.lastUsedAt()));
         });
+        found.filter(a -> AccessTokenService.lastUseIsStale(a.lastUsedAt(), now))
+                .ifPresent(a -> touch(a.principal().tokenUuid(), now));
+        return found.map(Authenticated::principal);
     }
 
+    private record Authenticated(Principal.OrgToken principal, Instant lastUsedAt) {}
+
     private void touch(String uuid, Instant now) {
-        // Conditional, so a token used by a busy CI writes about once a minute rather than on every request.
-        long threshold = now.toEpochMilli() - AccessTokenService.LAST_USED_RESOLUTION_MILLIS;
-        boolean stale = database.jdbi().withHandle(h -> h.createQuery("SELECT 1 FROM org_access_tokens WHERE uuid = :uuid"
-                        + " AND (last_used_at IS NULL OR last_used_at < :threshold)")
-                .bind("uuid", uuid)
-                .bind("threshold", threshold)
-                .mapTo(Integer.class)
-                .findOne()
-                .isPresent());
-        if (!stale) return;
-        database.inWriteTransaction(h -> h.createUpdate("UPDATE org_access_tokens SET last_used_at = :now WHERE uuid = :uuid")
+        // Written about once a minute per token, so a busy CI does not turn every pull into a write.
+        database.inWriteTransaction(h -> h.createUpdate(
+                        "UPDATE org_access_tokens SET last_used_at = :now WHERE uuid = :uuid")
                 .bind("now", now.toEpochMilli())
                 .bind("uuid", uuid)
                 .execute());
@@ -242,7 +244,7 @@ public final class OrgAccessTokenService {
         }
     }
 
-    private static Row row(ResultSet rs, org.jdbi.v3.core.statement.StatementContext ctx) throws SQLException {
+    private static Row row(ResultSet rs, StatementContext ctx) throws SQLException {
         return new Row(rs.getString("uuid"), rs.getString("org"), rs.getString("label"), rs.getString("description"),
                 rs.getString("created_by"), rs.getBoolean("is_active"), IdentityRows.instant(rs, "created_at"),
                 IdentityRows.instant(rs, "last_used_at"), IdentityRows.instant(rs, "expires_at"),

@@ -9,10 +9,10 @@ import java.util.regex.Pattern;
  * One resource of an organization access token, as in the Hub API's {@code orgAccessTokenResource}.
  *
  * <p>{@code TYPE_REPO} paths: a repository of the organization ({@code myorg/app}), every repository of it
- * (the path {@code myorg/} followed by a star, at any depth), or {@value #ALL_PUBLIC} (every public repository). Scopes:
- * {@value #PULL} and {@value #PUSH}; push implies pull, because a registry push reads blobs and manifests
- * back. Organization tokens never delete. {@code TYPE_ORG} resources (path = the organization) carry
- * organization-level scopes for the Hub API; the registry ignores them.
+ * (the path {@code myorg/} followed by a star, at any depth), or {@value #ALL_PUBLIC} (every public
+ * repository). Scopes: {@value #PULL} and {@value #PUSH}; push implies pull, because a registry push
+ * reads blobs and manifests back. Organization tokens never delete. {@code TYPE_ORG} resources (path = the
+ * organization) carry organization-level scopes for the Hub API; the registry ignores them.
  */
 public record OrgTokenResource(Type type, String path, List<String> scopes) {
 

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -90,13 +91,24 @@ public final class SecretBox {
         }
         try {
             Files.write(temp, content, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
-            // A link (not a rename) fails if another process created the key first; then both use that one.
-            Files.createLink(file, temp);
+            publish(temp, file);
         } catch (FileAlreadyExistsException raced) {
             // keep the winner's key
         } finally {
             Files.deleteIfExists(temp);
             Arrays.fill(key, (byte) 0);
+        }
+    }
+
+    private static void publish(Path temp, Path file) throws IOException {
+        try {
+            // A link (not a rename) fails if another process created the key first; then both use that one.
+            Files.createLink(file, temp);
+        } catch (FileAlreadyExistsException raced) {
+            throw raced;
+        } catch (UnsupportedOperationException | FileSystemException noHardLinks) {
+            // Without hard links, a move that refuses to replace is the next best thing.
+            Files.move(temp, file);
         }
     }
 

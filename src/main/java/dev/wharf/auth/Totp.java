@@ -47,7 +47,8 @@ public final class Totp {
 
     /** The URI an authenticator app reads from a QR code: {@code otpauth://totp/Wharf:<user>?secret=...}. */
     public static String otpauthUri(String username, String base32Secret) {
-        String label = encode(ISSUER + ":" + username);
+        // Issuer and account are encoded separately: the colon between them is the label's own separator.
+        String label = encode(ISSUER) + ":" + encode(username);
         return "otpauth://totp/" + label + "?secret=" + base32Secret + "&issuer=" + encode(ISSUER)
                 + "&algorithm=SHA1&digits=6&period=" + STEP_SECONDS;
     }

@@ -111,7 +111,9 @@ public final class TwoFactorService {
         if (code == null) return false;
         String candidate = code.strip();
         // TOTP codes are 6 digits; recovery codes are 16 base32 characters, with or without dashes.
-        if (candidate.length() <= 8 && candidate.chars().allMatch(Character::isDigit)) return verifyTotp(userId, candidate);
+        if (candidate.length() <= 8 && candidate.chars().allMatch(Character::isDigit)) {
+            return verifyTotp(userId, candidate);
+        }
         return useRecoveryCode(userId, candidate);
     }
 
@@ -122,7 +124,8 @@ public final class TwoFactorService {
         OptionalLong step = totp.matchingStep(secret, code, clock.instant());
         if (step.isEmpty()) return false;
         return database.inWriteTransaction(h -> h.createUpdate("UPDATE users SET totp_last_step = :step"
-                        + " WHERE id = :id AND totp_enabled = TRUE AND (totp_last_step IS NULL OR totp_last_step < :step)")
+                        + " WHERE id = :id AND totp_enabled = TRUE"
+                        + " AND (totp_last_step IS NULL OR totp_last_step < :step)")
                 .bind("step", step.getAsLong())
                 .bind("id", userId)
                 .execute() == 1);
@@ -173,9 +176,13 @@ public final class TwoFactorService {
 
     private static void replaceRecoveryCodes(Handle h, long userId, List<String> codes, long now) {
         h.createUpdate("DELETE FROM recovery_codes WHERE user_id = :id").bind("id", userId).execute();
-        var batch = h.prepareBatch("INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES (:id, :hash, :now)");
+        var batch = h.prepareBatch(
+                "INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES (:id, :hash, :now)");
         for (String code : codes) {
-            batch.bind("id", userId).bind("hash", TokenSecrets.hash(normalizeRecoveryCode(code))).bind("now", now).add();
+            batch.bind("id", userId)
+                    .bind("hash", TokenSecrets.hash(normalizeRecoveryCode(code)))
+                    .bind("now", now)
+                    .add();
         }
         batch.execute();
     }

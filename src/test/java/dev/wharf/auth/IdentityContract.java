@@ -8,10 +8,16 @@ import dev.wharf.auth.OrgTokenResource.Type;
 import dev.wharf.storage.meta.Database;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -272,7 +278,7 @@ abstract class IdentityContract {
     void enrollsConfirmsAndVerifiesTotp() {
         User alice = user("alice");
         TotpEnrollment enrollment = twoFactor.startEnrollment(alice.id());
-        assertThat(enrollment.otpauthUri()).startsWith("otpauth://totp/Wharf%3Aalice?secret=" + enrollment.secret());
+        assertThat(enrollment.otpauthUri()).startsWith("otpauth://totp/Wharf:alice?secret=" + enrollment.secret());
         assertThat(twoFactor.isEnabled(alice.id())).isFalse();
         String stored = database.jdbi().withHandle(h -> h.createQuery("SELECT totp_pending_secret FROM users")
                 .mapTo(String.class).one());
@@ -364,6 +370,55 @@ abstract class IdentityContract {
                 + " (SELECT totp_pending_secret FROM users WHERE username = 'alice') WHERE username = 'bob'"));
         assertThatThrownBy(() -> twoFactor.confirmEnrollment(bob.id(), "123456"))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void eachCodeIsAcceptedOnceUnderConcurrency() throws Exception {
+        User alice = user("alice");
+        String secret = twoFactor.startEnrollment(alice.id()).secret();
+        List<String> recovery = twoFactor.confirmEnrollment(alice.id(), totp.code(secret, clock.instant()));
+        clock.advance(Duration.ofSeconds(30));
+        String code = totp.code(secret, clock.instant());
+        assertThat(concurrently(8, i -> twoFactor.verifyLogin(alice.id(), code))).containsOnlyOnce(true);
+        assertThat(concurrently(8, i -> twoFactor.verifyLogin(alice.id(), recovery.getFirst()))).containsOnlyOnce(true);
+    }
+
+    @Test
+    void aNameGoesToOneAccountUnderConcurrency() throws Exception {
+        User alice = user("alice");
+        List<Boolean> created = concurrently(8, i -> {
+            try {
+                if (i % 2 == 0) user("taken");
+                else accounts.createOrganization("taken", alice.id());
+                return true;
+            } catch (IdentityException e) {
+                assertThat(e.reason()).isEqualTo(Reason.CONFLICT);
+                return false;
+            }
+        });
+        assertThat(created).containsOnlyOnce(true);
+    }
+
+    /** Runs the task n times at once (task i gets i) and returns the results in order. */
+    static <T> List<T> concurrently(int n, IntFunction<T> task) throws Exception {
+        var pool = Executors.newFixedThreadPool(n);
+        try {
+            var start = new CountDownLatch(1);
+            List<Future<T>> futures = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int index = i;
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    return task.apply(index);
+                }));
+            }
+            start.countDown();
+            List<T> results = new ArrayList<>();
+            for (var future : futures) results.add(future.get(60, TimeUnit.SECONDS));
+            return results;
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     private List<String> enable(User user) {

@@ -76,6 +76,6 @@ class TotpTest {
     @Test
     void otpauthUri() {
         assertThat(Totp.otpauthUri("alice", "JBSWY3DPEHPK3PXP")).isEqualTo(
-                "otpauth://totp/Wharf%3Aalice?secret=JBSWY3DPEHPK3PXP&issuer=Wharf&algorithm=SHA1&digits=6&period=30");
+                "otpauth://totp/Wharf:alice?secret=JBSWY3DPEHPK3PXP&issuer=Wharf&algorithm=SHA1&digits=6&period=30");
     }
 }
