@@ -37,16 +37,24 @@ class DatabaseTest {
     @Test
     void migrationsAreIdempotentAcrossOpens() {
         String url = "jdbc:sqlite:" + dir.resolve("nested/dir/meta.db");
-        try (var store = new SqlMetadataStore(Database.open(url, null, null, 2, null))) {
+        int appliedFirst;
+        try (Database database = Database.open(url, null, null, 2, null);
+                var store = new SqlMetadataStore(database)) {
             store.ensureRepository("library/alpine", Instant.EPOCH);
+            appliedFirst = appliedMigrations(database);
         }
         try (Database database = Database.open(url, null, null, 2, null);
                 var store = new SqlMetadataStore(database)) {
             assertThat(store.findRepository("library/alpine")).isPresent();
-            int applied = database.jdbi().withHandle(h -> h.createQuery(
-                    "SELECT count(*) FROM flyway_schema_history WHERE success = 1").mapTo(Integer.class).one());
-            assertThat(applied).isEqualTo(1);
+            // Every migration ran on the first open and none again on the second.
+            assertThat(appliedFirst).isPositive();
+            assertThat(appliedMigrations(database)).isEqualTo(appliedFirst);
         }
+    }
+
+    private static int appliedMigrations(Database database) {
+        return database.jdbi().withHandle(h -> h.createQuery(
+                "SELECT count(*) FROM flyway_schema_history WHERE success = 1").mapTo(Integer.class).one());
     }
 
     @Test

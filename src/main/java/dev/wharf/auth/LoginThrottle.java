@@ -1,0 +1,60 @@
+package dev.wharf.auth;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Slows down password and code guessing, per key (e.g. {@code "user:alice"} and {@code "ip:10.0.0.7"}): after
+ * {@value #FREE_FAILURES} failures in a row each further failure locks the key for twice as long as the last,
+ * from one second up to {@link #MAX_LOCK}. A success clears the key; a key idle for {@link #FORGET_AFTER} is
+ * forgotten. In memory, per node: enough to make online guessing of a 6-digit code or a password hopeless.
+ */
+public final class LoginThrottle {
+
+    static final int FREE_FAILURES = 5;
+    static final Duration MAX_LOCK = Duration.ofMinutes(15);
+    static final Duration FORGET_AFTER = Duration.ofHours(1);
+    private static final int MAX_KEYS = 100_000; // bounds memory under a spray of random usernames
+
+    private record Entry(int failures, long lockedUntil, long lastFailure) {}
+
+    private final Clock clock;
+    private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+
+    public LoginThrottle(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** How long the key must still wait before another attempt; empty if it may try now. */
+    public Optional<Duration> retryAfter(String key) {
+        Entry entry = entries.get(key);
+        long now = clock.millis();
+        if (entry == null || entry.lockedUntil() <= now) return Optional.empty();
+        return Optional.of(Duration.ofMillis(entry.lockedUntil() - now));
+    }
+
+    public void recordFailure(String key) {
+        long now = clock.millis();
+        if (entries.size() >= MAX_KEYS) forgetIdle(now);
+        entries.compute(key, (k, old) -> {
+            int failures = old == null || now - old.lastFailure() > FORGET_AFTER.toMillis() ? 1 : old.failures() + 1;
+            long lock = 0;
+            if (failures > FREE_FAILURES) {
+                int doublings = Math.min(failures - FREE_FAILURES - 1, 20);
+                lock = Math.min(1000L << doublings, MAX_LOCK.toMillis());
+            }
+            return new Entry(failures, now + lock, now);
+        });
+    }
+
+    public void recordSuccess(String key) {
+        entries.remove(key);
+    }
+
+    private void forgetIdle(long now) {
+        entries.values().removeIf(e -> now - e.lastFailure() > FORGET_AFTER.toMillis() && e.lockedUntil() <= now);
+        if (entries.size() >= MAX_KEYS) entries.clear(); // a flood of fresh keys: start over rather than grow
+    }
+}

@@ -1,0 +1,34 @@
+package dev.wharf.auth;
+
+import dev.wharf.storage.meta.Database;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+
+/** Runs the contract against PostgreSQL on 127.0.0.1:5432 in a schema of its own, dropped afterwards. */
+class PostgresIdentityTest extends IdentityContract {
+
+    static final String URL = "jdbc:postgresql://127.0.0.1:5432/test";
+    static final String USER = "postgres";
+    static final String SCHEMA = "wharf_auth_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+
+    @Override
+    protected Database openDatabase() {
+        Database database = Database.open(URL, USER, null, 4, SCHEMA);
+        // Migrated once per class run; each test starts from empty identity tables.
+        database.jdbi().useHandle(h -> h.execute("TRUNCATE namespaces, users, organizations, repository_settings"
+                + " RESTART IDENTITY CASCADE"));
+        return database;
+    }
+
+    @AfterAll
+    static void dropSchema() throws SQLException {
+        try (Connection connection = DriverManager.getConnection(URL, USER, null);
+                Statement statement = connection.createStatement()) {
+            statement.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
+        }
+    }
+}
