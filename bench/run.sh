@@ -34,6 +34,8 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 
+JAR=$(realpath -m "$JAR")
+
 if [[ $QUICK == 1 ]]; then
   LARGE_MIB=32; LARGE_PUSHES=1; LARGE_PULLS=2
   SMALL_IMAGES=10; SMALL_ROUNDS=2; SMALL_WARMUP=3
@@ -164,10 +166,13 @@ start_wharf() {
   fi
   if [[ ! -f $JAR ]]; then R[wharf.failed]="no jar at $JAR"; log "${R[wharf.failed]}"; return; fi
   local port; port=$(free_port)
-  mkdir -p "$WORK/wharf-data"
+  mkdir -p "$WORK/wharf-data" "$WORK/wharf-cwd"
+  # Logging matched to the Distribution config (errors only, no access log). Run from an empty
+  # directory so a stray ./wharf.yaml can't change the configuration.
   local t0; t0=$(now_ns)
-  WHARF_ADDR=127.0.0.1:$port WHARF_DATA_DIR=$WORK/wharf-data \
-    "$JDK_HOME/bin/java" ${WHARF_JAVA_OPTS:-} -jar "$JAR" serve > "$WORK/wharf.log" 2>&1 &
+  ( cd "$WORK/wharf-cwd" && WHARF_ADDR=127.0.0.1:$port WHARF_DATA_DIR=$WORK/wharf-data \
+      WHARF_LOG_LEVEL=error WHARF_LOG_ACCESS=false \
+      exec "$JDK_HOME/bin/java" ${WHARF_JAVA_OPTS:-} -jar "$JAR" serve ) > "$WORK/wharf.log" 2>&1 &
   local pid=$!; PIDS+=("$pid")
   local ms
   if ms=$(wait_ready wharf "$pid" "http://127.0.0.1:$port/readyz" "$t0"); then
