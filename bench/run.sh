@@ -100,6 +100,10 @@ free_port() {
 
 now_ns() { date +%s%N; }
 
+# utime+stime of a process (all threads) in clock ticks
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+TICKS=$(getconf CLK_TCK)
+
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo ""; }
 
 # wait_ready NAME PID URL T0 -> prints startup ms, or fails
@@ -175,7 +179,7 @@ start_wharf() {
       exec "$JDK_HOME/bin/java" ${WHARF_JAVA_OPTS:-} -jar "$JAR" serve ) > "$WORK/wharf.log" 2>&1 &
   local pid=$!; PIDS+=("$pid")
   local ms
-  if ms=$(wait_ready wharf "$pid" "http://127.0.0.1:$port/readyz" "$t0"); then
+  if ms=$(wait_ready wharf "$pid" "http://127.0.0.1:$port${BENCH_WHARF_READY_PATH:-/readyz}" "$t0"); then
     R[wharf.pid]=$pid; R[wharf.base]="http://127.0.0.1:$port"; R[wharf.startup_ms]=$ms
     log "wharf ready on :$port in ${ms} ms (pid $pid)"
   else
@@ -232,7 +236,9 @@ phase_wrk() {
       r=$(rss_kb "$pid"); [[ -n $r ]] && (( r > max )) && max=$r; echo "$max" > "$WORK/$s.rss_load"; sleep 0.2
     done ) &
   local sampler=$!; PIDS+=("$sampler")
+  local c0; c0=$(cpu_ticks "$pid")
   wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${WRK_SECS}s" --latency -s "$WORK/manifest.lua" "$url" > "$WORK/$s.wrk.txt" || true
+  local c1; c1=$(cpu_ticks "$pid")
   touch "$WORK/wrk.done"; wait "$sampler" 2>/dev/null || true; rm -f "$WORK/wrk.done"
   cat "$WORK/$s.wrk.txt" >&2
   R[$s.rps]=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$WORK/$s.wrk.txt")
@@ -241,6 +247,9 @@ phase_wrk() {
   R[$s.non2xx]=$(awk -F': *' '/Non-2xx or 3xx responses/ {print $2}' "$WORK/$s.wrk.txt")
   R[$s.sockerr]=$(grep -o 'Socket errors:.*' "$WORK/$s.wrk.txt" || true)
   R[$s.rss_load_mb]=$(awk '{printf "%.0f", $1 / 1024}' "$WORK/$s.rss_load")
+  local reqs; reqs=$(awk '/requests in/ {print $1}' "$WORK/$s.wrk.txt")
+  R[$s.wrk_cpu_s]=$(awk -v t=$((c1 - c0)) -v hz="$TICKS" 'BEGIN {printf "%.1f", t / hz}')
+  R[$s.req_per_cpu_s]=$(awk -v n="$reqs" -v t=$((c1 - c0)) -v hz="$TICKS" 'BEGIN { if (t > 0) printf "%.0f", n / (t / hz); else print "n/a" }')
   log "$s: ${R[$s.rps]} req/s, p99 ${R[$s.p99_ms]} ms, non-2xx ${R[$s.non2xx]:-0}, RSS under load ${R[$s.rss_load_mb]} MB"
 }
 
@@ -271,6 +280,10 @@ for phase in large small wrk; do
   i=$((i + 1))
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+for s in "${SERVERS[@]}"; do
+  [[ -n ${R[$s.pid]:-} ]] && kill -0 "${R[$s.pid]}" 2>/dev/null || continue
+  R[$s.cpu_total_s]=$(awk -v t="$(cpu_ticks "${R[$s.pid]}")" -v hz="$TICKS" 'BEGIN {printf "%.1f", t / hz}')
+done
 
 # --- table
 val() { local v=${R[$1.$2]:-}; [[ -n $v ]] && echo "$v" || echo "n/a"; }
@@ -308,11 +321,13 @@ MODE=$([[ $QUICK == 1 ]] && echo "quick" || echo "full")
   row "Large blob pull, MB/s (GET ${LARGE_MIB} MiB)" large_pull_mbps "≥ 1.0×" ratio ">=" 1.0
   row "Small blobs pull, MB/s (concurrent)" small_pull_mbps "≥ 1.0×" ratio ">=" 1.0
   row "Manifest GET, req/s (wrk)" rps "≥ 1.5×" ratio ">=" 1.5
+  row "Manifest GET, requests per server CPU-second" req_per_cpu_s "" - - -
   row "Manifest GET p50, ms" p50_ms "" - - -
   row "Manifest GET p99, ms" p99_ms "Wharf ≤ 5 ms" wharf "<=" 5
   row "Idle RSS, MB" rss_idle_mb "Wharf ≤ 200 MB" wharf "<=" 200
   row "RSS under load (peak during wrk), MB" rss_load_mb "" - - -
   row "Startup to first 200, ms" startup_ms "" - - -
+  row "Server CPU time, whole run, s" cpu_total_s "" - - -
   echo
   for s in distribution wharf; do
     if [[ -n ${R[$s.failed]:-} ]]; then echo "- $s: ${R[$s.failed]}"; fi
