@@ -15,6 +15,9 @@ import java.util.OptionalLong;
  * atomic: a reader sees either the whole blob or nothing. The caller verifies the digest before publishing
  * (it hashes while streaming); the store only moves bytes.
  *
+ * <p>Upload ids must match {@code [A-Za-z0-9-]{1,64}} (a UUID does); every method that takes one throws
+ * IllegalArgumentException for anything else, because ids become path segments and object keys.
+ *
  * <p>Nothing here assumes a local path, so an object-store implementation fits the same contract.
  * Every implementation runs {@code BlobStoreContract}.
  */
@@ -24,9 +27,11 @@ public interface BlobStore {
     OptionalLong size(Digest digest) throws IOException;
 
     /**
-     * Opens a published blob for reading from {@code offset} to the end.
+     * Opens a published blob for reading from {@code offset} to the end. An offset at or past the end yields an
+     * empty stream (range checks belong to the caller, which knows the size).
      *
      * @throws BlobNotFoundException when the blob is not published
+     * @throws IllegalArgumentException when {@code offset} is negative
      */
     InputStream open(Digest digest, long offset) throws IOException;
 
@@ -36,11 +41,18 @@ public interface BlobStore {
     /** Iterates over every published blob (for garbage collection and migration); order unspecified. */
     Iterator<Digest> list() throws IOException;
 
-    /** Creates an empty staging area. The id is chosen by the caller (a random UUID) and must be new. */
+    /**
+     * Creates an empty staging area. The id is chosen by the caller (a random UUID) and must be new; the
+     * built-in stores throw FileAlreadyExistsException for an id in use.
+     */
     void createUpload(String uploadId) throws IOException;
 
     /**
      * Appends {@code data} to the staging area, which must currently hold exactly {@code expectedOffset} bytes.
+     * All or nothing: when reading {@code data} fails, the staging area keeps its previous size, so a caller
+     * that hashes while streaming must discard the bytes it hashed for this call. Concurrent appends to one
+     * upload are serialised: of two at the same offset, exactly one succeeds and the other gets
+     * UploadOffsetException.
      *
      * @return the staging area's size after the append
      * @throws UploadNotFoundException when there is no such staging area
@@ -51,13 +63,18 @@ public interface BlobStore {
     /** Current size of a staging area, or empty when there is none. */
     OptionalLong uploadSize(String uploadId) throws IOException;
 
-    /** Reads a staging area from the start (used to re-hash an upload whose hash state was lost). */
+    /**
+     * Reads a staging area from the start (used to re-hash an upload whose hash state was lost).
+     *
+     * @throws UploadNotFoundException when there is no such staging area
+     */
     InputStream openUpload(String uploadId) throws IOException;
 
     /**
      * Publishes the staging area as {@code digest} atomically and removes the staging area. The caller has
      * already verified that the content hashes to {@code digest}. If the blob is already published, the staged
-     * copy is discarded and the existing blob kept (content addressing makes them equal).
+     * copy is discarded and the existing blob kept (content addressing makes them equal); concurrent publishes
+     * of one digest from different uploads all succeed. Waits for an append to the same upload still running.
      *
      * @throws UploadNotFoundException when there is no such staging area
      */

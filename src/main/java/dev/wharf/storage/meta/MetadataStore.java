@@ -85,6 +85,13 @@ public interface MetadataStore extends AutoCloseable {
     /** Counts a pull (a GET of the manifest, never a HEAD) and sets last_pulled. */
     void recordPull(String repository, Digest digest, Instant now);
 
+    /** Counts {@code count} pulls at once (batched by the caller); last_pulled becomes {@code last}. */
+    default void recordPulls(String repository, Digest digest, long count, Instant last) {
+        for (long i = 0; i < count; i++) {
+            recordPull(repository, digest, last);
+        }
+    }
+
     // --- upload sessions ------------------------------------------------------------------------------
 
     void createUpload(UploadSession session);

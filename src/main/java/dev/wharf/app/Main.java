@@ -1,0 +1,65 @@
+package dev.wharf.app;
+
+import dev.wharf.config.ConfigException;
+import dev.wharf.config.ConfigLoader;
+import dev.wharf.config.WharfConfig;
+import java.util.Arrays;
+import java.util.List;
+
+/** Command line entry point: {@code wharf serve [--flag value ...]}, {@code wharf help}. */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) {
+        List<String> rest = args.length == 0 ? List.of() : Arrays.asList(args).subList(1, args.length);
+        String command = args.length == 0 ? "serve" : args[0];
+        try {
+            switch (command) {
+                case "serve" -> serve(rest);
+                case "help", "--help", "-h" -> usage();
+                case "version", "--version" -> System.out.println("wharf " + version());
+                default -> {
+                    System.err.println("unknown command '" + command + "'");
+                    usage();
+                    System.exit(2);
+                }
+            }
+        } catch (ConfigException e) {
+            System.err.println("wharf: configuration error: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static void serve(List<String> args) {
+        WharfConfig config = ConfigLoader.load(args, System.getenv());
+        Logging.setLevel(config.logLevel());
+        WharfServer server;
+        try {
+            server = WharfServer.start(config);
+        } catch (StartupException e) {
+            System.err.println("wharf: cannot start: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "wharf-shutdown"));
+        server.awaitStop();
+    }
+
+    private static void usage() {
+        System.out.println("""
+                usage: wharf <command> [flags]
+
+                commands:
+                  serve     run the registry (default); flags override wharf.yaml and WHARF_* variables,
+                            e.g. --addr 127.0.0.1:5000 --data-dir ./data --db-url jdbc:postgresql://...
+                  version   print the version
+                  help      this text
+
+                settings: see docs/configuration.md""");
+    }
+
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}

@@ -1,0 +1,199 @@
+package dev.wharf.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.wharf.config.WharfConfig;
+import dev.wharf.content.BlobService;
+import dev.wharf.content.ManifestParser;
+import dev.wharf.content.ManifestService;
+import dev.wharf.content.PullRecorder;
+import dev.wharf.content.UploadService;
+import dev.wharf.ops.HealthEndpoints;
+import dev.wharf.ops.Metrics;
+import dev.wharf.registry.RegistryRoutes;
+import dev.wharf.storage.blob.BlobStore;
+import dev.wharf.storage.blob.FilesystemBlobStore;
+import dev.wharf.storage.meta.Database;
+import dev.wharf.storage.meta.MetadataStore;
+import dev.wharf.storage.meta.SqlMetadataStore;
+import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires one Wharf node: stores, services, HTTP surfaces and background tasks. The only class that knows every
+ * other package; nothing depends on it.
+ */
+public final class WharfServer {
+    private static final Logger log = LoggerFactory.getLogger(WharfServer.class);
+    private static final Logger access = LoggerFactory.getLogger("wharf.access");
+
+    private final WharfConfig config;
+    private final Database database;
+    private final MetadataStore meta;
+    private final BlobStore blobs;
+    private final PullRecorder pulls;
+    private final UploadService uploads;
+    private final Metrics metrics = new Metrics();
+    private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "wharf-background");
+        t.setDaemon(true);
+        return t;
+    });
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private Javalin app;
+    private volatile boolean stopping;
+
+    private WharfServer(WharfConfig config, Database database, MetadataStore meta, BlobStore blobs, Clock clock) {
+        this.config = config;
+        this.database = database;
+        this.meta = meta;
+        this.blobs = blobs;
+        this.pulls = new PullRecorder(meta);
+        this.uploads = new UploadService(blobs, meta, clock);
+    }
+
+    /** Opens storage, checks it, and starts serving. Throws StartupException with a readable reason. */
+    public static WharfServer start(WharfConfig config) {
+        return start(config, Clock.systemUTC());
+    }
+
+    public static WharfServer start(WharfConfig config, Clock clock) {
+        long t0 = System.nanoTime();
+        try {
+            Files.createDirectories(config.dataDir());
+        } catch (IOException e) {
+            throw new StartupException("data directory " + config.dataDir() + " cannot be created: " + e.getMessage(), e);
+        }
+        Database database;
+        try {
+            database = Database.open(config.dbUrl(), config.dbUser(), config.dbPassword(), config.dbPoolSize(),
+                    config.dbSchema().isEmpty() ? null : config.dbSchema());
+        } catch (RuntimeException e) {
+            throw new StartupException("database is unusable: " + e.getMessage(), e);
+        }
+        BlobStore blobs;
+        try {
+            blobs = new FilesystemBlobStore(config.storageRoot());
+            blobs.probe();
+        } catch (IOException | RuntimeException e) {
+            database.close();
+            throw new StartupException("blob storage is unusable: " + e.getMessage(), e);
+        }
+        WharfServer server = new WharfServer(config, database, new SqlMetadataStore(database), blobs, clock);
+        server.serve(clock);
+        log.info("wharf {} ready on {}:{} in {} ms ({}, storage {})", Main.version(), config.host(),
+                server.port(), (System.nanoTime() - t0) / 1_000_000, database.dialect(), blobs.kind());
+        return server;
+    }
+
+    private void serve(Clock clock) {
+        ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        ManifestService manifests = new ManifestService(meta, new ManifestParser(json), pulls, clock);
+        BlobService blobService = new BlobService(blobs, meta, clock);
+        RegistryRoutes registry = new RegistryRoutes(manifests, blobService, uploads, metrics, json);
+        HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);
+
+        app = Javalin.create(c -> {
+            c.startup.showJavalinBanner = false;
+            c.startup.showOldJavalinVersionWarning = false;
+            c.concurrency.useVirtualThreads = true;
+            c.http.compressionStrategy = CompressionStrategy.NONE;
+            c.jetty.host = config.host();
+            c.jetty.port = config.port();
+            c.jetty.modifyServer(s -> s.setStopTimeout(Duration.ofSeconds(20).toMillis()));
+            c.jetty.modifyHttpConfiguration(h -> h.setSendServerVersion(false));
+            registry.register(c);
+            health.register(c);
+            c.routes.exception(Exception.class, (e, ctx) -> {
+                if (RegistryRoutes.owns(ctx.path())) {
+                    registry.handleError(ctx, e);
+                } else {
+                    log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
+                    ctx.status(500).json(Map.of("message", "internal error; see the server log"));
+                }
+            });
+            c.requestLogger.http(this::logRequest);
+        });
+        try {
+            app.start();
+        } catch (RuntimeException e) {
+            throw new StartupException("cannot listen on " + config.host() + ":" + config.port() + ": "
+                    + e.getMessage(), e);
+        }
+        background.scheduleWithFixedDelay(safely(pulls::flush), 1, 1, TimeUnit.SECONDS);
+        background.scheduleWithFixedDelay(safely(() -> {
+            int n = uploads.expireIdle(config.uploadsExpireAfter());
+            if (n > 0) log.info("removed {} expired upload sessions", n);
+        }), 0, 5, TimeUnit.MINUTES);
+    }
+
+    private Runnable safely(Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.warn("background task failed: {}", e.toString());
+            }
+        };
+    }
+
+    private void logRequest(Context ctx, Float ms) {
+        String route = ctx.attribute(RegistryRoutes.ROUTE_ATTRIBUTE);
+        if (route == null) route = switch (ctx.path()) {
+            case "/healthz", "/readyz", "/metrics" -> ctx.path().substring(1);
+            default -> "other"; // never the raw path: unbounded label values would bloat the scrape
+        };
+        metrics.request(ctx.method().name(), route, ctx.statusCode(), Duration.ofNanos((long) (ms * 1_000_000)));
+        if (config.accessLog()) {
+            access.info("{} {} {} {} {}ms", ctx.ip(), ctx.method(), ctx.path(), ctx.statusCode(),
+                    String.format("%.1f", ms));
+        }
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    /** Graceful stop: finish in-flight requests (up to 20 s), write pending pull counts, close the database. */
+    public synchronized void stop() {
+        if (stopping) return;
+        stopping = true;
+        log.info("stopping");
+        try {
+            if (app != null) app.stop();
+        } finally {
+            background.shutdownNow();
+            pulls.flush();
+            meta.close();
+            database.close();
+            stopped.countDown();
+            log.info("stopped");
+        }
+    }
+
+    public void awaitStop() {
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,207 @@
+package dev.wharf.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads settings with this precedence: defaults &lt; wharf.yaml &lt; WHARF_* environment &lt; CLI flags.
+ * The YAML file is optional: {@code --config FILE} or WHARF_CONFIG names it, else ./wharf.yaml is used if present.
+ * Unknown keys and bad values fail with a message naming the key and its source.
+ */
+public final class ConfigLoader {
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+    /** Environment variables that are not settings but are read by other parts (kept here so they are not "unknown"). */
+    private static final Set<String> OTHER_ENV = Set.of("WHARF_CONFIG", "WHARF_JAVA", "WHARF_JAVA_OPTS");
+
+    private ConfigLoader() {}
+
+    public static WharfConfig load(List<String> args, Map<String, String> env) {
+        Map<ConfigKey, String> values = new EnumMap<>(ConfigKey.class);
+        Map<ConfigKey, String> sources = new EnumMap<>(ConfigKey.class);
+        for (ConfigKey k : ConfigKey.values()) {
+            values.put(k, k.defaultValue());
+            sources.put(k, "default");
+        }
+        String configFile = env.get("WHARF_CONFIG");
+        Map<ConfigKey, String> flags = new EnumMap<>(ConfigKey.class);
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (!arg.startsWith("--")) throw new ConfigException("unexpected argument '" + arg + "'");
+            String name = arg;
+            String value;
+            int eq = arg.indexOf('=');
+            if (eq > 0) {
+                name = arg.substring(0, eq);
+                value = arg.substring(eq + 1);
+            } else if (i + 1 < args.size()) {
+                value = args.get(++i);
+            } else {
+                throw new ConfigException("flag " + arg + " needs a value");
+            }
+            if (name.equals("--config")) {
+                configFile = value;
+                continue;
+            }
+            String flagName = name;
+            ConfigKey key = ConfigKey.byFlag(flagName)
+                    .orElseThrow(() -> new ConfigException("unknown flag " + flagName));
+            flags.put(key, value);
+        }
+        Path file = configFile != null ? Path.of(configFile) : Path.of("wharf.yaml");
+        if (configFile != null && !Files.isRegularFile(file)) {
+            throw new ConfigException("config file " + file + " does not exist");
+        }
+        if (Files.isRegularFile(file)) {
+            readYaml(file, values, sources);
+        }
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            if (!e.getKey().startsWith("WHARF_") || OTHER_ENV.contains(e.getKey())) continue;
+            ConfigKey.byEnv(e.getKey()).ifPresentOrElse(k -> {
+                values.put(k, e.getValue());
+                sources.put(k, "environment variable " + k.envName());
+            }, () -> {
+                if (!isReservedEnv(e.getKey())) {
+                    throw new ConfigException("unknown environment variable " + e.getKey());
+                }
+            });
+        }
+        flags.forEach((k, v) -> {
+            values.put(k, v);
+            sources.put(k, "flag " + k.flag());
+        });
+        return build(values, sources);
+    }
+
+    /** Variables consumed by features outside this loader (admin bootstrap, secrets, redis, s3). */
+    private static boolean isReservedEnv(String name) {
+        return name.startsWith("WHARF_ADMIN_") || name.equals("WHARF_SECRET_KEY") || name.startsWith("WHARF_TEST_");
+    }
+
+    private static void readYaml(Path file, Map<ConfigKey, String> values, Map<ConfigKey, String> sources) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ConfigException("cannot parse " + file + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ConfigException("cannot read " + file + ": " + e.getMessage());
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) return;
+        if (!root.isObject()) throw new ConfigException(file + ": the top level must be a mapping");
+        flatten(file, "", root, values, sources);
+    }
+
+    private static void flatten(Path file, String prefix, JsonNode node, Map<ConfigKey, String> values,
+            Map<ConfigKey, String> sources) {
+        Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String path = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+            JsonNode v = e.getValue();
+            if (v.isObject()) {
+                boolean isSection = ConfigKey.byPath(path).isEmpty();
+                if (isSection) {
+                    flatten(file, path, v, values, sources);
+                    continue;
+                }
+            }
+            ConfigKey key = ConfigKey.byPath(path)
+                    .orElseThrow(() -> new ConfigException("unknown configuration key '" + path + "' in " + file));
+            if (v.isContainerNode()) {
+                throw new ConfigException("configuration key '" + path + "' in " + file + " must be a scalar");
+            }
+            values.put(key, v.isNull() ? "" : v.asText());
+            sources.put(key, file.toString());
+        }
+    }
+
+    private static WharfConfig build(Map<ConfigKey, String> v, Map<ConfigKey, String> src) {
+        String addr = v.get(ConfigKey.ADDR).trim();
+        int colon = addr.lastIndexOf(':');
+        if (colon < 0) throw bad(ConfigKey.ADDR, src, addr, "expected host:port");
+        String host = addr.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        int port = parseInt(ConfigKey.ADDR, src, addr.substring(colon + 1), 0, 65535);
+        if (host.isEmpty()) host = "0.0.0.0";
+
+        String dataDirText = v.get(ConfigKey.DATA_DIR).trim();
+        if (dataDirText.isEmpty()) throw bad(ConfigKey.DATA_DIR, src, dataDirText, "must not be empty");
+        Path dataDir = Path.of(dataDirText).toAbsolutePath().normalize();
+
+        String dbUrl = v.get(ConfigKey.DB_URL).trim();
+        if (dbUrl.isEmpty()) dbUrl = "jdbc:sqlite:" + dataDir.resolve("wharf.db");
+        if (!dbUrl.startsWith("jdbc:sqlite:") && !dbUrl.startsWith("jdbc:postgresql:")) {
+            throw bad(ConfigKey.DB_URL, src, redact(dbUrl), "must start with jdbc:sqlite: or jdbc:postgresql:");
+        }
+        int pool = parseInt(ConfigKey.DB_POOL_SIZE, src, v.get(ConfigKey.DB_POOL_SIZE), 1, 1000);
+
+        String driver = v.get(ConfigKey.STORAGE_DRIVER).trim().toLowerCase(Locale.ROOT);
+        if (!driver.equals("filesystem")) throw bad(ConfigKey.STORAGE_DRIVER, src, driver, "supported: filesystem");
+        String rootText = v.get(ConfigKey.STORAGE_FILESYSTEM_ROOT).trim();
+        Path storageRoot = rootText.isEmpty() ? dataDir.resolve("storage") : Path.of(rootText).toAbsolutePath();
+
+        Duration expire = parseDuration(ConfigKey.UPLOADS_EXPIRE_AFTER, src, v.get(ConfigKey.UPLOADS_EXPIRE_AFTER));
+        boolean accessLog = parseBool(ConfigKey.LOG_ACCESS, src, v.get(ConfigKey.LOG_ACCESS));
+        String level = v.get(ConfigKey.LOG_LEVEL).trim().toLowerCase(Locale.ROOT);
+        if (!Set.of("error", "warn", "info", "debug", "trace").contains(level)) {
+            throw bad(ConfigKey.LOG_LEVEL, src, level, "one of error, warn, info, debug, trace");
+        }
+        return new WharfConfig(host, port, dataDir, dbUrl, v.get(ConfigKey.DB_USER), v.get(ConfigKey.DB_PASSWORD),
+                v.get(ConfigKey.DB_SCHEMA).trim(), pool, driver, storageRoot, expire, accessLog, level);
+    }
+
+    static Duration parseDuration(ConfigKey key, Map<ConfigKey, String> src, String text) {
+        Matcher m = DURATION.matcher(text.trim());
+        if (!m.matches()) throw bad(key, src, text, "expected a duration like 30s, 15m, 24h or 7d");
+        long n = Long.parseLong(m.group(1));
+        Duration d = switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+        if (d.isZero()) throw bad(key, src, text, "must be greater than zero");
+        return d;
+    }
+
+    private static int parseInt(ConfigKey key, Map<ConfigKey, String> src, String text, int min, int max) {
+        try {
+            int n = Integer.parseInt(text.trim());
+            if (n < min || n > max) throw bad(key, src, text, "must be between " + min + " and " + max);
+            return n;
+        } catch (NumberFormatException e) {
+            throw bad(key, src, text, "expected a whole number");
+        }
+    }
+
+    private static boolean parseBool(ConfigKey key, Map<ConfigKey, String> src, String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on", "1" -> true;
+            case "false", "no", "off", "0" -> false;
+            default -> throw bad(key, src, text, "expected true or false");
+        };
+    }
+
+    private static ConfigException bad(ConfigKey key, Map<ConfigKey, String> src, String value, String why) {
+        return new ConfigException("invalid value '" + value + "' for " + key.path() + " (from " + src.get(key)
+                + "): " + why);
+    }
+
+    private static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+}

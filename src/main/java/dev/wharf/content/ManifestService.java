@@ -1,0 +1,136 @@
+package dev.wharf.content;
+
+import dev.wharf.model.Digest;
+import dev.wharf.storage.meta.DeleteOutcome;
+import dev.wharf.storage.meta.ManifestRecord;
+import dev.wharf.storage.meta.ManifestWrite;
+import dev.wharf.storage.meta.MetadataStore;
+import dev.wharf.storage.meta.MissingReferencesException;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Manifests and tags: validation on push, lookup by tag or digest, deletion, pull statistics. */
+public final class ManifestService {
+    /** The spec lets registries limit manifest size; 4 MiB is what Distribution and most registries accept. */
+    public static final int MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+    private final MetadataStore meta;
+    private final ManifestParser parser;
+    private final PullRecorder pulls;
+    private final Clock clock;
+
+    public ManifestService(MetadataStore meta, ManifestParser parser, PullRecorder pulls, Clock clock) {
+        this.meta = meta;
+        this.parser = parser;
+        this.pulls = pulls;
+        this.clock = clock;
+    }
+
+    /**
+     * Stores a pushed manifest under a tag or a digest reference.
+     *
+     * @return the stored record (its digest is what clients get in Docker-Content-Digest)
+     */
+    public ManifestRecord put(String repository, String reference, String contentType, byte[] content) {
+        String tag = null;
+        Digest digest;
+        if (Digest.looksLikeDigest(reference)) {
+            Digest given = Names.requireDigest(reference);
+            digest = Digest.of(given.algorithm(), content);
+            if (!digest.equals(given)) {
+                throw new RegistryException(OciError.DIGEST_INVALID,
+                        "manifest content does not match the digest in the URL",
+                        Map.of("expected", given.toString(), "actual", digest.toString()));
+            }
+        } else {
+            Names.requireTag(reference);
+            tag = reference;
+            digest = Digest.sha256(content);
+        }
+        ParsedManifest parsed;
+        try {
+            parsed = parser.parse(content, contentType);
+        } catch (InvalidManifestException e) {
+            throw new RegistryException(OciError.MANIFEST_INVALID, e.getMessage(), null);
+        }
+        ManifestWrite write = new ManifestWrite(digest, parsed.mediaType(), parsed.artifactType(), content,
+                parsed.blobs(), parsed.children(), parsed.subject(), parsed.annotationsJson(),
+                content.length + parsed.referencedSize());
+        try {
+            return meta.putManifest(repository, write, tag, clock.instant());
+        } catch (MissingReferencesException e) {
+            Map<String, Object> detail = new LinkedHashMap<>();
+            if (!e.missingBlobs().isEmpty()) detail.put("blobs", e.missingBlobs().stream().map(Digest::toString).toList());
+            if (!e.missingManifests().isEmpty()) {
+                detail.put("manifests", e.missingManifests().stream().map(Digest::toString).toList());
+            }
+            throw new RegistryException(OciError.MANIFEST_BLOB_UNKNOWN,
+                    "manifest references blobs or manifests that are not in this repository", detail);
+        }
+    }
+
+    /**
+     * Resolves a tag or digest. {@code countPull} is true for GET and false for HEAD: only GETs are pulls.
+     */
+    public ManifestRecord get(String repository, String reference, boolean countPull) {
+        Optional<ManifestRecord> found;
+        if (Digest.looksLikeDigest(reference)) {
+            found = meta.getManifest(repository, Names.requireDigest(reference));
+        } else {
+            Names.requireTag(reference);
+            found = meta.getManifestByTag(repository, reference);
+        }
+        if (found.isEmpty()) throw unknown(repository, reference);
+        if (countPull) pulls.record(repository, found.get().digest(), clock.instant());
+        return found.get();
+    }
+
+    /** DELETE by digest removes the manifest (and its tags); DELETE by tag removes only the tag. */
+    public void delete(String repository, String reference) {
+        if (!Digest.looksLikeDigest(reference)) {
+            Names.requireTag(reference);
+            if (!meta.deleteTag(repository, reference, clock.instant())) throw unknown(repository, reference);
+            return;
+        }
+        Digest digest = Names.requireDigest(reference);
+        DeleteOutcome outcome = meta.deleteManifest(repository, digest, clock.instant());
+        switch (outcome) {
+            case DELETED -> { }
+            case NOT_FOUND -> throw unknown(repository, reference);
+            case REFERENCED_BY_INDEX -> throw new RegistryException(OciError.DENIED,
+                    "manifest is listed by an index in this repository; delete the index first",
+                    Map.of("indexes", meta.indexesReferencing(repository, digest).stream().map(Digest::toString)
+                            .toList()));
+        }
+    }
+
+    public List<String> tags(String repository, String after, int limit) {
+        requireRepositoryExists(repository);
+        return meta.listTags(repository, after, limit);
+    }
+
+    public List<ManifestRecord> referrers(String repository, Digest subject, String artifactType) {
+        return meta.referrers(repository, subject, artifactType);
+    }
+
+    public List<String> catalog(String after, int limit) {
+        return meta.listRepositories(after, limit);
+    }
+
+    private void requireRepositoryExists(String repository) {
+        if (meta.findRepository(repository).isEmpty()) {
+            throw new RegistryException(OciError.NAME_UNKNOWN, null, Map.of("name", repository));
+        }
+    }
+
+    private RegistryException unknown(String repository, String reference) {
+        if (meta.findRepository(repository).isEmpty()) {
+            return new RegistryException(OciError.NAME_UNKNOWN, null, Map.of("name", repository));
+        }
+        return new RegistryException(OciError.MANIFEST_UNKNOWN, null, Map.of("name", repository, "reference",
+                reference));
+    }
+}

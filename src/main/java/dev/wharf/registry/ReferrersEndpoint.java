@@ -1,0 +1,60 @@
+package dev.wharf.registry;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wharf.content.ManifestService;
+import dev.wharf.content.Names;
+import dev.wharf.model.Digest;
+import dev.wharf.model.MediaTypes;
+import dev.wharf.storage.meta.ManifestRecord;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * GET /v2/&lt;name&gt;/referrers/&lt;digest&gt;: an image index of the manifests whose subject is the digest. An
+ * unknown subject gives an empty index, not a 404, as the spec requires.
+ */
+final class ReferrersEndpoint {
+    private final ManifestService manifests;
+    private final ObjectMapper json;
+
+    ReferrersEndpoint(ManifestService manifests, ObjectMapper json) {
+        this.manifests = manifests;
+        this.json = json;
+    }
+
+    void get(Context ctx, String name, String digestText) {
+        Digest subject = Names.requireDigest(digestText);
+        String artifactType = ctx.queryParam("artifactType");
+        if (artifactType != null && artifactType.isEmpty()) artifactType = null;
+        List<Map<String, Object>> descriptors = new ArrayList<>();
+        for (ManifestRecord m : manifests.referrers(name, subject, artifactType)) {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("mediaType", m.mediaType());
+            d.put("digest", m.digest().toString());
+            d.put("size", m.content().length);
+            if (m.artifactType() != null) d.put("artifactType", m.artifactType());
+            if (m.annotationsJson() != null) d.put("annotations", parse(m.annotationsJson()));
+            descriptors.add(d);
+        }
+        Map<String, Object> index = new LinkedHashMap<>();
+        index.put("schemaVersion", 2);
+        index.put("mediaType", MediaTypes.OCI_INDEX);
+        index.put("manifests", descriptors);
+        if (artifactType != null) ctx.header("OCI-Filters-Applied", "artifactType");
+        Responses.json(ctx, json, 200, index);
+        ctx.contentType(MediaTypes.OCI_INDEX);
+    }
+
+    private Object parse(String annotationsJson) {
+        try {
+            return json.readTree(annotationsJson);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package dev.wharf.registry;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wharf.content.BlobService;
+import dev.wharf.content.ManifestService;
+import dev.wharf.content.Names;
+import dev.wharf.content.OciError;
+import dev.wharf.content.RegistryException;
+import dev.wharf.content.UploadService;
+import dev.wharf.ops.Metrics;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The /v2/ route table: every OCI Distribution endpoint in one place. Javalin hands every /v2 request here;
+ * {@link RegistryPath} decides the endpoint, because repository names contain slashes that path templates
+ * cannot express. Errors from any endpoint leave through {@link OciErrors}.
+ */
+public final class RegistryRoutes {
+    private static final Logger log = LoggerFactory.getLogger(RegistryRoutes.class);
+    public static final String ROUTE_ATTRIBUTE = "wharf.route";
+    private static final List<HandlerType> METHODS = List.of(HandlerType.GET, HandlerType.HEAD, HandlerType.PUT,
+            HandlerType.POST, HandlerType.PATCH, HandlerType.DELETE);
+
+    private final ManifestEndpoint manifests;
+    private final BlobEndpoint blobs;
+    private final UploadEndpoint uploads;
+    private final ListingEndpoint listings;
+    private final ReferrersEndpoint referrers;
+    private final OciErrors errors;
+    private final ObjectMapper json;
+
+    public RegistryRoutes(ManifestService manifestService, BlobService blobService, UploadService uploadService,
+            Metrics metrics, ObjectMapper json) {
+        this.manifests = new ManifestEndpoint(manifestService, metrics);
+        this.blobs = new BlobEndpoint(blobService, metrics);
+        this.uploads = new UploadEndpoint(uploadService, blobService, metrics);
+        this.listings = new ListingEndpoint(manifestService, json);
+        this.referrers = new ReferrersEndpoint(manifestService, json);
+        this.errors = new OciErrors(json);
+        this.json = json;
+    }
+
+    public void register(JavalinConfig config) {
+        for (HandlerType method : METHODS) {
+            for (String path : List.of("/v2", "/v2/", "/v2/<path>")) {
+                config.routes.addHttpHandler(method, path, this::dispatch);
+            }
+        }
+    }
+
+    /** Writes a failure raised anywhere under /v2/ in the spec's format. */
+    public void handleError(Context ctx, Exception e) {
+        if (e instanceof RegistryException re) {
+            errors.write(ctx, re);
+            return;
+        }
+        log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
+        errors.write(ctx, OciError.UNKNOWN, "internal error; see the server log", null);
+    }
+
+    public static boolean owns(String path) {
+        return path.equals("/v2") || path.startsWith("/v2/");
+    }
+
+    private void dispatch(Context ctx) {
+        ctx.header("Docker-Distribution-API-Version", "registry/2.0");
+        RegistryPath p = RegistryPath.parse(ctx.path());
+        ctx.attribute(ROUTE_ATTRIBUTE, p.kind().name().toLowerCase());
+        if (p.name() != null) Names.requireRepository(p.name());
+        String m = ctx.method().name();
+        switch (p.kind()) {
+            case BASE -> {
+                only(m, "GET", "HEAD");
+                Responses.json(ctx, json, 200, Map.of());
+            }
+            case CATALOG -> {
+                only(m, "GET");
+                listings.catalog(ctx);
+            }
+            case MANIFEST -> {
+                switch (m) {
+                    case "GET" -> manifests.get(ctx, p.name(), p.reference(), false);
+                    case "HEAD" -> manifests.get(ctx, p.name(), p.reference(), true);
+                    case "PUT" -> manifests.put(ctx, p.name(), p.reference());
+                    case "DELETE" -> manifests.delete(ctx, p.name(), p.reference());
+                    default -> throw notAllowed(m);
+                }
+            }
+            case BLOB -> {
+                switch (m) {
+                    case "GET" -> blobs.get(ctx, p.name(), p.reference(), false);
+                    case "HEAD" -> blobs.get(ctx, p.name(), p.reference(), true);
+                    case "DELETE" -> blobs.delete(ctx, p.name(), p.reference());
+                    default -> throw notAllowed(m);
+                }
+            }
+            case UPLOADS -> {
+                only(m, "POST");
+                uploads.start(ctx, p.name());
+            }
+            case UPLOAD -> {
+                switch (m) {
+                    case "GET" -> uploads.status(ctx, p.name(), p.reference());
+                    case "PATCH" -> uploads.patch(ctx, p.name(), p.reference());
+                    case "PUT" -> uploads.put(ctx, p.name(), p.reference());
+                    case "DELETE" -> uploads.cancel(ctx, p.name(), p.reference());
+                    default -> throw notAllowed(m);
+                }
+            }
+            case TAGS -> {
+                only(m, "GET");
+                listings.tags(ctx, p.name());
+            }
+            case REFERRERS -> {
+                only(m, "GET");
+                referrers.get(ctx, p.name(), p.reference());
+            }
+            case UNKNOWN -> throw new RegistryException(OciError.NOT_FOUND, null, Map.of("path", ctx.path()));
+        }
+    }
+
+    private static void only(String method, String... allowed) {
+        for (String a : allowed) if (a.equals(method)) return;
+        throw notAllowed(method);
+    }
+
+    private static RegistryException notAllowed(String method) {
+        return new RegistryException(OciError.METHOD_NOT_ALLOWED, method + " is not allowed on this endpoint", null);
+    }
+}

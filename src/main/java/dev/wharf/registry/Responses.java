@@ -1,0 +1,48 @@
+package dev.wharf.registry;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+
+/** Small helpers shared by the endpoints for writing bodies the way the spec wants them. */
+final class Responses {
+    private static final int BUFFER = 256 * 1024;
+
+    private Responses() {}
+
+    static void json(Context ctx, ObjectMapper json, int status, Object body) {
+        try {
+            ctx.status(status).contentType("application/json").result(json.writeValueAsBytes(body));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A status with no body, but an explicit zero Content-Length as clients expect on 201/202/204. */
+    static void empty(Context ctx, int status) {
+        ctx.status(status);
+        if (status != 204) ctx.header("Content-Length", "0");
+    }
+
+    /** Streams {@code length} bytes straight to the socket, bypassing any response buffering. */
+    static long stream(Context ctx, InputStream in, long length) {
+        long written = 0;
+        try (in) {
+            OutputStream out = ctx.res().getOutputStream();
+            byte[] buf = new byte[BUFFER];
+            while (written < length) {
+                int n = in.read(buf, 0, (int) Math.min(buf.length, length - written));
+                if (n < 0) break;
+                out.write(buf, 0, n);
+                written += n;
+            }
+            out.flush();
+        } catch (IOException e) {
+            // The client went away mid-download; nothing to repair on our side.
+        }
+        return written;
+    }
+}

@@ -1,0 +1,176 @@
+package dev.wharf.storage.meta;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Jdbi;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * The metadata database: a HikariCP pool, a {@link Jdbi} on top of it, and the schema migrated by Flyway.
+ *
+ * <p>SQLite allows one writer per file. Every connection starts its transactions with {@code BEGIN IMMEDIATE}
+ * (so a transaction never has to upgrade a read lock, which fails with SQLITE_BUSY instead of waiting), and
+ * {@link #inWriteTransaction} queues writers of this process on a fair lock, so they wait in Java rather than
+ * in SQLite's sleep-and-retry busy handler. Reads made outside a transaction ({@code jdbi().withHandle}) use
+ * any pooled connection and, thanks to WAL, run concurrently with each other and with the writer.
+ * One {@code Database} per SQLite file per process: the lock is per instance; a second instance (or process)
+ * only has {@code busy_timeout} to fall back on.
+ */
+public final class Database implements AutoCloseable {
+
+    public enum Dialect {
+        SQLITE("classpath:db/migration/sqlite"),
+        POSTGRESQL("classpath:db/migration/postgresql");
+
+        private final String migrations;
+
+        Dialect(String migrations) {
+            this.migrations = migrations;
+        }
+    }
+
+    /** Far above any single write transaction of the registry; only reached when another process writes. */
+    static final int SQLITE_BUSY_TIMEOUT_MILLIS = 10_000;
+
+    // Validated rather than quoted: the schema name ends up in DDL and in search_path.
+    private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
+    private final Dialect dialect;
+    private final HikariDataSource dataSource;
+    private final Jdbi jdbi;
+    private final ReentrantLock writeLock; // null on PostgreSQL, which has row locks
+
+    private Database(Dialect dialect, HikariDataSource dataSource) {
+        this.dialect = dialect;
+        this.dataSource = dataSource;
+        this.jdbi = Jdbi.create(dataSource);
+        this.writeLock = dialect == Dialect.SQLITE ? new ReentrantLock(true) : null;
+    }
+
+    /**
+     * Opens the pool and migrates the schema.
+     *
+     * @param jdbcUrl {@code jdbc:sqlite:<file>} or {@code jdbc:postgresql:...}; keep passwords out of it
+     * @param user ignored for SQLite
+     * @param password ignored for SQLite
+     * @param poolSize maximum connections, which is also the number of concurrent reads
+     * @param schema PostgreSQL schema to create if missing and use, or null for the connection's default;
+     *     ignored for SQLite, where a file is a database
+     * @throws IllegalArgumentException for other URL schemes, in-memory SQLite, or an invalid schema name
+     */
+    public static Database open(String jdbcUrl, String user, String password, int poolSize, String schema) {
+        Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+        if (poolSize < 1) throw new IllegalArgumentException("poolSize must be at least 1, got " + poolSize);
+        Dialect dialect = dialectOf(jdbcUrl);
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("wharf-metadata");
+        config.setMaximumPoolSize(poolSize);
+        if (dialect == Dialect.SQLITE) {
+            config.setDataSource(sqliteDataSource(jdbcUrl));
+        } else {
+            config.setJdbcUrl(jdbcUrl);
+            config.setUsername(user);
+            config.setPassword(password);
+            if (schema != null) {
+                if (!SCHEMA_NAME.matcher(schema).matches()) {
+                    throw new IllegalArgumentException("invalid schema name (want [a-z_][a-z0-9_]*): " + schema);
+                }
+                config.setSchema(schema); // every pooled connection's search_path
+            }
+        }
+        HikariDataSource dataSource = new HikariDataSource(config);
+        try {
+            migrate(dataSource, dialect, dialect == Dialect.POSTGRESQL ? schema : null);
+            return new Database(dialect, dataSource);
+        } catch (RuntimeException e) {
+            dataSource.close();
+            throw e;
+        }
+    }
+
+    private static Dialect dialectOf(String jdbcUrl) {
+        if (jdbcUrl.startsWith("jdbc:sqlite:")) return Dialect.SQLITE;
+        if (jdbcUrl.startsWith("jdbc:postgresql:")) return Dialect.POSTGRESQL;
+        // Name only the scheme: the rest of a URL may carry credentials.
+        int end = jdbcUrl.indexOf(':', jdbcUrl.startsWith("jdbc:") ? 5 : 0);
+        String scheme = end < 0 ? jdbcUrl : jdbcUrl.substring(0, end);
+        throw new IllegalArgumentException("unsupported metadata database URL scheme '" + scheme
+                + "': expected jdbc:sqlite:<file> or jdbc:postgresql:...");
+    }
+
+    private static SQLiteDataSource sqliteDataSource(String jdbcUrl) {
+        String target = jdbcUrl.substring("jdbc:sqlite:".length());
+        String lower = target.toLowerCase(Locale.ROOT);
+        if (target.isEmpty() || lower.contains(":memory:") || lower.contains("mode=memory")) {
+            // Every pooled connection would get its own empty database.
+            throw new IllegalArgumentException("the metadata database needs a SQLite file, not an in-memory database");
+        }
+        createParentDirectory(target);
+        SQLiteConfig config = new SQLiteConfig();
+        config.setJournalMode(SQLiteConfig.JournalMode.WAL); // readers never block the writer, nor it them
+        config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL); // durable with WAL except on power loss
+        config.enforceForeignKeys(true);
+        config.setBusyTimeout(SQLITE_BUSY_TIMEOUT_MILLIS);
+        config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        SQLiteDataSource dataSource = new SQLiteDataSource(config);
+        dataSource.setUrl(jdbcUrl);
+        return dataSource;
+    }
+
+    private static void createParentDirectory(String target) {
+        String file = target.startsWith("file:") ? target.substring("file:".length()) : target;
+        int query = file.indexOf('?');
+        Path parent = Path.of(query < 0 ? file : file.substring(0, query)).toAbsolutePath().getParent();
+        try {
+            if (parent != null) Files.createDirectories(parent);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create directory for the metadata database: " + parent, e);
+        }
+    }
+
+    private static void migrate(HikariDataSource dataSource, Dialect dialect, String schema) {
+        var flyway = Flyway.configure(Database.class.getClassLoader())
+                .dataSource(dataSource)
+                .locations(dialect.migrations)
+                .failOnMissingLocations(true);
+        if (schema != null) flyway.schemas(schema).createSchemas(true); // creates the schema if missing
+        flyway.load().migrate();
+    }
+
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    /** For reads; use {@link #inWriteTransaction} for anything that writes. */
+    public Jdbi jdbi() {
+        return jdbi;
+    }
+
+    /** Runs the callback in one transaction, serialized with this process's other writers on SQLite. */
+    public <R, X extends Exception> R inWriteTransaction(HandleCallback<R, X> callback) throws X {
+        if (writeLock == null) return jdbi.inTransaction(callback);
+        // Lock before taking a connection, so queued writers do not hold connections the readers need.
+        writeLock.lock();
+        try {
+            return jdbi.inTransaction(callback);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+}

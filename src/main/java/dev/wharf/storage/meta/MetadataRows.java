@@ -1,0 +1,60 @@
+package dev.wharf.storage.meta;
+
+import dev.wharf.model.Digest;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import org.jdbi.v3.core.statement.StatementContext;
+
+/** Row mappers for {@link SqlMetadataStore}: instants are stored as epoch milliseconds, digests as text. */
+final class MetadataRows {
+
+    private MetadataRows() {}
+
+    static RepositoryRecord repository(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new RepositoryRecord(
+                rs.getLong("id"), rs.getString("name"), Instant.ofEpochMilli(rs.getLong("created_at")));
+    }
+
+    static ManifestRecord manifest(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new ManifestRecord(
+                rs.getString("repository"),
+                Digest.parse(rs.getString("digest")),
+                rs.getString("media_type"),
+                rs.getString("artifact_type"),
+                rs.getBytes("content"),
+                nullableDigest(rs.getString("subject_digest")),
+                rs.getString("annotations_json"),
+                rs.getLong("total_size"),
+                Instant.ofEpochMilli(rs.getLong("pushed_at")),
+                nullableInstant(rs, "last_pulled_at"),
+                rs.getLong("pull_count"));
+    }
+
+    static TagEvent tagEvent(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new TagEvent(
+                rs.getString("repository"),
+                rs.getString("tag"),
+                Digest.parse(rs.getString("digest")),
+                nullableDigest(rs.getString("previous_digest")),
+                TagEvent.Action.valueOf(rs.getString("action")),
+                Instant.ofEpochMilli(rs.getLong("at")));
+    }
+
+    static UploadSession uploadSession(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new UploadSession(
+                rs.getString("id"),
+                rs.getString("repository"),
+                Instant.ofEpochMilli(rs.getLong("started_at")),
+                Instant.ofEpochMilli(rs.getLong("last_activity")));
+    }
+
+    private static Digest nullableDigest(String value) {
+        return value == null ? null : Digest.parse(value);
+    }
+
+    private static Instant nullableInstant(ResultSet rs, String column) throws SQLException {
+        long millis = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
+    }
+}

@@ -1,0 +1,569 @@
+package dev.wharf.storage.meta;
+
+import dev.wharf.model.Digest;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.Query;
+
+/**
+ * {@link MetadataStore} in SQL, the same statements on SQLite and PostgreSQL.
+ *
+ * <p>Reads are single statements outside any transaction, so on SQLite they run concurrently with each other
+ * and with the writer. Writes go through {@link Database#inWriteTransaction}. On PostgreSQL (READ COMMITTED)
+ * writers that read-then-write lock the rows they depend on ({@code FOR UPDATE}/{@code FOR SHARE}); on SQLite
+ * those clauses do not exist and are not needed because writers are serialized.
+ *
+ * <p>Closing the store closes its {@link Database}.
+ */
+public final class SqlMetadataStore implements MetadataStore {
+
+    private static final String MANIFEST_COLUMNS = """
+            r.name AS repository, m.digest, m.media_type, m.artifact_type, m.content, m.subject_digest,
+            m.annotations_json, m.total_size, m.pushed_at, m.last_pulled_at, m.pull_count
+            """; // ends with a newline so a FROM clause can follow directly
+
+    private static final String TAG_EVENT_COLUMNS =
+            "h.id AS id, r.name AS repository, h.tag, h.digest, h.previous_digest, h.action, h.at ";
+    private static final String HISTORY_FROM =
+            " FROM tag_history h JOIN repositories r ON r.id = h.repository_id WHERE r.name = :repo";
+
+    /** A row that disappears between two statements is retried; more than this means something is wrong. */
+    private static final int RACE_ATTEMPTS = 5;
+
+    private final Database database;
+    private final Jdbi jdbi;
+    private final String forUpdate;
+    private final String forShare;
+
+    public SqlMetadataStore(Database database) {
+        this.database = database;
+        this.jdbi = database.jdbi();
+        boolean rowLocks = database.dialect() == Database.Dialect.POSTGRESQL;
+        this.forUpdate = rowLocks ? " FOR UPDATE" : "";
+        this.forShare = rowLocks ? " FOR SHARE" : "";
+    }
+
+    // --- repositories ---------------------------------------------------------------------------------
+
+    @Override
+    public RepositoryRecord ensureRepository(String name, Instant now) {
+        return database.inWriteTransaction(h -> ensureRepository(h, name, now));
+    }
+
+    private RepositoryRecord ensureRepository(Handle h, String name, Instant now) {
+        h.createUpdate("INSERT INTO repositories (name, created_at) VALUES (:name, :now) ON CONFLICT (name) DO NOTHING")
+                .bind("name", name)
+                .bind("now", now.toEpochMilli())
+                .execute();
+        return findRepository(h, name).orElseThrow();
+    }
+
+    @Override
+    public Optional<RepositoryRecord> findRepository(String name) {
+        return jdbi.withHandle(h -> findRepository(h, name));
+    }
+
+    private static Optional<RepositoryRecord> findRepository(Handle h, String name) {
+        return h.createQuery("SELECT id, name, created_at FROM repositories WHERE name = :name")
+                .bind("name", name)
+                .map(MetadataRows::repository)
+                .findOne();
+    }
+
+    private static Optional<Long> repositoryId(Handle h, String name) {
+        return h.createQuery("SELECT id FROM repositories WHERE name = :name")
+                .bind("name", name)
+                .mapTo(Long.class)
+                .findOne();
+    }
+
+    @Override
+    public List<String> listRepositories(String after, int limit) {
+        requireLimit(limit);
+        // "" sorts before every name, so one statement (and one index range scan) covers "from the start".
+        return jdbi.withHandle(h -> h.createQuery(
+                        "SELECT name FROM repositories WHERE name > :after ORDER BY name LIMIT :limit")
+                .bind("after", after == null ? "" : after)
+                .bind("limit", limit)
+                .mapTo(String.class)
+                .list());
+    }
+
+    // --- blobs ----------------------------------------------------------------------------------------
+
+    @Override
+    public void linkBlob(String repository, Digest digest, long size, Instant now) {
+        database.inWriteTransaction(h -> {
+            long repositoryId = ensureRepository(h, repository, now).id();
+            // A digest names its content, so the first recorded size stays.
+            h.createUpdate("""
+                            INSERT INTO blobs (digest, size, created_at) VALUES (:digest, :size, :now)
+                            ON CONFLICT (digest) DO NOTHING""")
+                    .bind("digest", digest.toString())
+                    .bind("size", size)
+                    .bind("now", now.toEpochMilli())
+                    .execute();
+            return h.createUpdate("""
+                            INSERT INTO repository_blobs (repository_id, digest, linked_at) VALUES (:repo, :digest, :now)
+                            ON CONFLICT (repository_id, digest) DO NOTHING""")
+                    .bind("repo", repositoryId)
+                    .bind("digest", digest.toString())
+                    .bind("now", now.toEpochMilli())
+                    .execute();
+        });
+    }
+
+    @Override
+    public OptionalLong linkedBlobSize(String repository, Digest digest) {
+        return toOptionalLong(jdbi.withHandle(h -> h.createQuery("""
+                        SELECT b.size FROM repository_blobs rb
+                        JOIN repositories r ON r.id = rb.repository_id
+                        JOIN blobs b ON b.digest = rb.digest
+                        WHERE r.name = :repo AND rb.digest = :digest""")
+                .bind("repo", repository)
+                .bind("digest", digest.toString())
+                .mapTo(Long.class)
+                .findOne()));
+    }
+
+    @Override
+    public boolean unlinkBlob(String repository, Digest digest) {
+        return database.inWriteTransaction(h -> h.createUpdate("""
+                        DELETE FROM repository_blobs
+                        WHERE repository_id = (SELECT id FROM repositories WHERE name = :repo) AND digest = :digest""")
+                .bind("repo", repository)
+                .bind("digest", digest.toString())
+                .execute() > 0);
+    }
+
+    @Override
+    public OptionalLong blobSize(Digest digest) {
+        // A blob no repository links any more is garbage waiting for collection, not "known".
+        return toOptionalLong(jdbi.withHandle(h -> h.createQuery("""
+                        SELECT b.size FROM blobs b
+                        WHERE b.digest = :digest
+                          AND EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.digest = b.digest)""")
+                .bind("digest", digest.toString())
+                .mapTo(Long.class)
+                .findOne()));
+    }
+
+    // --- manifests ------------------------------------------------------------------------------------
+
+    @Override
+    public ManifestRecord putManifest(String repository, ManifestWrite manifest, String tag, Instant now) {
+        return database.inWriteTransaction(h -> {
+            long repositoryId = ensureRepository(h, repository, now).id();
+            requireReferences(h, repositoryId, manifest); // throwing rolls back the repository creation too
+            storeManifest(h, repositoryId, manifest, now);
+            if (tag != null) pointTag(h, repositoryId, tag, manifest.digest(), now);
+            return findManifest(h, repository, manifest.digest()).orElseThrow();
+        });
+    }
+
+    private void requireReferences(Handle h, long repositoryId, ManifestWrite manifest) {
+        // FOR SHARE (PostgreSQL) keeps the referenced rows from being unlinked or deleted until we commit.
+        List<Digest> missingBlobs = missing(h, manifest.blobs(),
+                "SELECT digest FROM repository_blobs WHERE repository_id = :repo AND digest IN (<digests>)"
+                        + forShare, repositoryId);
+        List<Digest> missingManifests = missing(h, manifest.children(),
+                "SELECT digest FROM manifests WHERE repository_id = :repo AND digest IN (<digests>)" + forShare,
+                repositoryId);
+        if (!missingBlobs.isEmpty() || !missingManifests.isEmpty()) {
+            throw new MissingReferencesException(missingBlobs, missingManifests);
+        }
+    }
+
+    /** The distinct digests of {@code wanted} (in order) that {@code presentSql} does not return. */
+    private static List<Digest> missing(Handle h, List<Digest> wanted, String presentSql, long repositoryId) {
+        Set<Digest> distinct = new LinkedHashSet<>(wanted == null ? List.of() : wanted);
+        if (distinct.isEmpty()) return List.of();
+        Set<String> present = h.createQuery(presentSql)
+                .bind("repo", repositoryId)
+                .bindList("digests", distinct.stream().map(Digest::toString).toList())
+                .mapTo(String.class)
+                .set();
+        return distinct.stream().filter(d -> !present.contains(d.toString())).toList();
+    }
+
+    /** Inserts the manifest and its references unless the repository already holds that digest. */
+    private void storeManifest(Handle h, long repositoryId, ManifestWrite m, Instant now) {
+        for (int attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
+            int inserted = h.createUpdate("""
+                            INSERT INTO manifests (repository_id, digest, media_type, artifact_type, content,
+                                subject_digest, annotations_json, total_size, pushed_at, pull_count)
+                            VALUES (:repo, :digest, :mediaType, :artifactType, :content,
+                                :subject, :annotations, :totalSize, :now, 0)
+                            ON CONFLICT (repository_id, digest) DO NOTHING""")
+                    .bind("repo", repositoryId)
+                    .bind("digest", m.digest().toString())
+                    .bind("mediaType", m.mediaType())
+                    .bind("artifactType", m.artifactType())
+                    .bind("content", m.content())
+                    .bind("subject", m.subject() == null ? null : m.subject().toString())
+                    .bind("annotations", m.annotationsJson())
+                    .bind("totalSize", m.totalSize())
+                    .bind("now", now.toEpochMilli())
+                    .execute();
+            // FOR SHARE: a concurrent deleteManifest must not remove the row we are about to tag.
+            Optional<Long> id = h.createQuery(
+                            "SELECT id FROM manifests WHERE repository_id = :repo AND digest = :digest" + forShare)
+                    .bind("repo", repositoryId)
+                    .bind("digest", m.digest().toString())
+                    .mapTo(Long.class)
+                    .findOne();
+            if (id.isPresent()) {
+                if (inserted > 0) {
+                    insertReferences(h, "INSERT INTO manifest_blobs (manifest_id, digest) VALUES (:id, :digest)",
+                            id.get(), m.blobs());
+                    insertReferences(h,
+                            "INSERT INTO manifest_children (manifest_id, child_digest) VALUES (:id, :digest)",
+                            id.get(), m.children());
+                }
+                return;
+            }
+            // The existing row was deleted by a concurrent transaction after our INSERT saw it: insert again.
+        }
+        throw new IllegalStateException("manifest " + m.digest() + " kept disappearing while being stored");
+    }
+
+    private static void insertReferences(Handle h, String sql, long manifestId, List<Digest> digests) {
+        if (digests == null || digests.isEmpty()) return;
+        PreparedBatch batch = h.prepareBatch(sql);
+        for (Digest digest : new LinkedHashSet<>(digests)) {
+            batch.bind("id", manifestId).bind("digest", digest.toString()).add();
+        }
+        batch.execute();
+    }
+
+    @Override
+    public Optional<ManifestRecord> getManifest(String repository, Digest digest) {
+        return jdbi.withHandle(h -> findManifest(h, repository, digest));
+    }
+
+    private static Optional<ManifestRecord> findManifest(Handle h, String repository, Digest digest) {
+        return h.createQuery("SELECT " + MANIFEST_COLUMNS + """
+                         FROM manifests m JOIN repositories r ON r.id = m.repository_id
+                        WHERE r.name = :repo AND m.digest = :digest""")
+                .bind("repo", repository)
+                .bind("digest", digest.toString())
+                .map(MetadataRows::manifest)
+                .findOne();
+    }
+
+    @Override
+    public Optional<ManifestRecord> getManifestByTag(String repository, String tag) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + MANIFEST_COLUMNS + """
+                         FROM tags t
+                         JOIN repositories r ON r.id = t.repository_id
+                         JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest
+                        WHERE r.name = :repo AND t.name = :tag""")
+                .bind("repo", repository)
+                .bind("tag", tag)
+                .map(MetadataRows::manifest)
+                .findOne());
+    }
+
+    @Override
+    public DeleteOutcome deleteManifest(String repository, Digest digest, Instant now) {
+        return database.inWriteTransaction(h -> {
+            Optional<Long> repositoryId = repositoryId(h, repository);
+            if (repositoryId.isEmpty()) return DeleteOutcome.NOT_FOUND;
+            long repo = repositoryId.get();
+            // Lock first, check after: an index being pushed holds FOR SHARE on this row, so once we have the
+            // lock such an index is either committed (and seen below) or has not yet seen this row.
+            Optional<Long> manifestId = h.createQuery(
+                            "SELECT id FROM manifests WHERE repository_id = :repo AND digest = :digest" + forUpdate)
+                    .bind("repo", repo)
+                    .bind("digest", digest.toString())
+                    .mapTo(Long.class)
+                    .findOne();
+            if (manifestId.isEmpty()) return DeleteOutcome.NOT_FOUND;
+            // "+m.repository_id": start from the child digest index, see indexesReferencing
+            boolean referenced = h.createQuery("""
+                            SELECT 1 FROM manifest_children c JOIN manifests m ON m.id = c.manifest_id
+                            WHERE c.child_digest = :digest AND +m.repository_id = :repo LIMIT 1""")
+                    .bind("repo", repo)
+                    .bind("digest", digest.toString())
+                    .mapTo(Integer.class)
+                    .findOne()
+                    .isPresent();
+            if (referenced) return DeleteOutcome.REFERENCED_BY_INDEX;
+            List<String> tags = h.createQuery("""
+                            SELECT name FROM tags WHERE repository_id = :repo AND manifest_digest = :digest
+                            ORDER BY name""" + forUpdate)
+                    .bind("repo", repo)
+                    .bind("digest", digest.toString())
+                    .mapTo(String.class)
+                    .list();
+            for (String tag : tags) {
+                deleteTagRow(h, repo, tag);
+                appendHistory(h, repo, tag, digest.toString(), null, TagEvent.Action.DELETE, now);
+            }
+            // Explicit rather than relying on ON DELETE CASCADE, which SQLite only honours with foreign_keys=ON.
+            h.createUpdate("DELETE FROM manifest_blobs WHERE manifest_id = :id").bind("id", manifestId.get()).execute();
+            h.createUpdate("DELETE FROM manifest_children WHERE manifest_id = :id").bind("id", manifestId.get()).execute();
+            h.createUpdate("DELETE FROM manifests WHERE id = :id").bind("id", manifestId.get()).execute();
+            return DeleteOutcome.DELETED;
+        });
+    }
+
+    // --- tags -----------------------------------------------------------------------------------------
+
+    /**
+     * Creates or moves a tag and records it. On PostgreSQL the tag row is locked before its current digest is
+     * read, so concurrent pushes to one tag take turns and each MOVE names the digest it really replaced.
+     */
+    private void pointTag(Handle h, long repositoryId, String tag, Digest digest, Instant now) {
+        String target = digest.toString();
+        for (int attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
+            int created = h.createUpdate("""
+                            INSERT INTO tags (repository_id, name, manifest_digest, updated_at)
+                            VALUES (:repo, :tag, :digest, :now)
+                            ON CONFLICT (repository_id, name) DO NOTHING""")
+                    .bind("repo", repositoryId)
+                    .bind("tag", tag)
+                    .bind("digest", target)
+                    .bind("now", now.toEpochMilli())
+                    .execute();
+            if (created > 0) {
+                appendHistory(h, repositoryId, tag, target, null, TagEvent.Action.PUSH, now);
+                return;
+            }
+            Optional<String> current = currentTarget(h, repositoryId, tag);
+            if (current.isEmpty()) continue; // deleted by a concurrent transaction in between: create it
+            if (current.get().equals(target)) return;
+            h.createUpdate("""
+                            UPDATE tags SET manifest_digest = :digest, updated_at = :now
+                            WHERE repository_id = :repo AND name = :tag""")
+                    .bind("repo", repositoryId)
+                    .bind("tag", tag)
+                    .bind("digest", target)
+                    .bind("now", now.toEpochMilli())
+                    .execute();
+            appendHistory(h, repositoryId, tag, target, current.get(), TagEvent.Action.MOVE, now);
+            return;
+        }
+        throw new IllegalStateException("tag " + tag + " kept changing while being pushed");
+    }
+
+    /** The digest a tag points at, locking the tag row on PostgreSQL. */
+    private Optional<String> currentTarget(Handle h, long repositoryId, String tag) {
+        return h.createQuery(
+                        "SELECT manifest_digest FROM tags WHERE repository_id = :repo AND name = :tag" + forUpdate)
+                .bind("repo", repositoryId)
+                .bind("tag", tag)
+                .mapTo(String.class)
+                .findOne();
+    }
+
+    private static void deleteTagRow(Handle h, long repositoryId, String tag) {
+        h.createUpdate("DELETE FROM tags WHERE repository_id = :repo AND name = :tag")
+                .bind("repo", repositoryId)
+                .bind("tag", tag)
+                .execute();
+    }
+
+    private static void appendHistory(Handle h, long repositoryId, String tag, String digest, String previous,
+            TagEvent.Action action, Instant at) {
+        h.createUpdate("""
+                        INSERT INTO tag_history (repository_id, tag, digest, previous_digest, action, at)
+                        VALUES (:repo, :tag, :digest, :previous, :action, :at)""")
+                .bind("repo", repositoryId)
+                .bind("tag", tag)
+                .bind("digest", digest)
+                .bind("previous", previous)
+                .bind("action", action.name())
+                .bind("at", at.toEpochMilli())
+                .execute();
+    }
+
+    @Override
+    public boolean deleteTag(String repository, String tag, Instant now) {
+        return database.inWriteTransaction(h -> {
+            Optional<Long> repositoryId = repositoryId(h, repository);
+            if (repositoryId.isEmpty()) return false;
+            Optional<String> current = currentTarget(h, repositoryId.get(), tag);
+            if (current.isEmpty()) return false;
+            deleteTagRow(h, repositoryId.get(), tag);
+            appendHistory(h, repositoryId.get(), tag, current.get(), null, TagEvent.Action.DELETE, now);
+            return true;
+        });
+    }
+
+    @Override
+    public List<String> listTags(String repository, String after, int limit) {
+        requireLimit(limit);
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT t.name FROM tags t JOIN repositories r ON r.id = t.repository_id
+                        WHERE r.name = :repo AND t.name > :after
+                        ORDER BY t.name LIMIT :limit""")
+                .bind("repo", repository)
+                .bind("after", after == null ? "" : after) // "" sorts before every tag
+                .bind("limit", limit)
+                .mapTo(String.class)
+                .list());
+    }
+
+    @Override
+    public List<String> tagsOf(String repository, Digest digest) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT t.name FROM tags t JOIN repositories r ON r.id = t.repository_id
+                        WHERE r.name = :repo AND t.manifest_digest = :digest
+                        ORDER BY t.name""")
+                .bind("repo", repository)
+                .bind("digest", digest.toString())
+                .mapTo(String.class)
+                .list());
+    }
+
+    // "+m.repository_id" keeps SQLite (which has no statistics) from walking every manifest of the repository
+    // through the (repository_id, digest) index; starting from the child digest index reads a handful of rows.
+    // The unary plus is plain arithmetic on PostgreSQL too.
+
+    @Override
+    public List<Digest> indexesReferencing(String repository, Digest child) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT m.digest FROM manifest_children c JOIN manifests m ON m.id = c.manifest_id
+                        WHERE c.child_digest = :child
+                          AND +m.repository_id = (SELECT id FROM repositories WHERE name = :repo)
+                        ORDER BY m.digest""")
+                .bind("repo", repository)
+                .bind("child", child.toString())
+                .map((rs, ctx) -> Digest.parse(rs.getString("digest")))
+                .list());
+    }
+
+    @Override
+    public List<ManifestRecord> referrers(String repository, Digest subject, String artifactType) {
+        String sql = "SELECT " + MANIFEST_COLUMNS
+                + " FROM manifests m JOIN repositories r ON r.id = m.repository_id"
+                + " WHERE r.name = :repo AND m.subject_digest = :subject"
+                + (artifactType == null ? "" : " AND m.artifact_type = :artifactType")
+                + " ORDER BY m.id"; // push order
+        return jdbi.withHandle(h -> {
+            Query query = h.createQuery(sql).bind("repo", repository).bind("subject", subject.toString());
+            if (artifactType != null) query.bind("artifactType", artifactType);
+            return query.map(MetadataRows::manifest).list();
+        });
+    }
+
+    // History is ordered by id, which is the order the events were written in (see pointTag). Timestamps come
+    // from callers' clocks, so two racing pushes can carry timestamps in the opposite order; the id never lies.
+
+    @Override
+    public List<TagEvent> tagHistory(String repository, String tag) {
+        String sql = "SELECT " + TAG_EVENT_COLUMNS + HISTORY_FROM
+                + (tag == null ? "" : " AND h.tag = :tag")
+                + " ORDER BY h.id";
+        return jdbi.withHandle(h -> {
+            Query query = h.createQuery(sql).bind("repo", repository);
+            if (tag != null) query.bind("tag", tag);
+            return query.map(MetadataRows::tagEvent).list();
+        });
+    }
+
+    @Override
+    public List<TagEvent> tagHistoryOf(String repository, Digest digest) {
+        // Two branches rather than "digest = x OR previous_digest = x": each is a range scan of its own index,
+        // where the OR made PostgreSQL scan the whole history table.
+        String sql = "SELECT " + TAG_EVENT_COLUMNS + HISTORY_FROM + " AND h.digest = :digest"
+                + " UNION ALL"
+                + " SELECT " + TAG_EVENT_COLUMNS + HISTORY_FROM + " AND h.previous_digest = :digest"
+                + " AND h.digest <> :digest"
+                + " ORDER BY id";
+        return jdbi.withHandle(h -> h.createQuery(sql)
+                .bind("repo", repository)
+                .bind("digest", digest.toString())
+                .map(MetadataRows::tagEvent)
+                .list());
+    }
+
+    @Override
+    public void recordPull(String repository, Digest digest, Instant now) {
+        // One indexed UPDATE; the increment happens in SQL so concurrent pulls never lose counts, and
+        // last_pulled_at never moves backwards when pulls commit out of order.
+        database.inWriteTransaction(h -> h.createUpdate("""
+                        UPDATE manifests SET pull_count = pull_count + 1,
+                            last_pulled_at = CASE WHEN last_pulled_at IS NULL OR last_pulled_at < :now
+                                                  THEN :now ELSE last_pulled_at END
+                        WHERE repository_id = (SELECT id FROM repositories WHERE name = :repo) AND digest = :digest""")
+                .bind("repo", repository)
+                .bind("digest", digest.toString())
+                .bind("now", now.toEpochMilli())
+                .execute());
+    }
+
+    // --- upload sessions ------------------------------------------------------------------------------
+
+    @Override
+    public void createUpload(UploadSession session) {
+        database.inWriteTransaction(h -> h.createUpdate("""
+                        INSERT INTO uploads (id, repository, started_at, last_activity)
+                        VALUES (:id, :repo, :started, :activity)""")
+                .bind("id", session.id())
+                .bind("repo", session.repository())
+                .bind("started", session.startedAt().toEpochMilli())
+                .bind("activity", session.lastActivity().toEpochMilli())
+                .execute());
+    }
+
+    @Override
+    public Optional<UploadSession> findUpload(String uploadId) {
+        return jdbi.withHandle(h -> h.createQuery(
+                        "SELECT id, repository, started_at, last_activity FROM uploads WHERE id = :id")
+                .bind("id", uploadId)
+                .map(MetadataRows::uploadSession)
+                .findOne());
+    }
+
+    @Override
+    public void touchUpload(String uploadId, Instant now) {
+        database.inWriteTransaction(h -> h.createUpdate("UPDATE uploads SET last_activity = :now WHERE id = :id")
+                .bind("id", uploadId)
+                .bind("now", now.toEpochMilli())
+                .execute());
+    }
+
+    @Override
+    public void deleteUpload(String uploadId) {
+        database.inWriteTransaction(h -> h.createUpdate("DELETE FROM uploads WHERE id = :id")
+                .bind("id", uploadId)
+                .execute());
+    }
+
+    @Override
+    public List<UploadSession> uploadsIdleSince(Instant cutoff) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT id, repository, started_at, last_activity FROM uploads
+                        WHERE last_activity < :cutoff ORDER BY last_activity, id""")
+                .bind("cutoff", cutoff.toEpochMilli())
+                .map(MetadataRows::uploadSession)
+                .list());
+    }
+
+    @Override
+    public void ping() {
+        jdbi.withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one());
+    }
+
+    @Override
+    public void close() {
+        database.close();
+    }
+
+    private static OptionalLong toOptionalLong(Optional<Long> value) {
+        return value.map(OptionalLong::of).orElseGet(OptionalLong::empty);
+    }
+
+    private static void requireLimit(int limit) {
+        if (limit < 0) throw new IllegalArgumentException("limit must not be negative: " + limit);
+    }
+}

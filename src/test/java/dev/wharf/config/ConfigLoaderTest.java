@@ -1,0 +1,92 @@
+package dev.wharf.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir Path dir;
+
+    @Test
+    void defaultsNeedNoConfiguration() {
+        WharfConfig c = ConfigLoader.load(List.of("--config", write("")), Map.of());
+        assertThat(c.host()).isEqualTo("0.0.0.0");
+        assertThat(c.port()).isEqualTo(5000);
+        assertThat(c.dataDir()).isEqualTo(Path.of("./data").toAbsolutePath().normalize());
+        assertThat(c.dbUrl()).isEqualTo("jdbc:sqlite:" + c.dataDir().resolve("wharf.db"));
+        assertThat(c.storageRoot()).isEqualTo(c.dataDir().resolve("storage"));
+        assertThat(c.uploadsExpireAfter()).isEqualTo(Duration.ofHours(24));
+    }
+
+    @Test
+    void yamlThenEnvironmentThenFlags() {
+        String file = write("addr: 127.0.0.1:6000\ndb:\n  pool_size: 4\nuploads:\n  expire_after: 15m\n");
+        WharfConfig c = ConfigLoader.load(List.of("--config", file, "--db-pool-size=9"),
+                Map.of("WHARF_ADDR", "127.0.0.1:7000", "WHARF_DB_POOL_SIZE", "5"));
+        assertThat(c.port()).isEqualTo(7000);
+        assertThat(c.dbPoolSize()).isEqualTo(9);
+        assertThat(c.uploadsExpireAfter()).isEqualTo(Duration.ofMinutes(15));
+    }
+
+    @Test
+    void postgresUrlSwitchesBackend() {
+        WharfConfig c = ConfigLoader.load(List.of("--config", write("")),
+                Map.of("WHARF_DB_URL", "jdbc:postgresql://127.0.0.1:5432/test"));
+        assertThat(c.isSqlite()).isFalse();
+    }
+
+    @Test
+    void unknownKeysAndBadValuesNameTheKey() {
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write("nope: 1\n")), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'nope'");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write("db:\n  colour: red\n")), Map.of()))
+                .hasMessageContaining("'db.colour'");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write("")), Map.of("WHARF_DB_POOL", "1")))
+                .hasMessageContaining("WHARF_DB_POOL");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write(""), "--colour", "red"), Map.of()))
+                .hasMessageContaining("--colour");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write("")),
+                Map.of("WHARF_DB_POOL_SIZE", "lots"))).hasMessageContaining("db.pool_size")
+                .hasMessageContaining("WHARF_DB_POOL_SIZE");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write("addr: nowhere\n")), Map.of()))
+                .hasMessageContaining("addr");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write("")),
+                Map.of("WHARF_UPLOADS_EXPIRE_AFTER", "soon"))).hasMessageContaining("uploads.expire_after");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write("")),
+                Map.of("WHARF_DB_URL", "jdbc:mysql://x"))).hasMessageContaining("db.url");
+    }
+
+    @Test
+    void passwordsStayOutOfToString() {
+        WharfConfig c = ConfigLoader.load(List.of("--config", write("")),
+                Map.of("WHARF_DB_PASSWORD", "s3cret-pw", "WHARF_DB_URL", "jdbc:postgresql://h/db?password=s3cret-pw"));
+        assertThat(c.toString()).doesNotContain("s3cret-pw");
+    }
+
+    @Test
+    void documentationListsEveryKey() throws IOException {
+        String doc = Files.readString(Path.of("docs/configuration.md"));
+        for (ConfigKey k : ConfigKey.values()) {
+            assertThat(doc).as("docs/configuration.md documents " + k.path())
+                    .contains("`" + k.path() + "`", "`" + k.envName() + "`", "`" + k.flag() + "`");
+        }
+    }
+
+    private String write(String yaml) {
+        try {
+            Path f = Files.createTempFile(dir, "wharf", ".yaml");
+            Files.writeString(f, yaml);
+            return f.toString();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

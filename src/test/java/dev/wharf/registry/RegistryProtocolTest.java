@@ -1,0 +1,371 @@
+package dev.wharf.registry;
+
+import static dev.wharf.registry.TestRegistry.errorCode;
+import static dev.wharf.registry.TestRegistry.json;
+import static dev.wharf.registry.TestRegistry.text;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.wharf.model.Digest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The OCI Distribution Spec v1.1 endpoints over real HTTP against an in-process node on SQLite + filesystem. */
+class RegistryProtocolTest {
+    @TempDir static Path dir;
+    static TestRegistry reg;
+
+    @BeforeAll
+    static void start() {
+        reg = new TestRegistry(dir);
+    }
+
+    @AfterAll
+    static void stop() {
+        reg.close();
+    }
+
+    @Test
+    void baseEndpointAnnouncesApiVersion() {
+        HttpResponse<byte[]> r = reg.get("/v2/");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Docker-Distribution-API-Version")).hasValue("registry/2.0");
+    }
+
+    @Test
+    void monolithicUploadThenHeadAndGet() {
+        byte[] data = "hello blob".getBytes(StandardCharsets.UTF_8);
+        Digest d = reg.pushBlob("mono/app", data);
+        HttpResponse<byte[]> head = reg.send("HEAD", "/v2/mono/app/blobs/" + d, null);
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValue("Content-Length")).hasValue(String.valueOf(data.length));
+        assertThat(head.headers().firstValue("Docker-Content-Digest")).hasValue(d.toString());
+        HttpResponse<byte[]> get = reg.get("/v2/mono/app/blobs/" + d);
+        assertThat(get.body()).isEqualTo(data);
+    }
+
+    @Test
+    void postThenSinglePut() {
+        byte[] data = "post then put".getBytes(StandardCharsets.UTF_8);
+        Digest d = Digest.sha256(data);
+        HttpResponse<byte[]> post = reg.send("POST", "/v2/pp/app/blobs/uploads/", null);
+        assertThat(post.statusCode()).isEqualTo(202);
+        String location = post.headers().firstValue("Location").orElseThrow();
+        assertThat(location).startsWith("/v2/pp/app/blobs/uploads/");
+        assertThat(post.headers().firstValue("Range")).hasValue("0-0");
+        HttpResponse<byte[]> put = reg.send("PUT", location + "?digest=" + d, data,
+                "Content-Type", "application/octet-stream");
+        assertThat(put.statusCode()).isEqualTo(201);
+        assertThat(put.headers().firstValue("Location")).hasValue("/v2/pp/app/blobs/" + d);
+        assertThat(reg.get("/v2/pp/app/blobs/" + d).body()).isEqualTo(data);
+    }
+
+    @Test
+    void chunkedUploadChecksOrderAndReportsStatus() {
+        byte[] a = "first-chunk-".getBytes(StandardCharsets.UTF_8);
+        byte[] b = "second-chunk".getBytes(StandardCharsets.UTF_8);
+        byte[] all = (new String(a) + new String(b)).getBytes(StandardCharsets.UTF_8);
+        String loc = reg.send("POST", "/v2/chunk/app/blobs/uploads/", null).headers().firstValue("Location")
+                .orElseThrow();
+        HttpResponse<byte[]> p1 = reg.send("PATCH", loc, a, "Content-Range", "0-" + (a.length - 1),
+                "Content-Type", "application/octet-stream");
+        assertThat(p1.statusCode()).isEqualTo(202);
+        assertThat(p1.headers().firstValue("Range")).hasValue("0-" + (a.length - 1));
+
+        HttpResponse<byte[]> gap = reg.send("PATCH", loc, b, "Content-Range", (a.length + 5) + "-" + (a.length + 5
+                + b.length - 1), "Content-Type", "application/octet-stream");
+        assertThat(gap.statusCode()).isEqualTo(416);
+        assertThat(gap.headers().firstValue("Range")).hasValue("0-" + (a.length - 1));
+
+        HttpResponse<byte[]> status = reg.get(loc);
+        assertThat(status.statusCode()).isEqualTo(204);
+        assertThat(status.headers().firstValue("Range")).hasValue("0-" + (a.length - 1));
+
+        HttpResponse<byte[]> p2 = reg.send("PATCH", loc, b, "Content-Range", a.length + "-" + (all.length - 1),
+                "Content-Type", "application/octet-stream");
+        assertThat(p2.statusCode()).isEqualTo(202);
+        HttpResponse<byte[]> done = reg.send("PUT", loc + "?digest=" + Digest.sha256(all), null);
+        assertThat(done.statusCode()).isEqualTo(201);
+        assertThat(reg.get("/v2/chunk/app/blobs/" + Digest.sha256(all)).body()).isEqualTo(all);
+    }
+
+    @Test
+    void wrongDigestStoresNothing() {
+        byte[] data = "real content".getBytes(StandardCharsets.UTF_8);
+        Digest claimed = Digest.sha256("other content".getBytes(StandardCharsets.UTF_8));
+        HttpResponse<byte[]> r = reg.send("POST", "/v2/bad/digest/blobs/uploads/?digest=" + claimed, data);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(errorCode(r)).isEqualTo("DIGEST_INVALID");
+        assertThat(reg.send("HEAD", "/v2/bad/digest/blobs/" + claimed, null).statusCode()).isEqualTo(404);
+        assertThat(reg.send("HEAD", "/v2/bad/digest/blobs/" + Digest.sha256(data), null).statusCode())
+                .isEqualTo(404);
+    }
+
+    @Test
+    void sha512BlobsAreAccepted() {
+        byte[] data = "sha512 content".getBytes(StandardCharsets.UTF_8);
+        Digest d = Digest.of("sha512", data);
+        assertThat(reg.send("POST", "/v2/s512/app/blobs/uploads/?digest=" + d, data).statusCode()).isEqualTo(201);
+        assertThat(reg.get("/v2/s512/app/blobs/" + d).body()).isEqualTo(data);
+    }
+
+    @Test
+    void cancelledUploadIsGone() {
+        String loc = reg.send("POST", "/v2/cancel/app/blobs/uploads/", null).headers().firstValue("Location")
+                .orElseThrow();
+        assertThat(reg.send("DELETE", loc, null).statusCode()).isEqualTo(204);
+        HttpResponse<byte[]> r = reg.get(loc);
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(errorCode(r)).isEqualTo("BLOB_UPLOAD_UNKNOWN");
+    }
+
+    @Test
+    void uploadSessionsAreBoundToTheirRepository() {
+        String loc = reg.send("POST", "/v2/owner/app/blobs/uploads/", null).headers().firstValue("Location")
+                .orElseThrow();
+        String id = loc.substring(loc.lastIndexOf('/') + 1);
+        HttpResponse<byte[]> r = reg.get("/v2/other/app/blobs/uploads/" + id);
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(errorCode(r)).isEqualTo("BLOB_UPLOAD_UNKNOWN");
+    }
+
+    @Test
+    void rangeRequests() {
+        byte[] data = "0123456789".getBytes(StandardCharsets.UTF_8);
+        Digest d = reg.pushBlob("range/app", data);
+        HttpResponse<byte[]> part = reg.get("/v2/range/app/blobs/" + d, "Range", "bytes=2-5");
+        assertThat(part.statusCode()).isEqualTo(206);
+        assertThat(new String(part.body())).isEqualTo("2345");
+        assertThat(part.headers().firstValue("Content-Range")).hasValue("bytes 2-5/10");
+        assertThat(new String(reg.get("/v2/range/app/blobs/" + d, "Range", "bytes=-3").body())).isEqualTo("789");
+        HttpResponse<byte[]> bad = reg.get("/v2/range/app/blobs/" + d, "Range", "bytes=20-30");
+        assertThat(bad.statusCode()).isEqualTo(416);
+        assertThat(bad.headers().firstValue("Content-Range")).hasValue("bytes */10");
+    }
+
+    @Test
+    void manifestPushPullByTagAndDigest() {
+        byte[] manifest = reg.pushImage("img/app", "v1", "layer one");
+        Digest d = Digest.sha256(manifest);
+        for (String ref : List.of("v1", d.toString())) {
+            HttpResponse<byte[]> r = reg.get("/v2/img/app/manifests/" + ref, "Accept",
+                    "application/vnd.oci.image.manifest.v1+json");
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo(manifest);
+            assertThat(r.headers().firstValue("Docker-Content-Digest")).hasValue(d.toString());
+            assertThat(r.headers().firstValue("Content-Type")).hasValue("application/vnd.oci.image.manifest.v1+json");
+            assertThat(r.headers().firstValue("ETag")).hasValue("\"" + d + "\"");
+        }
+        HttpResponse<byte[]> head = reg.send("HEAD", "/v2/img/app/manifests/v1", null);
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValue("Content-Length")).hasValue(String.valueOf(manifest.length));
+        HttpResponse<byte[]> notAccepted = reg.get("/v2/img/app/manifests/v1", "Accept",
+                "application/vnd.docker.distribution.manifest.list.v2+json");
+        assertThat(notAccepted.statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void manifestWithMissingBlobIsRefused() {
+        Digest missing = Digest.sha256("nowhere".getBytes());
+        Digest config = reg.pushBlob("missing/app", "{}".getBytes());
+        String m = TestRegistry.imageManifest(config, 2, missing, 7, null);
+        HttpResponse<byte[]> r = reg.send("PUT", "/v2/missing/app/manifests/v1", m.getBytes(), "Content-Type",
+                "application/vnd.oci.image.manifest.v1+json");
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(errorCode(r)).isEqualTo("MANIFEST_BLOB_UNKNOWN");
+        assertThat(json(r).path("errors").path(0).path("detail").path("blobs").get(0).asText())
+                .isEqualTo(missing.toString());
+        assertThat(reg.get("/v2/missing/app/manifests/v1").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void invalidManifestsAreRefused() {
+        String oci = "application/vnd.oci.image.manifest.v1+json";
+        HttpResponse<byte[]> notJson = reg.send("PUT", "/v2/inv/app/manifests/a", "{nope".getBytes(),
+                "Content-Type", oci);
+        assertThat(notJson.statusCode()).isEqualTo(400);
+        assertThat(errorCode(notJson)).isEqualTo("MANIFEST_INVALID");
+        HttpResponse<byte[]> schema1 = reg.send("PUT", "/v2/inv/app/manifests/a",
+                "{\"schemaVersion\":1,\"name\":\"inv/app\",\"tag\":\"a\",\"fsLayers\":[]}".getBytes(),
+                "Content-Type", "application/vnd.docker.distribution.manifest.v1+prettyjws");
+        assertThat(schema1.statusCode()).isEqualTo(400);
+        assertThat(errorCode(schema1)).isEqualTo("MANIFEST_INVALID");
+        assertThat(text(schema1)).contains("schema 1");
+        HttpResponse<byte[]> badTag = reg.send("PUT", "/v2/inv/app/manifests/-bad", "{}".getBytes(),
+                "Content-Type", oci);
+        assertThat(badTag.statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void oversizedManifestGets413() {
+        byte[] huge = new byte[4 * 1024 * 1024 + 10];
+        java.util.Arrays.fill(huge, (byte) ' ');
+        HttpResponse<byte[]> r = reg.send("PUT", "/v2/big/app/manifests/v1", huge, "Content-Type",
+                "application/vnd.oci.image.manifest.v1+json");
+        assertThat(r.statusCode()).isEqualTo(413);
+        assertThat(errorCode(r)).isEqualTo("SIZE_INVALID");
+    }
+
+    @Test
+    void manifestPushedByWrongDigestIsRefused() {
+        Digest wrong = Digest.sha256("x".getBytes());
+        HttpResponse<byte[]> r = reg.send("PUT", "/v2/wd/app/manifests/" + wrong,
+                "{\"schemaVersion\":2}".getBytes(), "Content-Type", "application/vnd.oci.image.manifest.v1+json");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(errorCode(r)).isEqualTo("DIGEST_INVALID");
+    }
+
+    @Test
+    void indexNeedsItsChildrenAndProtectsThem() {
+        byte[] child = reg.pushImage("idx/app", "child", "child layer");
+        Digest childDigest = Digest.sha256(child);
+        Digest absent = Digest.sha256("absent".getBytes());
+        String index = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+                + "\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\""
+                + childDigest + "\",\"size\":" + child.length
+                + ",\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}]}";
+        String broken = index.replace(childDigest.toString(), absent.toString());
+        HttpResponse<byte[]> bad = reg.send("PUT", "/v2/idx/app/manifests/multi", broken.getBytes(),
+                "Content-Type", "application/vnd.oci.image.index.v1+json");
+        assertThat(bad.statusCode()).isEqualTo(404);
+        assertThat(errorCode(bad)).isEqualTo("MANIFEST_BLOB_UNKNOWN");
+        HttpResponse<byte[]> ok = reg.send("PUT", "/v2/idx/app/manifests/multi", index.getBytes(),
+                "Content-Type", "application/vnd.oci.image.index.v1+json");
+        assertThat(ok.statusCode()).isEqualTo(201);
+        HttpResponse<byte[]> delChild = reg.send("DELETE", "/v2/idx/app/manifests/" + childDigest, null);
+        assertThat(delChild.statusCode()).isEqualTo(403);
+        assertThat(errorCode(delChild)).isEqualTo("DENIED");
+        Digest indexDigest = Digest.sha256(index.getBytes());
+        assertThat(reg.send("DELETE", "/v2/idx/app/manifests/" + indexDigest, null).statusCode()).isEqualTo(202);
+        assertThat(reg.send("DELETE", "/v2/idx/app/manifests/" + childDigest, null).statusCode()).isEqualTo(202);
+        assertThat(reg.get("/v2/idx/app/manifests/child").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void tagListAndCatalogPaginate() {
+        for (String t : List.of("a", "b", "c", "d", "e")) reg.pushImage("page/app", t, "layer " + t);
+        HttpResponse<byte[]> first = reg.get("/v2/page/app/tags/list?n=2");
+        assertThat(json(first).path("tags").toString()).isEqualTo("[\"a\",\"b\"]");
+        assertThat(first.headers().firstValue("Link")).hasValue("</v2/page/app/tags/list?n=2&last=b>; rel=\"next\"");
+        HttpResponse<byte[]> rest = reg.get("/v2/page/app/tags/list?n=10&last=b");
+        assertThat(json(rest).path("tags").toString()).isEqualTo("[\"c\",\"d\",\"e\"]");
+        assertThat(rest.headers().firstValue("Link")).isEmpty();
+        HttpResponse<byte[]> cat = reg.get("/v2/_catalog?n=1");
+        assertThat(json(cat).path("repositories").size()).isEqualTo(1);
+        assertThat(cat.headers().firstValue("Link")).isPresent();
+        assertThat(errorCode(reg.get("/v2/page/app/tags/list?n=-1"))).isEqualTo("PAGINATION_NUMBER_INVALID");
+        HttpResponse<byte[]> unknown = reg.get("/v2/never/pushed/tags/list");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(errorCode(unknown)).isEqualTo("NAME_UNKNOWN");
+    }
+
+    @Test
+    void referrersWithArtifactTypeFilter() {
+        byte[] subject = reg.pushImage("ref/app", "v1", "subject layer");
+        Digest subjectDigest = Digest.sha256(subject);
+        String subjectJson = "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\""
+                + subjectDigest + "\",\"size\":" + subject.length + "}";
+        Digest cfg = reg.pushBlob("ref/app", "{}".getBytes());
+        Digest sig = reg.pushBlob("ref/app", "signature".getBytes());
+        String artifact = TestRegistry.imageManifest(cfg, 2, sig, 9, subjectJson)
+                .replace("\"config\":{", "\"artifactType\":\"application/vnd.example.sig\",\"config\":{");
+        Digest artifactDigest = Digest.sha256(artifact.getBytes());
+        HttpResponse<byte[]> put = reg.send("PUT", "/v2/ref/app/manifests/" + artifactDigest, artifact.getBytes(),
+                "Content-Type", "application/vnd.oci.image.manifest.v1+json");
+        assertThat(put.statusCode()).isEqualTo(201);
+        assertThat(put.headers().firstValue("OCI-Subject")).hasValue(subjectDigest.toString());
+
+        JsonNode all = json(reg.get("/v2/ref/app/referrers/" + subjectDigest));
+        assertThat(all.path("manifests").size()).isEqualTo(1);
+        assertThat(all.path("manifests").get(0).path("artifactType").asText()).isEqualTo("application/vnd.example.sig");
+        HttpResponse<byte[]> filtered = reg.get("/v2/ref/app/referrers/" + subjectDigest
+                + "?artifactType=application/vnd.example.sbom");
+        assertThat(filtered.headers().firstValue("OCI-Filters-Applied")).hasValue("artifactType");
+        assertThat(json(filtered).path("manifests").size()).isZero();
+        HttpResponse<byte[]> none = reg.get("/v2/ref/app/referrers/" + Digest.sha256("zz".getBytes()));
+        assertThat(none.statusCode()).isEqualTo(200);
+        assertThat(json(none).path("manifests").size()).isZero();
+    }
+
+    @Test
+    void crossRepositoryMount() {
+        Digest d = reg.pushBlob("mount/src", "shared layer".getBytes());
+        HttpResponse<byte[]> mounted = reg.send("POST", "/v2/mount/dst/blobs/uploads/?mount=" + d
+                + "&from=mount/src", null);
+        assertThat(mounted.statusCode()).isEqualTo(201);
+        assertThat(mounted.headers().firstValue("Location")).hasValue("/v2/mount/dst/blobs/" + d);
+        assertThat(reg.send("HEAD", "/v2/mount/dst/blobs/" + d, null).statusCode()).isEqualTo(200);
+        HttpResponse<byte[]> fallback = reg.send("POST", "/v2/mount/dst2/blobs/uploads/?mount=" + d
+                + "&from=nowhere/else", null);
+        assertThat(fallback.statusCode()).isEqualTo(202);
+        assertThat(fallback.headers().firstValue("Location")).isPresent();
+    }
+
+    @Test
+    void deleteTagAndManifest() {
+        byte[] m = reg.pushImage("del/app", "v1", "to delete");
+        Digest d = Digest.sha256(m);
+        assertThat(reg.send("DELETE", "/v2/del/app/manifests/v1", null).statusCode()).isEqualTo(202);
+        assertThat(reg.get("/v2/del/app/manifests/v1").statusCode()).isEqualTo(404);
+        assertThat(reg.get("/v2/del/app/manifests/" + d).statusCode()).isEqualTo(200);
+        assertThat(reg.send("DELETE", "/v2/del/app/manifests/" + d, null).statusCode()).isEqualTo(202);
+        HttpResponse<byte[]> gone = reg.get("/v2/del/app/manifests/" + d);
+        assertThat(gone.statusCode()).isEqualTo(404);
+        assertThat(errorCode(gone)).isEqualTo("MANIFEST_UNKNOWN");
+        Digest blob = reg.pushBlob("del/app", "blob to delete".getBytes());
+        assertThat(reg.send("DELETE", "/v2/del/app/blobs/" + blob, null).statusCode()).isEqualTo(202);
+        assertThat(reg.send("HEAD", "/v2/del/app/blobs/" + blob, null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void badNamesAndDigestsGetSpecErrors() {
+        HttpResponse<byte[]> badName = reg.get("/v2/UPPER/case/manifests/latest");
+        assertThat(badName.statusCode()).isEqualTo(400);
+        assertThat(errorCode(badName)).isEqualTo("NAME_INVALID");
+        HttpResponse<byte[]> badDigest = reg.get("/v2/ok/name/blobs/sha256:xyz");
+        assertThat(badDigest.statusCode()).isEqualTo(400);
+        assertThat(errorCode(badDigest)).isEqualTo("DIGEST_INVALID");
+        HttpResponse<byte[]> md5 = reg.get("/v2/ok/name/blobs/md5:d41d8cd98f00b204e9800998ecf8427e");
+        assertThat(errorCode(md5)).isEqualTo("DIGEST_INVALID");
+        HttpResponse<byte[]> nowhere = reg.get("/v2/ok/name/nothing-here");
+        assertThat(nowhere.statusCode()).isEqualTo(404);
+        assertThat(json(nowhere).path("errors").isArray()).isTrue();
+        HttpResponse<byte[]> method = reg.send("PATCH", "/v2/ok/name/manifests/latest", "x".getBytes());
+        assertThat(method.statusCode()).isEqualTo(405);
+        assertThat(errorCode(method)).isEqualTo("UNSUPPORTED");
+        HttpResponse<byte[]> badRange = reg.send("PATCH", "/v2/ok/name/blobs/uploads/abc", "x".getBytes(),
+                "Content-Range", "garbage");
+        assertThat(badRange.statusCode()).isIn(404, 416);
+    }
+
+    @Test
+    void concurrentPushesOfSameBlobAndTagEndConsistent() throws Exception {
+        byte[] layer = "shared by all".getBytes();
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        List<Future<byte[]>> results = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            int n = i;
+            results.add(pool.submit(() -> {
+                reg.pushBlob("race/app", layer);
+                return reg.pushImage("race/app", "latest", "layer from pusher " + n);
+            }));
+        }
+        List<Digest> pushed = new ArrayList<>();
+        for (Future<byte[]> f : results) pushed.add(Digest.sha256(f.get()));
+        pool.shutdown();
+        HttpResponse<byte[]> r = reg.get("/v2/race/app/manifests/latest");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(pushed).contains(Digest.sha256(r.body()));
+        assertThat(reg.get("/v2/race/app/blobs/" + Digest.sha256(layer)).body()).isEqualTo(layer);
+    }
+}

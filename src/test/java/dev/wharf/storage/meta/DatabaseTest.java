@@ -1,0 +1,116 @@
+package dev.wharf.storage.meta;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DatabaseTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void unsupportedSchemeIsNamedWithoutTheRestOfTheUrl() {
+        assertThatThrownBy(() -> Database.open("jdbc:mysql://db/wharf?password=hunter2", "u", "p", 2, null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'jdbc:mysql'")
+                .hasMessageNotContaining("hunter2");
+        assertThatThrownBy(() -> Database.open("postgres://db/wharf", "u", "p", 2, null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'postgres'");
+    }
+
+    @Test
+    void inMemorySqliteIsRefused() {
+        assertThatThrownBy(() -> Database.open("jdbc:sqlite::memory:", null, null, 2, null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("in-memory");
+    }
+
+    @Test
+    void migrationsAreIdempotentAcrossOpens() {
+        String url = "jdbc:sqlite:" + dir.resolve("nested/dir/meta.db");
+        try (var store = new SqlMetadataStore(Database.open(url, null, null, 2, null))) {
+            store.ensureRepository("library/alpine", Instant.EPOCH);
+        }
+        try (Database database = Database.open(url, null, null, 2, null);
+                var store = new SqlMetadataStore(database)) {
+            assertThat(store.findRepository("library/alpine")).isPresent();
+            int applied = database.jdbi().withHandle(h -> h.createQuery(
+                    "SELECT count(*) FROM flyway_schema_history WHERE success = 1").mapTo(Integer.class).one());
+            assertThat(applied).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void sqliteConnectionsAreConfiguredForConcurrency() {
+        try (Database database = Database.open("jdbc:sqlite:" + dir.resolve("meta.db"), null, null, 2, null)) {
+            assertThat(database.dialect()).isEqualTo(Database.Dialect.SQLITE);
+            database.jdbi().useHandle(h -> {
+                assertThat(h.createQuery("PRAGMA journal_mode").mapTo(String.class).one()).isEqualToIgnoringCase("wal");
+                assertThat(h.createQuery("PRAGMA foreign_keys").mapTo(Integer.class).one()).isEqualTo(1);
+                assertThat(h.createQuery("PRAGMA busy_timeout").mapTo(Integer.class).one()).isGreaterThanOrEqualTo(5000);
+                assertThat(h.createQuery("PRAGMA synchronous").mapTo(Integer.class).one()).isEqualTo(1); // NORMAL
+            });
+        }
+    }
+
+    @Test
+    void sqliteReadsProceedWhileAWriteTransactionIsOpen() throws Exception {
+        try (Database database = Database.open("jdbc:sqlite:" + dir.resolve("meta.db"), null, null, 3, null);
+                var store = new SqlMetadataStore(database)) {
+            store.ensureRepository("before", Instant.EPOCH);
+            CountDownLatch writing = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            CompletableFuture<Boolean> writer = CompletableFuture.supplyAsync(() -> database.inWriteTransaction(h -> {
+                h.execute("INSERT INTO repositories (name, created_at) VALUES ('during', 0)");
+                writing.countDown();
+                return awaitQuietly(release);
+            }));
+            try {
+                assertThat(writing.await(10, TimeUnit.SECONDS)).isTrue();
+                // Served from another connection at the last committed state, without waiting for the writer.
+                assertThat(store.listRepositories(null, 10)).containsExactly("before");
+            } finally {
+                release.countDown();
+            }
+            writer.get(10, TimeUnit.SECONDS);
+            assertThat(store.listRepositories(null, 10)).containsExactly("before", "during");
+        }
+    }
+
+    @Test
+    void postgresSchemaIsCreatedAndUsed() throws Exception {
+        String schema = PostgresMetadataStoreTest.SCHEMA + "_db";
+        try (Database database = Database.open(PostgresMetadataStoreTest.URL, "postgres", null, 2, schema)) {
+            assertThat(database.dialect()).isEqualTo(Database.Dialect.POSTGRESQL);
+            String current = database.jdbi().withHandle(h ->
+                    h.createQuery("SELECT current_schema()").mapTo(String.class).one());
+            assertThat(current).isEqualTo(schema);
+        } finally {
+            try (var connection = java.sql.DriverManager.getConnection(PostgresMetadataStoreTest.URL, "postgres", null);
+                    var statement = connection.createStatement()) {
+                statement.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        }
+        assertThatThrownBy(() -> Database.open(PostgresMetadataStoreTest.URL, "postgres", null, 2, "Bad;Name"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("schema");
+    }
+
+    private static boolean awaitQuietly(CountDownLatch latch) {
+        try {
+            return latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}
