@@ -199,6 +199,18 @@ to_ms() {
 
 bench_client() { "$JDK_HOME/bin/java" -Xmx1g "$ROOT/bench/RegistryBench.java" "$@"; }
 
+# check_alive SERVER WHEN: if the server process has gone, record how it ended
+check_alive() {
+  local s=$1 pid=${R[$1.pid]} rc
+  kill -0 "$pid" 2>/dev/null && return 0
+  rc=0; wait "$pid" 2>/dev/null || rc=$?
+  local how="exit status $rc"
+  (( rc > 128 )) && how="$how, i.e. killed by signal $((rc - 128)) ($(kill -l $((rc - 128)) 2>/dev/null || echo '?'))"
+  R[$s.failed]="process ended $2 ($how); last log lines: $(tail -3 "$WORK/$s.log" | tr '\n' ' ' | cut -c1-300)"
+  log "$s: ${R[$s.failed]}"
+  return 1
+}
+
 ok() { [[ -n ${R[$1.pid]:-} && -z ${R[$1.failed]:-} ]]; }
 
 phase_large() {
@@ -246,6 +258,9 @@ phase_wrk() {
   R[$s.p99_ms]=$(to_ms "$(awk '$1 == "99%" {print $2}' "$WORK/$s.wrk.txt")")
   R[$s.non2xx]=$(awk -F': *' '/Non-2xx or 3xx responses/ {print $2}' "$WORK/$s.wrk.txt")
   R[$s.sockerr]=$(grep -o 'Socket errors:.*' "$WORK/$s.wrk.txt" || true)
+  if [[ -z ${R[$s.rps]} ]]; then
+    R[$s.failed]="wrk produced no result: $(head -3 "$WORK/$s.wrk.txt" | tr '\n' ' ')"; return
+  fi
   R[$s.rss_load_mb]=$(awk '{printf "%.0f", $1 / 1024}' "$WORK/$s.rss_load")
   local reqs; reqs=$(awk '/requests in/ {print $1}' "$WORK/$s.wrk.txt")
   R[$s.wrk_cpu_s]=$(awk -v t=$((c1 - c0)) -v hz="$TICKS" 'BEGIN {printf "%.1f", t / hz}')
@@ -274,8 +289,9 @@ for phase in large small wrk; do
   if (( i % 2 == 1 && ${#order[@]} == 2 )); then order=("${order[1]}" "${order[0]}"); fi
   for s in "${order[@]}"; do
     ok "$s" || continue
+    check_alive "$s" "before the $phase phase" || continue
     "phase_$phase" "$s"
-    if ! kill -0 "${R[$s.pid]}" 2>/dev/null; then R[$s.failed]="process died during the $phase phase"; fi
+    check_alive "$s" "during the $phase phase" || true
   done
   i=$((i + 1))
 done
@@ -286,10 +302,10 @@ for s in "${SERVERS[@]}"; do
 done
 
 # --- table
-val() { local v=${R[$1.$2]:-}; [[ -n $v ]] && echo "$v" || echo "n/a"; }
+val() { local v=${R[$1.$2]:-}; [[ $v =~ ^[0-9.]+$ ]] && echo "$v" || echo "n/a"; }
 ratio() {
   local d=${R[distribution.$1]:-} w=${R[wharf.$1]:-}
-  if [[ -n $d && -n $w && $d != n/a && $w != n/a ]]; then
+  if [[ $d =~ ^[0-9.]+$ && $w =~ ^[0-9.]+$ ]]; then
     awk -v d="$d" -v w="$w" 'BEGIN { if (d + 0 == 0) print "n/a"; else printf "%.2f×", w / d }'
   else echo "n/a"; fi
 }
