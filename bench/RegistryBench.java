@@ -4,12 +4,21 @@
  * Single-file program for the JDK source launcher (JDK >= 21; run with JDK 25 here):
  *   java bench/RegistryBench.java <command> --base http://127.0.0.1:PORT [options]
  *
- * Commands (each prints "key=value" lines on stdout; diagnostics go to stderr):
- *   large   push one large layer N times (POST + PATCH + PUT, the way docker/containerd
- *           stream a layer), then GET it several times. Options: --size-mib, --pushes, --pulls
- *   small   push --images small images concurrently (config + 1-2 layers + manifest,
- *           POST + monolithic PUT per blob), then GET all their blobs concurrently --rounds times.
- *           Prints the repository/tag of one image for the manifest GET (wrk) test.
+ * --base takes one URL or several, comma-separated, with --names giving each a label (default s0, s1,
+ * ...). With several servers every iteration runs against each of them back to back, alternating which
+ * goes first, so drift in background load on the machine hits all of them alike. Servers are never
+ * loaded at the same time. Output is "label.key=value" lines on stdout; diagnostics go to stderr. A
+ * protocol error from one server is reported as "label.error=..." and that server is dropped from the
+ * rest of the command; the others go on.
+ *
+ * Commands:
+ *   large   push one large layer --pushes times (POST + PATCH + PUT, the way docker/containerd
+ *           stream a layer), then GET it --pulls times. Options: --size-mib, --pushes, --pulls,
+ *           --client curl|java, --tmp DIR
+ *   small   push --images small images concurrently (config + 1-2 layers + manifest, POST +
+ *           monolithic PUT per blob), --reps times with fresh images, then GET all their blobs
+ *           concurrently --rounds times. Prints the repository/tag of one image for the manifest GET
+ *           (wrk) test. Options: --images, --reps, --rounds, --warmup
  *
  * Data is generated deterministically from a seed: a 1 MiB pseudo-random base block whose
  * first 16 bytes are replaced by (seed, block index), so every block and every layer is
@@ -50,7 +59,48 @@ public class RegistryBench {
     static final Duration TIMEOUT = Duration.ofSeconds(120);
 
     static HttpClient client;
-    static URI base;
+    /** The server under test right now; servers are exercised one at a time, never concurrently. */
+    static volatile URI base;
+
+    record Target(String name, URI base) {
+    }
+
+    static List<Target> targets = new ArrayList<>();
+    static final Map<String, String> failed = new HashMap<>();
+
+    /** Targets still healthy, in the order for iteration `iter` (reversed on odd iterations). */
+    static List<Target> order(int iter) {
+        List<Target> l = new ArrayList<>(targets.stream().filter(t -> !failed.containsKey(t.name())).toList());
+        if (iter % 2 == 1) {
+            java.util.Collections.reverse(l);
+        }
+        return l;
+    }
+
+    interface Step {
+        void run() throws Exception;
+    }
+
+    /** Run `step` against `t`; a protocol error marks t failed (reported once) instead of aborting. */
+    static boolean on(Target t, Step step) throws Exception {
+        if (failed.containsKey(t.name())) {
+            return false;
+        }
+        base = t.base();
+        try {
+            step.run();
+            return true;
+        } catch (ProtocolError e) {
+            System.err.println("PROTOCOL ERROR (" + t.name() + "): " + e.getMessage());
+            failed.put(t.name(), e.getMessage().replace('\n', ' '));
+            System.out.println(t.name() + ".error=" + failed.get(t.name()));
+            return false;
+        }
+    }
+
+    static void out(Target t, String key, String value) {
+        System.out.println(t.name() + "." + key + "=" + value);
+    }
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
@@ -64,28 +114,29 @@ public class RegistryBench {
             }
             opt.put(args[i].substring(2), args[++i]);
         }
-        base = URI.create(req(opt, "base").replaceAll("/+$", "") + "/");
+        String[] bases = req(opt, "base").split(",");
+        String[] names = opt.getOrDefault("names", "").isEmpty() ? new String[0] : opt.get("names").split(",");
+        for (int i = 0; i < bases.length; i++) {
+            targets.add(new Target(i < names.length ? names[i] : "s" + i,
+                    URI.create(bases[i].replaceAll("/+$", "") + "/")));
+        }
         client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NORMAL)
                 .connectTimeout(Duration.ofSeconds(5))
                 .build();
-        try {
-            switch (cmd) {
-                case "large" -> large(opt);
-                case "small" -> small(opt);
-                default -> usage();
-            }
-        } catch (ProtocolError e) {
-            System.err.println("PROTOCOL ERROR: " + e.getMessage());
-            System.out.println("error=" + e.getMessage().replace('\n', ' '));
-            System.exit(3);
+        switch (cmd) {
+            case "large" -> large(opt);
+            case "small" -> small(opt);
+            default -> usage();
         }
+        System.exit(failed.size() == targets.size() ? 3 : 0);
     }
 
     static void usage() {
-        System.err.println("usage: RegistryBench large|small --base URL [--repo R] [--size-mib N] [--pushes N] "
-                + "[--pulls N] [--images N] [--rounds N] [--seed N]");
+        System.err.println("usage: RegistryBench large|small --base URL[,URL...] [--names A,B] [--repo R] "
+                + "[--size-mib N] [--pushes N] [--pulls N] [--client curl|java] [--tmp DIR] [--images N] [--reps N] "
+                + "[--rounds N] [--warmup N] [--seed N]");
         System.exit(2);
     }
 
@@ -405,53 +456,69 @@ public class RegistryBench {
             usage();
         }
 
-        List<Double> pushRates = new ArrayList<>();
-        Content last = null;
+        Map<String, List<Double>> pushRates = new HashMap<>();
+        Map<String, List<Double>> pullRates = new HashMap<>();
         String lastDigest = null;
         Path file = tmp.resolve("large-" + ProcessHandle.current().pid() + ".bin");
         try {
             for (int i = 0; i < pushes; i++) {
                 Content c = new Content(seed * 1000 + i, size);
-                // hashed (and for curl written to a file) before the timed upload
+                // hashed (and for curl written to a file) before the timed uploads; same bytes for every server
                 String d = curl ? c.writeTo(file) : c.digest();
-                long t0 = System.nanoTime();
-                if (curl) {
-                    pushStreamedCurl(repo, file, size, d);
-                } else {
-                    pushStreamed(repo, c, d);
+                int iter = i;
+                for (Target t : order(i)) {
+                    on(t, () -> {
+                        long t0 = System.nanoTime();
+                        if (curl) {
+                            pushStreamedCurl(repo, file, size, d);
+                        } else {
+                            pushStreamed(repo, c, d);
+                        }
+                        long dt = System.nanoTime() - t0;
+                        pushRates.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(mbps(size, dt));
+                        System.err.printf("%s large push %d (%s): %d MiB in %.2f s = %s MB/s%n", t.name(), iter, transport,
+                                sizeMib, dt / 1e9, f(mbps(size, dt)));
+                    });
                 }
-                long dt = System.nanoTime() - t0;
-                pushRates.add(mbps(size, dt));
-                System.err.printf("large push %d (%s): %d MiB in %.2f s = %s MB/s%n", i, transport, sizeMib, dt / 1e9,
-                        f(mbps(size, dt)));
-                last = c;
                 lastDigest = d;
             }
         } finally {
             Files.deleteIfExists(file);
         }
-        // one untimed pull that checks the digest, then timed pulls that only count bytes
-        if (curl) {
-            pullBlobCurl(repo, lastDigest, size, true);
-        } else {
-            pullBlob(repo, lastDigest, size, true);
+        String digest = lastDigest;
+        // one untimed pull per server that checks the digest, then timed pulls that only count bytes
+        for (Target t : order(0)) {
+            on(t, () -> {
+                if (curl) {
+                    pullBlobCurl(repo, digest, size, true);
+                } else {
+                    pullBlob(repo, digest, size, true);
+                }
+            });
         }
-        List<Double> pullRates = new ArrayList<>();
         for (int i = 0; i < pulls; i++) {
-            long dt;
-            if (curl) {
-                dt = pullBlobCurl(repo, lastDigest, size, false);
-            } else {
-                long t0 = System.nanoTime();
-                pullBlob(repo, lastDigest, size, false);
-                dt = System.nanoTime() - t0;
+            int iter = i;
+            for (Target t : order(i)) {
+                on(t, () -> {
+                    long dt;
+                    if (curl) {
+                        dt = pullBlobCurl(repo, digest, size, false);
+                    } else {
+                        long t0 = System.nanoTime();
+                        pullBlob(repo, digest, size, false);
+                        dt = System.nanoTime() - t0;
+                    }
+                    pullRates.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(mbps(size, dt));
+                    System.err.printf("%s large pull %d (%s): %.2f s = %s MB/s%n", t.name(), iter, transport, dt / 1e9,
+                            f(mbps(size, dt)));
+                });
             }
-            pullRates.add(mbps(size, dt));
-            System.err.printf("large pull %d (%s): %.2f s = %s MB/s%n", i, transport, dt / 1e9, f(mbps(size, dt)));
         }
-        System.out.println("large_client=" + transport);
-        System.out.println("large_push_mbps=" + f(median(pushRates)));
-        System.out.println("large_pull_mbps=" + f(median(pullRates)));
+        for (Target t : order(0)) {
+            out(t, "large_client", transport);
+            out(t, "large_push_mbps", f(median(pushRates.get(t.name()))));
+            out(t, "large_pull_mbps", f(median(pullRates.get(t.name()))));
+        }
     }
 
     // ---------------------------------------------------------------- curl transport for the large blob
@@ -649,6 +716,7 @@ public class RegistryBench {
 
     static void small(Map<String, String> opt) throws Exception {
         int images = intOpt(opt, "images", 50);
+        int reps = intOpt(opt, "reps", 1);
         int rounds = intOpt(opt, "rounds", 5);
         int warmup = intOpt(opt, "warmup", 10);
         long seed = intOpt(opt, "seed", 7);
@@ -658,51 +726,85 @@ public class RegistryBench {
         // untimed warm-up (JIT of this client and of the server, connection pool): push and pull a few images
         if (warmup > 0) {
             List<Image> warm = generate(prefix + "-warmup", warmup, seed + 1, content);
-            pushAll(warm, content);
-            pullAll(warm, true);
-            pullAll(warm, false);
+            for (Target t : order(0)) {
+                on(t, () -> {
+                    pushAll(warm, content);
+                    pullAll(warm, true);
+                    pullAll(warm, false);
+                });
+            }
         }
 
-        List<Image> imgs = generate(prefix, images, seed, content);
-        long totalBytes = 0;
+        // push: `reps` batches of `images` fresh images; every batch goes to each server in turn
+        Map<String, List<Double>> pushMbps = new HashMap<>();
+        Map<String, List<Double>> pushIps = new HashMap<>();
+        List<Image> imgs = null;
+        for (int r = 0; r < reps; r++) {
+            List<Image> batch = generate(r == 0 ? prefix : prefix + "-rep" + r, images, seed + 100L * r, content);
+            long totalBytes = 0;
+            for (Image img : batch) {
+                for (Blob b : img.blobs()) {
+                    totalBytes += b.size();
+                }
+                totalBytes += img.manifest().length;
+            }
+            long bytes = totalBytes;
+            int rep = r;
+            for (Target t : order(r)) {
+                on(t, () -> {
+                    long ns = pushAll(batch, content);
+                    pushMbps.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(mbps(bytes, ns));
+                    pushIps.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(images / (ns / 1e9));
+                    System.err.printf("%s small push %d: %d images, %.1f MB in %.3f s%n", t.name(), rep, images, bytes / 1e6,
+                            ns / 1e9);
+                });
+            }
+            if (r == 0) {
+                imgs = batch;
+            }
+        }
+
+        // verify one manifest round-trips with the Accept header wrk will use; untimed digest-checking pull
+        Image probe = imgs.get(0);
+        List<Image> pulled = imgs;
+        for (Target t : order(0)) {
+            on(t, () -> {
+                HttpRequest mr = HttpRequest.newBuilder(uri("/v2/" + probe.repo() + "/manifests/" + probe.tag()))
+                        .timeout(TIMEOUT).header("Accept", ACCEPT).GET().build();
+                HttpResponse<byte[]> mresp = send(mr, HttpResponse.BodyHandlers.ofByteArray());
+                if (mresp.statusCode() != 200 || !Arrays.equals(mresp.body(), probe.manifest())) {
+                    throw new ProtocolError(describe(mr, mresp, "200 with the exact manifest bytes pushed"));
+                }
+                String ct = mresp.headers().firstValue("Content-Type").orElse("");
+                if (!ct.startsWith(OCI_MANIFEST)) {
+                    throw new ProtocolError(describe(mr, mresp, "Content-Type " + OCI_MANIFEST));
+                }
+                pullAll(pulled, true);
+            });
+        }
+
+        // pull: `rounds` timed rounds of every blob of the first batch, alternating servers per round
         long blobBytes = 0;
         for (Image img : imgs) {
             for (Blob b : img.blobs()) {
                 blobBytes += b.size();
             }
-            totalBytes += img.manifest().length;
         }
-        totalBytes += blobBytes;
-
-        long pushNs = pushAll(imgs, content);
-        System.err.printf("small push: %d images, %.1f MB in %.3f s%n", images, totalBytes / 1e6, pushNs / 1e9);
-
-        // verify one manifest round-trips with the Accept header wrk will use
-        Image probe = imgs.get(0);
-        HttpRequest mr = HttpRequest.newBuilder(uri("/v2/" + probe.repo() + "/manifests/" + probe.tag()))
-                .timeout(TIMEOUT).header("Accept", ACCEPT).GET().build();
-        HttpResponse<byte[]> mresp = send(mr, HttpResponse.BodyHandlers.ofByteArray());
-        if (mresp.statusCode() != 200 || !Arrays.equals(mresp.body(), probe.manifest())) {
-            throw new ProtocolError(describe(mr, mresp, "200 with the exact manifest bytes pushed"));
-        }
-        String ct = mresp.headers().firstValue("Content-Type").orElse("");
-        if (!ct.startsWith(OCI_MANIFEST)) {
-            throw new ProtocolError(describe(mr, mresp, "Content-Type " + OCI_MANIFEST));
-        }
-
-        // pull: first an untimed round that verifies digests, then `rounds` timed rounds
-        pullAll(imgs, true);
-        long pullNs = 0;
+        Map<String, Long> pullNs = new HashMap<>();
         for (int r = 0; r < rounds; r++) {
-            pullNs += pullAll(imgs, false);
+            for (Target t : order(r)) {
+                on(t, () -> pullNs.merge(t.name(), pullAll(pulled, false), Long::sum));
+            }
         }
-        System.err.printf("small pull: %d rounds x %.1f MB in %.3f s%n", rounds, blobBytes / 1e6, pullNs / 1e9);
-
-        System.out.println("small_push_mbps=" + f(mbps(totalBytes, pushNs)));
-        System.out.println("small_push_images_per_s=" + f(images / (pushNs / 1e9)));
-        System.out.println("small_pull_mbps=" + f(mbps(blobBytes * rounds, pullNs)));
-        System.out.println("manifest_repo=" + probe.repo());
-        System.out.println("manifest_tag=" + probe.tag());
+        for (Target t : order(0)) {
+            System.err.printf("%s small pull: %d rounds x %.1f MB in %.3f s%n", t.name(), rounds, blobBytes / 1e6,
+                    pullNs.get(t.name()) / 1e9);
+            out(t, "small_push_mbps", f(median(pushMbps.get(t.name()))));
+            out(t, "small_push_images_per_s", f(median(pushIps.get(t.name()))));
+            out(t, "small_pull_mbps", f(mbps(blobBytes * rounds, pullNs.get(t.name()))));
+            out(t, "manifest_repo", probe.repo());
+            out(t, "manifest_tag", probe.tag());
+        }
     }
 
     static void unwrap(Future<?> fu) throws Exception {

@@ -38,11 +38,11 @@ JAR=$(realpath -m "$JAR")
 
 if [[ $QUICK == 1 ]]; then
   LARGE_MIB=32; LARGE_PUSHES=1; LARGE_PULLS=2
-  SMALL_IMAGES=10; SMALL_ROUNDS=2; SMALL_WARMUP=3
+  SMALL_IMAGES=10; SMALL_REPS=1; SMALL_ROUNDS=2; SMALL_WARMUP=3
   WRK_WARMUP=2; WRK_SECS=4
 else
   LARGE_MIB=256; LARGE_PUSHES=3; LARGE_PULLS=5
-  SMALL_IMAGES=50; SMALL_ROUNDS=5; SMALL_WARMUP=10
+  SMALL_IMAGES=50; SMALL_REPS=3; SMALL_ROUNDS=5; SMALL_WARMUP=10
   WRK_WARMUP=5; WRK_SECS=15
 fi
 WRK_CONNS=32
@@ -213,24 +213,31 @@ check_alive() {
 
 ok() { [[ -n ${R[$1.pid]:-} && -z ${R[$1.failed]:-} ]]; }
 
-phase_large() {
-  local s=$1 out
-  log "== $s: large blob ($LARGE_MIB MiB, $LARGE_PUSHES push(es), $LARGE_PULLS pull(s))"
-  if ! out=$(bench_client large --base "${R[$s.base]}" --repo bench/large --size-mib "$LARGE_MIB" \
-        --pushes "$LARGE_PUSHES" --pulls "$LARGE_PULLS" --tmp "$WORK" 2> >(tee -a "$WORK/$s.client.log" >&2)); then
-    R[$s.failed]="large blob: $(grep '^error=' <<<"$out" | cut -d= -f2-)"; log "$s failed: ${R[$s.failed]}"; return
-  fi
-  while IFS='=' read -r k v; do [[ -n $k ]] && R[$s.$k]=$v; done <<<"$out"
-}
-
-phase_small() {
-  local s=$1 out
-  log "== $s: $SMALL_IMAGES concurrent small images, $SMALL_ROUNDS pull round(s)"
-  if ! out=$(bench_client small --base "${R[$s.base]}" --repo bench/small --images "$SMALL_IMAGES" \
-        --rounds "$SMALL_ROUNDS" --warmup "$SMALL_WARMUP" 2> >(tee -a "$WORK/$s.client.log" >&2)); then
-    R[$s.failed]="small images: $(grep '^error=' <<<"$out" | cut -d= -f2-)"; log "$s failed: ${R[$s.failed]}"; return
-  fi
-  while IFS='=' read -r k v; do [[ -n $k ]] && R[$s.$k]=$v; done <<<"$out"
+# run_client CMD ARGS...: one client run against every healthy server (the client interleaves them
+# iteration by iteration); stores "server.key=value" output lines in R
+run_client() {
+  local cmd=$1; shift
+  local bases=() names=() s out
+  for s in "${SERVERS[@]}"; do
+    ok "$s" || continue
+    check_alive "$s" "before the $cmd phase" || continue
+    bases+=("${R[$s.base]}"); names+=("$s")
+  done
+  (( ${#bases[@]} > 0 )) || return 0
+  log "== $cmd: ${names[*]}"
+  out=$(bench_client "$cmd" --base "$(IFS=,; echo "${bases[*]}")" --names "$(IFS=,; echo "${names[*]}")" "$@" \
+        2> >(tee -a "$WORK/client.log" >&2)) || true
+  local k v
+  while IFS='=' read -r k v; do
+    [[ $k == *.* ]] || continue
+    if [[ $k == *.error ]]; then R[${k%.error}.failed]="$cmd: $v"; log "${k%.error} failed: $v"; else R[$k]=$v; fi
+  done <<<"$out"
+  for s in "${names[@]}"; do
+    check_alive "$s" "during the $cmd phase" || continue
+    if [[ -z ${R[$s.failed]:-} && ( $cmd == large && -z ${R[$s.large_push_mbps]:-} || $cmd == small && -z ${R[$s.manifest_repo]:-} ) ]]; then
+      R[$s.failed]="$cmd: client produced no result (see client log)"
+    fi
+  done
 }
 
 phase_wrk() {
@@ -280,20 +287,19 @@ for s in "${SERVERS[@]}"; do
   R[$s.rss_idle_mb]=$(awk '{printf "%.0f", $1 / 1024}' <<<"$(rss_kb "${R[$s.pid]}")")
   log "$s idle RSS ${R[$s.rss_idle_mb]} MB"
 done
-# Phases are interleaved (each phase runs against every server back to back, alternating which
-# goes first) so slow drift in background load on the machine hits both columns alike.
+# The large and small phases run every iteration against each server back to back, alternating
+# which goes first, and the wrk runs alternate too, so slow drift in background load on the
+# machine hits both columns alike. Servers are never loaded at the same time.
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-i=0
-for phase in large small wrk; do
-  order=("${SERVERS[@]}")
-  if (( i % 2 == 1 && ${#order[@]} == 2 )); then order=("${order[1]}" "${order[0]}"); fi
-  for s in "${order[@]}"; do
-    ok "$s" || continue
-    check_alive "$s" "before the $phase phase" || continue
-    "phase_$phase" "$s"
-    check_alive "$s" "during the $phase phase" || true
-  done
-  i=$((i + 1))
+run_client large --repo bench/large --size-mib "$LARGE_MIB" --pushes "$LARGE_PUSHES" --pulls "$LARGE_PULLS" --tmp "$WORK"
+run_client small --repo bench/small --images "$SMALL_IMAGES" --reps "$SMALL_REPS" --rounds "$SMALL_ROUNDS" --warmup "$SMALL_WARMUP"
+order=("${SERVERS[@]}")
+if (( ${#order[@]} == 2 )); then order=("${order[1]}" "${order[0]}"); fi
+for s in "${order[@]}"; do
+  ok "$s" || continue
+  check_alive "$s" "before the wrk phase" || continue
+  phase_wrk "$s"
+  check_alive "$s" "during the wrk phase" || true
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 for s in "${SERVERS[@]}"; do
@@ -321,7 +327,7 @@ MODE=$([[ $QUICK == 1 ]] && echo "quick" || echo "full")
 {
   echo "Load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER (2 cores; anything else running skews both columns)."
   echo
-  echo "Mode: $MODE — large blob $LARGE_MIB MiB × $LARGE_PUSHES push / × $LARGE_PULLS pull (median), $SMALL_IMAGES concurrent small images, $SMALL_ROUNDS small-pull rounds, wrk -t$WRK_THREADS -c$WRK_CONNS ${WRK_SECS}s (after ${WRK_WARMUP}s warm-up)."
+  echo "Mode: $MODE — large blob $LARGE_MIB MiB × $LARGE_PUSHES push / × $LARGE_PULLS pull (median), $SMALL_IMAGES concurrent small images × $SMALL_REPS push batch(es) (median), $SMALL_ROUNDS small-pull rounds, wrk -t$WRK_THREADS -c$WRK_CONNS ${WRK_SECS}s (after ${WRK_WARMUP}s warm-up)."
   echo
   echo "| Metric | Distribution | Wharf | Wharf / Distribution | Target | Met |"
   echo "|---|---:|---:|---:|---|---|"
@@ -355,7 +361,7 @@ MODE=$([[ $QUICK == 1 ]] && echo "quick" || echo "full")
 [[ -n $OUT ]] || OUT="$ROOT/bench/out/results-$(date +%Y%m%d-%H%M%S).md"
 cp "$WORK/table.md" "$OUT"
 for s in distribution wharf; do
-  for f in "$WORK/$s.log" "$WORK/$s.client.log" "$WORK/$s.wrk.txt"; do
+  for f in "$WORK/$s.log" "$WORK/client.log" "$WORK/$s.wrk.txt"; do
     [[ -f $f ]] && cp "$f" "$ROOT/bench/out/" || true
   done
 done
