@@ -39,11 +39,11 @@ JAR=$(realpath -m "$JAR")
 if [[ $QUICK == 1 ]]; then
   LARGE_MIB=32; LARGE_PUSHES=1; LARGE_PULLS=2
   SMALL_IMAGES=10; SMALL_REPS=1; SMALL_ROUNDS=2; SMALL_WARMUP=3
-  WRK_WARMUP=2; WRK_SECS=4
+  WRK_WARMUP=2; WRK_SECS=4; WRK_CHUNKS=1
 else
   LARGE_MIB=256; LARGE_PUSHES=3; LARGE_PULLS=5
   SMALL_IMAGES=50; SMALL_REPS=3; SMALL_ROUNDS=5; SMALL_WARMUP=10
-  WRK_WARMUP=5; WRK_SECS=15
+  WRK_WARMUP=5; WRK_SECS=15; WRK_CHUNKS=3
 fi
 WRK_CONNS=32
 WRK_THREADS=2
@@ -240,39 +240,66 @@ run_client() {
   done
 }
 
-phase_wrk() {
-  local s=$1 pid=${R[$1.pid]}
-  local url="${R[$s.base]}/v2/${R[$s.manifest_repo]}/manifests/${R[$s.manifest_tag]}"
+wrk_url() { echo "${R[$1.base]}/v2/${R[$1.manifest_repo]}/manifests/${R[$1.manifest_tag]}"; }
+
+wrk_warmup() {
+  local s=$1
   printf '%s\n' 'wrk.method = "GET"' \
     'wrk.headers["Accept"] = "application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json"' \
     > "$WORK/manifest.lua"
-  log "== $s: wrk warm-up ${WRK_WARMUP}s, then ${WRK_SECS}s -t$WRK_THREADS -c$WRK_CONNS --latency on $url"
-  wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${WRK_WARMUP}s" -s "$WORK/manifest.lua" "$url" > /dev/null
+  log "== $s: wrk warm-up ${WRK_WARMUP}s -t$WRK_THREADS -c$WRK_CONNS on $(wrk_url "$s")"
+  wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${WRK_WARMUP}s" -s "$WORK/manifest.lua" "$(wrk_url "$s")" > /dev/null || true
+  echo 0 > "$WORK/$s.rss_load"
+  R[$s._reqs]=0; R[$s._secs]=0; R[$s._ticks]=0; R[$s._p50s]=""; R[$s._p99s]=""; R[$s.non2xx]=""
+}
+
+# wrk_chunk SERVER K: one measured wrk run of WRK_SECS/WRK_CHUNKS seconds, with RSS and CPU sampling
+wrk_chunk() {
+  local s=$1 k=$2 pid=${R[$1.pid]} secs=$(( WRK_SECS / WRK_CHUNKS ))
+  local f="$WORK/$s.wrk.$k.txt"
+  log "== $s: wrk chunk $k: ${secs}s -t$WRK_THREADS -c$WRK_CONNS --latency"
   # sample RSS while wrk runs; the loop ends when wrk does (and is bounded anyway)
   rm -f "$WORK/wrk.done"
-  ( max=0; for _ in $(seq 1 $(( (WRK_SECS + 30) * 5 ))); do
+  ( max=$(cat "$WORK/$s.rss_load"); for _ in $(seq 1 $(( (secs + 30) * 5 ))); do
       [[ -f $WORK/wrk.done ]] && break
       r=$(rss_kb "$pid"); [[ -n $r ]] && (( r > max )) && max=$r; echo "$max" > "$WORK/$s.rss_load"; sleep 0.2
     done ) &
   local sampler=$!; PIDS+=("$sampler")
   local c0; c0=$(cpu_ticks "$pid")
-  wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${WRK_SECS}s" --latency -s "$WORK/manifest.lua" "$url" > "$WORK/$s.wrk.txt" || true
+  wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${secs}s" --latency -s "$WORK/manifest.lua" "$(wrk_url "$s")" > "$f" || true
   local c1; c1=$(cpu_ticks "$pid")
   touch "$WORK/wrk.done"; wait "$sampler" 2>/dev/null || true; rm -f "$WORK/wrk.done"
-  cat "$WORK/$s.wrk.txt" >&2
-  R[$s.rps]=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$WORK/$s.wrk.txt")
-  R[$s.p50_ms]=$(to_ms "$(awk '$1 == "50%" {print $2}' "$WORK/$s.wrk.txt")")
-  R[$s.p99_ms]=$(to_ms "$(awk '$1 == "99%" {print $2}' "$WORK/$s.wrk.txt")")
-  R[$s.non2xx]=$(awk -F': *' '/Non-2xx or 3xx responses/ {print $2}' "$WORK/$s.wrk.txt")
-  R[$s.sockerr]=$(grep -o 'Socket errors:.*' "$WORK/$s.wrk.txt" || true)
-  if [[ -z ${R[$s.rps]} ]]; then
-    R[$s.failed]="wrk produced no result: $(head -3 "$WORK/$s.wrk.txt" | tr '\n' ' ')"; return
+  { echo "--- $s chunk $k"; cat "$f"; } | tee -a "$WORK/$s.wrk.txt" >&2
+  local reqs dur
+  reqs=$(awk '/requests in/ {print $1}' "$f")
+  dur=$(awk '/requests in/ {d = $4; sub(/,$/, "", d); if (d ~ /ms$/) { sub(/ms$/, "", d); d /= 1000 } else if (d ~ /m$/) { sub(/m$/, "", d); d *= 60 } else sub(/s$/, "", d); print d}' "$f")
+  if [[ -z $reqs || -z $dur ]]; then
+    R[$s.failed]="wrk produced no result: $(head -3 "$f" | tr '\n' ' ')"; return 1
   fi
+  R[$s._reqs]=$(( ${R[$s._reqs]} + reqs ))
+  R[$s._secs]=$(awk -v a="${R[$s._secs]}" -v b="$dur" 'BEGIN {print a + b}')
+  R[$s._ticks]=$(( ${R[$s._ticks]} + c1 - c0 ))
+  R[$s._p50s]+=" $(to_ms "$(awk '$1 == "50%" {print $2}' "$f")")"
+  R[$s._p99s]+=" $(to_ms "$(awk '$1 == "99%" {print $2}' "$f")")"
+  local n2; n2=$(awk -F': *' '/Non-2xx or 3xx responses/ {print $2}' "$f")
+  [[ -n $n2 ]] && R[$s.non2xx]=$(( ${R[$s.non2xx]:-0} + n2 ))
+  local se; se=$(grep -o 'Socket errors:.*' "$f" || true)
+  [[ -n $se ]] && R[$s.sockerr]="chunk $k: $se"
+  return 0
+}
+
+median_of() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR] = $1} END { if (NR == 0) print "n/a"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+wrk_finish() {
+  local s=$1
+  R[$s.rps]=$(awk -v n="${R[$s._reqs]}" -v t="${R[$s._secs]}" 'BEGIN { if (t > 0) printf "%.0f", n / t }')
+  R[$s.p50_ms]=$(median_of "${R[$s._p50s]}")
+  R[$s.p99_ms]=$(median_of "${R[$s._p99s]}")
+  R[$s.p99_chunks]=${R[$s._p99s]# }
   R[$s.rss_load_mb]=$(awk '{printf "%.0f", $1 / 1024}' "$WORK/$s.rss_load")
-  local reqs; reqs=$(awk '/requests in/ {print $1}' "$WORK/$s.wrk.txt")
-  R[$s.wrk_cpu_s]=$(awk -v t=$((c1 - c0)) -v hz="$TICKS" 'BEGIN {printf "%.1f", t / hz}')
-  R[$s.req_per_cpu_s]=$(awk -v n="$reqs" -v t=$((c1 - c0)) -v hz="$TICKS" 'BEGIN { if (t > 0) printf "%.0f", n / (t / hz); else print "n/a" }')
-  log "$s: ${R[$s.rps]} req/s, p99 ${R[$s.p99_ms]} ms, non-2xx ${R[$s.non2xx]:-0}, RSS under load ${R[$s.rss_load_mb]} MB"
+  R[$s.wrk_cpu_s]=$(awk -v t="${R[$s._ticks]}" -v hz="$TICKS" 'BEGIN {printf "%.1f", t / hz}')
+  R[$s.req_per_cpu_s]=$(awk -v n="${R[$s._reqs]}" -v t="${R[$s._ticks]}" -v hz="$TICKS" 'BEGIN { if (t > 0) printf "%.0f", n / (t / hz); else print "n/a" }')
+  log "$s: ${R[$s.rps]} req/s, p99 per chunk: ${R[$s.p99_chunks]} ms, non-2xx ${R[$s.non2xx]:-0}, RSS under load ${R[$s.rss_load_mb]} MB"
 }
 
 SERVERS=()
@@ -293,13 +320,23 @@ done
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 run_client large --repo bench/large --size-mib "$LARGE_MIB" --pushes "$LARGE_PUSHES" --pulls "$LARGE_PULLS" --tmp "$WORK"
 run_client small --repo bench/small --images "$SMALL_IMAGES" --reps "$SMALL_REPS" --rounds "$SMALL_ROUNDS" --warmup "$SMALL_WARMUP"
-order=("${SERVERS[@]}")
-if (( ${#order[@]} == 2 )); then order=("${order[1]}" "${order[0]}"); fi
-for s in "${order[@]}"; do
-  ok "$s" || continue
-  check_alive "$s" "before the wrk phase" || continue
-  phase_wrk "$s"
-  check_alive "$s" "during the wrk phase" || true
+# wrk: warm both up, then alternate WRK_CHUNKS measured chunks between the servers
+WRK_ON=()
+for s in "${SERVERS[@]}"; do
+  ok "$s" && check_alive "$s" "before the wrk phase" && [[ -n ${R[$s.manifest_repo]:-} ]] || continue
+  wrk_warmup "$s"; WRK_ON+=("$s")
+done
+for k in $(seq 1 "$WRK_CHUNKS"); do
+  order=("${WRK_ON[@]}")
+  if (( k % 2 == 1 && ${#order[@]} == 2 )); then order=("${order[1]}" "${order[0]}"); fi
+  for s in "${order[@]}"; do
+    ok "$s" && check_alive "$s" "during the wrk phase" || continue
+    wrk_chunk "$s" "$k" || true
+  done
+done
+for s in "${WRK_ON[@]}"; do
+  ok "$s" && check_alive "$s" "during the wrk phase" || continue
+  wrk_finish "$s"
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 for s in "${SERVERS[@]}"; do
@@ -327,7 +364,7 @@ MODE=$([[ $QUICK == 1 ]] && echo "quick" || echo "full")
 {
   echo "Load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER (2 cores; anything else running skews both columns)."
   echo
-  echo "Mode: $MODE — large blob $LARGE_MIB MiB × $LARGE_PUSHES push / × $LARGE_PULLS pull (median), $SMALL_IMAGES concurrent small images × $SMALL_REPS push batch(es) (median), $SMALL_ROUNDS small-pull rounds, wrk -t$WRK_THREADS -c$WRK_CONNS ${WRK_SECS}s (after ${WRK_WARMUP}s warm-up)."
+  echo "Mode: $MODE — large blob $LARGE_MIB MiB × $LARGE_PUSHES push / × $LARGE_PULLS pull (median), $SMALL_IMAGES concurrent small images × $SMALL_REPS push batch(es) (median), $SMALL_ROUNDS small-pull rounds, wrk -t$WRK_THREADS -c$WRK_CONNS ${WRK_SECS}s per server in $WRK_CHUNKS alternating chunk(s) (after ${WRK_WARMUP}s warm-up); p50/p99 = median over chunks."
   echo
   echo "| Metric | Distribution | Wharf | Wharf / Distribution | Target | Met |"
   echo "|---|---:|---:|---:|---|---|"
@@ -355,6 +392,7 @@ MODE=$([[ $QUICK == 1 ]] && echo "quick" || echo "full")
     if [[ -n ${R[$s.failed]:-} ]]; then echo "- $s: ${R[$s.failed]}"; fi
     if [[ -n ${R[$s.non2xx]:-} ]]; then echo "- $s: wrk saw ${R[$s.non2xx]} non-2xx/3xx responses (results invalid)"; fi
     if [[ -n ${R[$s.sockerr]:-} ]]; then echo "- $s: wrk ${R[$s.sockerr]}"; fi
+    if [[ -n ${R[$s.p99_chunks]:-} ]]; then echo "- $s: manifest GET p99 per wrk chunk (ms): ${R[$s.p99_chunks]}"; fi
   done
 } > "$WORK/table.md"
 
