@@ -14,6 +14,7 @@ import dev.wharf.ops.Metrics;
 import dev.wharf.registry.RegistryRoutes;
 import dev.wharf.storage.blob.BlobStore;
 import dev.wharf.storage.blob.FilesystemBlobStore;
+import dev.wharf.storage.meta.BlobStats;
 import dev.wharf.storage.meta.Database;
 import dev.wharf.storage.meta.MetadataStore;
 import dev.wharf.storage.meta.SqlMetadataStore;
@@ -29,6 +30,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,11 +81,12 @@ public final class WharfServer {
         }
         Database database;
         try {
-            database = Database.open(config.dbUrl(), config.dbUser(), config.dbPassword(), config.dbPoolSize(),
-                    config.dbSchema().isEmpty() ? null : config.dbSchema());
+            database = Database.open(config.dbUrl(), emptyToNull(config.dbUser()),
+                    emptyToNull(config.dbPassword()), config.dbPoolSize(), emptyToNull(config.dbSchema()));
         } catch (RuntimeException e) {
             throw new StartupException("database is unusable: " + e.getMessage(), e);
         }
+        long tDb = System.nanoTime();
         BlobStore blobs;
         try {
             blobs = new FilesystemBlobStore(config.storageRoot());
@@ -92,10 +95,13 @@ public final class WharfServer {
             database.close();
             throw new StartupException("blob storage is unusable: " + e.getMessage(), e);
         }
+        long tStorage = System.nanoTime();
         WharfServer server = new WharfServer(config, database, new SqlMetadataStore(database), blobs, clock);
         server.serve(clock);
-        log.info("wharf {} ready on {}:{} in {} ms ({}, storage {})", Main.version(), config.host(),
-                server.port(), (System.nanoTime() - t0) / 1_000_000, database.dialect(), blobs.kind());
+        long tReady = System.nanoTime();
+        log.info("wharf {} ready on {}:{} in {} ms (database {} {} ms, storage {} {} ms, http {} ms)", Main.version(),
+                config.host(), server.port(), ms(tReady - t0), database.dialect(), ms(tDb - t0), blobs.kind(),
+                ms(tStorage - tDb), ms(tReady - tStorage));
         return server;
     }
 
@@ -106,6 +112,9 @@ public final class WharfServer {
         BlobService blobService = new BlobService(blobs, meta, clock);
         RegistryRoutes registry = new RegistryRoutes(manifests, blobService, uploads, metrics, json);
         HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);
+        Supplier<BlobStats> stats = Metrics.memoize(meta::blobStats, Duration.ofSeconds(15));
+        metrics.gauge("wharf_blobs", "distinct blobs stored", () -> stats.get().count());
+        metrics.gauge("wharf_blob_bytes", "bytes of distinct blobs stored", () -> stats.get().bytes());
 
         app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
@@ -139,6 +148,14 @@ public final class WharfServer {
             int n = uploads.expireIdle(config.uploadsExpireAfter());
             if (n > 0) log.info("removed {} expired upload sessions", n);
         }), 0, 5, TimeUnit.MINUTES);
+    }
+
+    private static long ms(long nanos) {
+        return nanos / 1_000_000;
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
     }
 
     private Runnable safely(Runnable task) {
@@ -182,8 +199,7 @@ public final class WharfServer {
         } finally {
             background.shutdownNow();
             pulls.flush();
-            meta.close();
-            database.close();
+            meta.close(); // also closes the database pool
             stopped.countDown();
             log.info("stopped");
         }

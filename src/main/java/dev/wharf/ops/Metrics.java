@@ -52,6 +52,24 @@ public final class Metrics {
         io.micrometer.core.instrument.Gauge.builder(name, value).description(description).register(registry);
     }
 
+    /** Caches an expensive reading (a database aggregate) so frequent scrapes do not repeat it. */
+    public static <T> Supplier<T> memoize(Supplier<T> source, Duration ttl) {
+        return new Supplier<>() {
+            private T value;
+            private long expiresAt;
+
+            @Override
+            public synchronized T get() {
+                long now = System.nanoTime();
+                if (value == null || now - expiresAt > 0) {
+                    value = source.get();
+                    expiresAt = now + ttl.toNanos();
+                }
+                return value;
+            }
+        };
+    }
+
     /** Counts bytes read from a request body and tracks it as an upload in progress until closed. */
     public InputStream countIn(InputStream in) {
         uploadsInProgress.incrementAndGet();

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -28,7 +29,9 @@ final class ManifestEndpoint {
 
     void get(Context ctx, String name, String reference, boolean head) {
         ManifestRecord m = manifests.get(name, reference, !head);
-        if (!acceptable(ctx.header("Accept"), m.mediaType())) {
+        // Clients such as skopeo send one Accept line per media type; all of them count.
+        String accept = String.join(",", Collections.list(ctx.req().getHeaders("Accept")));
+        if (!acceptable(accept, m.mediaType())) {
             throw new RegistryException(OciError.MANIFEST_UNKNOWN,
                     "manifest is " + m.mediaType() + ", which the Accept header does not allow",
                     Map.of("name", name, "reference", reference));

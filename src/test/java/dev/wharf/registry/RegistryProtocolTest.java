@@ -242,6 +242,11 @@ class RegistryProtocolTest {
         HttpResponse<byte[]> ok = reg.send("PUT", "/v2/idx/app/manifests/multi", index.getBytes(),
                 "Content-Type", "application/vnd.oci.image.index.v1+json");
         assertThat(ok.statusCode()).isEqualTo(201);
+        // One Accept line per media type, as skopeo sends them: any line may carry the stored type.
+        HttpResponse<byte[]> negotiated = reg.get("/v2/idx/app/manifests/multi",
+                "Accept", "application/vnd.oci.image.manifest.v1+json",
+                "Accept", "application/vnd.oci.image.index.v1+json");
+        assertThat(negotiated.statusCode()).isEqualTo(200);
         HttpResponse<byte[]> delChild = reg.send("DELETE", "/v2/idx/app/manifests/" + childDigest, null);
         assertThat(delChild.statusCode()).isEqualTo(403);
         assertThat(errorCode(delChild)).isEqualTo("DENIED");

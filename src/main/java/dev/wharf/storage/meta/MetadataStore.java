@@ -40,6 +40,9 @@ public interface MetadataStore extends AutoCloseable {
     /** Size of a blob known to any repository, else empty. */
     OptionalLong blobSize(Digest digest);
 
+    /** Number and total size of the blobs known to the registry (linked or awaiting collection), for metrics. */
+    BlobStats blobStats();
+
     // --- manifests and tags ---------------------------------------------------------------------------
 
     /**

@@ -155,6 +155,13 @@ public final class SqlMetadataStore implements MetadataStore {
                 .findOne()));
     }
 
+    @Override
+    public BlobStats blobStats() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM blobs")
+                .map((rs, ctx) -> new BlobStats(rs.getLong("n"), rs.getLong("bytes")))
+                .one());
+    }
+
     // --- manifests ------------------------------------------------------------------------------------
 
     @Override
@@ -488,16 +495,22 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public void recordPull(String repository, Digest digest, Instant now) {
+        recordPulls(repository, digest, 1, now);
+    }
+
+    @Override
+    public void recordPulls(String repository, Digest digest, long count, Instant now) {
         // One indexed UPDATE; the increment happens in SQL so concurrent pulls never lose counts, and
         // last_pulled_at never moves backwards when pulls commit out of order.
         database.inWriteTransaction(h -> h.createUpdate("""
-                        UPDATE manifests SET pull_count = pull_count + 1,
+                        UPDATE manifests SET pull_count = pull_count + :count,
                             last_pulled_at = CASE WHEN last_pulled_at IS NULL OR last_pulled_at < :now
                                                   THEN :now ELSE last_pulled_at END
                         WHERE repository_id = (SELECT id FROM repositories WHERE name = :repo) AND digest = :digest""")
                 .bind("repo", repository)
                 .bind("digest", digest.toString())
                 .bind("now", now.toEpochMilli())
+                .bind("count", count)
                 .execute());
     }
 

@@ -125,6 +125,7 @@ abstract class MetadataStoreContract {
         assertThat(store.linkedBlobSize("two", blob)).isEmpty();
         assertThat(store.blobSize(blob)).hasValue(1234);
         assertThat(store.blobSize(digestOf("unknown"))).isEmpty();
+        assertThat(store.blobStats()).isEqualTo(new BlobStats(1, 1234));
 
         store.linkBlob("two", blob, 1234, at(1));
         assertThat(store.unlinkBlob("one", blob)).isTrue();
