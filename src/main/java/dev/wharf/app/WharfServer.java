@@ -3,6 +3,8 @@ package dev.wharf.app;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.wharf.auth.registry.BearerRegistryAccess;
+import dev.wharf.auth.registry.TokenEndpoint;
 import dev.wharf.config.WharfConfig;
 import dev.wharf.content.BlobService;
 import dev.wharf.content.ManifestParser;
@@ -111,8 +113,16 @@ public final class WharfServer {
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         ManifestService manifests = new ManifestService(meta, new ManifestParser(json), pulls, clock);
         BlobService blobService = new BlobService(blobs, meta, clock);
-        RegistryRoutes registry = new RegistryRoutes(manifests, blobService, uploads, metrics, json,
-                RegistryAccess.OPEN);
+        Identity identity = Identity.create(config, database, clock);
+        identity.bootstrapAdmin(config.auth());
+        RegistryAccess access = config.auth().enabled()
+                ? new BearerRegistryAccess(identity.registryTokens(), identity.sessions(), identity.accessControl(),
+                        config.auth().realm())
+                : RegistryAccess.OPEN;
+        if (!config.auth().enabled()) log.warn("auth.enabled=false: the registry is open to anyone who can reach it");
+        RegistryRoutes registry = new RegistryRoutes(manifests, blobService, uploads, metrics, json, access);
+        TokenEndpoint tokenEndpoint = new TokenEndpoint(identity.authenticator(), identity.sessions(),
+                identity.accessControl(), identity.registryTokens(), identity.loginGuard(), json, clock);
         HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);
         Supplier<BlobStats> stats = Metrics.memoize(meta::blobStats, Duration.ofSeconds(15));
         metrics.gauge("wharf_blobs", "distinct blobs stored", () -> stats.get().count());
@@ -128,6 +138,7 @@ public final class WharfServer {
             c.jetty.modifyServer(s -> s.setStopTimeout(Duration.ofSeconds(20).toMillis()));
             c.jetty.modifyHttpConfiguration(h -> h.setSendServerVersion(false));
             registry.register(c);
+            tokenEndpoint.register(c);
             health.register(c);
             c.routes.exception(Exception.class, (e, ctx) -> {
                 if (RegistryRoutes.owns(ctx.path())) {

@@ -20,6 +20,16 @@ public enum ConfigKey {
     STORAGE_DRIVER("storage.driver", "filesystem", "blob storage: filesystem"),
     STORAGE_FILESYSTEM_ROOT("storage.filesystem.root", "", "blob directory; empty = <data_dir>/storage"),
     UPLOADS_EXPIRE_AFTER("uploads.expire_after", "24h", "idle upload sessions older than this are removed"),
+    SECRET_KEY("secret_key", "", "base64 256-bit key encrypting stored secrets; empty = <data_dir>/secret.key"),
+    ADMIN_USER("admin.user", "admin", "name of the admin created at first start when no user exists"),
+    ADMIN_PASSWORD("admin.password", "", "its password; empty = generate one and print it once to the log"),
+    AUTH_ENABLED("auth.enabled", "true",
+            "require registry tokens on /v2/; false = an open registry for trusted networks and benchmarks"),
+    AUTH_SERVICE("auth.service", "wharf", "service name in registry tokens (the token's audience)"),
+    AUTH_REALM("auth.realm", "", "token endpoint URL announced to clients; empty = <request scheme and host>/token"),
+    AUTH_TOKEN_TTL("auth.token_ttl", "5m", "lifetime of registry bearer tokens"),
+    REPOSITORIES_DEFAULT_PRIVATE("repositories.default_private", "true",
+            "whether a repository created by a push is private"),
     LOG_ACCESS("log.access", "true", "write one access-log line per request"),
     LOG_LEVEL("log.level", "info", "root log level: error, warn, info, debug");
 

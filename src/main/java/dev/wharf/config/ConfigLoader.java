@@ -85,9 +85,9 @@ public final class ConfigLoader {
         return build(values, sources);
     }
 
-    /** Variables consumed by features outside this loader (admin bootstrap, secrets, redis, s3). */
+    /** Variables reserved for test harnesses, never settings. */
     private static boolean isReservedEnv(String name) {
-        return name.startsWith("WHARF_ADMIN_") || name.equals("WHARF_SECRET_KEY") || name.startsWith("WHARF_TEST_");
+        return name.startsWith("WHARF_TEST_");
     }
 
     private static void readYaml(Path file, Map<ConfigKey, String> values, Map<ConfigKey, String> sources) {
@@ -159,8 +159,19 @@ public final class ConfigLoader {
         if (!Set.of("error", "warn", "info", "debug", "trace").contains(level)) {
             throw bad(ConfigKey.LOG_LEVEL, src, level, "one of error, warn, info, debug, trace");
         }
+        String realm = v.get(ConfigKey.AUTH_REALM).trim();
+        if (!realm.isEmpty() && !realm.matches("https?://\\S+")) {
+            throw bad(ConfigKey.AUTH_REALM, src, realm, "expected an http:// or https:// URL");
+        }
+        String service = v.get(ConfigKey.AUTH_SERVICE).trim();
+        if (service.isEmpty() || service.contains("\"")) throw bad(ConfigKey.AUTH_SERVICE, src, service, "must be a plain name");
+        WharfConfig.Auth auth = new WharfConfig.Auth(
+                parseBool(ConfigKey.AUTH_ENABLED, src, v.get(ConfigKey.AUTH_ENABLED)), v.get(ConfigKey.SECRET_KEY).trim(),
+                v.get(ConfigKey.ADMIN_USER).trim(), v.get(ConfigKey.ADMIN_PASSWORD), service, realm,
+                parseDuration(ConfigKey.AUTH_TOKEN_TTL, src, v.get(ConfigKey.AUTH_TOKEN_TTL)),
+                parseBool(ConfigKey.REPOSITORIES_DEFAULT_PRIVATE, src, v.get(ConfigKey.REPOSITORIES_DEFAULT_PRIVATE)));
         return new WharfConfig(host, port, dataDir, dbUrl, v.get(ConfigKey.DB_USER), v.get(ConfigKey.DB_PASSWORD),
-                v.get(ConfigKey.DB_SCHEMA).trim(), pool, driver, storageRoot, expire, accessLog, level);
+                v.get(ConfigKey.DB_SCHEMA).trim(), pool, driver, storageRoot, expire, accessLog, level, auth);
     }
 
     static Duration parseDuration(ConfigKey key, Map<ConfigKey, String> src, String text) {

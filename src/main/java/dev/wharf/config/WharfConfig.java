@@ -17,7 +17,18 @@ public record WharfConfig(
         Path storageRoot,
         Duration uploadsExpireAfter,
         boolean accessLog,
-        String logLevel) {
+        String logLevel,
+        Auth auth) {
+
+    /** Identity and registry-token settings. {@code secretKey} and {@code adminPassword} are never logged. */
+    public record Auth(boolean enabled, String secretKey, String adminUser, String adminPassword, String service, String realm,
+            Duration tokenTtl, boolean defaultPrivate) {
+        @Override
+        public String toString() {
+            return "Auth[enabled=" + enabled + ", service=" + service + ", realm=" + (realm.isEmpty() ? "<from request>" : realm)
+                    + ", tokenTtl=" + tokenTtl + ", defaultPrivate=" + defaultPrivate + "]";
+        }
+    }
 
     public boolean isSqlite() {
         return dbUrl.startsWith("jdbc:sqlite:");
@@ -26,7 +37,7 @@ public record WharfConfig(
     /** A copy listening elsewhere; tests use it to pick a free port. */
     public WharfConfig withPort(int newPort) {
         return new WharfConfig(host, newPort, dataDir, dbUrl, dbUser, dbPassword, dbSchema, dbPoolSize,
-                storageDriver, storageRoot, uploadsExpireAfter, accessLog, logLevel);
+                storageDriver, storageRoot, uploadsExpireAfter, accessLog, logLevel, auth);
     }
 
     /** Hides the password so the config can be logged at start. */

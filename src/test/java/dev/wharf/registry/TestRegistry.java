@@ -24,7 +24,7 @@ final class TestRegistry implements AutoCloseable {
 
     TestRegistry(Path dataDir) {
         WharfConfig config = ConfigLoader.load(List.of("--addr", "127.0.0.1:0", "--data-dir", dataDir.toString(),
-                "--log-access", "false"), Map.of());
+                "--log-access", "false", "--auth-enabled", "false"), Map.of());
         server = WharfServer.start(config);
         base = "http://127.0.0.1:" + server.port();
     }

@@ -40,6 +40,15 @@ public final class SessionTokens {
 
     /** A Hub session for a principal that has fully authenticated. */
     public String issue(Principal principal) {
+        JWTClaimsSet.Builder claims = identityClaims(principal);
+        return jwt.sign(HUB_AUDIENCE, claims.build().getSubject(), SESSION_TTL, claims.build());
+    }
+
+    /**
+     * Claims that name a principal (subject, kind, user id, token id) so it can be looked up again later;
+     * used by Hub sessions, refresh tokens and registry tokens alike.
+     */
+    public static JWTClaimsSet.Builder identityClaims(Principal principal) {
         JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder();
         String subject = switch (principal) {
             case Principal.UserPrincipal u -> {
@@ -54,15 +63,37 @@ public final class SessionTokens {
                 claims.claim("kind", "oat").claim("token", o.tokenUuid());
                 yield o.org();
             }
-            case Principal.Anonymous a -> throw new IllegalArgumentException("anonymous callers get no session");
+            case Principal.Anonymous a -> {
+                claims.claim("kind", "anonymous");
+                yield "";
+            }
         };
-        return jwt.sign(HUB_AUDIENCE, subject, SESSION_TTL, claims.build());
+        return claims.subject(subject);
     }
 
     /** The principal a session token stands for, re-checked against the current state of its account or token. */
     public Optional<Principal> verify(String token) {
+        return verify(token, HUB_AUDIENCE);
+    }
+
+    /** Verifies a token of the given audience that carries {@link #identityClaims} and resolves its principal. */
+    public Optional<Principal> verify(String token, String audience) {
         try {
-            JWTClaimsSet c = jwt.verify(token, HUB_AUDIENCE);
+            return resolve(jwt.verify(token, audience));
+        } catch (TokenException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Issues a long-lived token of another audience (e.g. registry refresh tokens) for a principal. */
+    public String issue(Principal principal, String audience, Duration ttl) {
+        JWTClaimsSet claims = identityClaims(principal).build();
+        return jwt.sign(audience, claims.getSubject(), ttl, claims);
+    }
+
+    /** Looks the principal named by {@link #identityClaims} up again; empty if it is gone, inactive or expired. */
+    public Optional<Principal> resolve(JWTClaimsSet c) {
+        try {
             String kind = c.getStringClaim("kind");
             String subject = c.getSubject();
             if (kind == null || subject == null) return Optional.empty();
@@ -77,9 +108,10 @@ public final class SessionTokens {
                         .filter(t -> live(t.isActive(), t.expiresAt()))
                         .map(t -> (Principal) new Principal.OrgToken(subject, t.resources(), t.id(), true,
                                 t.expiresAt()));
+                case "anonymous" -> Optional.of(Principal.ANONYMOUS);
                 default -> Optional.empty();
             };
-        } catch (TokenException | ParseException | RuntimeException e) {
+        } catch (ParseException | RuntimeException e) {
             return Optional.empty();
         }
     }

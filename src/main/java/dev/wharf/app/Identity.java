@@ -1,0 +1,68 @@
+package dev.wharf.app;
+
+import dev.wharf.auth.AccessControl;
+import dev.wharf.auth.AccessTokenService;
+import dev.wharf.auth.AccountService;
+import dev.wharf.auth.BootstrapResult;
+import dev.wharf.auth.CredentialAuthenticator;
+import dev.wharf.auth.LoginGuard;
+import dev.wharf.auth.LoginThrottle;
+import dev.wharf.auth.OrgAccessTokenService;
+import dev.wharf.auth.PasswordHasher;
+import dev.wharf.auth.Permissions;
+import dev.wharf.auth.RepositorySettingsService;
+import dev.wharf.auth.SecretBox;
+import dev.wharf.auth.Totp;
+import dev.wharf.auth.TwoFactorService;
+import dev.wharf.auth.registry.RegistryTokens;
+import dev.wharf.auth.token.JwtCodec;
+import dev.wharf.auth.token.SessionTokens;
+import dev.wharf.auth.token.SigningKeys;
+import dev.wharf.config.WharfConfig;
+import dev.wharf.storage.meta.Database;
+import java.time.Clock;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Every identity service of one node, built once from the configuration. */
+record Identity(
+        AccountService accounts,
+        TwoFactorService twoFactor,
+        AccessTokenService personalTokens,
+        OrgAccessTokenService orgTokens,
+        RepositorySettingsService repositorySettings,
+        AccessControl accessControl,
+        CredentialAuthenticator authenticator,
+        LoginGuard loginGuard,
+        JwtCodec jwt,
+        SessionTokens sessions,
+        RegistryTokens registryTokens) {
+
+    private static final Logger log = LoggerFactory.getLogger(Identity.class);
+
+    static Identity create(WharfConfig config, Database database, Clock clock) {
+        WharfConfig.Auth auth = config.auth();
+        SecretBox box = SecretBox.load(auth.secretKey().isEmpty() ? null : auth.secretKey(), config.dataDir());
+        AccountService accounts = new AccountService(database, PasswordHasher.defaults(), clock);
+        AccessTokenService pats = new AccessTokenService(database, clock);
+        OrgAccessTokenService oats = new OrgAccessTokenService(database, clock);
+        RepositorySettingsService settings = new RepositorySettingsService(database, clock, auth.defaultPrivate());
+        AccessControl control = new AccessControl(new Permissions(clock), accounts, settings);
+        JwtCodec jwt = new JwtCodec(SigningKeys.loadOrCreate(config.dataDir()), clock);
+        SessionTokens sessions = new SessionTokens(jwt, accounts, pats, oats, clock);
+        return new Identity(accounts, new TwoFactorService(database, box, new Totp(), clock), pats, oats, settings,
+                control, new CredentialAuthenticator(accounts, pats, oats), new LoginGuard(new LoginThrottle(clock)),
+                jwt, sessions, new RegistryTokens(jwt, auth.service(), auth.tokenTtl()));
+    }
+
+    /** First start: create the administrator, printing a generated password exactly once. */
+    void bootstrapAdmin(WharfConfig.Auth auth) {
+        Optional<BootstrapResult> created = accounts.bootstrapAdmin(auth.adminUser(),
+                auth.adminPassword().isEmpty() ? null : auth.adminPassword());
+        created.ifPresent(r -> r.generatedPassword().ifPresentOrElse(
+                pw -> log.warn("created administrator '{}' with generated password: {} (shown once; change it with "
+                        + "./wharf user passwd)", r.admin().username(), pw),
+                () -> log.info("created administrator '{}' from admin.user/admin.password", r.admin().username())));
+    }
+}

@@ -1,0 +1,125 @@
+package dev.wharf.auth.registry;
+
+import dev.wharf.auth.AccessControl;
+import dev.wharf.auth.Principal;
+import dev.wharf.auth.token.SessionTokens;
+import dev.wharf.auth.token.TokenException;
+import dev.wharf.content.OciError;
+import dev.wharf.content.RegistryException;
+import dev.wharf.registry.RegistryAccess;
+import io.javalin.http.Context;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * /v2/ access by bearer token. Without a valid token, or with one that lacks the needed actions, the answer is
+ * 401 with a {@code WWW-Authenticate: Bearer realm=…,service=…,scope=…} challenge, so clients fetch a token and
+ * retry. A caller that may see the repository but not do what it asked gets 403 DENIED instead. A caller that
+ * may not see it gets exactly what a missing repository gives: the same 401 challenge, never a hint that it
+ * exists.
+ */
+public final class BearerRegistryAccess implements RegistryAccess {
+    private static final String PRINCIPAL = "wharf.principal";
+
+    private final RegistryTokens tokens;
+    private final SessionTokens sessions;
+    private final AccessControl access;
+    private final String configuredRealm;
+
+    public BearerRegistryAccess(RegistryTokens tokens, SessionTokens sessions, AccessControl access, String realm) {
+        this.tokens = tokens;
+        this.sessions = sessions;
+        this.access = access;
+        this.configuredRealm = realm;
+    }
+
+    @Override
+    public void requireBase(Context ctx) {
+        if (grant(ctx).isEmpty()) throw challenge(ctx, null, false);
+    }
+
+    @Override
+    public void require(Context ctx, String repository, Set<Action> actions) {
+        Optional<RegistryTokens.Grant> grant = grant(ctx);
+        Set<String> needed = actions.stream().map(a -> a.name().toLowerCase()).collect(Collectors.toSet());
+        String scope = "repository:" + repository + ":" + scopeActions(actions);
+        if (grant.isEmpty()) throw challenge(ctx, scope, false);
+        Set<String> held = grant.get().actionsOn(repository);
+        if (held.containsAll(needed)) return;
+        // The token lacks something. If the principal could have it, the client just asked for too little.
+        Principal principal = principal(ctx, grant.get());
+        Set<String> allowed = access.allowed(principal, repository).stream().map(a -> a.scopeName())
+                .collect(Collectors.toSet());
+        if (allowed.containsAll(needed) || !access.visible(principal, repository)) {
+            throw challenge(ctx, scope, true);
+        }
+        throw new RegistryException(OciError.DENIED, "requested access to the resource is denied",
+                Map.of("name", repository, "needed", needed.stream().sorted().toList()));
+    }
+
+    @Override
+    public boolean canPull(Context ctx, String repository) {
+        return grant(ctx).map(g -> g.actionsOn(repository).contains("pull")).orElse(false);
+    }
+
+    @Override
+    public List<String> visible(Context ctx, List<String> repositories) {
+        Optional<RegistryTokens.Grant> grant = grant(ctx);
+        if (grant.isEmpty()) throw challenge(ctx, "registry:catalog:*", false);
+        Principal principal = principal(ctx, grant.get());
+        return repositories.stream().filter(r -> access.visible(principal, r)).toList();
+    }
+
+    /** The verified token of this request, if any; cached on the context. */
+    private Optional<RegistryTokens.Grant> grant(Context ctx) {
+        Object cached = ctx.attribute("wharf.grant");
+        if (cached instanceof RegistryTokens.Grant g) return Optional.of(g);
+        String header = ctx.header("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) return Optional.empty();
+        try {
+            RegistryTokens.Grant g = tokens.verify(header.substring(7).trim());
+            ctx.attribute("wharf.grant", g);
+            return Optional.of(g);
+        } catch (TokenException e) {
+            return Optional.empty();
+        }
+    }
+
+    private Principal principal(Context ctx, RegistryTokens.Grant grant) {
+        Object cached = ctx.attribute(PRINCIPAL);
+        if (cached instanceof Principal p) return p;
+        Principal p = sessions.resolve(grant.claims()).orElse(Principal.ANONYMOUS);
+        ctx.attribute(PRINCIPAL, p);
+        return p;
+    }
+
+    private RegistryException challenge(Context ctx, String scope, boolean insufficient) {
+        StringBuilder h = new StringBuilder("Bearer realm=\"").append(realm(ctx)).append("\",service=\"")
+                .append(tokens.service()).append('"');
+        if (scope != null) h.append(",scope=\"").append(scope).append('"');
+        if (insufficient) h.append(",error=\"insufficient_scope\"");
+        return new RegistryException(OciError.UNAUTHORIZED, "authentication required",
+                scope == null ? null : Map.of("scope", scope), Map.of("WWW-Authenticate", h.toString()));
+    }
+
+    /** The configured realm, or this server's /token as the client reached it (honouring a proxy's headers). */
+    private String realm(Context ctx) {
+        if (!configuredRealm.isEmpty()) return configuredRealm;
+        String proto = Optional.ofNullable(ctx.header("X-Forwarded-Proto")).orElse(ctx.scheme());
+        String host = Optional.ofNullable(ctx.header("X-Forwarded-Host")).orElse(ctx.host());
+        return proto.split(",")[0].trim() + "://" + host.split(",")[0].trim() + "/token";
+    }
+
+    private static String scopeActions(Set<Action> actions) {
+        StringBuilder b = new StringBuilder();
+        for (Action a : List.of(Action.PULL, Action.PUSH, Action.DELETE)) {
+            if (!actions.contains(a)) continue;
+            if (!b.isEmpty()) b.append(',');
+            b.append(a.name().toLowerCase());
+        }
+        return b.toString();
+    }
+}
