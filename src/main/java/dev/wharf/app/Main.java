@@ -16,6 +16,7 @@ public final class Main {
         try {
             switch (command) {
                 case "serve" -> serve(rest);
+                case "user", "org" -> System.exit(new AdminCli(System.out).run(command, rest));
                 case "help", "--help", "-h" -> usage();
                 case "version", "--version" -> System.out.println("wharf " + version());
                 default -> {
@@ -52,6 +53,12 @@ public final class Main {
                 commands:
                   serve     run the registry (default); flags override wharf.yaml and WHARF_* variables,
                             e.g. --addr 127.0.0.1:5000 --data-dir ./data --db-url jdbc:postgresql://...
+                  user create NAME --email E [--password P|-] [--admin]
+                  user passwd NAME [--password P|-]
+                  user list
+                  org create NAME --owner USER
+                  org member ORG USER --role owner|editor|member
+                            manage accounts in this node's database (password "-" or none: read stdin)
                   version   print the version
                   help      this text
 
