@@ -29,6 +29,7 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -77,6 +78,7 @@ public final class WharfServer {
 
     public static WharfServer start(WharfConfig config, Clock clock) {
         long t0 = System.nanoTime();
+        Thread warmup = Thread.ofPlatform().name("wharf-warmup").daemon().start(WharfServer::loadHttpClasses);
         try {
             Files.createDirectories(config.dataDir());
         } catch (IOException e) {
@@ -99,6 +101,11 @@ public final class WharfServer {
             throw new StartupException("blob storage is unusable: " + e.getMessage(), e);
         }
         long tStorage = System.nanoTime();
+        try {
+            warmup.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         WharfServer server = new WharfServer(config, database, new SqlMetadataStore(database), blobs, clock);
         server.serve(clock);
         long tReady = System.nanoTime();
@@ -114,7 +121,8 @@ public final class WharfServer {
         ManifestService manifests = new ManifestService(meta, new ManifestParser(json), pulls, clock);
         BlobService blobService = new BlobService(blobs, meta, clock);
         Identity identity = Identity.create(config, database, clock);
-        identity.bootstrapAdmin(config.auth());
+        // First start hashes a password with Argon2id, slow before the JIT warms up: overlap it with Jetty's start.
+        CompletableFuture<Void> bootstrap = CompletableFuture.runAsync(() -> identity.bootstrapAdmin(config.auth()));
         RegistryAccess access = config.auth().enabled()
                 ? new BearerRegistryAccess(identity.registryTokens(), identity.sessions(), identity.accessControl(),
                         config.auth().realm())
@@ -156,11 +164,31 @@ public final class WharfServer {
             throw new StartupException("cannot listen on " + config.host() + ":" + config.port() + ": "
                     + e.getMessage(), e);
         }
+        try {
+            bootstrap.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            app.stop();
+            throw new StartupException("cannot create the administrator: " + e.getCause().getMessage(), e.getCause());
+        }
         background.scheduleWithFixedDelay(safely(pulls::flush), 1, 1, TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(safely(() -> {
             int n = uploads.expireIdle(config.uploadsExpireAfter());
             if (n > 0) log.info("removed {} expired upload sessions", n);
         }), 0, 5, TimeUnit.MINUTES);
+    }
+
+    /**
+     * Loads and initialises the HTTP, JSON and crypto classes on a second core while the main thread migrates
+     * the database: start-up is mostly class loading, and these two halves do not depend on each other.
+     */
+    private static void loadHttpClasses() {
+        try {
+            Javalin.create(c -> c.startup.showJavalinBanner = false);
+            new ObjectMapper().registerModule(new JavaTimeModule()).writeValueAsBytes(Map.of("warm", 1));
+            dev.wharf.auth.token.SigningKeys.generate();
+        } catch (Exception | LinkageError e) {
+            log.debug("class warm-up failed; start-up just takes longer: {}", e.toString());
+        }
     }
 
     private static long ms(long nanos) {

@@ -41,6 +41,11 @@ public final class BlobService {
         }
     }
 
+    /** The blob's local file, when the store has one (see {@link BlobStore#localPath}). */
+    public java.util.Optional<java.nio.file.Path> localFile(Digest digest) {
+        return blobs.localPath(digest);
+    }
+
     /**
      * Links a blob already held by {@code from} into {@code repository}; false when {@code from} does not hold it
      * (the caller then starts a normal upload, as the spec requires).

@@ -43,7 +43,10 @@ final class BlobEndpoint {
         }
         ctx.header("Content-Length", String.valueOf(length));
         if (head) return;
-        metrics.bytesOut(Responses.stream(ctx, blobs.open(digest, start), length));
+        Optional<java.nio.file.Path> file = blobs.localFile(digest);
+        long sent = file.isPresent() ? Responses.sendFile(ctx, file.get(), start, length) : -1;
+        if (sent < 0) sent = Responses.stream(ctx, blobs.open(digest, start), length);
+        metrics.bytesOut(sent);
     }
 
     void delete(Context ctx, String name, String digestText) {

@@ -91,4 +91,13 @@ public interface BlobStore {
 
     /** A short name for logs and metrics ("filesystem", "s3", "memory"). */
     String kind();
+
+    /**
+     * The published blob as a local file, when this store keeps blobs on a local file system; lets the HTTP layer
+     * serve it without copying through the heap. Empty for stores without local files (object storage). The file
+     * may still be deleted after this returns.
+     */
+    default java.util.Optional<java.nio.file.Path> localPath(Digest digest) {
+        return java.util.Optional.empty();
+    }
 }

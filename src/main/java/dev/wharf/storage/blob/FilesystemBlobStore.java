@@ -82,6 +82,7 @@ public final class FilesystemBlobStore implements BlobStore {
      * The published blob's file, for zero-copy serving (sendfile). The file can still be deleted after this
      * returns, so opening it may throw NoSuchFileException; treat that as not found.
      */
+    @Override
     public Optional<Path> localPath(Digest digest) {
         Path file = layout.blob(digest);
         return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
