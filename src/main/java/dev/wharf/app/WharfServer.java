@@ -3,7 +3,9 @@ package dev.wharf.app;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.wharf.audit.AuditContext;
 import dev.wharf.auth.registry.BearerRegistryAccess;
+import dev.wharf.storage.meta.AuditLog;
 import dev.wharf.auth.registry.TokenEndpoint;
 import dev.wharf.config.WharfConfig;
 import dev.wharf.content.BlobService;
@@ -156,6 +158,8 @@ public final class WharfServer {
             c.jetty.port = config.port();
             c.jetty.modifyServer(s -> s.setStopTimeout(Duration.ofSeconds(20).toMillis()));
             c.jetty.modifyHttpConfiguration(h -> h.setSendServerVersion(false));
+            // Each request starts with no actor; authentication sets one (see AuditContext).
+            c.routes.before(ctx -> AuditContext.clear());
             registry.register(c);
             tokenEndpoint.register(c);
             health.register(c);
@@ -182,6 +186,11 @@ public final class WharfServer {
             throw new StartupException("cannot create the administrator: " + e.getCause().getMessage(), e.getCause());
         }
         background.scheduleWithFixedDelay(safely(pulls::flush), 1, 1, TimeUnit.SECONDS);
+        AuditLog auditLog = new AuditLog(database);
+        background.scheduleWithFixedDelay(safely(() -> {
+            int n = auditLog.purgeOlderThan(clock.instant().minus(config.auditRetention()));
+            if (n > 0) log.info("removed {} audit events older than {}", n, config.auditRetention());
+        }), 1, 60, TimeUnit.MINUTES);
         background.scheduleWithFixedDelay(safely(() -> {
             int n = uploads.expireIdle(config.uploadsExpireAfter());
             if (n > 0) log.info("removed {} expired upload sessions", n);

@@ -30,6 +30,7 @@ public enum ConfigKey {
     AUTH_TOKEN_TTL("auth.token_ttl", "5m", "lifetime of registry bearer tokens"),
     REPOSITORIES_DEFAULT_PRIVATE("repositories.default_private", "true",
             "whether a repository created by a push is private"),
+    AUDIT_RETENTION("audit.retention", "365d", "audit events older than this are deleted"),
     LOG_ACCESS("log.access", "true", "write one access-log line per request"),
     LOG_LEVEL("log.level", "info", "root log level: error, warn, info, debug");
 
