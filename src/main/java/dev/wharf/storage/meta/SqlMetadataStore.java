@@ -165,6 +165,51 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
     @Override
+    public void recordAudit(AuditAction action, String account, String name, Map<String, String> data,
+            String description, Instant now) {
+        database.inWriteTransaction(h -> {
+            AuditWriter.write(h, action, account, name, data, description, now);
+            return null;
+        });
+    }
+
+    @Override
+    public ImmutableTags immutableTags(String repository) {
+        return jdbi.withHandle(h -> repositoryId(h, repository).map(id -> immutableTags(h, id))
+                .orElse(ImmutableTags.OFF));
+    }
+
+    private static ImmutableTags immutableTags(Handle h, long repositoryId) {
+        return h.createQuery("""
+                        SELECT immutable_tags_enabled, immutable_tags_rules FROM repository_policies
+                        WHERE repository_id = :repo""")
+                .bind("repo", repositoryId)
+                .map((rs, ctx) -> new ImmutableTags(rs.getBoolean(1), MetadataRows.stringList(rs.getString(2))))
+                .findOne()
+                .orElse(ImmutableTags.OFF);
+    }
+
+    @Override
+    public void setImmutableTags(String repository, ImmutableTags policy, Instant now) {
+        database.inWriteTransaction(h -> {
+            long id = ensureRepository(h, repository, now).id();
+            return h.createUpdate("""
+                            INSERT INTO repository_policies (repository_id, immutable_tags_enabled,
+                                immutable_tags_rules, updated_at)
+                            VALUES (:repo, :enabled, :rules, :now)
+                            ON CONFLICT (repository_id) DO UPDATE SET
+                                immutable_tags_enabled = excluded.immutable_tags_enabled,
+                                immutable_tags_rules = excluded.immutable_tags_rules,
+                                updated_at = excluded.updated_at""")
+                    .bind("repo", id)
+                    .bind("enabled", policy.enabled())
+                    .bind("rules", MetadataRows.stringListJson(policy.rules()))
+                    .bind("now", now.toEpochMilli())
+                    .execute();
+        });
+    }
+
+    @Override
     public BlobStats blobStats() {
         return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM blobs")
                 .map((rs, ctx) -> new BlobStats(rs.getLong("n"), rs.getLong("bytes")))
@@ -358,6 +403,9 @@ public final class SqlMetadataStore implements MetadataStore {
             Optional<String> current = currentTarget(h, repositoryId, tag);
             if (current.isEmpty()) continue; // deleted by a concurrent transaction in between: create it
             if (current.get().equals(target)) return;
+            if (immutableTags(h, repositoryId).protects(tag)) {
+                throw new ImmutableTagException(tag, Digest.parse(current.get()));
+            }
             h.createUpdate("""
                             UPDATE tags SET manifest_digest = :digest, updated_at = :now
                             WHERE repository_id = :repo AND name = :tag""")
