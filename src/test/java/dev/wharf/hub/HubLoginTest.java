@@ -4,10 +4,12 @@ import static dev.wharf.hub.HubTestServer.ADMIN;
 import static dev.wharf.hub.HubTestServer.ADMIN_PASSWORD;
 import static dev.wharf.hub.HubTestServer.beta;
 import static dev.wharf.hub.HubTestServer.body;
+import static dev.wharf.hub.HubTestServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -113,5 +115,16 @@ class HubLoginTest {
             assertThat(locked.headers().firstValue("Retry-After")).isPresent();
             assertThat(body(locked).path("detail").asText()).isNotEmpty();
         }
+    }
+
+    @Test
+    void secondFactorLoginRejectsForgedAndMissingTokens() {
+        HttpResponse<byte[]> forged = beta(hub.send("POST", "/v2/users/2fa-login",
+                json(Map.of("login_2fa_token", "eyJhbGciOiJFUzI1NiJ9.e30.c2ln", "code", "123456"))));
+        assertThat(forged.statusCode()).isEqualTo(401);
+        HttpResponse<byte[]> missing = hub.send("POST", "/v2/users/2fa-login", "{\"code\": 123456}");
+        assertThat(missing.statusCode()).isEqualTo(400);
+        assertThat(body(missing).path("fields").has("login_2fa_token")).isTrue();
+        assertThat(body(missing).path("fields").has("code")).as("a numeric code is accepted").isFalse();
     }
 }

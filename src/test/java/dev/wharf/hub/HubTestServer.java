@@ -106,13 +106,34 @@ final class HubTestServer implements AutoCloseable {
 
     /** Asserts the response against the restored seed document (the beta Docker Hub contract). */
     static HttpResponse<byte[]> beta(HttpResponse<byte[]> r) {
-        OpenApiContract.dockerHubBeta().assertResponseMatches(r);
-        return r;
+        return contract(OpenApiContract.dockerHubBeta(), r);
     }
 
     /** Asserts the response against the current Docker Hub contract. */
     static HttpResponse<byte[]> latest(HttpResponse<byte[]> r) {
-        OpenApiContract.dockerHubLatest().assertResponseMatches(r);
+        return contract(OpenApiContract.dockerHubLatest(), r);
+    }
+
+    /**
+     * Both documents define {@code ValueError.fields} as {@code type: object} with an {@code items} keyword, which
+     * the validator reads as an array. Wharf sends the object the type names (field -> messages), so 400s are
+     * checked here against that reading of the schema instead.
+     */
+    private static HttpResponse<byte[]> contract(OpenApiContract contract, HttpResponse<byte[]> r) {
+        if (r.statusCode() != 400) {
+            contract.assertResponseMatches(r);
+            return r;
+        }
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v)
+                .startsWith("application/json"));
+        JsonNode b = body(r);
+        assertThat(b.path("text").isTextual()).as(text(r)).isTrue();
+        assertThat(b.path("detail").isTextual()).as(text(r)).isTrue();
+        assertThat(b.path("fields").isObject()).as(text(r)).isTrue();
+        b.path("fields").forEach(messages -> {
+            assertThat(messages.isArray()).as(text(r)).isTrue();
+            messages.forEach(m -> assertThat(m.isTextual()).as(text(r)).isTrue());
+        });
         return r;
     }
 
