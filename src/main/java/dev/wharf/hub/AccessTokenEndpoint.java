@@ -39,8 +39,13 @@ final class AccessTokenEndpoint {
         Instant expiresAt = body.optionalTime("expires_at");
         if (scopes != null) checkScopes(body, scopes);
         body.check();
-        CreatedToken<PersonalAccessToken> created = tokens.create(user.userId(), label, scopes, expiresAt,
-                TokenOrigin.manual(ctx.ip(), ctx.userAgent()));
+        CreatedToken<PersonalAccessToken> created;
+        try {
+            created = tokens.create(user.userId(), label, scopes, expiresAt,
+                    TokenOrigin.manual(ctx.ip(), ctx.userAgent()));
+        } catch (IdentityException e) {
+            throw e.reason() == IdentityException.Reason.INVALID_INPUT ? invalid(e) : e;
+        }
         HubJson.write(ctx, json, 201, view(created.token(), created.secret()));
     }
 
@@ -86,7 +91,7 @@ final class AccessTokenEndpoint {
             token = tokens.update(user.userId(), ctx.pathParam("uuid"), label, active);
         } catch (IdentityException e) {
             if (e.reason() == IdentityException.Reason.NOT_FOUND) throw notFound();
-            throw e;
+            throw e.reason() == IdentityException.Reason.INVALID_INPUT ? invalid(e) : e;
         }
         HubJson.write(ctx, json, 200, view(token, ""));
     }
@@ -95,6 +100,10 @@ final class AccessTokenEndpoint {
         Principal.UserPrincipal user = auth.requireUserSession(ctx);
         if (!tokens.delete(user.userId(), ctx.pathParam("uuid"))) throw notFound();
         ctx.status(204);
+    }
+
+    private static HubException invalid(IdentityException e) {
+        return HubException.invalidInput(e, null, "token_label", "scopes", "expires_at");
     }
 
     private static HubException notFound() {

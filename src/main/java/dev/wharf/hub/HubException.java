@@ -1,5 +1,6 @@
 package dev.wharf.hub;
 
+import dev.wharf.auth.IdentityException;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -41,6 +42,19 @@ public final class HubException extends RuntimeException {
 
     public static HubException invalidField(String field, String message) {
         return invalid(field + ": " + message, Map.of(field, List.of(message)));
+    }
+
+    /**
+     * A rule of the identity services that the body broke, attributed to a field: the one its message starts
+     * with (the services name the field first: "expires_at must be in the future"), else {@code fallbackField},
+     * else none. The message itself is always in {@code text} and {@code detail}.
+     */
+    public static HubException invalidInput(IdentityException e, String fallbackField, String... fields) {
+        String message = e.getMessage();
+        for (String field : fields) {
+            if (message.startsWith(field + " ")) return invalid(message, Map.of(field, List.of(message)));
+        }
+        return invalid(message, fallbackField == null ? Map.of() : Map.of(fallbackField, List.of(message)));
     }
 
     public static HubException secondFactorRequired(String login2faToken) {

@@ -46,7 +46,12 @@ final class OrgAccessTokenEndpoint {
         List<OrgTokenResource> resources = resources(body, true);
         Instant expiresAt = body.optionalTime("expires_at");
         body.check();
-        CreatedToken<OrgAccessToken> created = tokens.create(org, user.userId(), label, description, resources, expiresAt);
+        CreatedToken<OrgAccessToken> created;
+        try {
+            created = tokens.create(org, user.userId(), label, description, resources, expiresAt);
+        } catch (IdentityException e) {
+            throw e.reason() == IdentityException.Reason.INVALID_INPUT ? invalid(e) : e;
+        }
         Map<String, Object> view = view(created.token());
         view.put("token", created.secret());
         HubJson.write(ctx, json, 201, view);
@@ -83,7 +88,7 @@ final class OrgAccessTokenEndpoint {
             token = tokens.update(org, ctx.pathParam("access_token_id"), label, description, resources, active);
         } catch (IdentityException e) {
             if (e.reason() == IdentityException.Reason.NOT_FOUND) throw tokenNotFound();
-            throw e;
+            throw e.reason() == IdentityException.Reason.INVALID_INPUT ? invalid(e) : e;
         }
         HubJson.write(ctx, json, 200, view(token));
     }
@@ -104,6 +109,11 @@ final class OrgAccessTokenEndpoint {
             throw new HubException(HubError.FORBIDDEN, "Only owners of the organization manage its access tokens");
         }
         return org;
+    }
+
+    /** Resource rules are the organization service's; anything not about label or expiry is about resources. */
+    private static HubException invalid(IdentityException e) {
+        return HubException.invalidInput(e, "resources", "label", "expires_at");
     }
 
     private static HubException tokenNotFound() {
