@@ -13,6 +13,8 @@ import dev.wharf.content.ManifestParser;
 import dev.wharf.content.ManifestService;
 import dev.wharf.content.PullRecorder;
 import dev.wharf.content.UploadService;
+import dev.wharf.hub.HubRoutes;
+import dev.wharf.hub.LocalRateLimiter;
 import dev.wharf.ops.HealthEndpoints;
 import dev.wharf.ops.Metrics;
 import dev.wharf.registry.RegistryAccess;
@@ -144,6 +146,10 @@ public final class WharfServer {
         RegistryRoutes registry = new RegistryRoutes(manifests, blobService, uploads, metrics, json, access);
         TokenEndpoint tokenEndpoint = new TokenEndpoint(identity.authenticator(), identity.sessions(),
                 identity.accessControl(), identity.registryTokens(), identity.loginGuard(), json, clock);
+        HubRoutes hub = new HubRoutes(identity.authenticator(), identity.accounts(), identity.twoFactor(),
+                identity.personalTokens(), identity.orgTokens(), identity.sessions(), identity.loginGuard(),
+                config.rateLimit().enabled() ? new LocalRateLimiter(clock) : null, config.rateLimit().hubPerMinute(),
+                config.rateLimit().hubAnonymousPerMinute(), json, clock);
         HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);
         Supplier<BlobStats> stats = Metrics.memoize(meta::blobStats, Duration.ofSeconds(15));
         metrics.gauge("wharf_blobs", "distinct blobs stored", () -> stats.get().count());
@@ -160,11 +166,14 @@ public final class WharfServer {
             c.jetty.modifyHttpConfiguration(h -> h.setSendServerVersion(false));
             // Each request starts with no actor; authentication sets one (see AuditContext).
             c.routes.before(ctx -> AuditContext.clear());
+            hub.register(c); // before the registry's catch-all /v2/<path>: overlapping routes match in order
             registry.register(c);
             tokenEndpoint.register(c);
             health.register(c);
             c.routes.exception(Exception.class, (e, ctx) -> {
-                if (RegistryRoutes.owns(ctx.path())) {
+                if (HubRoutes.owns(ctx)) {
+                    hub.handleError(ctx, e);
+                } else if (RegistryRoutes.owns(ctx.path())) {
                     registry.handleError(ctx, e);
                 } else {
                     log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);

@@ -31,6 +31,10 @@ public enum ConfigKey {
     REPOSITORIES_DEFAULT_PRIVATE("repositories.default_private", "true",
             "whether a repository created by a push is private"),
     AUDIT_RETENTION("audit.retention", "365d", "audit events older than this are deleted"),
+    RATELIMIT_ENABLED("ratelimit.enabled", "true", "limit Hub API (/v2/users, /v2/access-tokens, ...) requests per minute"),
+    RATELIMIT_HUB_PER_MINUTE("ratelimit.hub_per_minute", "600", "Hub API requests per minute per signed-in account"),
+    RATELIMIT_HUB_ANONYMOUS_PER_MINUTE("ratelimit.hub_anonymous_per_minute", "180",
+            "Hub API requests per minute per client IP without credentials"),
     LOG_ACCESS("log.access", "true", "write one access-log line per request"),
     LOG_LEVEL("log.level", "info", "root log level: error, warn, info, debug");
 

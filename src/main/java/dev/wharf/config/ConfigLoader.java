@@ -170,9 +170,16 @@ public final class ConfigLoader {
                 v.get(ConfigKey.ADMIN_USER).trim(), v.get(ConfigKey.ADMIN_PASSWORD), service, realm,
                 parseDuration(ConfigKey.AUTH_TOKEN_TTL, src, v.get(ConfigKey.AUTH_TOKEN_TTL)),
                 parseBool(ConfigKey.REPOSITORIES_DEFAULT_PRIVATE, src, v.get(ConfigKey.REPOSITORIES_DEFAULT_PRIVATE)));
+        WharfConfig.RateLimit rateLimit = new WharfConfig.RateLimit(
+                parseBool(ConfigKey.RATELIMIT_ENABLED, src, v.get(ConfigKey.RATELIMIT_ENABLED)),
+                parseInt(ConfigKey.RATELIMIT_HUB_PER_MINUTE, src, v.get(ConfigKey.RATELIMIT_HUB_PER_MINUTE), 1,
+                        1_000_000),
+                parseInt(ConfigKey.RATELIMIT_HUB_ANONYMOUS_PER_MINUTE, src,
+                        v.get(ConfigKey.RATELIMIT_HUB_ANONYMOUS_PER_MINUTE), 1, 1_000_000));
         return new WharfConfig(host, port, dataDir, dbUrl, v.get(ConfigKey.DB_USER), v.get(ConfigKey.DB_PASSWORD),
                 v.get(ConfigKey.DB_SCHEMA).trim(), pool, driver, storageRoot, expire, accessLog, level, auth,
-                parseDuration(ConfigKey.AUDIT_RETENTION, src, v.get(ConfigKey.AUDIT_RETENTION)));
+                parseDuration(ConfigKey.AUDIT_RETENTION, src, v.get(ConfigKey.AUDIT_RETENTION)),
+                rateLimit);
     }
 
     static Duration parseDuration(ConfigKey key, Map<ConfigKey, String> src, String text) {

@@ -19,7 +19,8 @@ public record WharfConfig(
         boolean accessLog,
         String logLevel,
         Auth auth,
-        Duration auditRetention) {
+        Duration auditRetention,
+        RateLimit rateLimit) {
 
     /** Identity and registry-token settings. {@code secretKey} and {@code adminPassword} are never logged. */
     public record Auth(boolean enabled, String secretKey, String adminUser, String adminPassword, String service, String realm,
@@ -31,6 +32,9 @@ public record WharfConfig(
         }
     }
 
+    /** Hub API request budgets per minute: per signed-in account, and per client IP without credentials. */
+    public record RateLimit(boolean enabled, int hubPerMinute, int hubAnonymousPerMinute) {}
+
     public boolean isSqlite() {
         return dbUrl.startsWith("jdbc:sqlite:");
     }
@@ -38,7 +42,7 @@ public record WharfConfig(
     /** A copy listening elsewhere; tests use it to pick a free port. */
     public WharfConfig withPort(int newPort) {
         return new WharfConfig(host, newPort, dataDir, dbUrl, dbUser, dbPassword, dbSchema, dbPoolSize,
-                storageDriver, storageRoot, uploadsExpireAfter, accessLog, logLevel, auth, auditRetention);
+                storageDriver, storageRoot, uploadsExpireAfter, accessLog, logLevel, auth, auditRetention, rateLimit);
     }
 
     /** Hides the password so the config can be logged at start. */
