@@ -20,7 +20,6 @@ import dev.wharf.ops.Metrics;
 import dev.wharf.registry.RegistryAccess;
 import dev.wharf.registry.RegistryRoutes;
 import dev.wharf.storage.blob.BlobStore;
-import dev.wharf.storage.blob.FilesystemBlobStore;
 import dev.wharf.storage.meta.BlobStats;
 import dev.wharf.storage.meta.Database;
 import dev.wharf.storage.meta.MetadataStore;
@@ -96,11 +95,12 @@ public final class WharfServer {
             throw new StartupException("database is unusable: " + e.getMessage(), e);
         }
         long tDb = System.nanoTime();
-        BlobStore blobs;
+        BlobStore blobs = null;
         try {
-            blobs = new FilesystemBlobStore(config.storageRoot());
-            blobs.probe();
+            blobs = BlobStores.create(config);
+            blobs.probe(); // wrong credentials or a missing bucket fail here, not at the first push
         } catch (IOException | RuntimeException e) {
+            if (blobs instanceof AutoCloseable closeable) closeQuietly(closeable);
             database.close();
             throw new StartupException("blob storage is unusable: " + e.getMessage(), e);
         }
@@ -270,8 +270,17 @@ public final class WharfServer {
             background.shutdownNow();
             pulls.flush();
             meta.close(); // also closes the database pool
+            if (blobs instanceof AutoCloseable closeable) closeQuietly(closeable);
             stopped.countDown();
             log.info("stopped");
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            log.warn("closing blob storage failed: {}", e.toString());
         }
     }
 
