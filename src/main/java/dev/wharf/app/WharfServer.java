@@ -14,7 +14,7 @@ import dev.wharf.content.ManifestService;
 import dev.wharf.content.PullRecorder;
 import dev.wharf.content.UploadService;
 import dev.wharf.hub.HubRoutes;
-import dev.wharf.hub.LocalRateLimiter;
+import dev.wharf.ratelimit.LocalRateLimiter;
 import dev.wharf.ops.HealthEndpoints;
 import dev.wharf.ops.Metrics;
 import dev.wharf.registry.RegistryAccess;

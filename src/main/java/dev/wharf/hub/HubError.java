@@ -26,7 +26,7 @@ public enum HubError {
     CONFLICT(409, "The request conflicts with the current state"),
     /** The login throttle ({@code LoginGuard}) refused the attempt before checking the secret. */
     TOO_MANY_FAILED_LOGINS(429, "Too many failed attempts; retry later"),
-    /** The per-minute request budget ({@link RateLimiter}) is spent. */
+    /** The per-minute request budget ({@link dev.wharf.ratelimit.RateLimiter}) is spent. */
     RATE_LIMITED(429, "Rate limit exceeded"),
     INTERNAL(500, "Internal error; see the server log");
 

@@ -1,5 +1,6 @@
 package dev.wharf.hub;
 
+import dev.wharf.ratelimit.RateLimiter;
 import dev.wharf.auth.Principal;
 import io.javalin.http.Context;
 

@@ -1,5 +1,6 @@
 package dev.wharf.hub;
 
+import dev.wharf.ratelimit.RateLimiter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.auth.AccessTokenService;
 import dev.wharf.auth.AccountService;

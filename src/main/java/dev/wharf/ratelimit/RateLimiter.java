@@ -1,4 +1,4 @@
-package dev.wharf.hub;
+package dev.wharf.ratelimit;
 
 import java.time.Instant;
 

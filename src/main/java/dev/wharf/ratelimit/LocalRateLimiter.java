@@ -1,4 +1,4 @@
-package dev.wharf.hub;
+package dev.wharf.ratelimit;
 
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
