@@ -11,10 +11,14 @@ import dev.wharf.content.ManifestParser;
 import dev.wharf.content.ManifestService;
 import dev.wharf.content.PullRecorder;
 import dev.wharf.content.UploadService;
+import dev.wharf.jobs.Backoff;
+import dev.wharf.jobs.JobStore;
+import dev.wharf.jobs.WorkerPool;
 import dev.wharf.ops.HealthEndpoints;
 import dev.wharf.ops.Metrics;
 import dev.wharf.registry.RegistryAccess;
 import dev.wharf.registry.RegistryRoutes;
+import dev.wharf.sources.CycleRoutes;
 import dev.wharf.storage.blob.BlobStore;
 import dev.wharf.storage.blob.FilesystemBlobStore;
 import dev.wharf.storage.meta.BlobStats;
@@ -60,6 +64,7 @@ public final class WharfServer {
     });
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Javalin app;
+    private WorkerPool workers;
     private volatile boolean stopping;
 
     private WharfServer(WharfConfig config, Database database, MetadataStore meta, BlobStore blobs, Clock clock) {
@@ -132,6 +137,14 @@ public final class WharfServer {
         TokenEndpoint tokenEndpoint = new TokenEndpoint(identity.authenticator(), identity.sessions(),
                 identity.accessControl(), identity.registryTokens(), identity.loginGuard(), json, clock);
         HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);
+        // Cycle /v1/ surface and the job workers behind it; workers start with the server and stop before the pool.
+        JobStore jobStore = new JobStore(database, json, clock);
+        WorkerPool[] pool = new WorkerPool[1];
+        CycleRoutes cycle = new CycleRoutes(database, identity.accounts(), identity.sessions(), identity.box(),
+                jobStore, clock, () -> pool[0].wake());
+        pool[0] = new WorkerPool(jobStore, cycle.jobHandlers(), clock, 2, Duration.ofSeconds(30),
+                Duration.ofSeconds(1), Backoff.DEFAULT);
+        workers = pool[0];
         Supplier<BlobStats> stats = Metrics.memoize(meta::blobStats, Duration.ofSeconds(15));
         metrics.gauge("wharf_blobs", "distinct blobs stored", () -> stats.get().count());
         metrics.gauge("wharf_blob_bytes", "bytes of distinct blobs stored", () -> stats.get().bytes());
@@ -148,9 +161,12 @@ public final class WharfServer {
             registry.register(c);
             tokenEndpoint.register(c);
             health.register(c);
+            cycle.register(c);
             c.routes.exception(Exception.class, (e, ctx) -> {
                 if (RegistryRoutes.owns(ctx.path())) {
                     registry.handleError(ctx, e);
+                } else if (CycleRoutes.owns(ctx.path())) {
+                    cycle.handleError(ctx, e);
                 } else {
                     log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
                     ctx.status(500).json(Map.of("message", "internal error; see the server log"));
@@ -170,6 +186,7 @@ public final class WharfServer {
             app.stop();
             throw new StartupException("cannot create the administrator: " + e.getCause().getMessage(), e.getCause());
         }
+        workers.start();
         background.scheduleWithFixedDelay(safely(pulls::flush), 1, 1, TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(safely(() -> {
             int n = uploads.expireIdle(config.uploadsExpireAfter());
@@ -239,6 +256,7 @@ public final class WharfServer {
             if (app != null) app.stop();
         } finally {
             background.shutdownNow();
+            if (workers != null) workers.stop(Duration.ofSeconds(10)); // unfinished jobs go back to the queue
             pulls.flush();
             meta.close(); // also closes the database pool
             stopped.countDown();
