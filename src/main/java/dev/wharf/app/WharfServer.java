@@ -141,7 +141,8 @@ public final class WharfServer {
         JobStore jobStore = new JobStore(database, json, clock);
         WorkerPool[] pool = new WorkerPool[1];
         CycleRoutes cycle = new CycleRoutes(database, identity.accounts(), identity.sessions(), identity.box(),
-                jobStore, clock, () -> pool[0].wake());
+                jobStore, new CycleRoutes.Content(uploads, manifests, blobs, meta), config.dockerHubUrl(), clock,
+                () -> pool[0].wake());
         pool[0] = new WorkerPool(jobStore, cycle.jobHandlers(), clock, 2, Duration.ofSeconds(30),
                 Duration.ofSeconds(1), Backoff.DEFAULT);
         workers = pool[0];

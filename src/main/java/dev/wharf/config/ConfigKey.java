@@ -30,6 +30,8 @@ public enum ConfigKey {
     AUTH_TOKEN_TTL("auth.token_ttl", "5m", "lifetime of registry bearer tokens"),
     REPOSITORIES_DEFAULT_PRIVATE("repositories.default_private", "true",
             "whether a repository created by a push is private"),
+    SOURCES_DOCKER_HUB_URL("sources.docker_hub_url", "https://registry-1.docker.io",
+            "registry that image sources with a docker-hub origin import from (Docker Hub, or a mirror)"),
     LOG_ACCESS("log.access", "true", "write one access-log line per request"),
     LOG_LEVEL("log.level", "info", "root log level: error, warn, info, debug");
 

@@ -171,7 +171,8 @@ public final class ConfigLoader {
                 parseDuration(ConfigKey.AUTH_TOKEN_TTL, src, v.get(ConfigKey.AUTH_TOKEN_TTL)),
                 parseBool(ConfigKey.REPOSITORIES_DEFAULT_PRIVATE, src, v.get(ConfigKey.REPOSITORIES_DEFAULT_PRIVATE)));
         return new WharfConfig(host, port, dataDir, dbUrl, v.get(ConfigKey.DB_USER), v.get(ConfigKey.DB_PASSWORD),
-                v.get(ConfigKey.DB_SCHEMA).trim(), pool, driver, storageRoot, expire, accessLog, level, auth);
+                v.get(ConfigKey.DB_SCHEMA).trim(), pool, driver, storageRoot, expire, accessLog, level, auth,
+                v.get(ConfigKey.SOURCES_DOCKER_HUB_URL).trim());
     }
 
     static Duration parseDuration(ConfigKey key, Map<ConfigKey, String> src, String text) {

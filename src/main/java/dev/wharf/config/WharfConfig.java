@@ -18,7 +18,8 @@ public record WharfConfig(
         Duration uploadsExpireAfter,
         boolean accessLog,
         String logLevel,
-        Auth auth) {
+        Auth auth,
+        String dockerHubUrl) {
 
     /** Identity and registry-token settings. {@code secretKey} and {@code adminPassword} are never logged. */
     public record Auth(boolean enabled, String secretKey, String adminUser, String adminPassword, String service, String realm,
@@ -37,7 +38,7 @@ public record WharfConfig(
     /** A copy listening elsewhere; tests use it to pick a free port. */
     public WharfConfig withPort(int newPort) {
         return new WharfConfig(host, newPort, dataDir, dbUrl, dbUser, dbPassword, dbSchema, dbPoolSize,
-                storageDriver, storageRoot, uploadsExpireAfter, accessLog, logLevel, auth);
+                storageDriver, storageRoot, uploadsExpireAfter, accessLog, logLevel, auth, dockerHubUrl);
     }
 
     /** Hides the password so the config can be logged at start. */

@@ -3,6 +3,10 @@ package dev.wharf.sources;
 import dev.wharf.auth.AccountService;
 import dev.wharf.auth.SecretBox;
 import dev.wharf.auth.token.SessionTokens;
+import dev.wharf.content.ManifestService;
+import dev.wharf.content.UploadService;
+import dev.wharf.storage.blob.BlobStore;
+import dev.wharf.storage.meta.MetadataStore;
 import dev.wharf.jobs.JobHandler;
 import dev.wharf.jobs.JobStore;
 import dev.wharf.storage.meta.Database;
@@ -24,26 +28,31 @@ public final class CycleRoutes {
     private final SourcesEndpoint sources;
     private final JobsEndpoint jobs;
     private final List<JobHandler> handlers = new ArrayList<>();
-    private final List<Extension> extensions = new ArrayList<>();
+    private final ImagesEndpoint images;
 
-    /** More /v1/ endpoints and their job handlers (the images API registers itself through this). */
-    public interface Extension {
-        void register(JavalinConfig config);
-    }
+    /** What imports write through: the registry's own services and stores. */
+    public record Content(UploadService uploads, ManifestService manifests, BlobStore blobs, MetadataStore meta) {}
 
+    /**
+     * @param dockerHubUrl base URL docker-hub origins pull from (Docker Hub's registry, or a mirror)
+     */
     public CycleRoutes(Database database, AccountService accounts, SessionTokens sessions, SecretBox box,
-            JobStore jobStore, Clock clock, Runnable wakeWorkers) {
+            JobStore jobStore, Content content, String dockerHubUrl, Clock clock, Runnable wakeWorkers) {
         HubGate gate = new HubGate(sessions, accounts);
         SourceService service = new SourceService(new SourceStore(database), jobStore, box, clock);
+        ImageStore imageStore = new ImageStore(database);
         this.sources = new SourcesEndpoint(service, new SourceView(accounts), gate, wakeWorkers);
         this.jobs = new JobsEndpoint(jobStore, gate);
+        this.images = new ImagesEndpoint(service, imageStore, jobStore, gate, wakeWorkers, clock);
         handlers.add(new SourceDeleteJob(database, clock));
+        handlers.add(new ImportJob(service, imageStore, content.uploads(), content.manifests(), content.blobs(),
+                content.meta(), dockerHubUrl, clock));
     }
 
     public void register(JavalinConfig config) {
         sources.register(config);
         jobs.register(config);
-        extensions.forEach(e -> e.register(config));
+        images.register(config);
     }
 
     /** The job handlers this surface needs a worker pool to run. */

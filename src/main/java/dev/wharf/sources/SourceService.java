@@ -148,6 +148,16 @@ public final class SourceService {
                 .orElseThrow(() -> notFound(id));
     }
 
+    /** A source of the hub in any state but deleted (images keep showing the source they came from). */
+    java.util.Optional<ImageSource> findAny(String hub, String id) {
+        return store.find(hub, id);
+    }
+
+    /** A live source of the hub, without a caller: for jobs, which run with the rights checked at submission. */
+    java.util.Optional<ImageSource> findForJob(String hub, String id) {
+        return store.find(hub, id).filter(s -> "live".equals(s.state()));
+    }
+
     /** The origin with its credentials, for an import; never for a response. */
     ObjectNode revealedOrigin(ImageSource s) {
         return Origins.reveal(s.origin(), secrets(s));
