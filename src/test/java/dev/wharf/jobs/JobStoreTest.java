@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Claims, leases, takeover after a lost lease, retries and cancel, on SQLite with a clock the test moves. */
 class JobStoreTest {
+    // PostgresJobStoreTest runs the same tests on PostgreSQL (where claims use FOR UPDATE SKIP LOCKED).
     static final Duration LEASE = Duration.ofSeconds(30);
     @TempDir Path dir;
     Database db;
@@ -28,13 +29,17 @@ class JobStoreTest {
 
     @BeforeEach
     void open() {
-        db = Database.open("jdbc:sqlite:" + dir.resolve("jobs.db"), null, null, 2, null);
+        db = openDatabase();
         Clock clock = new Clock() {
             @Override public ZoneOffset getZone() { return ZoneOffset.UTC; }
             @Override public Clock withZone(java.time.ZoneId zone) { return this; }
             @Override public Instant instant() { return now; }
         };
         store = new JobStore(db, json, clock);
+    }
+
+    protected Database openDatabase() {
+        return Database.open("jdbc:sqlite:" + dir.resolve("jobs.db"), null, null, 2, null);
     }
 
     @AfterEach
