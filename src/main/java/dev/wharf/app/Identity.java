@@ -38,7 +38,8 @@ record Identity(
         LoginGuard loginGuard,
         JwtCodec jwt,
         SessionTokens sessions,
-        RegistryTokens registryTokens) {
+        RegistryTokens registryTokens,
+        SecretBox box) {
 
     private static final Logger log = LoggerFactory.getLogger(Identity.class);
 
@@ -54,7 +55,7 @@ record Identity(
         SessionTokens sessions = new SessionTokens(jwt, accounts, pats, oats, clock);
         return new Identity(accounts, new TwoFactorService(database, box, new Totp(), clock), pats, oats, settings,
                 control, new CredentialAuthenticator(accounts, pats, oats), new LoginGuard(new LoginThrottle(clock), new AuditedLogins(new AuditLog(database), clock)),
-                jwt, sessions, new RegistryTokens(jwt, auth.service(), auth.tokenTtl()));
+                jwt, sessions, new RegistryTokens(jwt, auth.service(), auth.tokenTtl()), box);
     }
 
     /** First start: create the administrator, printing a generated password exactly once. */

@@ -15,10 +15,14 @@ import dev.wharf.content.PullRecorder;
 import dev.wharf.content.UploadService;
 import dev.wharf.hub.HubRoutes;
 import dev.wharf.ratelimit.LocalRateLimiter;
+import dev.wharf.jobs.Backoff;
+import dev.wharf.jobs.JobStore;
+import dev.wharf.jobs.WorkerPool;
 import dev.wharf.ops.HealthEndpoints;
 import dev.wharf.ops.Metrics;
 import dev.wharf.registry.RegistryAccess;
 import dev.wharf.registry.RegistryRoutes;
+import dev.wharf.sources.CycleRoutes;
 import dev.wharf.storage.blob.BlobStore;
 import dev.wharf.storage.meta.BlobStats;
 import dev.wharf.storage.meta.Database;
@@ -63,6 +67,7 @@ public final class WharfServer {
     });
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Javalin app;
+    private WorkerPool workers;
     private volatile boolean stopping;
 
     private WharfServer(WharfConfig config, Database database, MetadataStore meta, BlobStore blobs, Clock clock) {
@@ -151,6 +156,15 @@ public final class WharfServer {
                 config.rateLimit().enabled() ? new LocalRateLimiter(clock) : null, config.rateLimit().hubPerMinute(),
                 config.rateLimit().hubAnonymousPerMinute(), json, clock);
         HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);
+        // Cycle /v1/ surface and the job workers behind it; workers start with the server and stop before the pool.
+        JobStore jobStore = new JobStore(database, json, clock);
+        WorkerPool[] pool = new WorkerPool[1];
+        CycleRoutes cycle = new CycleRoutes(database, identity.accounts(), identity.sessions(), identity.box(),
+                jobStore, new CycleRoutes.Content(uploads, manifests, blobs, meta), config.dockerHubUrl(), clock,
+                () -> pool[0].wake());
+        pool[0] = new WorkerPool(jobStore, cycle.jobHandlers(), clock, 2, Duration.ofSeconds(30),
+                Duration.ofSeconds(1), Backoff.DEFAULT);
+        workers = pool[0];
         Supplier<BlobStats> stats = Metrics.memoize(meta::blobStats, Duration.ofSeconds(15));
         metrics.gauge("wharf_blobs", "distinct blobs stored", () -> stats.get().count());
         metrics.gauge("wharf_blob_bytes", "bytes of distinct blobs stored", () -> stats.get().bytes());
@@ -170,11 +184,14 @@ public final class WharfServer {
             registry.register(c);
             tokenEndpoint.register(c);
             health.register(c);
+            cycle.register(c);
             c.routes.exception(Exception.class, (e, ctx) -> {
                 if (HubRoutes.owns(ctx)) {
                     hub.handleError(ctx, e);
                 } else if (RegistryRoutes.owns(ctx.path())) {
                     registry.handleError(ctx, e);
+                } else if (CycleRoutes.owns(ctx.path())) {
+                    cycle.handleError(ctx, e);
                 } else {
                     log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
                     ctx.status(500).json(Map.of("message", "internal error; see the server log"));
@@ -194,6 +211,7 @@ public final class WharfServer {
             app.stop();
             throw new StartupException("cannot create the administrator: " + e.getCause().getMessage(), e.getCause());
         }
+        workers.start();
         background.scheduleWithFixedDelay(safely(pulls::flush), 1, 1, TimeUnit.SECONDS);
         AuditLog auditLog = new AuditLog(database);
         background.scheduleWithFixedDelay(safely(() -> {
@@ -268,6 +286,7 @@ public final class WharfServer {
             if (app != null) app.stop();
         } finally {
             background.shutdownNow();
+            if (workers != null) workers.stop(Duration.ofSeconds(10)); // unfinished jobs go back to the queue
             pulls.flush();
             meta.close(); // also closes the database pool
             if (blobs instanceof AutoCloseable closeable) closeQuietly(closeable);

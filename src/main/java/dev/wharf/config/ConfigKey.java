@@ -42,6 +42,8 @@ public enum ConfigKey {
     RATELIMIT_HUB_PER_MINUTE("ratelimit.hub_per_minute", "600", "Hub API requests per minute per signed-in account"),
     RATELIMIT_HUB_ANONYMOUS_PER_MINUTE("ratelimit.hub_anonymous_per_minute", "180",
             "Hub API requests per minute per client IP without credentials"),
+    SOURCES_DOCKER_HUB_URL("sources.docker_hub_url", "https://registry-1.docker.io",
+            "registry that image sources with a docker-hub origin import from (Docker Hub, or a mirror)"),
     LOG_ACCESS("log.access", "true", "write one access-log line per request"),
     LOG_LEVEL("log.level", "info", "root log level: error, warn, info, debug");
 

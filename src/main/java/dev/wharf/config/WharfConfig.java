@@ -21,7 +21,8 @@ public record WharfConfig(
         String logLevel,
         Auth auth,
         Duration auditRetention,
-        RateLimit rateLimit) {
+        RateLimit rateLimit,
+        String dockerHubUrl) {
 
     /** S3 blob storage settings (used when {@code storageDriver} is "s3"). {@code secretKey} is never logged. */
     public record S3(String endpoint, String region, String bucket, String prefix, boolean pathStyle, String accessKey,
@@ -53,7 +54,8 @@ public record WharfConfig(
     /** A copy listening elsewhere; tests use it to pick a free port. */
     public WharfConfig withPort(int newPort) {
         return new WharfConfig(host, newPort, dataDir, dbUrl, dbUser, dbPassword, dbSchema, dbPoolSize,
-                storageDriver, storageRoot, s3, uploadsExpireAfter, accessLog, logLevel, auth, auditRetention, rateLimit);
+                storageDriver, storageRoot, s3, uploadsExpireAfter, accessLog, logLevel, auth, auditRetention, rateLimit,
+                dockerHubUrl);
     }
 
     /** Hides the password so the config can be logged at start. */
