@@ -50,7 +50,7 @@ final class CycleServer implements AutoCloseable {
         database = Database.open(config.dbUrl(), null, null, 2, null);
         Clock clock = Clock.systemUTC();
         accounts = new AccountService(database, new PasswordHasher(1024, 1, 1), clock);
-        sessions = new SessionTokens(new JwtCodec(SigningKeys.loadOrCreate(dataDir), clock), accounts,
+        sessions = new SessionTokens(new JwtCodec(SigningKeys.loadOrCreate(database, dev.wharf.auth.SecretBox.load(null, dataDir)), clock), accounts,
                 new AccessTokenService(database, clock), new OrgAccessTokenService(database, clock), clock);
     }
 
