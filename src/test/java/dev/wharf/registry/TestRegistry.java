@@ -22,9 +22,11 @@ final class TestRegistry implements AutoCloseable {
     final String base;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    TestRegistry(Path dataDir) {
-        WharfConfig config = ConfigLoader.load(List.of("--addr", "127.0.0.1:0", "--data-dir", dataDir.toString(),
-                "--log-access", "false", "--auth-enabled", "false"), Map.of());
+    TestRegistry(Path dataDir, String... extraFlags) {
+        java.util.List<String> flags = new java.util.ArrayList<>(List.of("--addr", "127.0.0.1:0", "--data-dir",
+                dataDir.toString(), "--log-access", "false", "--auth-enabled", "false"));
+        flags.addAll(List.of(extraFlags));
+        WharfConfig config = ConfigLoader.load(flags, Map.of());
         server = WharfServer.start(config);
         base = "http://127.0.0.1:" + server.port();
     }
