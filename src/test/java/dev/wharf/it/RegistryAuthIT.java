@@ -252,7 +252,7 @@ class RegistryAuthIT {
     @Test
     void catalogShowsEachCallerWhatItMaySee() {
         Path layout = work.resolve("catalog");
-        OciLayouts.Image image = OciLayouts.image(layout, "1", 35, 1_000);
+        OciLayouts.image(layout, "1", 35, 1_000);
         ok(Skopeo.tryCopyWithoutStoredCredentials(TIMEOUT, oci(layout, "1"), docker(wharf, "alice/listed:1"),
                 "--dest-creds", alice.colonSeparated()));
         ok(Skopeo.tryCopyWithoutStoredCredentials(TIMEOUT, oci(layout, "1"), docker(wharf, "acme/listed:1"),
@@ -260,7 +260,6 @@ class RegistryAuthIT {
         ok(Skopeo.tryCopyWithoutStoredCredentials(TIMEOUT, oci(layout, "1"), docker(wharf, "bob/listed:1"),
                 "--dest-creds", bob.colonSeparated()));
         Skopeo.copy(oci(layout, "1"), docker(open, "shared/listed:1"));
-        assertThat(image.digest()).startsWith("sha256:");
 
         List<String> admin = catalog(wharf, WharfProcess.ADMIN);
         assertThat(admin).contains("alice/listed", "acme/listed", "bob/listed");

@@ -121,7 +121,9 @@ class RegistryAuthorizationMatrixTest {
         CALLERS.put("anonymous", null);
         CALLERS.put("admin", "admin:" + ADMIN_PASSWORD);
         CALLERS.put("olivia", "olivia:olivia-secret-1");
-        for (String name : List.of("sam", "mia", "eddie", "tina", "walt")) CALLERS.put(name, name + ":" + name + "-secret-1");
+        for (String name : List.of("sam", "mia", "eddie", "tina", "walt")) {
+            CALLERS.put(name, name + ":" + name + "-secret-1");
+        }
         for (String scope : List.of("public_read", "read", "write", "admin")) {
             String secret = personalTokens.create(olivia.id(), "matrix-" + scope.replace('_', '-'),
                     List.of("repo:" + scope), null, null).secret();
