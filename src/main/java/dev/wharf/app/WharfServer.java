@@ -3,7 +3,9 @@ package dev.wharf.app;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.wharf.audit.AuditContext;
 import dev.wharf.auth.registry.BearerRegistryAccess;
+import dev.wharf.storage.meta.AuditLog;
 import dev.wharf.auth.registry.TokenEndpoint;
 import dev.wharf.config.WharfConfig;
 import dev.wharf.content.BlobService;
@@ -11,12 +13,13 @@ import dev.wharf.content.ManifestParser;
 import dev.wharf.content.ManifestService;
 import dev.wharf.content.PullRecorder;
 import dev.wharf.content.UploadService;
+import dev.wharf.hub.HubRoutes;
+import dev.wharf.ratelimit.LocalRateLimiter;
 import dev.wharf.ops.HealthEndpoints;
 import dev.wharf.ops.Metrics;
 import dev.wharf.registry.RegistryAccess;
 import dev.wharf.registry.RegistryRoutes;
 import dev.wharf.storage.blob.BlobStore;
-import dev.wharf.storage.blob.FilesystemBlobStore;
 import dev.wharf.storage.meta.BlobStats;
 import dev.wharf.storage.meta.Database;
 import dev.wharf.storage.meta.MetadataStore;
@@ -92,11 +95,12 @@ public final class WharfServer {
             throw new StartupException("database is unusable: " + e.getMessage(), e);
         }
         long tDb = System.nanoTime();
-        BlobStore blobs;
+        BlobStore blobs = null;
         try {
-            blobs = new FilesystemBlobStore(config.storageRoot());
-            blobs.probe();
+            blobs = BlobStores.create(config);
+            blobs.probe(); // wrong credentials or a missing bucket fail here, not at the first push
         } catch (IOException | RuntimeException e) {
+            if (blobs instanceof AutoCloseable closeable) closeQuietly(closeable);
             database.close();
             throw new StartupException("blob storage is unusable: " + e.getMessage(), e);
         }
@@ -142,6 +146,10 @@ public final class WharfServer {
         RegistryRoutes registry = new RegistryRoutes(manifests, blobService, uploads, metrics, json, access);
         TokenEndpoint tokenEndpoint = new TokenEndpoint(identity.authenticator(), identity.sessions(),
                 identity.accessControl(), identity.registryTokens(), identity.loginGuard(), json, clock);
+        HubRoutes hub = new HubRoutes(identity.authenticator(), identity.accounts(), identity.twoFactor(),
+                identity.personalTokens(), identity.orgTokens(), identity.sessions(), identity.loginGuard(),
+                config.rateLimit().enabled() ? new LocalRateLimiter(clock) : null, config.rateLimit().hubPerMinute(),
+                config.rateLimit().hubAnonymousPerMinute(), json, clock);
         HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);
         Supplier<BlobStats> stats = Metrics.memoize(meta::blobStats, Duration.ofSeconds(15));
         metrics.gauge("wharf_blobs", "distinct blobs stored", () -> stats.get().count());
@@ -156,11 +164,16 @@ public final class WharfServer {
             c.jetty.port = config.port();
             c.jetty.modifyServer(s -> s.setStopTimeout(Duration.ofSeconds(20).toMillis()));
             c.jetty.modifyHttpConfiguration(h -> h.setSendServerVersion(false));
+            // Each request starts with no actor; authentication sets one (see AuditContext).
+            c.routes.before(ctx -> AuditContext.clear());
+            hub.register(c); // before the registry's catch-all /v2/<path>: overlapping routes match in order
             registry.register(c);
             tokenEndpoint.register(c);
             health.register(c);
             c.routes.exception(Exception.class, (e, ctx) -> {
-                if (RegistryRoutes.owns(ctx.path())) {
+                if (HubRoutes.owns(ctx)) {
+                    hub.handleError(ctx, e);
+                } else if (RegistryRoutes.owns(ctx.path())) {
                     registry.handleError(ctx, e);
                 } else {
                     log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
@@ -182,6 +195,11 @@ public final class WharfServer {
             throw new StartupException("cannot create the administrator: " + e.getCause().getMessage(), e.getCause());
         }
         background.scheduleWithFixedDelay(safely(pulls::flush), 1, 1, TimeUnit.SECONDS);
+        AuditLog auditLog = new AuditLog(database);
+        background.scheduleWithFixedDelay(safely(() -> {
+            int n = auditLog.purgeOlderThan(clock.instant().minus(config.auditRetention()));
+            if (n > 0) log.info("removed {} audit events older than {}", n, config.auditRetention());
+        }), 1, 60, TimeUnit.MINUTES);
         background.scheduleWithFixedDelay(safely(() -> {
             int n = uploads.expireIdle(config.uploadsExpireAfter());
             if (n > 0) log.info("removed {} expired upload sessions", n);
@@ -252,8 +270,17 @@ public final class WharfServer {
             background.shutdownNow();
             pulls.flush();
             meta.close(); // also closes the database pool
+            if (blobs instanceof AutoCloseable closeable) closeQuietly(closeable);
             stopped.countDown();
             log.info("stopped");
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            log.warn("closing blob storage failed: {}", e.toString());
         }
     }
 
