@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.Jib;
@@ -209,6 +210,43 @@ class RegistryAuthIT {
     }
 
     @Test
+    void personalAccessTokenWithRepoReadPullsButCannotPush() throws Exception {
+        Path layout = work.resolve("pat");
+        OciLayouts.Image image = OciLayouts.image(layout, "1", 36, 2_500);
+        ok(Skopeo.tryCopyWithoutStoredCredentials(TIMEOUT, oci(layout, "1"), docker(wharf, "alice/pat:1"),
+                "--dest-creds", alice.colonSeparated()));
+
+        // A token made the Hub way: log in, then create it with the session.
+        RegistryHttp.Response login = hub("POST", "/v2/users/login", null,
+                JSON.createObjectNode().put("username", alice.username()).put("password", alice.password()));
+        assertThat(login.status()).as(login.toString()).isEqualTo(200);
+        RegistryHttp.Response created = hub("POST", "/v2/access-tokens", login.json().path("token").asText(),
+                JSON.createObjectNode().put("token_label", "ci").set("scopes", JSON.createArrayNode().add("repo:read")));
+        assertThat(created.status()).as(created.toString()).isEqualTo(201);
+        Credentials readToken = new Credentials(alice.username(), created.json().path("token").asText());
+        assertThat(readToken.password()).startsWith("dckr_pat_");
+
+        // It pulls through the token flow, as the password would.
+        assertThat(digestAs(readToken, "alice/pat:1")).isEqualTo(image.digest());
+        Path back = work.resolve("pat-back");
+        ok(Skopeo.tryCopyWithoutStoredCredentials(TIMEOUT, docker(wharf, "alice/pat:1"), oci(back, "1"),
+                "--src-creds", readToken.colonSeparated()));
+        SkopeoIT.assertSameBlobs(layout, back);
+
+        // It does not push, not even into alice's own namespace, where her password may.
+        Skopeo.Result push = Skopeo.tryCopyWithoutStoredCredentials(TIMEOUT, oci(layout, "1"),
+                docker(wharf, "alice/pat:2"), "--dest-creds", readToken.colonSeparated());
+        assertThat(push.ok()).as("push with a repo:read token").isFalse();
+        assertThat(accessClaim(readToken, "alice/pat"))
+                .isEqualTo(List.of(Map.of("type", "repository", "name", "alice/pat", "actions", List.of("pull"))));
+        RegistryHttp.Response upload = RegistryHttp.as(readToken).send(wharf, "POST", "/v2/alice/pat/blobs/uploads/",
+                null);
+        assertThat(upload.status()).as(upload.toString()).isEqualTo(403);
+        assertThat(upload.errorCode()).isEqualTo("DENIED");
+        assertThat(RegistryHttp.manifestStatus(wharf, "alice/pat", "2")).isEqualTo(404);
+    }
+
+    @Test
     void organizationOwnerPushesEditorPushesMemberSeesNothing() throws Exception {
         Path layout = work.resolve("org");
         OciLayouts.Image image = OciLayouts.image(layout, "1", 34, 3_500);
@@ -296,6 +334,13 @@ class RegistryAuthIT {
     /** Masks the repository name and skopeo's timestamps. */
     private static String normalized(String text, String name) {
         return text.replace(name, "<name>").replaceAll("time=\"[^\"]*\"", "time=<t>");
+    }
+
+    /** A Hub API call with a JSON body, as the session {@code session} (null: none). */
+    private static RegistryHttp.Response hub(String method, String path, String session, JsonNode body)
+            throws IOException {
+        return RegistryHttp.raw(wharf, method, path, JSON.writeValueAsBytes(body),
+                session == null ? null : "Bearer " + session, "Content-Type", "application/json");
     }
 
     /** The {@code access} claim of the token {@code GET /token} issues for pull and push on {@code repository}. */

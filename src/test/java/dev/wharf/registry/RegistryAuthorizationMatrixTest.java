@@ -55,8 +55,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * <p>Cast: org {@code acme} is owned by olivia; mia is a plain member (no team); eddie an editor; tina and walt
  * members in teams with read respectively write on {@code acme/private}; sam belongs to nothing and owns his
- * namespace {@code sam}. The {@code pat:*} rows are olivia's personal access tokens used as her password, so
- * only their scope limits them. {@code admin} is the administrator bootstrapped from {@code --admin-password}.
+ * namespace {@code sam}. The {@code pat:*} rows are olivia's personal access tokens (made through the Hub API)
+ * used as her password, so only their scope limits them. {@code admin} is the administrator bootstrapped from {@code --admin-password}.
  *
  * <p>Repositories: {@code acme/public} (made public), {@code acme/private} and {@code sam/own} (private, the
  * default). Push is a monolithic blob upload; delete removes a manifest by digest that the administrator pushed
@@ -124,10 +124,19 @@ class RegistryAuthorizationMatrixTest {
         for (String name : List.of("sam", "mia", "eddie", "tina", "walt")) {
             CALLERS.put(name, name + ":" + name + "-secret-1");
         }
+        // olivia's tokens, made as a user would: Hub login, then one POST /v2/access-tokens per scope.
+        HttpResponse<byte[]> login = reg.send("POST", "/v2/users/login",
+                "{\"username\":\"olivia\",\"password\":\"olivia-secret-1\"}".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/json");
+        assertThat(login.statusCode()).as(TestRegistry.text(login)).isEqualTo(200);
+        String session = TestRegistry.json(login).path("token").asText();
         for (String scope : List.of("public_read", "read", "write", "admin")) {
-            String secret = personalTokens.create(olivia.id(), "matrix-" + scope.replace('_', '-'),
-                    List.of("repo:" + scope), null, null).secret();
-            CALLERS.put("pat:" + scope, "olivia:" + secret);
+            String body = "{\"token_label\":\"matrix-" + scope.replace('_', '-') + "\",\"scopes\":[\"repo:" + scope
+                    + "\"]}";
+            HttpResponse<byte[]> created = reg.send("POST", "/v2/access-tokens", body.getBytes(StandardCharsets.UTF_8),
+                    "Content-Type", "application/json", "Authorization", "Bearer " + session);
+            assertThat(created.statusCode()).as(TestRegistry.text(created)).isEqualTo(201);
+            CALLERS.put("pat:" + scope, "olivia:" + TestRegistry.json(created).path("token").asText());
         }
         serverKey = SigningKeys.loadOrCreate(db, SecretBox.load(null, dir));
 

@@ -129,6 +129,12 @@ public final class RegistryHttp {
         return exchange(registry.host(), method, path, null, null);
     }
 
+    /** One request with a body and an {@code Authorization} value of the caller's choosing (null for none). */
+    public static Response raw(RegistryServer registry, String method, String path, byte[] body, String authorization,
+            String... headers) {
+        return exchange(registry.host(), method, path, body, authorization, headers);
+    }
+
     /** Status of HEAD /v2/{repo}/manifests/{reference} as the administrator sees it. */
     public static int manifestStatus(RegistryServer registry, String repo, String reference) {
         return asAdmin(registry).head(registry, "/v2/" + repo + "/manifests/" + reference).status();
