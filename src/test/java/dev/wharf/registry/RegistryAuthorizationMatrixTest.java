@@ -56,7 +56,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <p>Cast: org {@code acme} is owned by olivia; mia is a plain member (no team); eddie an editor; tina and walt
  * members in teams with read respectively write on {@code acme/private}; sam belongs to nothing and owns his
  * namespace {@code sam}. The {@code pat:*} rows are olivia's personal access tokens (made through the Hub API)
- * used as her password, so only their scope limits them. {@code admin} is the administrator bootstrapped from {@code --admin-password}.
+ * used as her password, so only their scope limits them. The {@code oat:*} rows are organization access tokens of
+ * acme (username {@code acme}): {@code oat:pull} has pull on {@code acme/private}, {@code oat:push} push on
+ * {@code acme/*}. {@code admin} is the administrator bootstrapped from {@code --admin-password}.
  *
  * <p>Repositories: {@code acme/public} (made public), {@code acme/private} and {@code sam/own} (private, the
  * default). Push is a monolithic blob upload; delete removes a manifest by digest that the administrator pushed
@@ -77,6 +79,8 @@ class RegistryAuthorizationMatrixTest {
             pat:read        | 200         | 200              | 403 DENIED  | 403 DENIED       | 403 DENIED       | 200              | acme/private acme/public
             pat:write       | 200         | 200              | 201         | 201              | 403 DENIED       | 200              | acme/private acme/public
             pat:admin       | 200         | 200              | 201         | 201              | 202              | 200              | acme/private acme/public
+            oat:pull        | 200         | 200              | 403 DENIED  | 403 DENIED       | 403 DENIED       | 200              | acme/private acme/public
+            oat:push        | 200         | 200              | 201         | 201              | 403 DENIED       | 200              | acme/private acme/public
             admin           | 200         | 200              | 201         | 201              | 202              | 200              | acme/private acme/public sam/own
             """;
 
@@ -137,6 +141,17 @@ class RegistryAuthorizationMatrixTest {
                     "Content-Type", "application/json", "Authorization", "Bearer " + session);
             assertThat(created.statusCode()).as(TestRegistry.text(created)).isEqualTo(201);
             CALLERS.put("pat:" + scope, "olivia:" + TestRegistry.json(created).path("token").asText());
+        }
+        // acme's organization tokens, made by its owner: pull on acme/private only; push on every acme repository.
+        for (String[] oat : List.of(new String[] {"pull", "acme/private", "scope-image-pull"},
+                new String[] {"push", "acme/*", "scope-image-push"})) {
+            String body = "{\"label\":\"matrix-" + oat[0] + "\",\"resources\":[{\"type\":\"TYPE_REPO\",\"path\":\""
+                    + oat[1] + "\",\"scopes\":[\"" + oat[2] + "\"]}]}";
+            HttpResponse<byte[]> created = reg.send("POST", "/v2/orgs/acme/access-tokens",
+                    body.getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json",
+                    "Authorization", "Bearer " + session);
+            assertThat(created.statusCode()).as(TestRegistry.text(created)).isEqualTo(201);
+            CALLERS.put("oat:" + oat[0], "acme:" + TestRegistry.json(created).path("token").asText());
         }
         serverKey = SigningKeys.loadOrCreate(db, SecretBox.load(null, dir));
 
