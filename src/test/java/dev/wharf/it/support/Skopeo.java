@@ -38,7 +38,7 @@ public final class Skopeo {
         }
     }
 
-    /** host:port to credentials; ports are never reused within one test JVM, so entries cannot clash. */
+    /** host:port to credentials; a later server on a reused port replaces its entry. Open registries ignore them. */
     private static final Map<String, Credentials> STORED = new ConcurrentHashMap<>();
 
     private Skopeo() {}
