@@ -14,7 +14,8 @@ class PullLimitTest {
 
     @Test
     void getsCountHeadsDoNot() throws Exception {
-        try (TestRegistry reg = new TestRegistry(dir.resolve("a"), "--ratelimit-pulls-anonymous", "2")) {
+        try (TestRegistry reg = new TestRegistry(dir.resolve("a"), "--auth-enabled", "false",
+                "--ratelimit-pulls-anonymous", "2")) {
             reg.pushImage("limit/app", "v1", "layer");
             HttpResponse<byte[]> head = reg.send("HEAD", "/v2/limit/app/manifests/v1", null);
             assertThat(head.headers().firstValue("ratelimit-limit")).hasValue("2;w=21600");
@@ -34,9 +35,10 @@ class PullLimitTest {
     void redisSharesTheBudgetAcrossNodes() throws Exception {
         // A fresh window length gives this run its own Redis keys.
         String window = (3600 + (int) (Math.random() * 100_000)) + "s";
-        try (TestRegistry a = new TestRegistry(dir.resolve("a"), "--ratelimit-pulls-anonymous", "3",
+        try (TestRegistry a = new TestRegistry(dir.resolve("a"), "--auth-enabled", "false", "--ratelimit-pulls-anonymous", "3",
                 "--ratelimit-pulls-window", window, "--redis-url", "redis://127.0.0.1:6379");
-                TestRegistry b = new TestRegistry(dir.resolve("b"), "--ratelimit-pulls-anonymous", "3",
+                TestRegistry b = new TestRegistry(dir.resolve("b"), "--auth-enabled", "false",
+                        "--ratelimit-pulls-anonymous", "3",
                         "--ratelimit-pulls-window", window, "--redis-url", "redis://127.0.0.1:6379")) {
             a.pushImage("shared/app", "v1", "layer");
             b.pushImage("shared/app", "v1", "layer");
