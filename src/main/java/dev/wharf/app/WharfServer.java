@@ -145,7 +145,8 @@ public final class WharfServer {
             throw new StartupException("identity services cannot start (is secret_key the same on every node?): "
                     + e.getMessage(), e);
         }
-        // First start hashes a password with Argon2id, slow before the JIT warms up: overlap it with Jetty's start.
+        // First start hashes a password with Argon2id, slow before the JIT warms up: overlap it with building the
+        // HTTP server.
         CompletableFuture<Void> bootstrap = CompletableFuture.runAsync(() -> identity.bootstrapAdmin(config.auth()));
         RegistryAccess access = config.auth().enabled()
                 ? new BearerRegistryAccess(identity.registryTokens(), identity.sessions(), identity.accessControl(),
@@ -208,17 +209,17 @@ public final class WharfServer {
             });
             c.requestLogger.http(this::logRequest);
         });
+        // The administrator must exist before the port opens: a login (or a CLI user) in between would see none.
+        try {
+            bootstrap.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw new StartupException("cannot create the administrator: " + e.getCause().getMessage(), e.getCause());
+        }
         try {
             app.start();
         } catch (RuntimeException e) {
             throw new StartupException("cannot listen on " + config.host() + ":" + config.port() + ": "
                     + e.getMessage(), e);
-        }
-        try {
-            bootstrap.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            app.stop();
-            throw new StartupException("cannot create the administrator: " + e.getCause().getMessage(), e.getCause());
         }
         workers.start();
         background.scheduleWithFixedDelay(safely(pulls::flush), 1, 1, TimeUnit.SECONDS);

@@ -43,8 +43,20 @@ public final class RepositorySettingsService {
     }
 
     /** The stored privacy, or the default. */
+    /**
+     * A repository's privacy: its setting if it has one, else the default for repositories that exist. A
+     * repository that does not exist counts as private, so that to anyone outside its namespace a hidden private
+     * repository and a missing one are answered exactly alike, whatever the default.
+     */
     public boolean isPrivate(String repository) {
-        return find(repository).map(RepositorySettings::isPrivate).orElse(privateByDefault);
+        Optional<RepositorySettings> own = find(repository);
+        if (own.isPresent()) return own.get().isPrivate();
+        return privateByDefault || !exists(repository);
+    }
+
+    private boolean exists(String repository) {
+        return database.jdbi().withHandle(h -> h.createQuery("SELECT 1 FROM repositories WHERE name = :name")
+                .bind("name", repository).mapTo(Integer.class).findOne().isPresent());
     }
 
     /**

@@ -37,6 +37,7 @@ final class ListingEndpoint {
     void catalog(Context ctx) {
         int n = Pagination.pageSize(ctx);
         String after = Pagination.last(ctx);
+        access.visible(ctx, List.of()); // authenticate first, so an empty registry is not told apart either
         List<String> visible = new ArrayList<>();
         boolean exhausted = false;
         while (visible.size() <= n && !exhausted) {

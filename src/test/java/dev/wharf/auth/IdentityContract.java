@@ -622,10 +622,18 @@ abstract class IdentityContract {
 
     // --- repository privacy and access control -----------------------------------------------------------
 
+    /** A repository as the registry records it on first push (privacy only has a default for those). */
+    private void existingRepository(String name) {
+        database.inWriteTransaction(h -> h.createUpdate(
+                "INSERT INTO repositories (name, created_at) VALUES (:name, 0)").bind("name", name).execute());
+    }
+
     @Test
     void repositoryPrivacyDefaultsAndIsStored() {
         User alice = user("alice");
-        assertThat(settings.isPrivate("alice/app")).isFalse();
+        assertThat(settings.isPrivate("alice/app")).as("a missing repository counts as private").isTrue();
+        existingRepository("alice/app");
+        assertThat(settings.isPrivate("alice/app")).as("an existing one takes the default").isFalse();
         assertThat(settings.find("alice/app")).isEmpty();
         RepositorySettings created = settings.setPrivate("alice/app", true, alice.id());
         assertThat(created).isEqualTo(new RepositorySettings("alice/app", true, alice.id(), T0, T0));
@@ -656,6 +664,8 @@ abstract class IdentityContract {
         assertThat(access.allowed(bob.principal(), "acme/app")).isEqualTo(pullPush);
         assertThat(access.visible(carol.principal(), "acme/app")).isFalse();
         assertThat(access.visible(Principal.ANONYMOUS, "acme/app")).isFalse();
+        assertThat(access.visible(Principal.ANONYMOUS, "acme/public")).as("missing: private").isFalse();
+        existingRepository("acme/public");
         assertThat(access.visible(Principal.ANONYMOUS, "acme/public")).isTrue();
 
         String readOnly = tokens.create(bob.id(), "ro", List.of("repo:read"), null, null).secret();
@@ -666,6 +676,7 @@ abstract class IdentityContract {
                 List.of(new OrgTokenResource(Type.TYPE_REPO, "acme/app", List.of(OrgTokenResource.PUSH))), null).secret();
         Optional<Principal.OrgToken> ci = orgTokens.authenticate("acme", oat);
         assertThat(access.allowed(ci.orElseThrow(), "acme/app")).isEqualTo(pullPush);
+        existingRepository("alice/app"); // public by default once it exists
         assertThat(access.allowed(ci.orElseThrow(), "alice/app")).containsExactly(Action.PULL);
     }
 }

@@ -70,6 +70,7 @@ public final class BearerRegistryAccess implements RegistryAccess {
     public List<String> visible(Context ctx, List<String> repositories) {
         Optional<RegistryTokens.Grant> grant = grant(ctx);
         if (grant.isEmpty()) throw challenge(ctx, "registry:catalog:*", false);
+        if (!grant.get().catalog()) throw challenge(ctx, "registry:catalog:*", true);
         Principal principal = principal(ctx, grant.get());
         return repositories.stream().filter(r -> access.visible(principal, r)).toList();
     }

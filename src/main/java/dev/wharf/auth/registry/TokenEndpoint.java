@@ -137,6 +137,7 @@ public final class TokenEndpoint {
         Optional<Principal> p = authenticator.authenticate(username, secret);
         if (p.isEmpty()) {
             guard.failed(username, ip);
+            ctx.header("WWW-Authenticate", "Basic realm=\"" + tokens.service() + "\"");
             error(ctx, 401, "invalid_grant", "incorrect username or password");
             return Optional.empty();
         }

@@ -12,8 +12,7 @@ import dev.wharf.storage.meta.Database;
 /**
  * The ES256 key pair that signs every token Wharf issues (registry tokens, Hub login tokens, 2FA login tokens).
  * Created at first start and kept in the metadata database, sealed with the {@link SecretBox} key, so every node
- * of a cluster signs and verifies with the same key. ({@link #loadOrCreate(Path)} keeps it in a file instead,
- * for tools that have no database.)
+ * of a cluster signs and verifies with the same key.
  */
 public final class SigningKeys {
     private final ECKey key;
