@@ -19,7 +19,7 @@ class PostgresIdentityTest extends IdentityContract {
     protected Database openDatabase() {
         Database database = Database.open(URL, USER, null, 4, SCHEMA);
         // Migrated once per class run; each test starts from empty identity tables.
-        database.jdbi().useHandle(h -> h.execute("TRUNCATE namespaces, users, organizations, repository_settings"
+        database.jdbi().useHandle(h -> h.execute("TRUNCATE namespaces, users, organizations, repository_settings, repositories"
                 + " RESTART IDENTITY CASCADE"));
         return database;
     }
