@@ -49,7 +49,7 @@ record Identity(
         OrgAccessTokenService oats = new OrgAccessTokenService(database, clock);
         RepositorySettingsService settings = new RepositorySettingsService(database, clock, auth.defaultPrivate());
         AccessControl control = new AccessControl(new Permissions(clock), accounts, settings);
-        JwtCodec jwt = new JwtCodec(SigningKeys.loadOrCreate(config.dataDir()), clock);
+        JwtCodec jwt = new JwtCodec(SigningKeys.loadOrCreate(database, box), clock);
         SessionTokens sessions = new SessionTokens(jwt, accounts, pats, oats, clock);
         return new Identity(accounts, new TwoFactorService(database, box, new Totp(), clock), pats, oats, settings,
                 control, new CredentialAuthenticator(accounts, pats, oats), new LoginGuard(new LoginThrottle(clock)),

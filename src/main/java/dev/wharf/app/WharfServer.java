@@ -107,7 +107,12 @@ public final class WharfServer {
             Thread.currentThread().interrupt();
         }
         WharfServer server = new WharfServer(config, database, new SqlMetadataStore(database), blobs, clock);
-        server.serve(clock);
+        try {
+            server.serve(clock);
+        } catch (StartupException e) {
+            database.close();
+            throw e;
+        }
         long tReady = System.nanoTime();
         log.info("wharf {} ready on {}:{} in {} ms (database {} {} ms, storage {} {} ms, http {} ms)", Main.version(),
                 config.host(), server.port(), ms(tReady - t0), database.dialect(), ms(tDb - t0), blobs.kind(),
@@ -120,7 +125,13 @@ public final class WharfServer {
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         ManifestService manifests = new ManifestService(meta, new ManifestParser(json), pulls, clock);
         BlobService blobService = new BlobService(blobs, meta, clock);
-        Identity identity = Identity.create(config, database, clock);
+        Identity identity;
+        try {
+            identity = Identity.create(config, database, clock);
+        } catch (RuntimeException e) {
+            throw new StartupException("identity services cannot start (is secret_key the same on every node?): "
+                    + e.getMessage(), e);
+        }
         // First start hashes a password with Argon2id, slow before the JIT warms up: overlap it with Jetty's start.
         CompletableFuture<Void> bootstrap = CompletableFuture.runAsync(() -> identity.bootstrapAdmin(config.auth()));
         RegistryAccess access = config.auth().enabled()

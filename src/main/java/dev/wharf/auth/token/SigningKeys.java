@@ -4,19 +4,16 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.text.ParseException;
+import java.util.Optional;
+import dev.wharf.auth.SecretBox;
+import dev.wharf.storage.meta.Database;
 
 /**
  * The ES256 key pair that signs every token Wharf issues (registry tokens, Hub login tokens, 2FA login tokens).
- * Created at first start and kept as a JWK in {@code <data_dir>/keys/token-signing.jwk} with owner-only
- * permissions; written to a temporary file and renamed, so a crash never leaves half a key.
+ * Created at first start and kept in the metadata database, sealed with the {@link SecretBox} key, so every node
+ * of a cluster signs and verifies with the same key. ({@link #loadOrCreate(Path)} keeps it in a file instead,
+ * for tools that have no database.)
  */
 public final class SigningKeys {
     private final ECKey key;
@@ -25,37 +22,40 @@ public final class SigningKeys {
         this.key = key;
     }
 
-    public static SigningKeys loadOrCreate(Path dataDir) {
-        Path dir = dataDir.resolve("keys");
-        Path file = dir.resolve("token-signing.jwk");
+    private static final String KEY_ID = "token-signing";
+
+    /**
+     * Loads the cluster's key from the database, creating it on the very first start. Several nodes starting at
+     * once race on the insert; the loser reads the winner's key.
+     */
+    public static SigningKeys loadOrCreate(Database database, SecretBox box) {
+        Optional<String> sealed = read(database);
+        if (sealed.isEmpty()) {
+            String fresh = box.seal(generate().key.toJSONString(), KEY_ID);
+            try {
+                database.inWriteTransaction(h -> h.createUpdate(
+                                "INSERT INTO signing_keys (id, sealed_jwk, created_at) VALUES (:id, :jwk, :at)")
+                        .bind("id", KEY_ID).bind("jwk", fresh).bind("at", System.currentTimeMillis()).execute());
+            } catch (RuntimeException raced) {
+                // Another node inserted first (primary key conflict): use its key.
+            }
+            sealed = read(database);
+        }
+        String jwk = box.openString(sealed.orElseThrow(() -> new IllegalStateException("no signing key stored")),
+                KEY_ID);
         try {
-            if (Files.exists(file)) {
-                return new SigningKeys(ECKey.parse(Files.readString(file, StandardCharsets.UTF_8)));
-            }
-            Files.createDirectories(dir);
-            ECKey generated = new ECKeyGenerator(Curve.P_256).keyIDFromThumbprint(true).generate();
-            Path tmp = Files.createTempFile(dir, "token-signing", ".tmp");
-            try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException notPosix) {
-                // Non-POSIX file systems: rely on the data directory's own permissions.
-            }
-            Files.writeString(tmp, generated.toJSONString(), StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException raced) {
-                Files.deleteIfExists(tmp);
-            }
-            // Another process may have won the race; everyone uses whatever is on disk now.
-            return new SigningKeys(ECKey.parse(Files.readString(file, StandardCharsets.UTF_8)));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot load or create the token signing key in " + dir, e);
-        } catch (ParseException | JOSEException e) {
-            throw new IllegalStateException("the token signing key in " + file + " is unreadable: " + e.getMessage(), e);
+            return new SigningKeys(ECKey.parse(jwk));
+        } catch (ParseException e) {
+            throw new IllegalStateException("the stored token signing key is unreadable", e);
         }
     }
 
-    /** For tests: a fresh in-memory key. */
+    private static Optional<String> read(Database database) {
+        return database.jdbi().withHandle(h -> h.createQuery("SELECT sealed_jwk FROM signing_keys WHERE id = :id")
+                .bind("id", KEY_ID).mapTo(String.class).findOne());
+    }
+
+    /** A fresh key, not stored anywhere (the first node stores it; tests use it directly). */
     public static SigningKeys generate() {
         try {
             return new SigningKeys(new ECKeyGenerator(Curve.P_256).keyIDFromThumbprint(true).generate());
