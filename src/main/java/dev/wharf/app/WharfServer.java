@@ -11,6 +11,9 @@ import dev.wharf.content.ManifestParser;
 import dev.wharf.content.ManifestService;
 import dev.wharf.content.PullRecorder;
 import dev.wharf.content.UploadService;
+import dev.wharf.hub.images.ImageRoutes;
+import dev.wharf.images.ImageAccess;
+import dev.wharf.images.ImageService;
 import dev.wharf.ops.HealthEndpoints;
 import dev.wharf.ops.Metrics;
 import dev.wharf.registry.RegistryAccess;
@@ -139,6 +142,10 @@ public final class WharfServer {
                         config.auth().realm())
                 : RegistryAccess.OPEN;
         if (!config.auth().enabled()) log.warn("auth.enabled=false: the registry is open to anyone who can reach it");
+        boolean auth = config.auth().enabled();
+        ImageRoutes imageRoutes = new ImageRoutes(new ImageService(meta,
+                auth ? identity.accessControl()::allowed : ImageAccess.OPEN, clock),
+                auth ? identity.sessions() : null, json);
         RegistryRoutes registry = new RegistryRoutes(manifests, blobService, uploads, metrics, json, access);
         TokenEndpoint tokenEndpoint = new TokenEndpoint(identity.authenticator(), identity.sessions(),
                 identity.accessControl(), identity.registryTokens(), identity.loginGuard(), json, clock);
@@ -156,6 +163,7 @@ public final class WharfServer {
             c.jetty.port = config.port();
             c.jetty.modifyServer(s -> s.setStopTimeout(Duration.ofSeconds(20).toMillis()));
             c.jetty.modifyHttpConfiguration(h -> h.setSendServerVersion(false));
+            imageRoutes.register(c); // before the registry's catch-all /v2/<path>: the first match wins
             registry.register(c);
             tokenEndpoint.register(c);
             health.register(c);
