@@ -15,17 +15,16 @@ import org.jdbi.v3.core.statement.Query;
 /**
  * The image-management reads of {@link SqlMetadataStore}, the same SQL on SQLite and PostgreSQL.
  *
- * <p>An image is a manifest that no index in the same repository lists: the children of a multi-platform index
- * are part of it. Filters and orders read {@code last_activity_at} through the {@code manifests_activity} index
- * (V4); each candidate costs one probe of the child-digest index to drop children. A listing's count and page are
+ * <p>An image is a manifest that no index in the same repository lists ({@code index_parents = 0}, kept by the
+ * store): the children of a multi-platform index are part of it. Counts, filters and orders are scans of the V4
+ * partial indexes on images only, by last activity or by digest. A listing's count and page are
  * two statements without a shared snapshot (a read transaction would take SQLite's write lock), so a concurrent
  * push can make them disagree by that one image.
  */
 final class SqlImages {
 
-    private static final String NOT_A_CHILD = " AND NOT EXISTS (SELECT 1 FROM manifest_children c"
-            + " JOIN manifests p ON p.id = c.manifest_id"
-            + " WHERE c.child_digest = m.digest AND +p.repository_id = m.repository_id)";
+    /** Literal, not a parameter: SQLite only uses a partial index when the query repeats its condition. */
+    private static final String NOT_A_CHILD = " AND m.index_parents = 0";
     private static final String TAGGED =
             " EXISTS (SELECT 1 FROM tags t WHERE t.repository_id = m.repository_id AND t.manifest_digest = m.digest)";
 

@@ -41,6 +41,7 @@ public final class SqlMetadataStore implements MetadataStore {
     private final Jdbi jdbi;
     private final String forUpdate;
     private final String forShare;
+    private final String forNoKeyUpdate;
 
     public SqlMetadataStore(Database database) {
         this.database = database;
@@ -48,6 +49,7 @@ public final class SqlMetadataStore implements MetadataStore {
         boolean rowLocks = database.dialect() == Database.Dialect.POSTGRESQL;
         this.forUpdate = rowLocks ? " FOR UPDATE" : "";
         this.forShare = rowLocks ? " FOR SHARE" : "";
+        this.forNoKeyUpdate = rowLocks ? " FOR NO KEY UPDATE" : "";
     }
 
     // --- repositories ---------------------------------------------------------------------------------
@@ -176,12 +178,15 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
     private void requireReferences(Handle h, long repositoryId, ManifestWrite manifest) {
-        // FOR SHARE (PostgreSQL) keeps the referenced rows from being unlinked or deleted until we commit.
+        // FOR SHARE (PostgreSQL) keeps the referenced rows from being unlinked or deleted until we commit. Child
+        // manifests are locked for update instead, because storeManifest bumps their index_parents: two shared
+        // locks upgraded by two index pushes would deadlock; in digest order, exclusive locks just take turns.
         List<Digest> missingBlobs = missing(h, manifest.blobs(),
                 "SELECT digest FROM repository_blobs WHERE repository_id = :repo AND digest IN (<digests>)"
                         + forShare, repositoryId);
         List<Digest> missingManifests = missing(h, manifest.children(),
-                "SELECT digest FROM manifests WHERE repository_id = :repo AND digest IN (<digests>)" + forShare,
+                "SELECT digest FROM manifests WHERE repository_id = :repo AND digest IN (<digests>)"
+                        + " ORDER BY digest" + forNoKeyUpdate,
                 repositoryId);
         if (!missingBlobs.isEmpty() || !missingManifests.isEmpty()) {
             throw new MissingReferencesException(missingBlobs, missingManifests);
@@ -233,12 +238,29 @@ public final class SqlMetadataStore implements MetadataStore {
                     insertReferences(h,
                             "INSERT INTO manifest_children (manifest_id, child_digest) VALUES (:id, :digest)",
                             id.get(), m.children());
+                    countParents(h, repositoryId, id.get(), +1);
                 }
                 return;
             }
             // The existing row was deleted by a concurrent transaction after our INSERT saw it: insert again.
         }
         throw new IllegalStateException("manifest " + m.digest() + " kept disappearing while being stored");
+    }
+
+    /**
+     * Keeps {@code index_parents} (how many indexes in the repository list a manifest) in step with an index's
+     * children being stored ({@code +1}) or deleted ({@code -1}): image listings read "no parent" from an index
+     * instead of probing manifest_children for every manifest.
+     */
+    private static void countParents(Handle h, long repositoryId, long indexId, int delta) {
+        h.createUpdate("""
+                        UPDATE manifests SET index_parents = index_parents + :delta
+                        WHERE repository_id = :repo
+                          AND digest IN (SELECT child_digest FROM manifest_children WHERE manifest_id = :id)""")
+                .bind("delta", delta)
+                .bind("repo", repositoryId)
+                .bind("id", indexId)
+                .execute();
     }
 
     private static void insertReferences(Handle h, String sql, long manifestId, List<Digest> digests) {
@@ -333,6 +355,7 @@ public final class SqlMetadataStore implements MetadataStore {
                 deleteTagRow(h, repo, tag);
                 appendHistory(h, repo, tag, digest.toString(), null, TagEvent.Action.DELETE, now);
             }
+            countParents(h, repo, manifestId, -1);
             // Explicit rather than relying on ON DELETE CASCADE, which SQLite only honours with foreign_keys=ON.
             h.createUpdate("DELETE FROM manifest_blobs WHERE manifest_id = :id").bind("id", manifestId).execute();
             h.createUpdate("DELETE FROM manifest_children WHERE manifest_id = :id").bind("id", manifestId).execute();

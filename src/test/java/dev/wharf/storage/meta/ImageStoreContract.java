@@ -115,6 +115,27 @@ abstract class ImageStoreContract extends MetadataStoreContract {
     }
 
     @Test
+    void childrenBecomeImagesWhenTheLastIndexListingThemIsDeleted() {
+        Digest shared = pushImage("repo", "shared", null, T0).digest();
+        Digest only = pushImage("repo", "only", null, T0).digest();
+        ManifestWrite first = index("first", List.of(shared, only, shared)); // a repeated child counts once
+        ManifestWrite second = index("second", List.of(shared));
+        store.putManifest("repo", first, null, T0);
+        store.putManifest("repo", first, "again", T0); // storing the same index again changes nothing
+        store.putManifest("repo", second, null, T0);
+        assertThat(digests(query(null, null, ImageQuery.Order.DIGEST, 0, 10)))
+                .containsExactlyInAnyOrder(first.digest(), second.digest());
+
+        assertThat(store.deleteImage("repo", first.digest(), DeleteGuard.NONE, NOW).result())
+                .isEqualTo(ImageDeletion.Result.DELETED);
+        assertThat(digests(query(null, null, ImageQuery.Order.DIGEST, 0, 10)))
+                .containsExactlyInAnyOrder(second.digest(), only);
+        assertThat(store.deleteManifest("repo", second.digest(), NOW)).isEqualTo(DeleteOutcome.DELETED);
+        assertThat(digests(query(null, null, ImageQuery.Order.DIGEST, 0, 10))).containsExactlyInAnyOrder(shared, only);
+        assertThat(store.imageSummary("repo", MONTH_AGO).total()).isEqualTo(2);
+    }
+
+    @Test
     void deleteImageRemovesTheManifestAndItsTagsOnly() {
         Digest image = pushImage("repo", "a", "latest", T0).digest();
         store.putManifest("repo", image("a", List.of(digestOf("blob:a"))), "v1", T0);
