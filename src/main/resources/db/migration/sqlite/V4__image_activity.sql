@@ -9,7 +9,8 @@ ALTER TABLE manifests ADD COLUMN index_parents INTEGER NOT NULL DEFAULT 0;
 UPDATE manifests SET index_parents = (
     SELECT COUNT(*) FROM manifest_children c JOIN manifests p ON p.id = c.manifest_id
     WHERE c.child_digest = manifests.digest AND p.repository_id = manifests.repository_id);
--- Images of a repository (partial: children are left out), for the images list, its count and the summary:
--- status filters and last_activity ordering, then digest ordering. Queries repeat "index_parents = 0" literally.
-CREATE INDEX manifests_images_activity ON manifests (repository_id, last_activity_at, digest) WHERE index_parents = 0;
-CREATE INDEX manifests_images_digest ON manifests (repository_id, digest) WHERE index_parents = 0;
+-- Images of a repository first (children have index_parents > 0 and sort after them), for the images list, its
+-- count and the summary: by last activity (status filters, last_activity ordering), then by digest. Not partial
+-- indexes: with index_parents as a column SQLite can answer counts from the index alone.
+CREATE INDEX manifests_images_activity ON manifests (repository_id, index_parents, last_activity_at, digest);
+CREATE INDEX manifests_images_digest ON manifests (repository_id, index_parents, digest);

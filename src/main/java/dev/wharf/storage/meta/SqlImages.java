@@ -16,14 +16,13 @@ import org.jdbi.v3.core.statement.Query;
  * The image-management reads of {@link SqlMetadataStore}, the same SQL on SQLite and PostgreSQL.
  *
  * <p>An image is a manifest that no index in the same repository lists ({@code index_parents = 0}, kept by the
- * store): the children of a multi-platform index are part of it. Counts, filters and orders are scans of the V4
- * partial indexes on images only, by last activity or by digest. A listing's count and page are
+ * store): the children of a multi-platform index are part of it. Counts, filters and orders are range scans of
+ * the V4 indexes that start with (repository_id, index_parents), by last activity or by digest. A listing's count and page are
  * two statements without a shared snapshot (a read transaction would take SQLite's write lock), so a concurrent
  * push can make them disagree by that one image.
  */
 final class SqlImages {
 
-    /** Literal, not a parameter: SQLite only uses a partial index when the query repeats its condition. */
     private static final String NOT_A_CHILD = " AND m.index_parents = 0";
     private static final String TAGGED =
             " EXISTS (SELECT 1 FROM tags t WHERE t.repository_id = m.repository_id AND t.manifest_digest = m.digest)";
