@@ -19,6 +19,7 @@ import dev.wharf.auth.token.JwtCodec;
 import dev.wharf.auth.token.SessionTokens;
 import dev.wharf.auth.token.SigningKeys;
 import dev.wharf.config.WharfConfig;
+import dev.wharf.storage.meta.AuditLog;
 import dev.wharf.storage.meta.Database;
 import java.time.Clock;
 import java.util.Optional;
@@ -37,7 +38,8 @@ record Identity(
         LoginGuard loginGuard,
         JwtCodec jwt,
         SessionTokens sessions,
-        RegistryTokens registryTokens) {
+        RegistryTokens registryTokens,
+        SecretBox box) {
 
     private static final Logger log = LoggerFactory.getLogger(Identity.class);
 
@@ -52,8 +54,8 @@ record Identity(
         JwtCodec jwt = new JwtCodec(SigningKeys.loadOrCreate(database, box), clock);
         SessionTokens sessions = new SessionTokens(jwt, accounts, pats, oats, clock);
         return new Identity(accounts, new TwoFactorService(database, box, new Totp(), clock), pats, oats, settings,
-                control, new CredentialAuthenticator(accounts, pats, oats), new LoginGuard(new LoginThrottle(clock)),
-                jwt, sessions, new RegistryTokens(jwt, auth.service(), auth.tokenTtl()));
+                control, new CredentialAuthenticator(accounts, pats, oats), new LoginGuard(new LoginThrottle(clock), new AuditedLogins(new AuditLog(database), clock)),
+                jwt, sessions, new RegistryTokens(jwt, auth.service(), auth.tokenTtl()), box);
     }
 
     /** First start: create the administrator, printing a generated password exactly once. */

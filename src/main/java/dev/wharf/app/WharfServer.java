@@ -3,7 +3,9 @@ package dev.wharf.app;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.wharf.audit.AuditContext;
 import dev.wharf.auth.registry.BearerRegistryAccess;
+import dev.wharf.storage.meta.AuditLog;
 import dev.wharf.auth.registry.TokenEndpoint;
 import dev.wharf.config.WharfConfig;
 import dev.wharf.content.BlobService;
@@ -11,15 +13,19 @@ import dev.wharf.content.ManifestParser;
 import dev.wharf.content.ManifestService;
 import dev.wharf.content.PullRecorder;
 import dev.wharf.content.UploadService;
-import dev.wharf.hub.images.ImageRoutes;
+import dev.wharf.hub.HubRoutes;
 import dev.wharf.images.ImageAccess;
 import dev.wharf.images.ImageService;
+import dev.wharf.ratelimit.LocalRateLimiter;
+import dev.wharf.jobs.Backoff;
+import dev.wharf.jobs.JobStore;
+import dev.wharf.jobs.WorkerPool;
 import dev.wharf.ops.HealthEndpoints;
 import dev.wharf.ops.Metrics;
 import dev.wharf.registry.RegistryAccess;
 import dev.wharf.registry.RegistryRoutes;
+import dev.wharf.sources.CycleRoutes;
 import dev.wharf.storage.blob.BlobStore;
-import dev.wharf.storage.blob.FilesystemBlobStore;
 import dev.wharf.storage.meta.BlobStats;
 import dev.wharf.storage.meta.Database;
 import dev.wharf.storage.meta.MetadataStore;
@@ -63,6 +69,7 @@ public final class WharfServer {
     });
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Javalin app;
+    private WorkerPool workers;
     private volatile boolean stopping;
 
     private WharfServer(WharfConfig config, Database database, MetadataStore meta, BlobStore blobs, Clock clock) {
@@ -95,11 +102,12 @@ public final class WharfServer {
             throw new StartupException("database is unusable: " + e.getMessage(), e);
         }
         long tDb = System.nanoTime();
-        BlobStore blobs;
+        BlobStore blobs = null;
         try {
-            blobs = new FilesystemBlobStore(config.storageRoot());
-            blobs.probe();
+            blobs = BlobStores.create(config);
+            blobs.probe(); // wrong credentials or a missing bucket fail here, not at the first push
         } catch (IOException | RuntimeException e) {
+            if (blobs instanceof AutoCloseable closeable) closeQuietly(closeable);
             database.close();
             throw new StartupException("blob storage is unusable: " + e.getMessage(), e);
         }
@@ -143,13 +151,25 @@ public final class WharfServer {
                 : RegistryAccess.OPEN;
         if (!config.auth().enabled()) log.warn("auth.enabled=false: the registry is open to anyone who can reach it");
         boolean auth = config.auth().enabled();
-        ImageRoutes imageRoutes = new ImageRoutes(new ImageService(meta,
-                auth ? identity.accessControl()::allowed : ImageAccess.OPEN, clock),
-                auth ? identity.sessions() : null, json);
+        ImageService images = new ImageService(meta, auth ? identity.accessControl()::allowed : ImageAccess.OPEN,
+                clock);
         RegistryRoutes registry = new RegistryRoutes(manifests, blobService, uploads, metrics, json, access);
         TokenEndpoint tokenEndpoint = new TokenEndpoint(identity.authenticator(), identity.sessions(),
                 identity.accessControl(), identity.registryTokens(), identity.loginGuard(), json, clock);
+        HubRoutes hub = new HubRoutes(identity.authenticator(), identity.accounts(), identity.twoFactor(),
+                identity.personalTokens(), identity.orgTokens(), identity.sessions(), identity.loginGuard(),
+                config.rateLimit().enabled() ? new LocalRateLimiter(clock) : null, config.rateLimit().hubPerMinute(),
+                config.rateLimit().hubAnonymousPerMinute(), json, clock, images, auth);
         HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);
+        // Cycle /v1/ surface and the job workers behind it; workers start with the server and stop before the pool.
+        JobStore jobStore = new JobStore(database, json, clock);
+        WorkerPool[] pool = new WorkerPool[1];
+        CycleRoutes cycle = new CycleRoutes(database, identity.accounts(), identity.sessions(), identity.box(),
+                jobStore, new CycleRoutes.Content(uploads, manifests, blobs, meta), config.dockerHubUrl(), clock,
+                () -> pool[0].wake());
+        pool[0] = new WorkerPool(jobStore, cycle.jobHandlers(), clock, 2, Duration.ofSeconds(30),
+                Duration.ofSeconds(1), Backoff.DEFAULT);
+        workers = pool[0];
         Supplier<BlobStats> stats = Metrics.memoize(meta::blobStats, Duration.ofSeconds(15));
         metrics.gauge("wharf_blobs", "distinct blobs stored", () -> stats.get().count());
         metrics.gauge("wharf_blob_bytes", "bytes of distinct blobs stored", () -> stats.get().bytes());
@@ -163,13 +183,20 @@ public final class WharfServer {
             c.jetty.port = config.port();
             c.jetty.modifyServer(s -> s.setStopTimeout(Duration.ofSeconds(20).toMillis()));
             c.jetty.modifyHttpConfiguration(h -> h.setSendServerVersion(false));
-            imageRoutes.register(c); // before the registry's catch-all /v2/<path>: the first match wins
+            // Each request starts with no actor; authentication sets one (see AuditContext).
+            c.routes.before(ctx -> AuditContext.clear());
+            hub.register(c); // before the registry's catch-all /v2/<path>: overlapping routes match in order
             registry.register(c);
             tokenEndpoint.register(c);
             health.register(c);
+            cycle.register(c);
             c.routes.exception(Exception.class, (e, ctx) -> {
-                if (RegistryRoutes.owns(ctx.path())) {
+                if (HubRoutes.owns(ctx)) {
+                    hub.handleError(ctx, e);
+                } else if (RegistryRoutes.owns(ctx.path())) {
                     registry.handleError(ctx, e);
+                } else if (CycleRoutes.owns(ctx.path())) {
+                    cycle.handleError(ctx, e);
                 } else {
                     log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
                     ctx.status(500).json(Map.of("message", "internal error; see the server log"));
@@ -189,7 +216,13 @@ public final class WharfServer {
             app.stop();
             throw new StartupException("cannot create the administrator: " + e.getCause().getMessage(), e.getCause());
         }
+        workers.start();
         background.scheduleWithFixedDelay(safely(pulls::flush), 1, 1, TimeUnit.SECONDS);
+        AuditLog auditLog = new AuditLog(database);
+        background.scheduleWithFixedDelay(safely(() -> {
+            int n = auditLog.purgeOlderThan(clock.instant().minus(config.auditRetention()));
+            if (n > 0) log.info("removed {} audit events older than {}", n, config.auditRetention());
+        }), 1, 60, TimeUnit.MINUTES);
         background.scheduleWithFixedDelay(safely(() -> {
             int n = uploads.expireIdle(config.uploadsExpireAfter());
             if (n > 0) log.info("removed {} expired upload sessions", n);
@@ -258,10 +291,20 @@ public final class WharfServer {
             if (app != null) app.stop();
         } finally {
             background.shutdownNow();
+            if (workers != null) workers.stop(Duration.ofSeconds(10)); // unfinished jobs go back to the queue
             pulls.flush();
             meta.close(); // also closes the database pool
+            if (blobs instanceof AutoCloseable closeable) closeQuietly(closeable);
             stopped.countDown();
             log.info("stopped");
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            log.warn("closing blob storage failed: {}", e.toString());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.wharf.auth;
 
+import dev.wharf.audit.AuditAction;
 import dev.wharf.storage.meta.Database;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -7,6 +8,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.statement.StatementContext;
@@ -58,7 +60,7 @@ public final class AccessTokenService {
                     .findOne()
                     .isPresent();
             if (!userExists) throw IdentityException.notFound("no such user");
-            return h.createUpdate("INSERT INTO personal_access_tokens (uuid, user_id, token_label, scopes, is_active,"
+            h.createUpdate("INSERT INTO personal_access_tokens (uuid, user_id, token_label, scopes, is_active,"
                             + " created_at, expires_at, generated_by, creator_ip, creator_ua, client_id, lookup_prefix,"
                             + " secret_hash) VALUES (:uuid, :user, :label, :scopes, TRUE, :now, :expires, :generatedBy,"
                             + " :ip, :ua, :client, :lookup, :hash)")
@@ -75,6 +77,10 @@ public final class AccessTokenService {
                     .bind("lookup", issued.lookupPrefix())
                     .bind("hash", issued.hash())
                     .execute();
+            IdentityAudit.user(h, userId, AuditAction.ACCESS_TOKEN_CREATE, tokenLabel,
+                    Map.of("uuid", uuid, "scopes", String.join(",", clean)),
+                    "created the access token " + tokenLabel, now);
+            return null;
         });
         return new CreatedToken<>(get(userId, uuid).orElseThrow(), issued.token());
     }
@@ -119,25 +125,46 @@ public final class AccessTokenService {
      */
     public PersonalAccessToken update(long userId, String uuid, String tokenLabel, Boolean isActive) {
         if (tokenLabel != null) IdentityNames.label(tokenLabel, "token_label");
-        int rows = database.inWriteTransaction(h -> h.createUpdate("UPDATE personal_access_tokens"
-                        + " SET token_label = COALESCE(:label, token_label), is_active = COALESCE(:active, is_active)"
-                        + " WHERE uuid = :uuid AND user_id = :user")
-                .bind("label", tokenLabel)
-                .bind("active", isActive)
-                .bind("uuid", uuid)
-                .bind("user", userId)
-                .execute());
+        int rows = database.inWriteTransaction(h -> {
+            int n = h.createUpdate("UPDATE personal_access_tokens"
+                            + " SET token_label = COALESCE(:label, token_label), is_active = COALESCE(:active, is_active)"
+                            + " WHERE uuid = :uuid AND user_id = :user")
+                    .bind("label", tokenLabel)
+                    .bind("active", isActive)
+                    .bind("uuid", uuid)
+                    .bind("user", userId)
+                    .execute();
+            if (n > 0) {
+                IdentityAudit.user(h, userId, AuditAction.ACCESS_TOKEN_UPDATE, uuid, changes(tokenLabel, isActive),
+                        "updated the access token " + uuid, clock.instant());
+            }
+            return n;
+        });
         if (rows == 0) throw IdentityException.notFound("no such access token");
         return get(userId, uuid).orElseThrow();
     }
 
     /** @return false if the user has no such token */
     public boolean delete(long userId, String uuid) {
-        return database.inWriteTransaction(h -> h.createUpdate(
-                        "DELETE FROM personal_access_tokens WHERE uuid = :uuid AND user_id = :user")
-                .bind("uuid", uuid)
-                .bind("user", userId)
-                .execute() > 0);
+        return database.inWriteTransaction(h -> {
+            boolean deleted = h.createUpdate(
+                            "DELETE FROM personal_access_tokens WHERE uuid = :uuid AND user_id = :user")
+                    .bind("uuid", uuid)
+                    .bind("user", userId)
+                    .execute() > 0;
+            if (deleted) {
+                IdentityAudit.user(h, userId, AuditAction.ACCESS_TOKEN_DELETE, uuid, Map.of("uuid", uuid),
+                        "deleted the access token " + uuid, clock.instant());
+            }
+            return deleted;
+        });
+    }
+
+    static Map<String, String> changes(String label, Boolean isActive) {
+        Map<String, String> data = new java.util.LinkedHashMap<>();
+        if (label != null) data.put("token_label", label);
+        if (isActive != null) data.put("is_active", isActive.toString());
+        return data;
     }
 
     /**

@@ -1,12 +1,15 @@
 package dev.wharf.auth;
 
+import dev.wharf.audit.AuditAction;
 import static dev.wharf.auth.IdentityRows.USER_COLUMNS;
 
 import dev.wharf.model.RepositoryName;
 import dev.wharf.storage.meta.Database;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -222,6 +225,8 @@ public final class AccountService {
                     .bind("user", creatorUserId)
                     .bind("now", now)
                     .execute();
+            IdentityAudit.org(h, org.name(), AuditAction.ORG_CREATE, org.name(), Map.of(),
+                    "created the organization " + org.name(), Instant.ofEpochMilli(now));
             return org;
         });
     }
@@ -299,6 +304,10 @@ public final class AccountService {
                     .bind("role", role.wireName())
                     .bind("now", now)
                     .execute();
+            IdentityAudit.org(h, organization.name(), current.isEmpty() ? AuditAction.ORG_MEMBER_ADD
+                    : AuditAction.ORG_MEMBER_ROLE, user.username(), Map.of("role", role.wireName()),
+                    (current.isEmpty() ? "added " : "changed the role of ") + user.username() + " as "
+                            + role.wireName(), Instant.ofEpochMilli(now));
             return members(h, organization.id(), user.id()).getFirst();
         });
     }
@@ -324,6 +333,8 @@ public final class AccountService {
                     .bind("org", organization.id())
                     .bind("user", user.id())
                     .execute();
+            IdentityAudit.org(h, organization.name(), AuditAction.ORG_MEMBER_REMOVE, user.username(), Map.of(),
+                    "removed " + user.username() + " from the organization", clock.instant());
             return null;
         });
     }
@@ -373,6 +384,8 @@ public final class AccountService {
                     .bind("now", now)
                     .execute();
             if (inserted == 0) throw IdentityException.conflict("the organization already has a team '" + name + "'");
+            IdentityAudit.org(h, organization.name(), AuditAction.TEAM_CREATE, name, Map.of(),
+                    "created the team " + name, Instant.ofEpochMilli(now));
             return findTeam(h, organization, name).orElseThrow();
         });
     }
@@ -390,6 +403,8 @@ public final class AccountService {
     public void deleteTeam(String org, String team) {
         database.inWriteTransaction(h -> {
             Team found = requireTeam(h, org, team);
+            IdentityAudit.org(h, found.org(), AuditAction.TEAM_DELETE, found.name(), Map.of(),
+                    "deleted the team " + found.name(), clock.instant());
             return h.createUpdate("DELETE FROM teams WHERE id = :id").bind("id", found.id()).execute();
         });
     }
@@ -425,11 +440,17 @@ public final class AccountService {
                 throw new IdentityException(IdentityException.Reason.INVALID_STATE,
                         "only members of the organization can join its teams");
             }
-            return h.createUpdate("INSERT INTO team_members (team_id, user_id) VALUES (:team, :user)"
+            int added = h.createUpdate("INSERT INTO team_members (team_id, user_id) VALUES (:team, :user)"
                             + " ON CONFLICT (team_id, user_id) DO NOTHING")
                     .bind("team", found.id())
                     .bind("user", user.id())
                     .execute();
+            if (added > 0) {
+                IdentityAudit.org(h, found.org(), AuditAction.TEAM_MEMBER_ADD, user.username(),
+                        Map.of("team", found.name()), "added " + user.username() + " to the team " + found.name(),
+                        clock.instant());
+            }
+            return added;
         });
     }
 
@@ -473,6 +494,10 @@ public final class AccountService {
                     .bind("repo", repository)
                     .bind("permission", permission.wireName())
                     .execute();
+            IdentityAudit.org(h, found.org(), AuditAction.TEAM_PERMISSION_SET, repository,
+                    Map.of("team", found.name(), "permission", permission.wireName()),
+                    "gave the team " + found.name() + " " + permission.wireName() + " on " + repository,
+                    clock.instant());
             return new TeamRepositoryPermission(found.org(), found.name(), found.id(), repository, permission);
         });
     }

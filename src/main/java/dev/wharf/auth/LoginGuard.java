@@ -9,29 +9,58 @@ import java.util.Optional;
  * password is hashed.
  */
 public final class LoginGuard {
-    private final LoginThrottle throttle;
+    /** Where sign-in outcomes are reported (the audit log); never given the secret. */
+    public interface Events {
+        void succeeded(String username);
 
-    public LoginGuard(LoginThrottle throttle) {
-        this.throttle = throttle;
+        void failed(String username, String ip);
+
+        void throttled(String username, String ip);
+
+        Events NONE = new Events() {
+            @Override
+            public void succeeded(String username) {}
+
+            @Override
+            public void failed(String username, String ip) {}
+
+            @Override
+            public void throttled(String username, String ip) {}
+        };
     }
 
-    /** How long this attempt must wait, if the account or the IP is locked. */
+    private final LoginThrottle throttle;
+    private final Events events;
+
+    public LoginGuard(LoginThrottle throttle) {
+        this(throttle, Events.NONE);
+    }
+
+    public LoginGuard(LoginThrottle throttle, Events events) {
+        this.throttle = throttle;
+        this.events = events;
+    }
+
+    /** How long this attempt must wait, if the account or the IP is locked (and then reports the refusal). */
     public Optional<Duration> locked(String username, String ip) {
         Optional<Duration> user = throttle.retryAfter(userKey(username));
         Optional<Duration> addr = throttle.retryAfter(ipKey(ip));
-        if (user.isEmpty()) return addr;
-        if (addr.isEmpty()) return user;
-        return Optional.of(user.get().compareTo(addr.get()) >= 0 ? user.get() : addr.get());
+        Optional<Duration> wait = user.isEmpty() ? addr : addr.isEmpty() ? user
+                : Optional.of(user.get().compareTo(addr.get()) >= 0 ? user.get() : addr.get());
+        if (wait.isPresent()) events.throttled(username, ip);
+        return wait;
     }
 
     public void failed(String username, String ip) {
         throttle.recordFailure(userKey(username));
         throttle.recordFailure(ipKey(ip));
+        events.failed(username, ip);
     }
 
     /** Clears the account's count only: a success must not let one valid login reset an IP's guessing budget. */
     public void succeeded(String username) {
         throttle.recordSuccess(userKey(username));
+        events.succeeded(username);
     }
 
     private static String userKey(String username) {

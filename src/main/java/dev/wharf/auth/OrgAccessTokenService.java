@@ -1,5 +1,6 @@
 package dev.wharf.auth;
 
+import dev.wharf.audit.AuditAction;
 import dev.wharf.storage.meta.Database;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -68,6 +69,8 @@ public final class OrgAccessTokenService {
                     .bind("hash", issued.hash())
                     .execute();
             insertResources(h, uuid, clean);
+            IdentityAudit.org(h, orgName, AuditAction.ORG_ACCESS_TOKEN_CREATE, label, Map.of("id", uuid),
+                    "created the organization access token " + label, now);
             return null;
         });
         return new CreatedToken<>(get(orgName, uuid).orElseThrow(), issued.token());
@@ -169,6 +172,9 @@ public final class OrgAccessTokenService {
                         .execute();
                 insertResources(h, id, clean);
             }
+            IdentityAudit.org(h, orgName, AuditAction.ORG_ACCESS_TOKEN_UPDATE, id,
+                    AccessTokenService.changes(label, isActive), "updated the organization access token " + id,
+                    clock.instant());
             return true;
         });
         if (!found) throw IdentityException.notFound("no such access token");
@@ -177,11 +183,19 @@ public final class OrgAccessTokenService {
 
     /** @return false if the organization has no such token */
     public boolean delete(String org, String id) {
-        return database.inWriteTransaction(h -> h.createUpdate("DELETE FROM org_access_tokens WHERE uuid = :uuid"
-                        + " AND org_id = (SELECT id FROM organizations WHERE name = :org)")
-                .bind("uuid", id)
-                .bind("org", IdentityNames.normalize(org))
-                .execute() > 0);
+        String orgName = IdentityNames.normalize(org);
+        return database.inWriteTransaction(h -> {
+            boolean deleted = h.createUpdate("DELETE FROM org_access_tokens WHERE uuid = :uuid"
+                            + " AND org_id = (SELECT id FROM organizations WHERE name = :org)")
+                    .bind("uuid", id)
+                    .bind("org", orgName)
+                    .execute() > 0;
+            if (deleted) {
+                IdentityAudit.org(h, orgName, AuditAction.ORG_ACCESS_TOKEN_DELETE, id, Map.of("id", id),
+                        "deleted the organization access token " + id, clock.instant());
+            }
+            return deleted;
+        });
     }
 
     /**

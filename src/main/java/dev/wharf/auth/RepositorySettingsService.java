@@ -1,5 +1,8 @@
 package dev.wharf.auth;
 
+import dev.wharf.audit.AuditAction;
+import dev.wharf.audit.AuditWriter;
+import java.util.Map;
 import dev.wharf.model.RepositoryName;
 import dev.wharf.storage.meta.Database;
 import java.time.Clock;
@@ -54,15 +57,21 @@ public final class RepositorySettingsService {
             throw IdentityException.invalid("invalid repository name (want namespace/name)");
         }
         long now = clock.millis();
-        database.inWriteTransaction(h -> h.createUpdate("INSERT INTO repository_settings"
-                        + " (repository, is_private, created_by, created_at, updated_at)"
-                        + " VALUES (:repo, :private, :by, :now, :now) ON CONFLICT (repository)"
-                        + " DO UPDATE SET is_private = excluded.is_private, updated_at = excluded.updated_at")
-                .bind("repo", repository)
-                .bind("private", isPrivate)
-                .bind("by", byUserId)
-                .bind("now", now)
-                .execute());
+        database.inWriteTransaction(h -> {
+            h.createUpdate("INSERT INTO repository_settings"
+                            + " (repository, is_private, created_by, created_at, updated_at)"
+                            + " VALUES (:repo, :private, :by, :now, :now) ON CONFLICT (repository)"
+                            + " DO UPDATE SET is_private = excluded.is_private, updated_at = excluded.updated_at")
+                    .bind("repo", repository)
+                    .bind("private", isPrivate)
+                    .bind("by", byUserId)
+                    .bind("now", now)
+                    .execute();
+            AuditWriter.write(h, AuditAction.REPO_CHANGE_PRIVACY, AuditWriter.namespaceOf(repository), repository,
+                    Map.of("is_private", String.valueOf(isPrivate)),
+                    "made the repository " + repository + (isPrivate ? " private" : " public"), clock.instant());
+            return null;
+        });
         return find(repository).orElseThrow();
     }
 

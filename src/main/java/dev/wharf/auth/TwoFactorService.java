@@ -1,10 +1,12 @@
 package dev.wharf.auth;
 
+import dev.wharf.audit.AuditAction;
 import dev.wharf.storage.meta.Database;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.OptionalLong;
 import org.jdbi.v3.core.Handle;
@@ -80,6 +82,8 @@ public final class TwoFactorService {
                     .execute();
             if (rows == 0) return false; // restarted or confirmed concurrently
             replaceRecoveryCodes(h, userId, codes, now);
+            IdentityAudit.user(h, userId, AuditAction.USER_2FA_ENABLE, "totp", Map.of(),
+                    "enabled two-factor authentication", clock.instant());
             return true;
         });
         if (!enabled) throw invalidState("the enrollment changed meanwhile; start again");
@@ -99,6 +103,8 @@ public final class TwoFactorService {
                             + " totp_last_step = NULL WHERE id = :id")
                     .bind("id", userId)
                     .execute();
+            IdentityAudit.user(h, userId, AuditAction.USER_2FA_DISABLE, "totp", Map.of(),
+                    "disabled two-factor authentication", clock.instant());
             return h.createUpdate("DELETE FROM recovery_codes WHERE user_id = :id").bind("id", userId).execute();
         });
     }
@@ -156,6 +162,8 @@ public final class TwoFactorService {
         long now = clock.millis();
         database.inWriteTransaction(h -> {
             replaceRecoveryCodes(h, userId, codes, now);
+            IdentityAudit.user(h, userId, AuditAction.USER_2FA_RECOVERY_CODES, "totp", Map.of(),
+                    "regenerated two-factor recovery codes", clock.instant());
             return null;
         });
         return codes;

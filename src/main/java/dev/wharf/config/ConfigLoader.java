@@ -149,9 +149,12 @@ public final class ConfigLoader {
         int pool = parseInt(ConfigKey.DB_POOL_SIZE, src, v.get(ConfigKey.DB_POOL_SIZE), 1, 1000);
 
         String driver = v.get(ConfigKey.STORAGE_DRIVER).trim().toLowerCase(Locale.ROOT);
-        if (!driver.equals("filesystem")) throw bad(ConfigKey.STORAGE_DRIVER, src, driver, "supported: filesystem");
+        if (!driver.equals("filesystem") && !driver.equals("s3")) {
+            throw bad(ConfigKey.STORAGE_DRIVER, src, driver, "supported: filesystem, s3");
+        }
         String rootText = v.get(ConfigKey.STORAGE_FILESYSTEM_ROOT).trim();
         Path storageRoot = rootText.isEmpty() ? dataDir.resolve("storage") : Path.of(rootText).toAbsolutePath();
+        WharfConfig.S3 s3 = s3(v, src, driver.equals("s3"));
 
         Duration expire = parseDuration(ConfigKey.UPLOADS_EXPIRE_AFTER, src, v.get(ConfigKey.UPLOADS_EXPIRE_AFTER));
         boolean accessLog = parseBool(ConfigKey.LOG_ACCESS, src, v.get(ConfigKey.LOG_ACCESS));
@@ -170,8 +173,48 @@ public final class ConfigLoader {
                 v.get(ConfigKey.ADMIN_USER).trim(), v.get(ConfigKey.ADMIN_PASSWORD), service, realm,
                 parseDuration(ConfigKey.AUTH_TOKEN_TTL, src, v.get(ConfigKey.AUTH_TOKEN_TTL)),
                 parseBool(ConfigKey.REPOSITORIES_DEFAULT_PRIVATE, src, v.get(ConfigKey.REPOSITORIES_DEFAULT_PRIVATE)));
+        WharfConfig.RateLimit rateLimit = new WharfConfig.RateLimit(
+                parseBool(ConfigKey.RATELIMIT_ENABLED, src, v.get(ConfigKey.RATELIMIT_ENABLED)),
+                parseInt(ConfigKey.RATELIMIT_HUB_PER_MINUTE, src, v.get(ConfigKey.RATELIMIT_HUB_PER_MINUTE), 1,
+                        1_000_000),
+                parseInt(ConfigKey.RATELIMIT_HUB_ANONYMOUS_PER_MINUTE, src,
+                        v.get(ConfigKey.RATELIMIT_HUB_ANONYMOUS_PER_MINUTE), 1, 1_000_000));
         return new WharfConfig(host, port, dataDir, dbUrl, v.get(ConfigKey.DB_USER), v.get(ConfigKey.DB_PASSWORD),
-                v.get(ConfigKey.DB_SCHEMA).trim(), pool, driver, storageRoot, expire, accessLog, level, auth);
+                v.get(ConfigKey.DB_SCHEMA).trim(), pool, driver, storageRoot, s3, expire, accessLog, level, auth,
+                parseDuration(ConfigKey.AUDIT_RETENTION, src, v.get(ConfigKey.AUDIT_RETENTION)),
+                rateLimit, v.get(ConfigKey.SOURCES_DOCKER_HUB_URL).trim());
+    }
+
+    /** Checked only when the s3 driver is chosen, so stray S3 settings do not stop a filesystem node. */
+    private static WharfConfig.S3 s3(Map<ConfigKey, String> v, Map<ConfigKey, String> src, boolean used) {
+        String endpoint = v.get(ConfigKey.STORAGE_S3_ENDPOINT).trim();
+        String region = v.get(ConfigKey.STORAGE_S3_REGION).trim();
+        String bucket = v.get(ConfigKey.STORAGE_S3_BUCKET).trim();
+        boolean pathStyle = parseBool(ConfigKey.STORAGE_S3_PATH_STYLE, src, v.get(ConfigKey.STORAGE_S3_PATH_STYLE));
+        if (used) {
+            if (bucket.isEmpty()) throw bad(ConfigKey.STORAGE_S3_BUCKET, src, bucket, "required when storage.driver is s3");
+            if (!bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+                throw bad(ConfigKey.STORAGE_S3_BUCKET, src, bucket, "not a valid S3 bucket name");
+            }
+            if (!endpoint.isEmpty() && !isHttpUrl(endpoint)) {
+                throw bad(ConfigKey.STORAGE_S3_ENDPOINT, src, endpoint, "expected an http:// or https:// URL");
+            }
+            if (region.isEmpty()) throw bad(ConfigKey.STORAGE_S3_REGION, src, region, "must not be empty");
+            if (!v.get(ConfigKey.STORAGE_S3_ACCESS_KEY).isBlank() && v.get(ConfigKey.STORAGE_S3_SECRET_KEY).isBlank()) {
+                throw new ConfigException("storage.s3.access_key is set but storage.s3.secret_key is empty");
+            }
+        }
+        return new WharfConfig.S3(endpoint, region, bucket, v.get(ConfigKey.STORAGE_S3_PREFIX).trim(), pathStyle,
+                v.get(ConfigKey.STORAGE_S3_ACCESS_KEY).trim(), v.get(ConfigKey.STORAGE_S3_SECRET_KEY).trim());
+    }
+
+    private static boolean isHttpUrl(String text) {
+        try {
+            java.net.URI uri = new java.net.URI(text);
+            return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null;
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
     }
 
     static Duration parseDuration(ConfigKey key, Map<ConfigKey, String> src, String text) {

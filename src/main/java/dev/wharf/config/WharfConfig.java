@@ -15,10 +15,24 @@ public record WharfConfig(
         int dbPoolSize,
         String storageDriver,
         Path storageRoot,
+        S3 s3,
         Duration uploadsExpireAfter,
         boolean accessLog,
         String logLevel,
-        Auth auth) {
+        Auth auth,
+        Duration auditRetention,
+        RateLimit rateLimit,
+        String dockerHubUrl) {
+
+    /** S3 blob storage settings (used when {@code storageDriver} is "s3"). {@code secretKey} is never logged. */
+    public record S3(String endpoint, String region, String bucket, String prefix, boolean pathStyle, String accessKey,
+            String secretKey) {
+        @Override
+        public String toString() {
+            return "s3://" + bucket + "/" + prefix + " at " + (endpoint.isEmpty() ? "AWS " + region : endpoint)
+                    + (accessKey.isEmpty() ? " (default credentials)" : " (access key " + accessKey + ")");
+        }
+    }
 
     /** Identity and registry-token settings. {@code secretKey} and {@code adminPassword} are never logged. */
     public record Auth(boolean enabled, String secretKey, String adminUser, String adminPassword, String service, String realm,
@@ -30,6 +44,9 @@ public record WharfConfig(
         }
     }
 
+    /** Hub API request budgets per minute: per signed-in account, and per client IP without credentials. */
+    public record RateLimit(boolean enabled, int hubPerMinute, int hubAnonymousPerMinute) {}
+
     public boolean isSqlite() {
         return dbUrl.startsWith("jdbc:sqlite:");
     }
@@ -37,14 +54,15 @@ public record WharfConfig(
     /** A copy listening elsewhere; tests use it to pick a free port. */
     public WharfConfig withPort(int newPort) {
         return new WharfConfig(host, newPort, dataDir, dbUrl, dbUser, dbPassword, dbSchema, dbPoolSize,
-                storageDriver, storageRoot, uploadsExpireAfter, accessLog, logLevel, auth);
+                storageDriver, storageRoot, s3, uploadsExpireAfter, accessLog, logLevel, auth, auditRetention, rateLimit,
+                dockerHubUrl);
     }
 
     /** Hides the password so the config can be logged at start. */
     @Override
     public String toString() {
         return "WharfConfig[addr=" + host + ":" + port + ", dataDir=" + dataDir + ", db=" + redactUrl(dbUrl)
-                + ", storage=" + storageDriver + ":" + storageRoot + ", uploadsExpireAfter=" + uploadsExpireAfter + "]";
+                + ", storage=" + (storageDriver.equals("s3") ? s3 : storageDriver + ":" + storageRoot) + ", uploadsExpireAfter=" + uploadsExpireAfter + "]";
     }
 
     private static String redactUrl(String url) {

@@ -1,7 +1,10 @@
 package dev.wharf.content;
 
 import dev.wharf.model.Digest;
+import dev.wharf.audit.AuditAction;
+import dev.wharf.audit.AuditWriter;
 import dev.wharf.storage.meta.DeleteOutcome;
+import dev.wharf.storage.meta.ImmutableTagException;
 import dev.wharf.storage.meta.ManifestRecord;
 import dev.wharf.storage.meta.ManifestWrite;
 import dev.wharf.storage.meta.MetadataStore;
@@ -61,6 +64,14 @@ public final class ManifestService {
                 content.length + parsed.referencedSize());
         try {
             return meta.putManifest(repository, write, tag, clock.instant());
+        } catch (ImmutableTagException e) {
+            meta.recordAudit(AuditAction.REPO_TAG_IMMUTABLE_REFUSED, AuditWriter.namespaceOf(repository), repository,
+                    Map.of("tag", e.tag(), "digest", digest.toString(), "current_digest", e.current().toString()),
+                    "refused to move the immutable tag " + e.tag() + " to " + digest + " in " + repository,
+                    clock.instant());
+            throw new RegistryException(OciError.DENIED, "tag '" + e.tag() + "' is immutable in this repository and "
+                    + "already points at " + e.current() + "; push under a new tag",
+                    Map.of("tag", e.tag(), "current", e.current().toString()));
         } catch (MissingReferencesException e) {
             Map<String, Object> detail = new LinkedHashMap<>();
             if (!e.missingBlobs().isEmpty()) detail.put("blobs", e.missingBlobs().stream().map(Digest::toString).toList());

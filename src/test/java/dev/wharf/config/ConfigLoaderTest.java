@@ -72,6 +72,35 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void s3DriverReadsItsSettingsAndNeverShowsTheSecret() {
+        WharfConfig c = ConfigLoader.load(List.of("--config", write("storage:\n  driver: s3\n  s3:\n"
+                + "    endpoint: http://127.0.0.1:9000\n    bucket: wharf-blobs\n    path_style: true\n")),
+                Map.of("WHARF_STORAGE_S3_ACCESS_KEY", "AKIDWHARF", "WHARF_STORAGE_S3_SECRET_KEY", "s3cret-key"));
+        assertThat(c.storageDriver()).isEqualTo("s3");
+        assertThat(c.s3()).isEqualTo(new WharfConfig.S3("http://127.0.0.1:9000", "us-east-1", "wharf-blobs", "", true,
+                "AKIDWHARF", "s3cret-key"));
+        assertThat(c.toString()).contains("wharf-blobs", "http://127.0.0.1:9000").doesNotContain("s3cret-key");
+        assertThat(c.s3().toString()).doesNotContain("s3cret-key");
+    }
+
+    @Test
+    void s3DriverNeedsABucketAndAUrlEndpoint() {
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write(""), "--storage-driver", "s3"), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("storage.s3.bucket");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write(""), "--storage-driver", "s3",
+                "--storage-s3-bucket", "b1b", "--storage-s3-endpoint", "minio:9000"), Map.of()))
+                .hasMessageContaining("storage.s3.endpoint");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write(""), "--storage-driver", "s3",
+                "--storage-s3-bucket", "b1b", "--storage-s3-access-key", "AKID"), Map.of()))
+                .hasMessageContaining("storage.s3.secret_key");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write(""), "--storage-driver", "gcs"), Map.of()))
+                .hasMessageContaining("storage.driver");
+        // Unused S3 settings do not stop a filesystem node.
+        assertThat(ConfigLoader.load(List.of("--config", write(""), "--storage-s3-endpoint", "nonsense"), Map.of())
+                .storageDriver()).isEqualTo("filesystem");
+    }
+
+    @Test
     void documentationListsEveryKey() throws IOException {
         String doc = Files.readString(Path.of("docs/configuration.md"));
         for (ConfigKey k : ConfigKey.values()) {

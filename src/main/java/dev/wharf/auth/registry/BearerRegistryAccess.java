@@ -1,5 +1,6 @@
 package dev.wharf.auth.registry;
 
+import dev.wharf.audit.AuditContext;
 import dev.wharf.auth.AccessControl;
 import dev.wharf.auth.Principal;
 import dev.wharf.auth.token.SessionTokens;
@@ -82,6 +83,7 @@ public final class BearerRegistryAccess implements RegistryAccess {
         try {
             RegistryTokens.Grant g = tokens.verify(header.substring(7).trim());
             ctx.attribute("wharf.grant", g);
+            AuditContext.setActor(g.claims().getSubject()); // changes this request makes are attributed to it
             return Optional.of(g);
         } catch (TokenException e) {
             return Optional.empty();

@@ -43,6 +43,12 @@ public interface MetadataStore extends AutoCloseable {
     /** Number and total size of the blobs known to the registry (linked or awaiting collection), for metrics. */
     BlobStats blobStats();
 
+    /** The repository's immutable-tags policy ({@link ImmutableTags#OFF} when none is set). */
+    ImmutableTags immutableTags(String repository);
+
+    /** Sets the policy, creating the repository if needed. */
+    void setImmutableTags(String repository, ImmutableTags policy, Instant now);
+
     // --- manifests and tags ---------------------------------------------------------------------------
 
     /**
@@ -51,6 +57,8 @@ public interface MetadataStore extends AutoCloseable {
      *
      * @throws MissingReferencesException when a referenced blob is not linked to the repository, or a child
      *     manifest is not stored in it; nothing is written then.
+     * @throws ImmutableTagException when the tag exists, points elsewhere and the repository's policy makes it
+     *     immutable; nothing is written then.
      */
     ManifestRecord putManifest(String repository, ManifestWrite manifest, String tag, Instant now);
 
@@ -132,6 +140,10 @@ public interface MetadataStore extends AutoCloseable {
 
     /** Sessions with no activity since {@code cutoff}. */
     List<UploadSession> uploadsIdleSince(Instant cutoff);
+
+    /** Records an audit event with no other change to share a transaction with (e.g. a refused push). */
+    void recordAudit(dev.wharf.audit.AuditAction action, String account, String name,
+            java.util.Map<String, String> data, String description, Instant now);
 
     /** Cheap query used by /readyz. */
     void ping();

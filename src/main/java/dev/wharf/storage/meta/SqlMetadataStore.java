@@ -3,10 +3,14 @@ package dev.wharf.storage.meta;
 import dev.wharf.model.Digest;
 import java.time.Instant;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import dev.wharf.audit.AuditAction;
+import dev.wharf.audit.AuditWriter;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
@@ -60,10 +64,15 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
     private RepositoryRecord ensureRepository(Handle h, String name, Instant now) {
-        h.createUpdate("INSERT INTO repositories (name, created_at) VALUES (:name, :now) ON CONFLICT (name) DO NOTHING")
+        int created = h.createUpdate(
+                        "INSERT INTO repositories (name, created_at) VALUES (:name, :now) ON CONFLICT (name) DO NOTHING")
                 .bind("name", name)
                 .bind("now", now.toEpochMilli())
                 .execute();
+        if (created > 0) {
+            AuditWriter.write(h, AuditAction.REPO_CREATE, AuditWriter.namespaceOf(name), name, Map.of(),
+                    "created the repository " + name, now);
+        }
         return findRepository(h, name).orElseThrow();
     }
 
@@ -155,6 +164,51 @@ public final class SqlMetadataStore implements MetadataStore {
                 .bind("digest", digest.toString())
                 .mapTo(Long.class)
                 .findOne()));
+    }
+
+    @Override
+    public void recordAudit(AuditAction action, String account, String name, Map<String, String> data,
+            String description, Instant now) {
+        database.inWriteTransaction(h -> {
+            AuditWriter.write(h, action, account, name, data, description, now);
+            return null;
+        });
+    }
+
+    @Override
+    public ImmutableTags immutableTags(String repository) {
+        return jdbi.withHandle(h -> repositoryId(h, repository).map(id -> immutableTags(h, id))
+                .orElse(ImmutableTags.OFF));
+    }
+
+    private static ImmutableTags immutableTags(Handle h, long repositoryId) {
+        return h.createQuery("""
+                        SELECT immutable_tags_enabled, immutable_tags_rules FROM repository_policies
+                        WHERE repository_id = :repo""")
+                .bind("repo", repositoryId)
+                .map((rs, ctx) -> new ImmutableTags(rs.getBoolean(1), MetadataRows.stringList(rs.getString(2))))
+                .findOne()
+                .orElse(ImmutableTags.OFF);
+    }
+
+    @Override
+    public void setImmutableTags(String repository, ImmutableTags policy, Instant now) {
+        database.inWriteTransaction(h -> {
+            long id = ensureRepository(h, repository, now).id();
+            return h.createUpdate("""
+                            INSERT INTO repository_policies (repository_id, immutable_tags_enabled,
+                                immutable_tags_rules, updated_at)
+                            VALUES (:repo, :enabled, :rules, :now)
+                            ON CONFLICT (repository_id) DO UPDATE SET
+                                immutable_tags_enabled = excluded.immutable_tags_enabled,
+                                immutable_tags_rules = excluded.immutable_tags_rules,
+                                updated_at = excluded.updated_at""")
+                    .bind("repo", id)
+                    .bind("enabled", policy.enabled())
+                    .bind("rules", MetadataRows.stringListJson(policy.rules()))
+                    .bind("now", now.toEpochMilli())
+                    .execute();
+        });
     }
 
     @Override
@@ -360,6 +414,8 @@ public final class SqlMetadataStore implements MetadataStore {
             h.createUpdate("DELETE FROM manifest_blobs WHERE manifest_id = :id").bind("id", manifestId).execute();
             h.createUpdate("DELETE FROM manifest_children WHERE manifest_id = :id").bind("id", manifestId).execute();
             h.createUpdate("DELETE FROM manifests WHERE id = :id").bind("id", manifestId).execute();
+            AuditWriter.write(h, AuditAction.REPO_MANIFEST_DELETE, AuditWriter.namespaceOf(repository), repository,
+                    Map.of("digest", digest.toString()), "deleted the image " + digest + " from " + repository, now);
             return new ImageDeletion(ImageDeletion.Result.DELETED, tags);
         });
     }
@@ -389,6 +445,9 @@ public final class SqlMetadataStore implements MetadataStore {
             Optional<String> current = currentTarget(h, repositoryId, tag);
             if (current.isEmpty()) continue; // deleted by a concurrent transaction in between: create it
             if (current.get().equals(target)) return;
+            if (immutableTags(h, repositoryId).protects(tag)) {
+                throw new ImmutableTagException(tag, Digest.parse(current.get()));
+            }
             h.createUpdate("""
                             UPDATE tags SET manifest_digest = :digest, updated_at = :now
                             WHERE repository_id = :repo AND name = :tag""")
@@ -422,6 +481,7 @@ public final class SqlMetadataStore implements MetadataStore {
 
     private static void appendHistory(Handle h, long repositoryId, String tag, String digest, String previous,
             TagEvent.Action action, Instant at) {
+        auditTag(h, repositoryId, tag, digest, previous, action, at);
         h.createUpdate("""
                         INSERT INTO tag_history (repository_id, tag, digest, previous_digest, action, at)
                         VALUES (:repo, :tag, :digest, :previous, :action, :at)""")
@@ -432,6 +492,25 @@ public final class SqlMetadataStore implements MetadataStore {
                 .bind("action", action.name())
                 .bind("at", at.toEpochMilli())
                 .execute();
+    }
+
+    /** Every tag event is also an audit event of the repository's namespace, in the same transaction. */
+    private static void auditTag(Handle h, long repositoryId, String tag, String digest, String previous,
+            TagEvent.Action action, Instant at) {
+        String repo = h.createQuery("SELECT name FROM repositories WHERE id = :id").bind("id", repositoryId)
+                .mapTo(String.class).one();
+        Map<String, String> data = new LinkedHashMap<>();
+        data.put("tag", tag);
+        data.put("digest", digest);
+        if (previous != null) data.put("previous_digest", previous);
+        switch (action) {
+            case PUSH -> AuditWriter.write(h, AuditAction.REPO_TAG_PUSH, AuditWriter.namespaceOf(repo), repo, data,
+                    "pushed the tag " + tag + " with the digest " + digest + " to the repository " + repo, at);
+            case MOVE -> AuditWriter.write(h, AuditAction.REPO_TAG_MOVE, AuditWriter.namespaceOf(repo), repo, data,
+                    "moved the tag " + tag + " from " + previous + " to " + digest + " in the repository " + repo, at);
+            case DELETE -> AuditWriter.write(h, AuditAction.REPO_TAG_DELETE, AuditWriter.namespaceOf(repo), repo,
+                    data, "deleted the tag " + tag + " (" + digest + ") from the repository " + repo, at);
+        }
     }
 
     @Override

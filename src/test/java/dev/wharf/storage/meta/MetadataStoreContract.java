@@ -113,6 +113,28 @@ abstract class MetadataStoreContract {
         assertThat(store.listRepositories(null, 0)).isEmpty();
     }
 
+    // --- policies ---------------------------------------------------------------------------------------
+
+    @Test
+    void immutableTagsCanBeCreatedButNotMoved() {
+        store.setImmutableTags("repo", new ImmutableTags(true, List.of("v[0-9]+", "release-.*")), T0);
+        assertThat(store.immutableTags("repo").protects("v1")).isTrue();
+        assertThat(store.immutableTags("repo").protects("latest")).isFalse();
+        assertThat(store.immutableTags("elsewhere")).isEqualTo(ImmutableTags.OFF);
+        ManifestWrite first = pushImage("repo", "one", "v1", at(1));
+        ManifestWrite second = image("two", List.of(linkedBlob("repo", "two")));
+        assertThatThrownBy(() -> store.putManifest("repo", second, "v1", at(2)))
+                .isInstanceOf(ImmutableTagException.class);
+        assertThat(store.getManifestByTag("repo", "v1").orElseThrow().digest()).isEqualTo(first.digest());
+        assertThat(store.getManifest("repo", second.digest())).as("nothing of the refused push is kept").isEmpty();
+        store.putManifest("repo", second, "latest", at(3));
+        store.putManifest("repo", image("three", List.of(linkedBlob("repo", "three"))), "latest", at(4));
+        assertThat(store.tagHistory("repo", "v1")).hasSize(1);
+        store.setImmutableTags("repo", ImmutableTags.OFF, at(5));
+        store.putManifest("repo", second, "v1", at(6));
+        assertThat(store.getManifestByTag("repo", "v1").orElseThrow().digest()).isEqualTo(second.digest());
+    }
+
     // --- blobs ------------------------------------------------------------------------------------------
 
     @Test

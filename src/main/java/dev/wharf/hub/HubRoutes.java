@@ -1,0 +1,112 @@
+package dev.wharf.hub;
+
+import dev.wharf.ratelimit.RateLimiter;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wharf.auth.AccessTokenService;
+import dev.wharf.auth.AccountService;
+import dev.wharf.auth.CredentialAuthenticator;
+import dev.wharf.auth.LoginGuard;
+import dev.wharf.auth.OrgAccessTokenService;
+import dev.wharf.auth.TwoFactorService;
+import dev.wharf.auth.token.SessionTokens;
+import dev.wharf.images.ImageService;
+import dev.wharf.registry.RegistryRoutes;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
+import java.time.Clock;
+
+/**
+ * The Docker Hub API route table (authentication and image management): every Hub endpoint in one place. Hub paths live under
+ * {@code /v2/} beside the OCI registry's catch-all {@code /v2/<path>} route, so {@link #register} must run before
+ * the registry's: Javalin tries overlapping routes in the order they were added. Only these exact methods and
+ * paths are the Hub's; anything else under {@code /v2/} stays the registry's (a repository may well be called
+ * {@code users/login}, and its {@code /v2/users/login/manifests/...} paths are not these).
+ */
+public final class HubRoutes {
+    private static final String OWNER_ATTRIBUTE = "wharf.hub";
+
+    private final LoginEndpoint login;
+    private final TwoFactorEndpoint twoFactor;
+    private final AccessTokenEndpoint personalTokens;
+    private final OrgAccessTokenEndpoint orgTokens;
+    private final ImageEndpoint images;
+    private final HubRateLimit rateLimit;
+    private final HubErrors errors;
+
+    /**
+     * @param limiter the request budget store, or null when {@code ratelimit.enabled} is false
+     * @param imagesNeedSession false only when auth is disabled: the registry is open then, and so is image
+     *     management (with an {@link ImageService} that allows everything)
+     */
+    public HubRoutes(CredentialAuthenticator authenticator, AccountService accounts, TwoFactorService twoFactor,
+            AccessTokenService personalTokens, OrgAccessTokenService orgTokens, SessionTokens sessions,
+            LoginGuard guard, RateLimiter limiter, int perAccountPerMinute, int anonymousPerMinute, ObjectMapper json,
+            Clock clock, ImageService images, boolean imagesNeedSession) {
+        HubAuth auth = new HubAuth(sessions);
+        this.login = new LoginEndpoint(authenticator, twoFactor, sessions, guard, json, clock);
+        this.twoFactor = new TwoFactorEndpoint(twoFactor, auth, guard, json, clock);
+        this.personalTokens = new AccessTokenEndpoint(personalTokens, auth, json);
+        this.orgTokens = new OrgAccessTokenEndpoint(orgTokens, accounts, auth, json);
+        this.images = new ImageEndpoint(images, imagesNeedSession ? auth : null, json);
+        this.rateLimit = new HubRateLimit(limiter, auth, perAccountPerMinute, anonymousPerMinute);
+        this.errors = new HubErrors(json, clock);
+    }
+
+    public void register(JavalinConfig config) {
+        route(config, HandlerType.POST, "/v2/users/login", "hub_login", login::login);
+        route(config, HandlerType.POST, "/v2/users/2fa-login", "hub_2fa_login", login::secondFactor);
+
+        route(config, HandlerType.POST, "/v2/auth/2fa/enroll", "hub_2fa", twoFactor::enroll);
+        route(config, HandlerType.POST, "/v2/auth/2fa/confirm", "hub_2fa", twoFactor::confirm);
+        route(config, HandlerType.POST, "/v2/auth/2fa/disable", "hub_2fa", twoFactor::disable);
+        route(config, HandlerType.POST, "/v2/auth/2fa/recovery-codes", "hub_2fa", twoFactor::regenerateRecoveryCodes);
+
+        route(config, HandlerType.POST, "/v2/access-tokens", "hub_access_tokens", personalTokens::create);
+        route(config, HandlerType.GET, "/v2/access-tokens", "hub_access_tokens", personalTokens::list);
+        route(config, HandlerType.GET, "/v2/access-tokens/{uuid}", "hub_access_token", personalTokens::get);
+        route(config, HandlerType.PATCH, "/v2/access-tokens/{uuid}", "hub_access_token", personalTokens::update);
+        route(config, HandlerType.DELETE, "/v2/access-tokens/{uuid}", "hub_access_token", personalTokens::delete);
+
+        String orgTokensPath = "/v2/orgs/{name}/access-tokens";
+        String orgTokenPath = "/v2/orgs/{org_name}/access-tokens/{access_token_id}";
+        route(config, HandlerType.POST, orgTokensPath, "hub_org_access_tokens", orgTokens::create);
+        route(config, HandlerType.GET, orgTokensPath, "hub_org_access_tokens", orgTokens::list);
+        route(config, HandlerType.GET, orgTokenPath, "hub_org_access_token", orgTokens::get);
+        route(config, HandlerType.PATCH, orgTokenPath, "hub_org_access_token", orgTokens::update);
+        route(config, HandlerType.DELETE, orgTokenPath, "hub_org_access_token", orgTokens::delete);
+
+        // Image management. {digest} holds a ':' but never a '/', so one path segment matches it.
+        String repository = "/v2/namespaces/{namespace}/repositories/{repository}";
+        route(config, HandlerType.GET, repository + "/images-summary", "hub_images_summary", images::summary);
+        route(config, HandlerType.GET, repository + "/images", "hub_images", images::list);
+        route(config, HandlerType.GET, repository + "/images/{digest}/tags", "hub_image_tags", images::tags);
+        route(config, HandlerType.POST, "/v2/namespaces/{namespace}/delete-images", "hub_delete_images",
+                images::delete);
+    }
+
+    /**
+     * Every Hub handler passes here first: it marks the request as the Hub's (so failures are written by
+     * {@link #handleError}), names the route for metrics, forbids caching, and spends the request budget.
+     */
+    private void route(JavalinConfig config, HandlerType method, String path, String name, Handler handler) {
+        config.routes.addHttpHandler(method, path, ctx -> {
+            ctx.attribute(OWNER_ATTRIBUTE, Boolean.TRUE);
+            ctx.attribute(RegistryRoutes.ROUTE_ATTRIBUTE, name);
+            ctx.header("Cache-Control", "no-store"); // answers carry sessions, secrets and per-user data
+            rateLimit.apply(ctx);
+            handler.handle(ctx);
+        });
+    }
+
+    /** Whether a Hub handler took this request: its failures must then be written in the Hub's shapes. */
+    public static boolean owns(Context ctx) {
+        return Boolean.TRUE.equals(ctx.attribute(OWNER_ATTRIBUTE));
+    }
+
+    /** Writes any failure of a Hub request: {@link HubException}s as they say, the unexpected as a bare 500. */
+    public void handleError(Context ctx, Exception e) {
+        errors.handle(ctx, e);
+    }
+}

@@ -1,0 +1,82 @@
+package dev.wharf.hub;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wharf.auth.CredentialAuthenticator;
+import dev.wharf.auth.CredentialAuthenticator.LoginOutcome;
+import dev.wharf.auth.LoginGuard;
+import dev.wharf.auth.TwoFactorService;
+import dev.wharf.auth.User;
+import dev.wharf.auth.token.SessionTokens;
+import io.javalin.http.Context;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code POST /v2/users/login} and {@code POST /v2/users/2fa-login}: a username with a password or an access
+ * token in, a Hub session JWT out. Both steps go through the {@link LoginGuard}, keyed by username and client IP,
+ * so neither passwords nor 6-digit codes can be guessed online. A correct password that still owes a second
+ * factor does not clear the account's failure count: otherwise each password login would buy fresh code guesses.
+ */
+final class LoginEndpoint {
+    private final CredentialAuthenticator authenticator;
+    private final TwoFactorService twoFactor;
+    private final SessionTokens sessions;
+    private final LoginGuard guard;
+    private final ObjectMapper json;
+    private final Clock clock;
+
+    LoginEndpoint(CredentialAuthenticator authenticator, TwoFactorService twoFactor, SessionTokens sessions,
+            LoginGuard guard, ObjectMapper json, Clock clock) {
+        this.authenticator = authenticator;
+        this.twoFactor = twoFactor;
+        this.sessions = sessions;
+        this.guard = guard;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    void login(Context ctx) {
+        HubBody body = HubBody.parse(ctx, json);
+        String username = body.requiredString("username");
+        String secret = body.requiredString("password");
+        body.check();
+        String ip = ctx.ip();
+        refuseIfLocked(username, ip);
+        Optional<LoginOutcome> outcome = authenticator.login(username, secret);
+        if (outcome.isEmpty()) {
+            guard.failed(username, ip);
+            throw new HubException(HubError.INCORRECT_CREDENTIALS);
+        }
+        switch (outcome.get()) {
+            case LoginOutcome.Authenticated a -> {
+                guard.succeeded(username);
+                HubJson.write(ctx, json, 200, Map.of("token", sessions.issue(a.principal())));
+            }
+            case LoginOutcome.SecondFactorRequired s ->
+                    throw HubException.secondFactorRequired(sessions.issueTwoFactor(s.user()));
+        }
+    }
+
+    void secondFactor(Context ctx) {
+        HubBody body = HubBody.parse(ctx, json);
+        String token = body.requiredString("login_2fa_token");
+        String code = body.requiredCode("code");
+        body.check();
+        String ip = ctx.ip();
+        Optional<User> user = sessions.verifyTwoFactor(token);
+        String username = user.map(User::username).orElse(null);
+        refuseIfLocked(username, ip);
+        if (user.isEmpty() || !twoFactor.verifyLogin(user.get().id(), code)) {
+            guard.failed(username, ip);
+            throw new HubException(HubError.INCORRECT_CREDENTIALS);
+        }
+        guard.succeeded(username);
+        HubJson.write(ctx, json, 200, Map.of("token", sessions.issue(user.get().principal())));
+    }
+
+    private void refuseIfLocked(String username, String ip) {
+        guard.locked(username, ip).ifPresent(wait ->
+                { throw HubException.tooMany(HubError.TOO_MANY_FAILED_LOGINS, clock.instant().plus(wait)); });
+    }
+}

@@ -1,0 +1,178 @@
+package dev.wharf.jobs;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A few worker threads that claim jobs from the database and run their handlers. Any node may run a pool: the
+ * database decides who gets which job (see {@link JobStore}). While a handler runs, its lease is renewed every
+ * third of the lease; if this node dies, the lease expires and another worker resumes the job.
+ */
+public final class WorkerPool implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
+
+    private final JobStore store;
+    private final Map<String, JobHandler> handlers;
+    private final Clock clock;
+    private final int workers;
+    private final Duration lease;
+    private final Duration idlePoll;
+    private final Backoff backoff;
+    private final String nodeId = "node-" + UUID.randomUUID().toString().substring(0, 8);
+    private final Semaphore wake = new Semaphore(0);
+    private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean stopping;
+
+    public WorkerPool(JobStore store, List<JobHandler> handlers, Clock clock, int workers, Duration lease,
+            Duration idlePoll, Backoff backoff) {
+        this.store = store;
+        this.handlers = handlers.stream().collect(Collectors.toUnmodifiableMap(JobHandler::type, Function.identity()));
+        this.clock = clock;
+        this.workers = workers;
+        this.lease = lease;
+        this.idlePoll = idlePoll;
+        this.backoff = backoff;
+    }
+
+    public synchronized void start() {
+        for (int i = 0; i < workers; i++) {
+            String worker = nodeId + "-w" + i;
+            threads.add(Thread.ofPlatform().name("wharf-job-" + i).daemon().start(() -> loop(worker)));
+        }
+        threads.add(Thread.ofPlatform().name("wharf-job-lease").daemon().start(this::renewLeases));
+    }
+
+    /** Nudges idle workers after a submission, so a new job starts without waiting for the next poll. */
+    public void wake() {
+        wake.release(workers);
+    }
+
+    private void loop(String worker) {
+        List<String> types = List.copyOf(handlers.keySet());
+        while (!stopping) {
+            try {
+                Optional<Job> job = store.claim(worker, types, lease);
+                if (job.isPresent()) {
+                    run(worker, job.get());
+                } else {
+                    wake.tryAcquire(idlePoll.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.warn("job worker {}: {}", worker, e.toString());
+                sleepQuietly(idlePoll);
+            }
+        }
+    }
+
+    private void run(String worker, Job job) {
+        JobHandler handler = handlers.get(job.type());
+        RunningJob context = new RunningJob(store, job, worker, clock);
+        if (job.attempts() > job.maxAttempts()) {
+            finishFailed(handler, job, context, "gave up after " + job.maxAttempts() + " attempts");
+            return;
+        }
+        running.put(job.id(), context);
+        log.info("job {} ({}) started, attempt {} of {}", job.id(), job.type(), job.attempts(), job.maxAttempts());
+        try {
+            handler.run(job, context);
+            if (store.complete(job.id(), worker, context.finish(true))) {
+                log.info("job {} ({}) completed", job.id(), job.type());
+            }
+        } catch (JobFailure f) {
+            if (stopping && context.lostOrStopped()) {
+                store.release(job.id(), worker);
+            } else if (f.isTransient() && job.attempts() < job.maxAttempts()) {
+                Duration delay = backoff.after(job.attempts());
+                log.info("job {} ({}) attempt {} failed, retrying in {} s: {}", job.id(), job.type(),
+                        job.attempts(), delay.toSeconds(), f.getMessage());
+                store.retryLater(job.id(), worker, context.finish(false), f.getMessage(), delay);
+            } else {
+                finishFailed(handler, job, context, f.getMessage());
+            }
+        } catch (Exception e) {
+            log.error("job {} ({}) failed unexpectedly", job.id(), job.type(), e);
+            if (job.attempts() < job.maxAttempts()) {
+                store.retryLater(job.id(), worker, context.finish(false), "internal error; see the server log",
+                        backoff.after(job.attempts()));
+            } else {
+                finishFailed(handler, job, context, "internal error; see the server log");
+            }
+        } finally {
+            running.remove(job.id());
+        }
+    }
+
+    private void finishFailed(JobHandler handler, Job job, RunningJob context, String message) {
+        if (store.fail(job.id(), context.worker(), context.finish(false), message)) {
+            log.info("job {} ({}) failed: {}", job.id(), job.type(), message);
+            try {
+                handler.failed(job, message);
+            } catch (RuntimeException e) {
+                log.warn("job {}: marking its resources as failed did not work: {}", job.id(), e.toString());
+            }
+        }
+    }
+
+    private void renewLeases() {
+        long every = Math.max(100, lease.toMillis() / 3);
+        while (!stopping) {
+            sleepQuietly(Duration.ofMillis(every));
+            for (RunningJob job : running.values()) {
+                try {
+                    if (!store.renew(job.id(), job.worker(), lease)) job.lose();
+                    if (store.cancelRequested(job.id())) job.cancel();
+                } catch (RuntimeException e) {
+                    log.warn("could not renew the lease of job {}: {}", job.id(), e.toString());
+                }
+            }
+        }
+    }
+
+    private static void sleepQuietly(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Stops claiming, asks running handlers to stop, waits up to {@code grace} for them, and hands unfinished jobs
+     * back to the queue so another node takes them over without waiting for the lease to expire.
+     */
+    public void stop(Duration grace) {
+        stopping = true;
+        running.values().forEach(RunningJob::stop);
+        wake.release(workers * 2);
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (Thread t : threads) {
+            try {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (t.isAlive()) t.interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop(Duration.ofSeconds(10));
+    }
+}

@@ -1,0 +1,44 @@
+package dev.wharf.sources;
+
+/**
+ * The one catalogue of errors of the Cycle {@code /v1/} surface: each entry is a status and one of the codes
+ * Cycle's Error schema lists. Bad input is always a 4xx from here, never a 500.
+ */
+public enum CycleError {
+    /** Malformed JSON, a missing or invalid field, an unknown origin type, a bad query parameter. */
+    INVALID_INPUT(400, "400.invalid-syntax", "Invalid input"),
+    AUTH_INVALID(401, "401.auth-invalid", "Authentication required"),
+    PERMISSIONS(403, "403.permissions", "Missing capability"),
+    INVALID_STATE(403, "403.invalid-state", "Invalid state"),
+    HUB_NOT_FOUND(404, "404.hub", "Hub not found"),
+    SOURCE_NOT_FOUND(404, "404.image.source", "Image source not found"),
+    IMAGE_NOT_FOUND(404, "404.image", "Image not found"),
+    JOB_NOT_FOUND(404, "404.job", "Job not found"),
+    URI_NOT_FOUND(404, "404.uri", "Not found"),
+    UNSUPPORTED_CONTENT_TYPE(415, "415.invalid-content-type", "Unsupported content type"),
+    /** A well-formed request Wharf cannot do (yet), e.g. importing from an origin type it does not support. */
+    NOT_COMPATIBLE(422, "422.not-compatible", "Not supported"),
+    INTERNAL(500, "500.unknown", "Internal error");
+
+    private final int status;
+    private final String code;
+    private final String title;
+
+    CycleError(int status, String code, String title) {
+        this.status = status;
+        this.code = code;
+        this.title = title;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public String title() {
+        return title;
+    }
+}

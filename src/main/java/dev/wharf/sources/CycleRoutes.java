@@ -1,0 +1,76 @@
+package dev.wharf.sources;
+
+import dev.wharf.auth.AccountService;
+import dev.wharf.auth.SecretBox;
+import dev.wharf.auth.token.SessionTokens;
+import dev.wharf.content.ManifestService;
+import dev.wharf.content.UploadService;
+import dev.wharf.storage.blob.BlobStore;
+import dev.wharf.storage.meta.MetadataStore;
+import dev.wharf.jobs.JobHandler;
+import dev.wharf.jobs.JobStore;
+import dev.wharf.storage.meta.Database;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Cycle-compatible {@code /v1/} surface: image sources, images and jobs, with one error writer. Built by
+ * the app package, which also runs the job handlers this surface defines in its worker pool.
+ */
+public final class CycleRoutes {
+    private static final Logger log = LoggerFactory.getLogger(CycleRoutes.class);
+
+    private final SourcesEndpoint sources;
+    private final JobsEndpoint jobs;
+    private final List<JobHandler> handlers = new ArrayList<>();
+    private final ImagesEndpoint images;
+
+    /** What imports write through: the registry's own services and stores. */
+    public record Content(UploadService uploads, ManifestService manifests, BlobStore blobs, MetadataStore meta) {}
+
+    /**
+     * @param dockerHubUrl base URL docker-hub origins pull from (Docker Hub's registry, or a mirror)
+     */
+    public CycleRoutes(Database database, AccountService accounts, SessionTokens sessions, SecretBox box,
+            JobStore jobStore, Content content, String dockerHubUrl, Clock clock, Runnable wakeWorkers) {
+        HubGate gate = new HubGate(sessions, accounts);
+        SourceService service = new SourceService(new SourceStore(database), jobStore, box, clock);
+        ImageStore imageStore = new ImageStore(database);
+        this.sources = new SourcesEndpoint(service, new SourceView(accounts), gate, wakeWorkers);
+        this.jobs = new JobsEndpoint(jobStore, gate);
+        this.images = new ImagesEndpoint(service, imageStore, jobStore, gate, wakeWorkers, clock);
+        handlers.add(new SourceDeleteJob(database, clock));
+        handlers.add(new ImportJob(service, imageStore, content.uploads(), content.manifests(), content.blobs(),
+                content.meta(), dockerHubUrl, clock));
+    }
+
+    public void register(JavalinConfig config) {
+        sources.register(config);
+        jobs.register(config);
+        images.register(config);
+    }
+
+    /** The job handlers this surface needs a worker pool to run. */
+    public List<JobHandler> jobHandlers() {
+        return List.copyOf(handlers);
+    }
+
+    public static boolean owns(String path) {
+        return path.startsWith("/v1/");
+    }
+
+    /** Writes Cycle's error envelope; anything not a CycleException is a 500 with no details on the wire. */
+    public void handleError(Context ctx, Exception e) {
+        if (e instanceof CycleException ce) {
+            CycleHttp.error(ctx, ce);
+            return;
+        }
+        log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
+        CycleHttp.error(ctx, new CycleException(CycleError.INTERNAL, "internal error; see the server log"));
+    }
+}

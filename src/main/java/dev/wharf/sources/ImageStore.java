@@ -1,0 +1,63 @@
+package dev.wharf.sources;
+
+import dev.wharf.storage.meta.Database;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** The {@code images} table: one row per image created from a source, with its import state and result. */
+final class ImageStore {
+    record Image(String id, String hub, String sourceId, String name, String repository, String tag, String digest,
+            long size, long creatorUserId, String state, Instant stateChanged, String stateError, Instant createdAt,
+            Instant updatedAt, Instant deletedAt) {}
+
+    private static final String COLUMNS = "id, hub, source_id, name, repository, tag, digest, size, creator_user_id,"
+            + " state, state_changed, state_error, created_at, updated_at, deleted_at";
+    private final Database database;
+
+    ImageStore(Database database) {
+        this.database = database;
+    }
+
+    void insert(Image i) {
+        database.inWriteTransaction(h -> h.createUpdate("INSERT INTO images (" + COLUMNS + ") VALUES (:id, :hub,"
+                        + " :source, :name, :repository, :tag, NULL, 0, :creator, 'new', :now, NULL, :now, :now, NULL)")
+                .bind("id", i.id()).bind("hub", i.hub()).bind("source", i.sourceId()).bind("name", i.name())
+                .bind("repository", i.repository()).bind("tag", i.tag()).bind("creator", i.creatorUserId())
+                .bind("now", i.createdAt().toEpochMilli()).execute());
+    }
+
+    Optional<Image> find(String hub, String id) {
+        return database.jdbi().withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM images WHERE id = :id"
+                        + " AND hub = :hub AND state <> 'deleted'")
+                .bind("id", id).bind("hub", hub).map((rs, ctx) -> row(rs)).findOne());
+    }
+
+    List<Image> list(String hub) {
+        return database.jdbi().withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM images WHERE hub = :hub"
+                        + " AND state <> 'deleted' ORDER BY created_at, id")
+                .bind("hub", hub).map((rs, ctx) -> row(rs)).list());
+    }
+
+    void state(String id, String state, String error, long now) {
+        database.inWriteTransaction(h -> h.createUpdate("UPDATE images SET state = :state, state_error = :error,"
+                        + " state_changed = :now, updated_at = :now WHERE id = :id")
+                .bind("state", state).bind("error", error).bind("now", now).bind("id", id).execute());
+    }
+
+    void imported(String id, String digest, long size, long now) {
+        database.inWriteTransaction(h -> h.createUpdate("UPDATE images SET state = 'live', state_error = NULL,"
+                        + " digest = :digest, size = :size, state_changed = :now, updated_at = :now WHERE id = :id")
+                .bind("digest", digest).bind("size", size).bind("now", now).bind("id", id).execute());
+    }
+
+    private static Image row(java.sql.ResultSet rs) throws java.sql.SQLException {
+        long deleted = rs.getLong("deleted_at");
+        Instant deletedAt = rs.wasNull() ? null : Instant.ofEpochMilli(deleted);
+        return new Image(rs.getString("id"), rs.getString("hub"), rs.getString("source_id"), rs.getString("name"),
+                rs.getString("repository"), rs.getString("tag"), rs.getString("digest"), rs.getLong("size"),
+                rs.getLong("creator_user_id"), rs.getString("state"), Instant.ofEpochMilli(rs.getLong("state_changed")),
+                rs.getString("state_error"), Instant.ofEpochMilli(rs.getLong("created_at")),
+                Instant.ofEpochMilli(rs.getLong("updated_at")), deletedAt);
+    }
+}

@@ -1,0 +1,141 @@
+package dev.wharf.sources;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wharf.jobs.Job;
+import dev.wharf.jobs.JobStore;
+import dev.wharf.model.ObjectId;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+/** The images minimum: create an image from a source, import it (a job), list and get with state and size. */
+final class ImagesEndpoint {
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+    private final SourceService sources;
+    private final ImageStore images;
+    private final JobStore jobs;
+    private final HubGate gate;
+    private final Runnable wakeWorkers;
+    private final Clock clock;
+
+    ImagesEndpoint(SourceService sources, ImageStore images, JobStore jobs, HubGate gate, Runnable wakeWorkers,
+            Clock clock) {
+        this.sources = sources;
+        this.images = images;
+        this.jobs = jobs;
+        this.gate = gate;
+        this.wakeWorkers = wakeWorkers;
+        this.clock = clock;
+    }
+
+    void register(JavalinConfig c) {
+        c.routes.get("/v1/images", this::list);
+        c.routes.post("/v1/images", this::create);
+        c.routes.get("/v1/images/{imageId}", this::get);
+        c.routes.post("/v1/images/{imageId}/tasks", this::task);
+    }
+
+    private void create(Context ctx) {
+        Caller caller = CycleHttp.caller(ctx, gate);
+        caller.require(Capability.IMAGES_MANAGE);
+        JsonNode body = CycleHttp.body(ctx);
+        if (!body.isObject()) throw CycleException.invalid("", "the request body must be a JSON object");
+        String sourceId = Origins.text(body, "source_id", "", true);
+        ImageSource source = sources.visible(caller, sourceId);
+        String name = Origins.text(body, "name", "", false);
+        if (name == null) name = source.name();
+        Instant now = clock.instant();
+        ImageStore.Image image = new ImageStore.Image(ObjectId.random(), caller.hub(), source.id(), name,
+                source.repository(), null, null, 0, caller.userId(), "new", now, null, now, now, null);
+        images.insert(image);
+        CycleHttp.data(ctx, 201, view(images.find(caller.hub(), image.id()).orElseThrow(), source), null);
+    }
+
+    private void task(Context ctx) {
+        Caller caller = CycleHttp.caller(ctx, gate);
+        caller.require(Capability.IMAGES_IMPORT);
+        JsonNode body = CycleHttp.body(ctx);
+        String action = body.isObject() ? Origins.text(body, "action", "", true) : null;
+        if (!"import".equals(action)) throw CycleException.invalid("/action", "the only image action is import");
+        ImageStore.Image image = find(caller, ctx.pathParam("imageId"));
+        ImageSource source = sources.visible(caller, image.sourceId());
+        String originType = source.origin().path("type").asText();
+        if (!ImportTarget.supports(originType)) {
+            throw new CycleException(CycleError.NOT_COMPATIBLE, "importing from " + originType
+                    + " origins is not supported yet; supported: docker-hub, docker-registry, oci-registry",
+                    "/origin/type");
+        }
+        ObjectNode input = F.objectNode().put("image_id", image.id()).put("source_id", source.id());
+        Job job = jobs.submit(caller.hub(), ImportJob.TYPE, "Import image " + image.name(), input, 5, caller.userId());
+        wakeWorkers.run();
+        CycleHttp.data(ctx, 202, JobView.descriptor("import", job), null);
+    }
+
+    private void list(Context ctx) {
+        Caller caller = CycleHttp.caller(ctx, gate);
+        caller.require(Capability.IMAGES_VIEW);
+        String sourceFilter = CycleHttp.filters(ctx).get("source_id");
+        ArrayNode data = F.arrayNode();
+        List<ImageStore.Image> all = images.list(caller.hub()).stream()
+                .filter(i -> sourceFilter == null || sourceFilter.equals(i.sourceId())).toList();
+        for (ImageStore.Image i : ListQuery.sortAndPage(all, List.of(), java.util.Map.of(),
+                ctx.queryParam("page[size]"), ctx.queryParam("page[number]"))) {
+            sources.findAny(caller.hub(), i.sourceId()).filter(s -> Acl.allows(s.acl(), caller, Acl.Privilege.VIEW))
+                    .ifPresent(s -> data.add(view(i, s)));
+        }
+        CycleHttp.data(ctx, 200, data, null);
+    }
+
+    private void get(Context ctx) {
+        Caller caller = CycleHttp.caller(ctx, gate);
+        caller.require(Capability.IMAGES_VIEW);
+        ImageStore.Image image = find(caller, ctx.pathParam("imageId"));
+        ImageSource source = sources.findAny(caller.hub(), image.sourceId())
+                .filter(s -> Acl.allows(s.acl(), caller, Acl.Privilege.VIEW)).orElseThrow(() -> notFound(image.id()));
+        CycleHttp.data(ctx, 200, view(image, source), null);
+    }
+
+    private ImageStore.Image find(Caller caller, String id) {
+        return images.find(caller.hub(), id).orElseThrow(() -> notFound(id));
+    }
+
+    private static CycleException notFound(String id) {
+        return new CycleException(CycleError.IMAGE_NOT_FOUND, "no image " + id + " in this hub");
+    }
+
+    /** Cycle's Image; {@code backend} names the Wharf repository and digest the image lives at. */
+    private static ObjectNode view(ImageStore.Image i, ImageSource s) {
+        ObjectNode o = F.objectNode().put("id", i.id()).put("hub_id", i.hub()).put("name", i.name()).put("size", i.size());
+        o.putObject("about").putNull("description");
+        o.putObject("backend").put("provider", "wharf").put("size", i.size())
+                .put("file_name", i.repository() + (i.digest() == null ? "" : "@" + i.digest()))
+                .put("file_id", i.digest() == null ? "" : i.digest());
+        o.putObject("requires");
+        ObjectNode config = o.putObject("config").put("user", "").put("workdir", "").put("signal_stop", "");
+        config.putArray("ports");
+        config.putObject("env");
+        config.putObject("labels");
+        config.putArray("command");
+        config.putArray("entrypoint");
+        config.putArray("volumes");
+        ObjectNode source = o.putObject("source").put("type", s.type());
+        ObjectNode details = source.putObject("details").put("id", s.id());
+        details.set("origin", s.origin());
+        if ("stack-build".equals(s.type())) {
+            details.put("stack_id", "");
+            details.putArray("containers");
+        }
+        o.set("creator", F.objectNode().put("id", ObjectId.ofLong(i.creatorUserId())).put("type", "account"));
+        ObjectNode state = o.putObject("state").put("current", i.state()).put("changed", CycleTime.of(i.stateChanged()));
+        if (i.stateError() != null) state.putObject("error").put("message", i.stateError());
+        o.putObject("events").put("created", CycleTime.of(i.createdAt())).put("updated", CycleTime.of(i.updatedAt()))
+                .put("deleted", CycleTime.of(i.deletedAt()));
+        return o;
+    }
+}

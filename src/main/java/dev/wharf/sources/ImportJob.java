@@ -1,0 +1,157 @@
+package dev.wharf.sources;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.wharf.content.ManifestService;
+import dev.wharf.content.RegistryException;
+import dev.wharf.content.UploadService;
+import dev.wharf.jobs.Job;
+import dev.wharf.jobs.JobContext;
+import dev.wharf.jobs.JobFailure;
+import dev.wharf.jobs.JobHandler;
+import dev.wharf.model.Digest;
+import dev.wharf.storage.blob.BlobStore;
+import dev.wharf.storage.meta.MetadataStore;
+import dev.wharf.upstream.UpstreamClient;
+import dev.wharf.upstream.UpstreamException;
+import dev.wharf.upstream.UpstreamManifest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * Imports an image from a registry origin into {@code <hub>/<identifier>}: an index is copied whole (children
+ * first, so the index never references a missing manifest), blobs Wharf already holds are linked rather than
+ * downloaded, and every blob streams through {@link UploadService}, which verifies its digest. Re-running is safe:
+ * everything is content-addressed.
+ */
+final class ImportJob implements JobHandler {
+    static final String TYPE = "image.import";
+
+    private final SourceService sources;
+    private final ImageStore images;
+    private final UploadService uploads;
+    private final ManifestService manifests;
+    private final BlobStore blobs;
+    private final MetadataStore meta;
+    private final String dockerHubUrl;
+    private final Clock clock;
+
+    ImportJob(SourceService sources, ImageStore images, UploadService uploads, ManifestService manifests,
+            BlobStore blobs, MetadataStore meta, String dockerHubUrl, Clock clock) {
+        this.sources = sources;
+        this.images = images;
+        this.uploads = uploads;
+        this.manifests = manifests;
+        this.blobs = blobs;
+        this.meta = meta;
+        this.dockerHubUrl = dockerHubUrl;
+        this.clock = clock;
+    }
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
+    @Override
+    public void run(Job job, JobContext ctx) {
+        String imageId = job.input().path("image_id").asText();
+        ImageStore.Image image = images.find(job.hub(), imageId)
+                .orElseThrow(() -> JobFailure.permanent("the image was deleted"));
+        ImageSource source = sources.findForJob(job.hub(), image.sourceId())
+                .orElseThrow(() -> JobFailure.permanent("the image source was deleted"));
+        ImportTarget target;
+        try {
+            target = ImportTarget.of(sources.revealedOrigin(source), dockerHubUrl);
+        } catch (CycleException e) {
+            throw JobFailure.permanent(e.getMessage());
+        }
+        String repo = image.repository();
+        try {
+            images.state(imageId, "downloading", null, clock.millis());
+            ctx.step("Download", "Fetching " + target.repository() + ":" + target.reference() + " from " + target.url());
+            UpstreamClient client = new UpstreamClient(target.url(), target.repository(), target.credentials(),
+                    ManifestService.MAX_MANIFEST_BYTES);
+            UpstreamManifest top = client.manifest(target.reference());
+            List<UpstreamManifest> children = new ArrayList<>();
+            List<JsonNode> layerSets = new ArrayList<>();
+            JsonNode topJson = Json.read(new String(top.content(), java.nio.charset.StandardCharsets.UTF_8));
+            if (topJson.has("manifests")) {
+                for (JsonNode m : topJson.path("manifests")) {
+                    UpstreamManifest child = client.manifest(m.path("digest").asText());
+                    children.add(child);
+                    layerSets.add(Json.read(new String(child.content(), java.nio.charset.StandardCharsets.UTF_8)));
+                }
+            } else {
+                layerSets.add(topJson);
+            }
+            List<JsonNode> descriptors = new ArrayList<>();
+            for (JsonNode m : layerSets) {
+                if (m.has("config")) descriptors.add(m.get("config"));
+                m.path("layers").forEach(descriptors::add);
+            }
+            long total = descriptors.stream().mapToLong(d -> d.path("size").asLong(0)).sum();
+            long done = 0;
+            int count = 0;
+            for (JsonNode d : descriptors) {
+                ctx.checkCancelled();
+                copyBlob(client, repo, d.path("digest").asText());
+                done += d.path("size").asLong(0);
+                ctx.progress(done, total, ++count, descriptors.size());
+            }
+            images.state(imageId, "verifying", null, clock.millis());
+            ctx.step("Verify", "Every blob's digest was checked as it was stored");
+            images.state(imageId, "saving", null, clock.millis());
+            ctx.step("Save", "Storing manifests under " + repo + ":" + target.tag());
+            long manifestBytes = top.content().length;
+            for (UpstreamManifest child : children) {
+                manifests.put(repo, child.digest(), child.mediaType(), child.content());
+                manifestBytes += child.content().length;
+            }
+            manifests.put(repo, target.tag(), top.mediaType(), top.content());
+            ctx.output("digest", top.digest());
+            ctx.output("repository", repo + ":" + target.tag());
+            images.imported(imageId, top.digest(), total + manifestBytes, clock.millis());
+        } catch (UpstreamException e) {
+            throw e.isTransient() ? JobFailure.transientError(e.getMessage(), e) : JobFailure.permanent(e.getMessage());
+        } catch (RegistryException e) {
+            throw JobFailure.permanent("the upstream image was refused: " + e.getMessage());
+        }
+    }
+
+    private void copyBlob(UpstreamClient client, String repo, String digestText) {
+        Digest digest;
+        try {
+            digest = Digest.parse(digestText);
+        } catch (RuntimeException e) {
+            throw JobFailure.permanent("the upstream manifest names an invalid digest: " + digestText);
+        }
+        if (meta.linkedBlobSize(repo, digest).isPresent()) return;
+        try {
+            OptionalLong held = blobs.size(digest);
+            if (held.isPresent()) { // stored for another repository: link, do not download again
+                meta.linkBlob(repo, digest, held.getAsLong(), clock.instant());
+                return;
+            }
+        } catch (IOException e) {
+            throw JobFailure.transientError("blob storage failed: " + e.getMessage(), e);
+        }
+        try (InputStream in = client.blob(digest.toString())) {
+            uploads.uploadWhole(repo, digest, in);
+        } catch (IOException e) {
+            throw JobFailure.transientError("connection lost while downloading " + digest, e);
+        } catch (java.io.UncheckedIOException e) {
+            throw JobFailure.transientError("connection lost while downloading " + digest, e);
+        } catch (RegistryException e) {
+            throw JobFailure.permanent("blob " + digest + " did not match its digest");
+        }
+    }
+
+    @Override
+    public void failed(Job job, String message) {
+        images.state(job.input().path("image_id").asText(), "error", message, clock.millis());
+    }
+}

@@ -1,0 +1,257 @@
+package dev.wharf.sources;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Validates Cycle's ImageOrigin variants and splits them into what may be shown and what must be sealed.
+ *
+ * <p>Every credential field ({@link #SECRET_KEYS}, wherever it appears in the origin) is moved to a separate
+ * object keyed by JSON pointer, to be sealed with SecretBox, and replaced by {@link #MASK} in the stored and
+ * returned origin (masking rather than omitting keeps the variants whose schema requires the field valid).
+ * A request that sends the mask back, as a client echoing a GET does, keeps the stored secret.
+ */
+final class Origins {
+    static final String MASK = "********";
+    static final Set<String> SECRET_KEYS = Set.of("token", "password", "passphrase", "private_key", "api_key",
+            "secret", "config");
+    static final Set<String> TYPES = Set.of("docker-hub", "docker-file", "docker-registry", "oci-registry",
+            "cycle-upload", "cycle-source", "none");
+    /** name[:tag] or name@digest, as Docker parses an image reference (the registry host is in {@code url}). */
+    private static final Pattern TARGET = Pattern.compile(
+            "[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?"
+                    + "(@[a-z0-9]+([+._-][a-z0-9]+)*:[A-Za-z0-9=_-]+)?");
+
+    record Split(ObjectNode shown, ObjectNode secrets) {}
+
+    private Origins() {}
+
+    /**
+     * @param previousSecrets the source's current secrets (for masked values sent back), or an empty object
+     */
+    static Split parse(JsonNode origin, String at, ObjectNode previousSecrets) {
+        if (origin == null || origin.isNull()) throw CycleException.invalid(at, "origin is required");
+        if (!origin.isObject()) throw CycleException.invalid(at, "origin must be an object");
+        String type = text(origin, "type", at, true);
+        if (!TYPES.contains(type)) {
+            throw CycleException.invalid(at + "/type", "unknown origin type '" + type + "'; expected one of "
+                    + String.join(", ", new java.util.TreeSet<>(TYPES)));
+        }
+        JsonNode details = origin.get("details");
+        String d = at + "/details";
+        switch (type) {
+            case "none" -> {
+                return new Split(JsonNodeFactory.instance.objectNode().put("type", "none"),
+                        JsonNodeFactory.instance.objectNode());
+            }
+            case "cycle-source" -> throw CycleException.invalid(at + "/type", "a cycle-source origin refers to an"
+                    + " existing image source and belongs in stacks; an image source cannot have it");
+            default -> requireObject(details, d);
+        }
+        switch (type) {
+            case "docker-hub" -> {
+                target(details, d);
+                optionalText(details, "username", d);
+                optionalText(details, "token", d);
+                existing(details, d);
+            }
+            case "docker-registry" -> {
+                target(details, d);
+                url(details, d);
+                for (String f : new String[] {"username", "token", "password"}) optionalText(details, f, d);
+                existing(details, d);
+            }
+            case "oci-registry" -> {
+                target(details, d);
+                url(details, d);
+                existing(details, d);
+                registryAuth(details.get("auth"), d + "/auth");
+            }
+            case "docker-file" -> dockerFile(details, d);
+            case "cycle-upload" -> {
+                text(details, "token", d, true);
+                text(details, "expires", d, true);
+            }
+            default -> throw new IllegalStateException(type);
+        }
+        ObjectNode shown = origin.deepCopy();
+        ObjectNode secrets = JsonNodeFactory.instance.objectNode();
+        extract(shown, "", secrets, previousSecrets);
+        return new Split(shown, secrets);
+    }
+
+    /** The origin with its secrets put back, for the import job only. */
+    static ObjectNode reveal(JsonNode shown, JsonNode secrets) {
+        ObjectNode full = shown.deepCopy();
+        for (Iterator<Map.Entry<String, JsonNode>> it = secrets.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode parent = full.at(e.getKey().substring(0, e.getKey().lastIndexOf('/')));
+            if (parent instanceof ObjectNode o) o.set(e.getKey().substring(e.getKey().lastIndexOf('/') + 1), e.getValue());
+        }
+        return full;
+    }
+
+    private static void extract(JsonNode node, String pointer, ObjectNode secrets, ObjectNode previous) {
+        if (node instanceof ObjectNode o) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String p = pointer + "/" + e.getKey();
+                if (SECRET_KEYS.contains(e.getKey()) && e.getValue().isTextual()) {
+                    String value = e.getValue().asText();
+                    if (MASK.equals(value)) {
+                        if (previous.has(p)) secrets.set(p, previous.get(p));
+                    } else if (!value.isEmpty()) {
+                        secrets.put(p, value);
+                    }
+                    e.setValue(JsonNodeFactory.instance.textNode(MASK));
+                } else {
+                    extract(e.getValue(), p, secrets, previous);
+                }
+            }
+        } else if (node != null && node.isArray()) {
+            for (int i = 0; i < node.size(); i++) extract(node.get(i), pointer + "/" + i, secrets, previous);
+        }
+    }
+
+    private static void dockerFile(JsonNode details, String d) {
+        existing(details, d);
+        for (String f : new String[] {"targz_url", "context_dir", "build_file"}) optionalTextOrNull(details, f, d);
+        JsonNode repo = details.get("repo");
+        if (repo != null && !repo.isNull()) {
+            requireObject(repo, d + "/repo");
+            text(repo, "url", d + "/repo", true);
+            optionalText(repo, "branch", d + "/repo");
+            JsonNode auth = repo.get("auth");
+            if (auth != null && !auth.isNull()) {
+                String a = d + "/repo/auth";
+                requireObject(auth, a);
+                String t = text(auth, "type", a, true);
+                JsonNode cred = auth.get("credentials");
+                requireObject(cred, a + "/credentials");
+                switch (t) {
+                    case "http" -> {
+                        text(cred, "username", a + "/credentials", true);
+                        text(cred, "password", a + "/credentials", true);
+                    }
+                    case "ssh" -> {
+                        for (String f : new String[] {"username", "passphrase", "private_key"}) {
+                            text(cred, f, a + "/credentials", true);
+                        }
+                    }
+                    default -> throw CycleException.invalid(a + "/type", "repository auth type is http or ssh");
+                }
+            }
+        }
+        if ((repo == null || repo.isNull()) && (details.get("targz_url") == null || details.get("targz_url").isNull())) {
+            throw CycleException.invalid(d, "a docker-file origin needs details.repo or details.targz_url");
+        }
+        JsonNode creds = details.get("credentials");
+        if (creds != null && !creds.isNull()) {
+            if (!creds.isArray()) throw CycleException.invalid(d + "/credentials", "credentials must be an array");
+            for (int i = 0; i < creds.size(); i++) {
+                requireObject(creds.get(i), d + "/credentials/" + i);
+                for (String f : new String[] {"url", "username", "token"}) {
+                    optionalText(creds.get(i), f, d + "/credentials/" + i);
+                }
+            }
+        }
+    }
+
+    private static void registryAuth(JsonNode auth, String a) {
+        if (auth == null || auth.isNull()) return;
+        requireObject(auth, a);
+        String type = text(auth, "type", a, true);
+        JsonNode details = auth.get("details");
+        requireObject(details, a + "/details");
+        switch (type) {
+            case "user" -> {
+                optionalText(details, "username", a + "/details");
+                optionalText(details, "token", a + "/details");
+            }
+            case "provider" -> {
+                if (!"ecr".equals(text(details, "flavor", a + "/details", true))) {
+                    throw CycleException.invalid(a + "/details/flavor", "the only provider flavor is ecr");
+                }
+                requireObject(details.get("credentials"), a + "/details/credentials");
+            }
+            case "webhook" -> {
+                String url = text(details, "url", a + "/details", true);
+                if (!isHttpUrl(url)) throw CycleException.invalid(a + "/details/url", "not an http(s) URL: " + url);
+            }
+            default -> throw CycleException.invalid(a + "/type", "registry auth type is user, provider or webhook");
+        }
+    }
+
+    private static void target(JsonNode details, String d) {
+        String target = text(details, "target", d, true);
+        if (!TARGET.matcher(target).matches()) {
+            throw CycleException.invalid(d + "/target", "not an image reference (name[:tag] or name@digest): "
+                    + target);
+        }
+    }
+
+    private static void url(JsonNode details, String d) {
+        String url = text(details, "url", d, true);
+        if (!isRegistryUrl(url)) {
+            throw CycleException.invalid(d + "/url", "not a registry URL (https://host[:port] or host[:port]): "
+                    + url);
+        }
+    }
+
+    /** Accepts {@code host[:port]} (what Docker users type) or an http(s) URL with no query or fragment. */
+    static boolean isRegistryUrl(String url) {
+        String full = url.contains("://") ? url : "https://" + url;
+        return isHttpUrl(full);
+    }
+
+    private static boolean isHttpUrl(String url) {
+        try {
+            URI u = new URI(url);
+            return ("http".equals(u.getScheme()) || "https".equals(u.getScheme())) && u.getHost() != null
+                    && u.getRawQuery() == null && u.getRawFragment() == null && u.getRawUserInfo() == null;
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
+    }
+
+    private static void existing(JsonNode details, String d) {
+        JsonNode e = details.get("existing");
+        if (e == null || e.isNull()) return;
+        requireObject(e, d + "/existing");
+        optionalText(e, "source_id", d + "/existing");
+    }
+
+    private static void requireObject(JsonNode node, String at) {
+        if (node == null || node.isNull()) throw CycleException.invalid(at, at.substring(at.lastIndexOf('/') + 1)
+                + " is required");
+        if (!node.isObject()) throw CycleException.invalid(at, "must be an object");
+    }
+
+    static String text(JsonNode parent, String field, String at, boolean required) {
+        JsonNode v = parent.get(field);
+        if (v == null || v.isNull() || (v.isTextual() && v.asText().isBlank())) {
+            if (required) throw CycleException.invalid(at + "/" + field, field + " is required");
+            return null;
+        }
+        if (!v.isTextual()) throw CycleException.invalid(at + "/" + field, field + " must be a string");
+        return v.asText();
+    }
+
+    private static void optionalText(JsonNode parent, String field, String at) {
+        JsonNode v = parent.get(field);
+        if (v != null && !v.isTextual()) throw CycleException.invalid(at + "/" + field, field + " must be a string");
+    }
+
+    private static void optionalTextOrNull(JsonNode parent, String field, String at) {
+        JsonNode v = parent.get(field);
+        if (v != null && !v.isNull() && !v.isTextual()) {
+            throw CycleException.invalid(at + "/" + field, field + " must be a string or null");
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package dev.wharf.sources;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wharf.auth.SecretBox;
+import dev.wharf.jobs.Job;
+import dev.wharf.jobs.JobStore;
+import dev.wharf.model.ObjectId;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** Image source rules: validation, capabilities and ACL, sealing of credentials, deletion as a job. */
+public final class SourceService {
+    static final String DELETE_JOB = "image-source.delete";
+    static final Set<String> TYPES = Set.of("stack-build", "direct", "bucket");
+    private static final Map<String, Comparator<ImageSource>> SORTABLE = Map.of(
+            "id", ListQuery.by(ImageSource::id), "name", ListQuery.by(ImageSource::name),
+            "identifier", ListQuery.by(ImageSource::identifier), "state", ListQuery.by(ImageSource::state),
+            "created", ListQuery.by(ImageSource::createdAt), "updated", ListQuery.by(ImageSource::updatedAt));
+
+    private final SourceStore store;
+    private final JobStore jobs;
+    private final SecretBox box;
+    private final Clock clock;
+
+    public SourceService(SourceStore store, JobStore jobs, SecretBox box, Clock clock) {
+        this.store = store;
+        this.jobs = jobs;
+        this.box = box;
+        this.clock = clock;
+    }
+
+    ImageSource create(Caller caller, JsonNode body) {
+        caller.require(Capability.SOURCES_MANAGE);
+        requireObject(body);
+        String type = Origins.text(body, "type", "", true);
+        if (!TYPES.contains(type)) {
+            throw CycleException.invalid("/type", "type is stack-build, direct or bucket; got " + type);
+        }
+        String id = ObjectId.random();
+        Origins.Split origin = Origins.parse(body.get("origin"), "/origin", JsonNodeFactory.instance.objectNode());
+        String name = Origins.text(body, "name", "", false);
+        if (name == null) name = defaultName(origin.shown());
+        String identifier = Origins.text(body, "identifier", "", false);
+        identifier = identifier == null ? Identifiers.fromName(name) : Identifiers.validate(identifier, "/identifier");
+        ObjectNode acl = Acl.parse(body.get("acl"), "/acl");
+        Instant now = clock.instant();
+        ImageSource s = new ImageSource(id, caller.hub(), name, identifier, type, origin.shown(),
+                seal(id, origin.secrets()), builder(body.get("builder")), about(body.get("about")), acl,
+                caller.userId(), "live", now, null, now, now, null);
+        store.insert(s);
+        return s;
+    }
+
+    ImageSource get(Caller caller, String id) {
+        caller.require(Capability.SOURCES_VIEW);
+        return visible(caller, id);
+    }
+
+    /** The sources the caller may see, filtered, sorted and paged. */
+    List<ImageSource> list(Caller caller, String identifier, String search, Set<String> states, List<String> sort,
+            String pageSize, String pageNumber) {
+        caller.require(Capability.SOURCES_VIEW);
+        String needle = search == null ? null : search.toLowerCase(Locale.ROOT);
+        List<ImageSource> matching = store.list(caller.hub()).stream()
+                .filter(s -> Acl.allows(s.acl(), caller, Acl.Privilege.VIEW))
+                .filter(s -> identifier == null || identifier.equals(s.identifier()))
+                .filter(s -> states.isEmpty() || states.contains(s.state()))
+                .filter(s -> needle == null || matches(s, needle))
+                .toList();
+        return ListQuery.sortAndPage(matching, sort, SORTABLE, pageSize, pageNumber);
+    }
+
+    ImageSource update(Caller caller, String id, JsonNode body) {
+        caller.require(Capability.SOURCES_MANAGE);
+        requireObject(body);
+        return store.database().inWriteTransaction(h -> {
+            ImageSource s = store.find(h, caller.hub(), id).filter(x -> Acl.allows(x.acl(), caller,
+                    Acl.Privilege.VIEW)).orElseThrow(() -> notFound(id));
+            requirePrivilege(caller, s, Acl.Privilege.MODIFY);
+            requireLive(s);
+            String name = body.has("name") ? Origins.text(body, "name", "", true) : s.name();
+            String identifier = s.identifier();
+            if (body.has("identifier")) {
+                String given = Origins.text(body, "identifier", "", false);
+                identifier = given == null ? Identifiers.fromName(name) : Identifiers.validate(given, "/identifier");
+            }
+            ObjectNode origin = s.origin();
+            String sealed = s.sealedSecrets();
+            if (body.has("origin")) {
+                Origins.Split split = Origins.parse(body.get("origin"), "/origin", secrets(s));
+                origin = split.shown();
+                sealed = seal(id, split.secrets());
+            }
+            JsonNode builder = body.has("builder") ? builder(body.get("builder")) : s.builder();
+            JsonNode about = body.has("about") ? about(body.get("about")) : s.about();
+            ImageSource updated = new ImageSource(s.id(), s.hub(), name, identifier, s.type(), origin, sealed,
+                    builder, about, s.acl(), s.creatorUserId(), s.state(), s.stateChanged(), s.stateError(),
+                    s.createdAt(), clock.instant(), null);
+            store.update(h, updated);
+            return updated;
+        });
+    }
+
+    ImageSource updateAccess(Caller caller, String id, JsonNode body) {
+        caller.require(Capability.SOURCES_MANAGE);
+        requireObject(body);
+        ObjectNode acl = Acl.parse(body.get("acl"), "/acl");
+        return store.database().inWriteTransaction(h -> {
+            ImageSource s = store.find(h, caller.hub(), id).filter(x -> Acl.allows(x.acl(), caller,
+                    Acl.Privilege.VIEW)).orElseThrow(() -> notFound(id));
+            requirePrivilege(caller, s, Acl.Privilege.MANAGE);
+            ImageSource updated = new ImageSource(s.id(), s.hub(), s.name(), s.identifier(), s.type(), s.origin(),
+                    s.sealedSecrets(), s.builder(), s.about(), acl, s.creatorUserId(), s.state(), s.stateChanged(),
+                    s.stateError(), s.createdAt(), clock.instant(), null);
+            store.update(h, updated);
+            return updated;
+        });
+    }
+
+    /** Marks the source {@code deleting} and queues the job that finishes the deletion. */
+    Job delete(Caller caller, String id) {
+        caller.require(Capability.SOURCES_MANAGE);
+        return store.database().inWriteTransaction(h -> {
+            ImageSource s = store.find(h, caller.hub(), id).filter(x -> Acl.allows(x.acl(), caller,
+                    Acl.Privilege.VIEW)).orElseThrow(() -> notFound(id));
+            requirePrivilege(caller, s, Acl.Privilege.MANAGE);
+            requireLive(s);
+            Instant now = clock.instant();
+            store.update(h, new ImageSource(s.id(), s.hub(), s.name(), s.identifier(), s.type(), s.origin(),
+                    s.sealedSecrets(), s.builder(), s.about(), s.acl(), s.creatorUserId(), "deleting", now, null,
+                    s.createdAt(), now, null));
+            ObjectNode input = JsonNodeFactory.instance.objectNode().put("source_id", id);
+            return jobs.submit(h, caller.hub(), DELETE_JOB, "Delete image source " + s.name(), input, 5,
+                    caller.userId());
+        });
+    }
+
+    /** A visible source the caller may view, else 404 (an ACL hides a source entirely). */
+    ImageSource visible(Caller caller, String id) {
+        return store.find(caller.hub(), id).filter(s -> Acl.allows(s.acl(), caller, Acl.Privilege.VIEW))
+                .orElseThrow(() -> notFound(id));
+    }
+
+    /** A source of the hub in any state but deleted (images keep showing the source they came from). */
+    java.util.Optional<ImageSource> findAny(String hub, String id) {
+        return store.find(hub, id);
+    }
+
+    /** A live source of the hub, without a caller: for jobs, which run with the rights checked at submission. */
+    java.util.Optional<ImageSource> findForJob(String hub, String id) {
+        return store.find(hub, id).filter(s -> "live".equals(s.state()));
+    }
+
+    /** The origin with its credentials, for an import; never for a response. */
+    ObjectNode revealedOrigin(ImageSource s) {
+        return Origins.reveal(s.origin(), secrets(s));
+    }
+
+    Map<String, Map<String, Long>> imageCounts(List<String> ids) {
+        return store.imageCounts(ids);
+    }
+
+    private ObjectNode secrets(ImageSource s) {
+        if (s.sealedSecrets() == null) return JsonNodeFactory.instance.objectNode();
+        return (ObjectNode) Json.read(box.openString(s.sealedSecrets(), "image-source:" + s.id()));
+    }
+
+    private String seal(String id, ObjectNode secrets) {
+        return secrets.isEmpty() ? null : box.seal(Json.write(secrets), "image-source:" + id);
+    }
+
+    private static boolean matches(ImageSource s, String needle) {
+        return s.name().toLowerCase(Locale.ROOT).contains(needle) || s.identifier().contains(needle)
+                || s.id().equals(needle) || s.origin().path("details").path("target").asText("").contains(needle);
+    }
+
+    private static String defaultName(ObjectNode origin) {
+        String target = origin.path("details").path("target").asText("");
+        return target.isEmpty() ? origin.path("type").asText("image source") : target;
+    }
+
+    private static JsonNode builder(JsonNode node) {
+        if (node == null || node.isNull()) return null;
+        if (!node.isObject()) throw CycleException.invalid("/builder", "builder must be an object or null");
+        JsonNode integration = node.get("integration_id");
+        if (integration != null && !integration.isNull() && !integration.isTextual()) {
+            throw CycleException.invalid("/builder/integration_id", "integration_id must be a string or null");
+        }
+        return JsonNodeFactory.instance.objectNode().set("integration_id",
+                integration == null ? JsonNodeFactory.instance.nullNode() : integration);
+    }
+
+    private static JsonNode about(JsonNode node) {
+        if (node == null || node.isNull()) return null;
+        if (!node.isObject()) throw CycleException.invalid("/about", "about must be an object");
+        JsonNode d = node.get("description");
+        if (d != null && !d.isNull() && !d.isTextual()) {
+            throw CycleException.invalid("/about/description", "description must be a string or null");
+        }
+        return JsonNodeFactory.instance.objectNode().set("description",
+                d == null ? JsonNodeFactory.instance.nullNode() : d);
+    }
+
+    private static void requireObject(JsonNode body) {
+        if (body == null || !body.isObject()) throw CycleException.invalid("", "the request body must be a JSON object");
+    }
+
+    private static void requirePrivilege(Caller caller, ImageSource s, Acl.Privilege p) {
+        if (!Acl.allows(s.acl(), caller, p)) {
+            throw new CycleException(CycleError.PERMISSIONS, "this source's ACL does not give your role ("
+                    + caller.role() + ") the " + p.name().toLowerCase(Locale.ROOT) + " privilege");
+        }
+    }
+
+    private static void requireLive(ImageSource s) {
+        if (!"live".equals(s.state())) {
+            throw new CycleException(CycleError.INVALID_STATE, "the image source is " + s.state());
+        }
+    }
+
+    static CycleException notFound(String id) {
+        return new CycleException(CycleError.SOURCE_NOT_FOUND, "no image source " + id + " in this hub");
+    }
+}

@@ -1,0 +1,387 @@
+package dev.wharf.storage.blob;
+
+import static java.nio.file.StandardOpenOption.WRITE;
+
+import dev.wharf.model.Digest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ThreadLocalRandom;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * A {@link BlobStore} on an S3 bucket (AWS or any S3-compatible service); see {@link S3Layout} for the keys.
+ *
+ * <p><b>Uploads.</b> Appended bytes go to a local temp file (the tail, see {@link S3TailCache}); whenever it
+ * reaches the part size (5 MiB, S3's minimum, growing for very large uploads) it is stored as a part object.
+ * At the end of each append the remaining tail is stored too, and then the upload's state object, which lists
+ * the parts and the tail: that write commits the append, so another node can continue the upload. Publishing
+ * assembles the parts and the tail into the blob's key server side with one multipart upload (UploadPartCopy),
+ * or one CopyObject when there are no full parts; the blob appears whole or not at all.
+ *
+ * <p>Parts are separate objects, not parts of a multipart upload opened at the first append, because S3 cannot
+ * read the parts of an incomplete multipart upload and {@link #openUpload} must be able to (to re-hash).
+ *
+ * <p><b>Concurrency.</b> Appends and publishes of one upload are serialised within this process. Across nodes
+ * nothing locks: two nodes appending to one upload at once both stream, and the one that commits second notices
+ * (it re-reads the state just before committing) and fails with UploadOffsetException; only when both re-read
+ * before either commits (a window of one request) do both succeed, and then the later state wins and the other
+ * append's bytes are silently dropped from the upload. Even then no object is overwritten (every part and tail
+ * key carries the revision that wrote it), so the upload always consists of exactly the bytes its state names,
+ * and a digest check at completion catches the lost append.
+ */
+public final class S3BlobStore implements BlobStore, AutoCloseable {
+    /** S3's minimum size for every part but the last. */
+    static final long MIN_PART_SIZE = 5L * 1024 * 1024;
+    /** S3 allows at most 10,000 parts per multipart upload. */
+    private static final int MAX_PARTS = 10_000;
+    private static final int BUFFER_SIZE = 256 * 1024;
+
+    /** Connection settings; an empty endpoint means AWS itself, empty keys the SDK's default credential chain. */
+    public record Settings(String endpoint, String region, String bucket, String prefix, boolean pathStyle,
+            String accessKey, String secretKey) {
+        @Override
+        public String toString() {
+            return "S3[endpoint=" + (endpoint.isBlank() ? "<aws>" : endpoint) + ", region=" + region + ", bucket="
+                    + bucket + ", prefix=" + prefix + ", pathStyle=" + pathStyle + ", accessKey="
+                    + (accessKey.isBlank() ? "<default chain>" : accessKey) + "]"; // never the secret key
+        }
+    }
+
+    private final S3Client s3;
+    private final S3Objects objects;
+    private final S3Layout layout;
+    private final S3TailCache tails;
+    private final UploadLocks locks = new UploadLocks();
+
+    /**
+     * Connects lazily (the first request opens a connection; {@link #probe} is that request at start).
+     *
+     * @param localDir node-local directory for upload tails being appended to
+     */
+    public S3BlobStore(Settings settings, Path localDir) throws IOException {
+        this.s3 = client(settings);
+        this.objects = new S3Objects(s3, settings.bucket(), describe(settings));
+        this.layout = new S3Layout(settings.prefix());
+        this.tails = new S3TailCache(localDir);
+    }
+
+    private static S3Client client(Settings s) {
+        AwsCredentialsProvider credentials = s.accessKey().isBlank()
+                ? DefaultCredentialsProvider.builder().build()
+                : StaticCredentialsProvider.create(AwsBasicCredentials.create(s.accessKey(), s.secretKey()));
+        var builder = S3Client.builder()
+                .httpClient(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(10))
+                        .socketTimeout(Duration.ofMinutes(2)).build())
+                .region(Region.of(s.region()))
+                .credentialsProvider(credentials)
+                .forcePathStyle(s.pathStyle())
+                // The SDK's default CRC checksum trailers are not understood by every S3-compatible service;
+                // payloads are still covered by the request signature.
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        if (!s.endpoint().isBlank()) builder.endpointOverride(URI.create(s.endpoint()));
+        return builder.build();
+    }
+
+    private static String describe(Settings s) {
+        String prefix = s.prefix().isBlank() ? "" : " (prefix '" + s.prefix() + "')";
+        String at = s.endpoint().isBlank() ? "AWS S3 region " + s.region() : s.endpoint();
+        return "bucket '" + s.bucket() + "'" + prefix + " at " + at;
+    }
+
+    @Override
+    public OptionalLong size(Digest digest) throws IOException {
+        return objects.head(layout.blob(digest)).map(h -> OptionalLong.of(h.contentLength()))
+                .orElse(OptionalLong.empty());
+    }
+
+    @Override
+    public InputStream open(Digest digest, long offset) throws IOException {
+        if (offset < 0) throw new IllegalArgumentException("negative offset " + offset);
+        return objects.open(layout.blob(digest), offset)
+                .orElseThrow(() -> new BlobNotFoundException("blob " + digest));
+    }
+
+    /** S3 deletes succeed whether or not the key exists, so a HEAD first tells which it was. */
+    @Override
+    public boolean delete(Digest digest) throws IOException {
+        String key = layout.blob(digest);
+        if (objects.head(key).isEmpty()) return false;
+        objects.delete(key);
+        return true;
+    }
+
+    @Override
+    public Iterator<Digest> list() {
+        Iterator<S3Object> keys = objects.list(layout.blobsPrefix());
+        return new Iterator<>() {
+            private Digest next;
+
+            @Override
+            public boolean hasNext() {
+                while (next == null && keys.hasNext()) next = layout.digestOf(keys.next().key()).orElse(null);
+                return next != null;
+            }
+
+            @Override
+            public Digest next() {
+                if (!hasNext()) throw new NoSuchElementException();
+                Digest d = next;
+                next = null;
+                return d;
+            }
+        };
+    }
+
+    @Override
+    public void createUpload(String uploadId) throws IOException {
+        String key = layout.uploadState(uploadId);
+        if (objects.head(key).isPresent()) throw new FileAlreadyExistsException(key);
+        objects.putBytes(key, S3UploadState.empty().toJson(), "application/json");
+    }
+
+    @Override
+    public long append(String uploadId, long expectedOffset, InputStream data) throws IOException {
+        try (UploadLocks.Held held = locks.lock(uploadId)) {
+            S3UploadState state = state(uploadId);
+            if (state.size() != expectedOffset) throw new UploadOffsetException(uploadId, expectedOffset, state.size());
+            S3UploadState next;
+            try {
+                Path tail = tails.checkout(uploadId, state,
+                        file -> objects.download(layout.uploadTail(uploadId, state.revision()), file));
+                next = appendToTail(uploadId, state, tail, data);
+                if (next == state) {
+                    tails.keep(uploadId, state.revision());
+                    return state.size();
+                }
+                // Narrows the cross-node race (see the class comment) from a whole append to one request.
+                S3UploadState current = state(uploadId);
+                if (!current.revision().equals(state.revision())) {
+                    throw new UploadOffsetException(uploadId, expectedOffset, current.size());
+                }
+                objects.putBytes(layout.uploadState(uploadId), next.toJson(), "application/json");
+                tails.keep(uploadId, next.revision());
+            } catch (IOException | RuntimeException e) {
+                // All or nothing: the state object was not replaced, so the upload is as it was. The local tail
+                // may hold some of this call's bytes; drop it and download the committed one next time.
+                tails.discard(uploadId);
+                throw e;
+            }
+            if (state.tailSize() > 0) {
+                try {
+                    objects.delete(layout.uploadTail(uploadId, state.revision()));
+                } catch (IOException e) {
+                    // Unreferenced now; removed with the rest of the upload at publish or abort.
+                }
+            }
+            return next.size();
+        }
+    }
+
+    /**
+     * Streams {@code data} onto the local tail, storing a part object each time the tail reaches the part size,
+     * and stores what remains as the new tail object. Returns the state to commit, or {@code state} itself when
+     * {@code data} was empty.
+     */
+    private S3UploadState appendToTail(String uploadId, S3UploadState state, Path tail, InputStream data)
+            throws IOException {
+        String revision = S3UploadState.newRevision();
+        List<S3UploadState.Part> parts = new ArrayList<>(state.parts());
+        long tailSize = state.tailSize();
+        long added = 0;
+        byte[] buffer = new byte[BUFFER_SIZE];
+        try (FileChannel channel = FileChannel.open(tail, WRITE)) {
+            channel.position(tailSize);
+            while (true) {
+                long room = partSize(parts.size()) - tailSize;
+                int n = data.readNBytes(buffer, 0, (int) Math.min(buffer.length, room));
+                if (n == 0) break;
+                ByteBuffer wrapped = ByteBuffer.wrap(buffer, 0, n);
+                while (wrapped.hasRemaining()) channel.write(wrapped);
+                tailSize += n;
+                added += n;
+                if (n == room) {
+                    if (parts.size() == MAX_PARTS) {
+                        throw new IOException("upload " + uploadId + " exceeds S3's limit of " + MAX_PARTS + " parts");
+                    }
+                    int number = parts.size() + 1;
+                    String etag = objects.putFile(layout.uploadPart(uploadId, number, revision), tail);
+                    parts.add(new S3UploadState.Part(number, revision, tailSize, etag));
+                    channel.truncate(0).position(0);
+                    tailSize = 0;
+                }
+            }
+        }
+        if (added == 0) return state;
+        String tailEtag = tailSize == 0 ? null : objects.putFile(layout.uploadTail(uploadId, revision), tail);
+        return state.next(revision, parts, tailSize, tailEtag);
+    }
+
+    /**
+     * 5 MiB for the first 1,000 parts, doubling every 1,000 parts after that: small uploads stay cheap to resume
+     * while S3's 10,000-part limit still allows ~5 TiB (the largest S3 object); capped below the 5 GiB part limit.
+     */
+    static long partSize(int partsSoFar) {
+        return MIN_PART_SIZE << Math.min(partsSoFar / 1000, 9);
+    }
+
+    @Override
+    public OptionalLong uploadSize(String uploadId) throws IOException {
+        return readState(uploadId).map(s -> OptionalLong.of(s.size())).orElse(OptionalLong.empty());
+    }
+
+    /** The parts and the tail in order, each object opened only when the reader reaches it. */
+    @Override
+    public InputStream openUpload(String uploadId) throws IOException {
+        S3UploadState state = state(uploadId);
+        List<String> keys = new ArrayList<>();
+        for (S3UploadState.Part p : state.parts()) keys.add(layout.uploadPart(uploadId, p.number(), p.revision()));
+        if (state.tailSize() > 0) keys.add(layout.uploadTail(uploadId, state.revision()));
+        Iterator<String> remaining = keys.iterator();
+        return new SequenceInputStream(new java.util.Enumeration<>() {
+            @Override
+            public boolean hasMoreElements() {
+                return remaining.hasNext();
+            }
+
+            @Override
+            public InputStream nextElement() {
+                String key = remaining.next();
+                try {
+                    return objects.open(key, 0).orElseThrow(() -> new UploadNotFoundException(
+                            "upload " + uploadId + " (its object " + key + " is gone)"));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void publish(String uploadId, Digest digest) throws IOException {
+        try (UploadLocks.Held held = locks.lock(uploadId)) {
+            S3UploadState state = state(uploadId);
+            String target = layout.blob(digest);
+            // Content addressing: an existing key already holds these bytes, so there is nothing to write.
+            if (objects.head(target).isEmpty()) {
+                List<S3Objects.Source> sources = new ArrayList<>();
+                for (S3UploadState.Part p : state.parts()) {
+                    sources.add(new S3Objects.Source(layout.uploadPart(uploadId, p.number(), p.revision()), p.etag()));
+                }
+                S3Objects.Source tail = state.tailSize() == 0 ? null
+                        : new S3Objects.Source(layout.uploadTail(uploadId, state.revision()), state.tailEtag());
+                if (!sources.isEmpty()) {
+                    if (tail != null) sources.add(tail);
+                    objects.assemble(sources, target);
+                } else if (tail != null) {
+                    objects.copy(tail, target);
+                } else {
+                    objects.putBytes(target, new byte[0], "application/octet-stream");
+                }
+            }
+            removeUpload(uploadId);
+        }
+    }
+
+    /** No upload lock, as on the filesystem: an expiry must not wait for a slow client's append. */
+    @Override
+    public void abortUpload(String uploadId) throws IOException {
+        removeUpload(uploadId);
+    }
+
+    /** The state object goes first: from then on the upload is gone, even if removing the rest fails. */
+    private void removeUpload(String uploadId) throws IOException {
+        objects.delete(layout.uploadState(uploadId));
+        objects.deleteAll(layout.upload(uploadId));
+        tails.discard(uploadId);
+    }
+
+    /**
+     * Uploads whose state object was last written before {@code cutoff}; also uploads left without a state
+     * object (by a crash while removing one), aged by their newest object, so expiry cleans those up too.
+     */
+    @Override
+    public Iterator<String> uploadsOlderThan(Instant cutoff) throws IOException {
+        Map<String, Instant> stateWritten = new HashMap<>();
+        Map<String, Instant> newestObject = new HashMap<>();
+        try {
+            for (Iterator<S3Object> it = objects.list(layout.uploadsPrefix()); it.hasNext(); ) {
+                S3Object o = it.next();
+                Optional<String> id = layout.uploadIdOf(o.key());
+                if (id.isEmpty()) continue; // not created by this store
+                if (layout.isUploadState(o.key())) stateWritten.put(id.get(), o.lastModified());
+                newestObject.merge(id.get(), o.lastModified(), (a, b) -> a.isAfter(b) ? a : b);
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        tails.sweep(cutoff);
+        List<String> old = new ArrayList<>();
+        newestObject.forEach((id, newest) -> {
+            if (stateWritten.getOrDefault(id, newest).isBefore(cutoff)) old.add(id);
+        });
+        return Collections.unmodifiableList(old).iterator();
+    }
+
+    @Override
+    public void probe() throws IOException {
+        String key = layout.newProbe();
+        byte[] expected = new byte[64];
+        ThreadLocalRandom.current().nextBytes(expected);
+        try {
+            objects.putBytes(key, expected, "application/octet-stream");
+            byte[] actual = objects.getBytes(key).orElseThrow(() -> new IOException("probe object vanished"));
+            if (!Arrays.equals(expected, actual)) throw new IOException("probe object read back different bytes");
+            objects.delete(key);
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("blob storage " + objects.where() + " is not usable: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String kind() {
+        return "s3";
+    }
+
+    @Override
+    public void close() {
+        s3.close();
+    }
+
+    private S3UploadState state(String uploadId) throws IOException {
+        return readState(uploadId).orElseThrow(() -> new UploadNotFoundException("upload " + uploadId));
+    }
+
+    private Optional<S3UploadState> readState(String uploadId) throws IOException {
+        Optional<byte[]> json = objects.getBytes(layout.uploadState(uploadId));
+        return json.isEmpty() ? Optional.empty() : Optional.of(S3UploadState.fromJson(uploadId, json.get()));
+    }
+}

@@ -1,0 +1,32 @@
+package dev.wharf.upstream;
+
+/** A failed call to an upstream registry, with a reason callers can act on and a message users can read. */
+public final class UpstreamException extends RuntimeException {
+    public enum Reason {
+        /** DNS failure, connection refused, timeout: worth retrying. */
+        UNREACHABLE,
+        /** The registry refused the credentials (or needs some): retrying cannot help. */
+        UNAUTHORIZED,
+        NOT_FOUND,
+        TOO_LARGE,
+        /** The registry answered something that is not the Distribution protocol, or bytes did not verify. */
+        PROTOCOL,
+        /** A 5xx or 429 from the registry: worth retrying. */
+        SERVER
+    }
+
+    private final Reason reason;
+
+    public UpstreamException(Reason reason, String message) {
+        super(message, null, false, false);
+        this.reason = reason;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+
+    public boolean isTransient() {
+        return reason == Reason.UNREACHABLE || reason == Reason.SERVER;
+    }
+}

@@ -1,0 +1,62 @@
+package dev.wharf.sources;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+
+class OriginsTest {
+    static JsonNode json(String s) {
+        return Json.read(s);
+    }
+
+    @Test
+    void secretsAreSplitOffMaskedAndRevealedAgain() {
+        Origins.Split split = Origins.parse(json("""
+                {"type": "oci-registry", "details": {"target": "a/b:1", "url": "registry.example.com:5000",
+                 "auth": {"type": "user", "details": {"username": "u", "token": "tok"}}}}"""), "/origin",
+                Json.MAPPER.createObjectNode());
+        assertThat(split.shown().at("/details/auth/details/token").asText()).isEqualTo(Origins.MASK);
+        assertThat(split.secrets().path("/details/auth/details/token").asText()).isEqualTo("tok");
+        ObjectNode full = Origins.reveal(split.shown(), split.secrets());
+        assertThat(full.at("/details/auth/details/token").asText()).isEqualTo("tok");
+        // Echoing the mask keeps the old secret.
+        Origins.Split again = Origins.parse(split.shown(), "/origin", split.secrets());
+        assertThat(again.secrets()).isEqualTo(split.secrets());
+    }
+
+    @Test
+    void everyVariantIsValidated() {
+        assertThat(Origins.parse(json("{\"type\": \"docker-file\", \"details\": {\"repo\": {\"url\":"
+                + " \"https://git.example.com/x.git\", \"auth\": {\"type\": \"ssh\", \"credentials\": {\"username\":"
+                + " \"git\", \"passphrase\": \"p\", \"private_key\": \"k\"}}}}}"), "/o", Json.MAPPER.createObjectNode())
+                .secrets().size()).isEqualTo(2);
+        assertInvalid("{\"type\": \"docker-file\", \"details\": {}}", "/o/details");
+        assertInvalid("{\"type\": \"docker-hub\", \"details\": {\"target\": \"UPPER:case\"}}", "/o/details/target");
+        assertInvalid("{\"type\": \"oci-registry\", \"details\": {\"target\": \"a\", \"url\": \"x\","
+                + " \"auth\": {\"type\": \"provider\", \"details\": {\"flavor\": \"gcr\", \"credentials\": {}}}}}",
+                "/o/details/auth/details/flavor");
+        assertInvalid("{\"type\": \"cycle-upload\", \"details\": {\"token\": \"t\"}}", "/o/details/expires");
+        assertInvalid("{\"type\": \"docker-registry\", \"details\": {\"target\": \"a\", \"url\":"
+                + " \"https://u:p@host\"}}", "/o/details/url");
+        assertInvalid("{\"details\": {}}", "/o/type");
+    }
+
+    @Test
+    void targetsSplitIntoRepositoryAndReference() {
+        assertThat(ImportTarget.split("mysql:5.7")).containsExactly("mysql", "5.7");
+        assertThat(ImportTarget.split("a/b")).containsExactly("a/b", "latest");
+        assertThat(ImportTarget.split("a/b@sha256:00")).containsExactly("a/b", "sha256:00");
+        assertThat(Identifiers.fromName("My Container!")).isEqualTo("my-container");
+    }
+
+    static void assertInvalid(String origin, String pointer) {
+        assertThatThrownBy(() -> Origins.parse(json(origin), "/o", Json.MAPPER.createObjectNode()))
+                .isInstanceOfSatisfying(CycleException.class, e -> {
+                    assertThat(e.error()).isEqualTo(CycleError.INVALID_INPUT);
+                    assertThat(e.source()).isEqualTo(pointer);
+                });
+    }
+}
