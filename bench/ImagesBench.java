@@ -25,8 +25,9 @@ import java.util.function.IntFunction;
 /**
  * Image management at scale: fills one namespace with N manifests (every tenth an index of the two before it,
  * so children are present and excluded) and 2 current tags per manifest straight through the MetadataStore,
- * then starts a node on that data (SQLite, auth off) and times the images list, the OCI tag list and the
- * images summary over HTTP. Run by bench/images.sh: java -cp target/wharf.jar bench/ImagesBench.java [N] [R].
+ * then starts a node on that data (SQLite; auth and the Hub rate limit off, as a load test needs) and times the
+ * images list, the OCI tag list and the images summary over HTTP, one request at a time, client in the same JVM.
+ * Run by bench/images.sh: java -cp target/wharf.jar bench/ImagesBench.java [N] [R].
  */
 public class ImagesBench {
     static final String REPO = "bench/app";
@@ -41,7 +42,8 @@ public class ImagesBench {
             System.err.printf("filled %d manifests, %d tags in %.1f s%n", manifests, tags,
                     (System.nanoTime() - t0) / 1e9);
             WharfServer server = WharfServer.start(ConfigLoader.load(List.of("--addr", "127.0.0.1:0", "--data-dir",
-                    dir.toString(), "--auth-enabled", "false", "--log-access", "false"), Map.of()));
+                    dir.toString(), "--auth-enabled", "false", "--ratelimit-enabled", "false", "--log-access",
+                    "false"), Map.of()));
             try {
                 measure("http://127.0.0.1:" + server.port(), manifests, requests);
             } finally {

@@ -17,6 +17,8 @@ import dev.wharf.storage.meta.ImageTag;
 import dev.wharf.storage.meta.ManifestWrite;
 import dev.wharf.storage.meta.MetadataStore;
 import dev.wharf.storage.meta.SqlMetadataStore;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -237,6 +239,38 @@ class ImageServiceTest {
                 new Problem("app", missing.toString(), "not_found", null));
         assertThat(report.warnings()).isEmpty();
         assertThat(meta.getManifest("acme/app", deletable)).as("nothing is deleted").isPresent();
+    }
+
+    @Test
+    void anImagePulledOrTaggedBetweenCheckAndDeleteIsKept() {
+        Digest pulled = push("acme/app", "pulled", null);
+        Digest tagged = push("acme/app", "tagged", null);
+        at(NOW);
+        // A store that lets a pull and a push land just before each delete, as concurrent clients could.
+        MetadataStore racing = (MetadataStore) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {MetadataStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("deleteImage")) {
+                        meta.recordPull("acme/app", pulled, NOW);
+                        meta.putManifest("acme/app", meta.getManifest("acme/app", tagged).map(m -> new ManifestWrite(
+                                m.digest(), m.mediaType(), null, m.content(), List.of(), List.of(), null, null,
+                                m.totalSize())).orElseThrow(), "new", NOW);
+                    }
+                    try {
+                        return method.invoke(meta, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        ImageService service = new ImageService(racing, (p, repo) -> EnumSet.allOf(Action.class), clock);
+
+        DeleteImagesReport report = service.delete(CALLER, "acme", new DeleteImagesRequest(false, null,
+                List.of(new ManifestRef("app", pulled.toString()), new ManifestRef("app", tagged.toString())), null));
+
+        assertThat(report.refused()).isFalse();
+        assertThat(report.metrics()).isEqualTo(new Metrics(0, 2, 0, 0));
+        assertThat(meta.getManifest("acme/app", pulled)).isPresent();
+        assertThat(meta.getManifest("acme/app", tagged)).isPresent();
+        assertThat(meta.listTags("acme/app", null, 10)).containsExactly("new");
     }
 
     @Test
