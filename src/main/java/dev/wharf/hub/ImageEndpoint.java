@@ -7,7 +7,7 @@ import dev.wharf.images.ImageException;
 import dev.wharf.images.ImageListRequest;
 import dev.wharf.images.ImageService;
 import io.javalin.http.Context;
-import io.javalin.http.Handler;
+import java.util.Map;
 
 /**
  * Image management (seed 004): images-summary, images, an image's tags and delete-images, registered by
@@ -75,7 +75,7 @@ final class ImageEndpoint {
             return rule.run();
         } catch (ImageException e) {
             throw switch (e.kind()) {
-                case INVALID -> e.field() == null ? HubException.invalid(e.getMessage(), java.util.Map.of())
+                case INVALID -> e.field() == null ? HubException.invalid(e.getMessage(), Map.of())
                         : HubException.invalidField(e.field(), e.getMessage());
                 case NOT_FOUND -> new HubException(HubError.NOT_FOUND, e.getMessage());
             };
