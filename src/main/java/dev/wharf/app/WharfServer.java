@@ -17,6 +17,9 @@ import dev.wharf.hub.HubRoutes;
 import dev.wharf.images.ImageAccess;
 import dev.wharf.images.ImageService;
 import dev.wharf.ratelimit.LocalRateLimiter;
+import dev.wharf.ratelimit.RateLimiter;
+import dev.wharf.ratelimit.RedisRateLimiter;
+import dev.wharf.registry.PullLimit;
 import dev.wharf.jobs.Backoff;
 import dev.wharf.jobs.JobStore;
 import dev.wharf.jobs.WorkerPool;
@@ -69,6 +72,7 @@ public final class WharfServer {
     });
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Javalin app;
+    private AutoCloseable closeOnStop;
     private WorkerPool workers;
     private volatile boolean stopping;
 
@@ -153,12 +157,17 @@ public final class WharfServer {
         boolean auth = config.auth().enabled();
         ImageService images = new ImageService(meta, auth ? identity.accessControl()::allowed : ImageAccess.OPEN,
                 clock);
-        RegistryRoutes registry = new RegistryRoutes(manifests, blobService, uploads, metrics, json, access);
+        WharfConfig.RateLimit limits = config.rateLimit();
+        RateLimiter limiter = limits.enabled() ? rateLimiter(limits, clock) : null;
+        PullLimit pullLimit = limiter == null ? null
+                : new PullLimit(limiter, limits.pullsAnonymous(), limits.pullsAuthenticated(), limits.pullsWindow());
+        RegistryRoutes registry = new RegistryRoutes(manifests, blobService, uploads, metrics, json, access,
+                pullLimit);
         TokenEndpoint tokenEndpoint = new TokenEndpoint(identity.authenticator(), identity.sessions(),
                 identity.accessControl(), identity.registryTokens(), identity.loginGuard(), json, clock);
         HubRoutes hub = new HubRoutes(identity.authenticator(), identity.accounts(), identity.twoFactor(),
                 identity.personalTokens(), identity.orgTokens(), identity.sessions(), identity.loginGuard(),
-                config.rateLimit().enabled() ? new LocalRateLimiter(clock) : null, config.rateLimit().hubPerMinute(),
+                limiter, config.rateLimit().hubPerMinute(),
                 config.rateLimit().hubAnonymousPerMinute(), json, clock, images, auth);
         HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);
         // Cycle /v1/ surface and the job workers behind it; workers start with the server and stop before the pool.
@@ -243,6 +252,20 @@ public final class WharfServer {
         }
     }
 
+    /** Buckets in Redis when redis.url is set (shared by all nodes, checked now), else in this node's memory. */
+    private RateLimiter rateLimiter(WharfConfig.RateLimit limits, Clock clock) {
+        if (limits.redisUrl().isEmpty()) return new LocalRateLimiter(clock);
+        RedisRateLimiter redis = new RedisRateLimiter(limits.redisUrl(), clock);
+        try {
+            redis.ping();
+        } catch (RuntimeException e) {
+            redis.close();
+            throw new StartupException("redis.url does not answer: " + e.getMessage(), e);
+        }
+        closeOnStop = redis;
+        return redis;
+    }
+
     private static long ms(long nanos) {
         return nanos / 1_000_000;
     }
@@ -291,6 +314,13 @@ public final class WharfServer {
             if (app != null) app.stop();
         } finally {
             background.shutdownNow();
+            if (closeOnStop != null) {
+                try {
+                    closeOnStop.close();
+                } catch (Exception e) {
+                    log.warn("could not close {}: {}", closeOnStop, e.toString());
+                }
+            }
             if (workers != null) workers.stop(Duration.ofSeconds(10)); // unfinished jobs go back to the queue
             pulls.flush();
             meta.close(); // also closes the database pool

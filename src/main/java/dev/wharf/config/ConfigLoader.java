@@ -178,7 +178,13 @@ public final class ConfigLoader {
                 parseInt(ConfigKey.RATELIMIT_HUB_PER_MINUTE, src, v.get(ConfigKey.RATELIMIT_HUB_PER_MINUTE), 1,
                         1_000_000),
                 parseInt(ConfigKey.RATELIMIT_HUB_ANONYMOUS_PER_MINUTE, src,
-                        v.get(ConfigKey.RATELIMIT_HUB_ANONYMOUS_PER_MINUTE), 1, 1_000_000));
+                        v.get(ConfigKey.RATELIMIT_HUB_ANONYMOUS_PER_MINUTE), 1, 1_000_000),
+                parseInt(ConfigKey.RATELIMIT_PULLS_ANONYMOUS, src, v.get(ConfigKey.RATELIMIT_PULLS_ANONYMOUS), 1,
+                        100_000_000),
+                parseInt(ConfigKey.RATELIMIT_PULLS_AUTHENTICATED, src, v.get(ConfigKey.RATELIMIT_PULLS_AUTHENTICATED), 1,
+                        100_000_000),
+                parseDuration(ConfigKey.RATELIMIT_PULLS_WINDOW, src, v.get(ConfigKey.RATELIMIT_PULLS_WINDOW)),
+                redisUrl(v, src));
         return new WharfConfig(host, port, dataDir, dbUrl, v.get(ConfigKey.DB_USER), v.get(ConfigKey.DB_PASSWORD),
                 v.get(ConfigKey.DB_SCHEMA).trim(), pool, driver, storageRoot, s3, expire, accessLog, level, auth,
                 parseDuration(ConfigKey.AUDIT_RETENTION, src, v.get(ConfigKey.AUDIT_RETENTION)),
@@ -206,6 +212,14 @@ public final class ConfigLoader {
         }
         return new WharfConfig.S3(endpoint, region, bucket, v.get(ConfigKey.STORAGE_S3_PREFIX).trim(), pathStyle,
                 v.get(ConfigKey.STORAGE_S3_ACCESS_KEY).trim(), v.get(ConfigKey.STORAGE_S3_SECRET_KEY).trim());
+    }
+
+    private static String redisUrl(Map<ConfigKey, String> v, Map<ConfigKey, String> src) {
+        String url = v.get(ConfigKey.REDIS_URL).trim();
+        if (!url.isEmpty() && !url.matches("rediss?://\\S+")) {
+            throw bad(ConfigKey.REDIS_URL, src, url.replaceAll(":[^:@/]*@", ":***@"), "expected redis://host:port");
+        }
+        return url;
     }
 
     private static boolean isHttpUrl(String text) {

@@ -45,7 +45,9 @@ public record WharfConfig(
     }
 
     /** Hub API request budgets per minute: per signed-in account, and per client IP without credentials. */
-    public record RateLimit(boolean enabled, int hubPerMinute, int hubAnonymousPerMinute) {}
+    /** Hub API budgets per minute, registry pull budgets per window, and where buckets live (empty: in memory). */
+    public record RateLimit(boolean enabled, int hubPerMinute, int hubAnonymousPerMinute, int pullsAnonymous,
+            int pullsAuthenticated, Duration pullsWindow, String redisUrl) {}
 
     public boolean isSqlite() {
         return dbUrl.startsWith("jdbc:sqlite:");

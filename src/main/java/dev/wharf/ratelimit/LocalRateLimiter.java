@@ -15,7 +15,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * them gets up to one budget per node; a Redis-backed {@link RateLimiter} removes that.
  */
 public final class LocalRateLimiter implements RateLimiter {
-    private static final Duration WINDOW = Duration.ofMinutes(1);
     private static final int MAX_KEYS = 100_000; // bounds memory under a spray of client addresses
 
     private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
@@ -38,17 +37,21 @@ public final class LocalRateLimiter implements RateLimiter {
     }
 
     @Override
-    public Decision take(String key, int perMinute) {
+    public Decision take(String key, long limit, Duration window) {
+        return Buckets.decide(bucket(key, limit, window).tryConsumeAndReturnRemaining(1), limit, clock.instant());
+    }
+
+    @Override
+    public Decision peek(String key, long limit, Duration window) {
+        return Buckets.decide(bucket(key, limit, window).estimateAbilityToConsume(1), limit,
+                bucket(key, limit, window).getAvailableTokens(), clock.instant());
+    }
+
+    private Bucket bucket(String key, long limit, Duration window) {
         if (buckets.size() >= MAX_KEYS) forgetFull();
-        Bucket bucket = buckets.computeIfAbsent(perMinute + "/" + key, k -> Bucket.builder()
-                .addLimit(limit -> limit.capacity(perMinute).refillIntervally(perMinute, WINDOW))
-                .withCustomTimePrecision(time)
-                .build());
-        ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
-        Instant now = clock.instant();
-        Instant resetAt = now.plusNanos(probe.getNanosToWaitForReset());
-        Instant retryAt = probe.isConsumed() ? resetAt : now.plusNanos(probe.getNanosToWaitForRefill());
-        return new Decision(probe.isConsumed(), perMinute, probe.getRemainingTokens(), resetAt, retryAt);
+        return buckets.computeIfAbsent(limit + "/" + window.toSeconds() + "/" + key,
+                k -> Bucket.builder().withCustomTimePrecision(time)
+                        .addLimit(Buckets.limit(limit, window)).build());
     }
 
     /** A full bucket is indistinguishable from a new one, so dropping it loses nothing. */
@@ -60,4 +63,5 @@ public final class LocalRateLimiter implements RateLimiter {
     private static long capacityOf(String bucketKey) {
         return Long.parseLong(bucketKey.substring(0, bucketKey.indexOf('/')));
     }
+
 }

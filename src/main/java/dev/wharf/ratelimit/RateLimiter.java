@@ -1,5 +1,6 @@
 package dev.wharf.ratelimit;
 
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -9,7 +10,15 @@ import java.time.Instant;
 public interface RateLimiter {
 
     /** Takes one request from the key's budget of {@code perMinute}. */
-    Decision take(String key, int perMinute);
+    default Decision take(String key, int perMinute) {
+        return take(key, perMinute, Duration.ofMinutes(1));
+    }
+
+    /** Takes one request from the key's budget of {@code limit} per {@code window}, refilled whole each window. */
+    Decision take(String key, long limit, Duration window);
+
+    /** The key's state without taking anything (for HEAD requests that only report the budget). */
+    Decision peek(String key, long limit, Duration window);
 
     /**
      * @param allowed whether the request may proceed

@@ -2,6 +2,7 @@ package dev.wharf.registry;
 
 import io.javalin.http.Context;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -20,6 +21,9 @@ public interface RegistryAccess {
 
     /** May the caller pull from {@code repository}? Used for cross-repository mounts, which must not leak. */
     boolean canPull(Context ctx, String repository);
+
+    /** The signed-in account making the request, if any (rate limits count per account, else per IP). */
+    Optional<String> account(Context ctx);
 
     /** The subset of repositories the caller may see, for the catalog. */
     List<String> visible(Context ctx, List<String> repositories);
@@ -40,6 +44,11 @@ public interface RegistryAccess {
         @Override
         public List<String> visible(Context ctx, List<String> repositories) {
             return repositories;
+        }
+
+        @Override
+        public Optional<String> account(Context ctx) {
+            return Optional.empty();
         }
     };
 }

@@ -37,9 +37,13 @@ public final class RegistryRoutes {
     private final ObjectMapper json;
     private final RegistryAccess access;
 
+    private final PullLimit pullLimit;
+
+    /** @param pullLimit pull budgets, or null for none */
     public RegistryRoutes(ManifestService manifestService, BlobService blobService, UploadService uploadService,
-            Metrics metrics, ObjectMapper json, RegistryAccess access) {
+            Metrics metrics, ObjectMapper json, RegistryAccess access, PullLimit pullLimit) {
         this.access = access;
+        this.pullLimit = pullLimit;
         this.manifests = new ManifestEndpoint(manifestService, metrics);
         this.blobs = new BlobEndpoint(blobService, metrics);
         this.uploads = new UploadEndpoint(uploadService, blobService, metrics, access);
@@ -90,8 +94,14 @@ public final class RegistryRoutes {
             }
             case MANIFEST -> {
                 switch (m) {
-                    case "GET" -> manifests.get(ctx, p.name(), p.reference(), false);
-                    case "HEAD" -> manifests.get(ctx, p.name(), p.reference(), true);
+                    case "GET" -> {
+                        if (pullLimit != null) pullLimit.apply(ctx, access.account(ctx), true);
+                        manifests.get(ctx, p.name(), p.reference(), false);
+                    }
+                    case "HEAD" -> {
+                        if (pullLimit != null) pullLimit.apply(ctx, access.account(ctx), false);
+                        manifests.get(ctx, p.name(), p.reference(), true);
+                    }
                     case "PUT" -> manifests.put(ctx, p.name(), p.reference());
                     case "DELETE" -> manifests.delete(ctx, p.name(), p.reference());
                     default -> throw notAllowed(m);

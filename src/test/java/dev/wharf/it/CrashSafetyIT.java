@@ -88,6 +88,8 @@ class CrashSafetyIT {
         Set<Push> done = ConcurrentHashMap.newKeySet();
         ExecutorService workers = Executors.newFixedThreadPool(3);
         try (StallingProxy proxy = new StallingProxy(port(registry), 16 * MIB)) {
+            // The token realm is derived from the Host skopeo used, so its logins go through the proxy too.
+            registry.credentials().ifPresent(c -> Skopeo.rememberCredentials(proxy.host(), c));
             CompletableFuture<Skopeo.Result> bigPush = CompletableFuture.supplyAsync(() -> Skopeo.tryCopy(
                     PUSH_TIMEOUT, oci(work.resolve("big"), "1"), "docker://" + proxy.host() + "/crash/big:1"));
             assertThat(proxy.awaitStalled(2, TimeUnit.MINUTES)).as("big upload reached the proxy cap").isTrue();

@@ -34,6 +34,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Jib (google-http-client, its own upload protocol choices) as the pushing client. */
 class JibIT {
+    static {
+        // Jib refuses to send credentials over plain HTTP unless told to; every registry here is on loopback.
+        System.setProperty("sendCredentialsOverHttp", "true");
+    }
+
     @TempDir
     Path work;
     RegistryServer registry;
@@ -57,7 +62,7 @@ class JibIT {
 
         // App: on top of the pushed base, in OCI format; the base layer reaches jib/app by
         // cross-repository mount (or an existence check), not by re-upload from the client.
-        JibContainerBuilder app = Jib.from(RegistryImage.named(registry.host() + "/jib/base:1"))
+        JibContainerBuilder app = Jib.from(image(registry.host() + "/jib/base:1"))
                 .addFileEntriesLayer(layer("app.txt", "the app layer\n"))
                 .setFormat(ImageFormat.OCI);
         JibContainer pushedApp = app.containerize(containerizer(registry.host() + "/jib/app:1"));
@@ -91,12 +96,19 @@ class JibIT {
 
     /** Caches under the test dir: Jib's default ~/.cache would let one run's layers leak into the next. */
     private Containerizer containerizer(String target) throws Exception {
-        return Containerizer.to(RegistryImage.named(target))
+        return Containerizer.to(image(target))
                 .setAllowInsecureRegistries(true)
                 .setBaseImageLayersCache(work.resolve("jib-cache-base"))
                 .setApplicationLayersCache(work.resolve("jib-cache-app"))
                 .setToolName("wharf-it")
                 .addEventHandler(LogEvent.class, JibIT::log);
+    }
+
+    /** The registry's administrator credentials, when it has any, for pulls of the base and the push alike. */
+    private RegistryImage image(String reference) throws Exception {
+        RegistryImage image = RegistryImage.named(reference);
+        registry.credentials().ifPresent(c -> image.addCredential(c.username(), c.password()));
+        return image;
     }
 
     /** Jib's INFO/DEBUG chatter would drown the build log; warnings and errors explain failures. */

@@ -12,19 +12,29 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /** An in-process Wharf on a free port with a temp data dir, plus a tiny HTTP client for protocol tests. */
 final class TestRegistry implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
+    final WharfConfig config;
     final WharfServer server;
     final String base;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
+    /** An open registry (auth off): the protocol tests are about the protocol. */
     TestRegistry(Path dataDir) {
-        WharfConfig config = ConfigLoader.load(List.of("--addr", "127.0.0.1:0", "--data-dir", dataDir.toString(),
-                "--log-access", "false", "--auth-enabled", "false"), Map.of());
+        this(dataDir, "--auth-enabled", "false");
+    }
+
+    /** With further flags, which override the defaults (e.g. {@code --auth-enabled true}). */
+    TestRegistry(Path dataDir, String... flags) {
+        List<String> args = new ArrayList<>(List.of("--addr", "127.0.0.1:0", "--data-dir", dataDir.toString(),
+                "--log-access", "false"));
+        args.addAll(List.of(flags));
+        config = ConfigLoader.load(args, Map.of());
         server = WharfServer.start(config);
         base = "http://127.0.0.1:" + server.port();
     }

@@ -74,6 +74,11 @@ public final class BearerRegistryAccess implements RegistryAccess {
         return repositories.stream().filter(r -> access.visible(principal, r)).toList();
     }
 
+    @Override
+    public Optional<String> account(Context ctx) {
+        return grant(ctx).map(g -> g.claims().getSubject()).filter(s -> s != null && !s.isEmpty());
+    }
+
     /** The verified token of this request, if any; cached on the context. */
     private Optional<RegistryTokens.Grant> grant(Context ctx) {
         Object cached = ctx.attribute("wharf.grant");

@@ -11,8 +11,11 @@ public final class Registries {
      * Distribution, which tells a wrong test apart from a Wharf bug.
      */
     public static RegistryServer underTest(Path dataDir) {
-        return "distribution".equals(System.getProperty("wharf.it.target"))
-                ? DistributionProcess.start(dataDir)
-                : WharfProcess.start(dataDir);
+        return distributionIsTarget() ? DistributionProcess.start(dataDir) : WharfProcess.start(dataDir);
+    }
+
+    /** Whether this run checks the tests against Distribution; Wharf-only tests (its auth) then skip. */
+    public static boolean distributionIsTarget() {
+        return "distribution".equals(System.getProperty("wharf.it.target"));
     }
 }

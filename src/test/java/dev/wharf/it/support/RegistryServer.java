@@ -1,6 +1,7 @@
 package dev.wharf.it.support;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * A registry running as a child process. Wharf and CNCF Distribution both implement it, so the
@@ -20,6 +21,14 @@ public interface RegistryServer extends AutoCloseable {
     void restart();
 
     Path logFile();
+
+    /**
+     * The administrator's credentials when the registry requires them (Wharf's token auth); empty for an open
+     * registry. Clients in the ITs use them so every request goes through the registry's real auth flow.
+     */
+    default Optional<Credentials> credentials() {
+        return Optional.empty();
+    }
 
     @Override
     void close();

@@ -8,9 +8,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the {@code skopeo} CLI, isolated from the host's trust policy and stored credentials. */
+/**
+ * Runs the {@code skopeo} CLI, isolated from the host's trust policy and stored credentials. Each run gets its
+ * own auth file ({@code REGISTRY_AUTH_FILE}) holding the credentials remembered for the registries of this test
+ * run (the Wharf administrator's, see {@link WharfProcess}), so skopeo logs in through the registry's token flow
+ * as {@code docker login} would have set it up. {@link #tryRunWithoutStoredCredentials} leaves them out.
+ */
 public final class Skopeo {
     private static final Duration TIMEOUT = Duration.ofMinutes(3);
     /** Every registry in the ITs speaks plain HTTP; these flags allow that for whichever side is remote. */
@@ -31,7 +38,27 @@ public final class Skopeo {
         }
     }
 
+    /** host:port to credentials; a later server on a reused port replaces its entry. Open registries ignore them. */
+    private static final Map<String, Credentials> STORED = new ConcurrentHashMap<>();
+
     private Skopeo() {}
+
+    /** Puts credentials for {@code host} (host:port) into the auth file of every later run. */
+    public static void rememberCredentials(String host, Credentials credentials) {
+        STORED.put(host, credentials);
+    }
+
+    /** An auth file in the containers-auth.json format for the given hosts. */
+    public static String authFileJson(Map<String, Credentials> byHost) {
+        StringBuilder json = new StringBuilder("{\"auths\":{");
+        String separator = "";
+        for (Map.Entry<String, Credentials> e : byHost.entrySet()) {
+            json.append(separator).append('"').append(e.getKey()).append("\":{\"auth\":\"")
+                    .append(e.getValue().basic()).append("\"}");
+            separator = ",";
+        }
+        return json.append("}}").toString();
+    }
 
     public static String oci(Path layout, String tag) {
         return "oci:" + layout + ":" + tag;
@@ -49,6 +76,12 @@ public final class Skopeo {
     /** As {@link #copy} but reports failure in the result, for pushes that are expected to break. */
     public static Result tryCopy(Duration timeout, String source, String destination, String... extra) {
         return tryRun(timeout, copyArgs(source, destination, extra));
+    }
+
+    /** {@link #tryCopy} with an empty auth file: anonymous unless {@code extra} brings credentials. */
+    public static Result tryCopyWithoutStoredCredentials(Duration timeout, String source, String destination,
+            String... extra) {
+        return tryRunWithoutStoredCredentials(timeout, copyArgs(source, destination, extra));
     }
 
     private static String[] copyArgs(String source, String destination, String... extra) {
@@ -71,17 +104,29 @@ public final class Skopeo {
 
     /** Never throws on a non-zero exit; a timeout kills skopeo and reports exit code -1. */
     public static Result tryRun(Duration timeout, String... args) {
+        return execute(authFileJson(STORED), timeout, args);
+    }
+
+    /**
+     * As {@link #tryRun} with an empty auth file: skopeo is anonymous unless {@code args} carry
+     * {@code --creds}, {@code --src-creds}/{@code --dest-creds} or {@code --authfile}.
+     */
+    public static Result tryRunWithoutStoredCredentials(Duration timeout, String... args) {
+        return execute("{\"auths\":{}}", timeout, args);
+    }
+
+    private static Result execute(String authFile, Duration timeout, String... args) {
         List<String> command = new ArrayList<>(List.of("skopeo", "--insecure-policy"));
         command.addAll(List.of(args));
         try {
             Path out = Files.createTempFile("skopeo", ".out");
             Path err = Files.createTempFile("skopeo", ".err");
-            Path auth = Files.writeString(Files.createTempFile("skopeo-auth", ".json"), "{\"auths\":{}}");
+            Path auth = Files.writeString(Files.createTempFile("skopeo-auth", ".json"), authFile);
             try {
                 ProcessBuilder builder = new ProcessBuilder(command)
                         .redirectOutput(out.toFile())
                         .redirectError(err.toFile());
-                // An empty auth file keeps credentials on the build machine out of the test.
+                // Our own auth file also keeps credentials on the build machine out of the test.
                 builder.environment().put("REGISTRY_AUTH_FILE", auth.toString());
                 Process process = builder.start();
                 boolean exited;

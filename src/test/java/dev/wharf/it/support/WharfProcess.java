@@ -1,18 +1,32 @@
 package dev.wharf.it.support;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
-/** The packaged Wharf jar ({@code -Dwharf.jar}, set by failsafe) running {@code serve} on a loopback port. */
+/**
+ * The packaged Wharf jar ({@code -Dwharf.jar}, set by failsafe) running {@code serve} on a loopback port, with
+ * token auth on (the default) and a known administrator, whose credentials skopeo's auth file then holds for
+ * this host.
+ */
 public final class WharfProcess implements RegistryServer {
+    /** The administrator created at first start (unless {@code extraEnv} names another). */
+    public static final Credentials ADMIN = new Credentials("admin", "it-admin-secret-1");
+
     private final Path jar;
     private final Path dataDir;
     private final int port;
     private final Map<String, String> env;
     private final Path log;
+    private final Credentials admin;
     private Process process;
 
     private WharfProcess(Path jar, Path dataDir, int port, Map<String, String> extraEnv) {
@@ -20,8 +34,11 @@ public final class WharfProcess implements RegistryServer {
         this.dataDir = dataDir;
         this.port = port;
         this.env = new HashMap<>(extraEnv);
+        env.putIfAbsent("WHARF_ADMIN_USER", ADMIN.username());
+        env.putIfAbsent("WHARF_ADMIN_PASSWORD", ADMIN.password());
         env.put("WHARF_ADDR", host());
         env.put("WHARF_DATA_DIR", dataDir.toString());
+        this.admin = new Credentials(env.get("WHARF_ADMIN_USER"), env.get("WHARF_ADMIN_PASSWORD"));
         this.log = ChildProcess.logDir().resolve("wharf-" + port + ".log");
     }
 
@@ -36,7 +53,44 @@ public final class WharfProcess implements RegistryServer {
         }
         WharfProcess wharf = new WharfProcess(Path.of(jar), dataDir, FreePort.pick(), extraEnv);
         wharf.launch();
+        Skopeo.rememberCredentials(wharf.host(), wharf.admin);
         return wharf;
+    }
+
+    /**
+     * Runs an admin command of the jar ({@code user create ...}, {@code org create ...}) against this server's
+     * data directory while it runs, and returns its output; fails the test if it exits non-zero.
+     */
+    public String cli(String... args) {
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", jar.toString()));
+        command.addAll(List.of(args));
+        command.addAll(List.of("--data-dir", dataDir.toString()));
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(2, TimeUnit.MINUTES)) {
+                p.destroyForcibly().waitFor();
+                throw new IllegalStateException("wharf " + String.join(" ", args) + " timed out");
+            }
+            String text = new String(out, StandardCharsets.UTF_8);
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException("wharf " + String.join(" ", args) + " exited " + p.exitValue()
+                        + ": " + text);
+            }
+            return text;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Creates a plain user with the CLI and returns its credentials. */
+    public Credentials createUser(String name, String password) {
+        cli("user", "create", name, "--email", name + "@example.test", "--password", password);
+        return new Credentials(name, password);
     }
 
     /** The JVM running the tests is a JDK >= 21 (maven toolchain); the shell's default java may not be. */
@@ -46,8 +100,37 @@ public final class WharfProcess implements RegistryServer {
     }
 
     private void launch() {
+        long startedBefore = startedLines();
         process = ChildProcess.start(List.of(javaBinary(), "-jar", jar.toString(), "serve"), env, log);
         ChildProcess.awaitReady(process, "http://" + host() + "/readyz", status -> status == 200, log);
+        awaitStartupLogged(startedBefore);
+    }
+
+    /**
+     * /readyz answers as soon as Jetty listens, but the administrator is created on first start concurrently and
+     * only joined before the "ready on" line is logged; logging in before that fails. So wait for that line too.
+     */
+    private void awaitStartupLogged(long startedBefore) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (startedLines() <= startedBefore) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("no 'ready on' line in the log; log:\n" + ChildProcess.tail(log));
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private long startedLines() {
+        try (var lines = Files.lines(log)) {
+            return lines.filter(l -> l.contains(" ready on " + host())).count();
+        } catch (IOException | UncheckedIOException e) {
+            return 0; // no log yet, or a line cut in the middle of a character: look again
+        }
     }
 
     @Override
@@ -79,6 +162,11 @@ public final class WharfProcess implements RegistryServer {
             throw new IllegalStateException("still running: stop() or kill9() first");
         }
         launch();
+    }
+
+    @Override
+    public Optional<Credentials> credentials() {
+        return Optional.of(admin);
     }
 
     @Override
