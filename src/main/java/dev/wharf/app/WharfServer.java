@@ -14,6 +14,8 @@ import dev.wharf.content.ManifestService;
 import dev.wharf.content.PullRecorder;
 import dev.wharf.content.UploadService;
 import dev.wharf.hub.HubRoutes;
+import dev.wharf.images.ImageAccess;
+import dev.wharf.images.ImageService;
 import dev.wharf.ratelimit.LocalRateLimiter;
 import dev.wharf.ratelimit.RateLimiter;
 import dev.wharf.ratelimit.RedisRateLimiter;
@@ -153,6 +155,9 @@ public final class WharfServer {
                         config.auth().realm())
                 : RegistryAccess.OPEN;
         if (!config.auth().enabled()) log.warn("auth.enabled=false: the registry is open to anyone who can reach it");
+        boolean auth = config.auth().enabled();
+        ImageService images = new ImageService(meta, auth ? identity.accessControl()::allowed : ImageAccess.OPEN,
+                clock);
         WharfConfig.RateLimit limits = config.rateLimit();
         RateLimiter limiter = limits.enabled() ? rateLimiter(limits, clock) : null;
         PullLimit pullLimit = limiter == null ? null
@@ -164,7 +169,7 @@ public final class WharfServer {
         HubRoutes hub = new HubRoutes(identity.authenticator(), identity.accounts(), identity.twoFactor(),
                 identity.personalTokens(), identity.orgTokens(), identity.sessions(), identity.loginGuard(),
                 limiter, config.rateLimit().hubPerMinute(),
-                config.rateLimit().hubAnonymousPerMinute(), json, clock);
+                config.rateLimit().hubAnonymousPerMinute(), json, clock, images, auth);
         HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);
         // Cycle /v1/ surface and the job workers behind it; workers start with the server and stop before the pool.
         JobStore jobStore = new JobStore(database, json, clock);

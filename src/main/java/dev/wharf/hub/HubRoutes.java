@@ -9,6 +9,7 @@ import dev.wharf.auth.LoginGuard;
 import dev.wharf.auth.OrgAccessTokenService;
 import dev.wharf.auth.TwoFactorService;
 import dev.wharf.auth.token.SessionTokens;
+import dev.wharf.images.ImageService;
 import dev.wharf.registry.RegistryRoutes;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -17,7 +18,7 @@ import io.javalin.http.HandlerType;
 import java.time.Clock;
 
 /**
- * The Docker Hub API route table (the authentication part): every Hub endpoint in one place. Hub paths live under
+ * The Docker Hub API route table (authentication and image management): every Hub endpoint in one place. Hub paths live under
  * {@code /v2/} beside the OCI registry's catch-all {@code /v2/<path>} route, so {@link #register} must run before
  * the registry's: Javalin tries overlapping routes in the order they were added. Only these exact methods and
  * paths are the Hub's; anything else under {@code /v2/} stays the registry's (a repository may well be called
@@ -30,19 +31,25 @@ public final class HubRoutes {
     private final TwoFactorEndpoint twoFactor;
     private final AccessTokenEndpoint personalTokens;
     private final OrgAccessTokenEndpoint orgTokens;
+    private final ImageEndpoint images;
     private final HubRateLimit rateLimit;
     private final HubErrors errors;
 
-    /** @param limiter the request budget store, or null when {@code ratelimit.enabled} is false */
+    /**
+     * @param limiter the request budget store, or null when {@code ratelimit.enabled} is false
+     * @param imagesNeedSession false only when auth is disabled: the registry is open then, and so is image
+     *     management (with an {@link ImageService} that allows everything)
+     */
     public HubRoutes(CredentialAuthenticator authenticator, AccountService accounts, TwoFactorService twoFactor,
             AccessTokenService personalTokens, OrgAccessTokenService orgTokens, SessionTokens sessions,
             LoginGuard guard, RateLimiter limiter, int perAccountPerMinute, int anonymousPerMinute, ObjectMapper json,
-            Clock clock) {
+            Clock clock, ImageService images, boolean imagesNeedSession) {
         HubAuth auth = new HubAuth(sessions);
         this.login = new LoginEndpoint(authenticator, twoFactor, sessions, guard, json, clock);
         this.twoFactor = new TwoFactorEndpoint(twoFactor, auth, guard, json, clock);
         this.personalTokens = new AccessTokenEndpoint(personalTokens, auth, json);
         this.orgTokens = new OrgAccessTokenEndpoint(orgTokens, accounts, auth, json);
+        this.images = new ImageEndpoint(images, imagesNeedSession ? auth : null, json);
         this.rateLimit = new HubRateLimit(limiter, auth, perAccountPerMinute, anonymousPerMinute);
         this.errors = new HubErrors(json, clock);
     }
@@ -69,6 +76,14 @@ public final class HubRoutes {
         route(config, HandlerType.GET, orgTokenPath, "hub_org_access_token", orgTokens::get);
         route(config, HandlerType.PATCH, orgTokenPath, "hub_org_access_token", orgTokens::update);
         route(config, HandlerType.DELETE, orgTokenPath, "hub_org_access_token", orgTokens::delete);
+
+        // Image management. {digest} holds a ':' but never a '/', so one path segment matches it.
+        String repository = "/v2/namespaces/{namespace}/repositories/{repository}";
+        route(config, HandlerType.GET, repository + "/images-summary", "hub_images_summary", images::summary);
+        route(config, HandlerType.GET, repository + "/images", "hub_images", images::list);
+        route(config, HandlerType.GET, repository + "/images/{digest}/tags", "hub_image_tags", images::tags);
+        route(config, HandlerType.POST, "/v2/namespaces/{namespace}/delete-images", "hub_delete_images",
+                images::delete);
     }
 
     /**

@@ -45,6 +45,14 @@ class LayeringTest {
     }
 
     @Test
+    void imageRulesDoNotSpeakHttp() {
+        noClasses().that().resideInAPackage("dev.wharf.images..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.javalin..", "jakarta.servlet..",
+                        "dev.wharf.registry..", "dev.wharf.hub..", "dev.wharf.app..")
+                .check(classes);
+    }
+
+    @Test
     void onlyTheAppPackageWiresEverything() {
         noClasses().that().resideOutsideOfPackage("dev.wharf.app..")
                 .should().dependOnClassesThat().resideInAPackage("dev.wharf.app..").check(classes);

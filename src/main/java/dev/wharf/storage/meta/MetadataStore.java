@@ -93,7 +93,7 @@ public interface MetadataStore extends AutoCloseable {
     /** Every tag event that involved {@code digest}, oldest first. */
     List<TagEvent> tagHistoryOf(String repository, Digest digest);
 
-    /** Counts a pull (a GET of the manifest, never a HEAD) and sets last_pulled. */
+    /** Counts a pull (a GET of the manifest, never a HEAD) and sets last_pulled (and so the last activity). */
     void recordPull(String repository, Digest digest, Instant now);
 
     /** Counts {@code count} pulls at once (batched by the caller); last_pulled becomes {@code last}. */
@@ -102,6 +102,30 @@ public interface MetadataStore extends AutoCloseable {
             recordPull(repository, digest, last);
         }
     }
+
+    // --- images (Hub image management) --------------------------------------------------------------
+
+    /**
+     * A page of the repository's images (manifests no index in the same repository lists) with their current
+     * and historical tags, and the number of images matching the filters. An unknown repository has none.
+     */
+    Counted<ImageRecord> listImages(ImageQuery query);
+
+    /** Number of images of the repository and how many were pushed or pulled at or after {@code activeFrom}. */
+    ImageSummary imageSummary(String repository, Instant activeFrom);
+
+    /**
+     * The current tags of a manifest (first), then the tags that pointed at it once and point elsewhere or were
+     * deleted, each group in byte order; one offset/limit page and the total.
+     */
+    Counted<ImageTag> imageTags(String repository, Digest digest, int offset, int limit);
+
+    /**
+     * Deletes one manifest and its current tags (recorded in tag history) in one transaction, like
+     * {@link #deleteManifest}, after checking {@code guard} in that same transaction: nothing changes when an
+     * index in the repository lists the manifest or the guard no longer holds.
+     */
+    ImageDeletion deleteImage(String repository, Digest digest, DeleteGuard guard, Instant now);
 
     // --- upload sessions ------------------------------------------------------------------------------
 

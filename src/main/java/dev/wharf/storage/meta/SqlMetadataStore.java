@@ -45,6 +45,7 @@ public final class SqlMetadataStore implements MetadataStore {
     private final Jdbi jdbi;
     private final String forUpdate;
     private final String forShare;
+    private final String forNoKeyUpdate;
 
     public SqlMetadataStore(Database database) {
         this.database = database;
@@ -52,6 +53,7 @@ public final class SqlMetadataStore implements MetadataStore {
         boolean rowLocks = database.dialect() == Database.Dialect.POSTGRESQL;
         this.forUpdate = rowLocks ? " FOR UPDATE" : "";
         this.forShare = rowLocks ? " FOR SHARE" : "";
+        this.forNoKeyUpdate = rowLocks ? " FOR NO KEY UPDATE" : "";
     }
 
     // --- repositories ---------------------------------------------------------------------------------
@@ -230,12 +232,15 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
     private void requireReferences(Handle h, long repositoryId, ManifestWrite manifest) {
-        // FOR SHARE (PostgreSQL) keeps the referenced rows from being unlinked or deleted until we commit.
+        // FOR SHARE (PostgreSQL) keeps the referenced rows from being unlinked or deleted until we commit. Child
+        // manifests are locked for update instead, because storeManifest bumps their index_parents: two shared
+        // locks upgraded by two index pushes would deadlock; in digest order, exclusive locks just take turns.
         List<Digest> missingBlobs = missing(h, manifest.blobs(),
                 "SELECT digest FROM repository_blobs WHERE repository_id = :repo AND digest IN (<digests>)"
                         + forShare, repositoryId);
         List<Digest> missingManifests = missing(h, manifest.children(),
-                "SELECT digest FROM manifests WHERE repository_id = :repo AND digest IN (<digests>)" + forShare,
+                "SELECT digest FROM manifests WHERE repository_id = :repo AND digest IN (<digests>)"
+                        + " ORDER BY digest" + forNoKeyUpdate,
                 repositoryId);
         if (!missingBlobs.isEmpty() || !missingManifests.isEmpty()) {
             throw new MissingReferencesException(missingBlobs, missingManifests);
@@ -259,9 +264,9 @@ public final class SqlMetadataStore implements MetadataStore {
         for (int attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
             int inserted = h.createUpdate("""
                             INSERT INTO manifests (repository_id, digest, media_type, artifact_type, content,
-                                subject_digest, annotations_json, total_size, pushed_at, pull_count)
+                                subject_digest, annotations_json, total_size, pushed_at, pull_count, last_activity_at)
                             VALUES (:repo, :digest, :mediaType, :artifactType, :content,
-                                :subject, :annotations, :totalSize, :now, 0)
+                                :subject, :annotations, :totalSize, :now, 0, :now)
                             ON CONFLICT (repository_id, digest) DO NOTHING""")
                     .bind("repo", repositoryId)
                     .bind("digest", m.digest().toString())
@@ -287,12 +292,29 @@ public final class SqlMetadataStore implements MetadataStore {
                     insertReferences(h,
                             "INSERT INTO manifest_children (manifest_id, child_digest) VALUES (:id, :digest)",
                             id.get(), m.children());
+                    countParents(h, repositoryId, id.get(), +1);
                 }
                 return;
             }
             // The existing row was deleted by a concurrent transaction after our INSERT saw it: insert again.
         }
         throw new IllegalStateException("manifest " + m.digest() + " kept disappearing while being stored");
+    }
+
+    /**
+     * Keeps {@code index_parents} (how many indexes in the repository list a manifest) in step with an index's
+     * children being stored ({@code +1}) or deleted ({@code -1}): image listings read "no parent" from an index
+     * instead of probing manifest_children for every manifest.
+     */
+    private static void countParents(Handle h, long repositoryId, long indexId, int delta) {
+        h.createUpdate("""
+                        UPDATE manifests SET index_parents = index_parents + :delta
+                        WHERE repository_id = :repo
+                          AND digest IN (SELECT child_digest FROM manifest_children WHERE manifest_id = :id)""")
+                .bind("delta", delta)
+                .bind("repo", repositoryId)
+                .bind("id", indexId)
+                .execute();
     }
 
     private static void insertReferences(Handle h, String sql, long manifestId, List<Digest> digests) {
@@ -334,19 +356,32 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public DeleteOutcome deleteManifest(String repository, Digest digest, Instant now) {
+        return switch (deleteImage(repository, digest, DeleteGuard.NONE, now).result()) {
+            case DELETED -> DeleteOutcome.DELETED;
+            case NOT_FOUND -> DeleteOutcome.NOT_FOUND;
+            case REFERENCED_BY_INDEX -> DeleteOutcome.REFERENCED_BY_INDEX;
+            case BECAME_ACTIVE, TAG_NOT_ALLOWED -> throw new IllegalStateException("no guard was given");
+        };
+    }
+
+    @Override
+    public ImageDeletion deleteImage(String repository, Digest digest, DeleteGuard guard, Instant now) {
         return database.inWriteTransaction(h -> {
             Optional<Long> repositoryId = repositoryId(h, repository);
-            if (repositoryId.isEmpty()) return DeleteOutcome.NOT_FOUND;
+            if (repositoryId.isEmpty()) return ImageDeletion.refused(ImageDeletion.Result.NOT_FOUND);
             long repo = repositoryId.get();
             // Lock first, check after: an index being pushed holds FOR SHARE on this row, so once we have the
-            // lock such an index is either committed (and seen below) or has not yet seen this row.
-            Optional<Long> manifestId = h.createQuery(
-                            "SELECT id FROM manifests WHERE repository_id = :repo AND digest = :digest" + forUpdate)
+            // lock such an index is either committed (and seen below) or has not yet seen this row. Pulls
+            // recorded meanwhile wait for us too, so the activity checked below is the activity deleted.
+            Optional<long[]> row = h.createQuery("""
+                            SELECT id, last_activity_at FROM manifests
+                            WHERE repository_id = :repo AND digest = :digest""" + forUpdate)
                     .bind("repo", repo)
                     .bind("digest", digest.toString())
-                    .mapTo(Long.class)
+                    .map((rs, ctx) -> new long[] {rs.getLong("id"), rs.getLong("last_activity_at")})
                     .findOne();
-            if (manifestId.isEmpty()) return DeleteOutcome.NOT_FOUND;
+            if (row.isEmpty()) return ImageDeletion.refused(ImageDeletion.Result.NOT_FOUND);
+            long manifestId = row.get()[0];
             // "+m.repository_id": start from the child digest index, see indexesReferencing
             boolean referenced = h.createQuery("""
                             SELECT 1 FROM manifest_children c JOIN manifests m ON m.id = c.manifest_id
@@ -356,7 +391,10 @@ public final class SqlMetadataStore implements MetadataStore {
                     .mapTo(Integer.class)
                     .findOne()
                     .isPresent();
-            if (referenced) return DeleteOutcome.REFERENCED_BY_INDEX;
+            if (referenced) return ImageDeletion.refused(ImageDeletion.Result.REFERENCED_BY_INDEX);
+            if (guard.inactiveSince() != null && row.get()[1] >= guard.inactiveSince().toEpochMilli()) {
+                return ImageDeletion.refused(ImageDeletion.Result.BECAME_ACTIVE);
+            }
             List<String> tags = h.createQuery("""
                             SELECT name FROM tags WHERE repository_id = :repo AND manifest_digest = :digest
                             ORDER BY name""" + forUpdate)
@@ -364,17 +402,21 @@ public final class SqlMetadataStore implements MetadataStore {
                     .bind("digest", digest.toString())
                     .mapTo(String.class)
                     .list();
+            if (guard.allowedTags() != null && !guard.allowedTags().containsAll(tags)) {
+                return ImageDeletion.refused(ImageDeletion.Result.TAG_NOT_ALLOWED);
+            }
             for (String tag : tags) {
                 deleteTagRow(h, repo, tag);
                 appendHistory(h, repo, tag, digest.toString(), null, TagEvent.Action.DELETE, now);
             }
+            countParents(h, repo, manifestId, -1);
             // Explicit rather than relying on ON DELETE CASCADE, which SQLite only honours with foreign_keys=ON.
-            h.createUpdate("DELETE FROM manifest_blobs WHERE manifest_id = :id").bind("id", manifestId.get()).execute();
-            h.createUpdate("DELETE FROM manifest_children WHERE manifest_id = :id").bind("id", manifestId.get()).execute();
-            h.createUpdate("DELETE FROM manifests WHERE id = :id").bind("id", manifestId.get()).execute();
+            h.createUpdate("DELETE FROM manifest_blobs WHERE manifest_id = :id").bind("id", manifestId).execute();
+            h.createUpdate("DELETE FROM manifest_children WHERE manifest_id = :id").bind("id", manifestId).execute();
+            h.createUpdate("DELETE FROM manifests WHERE id = :id").bind("id", manifestId).execute();
             AuditWriter.write(h, AuditAction.REPO_MANIFEST_DELETE, AuditWriter.namespaceOf(repository), repository,
                     Map.of("digest", digest.toString()), "deleted the image " + digest + " from " + repository, now);
-            return DeleteOutcome.DELETED;
+            return new ImageDeletion(ImageDeletion.Result.DELETED, tags);
         });
     }
 
@@ -580,17 +622,36 @@ public final class SqlMetadataStore implements MetadataStore {
     @Override
     public void recordPulls(String repository, Digest digest, long count, Instant now) {
         // One indexed UPDATE; the increment happens in SQL so concurrent pulls never lose counts, and
-        // last_pulled_at never moves backwards when pulls commit out of order.
+        // last_pulled_at never moves backwards when pulls commit out of order; last_activity_at follows it.
         database.inWriteTransaction(h -> h.createUpdate("""
                         UPDATE manifests SET pull_count = pull_count + :count,
                             last_pulled_at = CASE WHEN last_pulled_at IS NULL OR last_pulled_at < :now
-                                                  THEN :now ELSE last_pulled_at END
+                                                  THEN :now ELSE last_pulled_at END,
+                            last_activity_at = CASE WHEN last_activity_at < :now
+                                                    THEN :now ELSE last_activity_at END
                         WHERE repository_id = (SELECT id FROM repositories WHERE name = :repo) AND digest = :digest""")
                 .bind("repo", repository)
                 .bind("digest", digest.toString())
                 .bind("now", now.toEpochMilli())
                 .bind("count", count)
                 .execute());
+    }
+
+    // --- images -----------------------------------------------------------------------------------------
+
+    @Override
+    public Counted<ImageRecord> listImages(ImageQuery query) {
+        return jdbi.withHandle(h -> SqlImages.list(h, query));
+    }
+
+    @Override
+    public ImageSummary imageSummary(String repository, Instant activeFrom) {
+        return jdbi.withHandle(h -> SqlImages.summary(h, repository, activeFrom));
+    }
+
+    @Override
+    public Counted<ImageTag> imageTags(String repository, Digest digest, int offset, int limit) {
+        return jdbi.withHandle(h -> SqlImages.tags(h, repository, digest, offset, limit));
     }
 
     // --- upload sessions ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 
 /** Runs the contract against PostgreSQL on 127.0.0.1:5432 in a schema of its own, dropped afterwards. */
-class PostgresMetadataStoreTest extends MetadataStoreContract {
+class PostgresMetadataStoreTest extends ImageStoreContract {
 
     static final String URL = "jdbc:postgresql://127.0.0.1:5432/test";
     static final String USER = "postgres";

@@ -3,7 +3,7 @@ package dev.wharf.storage.meta;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 
-class SqliteMetadataStoreTest extends MetadataStoreContract {
+class SqliteMetadataStoreTest extends ImageStoreContract {
 
     @TempDir
     Path dir;
