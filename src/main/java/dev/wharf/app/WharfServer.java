@@ -14,6 +14,8 @@ import dev.wharf.content.ManifestService;
 import dev.wharf.content.PullRecorder;
 import dev.wharf.content.UploadService;
 import dev.wharf.hub.HubRoutes;
+import dev.wharf.hub.HubServices;
+import dev.wharf.storage.meta.RepositoryCatalog;
 import dev.wharf.hub.LocalRateLimiter;
 import dev.wharf.ops.HealthEndpoints;
 import dev.wharf.ops.Metrics;
@@ -149,7 +151,9 @@ public final class WharfServer {
         HubRoutes hub = new HubRoutes(identity.authenticator(), identity.accounts(), identity.twoFactor(),
                 identity.personalTokens(), identity.orgTokens(), identity.sessions(), identity.loginGuard(),
                 config.rateLimit().enabled() ? new LocalRateLimiter(clock) : null, config.rateLimit().hubPerMinute(),
-                config.rateLimit().hubAnonymousPerMinute(), json, clock);
+                config.rateLimit().hubAnonymousPerMinute(), json, clock, new HubServices(meta,
+                        new RepositoryCatalog(database), identity.accessControl(), identity.repositorySettings(),
+                        new AuditLog(database)));
         HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);
         Supplier<BlobStats> stats = Metrics.memoize(meta::blobStats, Duration.ofSeconds(15));
         metrics.gauge("wharf_blobs", "distinct blobs stored", () -> stats.get().count());

@@ -29,6 +29,7 @@ public final class HubRoutes {
     private final TwoFactorEndpoint twoFactor;
     private final AccessTokenEndpoint personalTokens;
     private final OrgAccessTokenEndpoint orgTokens;
+    private final AuditLogEndpoint auditLogs;
     private final HubRateLimit rateLimit;
     private final HubErrors errors;
 
@@ -36,12 +37,13 @@ public final class HubRoutes {
     public HubRoutes(CredentialAuthenticator authenticator, AccountService accounts, TwoFactorService twoFactor,
             AccessTokenService personalTokens, OrgAccessTokenService orgTokens, SessionTokens sessions,
             LoginGuard guard, RateLimiter limiter, int perAccountPerMinute, int anonymousPerMinute, ObjectMapper json,
-            Clock clock) {
+            Clock clock, HubServices services) {
         HubAuth auth = new HubAuth(sessions);
         this.login = new LoginEndpoint(authenticator, twoFactor, sessions, guard, json, clock);
         this.twoFactor = new TwoFactorEndpoint(twoFactor, auth, guard, json, clock);
         this.personalTokens = new AccessTokenEndpoint(personalTokens, auth, json);
         this.orgTokens = new OrgAccessTokenEndpoint(orgTokens, accounts, auth, json);
+        this.auditLogs = new AuditLogEndpoint(services.auditLog(), accounts, auth, json);
         this.rateLimit = new HubRateLimit(limiter, auth, perAccountPerMinute, anonymousPerMinute);
         this.errors = new HubErrors(json, clock);
     }
@@ -68,6 +70,9 @@ public final class HubRoutes {
         route(config, HandlerType.GET, orgTokenPath, "hub_org_access_token", orgTokens::get);
         route(config, HandlerType.PATCH, orgTokenPath, "hub_org_access_token", orgTokens::update);
         route(config, HandlerType.DELETE, orgTokenPath, "hub_org_access_token", orgTokens::delete);
+
+        route(config, HandlerType.GET, "/v2/auditlogs/{account}", "hub_audit_logs", auditLogs::list);
+        route(config, HandlerType.GET, "/v2/auditlogs/{account}/actions", "hub_audit_actions", auditLogs::actions);
     }
 
     /**
