@@ -89,11 +89,7 @@ final class AuditLogEndpoint {
     private String readableAccount(Context ctx) {
         Principal principal = auth.require(ctx);
         String account = ctx.pathParam("account");
-        Principal.UserPrincipal user = switch (principal) {
-            case Principal.UserPrincipal u -> u;
-            case Principal.PersonalToken t -> t.user();
-            default -> null;
-        };
+        Principal.UserPrincipal user = HubAuth.userOf(principal);
         boolean allowed = user != null && (user.username().equals(account)
                 || accounts.roleOf(account, user.userId()).orElse(null) == OrgRole.OWNER);
         if (!allowed) throw new HubException(HubError.NOT_FOUND, "Account not found");

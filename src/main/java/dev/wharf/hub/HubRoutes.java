@@ -30,6 +30,7 @@ public final class HubRoutes {
     private final AccessTokenEndpoint personalTokens;
     private final OrgAccessTokenEndpoint orgTokens;
     private final AuditLogEndpoint auditLogs;
+    private final RepositoryEndpoint repositories;
     private final HubRateLimit rateLimit;
     private final HubErrors errors;
 
@@ -44,6 +45,7 @@ public final class HubRoutes {
         this.personalTokens = new AccessTokenEndpoint(personalTokens, auth, json);
         this.orgTokens = new OrgAccessTokenEndpoint(orgTokens, accounts, auth, json);
         this.auditLogs = new AuditLogEndpoint(services.auditLog(), accounts, auth, json);
+        this.repositories = new RepositoryEndpoint(services, accounts, auth, json, clock);
         this.rateLimit = new HubRateLimit(limiter, auth, perAccountPerMinute, anonymousPerMinute);
         this.errors = new HubErrors(json, clock);
     }
@@ -73,6 +75,14 @@ public final class HubRoutes {
 
         route(config, HandlerType.GET, "/v2/auditlogs/{account}", "hub_audit_logs", auditLogs::list);
         route(config, HandlerType.GET, "/v2/auditlogs/{account}/actions", "hub_audit_actions", auditLogs::actions);
+
+        String reposPath = "/v2/namespaces/{namespace}/repositories";
+        String repoPath = reposPath + "/{repository}";
+        route(config, HandlerType.GET, reposPath, "hub_repositories", repositories::list);
+        route(config, HandlerType.POST, reposPath, "hub_repositories", repositories::create);
+        route(config, HandlerType.GET, repoPath, "hub_repository", repositories::get);
+        route(config, HandlerType.PATCH, "/v2/repositories/{namespace}/{repository}/", "hub_repository",
+                repositories::update);
     }
 
     /**
