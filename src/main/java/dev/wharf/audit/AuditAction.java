@@ -15,6 +15,7 @@ public enum AuditAction {
     REPO_TAG_PUSH("repo", "repo.tag.push", "Tag Pushed"),
     REPO_TAG_MOVE("repo", "repo.tag.move", "Tag Moved"),
     REPO_TAG_DELETE("repo", "repo.tag.delete", "Tag Deleted"),
+    REPO_IMMUTABLE_TAGS_CHANGE("repo", "repo.immutable_tags.change", "Immutable Tags Changed"),
     REPO_TAG_IMMUTABLE_REFUSED("repo", "repo.tag.immutable_refused", "Immutable Tag Push Refused"),
     REPO_MANIFEST_DELETE("repo", "repo.manifest.delete", "Image Deleted"),
     REPO_IMAGES_BULK_DELETE("repo", "repo.images.bulk_delete", "Images Bulk Deleted"),

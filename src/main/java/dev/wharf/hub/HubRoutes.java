@@ -31,6 +31,7 @@ public final class HubRoutes {
     private final OrgAccessTokenEndpoint orgTokens;
     private final AuditLogEndpoint auditLogs;
     private final RepositoryEndpoint repositories;
+    private final TagEndpoint tags;
     private final HubRateLimit rateLimit;
     private final HubErrors errors;
 
@@ -46,6 +47,7 @@ public final class HubRoutes {
         this.orgTokens = new OrgAccessTokenEndpoint(orgTokens, accounts, auth, json);
         this.auditLogs = new AuditLogEndpoint(services.auditLog(), accounts, auth, json);
         this.repositories = new RepositoryEndpoint(services, accounts, auth, json, clock);
+        this.tags = new TagEndpoint(services, auth, json, clock);
         this.rateLimit = new HubRateLimit(limiter, auth, perAccountPerMinute, anonymousPerMinute);
         this.errors = new HubErrors(json, clock);
     }
@@ -83,6 +85,12 @@ public final class HubRoutes {
         route(config, HandlerType.GET, repoPath, "hub_repository", repositories::get);
         route(config, HandlerType.PATCH, "/v2/repositories/{namespace}/{repository}/", "hub_repository",
                 repositories::update);
+        route(config, HandlerType.GET, repoPath + "/tags", "hub_tags", tags::list);
+        route(config, HandlerType.GET, repoPath + "/tags/{tag}", "hub_tag", tags::get);
+        route(config, HandlerType.PATCH, repoPath + "/immutabletags", "hub_immutable_tags",
+                tags::updateImmutableTags);
+        route(config, HandlerType.POST, repoPath + "/immutabletags/verify", "hub_immutable_tags",
+                tags::verifyImmutableTags);
     }
 
     /**

@@ -37,7 +37,7 @@ final class RepositoryEndpoint {
     RepositoryEndpoint(HubServices services, AccountService accounts, HubAuth auth, ObjectMapper json, Clock clock) {
         this.services = services;
         this.accounts = accounts;
-        this.lookup = new RepositoryLookup(services.catalog(), services.access());
+        this.lookup = new RepositoryLookup(services);
         this.auth = auth;
         this.json = json;
         this.clock = clock;
@@ -134,9 +134,7 @@ final class RepositoryEndpoint {
     }
 
     private Map<String, Object> info(String repository, Principal principal) {
-        RepositorySummary s = services.catalog().summary(repository).orElseThrow(RepositoryLookup::notFound);
-        return RepositoryViews.info(s, services.settings().isPrivate(repository),
-                services.meta().immutableTags(repository), services.access().allowed(principal, repository));
+        return lookup.info(repository, principal);
     }
 
     private static void checkDescriptions(HubBody body, String description, String full) {

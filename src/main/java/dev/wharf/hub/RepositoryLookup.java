@@ -7,6 +7,7 @@ import dev.wharf.model.RepositoryName;
 import dev.wharf.storage.meta.RepositoryCatalog;
 import dev.wharf.storage.meta.RepositorySummary;
 import io.javalin.http.Context;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -15,12 +16,14 @@ import java.util.Set;
  * but not administer is a 403 where administration is needed.
  */
 final class RepositoryLookup {
+    private final HubServices services;
     private final RepositoryCatalog catalog;
     private final AccessControl access;
 
-    RepositoryLookup(RepositoryCatalog catalog, AccessControl access) {
-        this.catalog = catalog;
-        this.access = access;
+    RepositoryLookup(HubServices services) {
+        this.services = services;
+        this.catalog = services.catalog();
+        this.access = services.access();
     }
 
     record Found(RepositorySummary summary, Set<Action> allowed) {
@@ -50,6 +53,13 @@ final class RepositoryLookup {
             throw new HubException(HubError.FORBIDDEN, "Only administrators of the repository may do this");
         }
         return found;
+    }
+
+    /** {@code repository_info} of a repository as the principal sees it. */
+    Map<String, Object> info(String repository, Principal principal) {
+        RepositorySummary s = catalog.summary(repository).orElseThrow(RepositoryLookup::notFound);
+        return RepositoryViews.info(s, services.settings().isPrivate(repository),
+                services.meta().immutableTags(repository), access.allowed(principal, repository));
     }
 
     static HubException notFound() {
