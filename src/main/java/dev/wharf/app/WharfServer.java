@@ -153,7 +153,7 @@ public final class WharfServer {
                 config.rateLimit().enabled() ? new LocalRateLimiter(clock) : null, config.rateLimit().hubPerMinute(),
                 config.rateLimit().hubAnonymousPerMinute(), json, clock, new HubServices(meta,
                         new RepositoryCatalog(database), identity.accessControl(), identity.repositorySettings(),
-                        new AuditLog(database)));
+                        new AuditLog(database), identity.imageRestrictions()));
         HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);
         Supplier<BlobStats> stats = Metrics.memoize(meta::blobStats, Duration.ofSeconds(15));
         metrics.gauge("wharf_blobs", "distinct blobs stored", () -> stats.get().count());

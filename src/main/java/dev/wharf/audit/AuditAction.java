@@ -30,6 +30,7 @@ public enum AuditAction {
     ACCESS_TOKEN_DELETE("account", "access_token.delete", "Access Token Deleted"),
     ORG_CREATE("org", "org.create", "Organization Created"),
     ORG_SETTINGS_CHANGE("org", "org.settings.change", "Organization Settings Changed"),
+    NAMESPACE_BADGES_CHANGE("org", "namespace.badges.change", "Namespace Badges Changed"),
     ORG_MEMBER_ADD("org", "org.member.add", "Member Added"),
     ORG_MEMBER_REMOVE("org", "org.member.remove", "Member Removed"),
     ORG_MEMBER_ROLE("org", "org.member.role", "Member Role Changed"),

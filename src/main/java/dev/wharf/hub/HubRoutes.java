@@ -32,6 +32,7 @@ public final class HubRoutes {
     private final AuditLogEndpoint auditLogs;
     private final RepositoryEndpoint repositories;
     private final TagEndpoint tags;
+    private final OrgSettingsEndpoint orgSettings;
     private final HubRateLimit rateLimit;
     private final HubErrors errors;
 
@@ -48,6 +49,7 @@ public final class HubRoutes {
         this.auditLogs = new AuditLogEndpoint(services.auditLog(), accounts, auth, json);
         this.repositories = new RepositoryEndpoint(services, accounts, auth, json, clock);
         this.tags = new TagEndpoint(services, auth, json, clock);
+        this.orgSettings = new OrgSettingsEndpoint(services.restrictions(), accounts, auth, json);
         this.rateLimit = new HubRateLimit(limiter, auth, perAccountPerMinute, anonymousPerMinute);
         this.errors = new HubErrors(json, clock);
     }
@@ -85,6 +87,10 @@ public final class HubRoutes {
         route(config, HandlerType.GET, repoPath, "hub_repository", repositories::get);
         route(config, HandlerType.PATCH, "/v2/repositories/{namespace}/{repository}/", "hub_repository",
                 repositories::update);
+        route(config, HandlerType.GET, "/v2/namespaces/{namespace}/badges", "hub_badges", orgSettings::getBadges);
+        route(config, HandlerType.PUT, "/v2/namespaces/{namespace}/badges", "hub_badges", orgSettings::updateBadges);
+        route(config, HandlerType.GET, "/v2/orgs/{name}/settings", "hub_org_settings", orgSettings::get);
+        route(config, HandlerType.PUT, "/v2/orgs/{name}/settings", "hub_org_settings", orgSettings::update);
         route(config, HandlerType.GET, repoPath + "/tags", "hub_tags", tags::list);
         route(config, HandlerType.GET, repoPath + "/tags/{tag}", "hub_tag", tags::get);
         route(config, HandlerType.PATCH, repoPath + "/immutabletags", "hub_immutable_tags",

@@ -1,6 +1,7 @@
 package dev.wharf.hub;
 
 import dev.wharf.auth.AccessControl;
+import dev.wharf.auth.ImageRestrictions;
 import dev.wharf.auth.RepositorySettingsService;
 import dev.wharf.storage.meta.AuditLog;
 import dev.wharf.storage.meta.MetadataStore;
@@ -8,4 +9,4 @@ import dev.wharf.storage.meta.RepositoryCatalog;
 
 /** What the Hub's repository, tag and audit log endpoints read and change, beside the identity services. */
 public record HubServices(MetadataStore meta, RepositoryCatalog catalog, AccessControl access,
-        RepositorySettingsService settings, AuditLog auditLog) {}
+        RepositorySettingsService settings, AuditLog auditLog, ImageRestrictions restrictions) {}
