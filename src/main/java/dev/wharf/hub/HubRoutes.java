@@ -33,6 +33,7 @@ public final class HubRoutes {
     private final RepositoryEndpoint repositories;
     private final TagEndpoint tags;
     private final OrgSettingsEndpoint orgSettings;
+    private final OrgMemberEndpoint members;
     private final HubRateLimit rateLimit;
     private final HubErrors errors;
 
@@ -50,6 +51,8 @@ public final class HubRoutes {
         this.repositories = new RepositoryEndpoint(services, accounts, auth, json, clock);
         this.tags = new TagEndpoint(services, auth, json, clock);
         this.orgSettings = new OrgSettingsEndpoint(services.restrictions(), accounts, auth, json);
+        OrgGuard orgGuard = new OrgGuard(accounts, auth);
+        this.members = new OrgMemberEndpoint(accounts, orgGuard, json);
         this.rateLimit = new HubRateLimit(limiter, auth, perAccountPerMinute, anonymousPerMinute);
         this.errors = new HubErrors(json, clock);
     }
@@ -91,6 +94,10 @@ public final class HubRoutes {
         route(config, HandlerType.PUT, "/v2/namespaces/{namespace}/badges", "hub_badges", orgSettings::updateBadges);
         route(config, HandlerType.GET, "/v2/orgs/{name}/settings", "hub_org_settings", orgSettings::get);
         route(config, HandlerType.PUT, "/v2/orgs/{name}/settings", "hub_org_settings", orgSettings::update);
+        route(config, HandlerType.GET, "/v2/orgs/{org_name}/members", "hub_org_members", members::list);
+        route(config, HandlerType.PUT, "/v2/orgs/{org_name}/members/{username}", "hub_org_member", members::update);
+        route(config, HandlerType.DELETE, "/v2/orgs/{org_name}/members/{username}", "hub_org_member",
+                members::remove);
         route(config, HandlerType.GET, repoPath + "/tags", "hub_tags", tags::list);
         route(config, HandlerType.GET, repoPath + "/tags/{tag}", "hub_tag", tags::get);
         route(config, HandlerType.PATCH, repoPath + "/immutabletags", "hub_immutable_tags",
