@@ -38,6 +38,7 @@ public enum AuditAction {
     ORG_ACCESS_TOKEN_UPDATE("org", "org.access_token.update", "Organization Token Updated"),
     ORG_ACCESS_TOKEN_DELETE("org", "org.access_token.delete", "Organization Token Deleted"),
     TEAM_CREATE("org", "team.create", "Team Created"),
+    TEAM_UPDATE("org", "team.update", "Team Updated"),
     TEAM_DELETE("org", "team.delete", "Team Deleted"),
     TEAM_MEMBER_ADD("org", "team.member.add", "Team Member Added"),
     TEAM_MEMBER_REMOVE("org", "team.member.remove", "Team Member Removed"),

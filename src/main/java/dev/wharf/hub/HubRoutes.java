@@ -34,6 +34,8 @@ public final class HubRoutes {
     private final TagEndpoint tags;
     private final OrgSettingsEndpoint orgSettings;
     private final OrgMemberEndpoint members;
+    private final GroupEndpoint groups;
+    private final RepositoryGroupEndpoint repositoryGroups;
     private final HubRateLimit rateLimit;
     private final HubErrors errors;
 
@@ -53,6 +55,8 @@ public final class HubRoutes {
         this.orgSettings = new OrgSettingsEndpoint(services.restrictions(), accounts, auth, json);
         OrgGuard orgGuard = new OrgGuard(accounts, auth);
         this.members = new OrgMemberEndpoint(accounts, orgGuard, json);
+        this.groups = new GroupEndpoint(accounts, orgGuard, json);
+        this.repositoryGroups = new RepositoryGroupEndpoint(accounts, new RepositoryLookup(services), auth, json);
         this.rateLimit = new HubRateLimit(limiter, auth, perAccountPerMinute, anonymousPerMinute);
         this.errors = new HubErrors(json, clock);
     }
@@ -98,6 +102,20 @@ public final class HubRoutes {
         route(config, HandlerType.PUT, "/v2/orgs/{org_name}/members/{username}", "hub_org_member", members::update);
         route(config, HandlerType.DELETE, "/v2/orgs/{org_name}/members/{username}", "hub_org_member",
                 members::remove);
+        String groupsPath = "/v2/orgs/{org_name}/groups";
+        String groupPath = groupsPath + "/{group_name}";
+        route(config, HandlerType.GET, groupsPath, "hub_groups", groups::list);
+        route(config, HandlerType.POST, groupsPath, "hub_groups", groups::create);
+        route(config, HandlerType.GET, groupPath, "hub_group", groups::get);
+        route(config, HandlerType.PUT, groupPath, "hub_group", groups::update);
+        route(config, HandlerType.PATCH, groupPath, "hub_group", groups::update);
+        route(config, HandlerType.DELETE, groupPath, "hub_group", groups::delete);
+        route(config, HandlerType.GET, groupPath + "/members", "hub_group_members", groups::listMembers);
+        route(config, HandlerType.POST, groupPath + "/members", "hub_group_members", groups::addMember);
+        route(config, HandlerType.DELETE, groupPath + "/members/{username}", "hub_group_member",
+                groups::removeMember);
+        route(config, HandlerType.POST, "/v2/repositories/{namespace}/{repository}/groups", "hub_repository_groups",
+                repositoryGroups::create);
         route(config, HandlerType.GET, repoPath + "/tags", "hub_tags", tags::list);
         route(config, HandlerType.GET, repoPath + "/tags/{tag}", "hub_tag", tags::get);
         route(config, HandlerType.PATCH, repoPath + "/immutabletags", "hub_immutable_tags",
