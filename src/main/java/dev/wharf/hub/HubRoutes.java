@@ -16,7 +16,7 @@ import io.javalin.http.HandlerType;
 import java.time.Clock;
 
 /**
- * The Docker Hub API route table (the authentication part): every Hub endpoint in one place. Hub paths live under
+ * The Docker Hub API route table: every Hub endpoint in one place. Hub paths live under
  * {@code /v2/} beside the OCI registry's catch-all {@code /v2/<path>} route, so {@link #register} must run before
  * the registry's: Javalin tries overlapping routes in the order they were added. Only these exact methods and
  * paths are the Hub's; anything else under {@code /v2/} stays the registry's (a repository may well be called
@@ -92,6 +92,7 @@ public final class HubRoutes {
         route(config, HandlerType.GET, reposPath, "hub_repositories", repositories::list);
         route(config, HandlerType.POST, reposPath, "hub_repositories", repositories::create);
         route(config, HandlerType.GET, repoPath, "hub_repository", repositories::get);
+        route(config, HandlerType.HEAD, repoPath, "hub_repository", repositories::get);
         route(config, HandlerType.PATCH, "/v2/repositories/{namespace}/{repository}/", "hub_repository",
                 repositories::update);
         route(config, HandlerType.GET, "/v2/namespaces/{namespace}/badges", "hub_badges", orgSettings::getBadges);
@@ -117,7 +118,9 @@ public final class HubRoutes {
         route(config, HandlerType.POST, "/v2/repositories/{namespace}/{repository}/groups", "hub_repository_groups",
                 repositoryGroups::create);
         route(config, HandlerType.GET, repoPath + "/tags", "hub_tags", tags::list);
+        route(config, HandlerType.HEAD, repoPath + "/tags", "hub_tags", tags::headTags);
         route(config, HandlerType.GET, repoPath + "/tags/{tag}", "hub_tag", tags::get);
+        route(config, HandlerType.HEAD, repoPath + "/tags/{tag}", "hub_tag", tags::get);
         route(config, HandlerType.PATCH, repoPath + "/immutabletags", "hub_immutable_tags",
                 tags::updateImmutableTags);
         route(config, HandlerType.POST, repoPath + "/immutabletags/verify", "hub_immutable_tags",

@@ -51,6 +51,13 @@ final class TagEndpoint {
         HubJson.write(ctx, json, 200, body);
     }
 
+    /** HEAD of the tag list: 200 when the repository has tags, else 404. */
+    void headTags(Context ctx) {
+        RepositoryLookup.Found repo = lookup.visible(ctx, auth.optional(ctx));
+        if (catalog.tagCount(repo.name()) == 0) throw new HubException(HubError.NOT_FOUND, "No tags");
+        ctx.status(200);
+    }
+
     void get(Context ctx) {
         RepositoryLookup.Found repo = lookup.visible(ctx, auth.optional(ctx));
         TagRecord tag = catalog.tag(repo.name(), ctx.pathParam("tag"))

@@ -74,6 +74,12 @@ class HubTagTest {
         assertThat(latest(hub.as(other, "GET", BASE + "app/tags", null)).statusCode()).isEqualTo(404);
         assertThat(latest(hub.send("GET", BASE + "app/tags/v1.0", null)).statusCode()).isEqualTo(404);
         assertThat(latest(hub.as(owner, "GET", BASE + "app/tags?page=0", null)).statusCode()).isEqualTo(400);
+
+        assertThat(hub.as(owner, "HEAD", BASE + "app/tags", null).statusCode()).isEqualTo(200);
+        assertThat(hub.as(owner, "HEAD", BASE + "app/tags/v1.0", null).statusCode()).isEqualTo(200);
+        assertThat(hub.as(owner, "HEAD", BASE + "app/tags/nope", null).statusCode()).isEqualTo(404);
+        assertThat(hub.as(owner, "HEAD", BASE + "app", null).statusCode()).isEqualTo(200);
+        assertThat(hub.as(other, "HEAD", BASE + "app", null).statusCode()).isEqualTo(404);
     }
 
     @Test
