@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.auth.AccountService;
 import dev.wharf.auth.Action;
 import dev.wharf.auth.Principal;
+import dev.wharf.model.RepositoryName;
 import dev.wharf.storage.meta.RepositorySummary;
 import io.javalin.http.Context;
 import java.time.Clock;
@@ -91,8 +92,10 @@ final class RepositoryEndpoint {
         }
         checkDescriptions(body, description, full);
         body.check();
-        if (accounts.namespaceKind(namespace).isEmpty()) throw RepositoryLookup.notFound();
         String repository = namespace + "/" + name;
+        if (!RepositoryName.isValid(repository) || accounts.namespaceKind(namespace).isEmpty()) {
+            throw RepositoryLookup.notFound(); // e.g. an upper-case namespace: never a repository name
+        }
         if (!services.access().allowed(principal, repository).contains(Action.PUSH)) {
             throw new HubException(HubError.FORBIDDEN, "You may not create repositories in this namespace");
         }

@@ -121,6 +121,8 @@ class HubRepositoryTest {
                 json(Map.of("name", "intruder", "namespace", "rorg")))).statusCode()).isEqualTo(403);
         assertThat(latest(hub.as(owner, "POST", "/v2/namespaces/rorg/repositories",
                 json(Map.of("name", "orgrepo", "namespace", "rorg")))).statusCode()).isEqualTo(201);
+        assertThat(latest(hub.as(owner, "POST", "/v2/namespaces/ROWNER/repositories",
+                json(Map.of("name", "upper", "namespace", "ROWNER")))).statusCode()).isEqualTo(404);
         assertThat(latest(hub.as(owner, "POST", "/v2/namespaces/nosuchns/repositories",
                 json(Map.of("name", "x2", "namespace", "nosuchns")))).statusCode()).isEqualTo(404);
         assertThat(latest(hub.send("POST", "/v2/namespaces/rowner/repositories",
