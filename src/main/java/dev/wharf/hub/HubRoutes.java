@@ -52,8 +52,8 @@ public final class HubRoutes {
         this.auditLogs = new AuditLogEndpoint(services.auditLog(), accounts, auth, json);
         this.repositories = new RepositoryEndpoint(services, accounts, auth, json, clock);
         this.tags = new TagEndpoint(services, auth, json, clock);
-        this.orgSettings = new OrgSettingsEndpoint(services.restrictions(), accounts, auth, json);
         OrgGuard orgGuard = new OrgGuard(accounts, auth);
+        this.orgSettings = new OrgSettingsEndpoint(services.restrictions(), accounts, orgGuard, auth, json);
         this.members = new OrgMemberEndpoint(accounts, orgGuard, json);
         this.groups = new GroupEndpoint(accounts, orgGuard, json);
         this.repositoryGroups = new RepositoryGroupEndpoint(accounts, new RepositoryLookup(services), auth, json);

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.auth.AccountService;
 import dev.wharf.auth.ImageRestrictions;
-import dev.wharf.auth.OrgRole;
 import dev.wharf.auth.Principal;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
@@ -19,27 +18,28 @@ import java.util.Map;
 final class OrgSettingsEndpoint {
     private final ImageRestrictions restrictions;
     private final AccountService accounts;
+    private final OrgGuard guard;
     private final HubAuth auth;
     private final ObjectMapper json;
 
-    OrgSettingsEndpoint(ImageRestrictions restrictions, AccountService accounts, HubAuth auth, ObjectMapper json) {
+    OrgSettingsEndpoint(ImageRestrictions restrictions, AccountService accounts, OrgGuard guard, HubAuth auth,
+            ObjectMapper json) {
         this.restrictions = restrictions;
         this.accounts = accounts;
+        this.guard = guard;
         this.auth = auth;
         this.json = json;
     }
 
     void get(Context ctx) {
         String org = ctx.pathParam("name");
-        role(ctx, org);
+        guard.member(ctx, org);
         write(ctx, restrictions.settings(org));
     }
 
     void update(Context ctx) {
         String org = ctx.pathParam("name");
-        if (role(ctx, org) != OrgRole.OWNER) {
-            throw new HubException(HubError.FORBIDDEN, "Only owners of the organization change its settings");
-        }
+        guard.owner(ctx, org, "change its settings");
         HubBody body = HubBody.parse(ctx, json);
         JsonNode r = body.node("restricted_images");
         if (r == null || !r.isObject()) {
@@ -70,13 +70,6 @@ final class OrgSettingsEndpoint {
                 official == null ? current.official() : official,
                 verified == null ? current.verifiedPublisher() : verified));
         writeBadges(ctx, namespace, updated);
-    }
-
-    /** The caller's role in the organization; outsiders (and organization tokens) get NOT_FOUND. */
-    private OrgRole role(Context ctx, String org) {
-        Principal.UserPrincipal user = HubAuth.userOf(auth.require(ctx));
-        if (user == null) throw orgNotFound();
-        return accounts.roleOf(org, user.userId()).orElseThrow(OrgSettingsEndpoint::orgNotFound);
     }
 
     private String adminNamespace(Context ctx) {
@@ -114,9 +107,5 @@ final class OrgSettingsEndpoint {
         v.put("official", b.official());
         v.put("verified_publisher", b.verifiedPublisher());
         HubJson.write(ctx, json, 200, v);
-    }
-
-    private static HubException orgNotFound() {
-        return new HubException(HubError.NOT_FOUND, "Organization not found");
     }
 }
