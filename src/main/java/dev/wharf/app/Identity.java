@@ -5,6 +5,7 @@ import dev.wharf.auth.AccessTokenService;
 import dev.wharf.auth.AccountService;
 import dev.wharf.auth.BootstrapResult;
 import dev.wharf.auth.CredentialAuthenticator;
+import dev.wharf.auth.ImageRestrictions;
 import dev.wharf.auth.LoginGuard;
 import dev.wharf.auth.LoginThrottle;
 import dev.wharf.auth.OrgAccessTokenService;
@@ -33,6 +34,7 @@ record Identity(
         AccessTokenService personalTokens,
         OrgAccessTokenService orgTokens,
         RepositorySettingsService repositorySettings,
+        ImageRestrictions imageRestrictions,
         AccessControl accessControl,
         CredentialAuthenticator authenticator,
         LoginGuard loginGuard,
@@ -50,11 +52,12 @@ record Identity(
         AccessTokenService pats = new AccessTokenService(database, clock);
         OrgAccessTokenService oats = new OrgAccessTokenService(database, clock);
         RepositorySettingsService settings = new RepositorySettingsService(database, clock, auth.defaultPrivate());
-        AccessControl control = new AccessControl(new Permissions(clock), accounts, settings);
+        ImageRestrictions restrictions = new ImageRestrictions(database, accounts, clock);
+        AccessControl control = new AccessControl(new Permissions(clock), accounts, settings, restrictions);
         JwtCodec jwt = new JwtCodec(SigningKeys.loadOrCreate(database, box), clock);
         SessionTokens sessions = new SessionTokens(jwt, accounts, pats, oats, clock);
         return new Identity(accounts, new TwoFactorService(database, box, new Totp(), clock), pats, oats, settings,
-                control, new CredentialAuthenticator(accounts, pats, oats), new LoginGuard(new LoginThrottle(clock), new AuditedLogins(new AuditLog(database), clock)),
+                restrictions, control, new CredentialAuthenticator(accounts, pats, oats), new LoginGuard(new LoginThrottle(clock), new AuditedLogins(new AuditLog(database), clock)),
                 jwt, sessions, new RegistryTokens(jwt, auth.service(), auth.tokenTtl()), box);
     }
 

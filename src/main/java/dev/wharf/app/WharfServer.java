@@ -23,6 +23,8 @@ import dev.wharf.registry.PullLimit;
 import dev.wharf.jobs.Backoff;
 import dev.wharf.jobs.JobStore;
 import dev.wharf.jobs.WorkerPool;
+import dev.wharf.hub.HubServices;
+import dev.wharf.storage.meta.RepositoryCatalog;
 import dev.wharf.ops.HealthEndpoints;
 import dev.wharf.ops.Metrics;
 import dev.wharf.registry.RegistryAccess;
@@ -169,7 +171,9 @@ public final class WharfServer {
         HubRoutes hub = new HubRoutes(identity.authenticator(), identity.accounts(), identity.twoFactor(),
                 identity.personalTokens(), identity.orgTokens(), identity.sessions(), identity.loginGuard(),
                 limiter, config.rateLimit().hubPerMinute(),
-                config.rateLimit().hubAnonymousPerMinute(), json, clock, images, auth);
+                config.rateLimit().hubAnonymousPerMinute(), json, clock, images, auth, new HubServices(meta,
+                        new RepositoryCatalog(database), identity.accessControl(), identity.repositorySettings(),
+                        new AuditLog(database), identity.imageRestrictions()));
         HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);
         // Cycle /v1/ surface and the job workers behind it; workers start with the server and stop before the pool.
         JobStore jobStore = new JobStore(database, json, clock);

@@ -1,5 +1,6 @@
 package dev.wharf.auth;
 
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -11,16 +12,41 @@ public final class AccessControl {
     private final Permissions permissions;
     private final AccountService accounts;
     private final RepositorySettingsService settings;
+    private final ImageRestrictions restrictions;
 
     public AccessControl(Permissions permissions, AccountService accounts, RepositorySettingsService settings) {
+        this(permissions, accounts, settings, null);
+    }
+
+    /** @param restrictions organizations' restricted images, applied to registry pulls; null: none */
+    public AccessControl(Permissions permissions, AccountService accounts, RepositorySettingsService settings,
+            ImageRestrictions restrictions) {
         this.permissions = permissions;
         this.accounts = accounts;
         this.settings = settings;
+        this.restrictions = restrictions;
     }
 
     public Set<Action> allowed(Principal principal, String repository) {
         boolean isPrivate = settings.isPrivate(repository);
         return permissions.allowed(principal, repository, isPrivate, relationship(principal, repository));
+    }
+
+    /**
+     * What the registry may grant: {@link #allowed} without pull when an organization of the user restricts
+     * images and this repository is not among those it allows ({@link #pullRefusal} says why).
+     */
+    public Set<Action> registryAllowed(Principal principal, String repository) {
+        Set<Action> actions = allowed(principal, repository);
+        if (actions.contains(Action.PULL) && pullRefusal(principal, repository).isPresent()) {
+            actions.remove(Action.PULL);
+        }
+        return actions;
+    }
+
+    /** Why an organization's restricted images forbid this pull, or empty. */
+    public Optional<String> pullRefusal(Principal principal, String repository) {
+        return restrictions == null ? Optional.empty() : restrictions.pullRefusal(principal, repository);
     }
 
     /** False means: answer as if the repository did not exist. */

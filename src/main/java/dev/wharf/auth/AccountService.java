@@ -399,6 +399,34 @@ public final class AccountService {
         return jdbi.withHandle(h -> teams(h, requireOrganization(h, org), null));
     }
 
+    /**
+     * Renames the team and/or changes its description (null keeps either).
+     *
+     * @throws IdentityException INVALID_INPUT for a bad name, CONFLICT when the organization has a team so named
+     */
+    public Team updateTeam(String org, String team, String newName, String newDescription) {
+        if (newName != null) IdentityNames.team(newName);
+        if (newDescription != null && newDescription.length() > 1000) {
+            throw IdentityException.invalid("description must be at most 1000 characters");
+        }
+        return database.inWriteTransaction(h -> {
+            Team found = requireTeam(h, org, team);
+            String name = newName == null ? found.name() : newName;
+            String description = newDescription == null ? found.description() : newDescription;
+            if (!name.equals(found.name()) && findTeam(h, requireOrganization(h, org), name).isPresent()) {
+                throw IdentityException.conflict("the organization already has a team '" + name + "'");
+            }
+            h.createUpdate("UPDATE teams SET name = :name, description = :description WHERE id = :id")
+                    .bind("name", name)
+                    .bind("description", description)
+                    .bind("id", found.id())
+                    .execute();
+            IdentityAudit.org(h, found.org(), AuditAction.TEAM_UPDATE, name, Map.of("previous_name", found.name()),
+                    "updated the team " + name, clock.instant());
+            return findTeam(h, requireOrganization(h, org), name).orElseThrow();
+        });
+    }
+
     /** Deletes the team with its members and repository permissions. */
     public void deleteTeam(String org, String team) {
         database.inWriteTransaction(h -> {
@@ -459,10 +487,16 @@ public final class AccountService {
         return database.inWriteTransaction(h -> {
             Team found = requireTeam(h, org, team);
             User user = requireUser(h, username);
-            return h.createUpdate("DELETE FROM team_members WHERE team_id = :team AND user_id = :user")
+            boolean removed = h.createUpdate("DELETE FROM team_members WHERE team_id = :team AND user_id = :user")
                     .bind("team", found.id())
                     .bind("user", user.id())
                     .execute() > 0;
+            if (removed) {
+                IdentityAudit.org(h, found.org(), AuditAction.TEAM_MEMBER_REMOVE, user.username(),
+                        Map.of("team", found.name()),
+                        "removed " + user.username() + " from the team " + found.name(), clock.instant());
+            }
+            return removed;
         });
     }
 

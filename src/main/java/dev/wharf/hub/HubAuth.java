@@ -48,6 +48,24 @@ public final class HubAuth {
     }
 
     /**
+     * The caller on an endpoint that also serves anonymous callers: anonymous without an Authorization header,
+     * but a header that does not verify is a 401, never a silent downgrade.
+     */
+    public Principal optional(Context ctx) {
+        if (ctx.header("Authorization") == null) return Principal.ANONYMOUS;
+        return require(ctx);
+    }
+
+    /** The user behind a principal (a personal access token's owner), or null for organization tokens. */
+    public static Principal.UserPrincipal userOf(Principal p) {
+        return switch (p) {
+            case Principal.UserPrincipal u -> u;
+            case Principal.PersonalToken t -> t.user();
+            default -> null;
+        };
+    }
+
+    /**
      * A person who logged in with their password (and second factor). Sessions made from a personal or an
      * organization access token are refused with a 401 (the contract documents no 403 on these operations, and
      * the remedy is to authenticate differently): a leaked token must not be able to mint further tokens,

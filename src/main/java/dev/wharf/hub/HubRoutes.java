@@ -18,7 +18,7 @@ import io.javalin.http.HandlerType;
 import java.time.Clock;
 
 /**
- * The Docker Hub API route table (authentication and image management): every Hub endpoint in one place. Hub paths live under
+ * The Docker Hub API route table: every Hub endpoint in one place. Hub paths live under
  * {@code /v2/} beside the OCI registry's catch-all {@code /v2/<path>} route, so {@link #register} must run before
  * the registry's: Javalin tries overlapping routes in the order they were added. Only these exact methods and
  * paths are the Hub's; anything else under {@code /v2/} stays the registry's (a repository may well be called
@@ -32,6 +32,13 @@ public final class HubRoutes {
     private final AccessTokenEndpoint personalTokens;
     private final OrgAccessTokenEndpoint orgTokens;
     private final ImageEndpoint images;
+    private final AuditLogEndpoint auditLogs;
+    private final RepositoryEndpoint repositories;
+    private final TagEndpoint tags;
+    private final OrgSettingsEndpoint orgSettings;
+    private final OrgMemberEndpoint members;
+    private final GroupEndpoint groups;
+    private final RepositoryGroupEndpoint repositoryGroups;
     private final HubRateLimit rateLimit;
     private final HubErrors errors;
 
@@ -43,13 +50,22 @@ public final class HubRoutes {
     public HubRoutes(CredentialAuthenticator authenticator, AccountService accounts, TwoFactorService twoFactor,
             AccessTokenService personalTokens, OrgAccessTokenService orgTokens, SessionTokens sessions,
             LoginGuard guard, RateLimiter limiter, int perAccountPerMinute, int anonymousPerMinute, ObjectMapper json,
-            Clock clock, ImageService images, boolean imagesNeedSession) {
+            Clock clock, ImageService images, boolean imagesNeedSession,
+            HubServices services) {
         HubAuth auth = new HubAuth(sessions);
         this.login = new LoginEndpoint(authenticator, twoFactor, sessions, guard, json, clock);
         this.twoFactor = new TwoFactorEndpoint(twoFactor, auth, guard, json, clock);
         this.personalTokens = new AccessTokenEndpoint(personalTokens, auth, json);
         this.orgTokens = new OrgAccessTokenEndpoint(orgTokens, accounts, auth, json);
         this.images = new ImageEndpoint(images, imagesNeedSession ? auth : null, json);
+        this.auditLogs = new AuditLogEndpoint(services.auditLog(), accounts, auth, json);
+        this.repositories = new RepositoryEndpoint(services, accounts, auth, json, clock);
+        this.tags = new TagEndpoint(services, auth, json, clock);
+        OrgGuard orgGuard = new OrgGuard(accounts, auth);
+        this.orgSettings = new OrgSettingsEndpoint(services.restrictions(), accounts, orgGuard, auth, json);
+        this.members = new OrgMemberEndpoint(accounts, orgGuard, json);
+        this.groups = new GroupEndpoint(accounts, orgGuard, json);
+        this.repositoryGroups = new RepositoryGroupEndpoint(accounts, new RepositoryLookup(services), auth, json);
         this.rateLimit = new HubRateLimit(limiter, auth, perAccountPerMinute, anonymousPerMinute);
         this.errors = new HubErrors(json, clock);
     }
@@ -84,6 +100,47 @@ public final class HubRoutes {
         route(config, HandlerType.GET, repository + "/images/{digest}/tags", "hub_image_tags", images::tags);
         route(config, HandlerType.POST, "/v2/namespaces/{namespace}/delete-images", "hub_delete_images",
                 images::delete);
+        route(config, HandlerType.GET, "/v2/auditlogs/{account}", "hub_audit_logs", auditLogs::list);
+        route(config, HandlerType.GET, "/v2/auditlogs/{account}/actions", "hub_audit_actions", auditLogs::actions);
+
+        String reposPath = "/v2/namespaces/{namespace}/repositories";
+        String repoPath = reposPath + "/{repository}";
+        route(config, HandlerType.GET, reposPath, "hub_repositories", repositories::list);
+        route(config, HandlerType.POST, reposPath, "hub_repositories", repositories::create);
+        route(config, HandlerType.GET, repoPath, "hub_repository", repositories::get);
+        route(config, HandlerType.HEAD, repoPath, "hub_repository", repositories::get);
+        route(config, HandlerType.PATCH, "/v2/repositories/{namespace}/{repository}/", "hub_repository",
+                repositories::update);
+        route(config, HandlerType.GET, "/v2/namespaces/{namespace}/badges", "hub_badges", orgSettings::getBadges);
+        route(config, HandlerType.PUT, "/v2/namespaces/{namespace}/badges", "hub_badges", orgSettings::updateBadges);
+        route(config, HandlerType.GET, "/v2/orgs/{name}/settings", "hub_org_settings", orgSettings::get);
+        route(config, HandlerType.PUT, "/v2/orgs/{name}/settings", "hub_org_settings", orgSettings::update);
+        route(config, HandlerType.GET, "/v2/orgs/{org_name}/members", "hub_org_members", members::list);
+        route(config, HandlerType.PUT, "/v2/orgs/{org_name}/members/{username}", "hub_org_member", members::update);
+        route(config, HandlerType.DELETE, "/v2/orgs/{org_name}/members/{username}", "hub_org_member",
+                members::remove);
+        String groupsPath = "/v2/orgs/{org_name}/groups";
+        String groupPath = groupsPath + "/{group_name}";
+        route(config, HandlerType.GET, groupsPath, "hub_groups", groups::list);
+        route(config, HandlerType.POST, groupsPath, "hub_groups", groups::create);
+        route(config, HandlerType.GET, groupPath, "hub_group", groups::get);
+        route(config, HandlerType.PUT, groupPath, "hub_group", groups::update);
+        route(config, HandlerType.PATCH, groupPath, "hub_group", groups::update);
+        route(config, HandlerType.DELETE, groupPath, "hub_group", groups::delete);
+        route(config, HandlerType.GET, groupPath + "/members", "hub_group_members", groups::listMembers);
+        route(config, HandlerType.POST, groupPath + "/members", "hub_group_members", groups::addMember);
+        route(config, HandlerType.DELETE, groupPath + "/members/{username}", "hub_group_member",
+                groups::removeMember);
+        route(config, HandlerType.POST, "/v2/repositories/{namespace}/{repository}/groups", "hub_repository_groups",
+                repositoryGroups::create);
+        route(config, HandlerType.GET, repoPath + "/tags", "hub_tags", tags::list);
+        route(config, HandlerType.HEAD, repoPath + "/tags", "hub_tags", tags::headTags);
+        route(config, HandlerType.GET, repoPath + "/tags/{tag}", "hub_tag", tags::get);
+        route(config, HandlerType.HEAD, repoPath + "/tags/{tag}", "hub_tag", tags::get);
+        route(config, HandlerType.PATCH, repoPath + "/immutabletags", "hub_immutable_tags",
+                tags::updateImmutableTags);
+        route(config, HandlerType.POST, repoPath + "/immutabletags/verify", "hub_immutable_tags",
+                tags::verifyImmutableTags);
     }
 
     /**

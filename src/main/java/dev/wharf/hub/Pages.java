@@ -13,7 +13,18 @@ record Pages(int page, int pageSize) {
     static final int MAX_PAGE_SIZE = 100;
 
     static Pages of(Context ctx) {
-        return new Pages(number(ctx, "page", 1, Integer.MAX_VALUE), number(ctx, "page_size", 10, MAX_PAGE_SIZE));
+        return of(ctx, 10);
+    }
+
+    /** With another default page size (the audit log's is 25). */
+    static Pages of(Context ctx, int defaultPageSize) {
+        return new Pages(number(ctx, "page", 1, Integer.MAX_VALUE),
+                number(ctx, "page_size", defaultPageSize, MAX_PAGE_SIZE));
+    }
+
+    /** How many items the pages before this one hold. */
+    long offset() {
+        return (long) (page - 1) * pageSize;
     }
 
     private static int number(Context ctx, String name, int fallback, int max) {

@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * 401 with a {@code WWW-Authenticate: Bearer realm=…,service=…,scope=…} challenge, so clients fetch a token and
  * retry. A caller that may see the repository but not do what it asked gets 403 DENIED instead. A caller that
  * may not see it gets exactly what a missing repository gives: the same 401 challenge, never a hint that it
- * exists.
+ * exists. A pull an organization's restricted images forbid is 403 DENIED with the reason.
  */
 public final class BearerRegistryAccess implements RegistryAccess {
     private static final String PRINCIPAL = "wharf.principal";
@@ -52,6 +52,12 @@ public final class BearerRegistryAccess implements RegistryAccess {
         if (held.containsAll(needed)) return;
         // The token lacks something. If the principal could have it, the client just asked for too little.
         Principal principal = principal(ctx, grant.get());
+        if (needed.contains("pull")) {
+            Optional<String> refusal = access.pullRefusal(principal, repository);
+            if (refusal.isPresent()) {
+                throw new RegistryException(OciError.DENIED, refusal.get(), Map.of("name", repository));
+            }
+        }
         Set<String> allowed = access.allowed(principal, repository).stream().map(a -> a.scopeName())
                 .collect(Collectors.toSet());
         if (allowed.containsAll(needed) || !access.visible(principal, repository)) {

@@ -145,7 +145,10 @@ public final class TokenEndpoint {
         return p;
     }
 
-    /** The intersection of what was asked and what the principal may do; unknown kinds are dropped. */
+    /**
+     * The intersection of what was asked and what the principal may do (less pulls an organization's restricted
+     * images forbid); unknown kinds are dropped.
+     */
     List<RegistryScope> grant(Principal principal, List<RegistryScope> requested) {
         List<RegistryScope> granted = new ArrayList<>();
         for (RegistryScope s : requested) {
@@ -154,7 +157,7 @@ public final class TokenEndpoint {
                 continue;
             }
             if (!s.type().equals("repository") || !RepositoryName.isValid(s.name())) continue;
-            Set<Action> allowed = access.allowed(principal, s.name());
+            Set<Action> allowed = access.registryAllowed(principal, s.name());
             Set<String> actions = new LinkedHashSet<>();
             for (String a : s.actions()) {
                 if (a.equals("*")) {

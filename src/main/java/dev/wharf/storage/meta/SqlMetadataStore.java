@@ -195,7 +195,7 @@ public final class SqlMetadataStore implements MetadataStore {
     public void setImmutableTags(String repository, ImmutableTags policy, Instant now) {
         database.inWriteTransaction(h -> {
             long id = ensureRepository(h, repository, now).id();
-            return h.createUpdate("""
+            h.createUpdate("""
                             INSERT INTO repository_policies (repository_id, immutable_tags_enabled,
                                 immutable_tags_rules, updated_at)
                             VALUES (:repo, :enabled, :rules, :now)
@@ -208,6 +208,12 @@ public final class SqlMetadataStore implements MetadataStore {
                     .bind("rules", MetadataRows.stringListJson(policy.rules()))
                     .bind("now", now.toEpochMilli())
                     .execute();
+            AuditWriter.write(h, AuditAction.REPO_IMMUTABLE_TAGS_CHANGE, AuditWriter.namespaceOf(repository),
+                    repository, Map.of("enabled", String.valueOf(policy.enabled()), "rules",
+                            String.join(" ", policy.rules())),
+                    (policy.enabled() ? "enabled" : "disabled") + " immutable tags on the repository " + repository,
+                    now);
+            return null;
         });
     }
 

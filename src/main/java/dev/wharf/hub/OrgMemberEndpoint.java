@@ -1,0 +1,144 @@
+package dev.wharf.hub;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wharf.auth.AccountService;
+import dev.wharf.auth.IdentityException;
+import dev.wharf.auth.OrgMember;
+import dev.wharf.auth.OrgRole;
+import dev.wharf.auth.Team;
+import dev.wharf.auth.User;
+import io.javalin.http.Context;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Members of an organization ({@code /v2/orgs/{org_name}/members[/{username}]} of the current contract): members
+ * list them, owners change roles and remove members. Invitations are not implemented, so {@code invites} and
+ * {@code type=invitee} add nobody. An organization always keeps an owner: the change that would leave none is a
+ * 400.
+ */
+final class OrgMemberEndpoint {
+    private final AccountService accounts;
+    private final OrgGuard guard;
+    private final ObjectMapper json;
+
+    OrgMemberEndpoint(AccountService accounts, OrgGuard guard, ObjectMapper json) {
+        this.accounts = accounts;
+        this.guard = guard;
+        this.json = json;
+    }
+
+    void list(Context ctx) {
+        String org = ctx.pathParam("org_name");
+        guard.member(ctx, org);
+        Pages pages = Pages.of(ctx);
+        OrgRole role = ctx.queryParam("role") == null || ctx.queryParam("role").isBlank() ? null
+                : parseRole(ctx.queryParam("role"), "role");
+        String type = ctx.queryParam("type");
+        if (type != null && !List.of("", "all", "member", "invitee").contains(type)) {
+            throw HubException.invalidField("type", "Must be all, member or invitee.");
+        }
+        String search = ctx.queryParam("search");
+        Map<String, List<String>> teams = teamsByUser(org);
+        List<Map<String, Object>> matching = new ArrayList<>();
+        if (!"invitee".equals(type)) {
+            for (OrgMember m : accounts.listMembers(org)) {
+                if (role != null && m.role() != role) continue;
+                if (search != null && !search.isBlank() && !m.user().username().contains(search.strip())) continue;
+                matching.add(view(m, teams.getOrDefault(m.user().username(), List.of())));
+            }
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("count", matching.size());
+        pages.links(ctx, matching.size(), body);
+        body.put("results", matching.stream().skip(pages.offset()).limit(pages.pageSize()).toList());
+        HubJson.write(ctx, json, 200, body);
+    }
+
+    void update(Context ctx) {
+        String org = ctx.pathParam("org_name");
+        guard.owner(ctx, org, "change roles");
+        HubBody body = HubBody.parse(ctx, json);
+        String roleText = body.requiredString("role");
+        body.check();
+        OrgRole role = parseRole(roleText, "role");
+        String username = ctx.pathParam("username");
+        OrgMember current = member(org, username);
+        OrgMember updated;
+        try {
+            updated = accounts.setMember(org, current.user().username(), role);
+        } catch (IdentityException e) {
+            throw lastOwner(e);
+        }
+        HubJson.write(ctx, json, 200, view(updated, teamsByUser(org).getOrDefault(username, List.of())));
+    }
+
+    void remove(Context ctx) {
+        String org = ctx.pathParam("org_name");
+        guard.owner(ctx, org, "remove members");
+        OrgMember current = member(org, ctx.pathParam("username"));
+        try {
+            accounts.removeMember(org, current.user().username());
+        } catch (IdentityException e) {
+            throw lastOwner(e);
+        }
+        ctx.status(204);
+    }
+
+    private OrgMember member(String org, String username) {
+        return accounts.listMembers(org).stream().filter(m -> m.user().username().equals(username)).findFirst()
+                .orElseThrow(() -> new HubException(HubError.NOT_FOUND, "Member not found"));
+    }
+
+    private Map<String, List<String>> teamsByUser(String org) {
+        Map<String, List<String>> out = new TreeMap<>();
+        for (Team t : accounts.listTeams(org)) {
+            for (User u : accounts.listTeamMembers(org, t.name())) {
+                out.computeIfAbsent(u.username(), k -> new ArrayList<>()).add(t.name());
+            }
+        }
+        return out;
+    }
+
+    private static OrgRole parseRole(String text, String field) {
+        try {
+            return OrgRole.parse(text);
+        } catch (IdentityException e) {
+            throw HubException.invalidField(field, "Must be owner, editor or member.");
+        }
+    }
+
+    private static HubException lastOwner(IdentityException e) {
+        if (e.reason() == IdentityException.Reason.INVALID_STATE) {
+            return HubException.invalidField("role", "An organization needs an owner.");
+        }
+        return HubErrors.fromIdentity(e);
+    }
+
+    /** {@code org_member}: the user's public fields, email, role (Owner, Editor, Member) and teams. */
+    static Map<String, Object> view(OrgMember m, List<String> groups) {
+        Map<String, Object> v = userView(m.user());
+        String role = m.role().wireName();
+        v.put("role", role.substring(0, 1).toUpperCase(Locale.ROOT) + role.substring(1));
+        v.put("groups", groups);
+        v.put("is_guest", false);
+        v.put("date_joined", HubJson.time(m.joinedAt()));
+        return v;
+    }
+
+    /** The {@code user} / {@code group_member} fields Wharf has. */
+    static Map<String, Object> userView(User u) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("id", String.valueOf(u.id()));
+        v.put("username", u.username());
+        v.put("full_name", "");
+        v.put("type", "User");
+        v.put("date_joined", HubJson.time(u.createdAt()));
+        v.put("email", u.email());
+        return v;
+    }
+}

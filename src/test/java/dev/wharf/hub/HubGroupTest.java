@@ -1,0 +1,136 @@
+package dev.wharf.hub;
+
+import static dev.wharf.hub.HubTestServer.PASSWORD;
+import static dev.wharf.hub.HubTestServer.body;
+import static dev.wharf.hub.HubTestServer.json;
+import static dev.wharf.hub.HubTestServer.latest;
+import static dev.wharf.hub.HubTestServer.text;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.wharf.auth.OrgRole;
+import dev.wharf.auth.User;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HubGroupTest {
+    static final String GROUPS = "/v2/orgs/gorg/groups";
+    @TempDir
+    static Path dir;
+    static HubTestServer hub;
+    static RegistryClient registry;
+    static String owner;
+    static String member;
+    static String outsider;
+
+    @BeforeAll
+    static void start() {
+        hub = new HubTestServer(dir);
+        registry = new RegistryClient(hub);
+        User o = hub.createUser("gowner");
+        hub.createUser("gmember");
+        hub.createUser("goutsider");
+        hub.accounts.createOrganization("gorg", o.id());
+        hub.accounts.setMember("gorg", "gmember", OrgRole.MEMBER);
+        owner = hub.session("gowner", PASSWORD);
+        member = hub.session("gmember", PASSWORD);
+        outsider = hub.session("goutsider", PASSWORD);
+        assertThat(registry.pushImage("gowner", PASSWORD, "gorg/app", "1", "g-layer").statusCode()).isEqualTo(201);
+    }
+
+    @AfterAll
+    static void stop() {
+        hub.close();
+    }
+
+    private static List<String> names(HttpResponse<byte[]> r, String field) {
+        List<String> out = new ArrayList<>();
+        body(r).path("results").forEach(g -> out.add(g.path(field).asText()));
+        return out;
+    }
+
+    @Test
+    void ownersManageGroupsAndTheirMembers() {
+        HttpResponse<byte[]> created = latest(hub.as(owner, "POST", GROUPS,
+                json(Map.of("name", "builders", "description", "CI"))));
+        assertThat(created.statusCode()).as(text(created)).isEqualTo(201);
+        assertThat(body(created).path("member_count").asInt()).isZero();
+        assertThat(latest(hub.as(owner, "POST", GROUPS, json(Map.of("name", "builders")))).statusCode())
+                .isEqualTo(400);
+        assertThat(latest(hub.as(owner, "POST", GROUPS, json(Map.of("name", "Bad Name")))).statusCode())
+                .isEqualTo(400);
+        assertThat(latest(hub.as(member, "POST", GROUPS, json(Map.of("name", "mine")))).statusCode())
+                .isEqualTo(403);
+        assertThat(latest(hub.as(outsider, "GET", GROUPS, null)).statusCode()).isEqualTo(404);
+
+        HttpResponse<byte[]> added = latest(hub.as(owner, "POST", GROUPS + "/builders/members",
+                json(Map.of("member", "gmember"))));
+        assertThat(added.statusCode()).as(text(added)).isEqualTo(200);
+        assertThat(latest(hub.as(owner, "POST", GROUPS + "/builders/members", json(Map.of("member", "goutsider"))))
+                .statusCode()).isEqualTo(404);
+        HttpResponse<byte[]> groupMembers = latest(hub.as(member, "GET", GROUPS + "/builders/members", null));
+        assertThat(names(groupMembers, "username")).containsExactly("gmember");
+        assertThat(names(latest(hub.as(member, "GET", GROUPS + "?username=gmember", null)), "name"))
+                .contains("builders");
+        assertThat(body(latest(hub.as(member, "GET", GROUPS + "?username=gowner", null))).path("count").asInt())
+                .isZero();
+
+        HttpResponse<byte[]> renamed = latest(hub.as(owner, "PATCH", GROUPS + "/builders",
+                json(Map.of("name", "release"))));
+        assertThat(renamed.statusCode()).as(text(renamed)).isEqualTo(200);
+        assertThat(body(renamed).path("member_count").asInt()).isEqualTo(1);
+        assertThat(latest(hub.as(owner, "PUT", GROUPS + "/release", json(Map.of("description", "x"))))
+                .statusCode()).as("PUT needs the name").isEqualTo(400);
+        HttpResponse<byte[]> put = latest(hub.as(owner, "PUT", GROUPS + "/release",
+                json(Map.of("name", "release", "description", "ships"))));
+        assertThat(body(put).path("description").asText()).isEqualTo("ships");
+        assertThat(latest(hub.as(member, "GET", GROUPS + "/release", null)).statusCode()).isEqualTo(200);
+        assertThat(latest(hub.as(member, "GET", GROUPS + "/builders", null)).statusCode()).isEqualTo(404);
+
+        assertThat(latest(hub.as(owner, "DELETE", GROUPS + "/release/members/gmember", null)).statusCode())
+                .isEqualTo(204);
+        assertThat(latest(hub.as(owner, "DELETE", GROUPS + "/release/members/gmember", null)).statusCode())
+                .isEqualTo(404);
+        assertThat(latest(hub.as(owner, "DELETE", GROUPS + "/release", null)).statusCode()).isEqualTo(204);
+        assertThat(latest(hub.as(owner, "GET", GROUPS + "/release", null)).statusCode()).isEqualTo(404);
+
+        HttpResponse<byte[]> log = hub.as(owner, "GET", "/v2/auditlogs/gorg?action=team.member.remove", null);
+        assertThat(body(log).path("logs")).isNotEmpty();
+    }
+
+    @Test
+    void repositoryGroupsGrantTeamsAccess() {
+        long id = body(hub.as(owner, "POST", GROUPS, json(Map.of("name", "readers")))).path("id").asLong();
+        hub.as(owner, "POST", GROUPS + "/readers/members", json(Map.of("member", "gmember")));
+        String repoGroups = "/v2/repositories/gorg/app/groups";
+        assertThat(latest(hub.as(member, "GET", "/v2/namespaces/gorg/repositories/app", null)).statusCode())
+                .isEqualTo(404);
+
+        HttpResponse<byte[]> granted = latest(hub.as(owner, "POST", repoGroups,
+                json(Map.of("group_id", id, "permission", "read"))));
+        assertThat(granted.statusCode()).as(text(granted)).isEqualTo(200);
+        assertThat(body(granted).path("group_name").asText()).isEqualTo("readers");
+        assertThat(body(granted).path("permission").asText()).isEqualTo("read");
+        assertThat(latest(hub.as(member, "GET", "/v2/namespaces/gorg/repositories/app", null)).statusCode())
+                .isEqualTo(200);
+        String token = registry.token("gmember", PASSWORD, "repository:gorg/app:pull");
+        assertThat(registry.pullManifest(token, "gorg/app", "1").statusCode()).isEqualTo(200);
+
+        assertThat(latest(hub.as(owner, "POST", repoGroups, json(Map.of("group_id", id, "permission", "root"))))
+                .statusCode()).isEqualTo(400);
+        assertThat(latest(hub.as(owner, "POST", repoGroups, json(Map.of("group_id", "x", "permission", "read"))))
+                .statusCode()).isEqualTo(400);
+        assertThat(latest(hub.as(owner, "POST", repoGroups, json(Map.of("group_id", 99999, "permission", "read"))))
+                .statusCode()).isEqualTo(404);
+        assertThat(latest(hub.as(member, "POST", repoGroups, json(Map.of("group_id", id, "permission", "admin"))))
+                .statusCode()).isEqualTo(403);
+        assertThat(latest(hub.as(outsider, "POST", repoGroups, json(Map.of("group_id", id, "permission", "admin"))))
+                .statusCode()).isEqualTo(404);
+    }
+}

@@ -1,0 +1,126 @@
+package dev.wharf.hub;
+
+import static dev.wharf.hub.HubTestServer.PASSWORD;
+import static dev.wharf.hub.HubTestServer.body;
+import static dev.wharf.hub.HubTestServer.json;
+import static dev.wharf.hub.HubTestServer.latest;
+import static dev.wharf.hub.HubTestServer.text;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HubTagTest {
+    static final String BASE = "/v2/namespaces/towner/repositories/";
+    @TempDir
+    static Path dir;
+    static HubTestServer hub;
+    static RegistryClient registry;
+    static String owner;
+    static String other;
+
+    @BeforeAll
+    static void start() {
+        hub = new HubTestServer(dir);
+        registry = new RegistryClient(hub);
+        hub.createUser("towner");
+        hub.createUser("tother");
+        owner = hub.session("towner", PASSWORD);
+        other = hub.session("tother", PASSWORD);
+        for (String tag : List.of("v1.0", "v1.1", "latest")) {
+            assertThat(registry.pushImage("towner", PASSWORD, "towner/app", tag, "layer-" + tag).statusCode())
+                    .isEqualTo(201);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        hub.close();
+    }
+
+    private static HttpResponse<byte[]> immutable(String session, String repo, Object body) {
+        if (session == null) return latest(hub.send("PATCH", BASE + repo + "/immutabletags", json(body)));
+        return latest(hub.as(session, "PATCH", BASE + repo + "/immutabletags", json(body)));
+    }
+
+    @Test
+    void tagsAreListedAndReadWithDigestAndSize() {
+        HttpResponse<byte[]> page = latest(hub.as(owner, "GET", BASE + "app/tags?page_size=2", null));
+        assertThat(page.statusCode()).as(text(page)).isEqualTo(200);
+        assertThat(body(page).path("count").asInt()).isEqualTo(3);
+        assertThat(body(page).path("next").asText()).contains("page=2");
+        List<String> names = new ArrayList<>();
+        body(page).path("results").forEach(t -> names.add(t.path("name").asText()));
+        assertThat(names).containsExactly("latest", "v1.0");
+
+        HttpResponse<byte[]> one = latest(hub.as(owner, "GET", BASE + "app/tags/v1.0", null));
+        assertThat(one.statusCode()).isEqualTo(200);
+        JsonNode tag = body(one);
+        assertThat(tag.path("digest").asText()).startsWith("sha256:");
+        assertThat(tag.path("full_size").asLong()).isPositive();
+        assertThat(tag.path("status").asText()).isEqualTo("active");
+        assertThat(tag.path("last_updated").asText()).endsWith("Z");
+        assertThat(tag.path("tag_last_pulled").isNull()).isTrue();
+
+        assertThat(latest(hub.as(owner, "GET", BASE + "app/tags/nope", null)).statusCode()).isEqualTo(404);
+        assertThat(latest(hub.as(other, "GET", BASE + "app/tags", null)).statusCode()).isEqualTo(404);
+        assertThat(latest(hub.send("GET", BASE + "app/tags/v1.0", null)).statusCode()).isEqualTo(404);
+        assertThat(latest(hub.as(owner, "GET", BASE + "app/tags?page=0", null)).statusCode()).isEqualTo(400);
+
+        assertThat(hub.as(owner, "HEAD", BASE + "app/tags", null).statusCode()).isEqualTo(200);
+        assertThat(hub.as(owner, "HEAD", BASE + "app/tags/v1.0", null).statusCode()).isEqualTo(200);
+        assertThat(hub.as(owner, "HEAD", BASE + "app/tags/nope", null).statusCode()).isEqualTo(404);
+        assertThat(hub.as(owner, "HEAD", BASE + "app", null).statusCode()).isEqualTo(200);
+        assertThat(hub.as(other, "HEAD", BASE + "app", null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void verifyListsMatchingTagsAndBadInputIs400() {
+        HttpResponse<byte[]> r = latest(hub.as(owner, "POST", BASE + "app/immutabletags/verify",
+                json(Map.of("regex", "v1\\..*"))));
+        assertThat(r.statusCode()).as(text(r)).isEqualTo(200);
+        List<String> tags = new ArrayList<>();
+        body(r).path("tags").forEach(t -> tags.add(t.asText()));
+        assertThat(tags).containsExactly("v1.0", "v1.1");
+        assertThat(latest(hub.as(owner, "POST", BASE + "app/immutabletags/verify", json(Map.of("regex", "v("))))
+                .statusCode()).isEqualTo(400);
+        assertThat(latest(hub.as(owner, "POST", BASE + "app/immutabletags/verify", json(Map.of())))
+                .statusCode()).isEqualTo(400);
+        assertThat(immutable(owner, "app", Map.of("immutable_tags", true, "immutable_tags_rules", List.of("[")))
+                .statusCode()).isEqualTo(400);
+        assertThat(immutable(owner, "app", Map.of("immutable_tags_rules", List.of())).statusCode()).isEqualTo(400);
+        assertThat(immutable(other, "app", Map.of("immutable_tags", true, "immutable_tags_rules", List.of()))
+                .statusCode()).isEqualTo(404);
+        assertThat(immutable(null, "app", Map.of()).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void immutableTagsRefuseMovesAndTheRefusalIsAudited() {
+        assertThat(registry.pushImage("towner", PASSWORD, "towner/locked", "v1", "first").statusCode())
+                .isEqualTo(201);
+        HttpResponse<byte[]> on = immutable(owner, "locked", Map.of("immutable_tags", true,
+                "immutable_tags_rules", List.of("v.*")));
+        assertThat(on.statusCode()).as(text(on)).isEqualTo(200);
+        assertThat(body(on).path("immutable_tags_settings").path("enabled").asBoolean()).isTrue();
+        assertThat(body(on).path("immutable_tags_settings").path("rules").path(0).asText()).isEqualTo("v.*");
+
+        HttpResponse<byte[]> moved = registry.pushImage("towner", PASSWORD, "towner/locked", "v1", "second");
+        assertThat(moved.statusCode()).as(text(moved)).isEqualTo(403);
+        assertThat(body(moved).path("errors").path(0).path("code").asText()).isEqualTo("DENIED");
+        assertThat(registry.pushImage("towner", PASSWORD, "towner/locked", "dev", "second").statusCode())
+                .as("tags outside the rules still move").isEqualTo(201);
+
+        HttpResponse<byte[]> log = hub.as(owner, "GET", "/v2/auditlogs/towner?name=towner/locked", null);
+        List<String> actions = new ArrayList<>();
+        body(log).path("logs").forEach(e -> actions.add(e.path("action").asText()));
+        assertThat(actions).contains("repo.tag.immutable_refused", "repo.immutable_tags.change");
+    }
+}
