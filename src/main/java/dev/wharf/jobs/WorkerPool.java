@@ -35,6 +35,7 @@ public final class WorkerPool implements AutoCloseable {
     private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stopping;
+    private final java.util.concurrent.CountDownLatch stopSignal = new java.util.concurrent.CountDownLatch(1);
 
     public WorkerPool(JobStore store, List<JobHandler> handlers, Clock clock, int workers, Duration lease,
             Duration idlePoll, Backoff backoff) {
@@ -132,7 +133,13 @@ public final class WorkerPool implements AutoCloseable {
     private void renewLeases() {
         long every = Math.max(100, lease.toMillis() / 3);
         while (!stopping) {
-            sleepQuietly(Duration.ofMillis(every));
+            try {
+                // Wakes at once on stop, so shutting down never waits a whole renewal period.
+                if (stopSignal.await(every, TimeUnit.MILLISECONDS)) return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
             for (RunningJob job : running.values()) {
                 try {
                     if (!store.renew(job.id(), job.worker(), lease)) job.lose();
@@ -158,6 +165,7 @@ public final class WorkerPool implements AutoCloseable {
      */
     public void stop(Duration grace) {
         stopping = true;
+        stopSignal.countDown();
         running.values().forEach(RunningJob::stop);
         wake.release(workers * 2);
         long deadline = System.nanoTime() + grace.toNanos();
