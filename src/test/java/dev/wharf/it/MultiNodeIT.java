@@ -89,6 +89,7 @@ class MultiNodeIT {
     private OciLayouts.Image step1Image;
     private String step2Digest;
     private byte[] step2Bytes;
+    private final Map<String, String> step3Tags = new java.util.concurrent.ConcurrentHashMap<>();
 
     @BeforeAll
     void startCluster() throws Exception {
@@ -299,6 +300,7 @@ class MultiNodeIT {
                 assertThat(head.header("Docker-Content-Digest")).as("%s on %s", tag, node.host())
                         .contains(second[1]);
             }
+            step3Tags.put(repo + ":" + tag, second[1]);
             System.out.printf("[MultiNodeIT] step 3 round %d: %s then %s%n", round,
                     first[1].equals(x.digest()) ? "A" : "B", second[1].equals(x.digest()) ? "A" : "B");
         }
@@ -369,6 +371,11 @@ class MultiNodeIT {
                 assertThat(blob.status()).isEqualTo(200);
                 assertThat(blob.body()).as("chunked blob via %s", node.host()).isEqualTo(step2Bytes);
             }
+            step3Tags.forEach((ref, digest) -> {
+                String[] repoTag = ref.split(":");
+                Response head = RegistryHttp.asAdmin(node).head(node, "/v2/" + repoTag[0] + "/manifests/" + repoTag[1]);
+                assertThat(head.header("Docker-Content-Digest")).as("%s via %s", ref, node.host()).contains(digest);
+            });
             assertThat(RegistryHttp.manifestStatus(node, ns + "/big", "1")).as("interrupted tag").isEqualTo(404);
             assertThat(RegistryHttp.blobStatus(node, ns + "/big", bigImage.blobs().get(1)))
                     .as("interrupted layer").isEqualTo(404);
