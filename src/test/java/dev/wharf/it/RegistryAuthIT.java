@@ -203,10 +203,11 @@ class RegistryAuthIT {
         // The token endpoint itself grants the same (nothing) for both names.
         assertThat(accessClaim(null, "acme/secret")).isEqualTo(List.of());
         assertThat(accessClaim(null, "acme/missing")).isEqualTo(List.of());
-        // On the public server a missing repository is simply not found.
+        // Even where repositories are public by default, a missing one counts as private: outsiders get the same
+        // challenge a hidden private repository gives, so privacy never depends on the default.
         RegistryHttp.Response absent = RegistryHttp.as(null).get(open, "/v2/tools/absent/manifests/1");
-        assertThat(absent.status()).as(absent.toString()).isEqualTo(404);
-        assertThat(absent.errorCode()).isEqualTo("NAME_UNKNOWN");
+        assertThat(absent.status()).as(absent.toString()).isEqualTo(401);
+        assertThat(absent.errorCode()).isEqualTo("UNAUTHORIZED");
     }
 
     @Test
