@@ -175,7 +175,9 @@ class HubRepositoryTest {
         String after = registry.token(null, null, "repository:rowner/flip:pull");
         assertThat(registry.pullManifest(after, "rowner/flip", "v1").statusCode()).isEqualTo(401);
         assertThat(registry.pullManifest(null, "rowner/flip", "v1").statusCode()).isEqualTo(401);
-        // A token issued before the change keeps what it was granted until it expires (auth.token_ttl).
-        assertThat(registry.pullManifest(before, "rowner/flip", "v1").statusCode()).isEqualTo(200);
+        // A token issued before the change is checked again, so it stops working at once too.
+        assertThat(registry.pullManifest(before, "rowner/flip", "v1").statusCode()).isEqualTo(401);
+        assertThat(patch(owner, "rowner/flip", Map.of("is_private", false)).statusCode()).isEqualTo(200);
+        assertThat(registry.pullManifest(before, "rowner/flip", "v1").statusCode()).as("public again").isEqualTo(200);
     }
 }

@@ -49,7 +49,7 @@ public final class BearerRegistryAccess implements RegistryAccess {
         String scope = "repository:" + repository + ":" + scopeActions(actions);
         if (grant.isEmpty()) throw challenge(ctx, scope, false);
         Set<String> held = grant.get().actionsOn(repository);
-        if (held.containsAll(needed)) return;
+        if (held.containsAll(needed) && !staleGrant(grant.get(), repository)) return;
         // The token lacks something. If the principal could have it, the client just asked for too little.
         Principal principal = principal(ctx, grant.get());
         if (needed.contains("pull")) {
@@ -65,6 +65,18 @@ public final class BearerRegistryAccess implements RegistryAccess {
         }
         throw new RegistryException(OciError.DENIED, "requested access to the resource is denied",
                 Map.of("name", repository, "needed", needed.stream().sorted().toList()));
+    }
+
+    /**
+     * A grant made before the repository's privacy changed is re-checked against the rules of now: the token may
+     * no longer be worth what it says.
+     */
+    private boolean staleGrant(RegistryTokens.Grant grant, String repository) {
+        java.util.Date issued = grant.claims().getIssueTime();
+        if (issued == null || !access.privacyChangedSince(repository, issued.toInstant())) return false;
+        Principal principal = sessions.resolve(grant.claims()).orElse(Principal.ANONYMOUS);
+        return !access.allowed(principal, repository).stream().map(a -> a.scopeName()).collect(Collectors.toSet())
+                .containsAll(grant.actionsOn(repository));
     }
 
     @Override
