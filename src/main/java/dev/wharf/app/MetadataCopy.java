@@ -59,6 +59,8 @@ final class MetadataCopy {
         target.setAutoCommit(false);
         List<TableResult> results = new ArrayList<>();
         try {
+            refuseForeignTarget("signing_keys", "id", "sealed_jwk");
+            refuseForeignTarget("users", "id", "username");
             for (String table : tablesInDependencyOrder()) {
                 if (!SKIPPED.contains(table)) results.add(copyTable(table));
             }
@@ -70,6 +72,29 @@ final class MetadataCopy {
             target.setAutoCommit(true);
         }
         return results;
+    }
+
+    /**
+     * A node started on the target before the migration creates its own administrator and signing key under the
+     * keys the source's use; skipping those rows would mix two registries. Compares these small tables in full.
+     */
+    private void refuseForeignTarget(String table, String key, String value) throws SQLException {
+        String sql = "SELECT " + key + ", " + value + " FROM " + table;
+        Map<String, String> there = new TreeMap<>();
+        try (Statement s = target.createStatement(); ResultSet r = s.executeQuery(sql)) {
+            while (r.next()) there.put(r.getString(1), r.getString(2));
+        }
+        if (there.isEmpty()) return;
+        try (Statement s = source.createStatement(); ResultSet r = s.executeQuery(sql)) {
+            while (r.next()) {
+                String theirs = there.get(r.getString(1));
+                if (theirs != null && !theirs.equals(r.getString(2))) {
+                    throw new MigrateException("the target's " + table + " row " + key + "=" + r.getString(1)
+                            + " differs from the source's: the target holds another registry's data (did a node run"
+                            + " on it before the migration?); migrate needs an empty target or one it filled itself");
+                }
+            }
+        }
     }
 
     private static String schemaVersion(Connection c) throws SQLException {

@@ -62,6 +62,7 @@ class MigrateTest {
     private final Map<String, byte[]> manifests = new LinkedHashMap<>();
     private final Map<Digest, byte[]> blobs = new TreeMap<>();
     private final Map<Digest, String> blobRepository = new LinkedHashMap<>();
+    private String lastOutput = "";
 
     @BeforeAll
     void fillSource() throws Exception {
@@ -111,6 +112,8 @@ class MigrateTest {
         assertThat(copied(summary, "organizations")).isEqualTo(1);
         assertThat(summary.tables()).extracting(MetadataCopy.TableResult::table).doesNotContain("uploads");
         assertThat(snapshot(source)).as("source files, sizes and times").isEqualTo(before);
+        assertThat(lastOutput).contains("manifests", "done: ", blobs.size() + " blobs copied",
+                "secret_key = the content of " + source.resolve("secret.key"));
     }
 
     @Test
@@ -162,6 +165,32 @@ class MigrateTest {
 
     @Test
     @Order(4)
+    void aTargetWhereANodeRanBeforeIsRefused() throws Exception {
+        String other = schema + "_other";
+        try {
+            List<String> flags = targetFlags("--addr", "127.0.0.1:0", "--data-dir", work.resolve("other").toString(),
+                    "--log-access", "false", "--auth-enabled", "false");
+            flags.set(flags.indexOf(schema), other);
+            WharfServer.start(ConfigLoader.load(flags, Map.of())).stop(); // creates its own admin and signing key
+
+            List<String> args = new ArrayList<>(List.of("--from-data-dir", source.toString()));
+            for (String a : targetFlags("--db-schema", other, "--storage-s3-prefix", "other")) {
+                args.add(a.startsWith("--") ? "--to-" + a.substring(2) : a);
+            }
+            assertThatThrownBy(() -> new MigrateCli(new PrintStream(new ByteArrayOutputStream()), Map.of())
+                    .migrate(args))
+                    .isInstanceOf(MigrateException.class)
+                    .hasMessageContaining("the target's signing_keys row id=token-signing differs from the source's");
+        } finally {
+            try (Connection db = DriverManager.getConnection(DB_URL, DB_USER, null);
+                    Statement s = db.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS " + other + " CASCADE");
+            }
+        }
+    }
+
+    @Test
+    @Order(5)
     void aCorruptSourceBlobStopsTheMigrationNamingItsDigest() throws Exception {
         Digest victim = blobs.keySet().iterator().next();
         Path file = source.resolve("storage/blobs/sha256").resolve(victim.hex().substring(0, 2)).resolve(victim.hex());
@@ -180,7 +209,13 @@ class MigrateTest {
         List<String> args = new ArrayList<>(List.of("--from-data-dir", source.toString()));
         List<String> target = targetFlags("--storage-s3-prefix", prefix);
         for (String a : target) args.add(a.startsWith("--") ? "--to-" + a.substring(2) : a);
-        return new MigrateCli(new PrintStream(new ByteArrayOutputStream()), Map.of()).migrate(args);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            return new MigrateCli(new PrintStream(out, true, StandardCharsets.UTF_8), Map.of()).migrate(args);
+        } finally {
+            lastOutput = out.toString(StandardCharsets.UTF_8);
+            System.out.print(lastOutput); // the progress an operator sees, in the test report
+        }
     }
 
     private List<String> targetFlags(String... more) {
