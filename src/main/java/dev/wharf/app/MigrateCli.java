@@ -69,6 +69,11 @@ final class MigrateCli {
                 to.addAll(List.of("--data-dir", scratch.toString()));
             }
             WharfConfig target = ConfigLoader.load(to, env, false);
+            if (scratch != null && target.storageDriver().equals("filesystem")
+                    && target.storageRoot().toAbsolutePath().startsWith(scratch)) {
+                throw new MigrateException("no target blob store given: add --to-storage-driver s3 and its"
+                        + " --to-storage-s3-* settings (or --to-storage-filesystem-root DIR)");
+            }
             return migrate(source, target);
         } catch (IOException e) {
             throw new MigrateException("cannot create a scratch directory: " + e.getMessage(), e);
@@ -86,6 +91,7 @@ final class MigrateCli {
                 && source.storageRoot().toAbsolutePath().normalize().equals(target.storageRoot().toAbsolutePath().normalize())) {
             throw new MigrateException("source and target blob stores are the same directory " + source.storageRoot());
         }
+        checkSourceStopped(source);
         Logging.setLevel("warn");
         out.println("wharf migrate: " + source.dbUrl() + " + " + describe(source) + " -> "
                 + redact(target.dbUrl()) + (target.dbSchema().isBlank() ? "" : " schema " + target.dbSchema())
@@ -111,13 +117,6 @@ final class MigrateCli {
 
     private List<MetadataCopy.TableResult> copyMetadata(WharfConfig source, WharfConfig target) throws SQLException {
         Path file = sqliteFile(source.dbUrl());
-        if (!Files.isRegularFile(file)) throw new MigrateException("no SQLite database at " + file);
-        Path wal = Path.of(file + "-wal");
-        if (Files.exists(wal)) {
-            // A node closes its database by folding the write-ahead log into the file and removing it.
-            throw new MigrateException(wal + " exists: the old node is still running or did not stop cleanly;"
-                    + " stop it (or start and stop it once) and run migrate again");
-        }
         SQLiteConfig readOnly = new SQLiteConfig();
         readOnly.setReadOnly(true);
         Database database;
@@ -132,6 +131,19 @@ final class MigrateCli {
                 Connection from = readOnly.createConnection("jdbc:sqlite:file:" + file.toAbsolutePath() + "?immutable=1");
                 Handle handle = database.jdbi().open()) {
             return new MetadataCopy(from, handle.getConnection(), out).run();
+        }
+    }
+
+    /** Before anything is written to the target: the source must be a stopped node's complete database. */
+    private static void checkSourceStopped(WharfConfig source) {
+        Path file = sqliteFile(source.dbUrl());
+        if (!Files.isRegularFile(file)) throw new MigrateException("no SQLite database at " + file);
+        Path wal = Path.of(file + "-wal");
+        if (Files.exists(wal)) {
+            // A node closes its database by folding the write-ahead log into the file and removing it; while the
+            // log exists the file alone is not the whole database.
+            throw new MigrateException(wal + " exists: the old node is still running or did not stop cleanly;"
+                    + " stop it (or start and stop it once) and run migrate again");
         }
     }
 
