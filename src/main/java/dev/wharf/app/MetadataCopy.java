@@ -32,6 +32,7 @@ final class MetadataCopy {
     /** Not copied: upload sessions point at staging areas of the old blob store, which are not migrated. */
     static final Set<String> SKIPPED = Set.of("uploads", "flyway_schema_history");
     private static final int BATCH = 500;
+    private static final long PROGRESS_EVERY_NANOS = 5_000_000_000L;
 
     record TableResult(String table, long copied, long present) {}
 
@@ -152,6 +153,7 @@ final class MetadataCopy {
         long copied = 0;
         long present = 0;
         int pending = 0;
+        long lastReport = System.nanoTime();
         try (Statement read = source.createStatement();
                 ResultSet rows = read.executeQuery(select);
                 PreparedStatement write = target.prepareStatement(insert)) {
@@ -165,6 +167,10 @@ final class MetadataCopy {
                     copied += n;
                     present += pending - n;
                     pending = 0;
+                    if (System.nanoTime() - lastReport > PROGRESS_EVERY_NANOS) { // large tables: show it moves
+                        out.printf("  %-30s %8d copied %8d already there so far%n", table, copied, present);
+                        lastReport = System.nanoTime();
+                    }
                 }
             }
             long n = flush(write);
