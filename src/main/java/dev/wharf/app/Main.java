@@ -17,6 +17,7 @@ public final class Main {
             switch (command) {
                 case "serve" -> serve(rest);
                 case "user", "org" -> System.exit(new AdminCli(System.out).run(command, rest));
+                case "migrate" -> System.exit(new MigrateCli(System.out, System.getenv()).run(rest));
                 case "help", "--help", "-h" -> usage();
                 case "version", "--version" -> System.out.println("wharf " + version());
                 default -> {
@@ -59,6 +60,9 @@ public final class Main {
                   org create NAME --owner USER
                   org member ORG USER --role owner|editor|member
                             manage accounts in this node's database (password "-" or none: read stdin)
+                  migrate --from-data-dir DIR --to-db-url jdbc:postgresql://... [--to-storage-driver s3 ...]
+                            copy a stopped embedded node's metadata and blobs to PostgreSQL and S3;
+                            --from-X / --to-X are setting X of the old / new node (docs/operations.md)
                   version   print the version
                   help      this text
 

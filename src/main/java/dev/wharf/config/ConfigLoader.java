@@ -29,6 +29,15 @@ public final class ConfigLoader {
     private ConfigLoader() {}
 
     public static WharfConfig load(List<String> args, Map<String, String> env) {
+        return load(args, env, true);
+    }
+
+    /**
+     * As {@link #load(List, Map)}; with {@code implicitFile} false, ./wharf.yaml is not read unless named by
+     * {@code --config} or WHARF_CONFIG (for commands such as migrate that describe two nodes, neither of which
+     * need be the one configured in the working directory).
+     */
+    public static WharfConfig load(List<String> args, Map<String, String> env, boolean implicitFile) {
         Map<ConfigKey, String> values = new EnumMap<>(ConfigKey.class);
         Map<ConfigKey, String> sources = new EnumMap<>(ConfigKey.class);
         for (ConfigKey k : ConfigKey.values()) {
@@ -64,7 +73,7 @@ public final class ConfigLoader {
         if (configFile != null && !Files.isRegularFile(file)) {
             throw new ConfigException("config file " + file + " does not exist");
         }
-        if (Files.isRegularFile(file)) {
+        if (Files.isRegularFile(file) && (implicitFile || configFile != null)) {
             readYaml(file, values, sources);
         }
         for (Map.Entry<String, String> e : env.entrySet()) {
