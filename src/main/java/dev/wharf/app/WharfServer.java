@@ -193,6 +193,7 @@ public final class WharfServer {
             c.startup.showOldJavalinVersionWarning = false;
             c.concurrency.useVirtualThreads = true;
             c.http.compressionStrategy = CompressionStrategy.NONE;
+            if (config.trustForwardedFor()) c.contextResolver.ip = WharfServer::forwardedIp;
             c.jetty.host = config.host();
             c.jetty.port = config.port();
             c.jetty.modifyServer(s -> s.setStopTimeout(Duration.ofSeconds(20).toMillis()));
@@ -269,6 +270,13 @@ public final class WharfServer {
         }
         closeOnStop = redis;
         return redis;
+    }
+
+    /** The first X-Forwarded-For entry (the original client, as the trusted proxy saw it), else the peer. */
+    private static String forwardedIp(Context ctx) {
+        String header = ctx.header("X-Forwarded-For");
+        if (header != null && !header.isBlank()) return header.split(",")[0].trim();
+        return ctx.req().getRemoteAddr();
     }
 
     private static long ms(long nanos) {

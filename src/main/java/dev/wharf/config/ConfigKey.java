@@ -11,6 +11,8 @@ import java.util.Optional;
  */
 public enum ConfigKey {
     ADDR("addr", "0.0.0.0:5000", "host:port the HTTP server listens on"),
+    HTTP_TRUST_FORWARDED_FOR("http.trust_forwarded_for", "false",
+            "take the client IP from X-Forwarded-For (only behind a proxy that sets it)"),
     DATA_DIR("data_dir", "./data", "directory for the SQLite database, blobs and keys"),
     DB_URL("db.url", "", "JDBC URL; empty = SQLite file <data_dir>/wharf.db; jdbc:postgresql://... for PostgreSQL"),
     DB_USER("db.user", "", "database user (PostgreSQL)"),

@@ -197,7 +197,8 @@ public final class ConfigLoader {
         return new WharfConfig(host, port, dataDir, dbUrl, v.get(ConfigKey.DB_USER), v.get(ConfigKey.DB_PASSWORD),
                 v.get(ConfigKey.DB_SCHEMA).trim(), pool, driver, storageRoot, s3, expire, accessLog, level, auth,
                 parseDuration(ConfigKey.AUDIT_RETENTION, src, v.get(ConfigKey.AUDIT_RETENTION)),
-                rateLimit, v.get(ConfigKey.SOURCES_DOCKER_HUB_URL).trim());
+                rateLimit, v.get(ConfigKey.SOURCES_DOCKER_HUB_URL).trim(),
+                parseBool(ConfigKey.HTTP_TRUST_FORWARDED_FOR, src, v.get(ConfigKey.HTTP_TRUST_FORWARDED_FOR)));
     }
 
     /** Checked only when the s3 driver is chosen, so stray S3 settings do not stop a filesystem node. */
