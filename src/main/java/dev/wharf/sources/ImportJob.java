@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.function.LongConsumer;
 
 /**
  * Imports an image from a registry origin into {@code <hub>/<identifier>}: an index is copied whole (children
@@ -98,7 +99,11 @@ final class ImportJob implements JobHandler {
             int count = 0;
             for (JsonNode d : descriptors) {
                 ctx.checkCancelled();
-                copyBlob(client, repo, d.path("digest").asText());
+                long before = done;
+                int layersDone = count;
+                // Progress inside a blob too: a large layer otherwise shows no movement for minutes.
+                copyBlob(client, repo, d.path("digest").asText(),
+                        n -> ctx.progress(before + n, total, layersDone, descriptors.size()));
                 done += d.path("size").asLong(0);
                 ctx.progress(done, total, ++count, descriptors.size());
             }
@@ -122,7 +127,7 @@ final class ImportJob implements JobHandler {
         }
     }
 
-    private void copyBlob(UpstreamClient client, String repo, String digestText) {
+    private void copyBlob(UpstreamClient client, String repo, String digestText, LongConsumer bytesRead) {
         Digest digest;
         try {
             digest = Digest.parse(digestText);
@@ -139,7 +144,7 @@ final class ImportJob implements JobHandler {
         } catch (IOException e) {
             throw JobFailure.transientError("blob storage failed: " + e.getMessage(), e);
         }
-        try (InputStream in = client.blob(digest.toString())) {
+        try (InputStream in = new ProgressInputStream(client.blob(digest.toString()), bytesRead)) {
             uploads.uploadWhole(repo, digest, in);
         } catch (IOException e) {
             throw JobFailure.transientError("connection lost while downloading " + digest, e);
