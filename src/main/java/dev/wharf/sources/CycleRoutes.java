@@ -45,6 +45,7 @@ public final class CycleRoutes {
         this.jobs = new JobsEndpoint(jobStore, gate);
         this.images = new ImagesEndpoint(service, imageStore, jobStore, gate, wakeWorkers, clock);
         handlers.add(new SourceDeleteJob(database, clock));
+        handlers.add(new ImageDeleteJob(imageStore, content.manifests(), clock));
         handlers.add(new ImportJob(service, imageStore, content.uploads(), content.manifests(), content.blobs(),
                 content.meta(), dockerHubUrl, clock));
     }

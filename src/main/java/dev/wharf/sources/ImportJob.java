@@ -60,7 +60,7 @@ final class ImportJob implements JobHandler {
     @Override
     public void run(Job job, JobContext ctx) {
         String imageId = job.input().path("image_id").asText();
-        ImageStore.Image image = images.find(job.hub(), imageId)
+        ImageStore.Image image = images.find(job.hub(), imageId).filter(i -> !"deleting".equals(i.state()))
                 .orElseThrow(() -> JobFailure.permanent("the image was deleted"));
         ImageSource source = sources.findForJob(job.hub(), image.sourceId())
                 .orElseThrow(() -> JobFailure.permanent("the image source was deleted"));
@@ -119,7 +119,7 @@ final class ImportJob implements JobHandler {
             manifests.put(repo, target.tag(), top.mediaType(), top.content());
             ctx.output("digest", top.digest());
             ctx.output("repository", repo + ":" + target.tag());
-            images.imported(imageId, top.digest(), total + manifestBytes, clock.millis());
+            images.imported(imageId, target.tag(), top.digest(), total + manifestBytes, clock.millis());
         } catch (UpstreamException e) {
             throw e.isTransient() ? JobFailure.transientError(e.getMessage(), e) : JobFailure.permanent(e.getMessage());
         } catch (RegistryException e) {
