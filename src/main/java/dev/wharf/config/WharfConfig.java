@@ -22,7 +22,8 @@ public record WharfConfig(
         Auth auth,
         Duration auditRetention,
         RateLimit rateLimit,
-        String dockerHubUrl) {
+        String dockerHubUrl,
+        long uploadMaxBytes) {
 
     /** S3 blob storage settings (used when {@code storageDriver} is "s3"). {@code secretKey} is never logged. */
     public record S3(String endpoint, String region, String bucket, String prefix, boolean pathStyle, String accessKey,
@@ -57,7 +58,7 @@ public record WharfConfig(
     public WharfConfig withPort(int newPort) {
         return new WharfConfig(host, newPort, dataDir, dbUrl, dbUser, dbPassword, dbSchema, dbPoolSize,
                 storageDriver, storageRoot, s3, uploadsExpireAfter, accessLog, logLevel, auth, auditRetention, rateLimit,
-                dockerHubUrl);
+                dockerHubUrl, uploadMaxBytes);
     }
 
     /** Hides the password so the config can be logged at start. */

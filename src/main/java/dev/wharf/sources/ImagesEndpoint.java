@@ -114,9 +114,13 @@ final class ImagesEndpoint {
         }
         ImageSource source = sources.visible(caller, image.sourceId());
         String originType = source.origin().path("type").asText();
+        if (UploadEndpoint.ORIGIN.equals(originType)) {
+            throw new CycleException(CycleError.NOT_COMPATIBLE, "images of cycle-upload sources are imported by"
+                    + " uploading their tarball: POST /v1/images/" + image.id() + "/upload", "/origin/type");
+        }
         if (!ImportTarget.supports(originType)) {
             throw new CycleException(CycleError.NOT_COMPATIBLE, "importing from " + originType
-                    + " origins is not supported yet; supported: docker-hub, docker-registry, oci-registry",
+                    + " origins is not supported yet; supported: docker-hub, docker-registry, oci-registry, cycle-upload",
                     "/origin/type");
         }
         ObjectNode input = F.objectNode().put("image_id", image.id()).put("source_id", source.id());
