@@ -52,6 +52,8 @@ public enum ConfigKey {
             "Hub API requests per minute per client IP without credentials"),
     SOURCES_DOCKER_HUB_URL("sources.docker_hub_url", "https://registry-1.docker.io",
             "registry that image sources with a docker-hub origin import from (Docker Hub, or a mirror)"),
+    SOURCES_UPLOAD_MAX_BYTES("sources.upload_max_bytes", "10737418240",
+            "largest image tarball accepted by POST /v1/images/{id}/upload, in bytes"),
     LOG_ACCESS("log.access", "true", "write one access-log line per request"),
     LOG_LEVEL("log.level", "info", "root log level: error, warn, info, debug");
 

@@ -198,7 +198,8 @@ public final class ConfigLoader {
                 v.get(ConfigKey.DB_SCHEMA).trim(), pool, driver, storageRoot, s3, expire, accessLog, level, auth,
                 parseDuration(ConfigKey.AUDIT_RETENTION, src, v.get(ConfigKey.AUDIT_RETENTION)),
                 rateLimit, v.get(ConfigKey.SOURCES_DOCKER_HUB_URL).trim(),
-                parseBool(ConfigKey.HTTP_TRUST_FORWARDED_FOR, src, v.get(ConfigKey.HTTP_TRUST_FORWARDED_FOR)));
+                parseBool(ConfigKey.HTTP_TRUST_FORWARDED_FOR, src, v.get(ConfigKey.HTTP_TRUST_FORWARDED_FOR)),
+                parseLong(ConfigKey.SOURCES_UPLOAD_MAX_BYTES, src, v.get(ConfigKey.SOURCES_UPLOAD_MAX_BYTES), 1));
     }
 
     /** Checked only when the s3 driver is chosen, so stray S3 settings do not stop a filesystem node. */
@@ -254,6 +255,16 @@ public final class ConfigLoader {
         };
         if (d.isZero()) throw bad(key, src, text, "must be greater than zero");
         return d;
+    }
+
+    private static long parseLong(ConfigKey key, Map<ConfigKey, String> src, String text, long min) {
+        try {
+            long n = Long.parseLong(text.trim());
+            if (n < min) throw bad(key, src, text, "must be at least " + min);
+            return n;
+        } catch (NumberFormatException e) {
+            throw bad(key, src, text, "expected a whole number");
+        }
     }
 
     private static int parseInt(ConfigKey key, Map<ConfigKey, String> src, String text, int min, int max) {

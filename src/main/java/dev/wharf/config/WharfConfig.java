@@ -23,7 +23,8 @@ public record WharfConfig(
         Duration auditRetention,
         RateLimit rateLimit,
         String dockerHubUrl,
-        boolean trustForwardedFor) {
+        boolean trustForwardedFor,
+        long uploadMaxBytes) {
 
     /** S3 blob storage settings (used when {@code storageDriver} is "s3"). {@code secretKey} is never logged. */
     public record S3(String endpoint, String region, String bucket, String prefix, boolean pathStyle, String accessKey,
@@ -58,7 +59,7 @@ public record WharfConfig(
     public WharfConfig withPort(int newPort) {
         return new WharfConfig(host, newPort, dataDir, dbUrl, dbUser, dbPassword, dbSchema, dbPoolSize,
                 storageDriver, storageRoot, s3, uploadsExpireAfter, accessLog, logLevel, auth, auditRetention, rateLimit,
-                dockerHubUrl, trustForwardedFor);
+                dockerHubUrl, trustForwardedFor, uploadMaxBytes);
     }
 
     /** Hides the password so the config can be logged at start. */

@@ -15,6 +15,7 @@ public enum CycleError {
     IMAGE_NOT_FOUND(404, "404.image", "Image not found"),
     JOB_NOT_FOUND(404, "404.job", "Job not found"),
     URI_NOT_FOUND(404, "404.uri", "Not found"),
+    PAYLOAD_TOO_LARGE(413, "413.payload-too-large", "Payload too large"),
     UNSUPPORTED_CONTENT_TYPE(415, "415.invalid-content-type", "Unsupported content type"),
     /** A well-formed request Wharf cannot do (yet), e.g. importing from an origin type it does not support. */
     NOT_COMPATIBLE(422, "422.not-compatible", "Not supported"),

@@ -29,22 +29,30 @@ public final class CycleRoutes {
     private final JobsEndpoint jobs;
     private final List<JobHandler> handlers = new ArrayList<>();
     private final ImagesEndpoint images;
+    private final UploadEndpoint upload;
 
     /** What imports write through: the registry's own services and stores. */
     public record Content(UploadService uploads, ManifestService manifests, BlobStore blobs, MetadataStore meta) {}
 
     /**
      * @param dockerHubUrl base URL docker-hub origins pull from (Docker Hub's registry, or a mirror)
+     * @param uploadMaxBytes largest image tarball a cycle-upload source accepts
      */
     public CycleRoutes(Database database, AccountService accounts, SessionTokens sessions, SecretBox box,
-            JobStore jobStore, Content content, String dockerHubUrl, Clock clock, Runnable wakeWorkers) {
+            JobStore jobStore, Content content, String dockerHubUrl, long uploadMaxBytes, Clock clock,
+            Runnable wakeWorkers) {
         HubGate gate = new HubGate(sessions, accounts);
         SourceService service = new SourceService(new SourceStore(database), jobStore, box, clock);
         ImageStore imageStore = new ImageStore(database);
         this.sources = new SourcesEndpoint(service, new SourceView(accounts), gate, wakeWorkers);
         this.jobs = new JobsEndpoint(jobStore, gate);
         this.images = new ImagesEndpoint(service, imageStore, jobStore, gate, wakeWorkers, clock);
+        this.upload = new UploadEndpoint(service, imageStore, jobStore, content.blobs(), gate, wakeWorkers,
+                uploadMaxBytes);
         handlers.add(new SourceDeleteJob(database, clock));
+        handlers.add(new TarballImportJob(imageStore, content.uploads(), content.manifests(), content.blobs(),
+                content.meta(), clock));
+        handlers.add(new ImageDeleteJob(imageStore, content.manifests(), clock));
         handlers.add(new ImportJob(service, imageStore, content.uploads(), content.manifests(), content.blobs(),
                 content.meta(), dockerHubUrl, clock));
     }
@@ -53,6 +61,7 @@ public final class CycleRoutes {
         sources.register(config);
         jobs.register(config);
         images.register(config);
+        upload.register(config);
     }
 
     /** The job handlers this surface needs a worker pool to run. */

@@ -39,16 +39,47 @@ final class ImageStore {
                 .bind("hub", hub).map((rs, ctx) -> row(rs)).list());
     }
 
+    /** An import's state change; an image being deleted keeps its state, so a late import cannot revive it. */
     void state(String id, String state, String error, long now) {
         database.inWriteTransaction(h -> h.createUpdate("UPDATE images SET state = :state, state_error = :error,"
-                        + " state_changed = :now, updated_at = :now WHERE id = :id")
+                        + " state_changed = :now, updated_at = :now WHERE id = :id"
+                        + " AND state NOT IN ('deleting', 'deleted')")
                 .bind("state", state).bind("error", error).bind("now", now).bind("id", id).execute());
     }
 
-    void imported(String id, String digest, long size, long now) {
+    /** The import finished: {@code tag} of the image's repository now names {@code digest}. */
+    void imported(String id, String tag, String digest, long size, long now) {
         database.inWriteTransaction(h -> h.createUpdate("UPDATE images SET state = 'live', state_error = NULL,"
-                        + " digest = :digest, size = :size, state_changed = :now, updated_at = :now WHERE id = :id")
-                .bind("digest", digest).bind("size", size).bind("now", now).bind("id", id).execute());
+                        + " tag = :tag, digest = :digest, size = :size, state_changed = :now, updated_at = :now"
+                        + " WHERE id = :id")
+                .bind("tag", tag).bind("digest", digest).bind("size", size).bind("now", now).bind("id", id)
+                .execute());
+    }
+
+    void deleting(String id, long now) {
+        database.inWriteTransaction(h -> h.createUpdate("UPDATE images SET state = 'deleting', state_error = NULL,"
+                        + " state_changed = :now, updated_at = :now WHERE id = :id AND state <> 'deleted'")
+                .bind("now", now).bind("id", id).execute());
+    }
+
+    void rename(String id, String name, long now) {
+        database.inWriteTransaction(h -> h.createUpdate("UPDATE images SET name = :name, updated_at = :now"
+                        + " WHERE id = :id").bind("name", name).bind("now", now).bind("id", id).execute());
+    }
+
+    /** Marks the image {@code deleted}; it disappears from lists and lookups. */
+    void deleted(String id, long now) {
+        database.inWriteTransaction(h -> h.createUpdate("UPDATE images SET state = 'deleted', state_error = NULL,"
+                        + " state_changed = :now, updated_at = :now, deleted_at = :now WHERE id = :id")
+                .bind("now", now).bind("id", id).execute());
+    }
+
+    /** Whether another image that is not deleted was imported to the same repository, tag and digest. */
+    boolean sharedByAnother(Image i) {
+        return database.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM images WHERE id <> :id"
+                        + " AND repository = :repository AND tag = :tag AND digest = :digest AND state <> 'deleted'")
+                .bind("id", i.id()).bind("repository", i.repository()).bind("tag", i.tag())
+                .bind("digest", i.digest()).mapTo(Long.class).one()) > 0;
     }
 
     private static Image row(java.sql.ResultSet rs) throws java.sql.SQLException {

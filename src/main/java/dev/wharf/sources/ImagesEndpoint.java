@@ -38,7 +38,52 @@ final class ImagesEndpoint {
         c.routes.get("/v1/images", this::list);
         c.routes.post("/v1/images", this::create);
         c.routes.get("/v1/images/{imageId}", this::get);
+        c.routes.patch("/v1/images/{imageId}", this::update);
+        c.routes.delete("/v1/images/{imageId}", this::delete);
         c.routes.post("/v1/images/{imageId}/tasks", this::task);
+    }
+
+    /** Renames the image; the only field Cycle's updateImage takes. */
+    private void update(Context ctx) {
+        Caller caller = CycleHttp.caller(ctx, gate);
+        caller.require(Capability.IMAGES_MANAGE);
+        JsonNode body = CycleHttp.body(ctx);
+        if (!body.isObject()) throw CycleException.invalid("", "the request body must be a JSON object");
+        ImageStore.Image image = find(caller, ctx.pathParam("imageId"));
+        ImageSource source = modifiable(caller, image, Acl.Privilege.MODIFY);
+        if (body.has("name")) { // absent leaves the name; present must be a non-empty string
+            images.rename(image.id(), Origins.text(body, "name", "", true), clock.millis());
+        }
+        CycleHttp.data(ctx, 200, view(images.find(caller.hub(), image.id()).orElseThrow(), source), null);
+    }
+
+    /**
+     * Marks the image {@code deleting} and queues the job that removes its tag; Cycle answers 200 with the
+     * job's descriptor. Deleting an image that is already being deleted queues the job again (it is idempotent),
+     * which retries a deletion that failed.
+     */
+    private void delete(Context ctx) {
+        Caller caller = CycleHttp.caller(ctx, gate);
+        caller.require(Capability.IMAGES_MANAGE);
+        ImageStore.Image image = find(caller, ctx.pathParam("imageId"));
+        modifiable(caller, image, Acl.Privilege.MANAGE);
+        images.deleting(image.id(), clock.millis());
+        ObjectNode input = F.objectNode().put("image_id", image.id());
+        Job job = jobs.submit(caller.hub(), ImageDeleteJob.TYPE, "Delete image " + image.name(), input, 5,
+                caller.userId());
+        wakeWorkers.run();
+        CycleHttp.data(ctx, 200, JobView.descriptor("delete", job), null);
+    }
+
+    /** The image's source, if the caller sees it and its ACL grants {@code privilege}; images follow their source. */
+    private ImageSource modifiable(Caller caller, ImageStore.Image image, Acl.Privilege privilege) {
+        ImageSource source = sources.findAny(caller.hub(), image.sourceId())
+                .filter(s -> Acl.allows(s.acl(), caller, Acl.Privilege.VIEW)).orElseThrow(() -> notFound(image.id()));
+        if (!Acl.allows(source.acl(), caller, privilege)) {
+            throw new CycleException(CycleError.PERMISSIONS, "the ACL of this image's source does not give your role ("
+                    + caller.role() + ") the " + privilege.name().toLowerCase(java.util.Locale.ROOT) + " privilege");
+        }
+        return source;
     }
 
     private void create(Context ctx) {
@@ -64,17 +109,25 @@ final class ImagesEndpoint {
         String action = body.isObject() ? Origins.text(body, "action", "", true) : null;
         if (!"import".equals(action)) throw CycleException.invalid("/action", "the only image action is import");
         ImageStore.Image image = find(caller, ctx.pathParam("imageId"));
+        if ("deleting".equals(image.state())) {
+            throw new CycleException(CycleError.INVALID_STATE, "the image is being deleted");
+        }
         ImageSource source = sources.visible(caller, image.sourceId());
         String originType = source.origin().path("type").asText();
+        if (UploadEndpoint.ORIGIN.equals(originType)) {
+            throw new CycleException(CycleError.NOT_COMPATIBLE, "images of cycle-upload sources are imported by"
+                    + " uploading their tarball: POST /v1/images/" + image.id() + "/upload", "/origin/type");
+        }
         if (!ImportTarget.supports(originType)) {
             throw new CycleException(CycleError.NOT_COMPATIBLE, "importing from " + originType
-                    + " origins is not supported yet; supported: docker-hub, docker-registry, oci-registry",
+                    + " origins is not supported yet; supported: docker-hub, docker-registry, oci-registry, cycle-upload",
                     "/origin/type");
         }
         ObjectNode input = F.objectNode().put("image_id", image.id()).put("source_id", source.id());
         Job job = jobs.submit(caller.hub(), ImportJob.TYPE, "Import image " + image.name(), input, 5, caller.userId());
         wakeWorkers.run();
-        CycleHttp.data(ctx, 202, JobView.descriptor("import", job), null);
+        // 200 as in Cycle's createImageJob (the job itself runs later).
+        CycleHttp.data(ctx, 200, JobView.descriptor("import", job), null);
     }
 
     private void list(Context ctx) {

@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.function.LongConsumer;
 
 /**
  * Imports an image from a registry origin into {@code <hub>/<identifier>}: an index is copied whole (children
@@ -59,7 +60,7 @@ final class ImportJob implements JobHandler {
     @Override
     public void run(Job job, JobContext ctx) {
         String imageId = job.input().path("image_id").asText();
-        ImageStore.Image image = images.find(job.hub(), imageId)
+        ImageStore.Image image = images.find(job.hub(), imageId).filter(i -> !"deleting".equals(i.state()))
                 .orElseThrow(() -> JobFailure.permanent("the image was deleted"));
         ImageSource source = sources.findForJob(job.hub(), image.sourceId())
                 .orElseThrow(() -> JobFailure.permanent("the image source was deleted"));
@@ -98,7 +99,11 @@ final class ImportJob implements JobHandler {
             int count = 0;
             for (JsonNode d : descriptors) {
                 ctx.checkCancelled();
-                copyBlob(client, repo, d.path("digest").asText());
+                long before = done;
+                int layersDone = count;
+                // Progress inside a blob too: a large layer otherwise shows no movement for minutes.
+                copyBlob(client, repo, d.path("digest").asText(),
+                        n -> ctx.progress(before + n, total, layersDone, descriptors.size()));
                 done += d.path("size").asLong(0);
                 ctx.progress(done, total, ++count, descriptors.size());
             }
@@ -114,7 +119,7 @@ final class ImportJob implements JobHandler {
             manifests.put(repo, target.tag(), top.mediaType(), top.content());
             ctx.output("digest", top.digest());
             ctx.output("repository", repo + ":" + target.tag());
-            images.imported(imageId, top.digest(), total + manifestBytes, clock.millis());
+            images.imported(imageId, target.tag(), top.digest(), total + manifestBytes, clock.millis());
         } catch (UpstreamException e) {
             throw e.isTransient() ? JobFailure.transientError(e.getMessage(), e) : JobFailure.permanent(e.getMessage());
         } catch (RegistryException e) {
@@ -122,7 +127,7 @@ final class ImportJob implements JobHandler {
         }
     }
 
-    private void copyBlob(UpstreamClient client, String repo, String digestText) {
+    private void copyBlob(UpstreamClient client, String repo, String digestText, LongConsumer bytesRead) {
         Digest digest;
         try {
             digest = Digest.parse(digestText);
@@ -139,7 +144,7 @@ final class ImportJob implements JobHandler {
         } catch (IOException e) {
             throw JobFailure.transientError("blob storage failed: " + e.getMessage(), e);
         }
-        try (InputStream in = client.blob(digest.toString())) {
+        try (InputStream in = new ProgressInputStream(client.blob(digest.toString()), bytesRead)) {
             uploads.uploadWhole(repo, digest, in);
         } catch (IOException e) {
             throw JobFailure.transientError("connection lost while downloading " + digest, e);

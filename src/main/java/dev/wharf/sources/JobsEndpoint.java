@@ -12,6 +12,8 @@ import java.util.Map;
 
 /** {@code /v1/jobs}: a hub's jobs, newest first, and one job with its task's steps and progress. */
 final class JobsEndpoint {
+    static final int LATEST = 10;
+
     private final JobStore jobs;
     private final HubGate gate;
 
@@ -22,7 +24,17 @@ final class JobsEndpoint {
 
     void register(JavalinConfig c) {
         c.routes.get("/v1/jobs", this::list);
+        c.routes.get("/v1/jobs/latest", this::latest);
         c.routes.get("/v1/jobs/{jobId}", this::get);
+    }
+
+    /** The hub's {@value #LATEST} newest jobs, newest first: what a dashboard shows as recent activity. */
+    private void latest(Context ctx) {
+        Caller caller = CycleHttp.caller(ctx, gate);
+        caller.require(Capability.JOBS_VIEW);
+        ArrayNode data = JsonNodeFactory.instance.arrayNode();
+        for (Job j : jobs.list(caller.hub(), null, 0, LATEST)) data.add(JobView.job(j));
+        CycleHttp.data(ctx, 200, data, null);
     }
 
     private void list(Context ctx) {

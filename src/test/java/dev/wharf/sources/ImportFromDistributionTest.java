@@ -143,8 +143,8 @@ class ImportFromDistributionTest {
                 "{\"source_id\": \"" + sourceId + "\"}"));
         HttpResponse<byte[]> task = wharf.send("POST", "/v1/images/" + imageId + "/tasks", token, "dana",
                 "{\"action\": \"import\"}");
-        assertThat(task.statusCode()).isEqualTo(202);
-        return CycleServer.json(task).path("data").path("job").path("id").asText();
+        assertThat(task.statusCode()).isEqualTo(200);
+        return imagesAndJobs(task).path("data").path("job").path("id").asText();
     }
 
     private static String created(HttpResponse<byte[]> r) {
