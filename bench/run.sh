@@ -175,7 +175,7 @@ start_wharf() {
   # directory so a stray ./wharf.yaml can't change the configuration.
   local t0; t0=$(now_ns)
   ( cd "$WORK/wharf-cwd" && WHARF_ADDR=127.0.0.1:$port WHARF_DATA_DIR=$WORK/wharf-data \
-      WHARF_LOG_LEVEL=error WHARF_LOG_ACCESS=false WHARF_AUTH_ENABLED=false \
+      WHARF_LOG_LEVEL=error WHARF_LOG_ACCESS=false WHARF_AUTH_ENABLED=false WHARF_RATELIMIT_ENABLED=false \
       exec "$JDK_HOME/bin/java" ${WHARF_JAVA_OPTS:-} -jar "$JAR" serve ) > "$WORK/wharf.log" 2>&1 &
   local pid=$!; PIDS+=("$pid")
   local ms

@@ -26,6 +26,7 @@ import dev.wharf.jobs.WorkerPool;
 import dev.wharf.hub.HubServices;
 import dev.wharf.storage.meta.RepositoryCatalog;
 import dev.wharf.ops.HealthEndpoints;
+import dev.wharf.ops.MemoryFootprint;
 import dev.wharf.ops.Metrics;
 import dev.wharf.registry.RegistryAccess;
 import dev.wharf.registry.RegistryRoutes;
@@ -232,6 +233,7 @@ public final class WharfServer {
                     + e.getMessage(), e);
         }
         workers.start();
+        background.schedule(safely(MemoryFootprint::compactAfterStartup), 1, TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(safely(pulls::flush), 1, 1, TimeUnit.SECONDS);
         AuditLog auditLog = new AuditLog(database);
         background.scheduleWithFixedDelay(safely(() -> {
