@@ -153,7 +153,7 @@ public final class ConfigLoader {
         String dbUrl = v.get(ConfigKey.DB_URL).trim();
         if (dbUrl.isEmpty()) dbUrl = "jdbc:sqlite:" + dataDir.resolve("wharf.db");
         if (!dbUrl.startsWith("jdbc:sqlite:") && !dbUrl.startsWith("jdbc:postgresql:")) {
-            throw bad(ConfigKey.DB_URL, src, redact(dbUrl), "must start with jdbc:sqlite: or jdbc:postgresql:");
+            throw bad(ConfigKey.DB_URL, src, WharfConfig.redactUrl(dbUrl), "must start with jdbc:sqlite: or jdbc:postgresql:");
         }
         int pool = parseInt(ConfigKey.DB_POOL_SIZE, src, v.get(ConfigKey.DB_POOL_SIZE), 1, 1000);
 
@@ -288,9 +288,5 @@ public final class ConfigLoader {
     private static ConfigException bad(ConfigKey key, Map<ConfigKey, String> src, String value, String why) {
         return new ConfigException("invalid value '" + value + "' for " + key.path() + " (from " + src.get(key)
                 + "): " + why);
-    }
-
-    private static String redact(String url) {
-        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
     }
 }

@@ -69,7 +69,8 @@ public record WharfConfig(
                 + ", storage=" + (storageDriver.equals("s3") ? s3 : storageDriver + ":" + storageRoot) + ", uploadsExpireAfter=" + uploadsExpireAfter + "]";
     }
 
-    private static String redactUrl(String url) {
+    /** Hides a password given as a URL parameter, so a JDBC URL can appear in logs and error messages. */
+    static String redactUrl(String url) {
         return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
     }
 }

@@ -1,6 +1,7 @@
 package dev.wharf.ratelimit;
 
 import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.EstimationProbe;
 import java.time.Duration;
@@ -23,8 +24,10 @@ final class Buckets {
         return new RateLimiter.Decision(probe.isConsumed(), limit, probe.getRemainingTokens(), resetAt, retryAt);
     }
 
-    static RateLimiter.Decision decide(EstimationProbe estimate, long limit, long available, Instant now) {
+    /** The bucket's state without taking a token (local buckets and Redis proxies alike). */
+    static RateLimiter.Decision peek(Bucket bucket, long limit, Instant now) {
+        EstimationProbe estimate = bucket.estimateAbilityToConsume(1);
         Instant retryAt = now.plusNanos(estimate.getNanosToWaitForRefill());
-        return new RateLimiter.Decision(estimate.canBeConsumed(), limit, available, retryAt, retryAt);
+        return new RateLimiter.Decision(estimate.canBeConsumed(), limit, bucket.getAvailableTokens(), retryAt, retryAt);
     }
 }

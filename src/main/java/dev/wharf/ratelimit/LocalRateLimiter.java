@@ -43,8 +43,7 @@ public final class LocalRateLimiter implements RateLimiter {
 
     @Override
     public Decision peek(String key, long limit, Duration window) {
-        return Buckets.decide(bucket(key, limit, window).estimateAbilityToConsume(1), limit,
-                bucket(key, limit, window).getAvailableTokens(), clock.instant());
+        return Buckets.peek(bucket(key, limit, window), limit, clock.instant());
     }
 
     private Bucket bucket(String key, long limit, Duration window) {

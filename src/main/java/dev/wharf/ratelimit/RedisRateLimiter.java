@@ -41,8 +41,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
     @Override
     public Decision peek(String key, long limit, Duration window) {
-        BucketProxy bucket = bucket(key, limit, window);
-        return Buckets.decide(bucket.estimateAbilityToConsume(1), limit, bucket.getAvailableTokens(), clock.instant());
+        return Buckets.peek(bucket(key, limit, window), limit, clock.instant());
     }
 
     private BucketProxy bucket(String key, long limit, Duration window) {

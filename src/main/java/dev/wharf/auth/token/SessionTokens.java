@@ -40,8 +40,7 @@ public final class SessionTokens {
 
     /** A Hub session for a principal that has fully authenticated. */
     public String issue(Principal principal) {
-        JWTClaimsSet.Builder claims = identityClaims(principal);
-        return jwt.sign(HUB_AUDIENCE, claims.build().getSubject(), SESSION_TTL, claims.build());
+        return issue(principal, HUB_AUDIENCE, SESSION_TTL);
     }
 
     /**
