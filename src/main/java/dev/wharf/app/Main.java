@@ -18,6 +18,7 @@ public final class Main {
                 case "serve" -> serve(rest);
                 case "user", "org" -> System.exit(new AdminCli(System.out).run(command, rest));
                 case "migrate" -> System.exit(new MigrateCli(System.out, System.getenv()).run(rest));
+                case "self-test" -> System.exit(new SelfTest(System.out).run());
                 case "help", "--help", "-h" -> usage();
                 case "version", "--version" -> System.out.println("wharf " + version());
                 default -> {
@@ -63,6 +64,7 @@ public final class Main {
                   migrate --from-data-dir DIR --to-db-url jdbc:postgresql://... [--to-storage-driver s3 ...]
                             copy a stopped embedded node's metadata and blobs to PostgreSQL and S3;
                             --from-X / --to-X are setting X of the old / new node (docs/operations.md)
+                  self-test start a throwaway node on a temporary directory, push, pull and sign in, stop
                   version   print the version
                   help      this text
 

@@ -1,0 +1,187 @@
+package dev.wharf.app;
+
+import dev.wharf.config.ConfigLoader;
+import dev.wharf.config.WharfConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * {@code wharf self-test}: starts a throwaway node (temporary data directory, loopback, ephemeral port, auth on),
+ * pushes and pulls a one-layer image through its own HTTP API the way a registry client does, signs in to the
+ * Hub API, and stops. Operators run it to check an install; the launcher runs it once per build to record the
+ * JVM's ahead-of-time class cache, so that a real start loads the classes a request needs from that cache.
+ */
+final class SelfTest {
+    private static final Pattern TOKEN = Pattern.compile("\"token\"\\s*:\\s*\"([^\"]+)\"");
+    private static final String MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json";
+
+    private final PrintStream out;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    SelfTest(PrintStream out) {
+        this.out = out;
+    }
+
+    /** Exit status: 0 when every step answered as expected, 1 otherwise (the failing step is printed). */
+    int run() {
+        Path dataDir;
+        try {
+            dataDir = Files.createTempDirectory("wharf-self-test");
+        } catch (IOException e) {
+            out.println("self-test: cannot create a temporary directory: " + e.getMessage());
+            return 1;
+        }
+        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(18));
+        // Flags only, and no implicit ./wharf.yaml: the operator's settings must not leak into a throwaway node.
+        WharfConfig config = ConfigLoader.load(List.of("--addr", "127.0.0.1:0", "--data-dir", dataDir.toString(),
+                "--admin-password", password, "--log-access", "false", "--log-level", "warn"), Map.of(), false);
+        Logging.setLevel(config.logLevel());
+        WharfServer server = null;
+        try {
+            server = WharfServer.start(config);
+            exercise("http://127.0.0.1:" + server.port(), "admin", password);
+            out.println("self-test passed: push, pull and sign-in work on a temporary node");
+            return 0;
+        } catch (StartupException | SelfTestFailure e) {
+            out.println("self-test failed: " + e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            out.println("self-test failed: " + e);
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        } finally {
+            if (server != null) server.stop();
+            deleteTree(dataDir);
+        }
+    }
+
+    private void exercise(String base, String user, String password) throws IOException, InterruptedException {
+        expect(send(get(base + "/readyz")), 200, "readiness");
+        expect(send(get(base + "/v2/")), 401, "anonymous /v2/ challenge");
+        String basic = "Basic " + Base64.getEncoder().encodeToString(
+                (user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        String repo = "self-test/image";
+        var tokenResponse = send(HttpRequest.newBuilder(URI.create(base + "/token?service=wharf&scope=repository:"
+                + repo + ":push,pull")).header("Authorization", basic).GET().build());
+        expect(tokenResponse, 200, "registry token");
+        Matcher m = TOKEN.matcher(tokenResponse.body());
+        if (!m.find()) throw new SelfTestFailure("registry token: no token in the answer");
+        String bearer = "Bearer " + m.group(1);
+
+        byte[] layer = randomBytes(4096);
+        byte[] configBlob = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"
+                .getBytes(StandardCharsets.UTF_8);
+        String layerDigest = pushBlob(base, repo, bearer, layer);
+        String configDigest = pushBlob(base, repo, bearer, configBlob);
+        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + MANIFEST_TYPE + "\",\"config\":{\"mediaType\":"
+                + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + configDigest + "\",\"size\":"
+                + configBlob.length + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
+                + "\"digest\":\"" + layerDigest + "\",\"size\":" + layer.length + "}]}")
+                .getBytes(StandardCharsets.UTF_8);
+        expect(send(HttpRequest.newBuilder(URI.create(base + "/v2/" + repo + "/manifests/latest"))
+                .header("Authorization", bearer).header("Content-Type", MANIFEST_TYPE)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(manifest)).build()), 201, "manifest push");
+
+        var pulled = send(HttpRequest.newBuilder(URI.create(base + "/v2/" + repo + "/manifests/latest"))
+                .header("Authorization", bearer).header("Accept", MANIFEST_TYPE).GET().build());
+        expect(pulled, 200, "manifest pull");
+        if (!pulled.body().equals(new String(manifest, StandardCharsets.UTF_8))) {
+            throw new SelfTestFailure("manifest pull: the bytes differ from the pushed manifest");
+        }
+        var blob = http.send(HttpRequest.newBuilder(URI.create(base + "/v2/" + repo + "/blobs/" + layerDigest))
+                .header("Authorization", bearer).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (blob.statusCode() != 200 || !sha256(blob.body()).equals(layerDigest)) {
+            throw new SelfTestFailure("blob pull: status " + blob.statusCode() + " or wrong digest");
+        }
+        expect(send(get(base + "/v2/" + repo + "/tags/list", bearer)), 200, "tag list");
+
+        expect(send(HttpRequest.newBuilder(URI.create(base + "/v2/users/login"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"" + user + "\",\"password\":\""
+                        + password + "\"}")).build()), 200, "Hub sign-in");
+        expect(send(get(base + "/metrics")), 200, "metrics");
+    }
+
+    /** Monolithic push: POST opens the session, one PUT with the bytes and the digest closes it. */
+    private String pushBlob(String base, String repo, String bearer, byte[] bytes)
+            throws IOException, InterruptedException {
+        String digest = sha256(bytes);
+        var opened = send(HttpRequest.newBuilder(URI.create(base + "/v2/" + repo + "/blobs/uploads/"))
+                .header("Authorization", bearer).POST(HttpRequest.BodyPublishers.noBody()).build());
+        expect(opened, 202, "blob upload start");
+        String location = opened.headers().firstValue("Location")
+                .orElseThrow(() -> new SelfTestFailure("blob upload start: no Location"));
+        URI target = URI.create(base).resolve(location + (location.contains("?") ? "&" : "?") + "digest=" + digest);
+        expect(send(HttpRequest.newBuilder(target).header("Authorization", bearer)
+                .header("Content-Type", "application/octet-stream")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build()), 201, "blob upload");
+        return digest;
+    }
+
+    private HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest get(String url) {
+        return HttpRequest.newBuilder(URI.create(url)).GET().build();
+    }
+
+    private static HttpRequest get(String url, String authorization) {
+        return HttpRequest.newBuilder(URI.create(url)).header("Authorization", authorization).GET().build();
+    }
+
+    private static void expect(HttpResponse<String> response, int status, String step) {
+        if (response.statusCode() != status) {
+            throw new SelfTestFailure(step + ": expected HTTP " + status + ", got " + response.statusCode());
+        }
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] bytes = new byte[n];
+        new SecureRandom().nextBytes(bytes);
+        return bytes;
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // A temporary directory left behind is harmless; the OS cleans it.
+        }
+    }
+
+    private static final class SelfTestFailure extends RuntimeException {
+        SelfTestFailure(String message) {
+            super(message);
+        }
+    }
+}
