@@ -45,9 +45,10 @@ final class ManifestEndpoint {
             return;
         }
         ctx.status(200);
-        ctx.header("Content-Length", String.valueOf(m.content().length));
-        if (!head) {
-            ctx.result(m.content());
+        if (head) {
+            ctx.header("Content-Length", String.valueOf(m.content().length));
+        } else {
+            Responses.send(ctx, m.content());
             metrics.bytesOut(m.content().length);
         }
     }
