@@ -8,6 +8,8 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -17,6 +19,10 @@ public final class Metrics {
     private final Counter bytesIn;
     private final Counter bytesOut;
     private final AtomicInteger uploadsInProgress = new AtomicInteger();
+    /** Timers by label set, so a request costs one map lookup rather than a meter registration lookup. */
+    private final ConcurrentMap<RequestKey, Timer> requestTimers = new ConcurrentHashMap<>();
+
+    private record RequestKey(String method, String route, int status) {}
 
     public Metrics() {
         bytesIn = Counter.builder("wharf_registry_bytes_received").description("blob and manifest bytes received")
@@ -31,12 +37,11 @@ public final class Metrics {
     }
 
     public void request(String method, String route, int status, Duration elapsed) {
-        Timer.builder("wharf_http_requests")
+        requestTimers.computeIfAbsent(new RequestKey(method, route, status), k -> Timer.builder("wharf_http_requests")
                 .description("HTTP requests by route and status")
-                .tags("method", method, "route", route, "status", String.valueOf(status))
+                .tags("method", k.method(), "route", k.route(), "status", String.valueOf(k.status()))
                 .publishPercentileHistogram()
-                .register(registry)
-                .record(elapsed);
+                .register(registry)).record(elapsed);
     }
 
     public void bytesIn(long n) {
