@@ -1,0 +1,106 @@
+package dev.wharf.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.wharf.it.support.FreePort;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's run command as a new user types it: {@code ./wharf serve} from the repository root, with the
+ * machine's default java (17 here) first on PATH and no JAVA_HOME. The launcher must find a JDK >= 21 itself,
+ * record its class cache for this build, serve, and stop gracefully on SIGTERM.
+ */
+class LauncherIT {
+    private static final Path ROOT = Path.of(System.getProperty("wharf.jar", "target/wharf.jar"))
+            .toAbsolutePath().getParent().getParent();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @TempDir Path work;
+
+    @Test
+    void selfTestPassesAndLeavesAClassCacheForThisBuild() throws Exception {
+        Process p = launcher(Map.of(), "self-test", null);
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(3, TimeUnit.MINUTES)).isTrue();
+        assertThat(p.exitValue()).as(output).isZero();
+        assertThat(output).contains("self-test passed");
+        assertThat(classCaches()).hasSize(1);
+    }
+
+    @Test
+    void serveStartsWithoutJavaHomeAndStopsOnSigterm() throws Exception {
+        int port = FreePort.pick();
+        Path log = work.resolve("serve.log");
+        Process p = launcher(Map.of("WHARF_ADDR", "127.0.0.1:" + port,
+                "WHARF_DATA_DIR", work.resolve("data").toString()), "serve", log);
+        try {
+            awaitReady(p, "http://127.0.0.1:" + port + "/readyz");
+            assertThat(get("http://127.0.0.1:" + port + "/v2/").statusCode()).isEqualTo(401);
+            assertThat(Files.exists(work.resolve("data").resolve("wharf.db"))).isTrue();
+            assertThat(classCaches()).hasSize(1);
+        } finally {
+            p.destroy(); // SIGTERM: the launcher exec'd java, so this reaches the JVM's shutdown hook
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("stopped after SIGTERM").isTrue();
+        }
+        assertThat(Files.readString(log)).contains("ready on").contains("stopping").contains("stopped");
+    }
+
+    /** Runs ./wharf from the repository root with a PATH whose first java is the machine's default. */
+    private Process launcher(Map<String, String> env, String command, Path log) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(ROOT.resolve("wharf").toString(), command)
+                .directory(work.toFile()).redirectErrorStream(true);
+        if (log != null) builder.redirectOutput(log.toFile());
+        builder.environment().remove("JAVA_HOME");
+        builder.environment().entrySet().removeIf(e -> e.getKey().startsWith("WHARF_"));
+        builder.environment().put("PATH", "/usr/bin:/bin:/usr/local/bin");
+        builder.environment().putAll(env);
+        return builder.start();
+    }
+
+    private static Stream<Path> cacheFiles() throws IOException {
+        return Files.list(ROOT.resolve("target")).filter(f -> {
+            String name = f.getFileName().toString();
+            return name.startsWith("wharf-") && (name.endsWith(".aot") || name.endsWith(".jsa"));
+        });
+    }
+
+    private static java.util.List<Path> classCaches() throws IOException {
+        try (Stream<Path> files = cacheFiles()) {
+            return files.toList();
+        }
+    }
+
+    private static void awaitReady(Process p, String url) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3); // includes recording the class cache
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new AssertionError("launcher exited with " + p.exitValue());
+            }
+            try {
+                if (get(url).statusCode() == 200) return;
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("not ready at " + url);
+    }
+
+    private static HttpResponse<Void> get(String url) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
+                HttpResponse.BodyHandlers.discarding());
+    }
+}
