@@ -66,7 +66,13 @@ final class ImportJob implements JobHandler {
                 .orElseThrow(() -> JobFailure.permanent("the image source was deleted"));
         ImportTarget target;
         try {
-            target = ImportTarget.of(sources.revealedOrigin(source), dockerHubUrl);
+            com.fasterxml.jackson.databind.node.ObjectNode origin = sources.revealedOrigin(source);
+            // POST /v1/images may override the source's target for this one image.
+            if (image.override() != null && image.override().hasNonNull("target")
+                    && origin.path("details") instanceof com.fasterxml.jackson.databind.node.ObjectNode details) {
+                details.put("target", image.override().get("target").asText());
+            }
+            target = ImportTarget.of(origin, dockerHubUrl);
         } catch (CycleException e) {
             throw JobFailure.permanent(e.getMessage());
         }
@@ -103,7 +109,10 @@ final class ImportJob implements JobHandler {
                 int layersDone = count;
                 // Progress inside a blob too: a large layer otherwise shows no movement for minutes.
                 copyBlob(client, repo, d.path("digest").asText(),
-                        n -> ctx.progress(before + n, total, layersDone, descriptors.size()));
+                        n -> {
+                            ctx.checkCancelled(); // inside a blob too, so a cancelled large import stops promptly
+                            ctx.progress(before + n, total, layersDone, descriptors.size());
+                        });
                 done += d.path("size").asLong(0);
                 ctx.progress(done, total, ++count, descriptors.size());
             }
@@ -157,6 +166,6 @@ final class ImportJob implements JobHandler {
 
     @Override
     public void failed(Job job, String message) {
-        images.state(job.input().path("image_id").asText(), "error", message, clock.millis());
+        images.failed(job.input().path("image_id").asText(), message, clock.millis());
     }
 }

@@ -83,7 +83,7 @@ class ImportFromDistributionTest {
         JsonNode job = importAndWait(registrySource("Nope", "http://" + upstream.host(), "team/none:9", null));
         assertThat(job.path("state").path("current").asText()).isEqualTo("error");
         assertThat(job.path("state").path("error").path("message").asText()).contains("not found");
-        assertThat(image(job).path("state").path("current").asText()).isEqualTo("error");
+        assertThat(image(job).path("state").path("current").asText()).isEqualTo("new");
     }
 
     @Test
