@@ -117,7 +117,7 @@ class ImportFromDistributionTest {
     }
 
     @Test
-    void unsupportedOriginIsRefusedAtImportTime() {
+    void noneOriginIsRefusedAtImportTime() {
         String source = CycleServer.json(wharf.send("POST", "/v1/images/sources", token, "dana",
                 "{\"type\": \"direct\", \"origin\": {\"type\": \"none\"}}")).path("data").path("id").asText();
         String image = created(wharf.send("POST", "/v1/images", token, "dana", "{\"source_id\": \"" + source + "\"}"));
@@ -126,7 +126,7 @@ class ImportFromDistributionTest {
         assertThat(r.statusCode()).isEqualTo(422);
         JsonNode e = imagesAndJobs(r).path("error");
         assertThat(e.path("code").asText()).isEqualTo("422.not-compatible");
-        assertThat(e.path("detail").asText()).contains("not supported yet");
+        assertThat(e.path("detail").asText()).contains("none origin has nothing to import");
     }
 
     private static String registrySource(String name, String url, String target, String password) {
