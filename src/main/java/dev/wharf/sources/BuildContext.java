@@ -6,7 +6,6 @@ import dev.wharf.jobs.JobContext;
 import dev.wharf.jobs.JobFailure;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,6 +25,10 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.slf4j.LoggerFactory;
 
@@ -131,37 +134,57 @@ final class BuildContext {
         }
     }
 
+    /**
+     * Downloads the context in the background and watches it twice a second, so a cancelled job, a context past
+     * the size limit or an upstream that stops sending never holds the worker: the exchange is simply abandoned.
+     */
     private void download(String url) {
         log.line("[wharf] build context: downloading " + url);
         flush.run();
         URI uri = URI.create(url);
-        HttpResponse<InputStream> r;
+        Path target = work.resolve("context.tar");
+        CompletableFuture<HttpResponse<Path>> exchange = HTTP.sendAsync(HttpRequest.newBuilder(uri).GET().build(),
+                HttpResponse.BodyHandlers.ofFile(target));
+        HttpResponse<Path> r;
         try {
-            r = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(5)).GET().build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw JobFailure.transientError("cannot reach " + uri.getHost() + ": " + e.getMessage(), e);
+            while (true) {
+                try {
+                    r = exchange.get(500, TimeUnit.MILLISECONDS);
+                    break;
+                } catch (TimeoutException stillRunning) {
+                    ctx.checkCancelled();
+                    if (Files.exists(target) && Files.size(target) > settings.maxContextBytes()) {
+                        throw JobFailure.permanent("the build context at " + url + " is larger than "
+                                + settings.maxContextBytes() + " bytes (sources.upload_max_bytes)");
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw JobFailure.permanent("downloading the build context took longer than the build time"
+                                + " limit (sources.build_timeout)");
+                    }
+                }
+            }
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw JobFailure.transientError("cannot download the build context from " + uri.getHost() + ": "
+                    + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage()), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw JobFailure.permanent("the server is stopping");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            exchange.cancel(true); // no-op when it completed; otherwise abandons the transfer
         }
-        try (InputStream in = r.body(); OutputStream out = Files.newOutputStream(work.resolve("context.tar"))) {
-            if (r.statusCode() != 200) {
-                throw JobFailure.permanent("could not download the build context " + url + ": HTTP " + r.statusCode());
-            }
-            byte[] buffer = new byte[1 << 16];
-            long total = 0;
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                total += n;
-                if (total > settings.maxContextBytes()) {
-                    throw JobFailure.permanent("the build context at " + url + " is larger than "
-                            + settings.maxContextBytes() + " bytes (sources.upload_max_bytes)");
-                }
-                out.write(buffer, 0, n);
-                ctx.checkCancelled();
+        if (r.statusCode() != 200) {
+            throw JobFailure.permanent("could not download the build context " + url + ": HTTP " + r.statusCode());
+        }
+        try {
+            if (Files.size(target) > settings.maxContextBytes()) {
+                throw JobFailure.permanent("the build context at " + url + " is larger than "
+                        + settings.maxContextBytes() + " bytes (sources.upload_max_bytes)");
             }
         } catch (IOException e) {
-            throw JobFailure.transientError("connection lost while downloading " + url, e);
+            throw new UncheckedIOException(e);
         }
     }
 

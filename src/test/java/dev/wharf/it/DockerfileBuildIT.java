@@ -3,16 +3,22 @@ package dev.wharf.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
 import dev.wharf.it.support.CycleClient;
 import dev.wharf.it.support.Skopeo;
 import dev.wharf.it.support.WharfProcess;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
@@ -21,9 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code docker-file} sources built by buildah: from a Git repository the test makes (default branch, a named
- * branch, a Dockerfile in a sub-directory) and from an uploaded context; the image is pullable with skopeo and
- * holds the file the Dockerfile copied, the build log has buildah's output, and a broken Dockerfile or a missing
- * branch ends the job in error with the reason.
+ * branch with a Dockerfile in a sub-directory, a commit hash), from an uploaded context and from a targz_url; the image is pullable with skopeo and
+ * holds the file the Dockerfile copied, the build log has buildah's output, a broken Dockerfile or a missing
+ * branch ends the job in error with the reason, and deleting the image cancels a build at once.
  */
 class DockerfileBuildIT {
     private static final Duration BUILD = Duration.ofMinutes(3);
@@ -80,6 +86,39 @@ class DockerfileBuildIT {
             assertThat(CycleClient.state(fromUpload)).as(fromUpload.toString()).isEqualTo("completed");
             assertThat(pulledFiles("docker://" + wharf.host() + "/admin/uploaded-context:latest", work.resolve("u")))
                     .contains("hello from the main branch");
+
+            // A commit by hash, and a tarball from a targz_url whose only entry is a directory (as GitHub serves).
+            String mainCommit = output(repo, "git", "rev-parse", "main").strip();
+            String byHash = cycle.source("By Hash", "{\"type\": \"docker-file\", \"details\": {\"repo\":"
+                    + " {\"url\": \"" + repo.toUri() + "\", \"ref\": {\"type\": \"hash\", \"value\": \""
+                    + mainCommit + "\"}}}}");
+            JsonNode hashDone = cycle.awaitEnd(cycle.importImage(cycle.image(byHash)), BUILD);
+            assertThat(CycleClient.state(hashDone)).as(hashDone.toString()).isEqualTo("completed");
+            Path archive = work.resolve("archive.tar.gz");
+            run(work, "git", "-C", repo.toString(), "archive", "--format=tar.gz", "--prefix=repo-main/", "-o",
+                    archive.toString(), "main");
+            try (ContextServer server = new ContextServer(archive)) {
+                String remote = cycle.source("Remote Tarball", "{\"type\": \"docker-file\", \"details\":"
+                        + " {\"targz_url\": \"" + server.url("/context.tar.gz") + "\"}}");
+                JsonNode remoteDone = cycle.awaitEnd(cycle.importImage(cycle.image(remote)), BUILD);
+                assertThat(CycleClient.state(remoteDone)).as(remoteDone.toString()).isEqualTo("completed");
+                assertThat(pulledFiles("docker://" + wharf.host() + "/admin/remote-tarball:latest", work.resolve("r")))
+                        .contains("hello from the main branch");
+
+                // A context that stops coming: deleting the image cancels the build at once.
+                String stalled = cycle.source("Stalled", "{\"type\": \"docker-file\", \"details\":"
+                        + " {\"targz_url\": \"" + server.url("/stall") + "\"}}");
+                String stalledImage = cycle.image(stalled);
+                String stalledJob = cycle.importImage(stalledImage);
+                cycle.awaitJob(stalledJob, Duration.ofSeconds(60), j -> server.stalling());
+                cycle.call("GET", "/v1/images/" + stalledImage, null, 200, true); // building
+                long asked = System.nanoTime();
+                cycle.call("DELETE", "/v1/images/" + stalledImage, null, 200, true);
+                JsonNode cancelled = cycle.awaitEnd(stalledJob, Duration.ofSeconds(20));
+                assertThat(CycleClient.state(cancelled)).isEqualTo("error");
+                assertThat(cancelled.path("state").path("error").path("message").asText()).isEqualTo("cancelled");
+                assertThat((System.nanoTime() - asked) / 1_000_000).isLessThan(10_000);
+            }
 
             // Failures say why, and the log shows buildah's own words.
             String broken = cycle.source("Broken", "{\"type\": \"docker-file\", \"details\": {\"repo\":"
@@ -138,6 +177,59 @@ class DockerfileBuildIT {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(String.join(" ", command) + ": " + out).isZero();
+    }
+
+    private static String output(Path dir, String... command) throws Exception {
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return out;
+    }
+
+    /** Serves a tarball at {@code /context.tar.gz}; {@code /stall} sends a few bytes and then nothing. */
+    private static final class ContextServer implements AutoCloseable {
+        private final HttpServer server;
+        private final CountDownLatch release = new CountDownLatch(1);
+        private volatile boolean stalling;
+
+        ContextServer(Path tarball) throws IOException {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+            server.createContext("/context.tar.gz", x -> {
+                x.sendResponseHeaders(200, Files.size(tarball));
+                try (OutputStream out = x.getResponseBody()) {
+                    Files.copy(tarball, out);
+                }
+            });
+            server.createContext("/stall", x -> {
+                x.sendResponseHeaders(200, 1_000_000);
+                OutputStream out = x.getResponseBody();
+                out.write(new byte[1000]);
+                out.flush();
+                stalling = true;
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                x.close();
+            });
+            server.start();
+        }
+
+        String url(String path) {
+            return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+        }
+
+        boolean stalling() {
+            return stalling;
+        }
+
+        @Override
+        public void close() {
+            release.countDown();
+            server.stop(0);
+        }
     }
 
     /** Copies the image to an OCI layout and returns the text of every (gzip) layer, which holds the files. */

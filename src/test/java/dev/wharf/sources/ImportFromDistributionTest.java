@@ -31,8 +31,10 @@ class ImportFromDistributionTest {
     static void start() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/docker-registry")), "CNCF Distribution is not installed");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/skopeo")), "skopeo is not installed");
-        wharf = new CycleServer(Files.createDirectories(dir.resolve("wharf")));
         upstream = DistributionProcess.start(Files.createDirectories(dir.resolve("upstream")));
+        // The local Distribution stands in for Docker Hub's registry too (docker-hub origins).
+        wharf = new CycleServer(Files.createDirectories(dir.resolve("wharf")), "--sources-docker-hub-url",
+                "http://" + upstream.host());
         if (DistributionProcess.htpasswdAvailable()) {
             locked = DistributionProcess.startWithUser(Files.createDirectories(dir.resolve("locked")), "puller",
                     "right-password");
@@ -60,6 +62,18 @@ class ImportFromDistributionTest {
         assertThat(img.path("state").path("current").asText()).isEqualTo("live");
         assertThat(img.path("size").asLong()).isGreaterThan(305_000);
         assertPullable("dana/single-app:1.0", image.digest());
+    }
+
+    @Test
+    void dockerHubOriginPullsOfficialImagesFromLibrary() throws Exception {
+        Path layout = dir.resolve("hub");
+        OciLayouts.Image image = OciLayouts.image(layout, "3", 13, 7_000);
+        Skopeo.copy(Skopeo.oci(layout, "3"), "docker://" + upstream.host() + "/library/tool:3");
+        JsonNode job = importAndWait("{\"name\": \"Hub Tool\", \"type\": \"direct\", \"origin\": {\"type\":"
+                + " \"docker-hub\", \"details\": {\"target\": \"tool:3\"}}}");
+        assertThat(job.path("state").path("current").asText()).as(job.toString()).isEqualTo("completed");
+        assertThat(job.path("tasks").get(0).path("output").path("digest").asText()).isEqualTo(image.digest());
+        assertPullable("dana/hub-tool:3", image.digest());
     }
 
     @Test
