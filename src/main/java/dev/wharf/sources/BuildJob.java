@@ -110,7 +110,8 @@ final class BuildJob implements JobHandler {
             bud.addAll(List.of("bud", "--isolation", "chroot", "-f", dockerfile.toString(), "-t", tag));
             JsonNode args = image.build() == null ? null : image.build().path("args");
             if (args != null && args.isObject()) {
-                args.fields().forEachRemaining(a -> bud.addAll(List.of("--build-arg", a.getKey() + "=" + a.getValue().asText())));
+                args.fields().forEachRemaining(a -> bud.addAll(List.of("--build-arg",
+                        a.getKey() + "=" + a.getValue().asText())));
             }
             bud.add(contextDir.toString());
             BuildProcess.Result built = BuildProcess.run(bud, env, work, buildLog, flush, ctx, deadline, "the build");

@@ -55,12 +55,16 @@ final class BuildProcess {
                     if (!line.isBlank()) lastLine[0] = line.strip();
                     if (isError(line)) lastError[0] = line.strip();
                     if (System.nanoTime() - lastFlush > TimeUnit.MILLISECONDS.toNanos(FLUSH_MILLIS)) {
-                        flush.run();
                         lastFlush = System.nanoTime();
+                        try {
+                            flush.run();
+                        } catch (RuntimeException e) {
+                            // Keep reading (a full pipe would stall the command); the final save tries again.
+                        }
                     }
                 }
-            } catch (IOException | RuntimeException e) {
-                // The process was killed or the flush failed; the caller reports what happened.
+            } catch (IOException e) {
+                // The process was killed; the caller reports what happened.
             }
         });
         try {

@@ -64,7 +64,10 @@ final class ImageStore {
 
     /** The import finished: {@code tag} of the image's repository now names {@code digest}. */
     void imported(String id, String tag, String digest, long size, long now) {
-        database.inWriteTransaction(h -> h.createUpdate("UPDATE images SET state = 'live', state_error = NULL,"
+        // An image deleted meanwhile stays deleting/deleted (a late import cannot revive it), but records what the
+        // import wrote, so a delete job still to run removes that tag.
+        database.inWriteTransaction(h -> h.createUpdate("UPDATE images SET state = CASE WHEN state IN ('deleting',"
+                        + " 'deleted') THEN state ELSE 'live' END, state_error = NULL,"
                         + " tag = :tag, digest = :digest, size = :size, state_changed = :now, updated_at = :now"
                         + " WHERE id = :id")
                 .bind("tag", tag).bind("digest", digest).bind("size", size).bind("now", now).bind("id", id)
