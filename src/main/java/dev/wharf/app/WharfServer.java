@@ -180,7 +180,9 @@ public final class WharfServer {
         JobStore jobStore = new JobStore(database, json, clock);
         WorkerPool[] pool = new WorkerPool[1];
         CycleRoutes cycle = new CycleRoutes(database, identity.accounts(), identity.sessions(), identity.box(),
-                jobStore, new CycleRoutes.Content(uploads, manifests, blobs, meta), config.dockerHubUrl(), config.uploadMaxBytes(), clock,
+                jobStore, new CycleRoutes.Content(uploads, manifests, blobs, meta), config.dockerHubUrl(), config.uploadMaxBytes(),
+                new CycleRoutes.Builds(config.dataDir().resolve("builds"), config.builds().timeout(),
+                        config.builds().gitProtocols()), clock,
                 () -> pool[0].wake());
         pool[0] = new WorkerPool(jobStore, cycle.jobHandlers(), clock, 2, Duration.ofSeconds(30),
                 Duration.ofSeconds(1), Backoff.DEFAULT);

@@ -54,6 +54,10 @@ public enum ConfigKey {
             "registry that image sources with a docker-hub origin import from (Docker Hub, or a mirror)"),
     SOURCES_UPLOAD_MAX_BYTES("sources.upload_max_bytes", "10737418240",
             "largest image tarball accepted by POST /v1/images/{id}/upload, in bytes"),
+    SOURCES_BUILD_TIMEOUT("sources.build_timeout", "1h",
+            "longest a docker-file image build may take (context fetch, buildah bud, export); then it is stopped"),
+    SOURCES_BUILD_GIT_PROTOCOLS("sources.build_git_protocols", "https,http,ssh,git",
+            "Git transports a docker-file source's repository URL may use (add file only for tests: it reads the server's disk)"),
     LOG_ACCESS("log.access", "true", "write one access-log line per request"),
     LOG_LEVEL("log.level", "info", "root log level: error, warn, info, debug");
 

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.List;
@@ -199,7 +200,23 @@ public final class ConfigLoader {
                 parseDuration(ConfigKey.AUDIT_RETENTION, src, v.get(ConfigKey.AUDIT_RETENTION)),
                 rateLimit, v.get(ConfigKey.SOURCES_DOCKER_HUB_URL).trim(),
                 parseBool(ConfigKey.HTTP_TRUST_FORWARDED_FOR, src, v.get(ConfigKey.HTTP_TRUST_FORWARDED_FOR)),
-                parseLong(ConfigKey.SOURCES_UPLOAD_MAX_BYTES, src, v.get(ConfigKey.SOURCES_UPLOAD_MAX_BYTES), 1));
+                parseLong(ConfigKey.SOURCES_UPLOAD_MAX_BYTES, src, v.get(ConfigKey.SOURCES_UPLOAD_MAX_BYTES), 1),
+                new WharfConfig.Builds(parseDuration(ConfigKey.SOURCES_BUILD_TIMEOUT, src,
+                        v.get(ConfigKey.SOURCES_BUILD_TIMEOUT)), gitProtocols(v, src)));
+    }
+
+    /** A comma list of Git transport names (git's GIT_ALLOW_PROTOCOL takes them colon-separated). */
+    private static List<String> gitProtocols(Map<ConfigKey, String> v, Map<ConfigKey, String> src) {
+        String text = v.get(ConfigKey.SOURCES_BUILD_GIT_PROTOCOLS).trim();
+        List<String> names = new ArrayList<>();
+        for (String p : text.split(",")) {
+            String name = p.trim().toLowerCase(Locale.ROOT);
+            if (!name.matches("[a-z][a-z0-9+.-]*")) {
+                throw bad(ConfigKey.SOURCES_BUILD_GIT_PROTOCOLS, src, text, "a comma list of Git transports, e.g. https,ssh");
+            }
+            names.add(name);
+        }
+        return List.copyOf(names);
     }
 
     /** Checked only when the s3 driver is chosen, so stray S3 settings do not stop a filesystem node. */

@@ -69,11 +69,28 @@ public final class UploadService {
         return id;
     }
 
-    /** Monolithic upload: the whole blob in one request, verified against {@code expected} before publishing. */
+    /**
+     * Monolithic upload: the whole blob in one request, verified against {@code expected} before publishing. If
+     * reading the body fails (a lost connection, a cancelled import) the staging is discarded at once rather than
+     * left for the idle-upload expiry.
+     */
     public long uploadWhole(String repository, Digest expected, InputStream body) {
         String id = start(repository);
-        append(repository, id, null, body);
+        try {
+            append(repository, id, null, body);
+        } catch (RuntimeException e) {
+            discardQuietly(repository, id);
+            throw e;
+        }
         return complete(repository, id, expected, null, null);
+    }
+
+    private void discardQuietly(String repository, String id) {
+        try {
+            cancel(repository, id);
+        } catch (RuntimeException e) {
+            // Already gone, or storage failing too: the idle-upload expiry removes what is left.
+        }
     }
 
     /** Current size of an upload, or BLOB_UPLOAD_UNKNOWN. */

@@ -79,6 +79,13 @@ public final class JobStore {
                 .map((rs, ctx) -> row(rs)).list());
     }
 
+    /** A hub's jobs that have not finished (new, queued or running), oldest first. */
+    public List<Job> unfinished(String hub) {
+        return database.jdbi().withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM jobs WHERE hub = :hub"
+                        + " AND state IN ('new', 'queued', 'running') ORDER BY created_at, id")
+                .bind("hub", hub).map((rs, ctx) -> row(rs)).list());
+    }
+
     /** Claims one runnable job of the given types for {@code worker}, or empty when none is due. */
     public Optional<Job> claim(String worker, List<String> types, Duration lease) {
         long now = clock.millis();

@@ -13,6 +13,7 @@ public enum CycleError {
     HUB_NOT_FOUND(404, "404.hub", "Hub not found"),
     SOURCE_NOT_FOUND(404, "404.image.source", "Image source not found"),
     IMAGE_NOT_FOUND(404, "404.image", "Image not found"),
+    BUILD_LOG_NOT_FOUND(404, "404.image.build-log", "Build log not found"),
     JOB_NOT_FOUND(404, "404.job", "Job not found"),
     URI_NOT_FOUND(404, "404.uri", "Not found"),
     PAYLOAD_TOO_LARGE(413, "413.payload-too-large", "Payload too large"),

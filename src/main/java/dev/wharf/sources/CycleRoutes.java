@@ -12,7 +12,9 @@ import dev.wharf.jobs.JobStore;
 import dev.wharf.storage.meta.Database;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -35,24 +37,36 @@ public final class CycleRoutes {
     public record Content(UploadService uploads, ManifestService manifests, BlobStore blobs, MetadataStore meta) {}
 
     /**
+     * Dockerfile builds: where their per-job directories live ({@code <data_dir>/builds}), how long one may take,
+     * and the Git transports a repository URL may use.
+     */
+    public record Builds(Path workRoot, Duration timeout, List<String> gitProtocols) {}
+
+    /**
      * @param dockerHubUrl base URL docker-hub origins pull from (Docker Hub's registry, or a mirror)
      * @param uploadMaxBytes largest image tarball a cycle-upload source accepts
      */
     public CycleRoutes(Database database, AccountService accounts, SessionTokens sessions, SecretBox box,
-            JobStore jobStore, Content content, String dockerHubUrl, long uploadMaxBytes, Clock clock,
+            JobStore jobStore, Content content, String dockerHubUrl, long uploadMaxBytes, Builds builds, Clock clock,
             Runnable wakeWorkers) {
         HubGate gate = new HubGate(sessions, accounts);
         SourceService service = new SourceService(new SourceStore(database), jobStore, box, clock);
         ImageStore imageStore = new ImageStore(database);
         this.sources = new SourcesEndpoint(service, new SourceView(accounts), gate, wakeWorkers);
         this.jobs = new JobsEndpoint(jobStore, gate);
-        this.images = new ImagesEndpoint(service, imageStore, jobStore, gate, wakeWorkers, clock);
+        BuildLogStore buildLogs = new BuildLogStore(database);
+        this.images = new ImagesEndpoint(service, imageStore, jobStore, buildLogs, gate, wakeWorkers, clock);
         this.upload = new UploadEndpoint(service, imageStore, jobStore, content.blobs(), gate, wakeWorkers,
                 uploadMaxBytes);
         handlers.add(new SourceDeleteJob(database, clock));
-        handlers.add(new TarballImportJob(imageStore, content.uploads(), content.manifests(), content.blobs(),
-                content.meta(), clock));
-        handlers.add(new ImageDeleteJob(imageStore, content.manifests(), clock));
+        TarballImporter importer = new TarballImporter(imageStore, content.uploads(), content.manifests(),
+                content.meta(), clock);
+        handlers.add(new TarballImportJob(imageStore, importer, content.blobs(), clock));
+        ImageDeleteJob imageDelete = new ImageDeleteJob(imageStore, content.manifests(), clock);
+        handlers.add(imageDelete);
+        handlers.add(new PruneJob(imageStore, imageDelete, clock));
+        handlers.add(new BuildJob(service, imageStore, buildLogs, importer, content.blobs(), new BuildJob.Settings(
+                builds.workRoot(), builds.timeout(), builds.gitProtocols(), uploadMaxBytes), clock));
         handlers.add(new ImportJob(service, imageStore, content.uploads(), content.manifests(), content.blobs(),
                 content.meta(), dockerHubUrl, clock));
     }

@@ -40,8 +40,13 @@ final class ImageDeleteJob implements JobHandler {
         if (found.isEmpty()) return; // deleted by an earlier attempt
         ImageStore.Image image = found.get();
         ctx.step("Delete", "Deleting image " + image.name());
+        if (image.tag() != null) ctx.output("repository", image.repository() + ":" + image.tag());
+        remove(image);
+    }
+
+    /** Removes the image's tag if it is still the image's own, then marks the image {@code deleted}. */
+    void remove(ImageStore.Image image) {
         if (image.tag() != null && image.digest() != null && !images.sharedByAnother(image)) {
-            ctx.output("repository", image.repository() + ":" + image.tag());
             try {
                 String current = manifests.get(image.repository(), image.tag(), false).digest().toString();
                 if (current.equals(image.digest())) manifests.delete(image.repository(), image.tag());
@@ -52,6 +57,6 @@ final class ImageDeleteJob implements JobHandler {
                         + ": " + e.getMessage(), e);
             }
         }
-        images.deleted(imageId, clock.millis());
+        images.deleted(image.id(), clock.millis());
     }
 }

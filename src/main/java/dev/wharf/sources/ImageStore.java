@@ -1,5 +1,6 @@
 package dev.wharf.sources;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.wharf.storage.meta.Database;
 import java.time.Instant;
 import java.util.List;
@@ -9,10 +10,10 @@ import java.util.Optional;
 final class ImageStore {
     record Image(String id, String hub, String sourceId, String name, String repository, String tag, String digest,
             long size, long creatorUserId, String state, Instant stateChanged, String stateError, Instant createdAt,
-            Instant updatedAt, Instant deletedAt) {}
+            Instant updatedAt, Instant deletedAt, JsonNode build, JsonNode override) {}
 
     private static final String COLUMNS = "id, hub, source_id, name, repository, tag, digest, size, creator_user_id,"
-            + " state, state_changed, state_error, created_at, updated_at, deleted_at";
+            + " state, state_changed, state_error, created_at, updated_at, deleted_at, build_json, override_json";
     private final Database database;
 
     ImageStore(Database database) {
@@ -21,10 +22,12 @@ final class ImageStore {
 
     void insert(Image i) {
         database.inWriteTransaction(h -> h.createUpdate("INSERT INTO images (" + COLUMNS + ") VALUES (:id, :hub,"
-                        + " :source, :name, :repository, :tag, NULL, 0, :creator, 'new', :now, NULL, :now, :now, NULL)")
+                        + " :source, :name, :repository, :tag, NULL, 0, :creator, 'new', :now, NULL, :now, :now, NULL, :build,"
+                        + " :override)")
                 .bind("id", i.id()).bind("hub", i.hub()).bind("source", i.sourceId()).bind("name", i.name())
                 .bind("repository", i.repository()).bind("tag", i.tag()).bind("creator", i.creatorUserId())
-                .bind("now", i.createdAt().toEpochMilli()).execute());
+                .bind("now", i.createdAt().toEpochMilli()).bind("build", Json.write(i.build()))
+                .bind("override", Json.write(i.override())).execute());
     }
 
     Optional<Image> find(String hub, String id) {
@@ -47,9 +50,24 @@ final class ImageStore {
                 .bind("state", state).bind("error", error).bind("now", now).bind("id", id).execute());
     }
 
+    /**
+     * An import or build failed for good. Cycle's ImageState has no error value, so the image goes back to
+     * {@code new} (never imported) or stays {@code live} (an earlier import still stands), with the reason in
+     * {@code state.error}. An image being deleted keeps its state.
+     */
+    void failed(String id, String message, long now) {
+        database.inWriteTransaction(h -> h.createUpdate("UPDATE images SET state = CASE WHEN digest IS NULL THEN 'new'"
+                        + " ELSE 'live' END, state_error = :error, state_changed = :now, updated_at = :now WHERE id = :id"
+                        + " AND state NOT IN ('deleting', 'deleted')")
+                .bind("error", message).bind("now", now).bind("id", id).execute());
+    }
+
     /** The import finished: {@code tag} of the image's repository now names {@code digest}. */
     void imported(String id, String tag, String digest, long size, long now) {
-        database.inWriteTransaction(h -> h.createUpdate("UPDATE images SET state = 'live', state_error = NULL,"
+        // An image deleted meanwhile stays deleting/deleted (a late import cannot revive it), but records what the
+        // import wrote, so a delete job still to run removes that tag.
+        database.inWriteTransaction(h -> h.createUpdate("UPDATE images SET state = CASE WHEN state IN ('deleting',"
+                        + " 'deleted') THEN state ELSE 'live' END, state_error = NULL,"
                         + " tag = :tag, digest = :digest, size = :size, state_changed = :now, updated_at = :now"
                         + " WHERE id = :id")
                 .bind("tag", tag).bind("digest", digest).bind("size", size).bind("now", now).bind("id", id)
@@ -89,6 +107,7 @@ final class ImageStore {
                 rs.getString("repository"), rs.getString("tag"), rs.getString("digest"), rs.getLong("size"),
                 rs.getLong("creator_user_id"), rs.getString("state"), Instant.ofEpochMilli(rs.getLong("state_changed")),
                 rs.getString("state_error"), Instant.ofEpochMilli(rs.getLong("created_at")),
-                Instant.ofEpochMilli(rs.getLong("updated_at")), deletedAt);
+                Instant.ofEpochMilli(rs.getLong("updated_at")), deletedAt,
+                Json.read(rs.getString("build_json")), Json.read(rs.getString("override_json")));
     }
 }

@@ -21,14 +21,16 @@ final class ImagesEndpoint {
     private final ImageStore images;
     private final JobStore jobs;
     private final HubGate gate;
+    private final BuildLogStore buildLogs;
     private final Runnable wakeWorkers;
     private final Clock clock;
 
-    ImagesEndpoint(SourceService sources, ImageStore images, JobStore jobs, HubGate gate, Runnable wakeWorkers,
-            Clock clock) {
+    ImagesEndpoint(SourceService sources, ImageStore images, JobStore jobs, BuildLogStore buildLogs, HubGate gate,
+            Runnable wakeWorkers, Clock clock) {
         this.sources = sources;
         this.images = images;
         this.jobs = jobs;
+        this.buildLogs = buildLogs;
         this.gate = gate;
         this.wakeWorkers = wakeWorkers;
         this.clock = clock;
@@ -41,6 +43,45 @@ final class ImagesEndpoint {
         c.routes.patch("/v1/images/{imageId}", this::update);
         c.routes.delete("/v1/images/{imageId}", this::delete);
         c.routes.post("/v1/images/{imageId}/tasks", this::task);
+        c.routes.get("/v1/images/{imageId}/build-log", this::buildLog);
+        c.routes.post("/v1/images/tasks", this::imagesTask);
+    }
+
+    /**
+     * {@code prune} (the only images-wide action): a {@link PruneJob} for {@code contents.source_ids}, each a
+     * source the caller sees and may manage; 202 with the job's descriptor.
+     */
+    private void imagesTask(Context ctx) {
+        Caller caller = CycleHttp.caller(ctx, gate);
+        caller.require(Capability.IMAGES_MANAGE);
+        JsonNode body = CycleHttp.body(ctx);
+        if (!body.isObject()) throw CycleException.invalid("", "the request body must be a JSON object");
+        if (!"prune".equals(Origins.text(body, "action", "", true))) {
+            throw CycleException.invalid("/action", "the only images action is prune");
+        }
+        JsonNode contents = body.get("contents");
+        if (contents == null || !contents.isObject()) {
+            throw CycleException.invalid("/contents", "contents must be an object with source_ids");
+        }
+        JsonNode ids = contents.get("source_ids");
+        if (ids == null || !ids.isArray() || ids.isEmpty()) {
+            throw CycleException.invalid("/contents/source_ids", "source_ids must list the sources to prune");
+        }
+        ArrayNode checked = F.arrayNode();
+        for (int n = 0; n < ids.size(); n++) {
+            if (!ids.get(n).isTextual()) throw CycleException.invalid("/contents/source_ids/" + n, "must be a string");
+            ImageSource source = sources.visible(caller, ids.get(n).asText());
+            if (!Acl.allows(source.acl(), caller, Acl.Privilege.MANAGE)) {
+                throw new CycleException(CycleError.PERMISSIONS, "the ACL of source " + source.id()
+                        + " does not give your role (" + caller.role() + ") the manage privilege");
+            }
+            checked.add(source.id());
+        }
+        ObjectNode input = F.objectNode();
+        input.set("source_ids", checked);
+        Job job = jobs.submit(caller.hub(), PruneJob.TYPE, "Prune images", input, 5, caller.userId());
+        wakeWorkers.run();
+        CycleHttp.data(ctx, 202, JobView.descriptor("prune", job), null);
     }
 
     /** Renames the image; the only field Cycle's updateImage takes. */
@@ -68,6 +109,8 @@ final class ImagesEndpoint {
         ImageStore.Image image = find(caller, ctx.pathParam("imageId"));
         modifiable(caller, image, Acl.Privilege.MANAGE);
         images.deleting(image.id(), clock.millis());
+        // The contract has no job cancel: deleting an image is how its running import or build is stopped.
+        SourceService.cancelJobs(jobs, caller.hub(), "image_id", image.id());
         ObjectNode input = F.objectNode().put("image_id", image.id());
         Job job = jobs.submit(caller.hub(), ImageDeleteJob.TYPE, "Delete image " + image.name(), input, 5,
                 caller.userId());
@@ -97,9 +140,78 @@ final class ImagesEndpoint {
         if (name == null) name = source.name();
         Instant now = clock.instant();
         ImageStore.Image image = new ImageStore.Image(ObjectId.random(), caller.hub(), source.id(), name,
-                source.repository(), null, null, 0, caller.userId(), "new", now, null, now, now, null);
+                source.repository(), null, null, 0, caller.userId(), "new", now, null, now, now, null,
+                build(body.get("build")), override(body.get("override")));
         images.insert(image);
         CycleHttp.data(ctx, 201, view(images.find(caller.hub(), image.id()).orElseThrow(), source), null);
+    }
+
+    /** {@code build}: {@code args} (name → value, passed as build arguments) and {@code use_disk} (kept, unused). */
+    private static JsonNode build(JsonNode build) {
+        if (build == null || build.isNull()) return null;
+        if (!build.isObject()) throw CycleException.invalid("/build", "build must be an object");
+        ObjectNode out = F.objectNode();
+        JsonNode args = build.get("args");
+        if (args != null && !args.isNull()) {
+            if (!args.isObject()) throw CycleException.invalid("/build/args", "args must be an object of strings");
+            ObjectNode kept = out.putObject("args");
+            for (var it = args.fields(); it.hasNext(); ) {
+                var a = it.next();
+                if (!a.getValue().isTextual()) {
+                    throw CycleException.invalid("/build/args/" + a.getKey(), "a build argument must be a string");
+                }
+                if (!a.getKey().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                    throw CycleException.invalid("/build/args/" + a.getKey(), "not a build argument name: " + a.getKey());
+                }
+                kept.put(a.getKey(), a.getValue().asText());
+            }
+        }
+        JsonNode useDisk = build.get("use_disk");
+        if (useDisk != null && !useDisk.isNull()) {
+            if (!useDisk.isBoolean()) throw CycleException.invalid("/build/use_disk", "use_disk must be a boolean");
+            out.put("use_disk", useDisk.asBoolean());
+        }
+        return out;
+    }
+
+    /** {@code override}: another {@code target} (registry origins) or {@code targz_url} (docker-file) for this image. */
+    private static JsonNode override(JsonNode override) {
+        if (override == null || override.isNull()) return null;
+        if (!override.isObject()) throw CycleException.invalid("/override", "override must be an object");
+        ObjectNode out = F.objectNode();
+        String target = Origins.text(override, "target", "/override", false);
+        if (target != null) {
+            if (!Origins.isTarget(target)) {
+                throw CycleException.invalid("/override/target", "not an image reference (name[:tag] or name@digest): "
+                        + target);
+            }
+            out.put("target", target);
+        }
+        String targz = Origins.text(override, "targz_url", "/override", false);
+        if (targz != null) {
+            if (!Origins.isHttpUrl(targz)) {
+                throw CycleException.invalid("/override/targz_url", "not an http(s) URL without credentials: " + targz);
+            }
+            out.put("targz_url", targz);
+        }
+        return out;
+    }
+
+    /** Cycle's BuildLog of the image's latest build; 404 while the image has never been built. */
+    private void buildLog(Context ctx) {
+        Caller caller = CycleHttp.caller(ctx, gate);
+        caller.require(Capability.IMAGES_VIEW);
+        ImageStore.Image image = find(caller, ctx.pathParam("imageId"));
+        sources.findAny(caller.hub(), image.sourceId()).filter(s -> Acl.allows(s.acl(), caller, Acl.Privilege.VIEW))
+                .orElseThrow(() -> notFound(image.id()));
+        BuildLogStore.Entry log = buildLogs.find(caller.hub(), image.id()).orElseThrow(() -> new CycleException(
+                CycleError.BUILD_LOG_NOT_FOUND, "image " + image.id() + " has no build log: only images of docker-file"
+                        + " sources are built, and this one has not been yet"));
+        ObjectNode data = F.objectNode().put("id", log.id()).put("hub_id", log.hub()).put("image_id", log.imageId())
+                .put("log", log.log());
+        data.putObject("events").put("created", CycleTime.of(log.created())).put("updated", CycleTime.of(log.updated()))
+                .put("deleted", CycleTime.of(null));
+        CycleHttp.data(ctx, 200, data, null);
     }
 
     private void task(Context ctx) {
@@ -118,13 +230,24 @@ final class ImagesEndpoint {
             throw new CycleException(CycleError.NOT_COMPATIBLE, "images of cycle-upload sources are imported by"
                     + " uploading their tarball: POST /v1/images/" + image.id() + "/upload", "/origin/type");
         }
-        if (!ImportTarget.supports(originType)) {
-            throw new CycleException(CycleError.NOT_COMPATIBLE, "importing from " + originType
-                    + " origins is not supported yet; supported: docker-hub, docker-registry, oci-registry, cycle-upload",
-                    "/origin/type");
-        }
         ObjectNode input = F.objectNode().put("image_id", image.id()).put("source_id", source.id());
-        Job job = jobs.submit(caller.hub(), ImportJob.TYPE, "Import image " + image.name(), input, 5, caller.userId());
+        Job job;
+        if ("docker-file".equals(originType)) {
+            JsonNode d = source.origin().path("details");
+            boolean overridden = image.override() != null && image.override().hasNonNull("targz_url");
+            if (!overridden && !d.path("repo").isObject() && d.path("targz_url").asText("").isBlank()) {
+                throw new CycleException(CycleError.NOT_COMPATIBLE, "this docker-file source has no repo and no"
+                        + " targz_url: upload the build context with POST /v1/images/" + image.id() + "/upload",
+                        "/origin/details");
+            }
+            // A failing Dockerfile fails at once (permanent); attempts are for crashes and unreachable hosts.
+            job = jobs.submit(caller.hub(), BuildJob.TYPE, "Build image " + image.name(), input, 3, caller.userId());
+        } else if (ImportTarget.supports(originType)) {
+            job = jobs.submit(caller.hub(), ImportJob.TYPE, "Import image " + image.name(), input, 5, caller.userId());
+        } else {
+            throw new CycleException(CycleError.NOT_COMPATIBLE, "an image source with a " + originType
+                    + " origin has nothing to import", "/origin/type");
+        }
         wakeWorkers.run();
         // 200 as in Cycle's createImageJob (the job itself runs later).
         CycleHttp.data(ctx, 200, JobView.descriptor("import", job), null);
@@ -170,6 +293,7 @@ final class ImagesEndpoint {
                 .put("file_name", i.repository() + (i.digest() == null ? "" : "@" + i.digest()))
                 .put("file_id", i.digest() == null ? "" : i.digest());
         o.putObject("requires");
+        if (i.build() != null) o.set("build", i.build());
         ObjectNode config = o.putObject("config").put("user", "").put("workdir", "").put("signal_stop", "");
         config.putArray("ports");
         config.putObject("env");

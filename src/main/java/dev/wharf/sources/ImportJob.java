@@ -20,6 +20,8 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 
 /**
@@ -30,6 +32,12 @@ import java.util.function.LongConsumer;
  */
 final class ImportJob implements JobHandler {
     static final String TYPE = "image.import";
+    /** Locks striped by digest: one download of a blob at a time on this node. */
+    private static final ReentrantLock[] IN_FLIGHT = new ReentrantLock[64];
+
+    static {
+        for (int i = 0; i < IN_FLIGHT.length; i++) IN_FLIGHT[i] = new ReentrantLock();
+    }
 
     private final SourceService sources;
     private final ImageStore images;
@@ -66,7 +74,13 @@ final class ImportJob implements JobHandler {
                 .orElseThrow(() -> JobFailure.permanent("the image source was deleted"));
         ImportTarget target;
         try {
-            target = ImportTarget.of(sources.revealedOrigin(source), dockerHubUrl);
+            com.fasterxml.jackson.databind.node.ObjectNode origin = sources.revealedOrigin(source);
+            // POST /v1/images may override the source's target for this one image.
+            if (image.override() != null && image.override().hasNonNull("target")
+                    && origin.path("details") instanceof com.fasterxml.jackson.databind.node.ObjectNode details) {
+                details.put("target", image.override().get("target").asText());
+            }
+            target = ImportTarget.of(origin, dockerHubUrl);
         } catch (CycleException e) {
             throw JobFailure.permanent(e.getMessage());
         }
@@ -103,7 +117,10 @@ final class ImportJob implements JobHandler {
                 int layersDone = count;
                 // Progress inside a blob too: a large layer otherwise shows no movement for minutes.
                 copyBlob(client, repo, d.path("digest").asText(),
-                        n -> ctx.progress(before + n, total, layersDone, descriptors.size()));
+                        n -> {
+                            ctx.checkCancelled(); // inside a blob too, so a cancelled large import stops promptly
+                            ctx.progress(before + n, total, layersDone, descriptors.size());
+                        }, ctx);
                 done += d.path("size").asLong(0);
                 ctx.progress(done, total, ++count, descriptors.size());
             }
@@ -127,13 +144,33 @@ final class ImportJob implements JobHandler {
         }
     }
 
-    private void copyBlob(UpstreamClient client, String repo, String digestText, LongConsumer bytesRead) {
+    private void copyBlob(UpstreamClient client, String repo, String digestText, LongConsumer bytesRead,
+            JobContext ctx) {
         Digest digest;
         try {
             digest = Digest.parse(digestText);
         } catch (RuntimeException e) {
             throw JobFailure.permanent("the upstream manifest names an invalid digest: " + digestText);
         }
+        if (meta.linkedBlobSize(repo, digest).isPresent()) return;
+        // Two imports of sources sharing base layers would otherwise both download a layer neither has yet: the
+        // second waits for the first and then links what it stored. (Per node; across nodes both may download,
+        // and the blob is still stored once, since storage is content-addressed.)
+        ReentrantLock lock = IN_FLIGHT[Math.floorMod(digest.hashCode(), IN_FLIGHT.length)];
+        try {
+            while (!lock.tryLock(500, TimeUnit.MILLISECONDS)) ctx.checkCancelled();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw JobFailure.permanent("the server is stopping");
+        }
+        try {
+            copyUnlocked(client, repo, digest, bytesRead);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void copyUnlocked(UpstreamClient client, String repo, Digest digest, LongConsumer bytesRead) {
         if (meta.linkedBlobSize(repo, digest).isPresent()) return;
         try {
             OptionalLong held = blobs.size(digest);
@@ -157,6 +194,6 @@ final class ImportJob implements JobHandler {
 
     @Override
     public void failed(Job job, String message) {
-        images.state(job.input().path("image_id").asText(), "error", message, clock.millis());
+        images.failed(job.input().path("image_id").asText(), message, clock.millis());
     }
 }

@@ -28,6 +28,9 @@ final class Origins {
             "[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?"
                     + "(@[a-z0-9]+([+._-][a-z0-9]+)*:[A-Za-z0-9=_-]+)?");
 
+    /** {@code scheme://user:password@} at the start of a URL. */
+    private static final Pattern CREDENTIALS_IN_URL = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*://[^/@]*@");
+
     record Split(ObjectNode shown, ObjectNode secrets) {}
 
     private Origins() {}
@@ -125,8 +128,13 @@ final class Origins {
         JsonNode repo = details.get("repo");
         if (repo != null && !repo.isNull()) {
             requireObject(repo, d + "/repo");
-            text(repo, "url", d + "/repo", true);
+            String url = text(repo, "url", d + "/repo", true);
+            if (CREDENTIALS_IN_URL.matcher(url).find()) {
+                throw CycleException.invalid(d + "/repo/url", "put the repository's credentials in repo.auth, not in"
+                        + " its URL (a URL is shown in responses and logs)");
+            }
             optionalText(repo, "branch", d + "/repo");
+            repoRef(repo.get("ref"), d + "/repo/ref");
             JsonNode auth = repo.get("auth");
             if (auth != null && !auth.isNull()) {
                 String a = d + "/repo/auth";
@@ -148,8 +156,16 @@ final class Origins {
                 }
             }
         }
-        if ((repo == null || repo.isNull()) && (details.get("targz_url") == null || details.get("targz_url").isNull())) {
-            throw CycleException.invalid(d, "a docker-file origin needs details.repo or details.targz_url");
+        // Neither repo nor targz_url: the build context is uploaded (POST /v1/images/{id}/upload).
+        String targz = text(details, "targz_url", d, false);
+        if (targz != null && !isHttpUrl(targz)) {
+            throw CycleException.invalid(d + "/targz_url", "not an http(s) URL without credentials: " + targz);
+        }
+        for (String f : new String[] {"context_dir", "build_file"}) {
+            String path = text(details, f, d, false);
+            if (path != null && (path.startsWith("/") || java.util.Arrays.asList(path.split("/")).contains(".."))) {
+                throw CycleException.invalid(d + "/" + f, f + " must be a path inside the repository: " + path);
+            }
         }
         JsonNode creds = details.get("credentials");
         if (creds != null && !creds.isNull()) {
@@ -160,6 +176,25 @@ final class Origins {
                     optionalText(creds.get(i), f, d + "/credentials/" + i);
                 }
             }
+        }
+    }
+
+    /** Cycle's RepoType.ref: which commit to build, {@code {type: branch|tag|hash, value}}. */
+    private static void repoRef(JsonNode ref, String at) {
+        if (ref == null || ref.isNull()) return;
+        requireObject(ref, at);
+        String type = text(ref, "type", at, true);
+        String value = text(ref, "value", at, true);
+        switch (type) {
+            case "branch", "tag" -> {
+                if (value.startsWith("-")) throw CycleException.invalid(at + "/value", "not a " + type + " name: " + value);
+            }
+            case "hash" -> {
+                if (!value.matches("[0-9a-f]{7,64}")) {
+                    throw CycleException.invalid(at + "/value", "a commit hash is 7 to 64 lowercase hex digits");
+                }
+            }
+            default -> throw CycleException.invalid(at + "/type", "ref type is branch, tag or hash");
         }
     }
 
@@ -210,7 +245,11 @@ final class Origins {
         return isHttpUrl(full);
     }
 
-    private static boolean isHttpUrl(String url) {
+    static boolean isTarget(String target) {
+        return TARGET.matcher(target).matches();
+    }
+
+    static boolean isHttpUrl(String url) {
         try {
             URI u = new URI(url);
             return ("http".equals(u.getScheme()) || "https".equals(u.getScheme())) && u.getHost() != null

@@ -124,10 +124,22 @@ public final class SourceService {
         });
     }
 
-    /** Marks the source {@code deleting} and queues the job that finishes the deletion. */
+    /**
+     * Cancels the unfinished imports and builds whose input names {@code value} as {@code key} ({@code image_id}
+     * or {@code source_id}). The contract has no job cancel operation; deleting an image or a source is how its
+     * imports are stopped. A queued job ends at once, a running one at its next check (within about a second).
+     */
+    static void cancelJobs(JobStore jobs, String hub, String key, String value) {
+        for (Job j : jobs.unfinished(hub)) {
+            boolean imports = Set.of(ImportJob.TYPE, TarballImportJob.TYPE, BuildJob.TYPE).contains(j.type());
+            if (imports && value.equals(j.input().path(key).asText(null))) jobs.cancel(j.id());
+        }
+    }
+
+    /** Marks the source {@code deleting}, stops its imports and queues the job that finishes the deletion. */
     Job delete(Caller caller, String id) {
         caller.require(Capability.SOURCES_MANAGE);
-        return store.database().inWriteTransaction(h -> {
+        Job job = store.database().inWriteTransaction(h -> {
             ImageSource s = store.find(h, caller.hub(), id).filter(x -> Acl.allows(x.acl(), caller,
                     Acl.Privilege.VIEW)).orElseThrow(() -> notFound(id));
             requirePrivilege(caller, s, Acl.Privilege.MANAGE);
@@ -140,6 +152,8 @@ public final class SourceService {
             return jobs.submit(h, caller.hub(), DELETE_JOB, "Delete image source " + s.name(), input, 5,
                     caller.userId());
         });
+        cancelJobs(jobs, caller.hub(), "source_id", id);
+        return job;
     }
 
     /** A visible source the caller may view, else 404 (an ACL hides a source entirely). */

@@ -14,9 +14,10 @@ import java.util.UUID;
 
 /**
  * {@code POST /v1/images/{imageId}/upload}: the raw image tarball of a {@code cycle-upload} source (not part of
- * Cycle's published API, which uploads through its factory). The body streams into the blob store's upload
- * staging, never into memory, and is cut off past {@code sources.upload_max_bytes}; then a
- * {@link TarballImportJob} imports it.
+ * Cycle's published API, which uploads through its factory), or the build context (a tar, plain or compressed) of
+ * a {@code docker-file} source. The body streams into the blob store's upload staging, never into memory, and is
+ * cut off past {@code sources.upload_max_bytes}; then a {@link TarballImportJob} imports it or a {@link BuildJob}
+ * builds from it.
  */
 final class UploadEndpoint {
     static final String ORIGIN = "cycle-upload";
@@ -52,9 +53,12 @@ final class UploadEndpoint {
                 .orElseThrow(() -> new CycleException(CycleError.IMAGE_NOT_FOUND, "no image " + id + " in this hub"));
         if ("deleting".equals(image.state())) throw new CycleException(CycleError.INVALID_STATE, "the image is being deleted");
         ImageSource source = sources.visible(caller, image.sourceId());
-        if (!ORIGIN.equals(source.origin().path("type").asText())) {
-            throw new CycleException(CycleError.NOT_COMPATIBLE, "only images of cycle-upload sources take an upload;"
-                    + " this one imports with POST /v1/images/" + id + "/tasks", "/origin/type");
+        String originType = source.origin().path("type").asText();
+        boolean buildContext = "docker-file".equals(originType);
+        if (!ORIGIN.equals(originType) && !buildContext) {
+            throw new CycleException(CycleError.NOT_COMPATIBLE, "only images of cycle-upload (image tarball) and"
+                    + " docker-file (build context) sources take an upload; this one imports with POST /v1/images/"
+                    + id + "/tasks", "/origin/type");
         }
         long declared = ctx.req().getContentLengthLong();
         if (declared > maxBytes) throw tooLarge();
@@ -72,8 +76,11 @@ final class UploadEndpoint {
         }
         ObjectNode input = JsonNodeFactory.instance.objectNode().put("image_id", image.id())
                 .put("source_id", source.id()).put("upload_id", uploadId);
-        Job job = jobs.submit(caller.hub(), TarballImportJob.TYPE, "Import uploaded image " + image.name(), input, 5,
-                caller.userId());
+        Job job = buildContext
+                ? jobs.submit(caller.hub(), BuildJob.TYPE, "Build image " + image.name() + " from the uploaded context",
+                        input, 3, caller.userId())
+                : jobs.submit(caller.hub(), TarballImportJob.TYPE, "Import uploaded image " + image.name(), input, 5,
+                        caller.userId());
         wakeWorkers.run();
         CycleHttp.data(ctx, 200, JobView.descriptor("import", job), null);
     }

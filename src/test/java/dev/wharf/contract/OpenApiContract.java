@@ -139,8 +139,12 @@ public final class OpenApiContract {
 
     /** Cycle's Images and Jobs operations (OpenAPI 3.1): {@code shared/reference/cycle/images-and-jobs.bundled.yaml} */
     public static OpenApiContract cycleImagesAndJobs() {
-        return cached("cycle-images-and-jobs", () -> shared("reference/cycle/images-and-jobs.bundled.yaml"),
-                List.of());
+        // StackVariable's pattern "?{{($)?([a-z0-9\-]+)}}"? is valid ECMAScript (a brace that starts no
+        // quantifier is literal) but not a Java regex, so the validator could not build any schema that reaches it
+        // (GET /v1/images/{id}'s includes). Escaping the braces keeps the meaning.
+        return cached("cycle-images-and-jobs", () -> shared("reference/cycle/images-and-jobs.bundled.yaml")
+                .replace("pattern: \\\"?{{(\\$)?([a-z0-9\\-]+)}}\\\"?",
+                        "pattern: \\\"?\\{\\{(\\$)?([a-z0-9\\-]+)\\}\\}\\\"?"), List.of());
     }
 
     /** A contract for any other document (not cached): {@code name} only labels failure messages. */

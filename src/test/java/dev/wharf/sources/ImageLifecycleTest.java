@@ -135,6 +135,58 @@ class ImageLifecycleTest {
         return imagesAndJobs(r).path("data").path("id").asText();
     }
 
+    @Test
+    void pruneDeletesSupersededAndFailedImagesOfTheListedSourcesOnly() throws Exception {
+        String source = source("Prune");
+        String old = image(source, "old");
+        assertThat(await(importJob(old)).path("state").path("current").asText()).isEqualTo("completed");
+        String current = image(source, "current");
+        assertThat(await(importJob(current)).path("state").path("current").asText()).isEqualTo("completed");
+        String fresh = image(source, "fresh");
+        HttpResponse<byte[]> created = send(owner, "POST", "/v1/images", "{\"source_id\": \"" + source + "\","
+                + " \"name\": \"broken\", \"override\": {\"target\": \"lab/none:9\"}}");
+        String broken = imagesAndJobs(created).path("data").path("id").asText();
+        assertThat(await(importJob(broken)).path("state").path("current").asText()).isEqualTo("error");
+        JsonNode brokenImage = imagesAndJobs(send(owner, "GET", "/v1/images/" + broken, null)).path("data");
+        assertThat(brokenImage.path("state").path("current").asText()).isEqualTo("new");
+        assertThat(brokenImage.path("state").path("error").path("message").asText()).contains("not found");
+        String otherSource = source("Not Pruned");
+        String other = image(otherSource, "other");
+        await(importJob(other));
+        await(importJob(image(otherSource, "other-newer")));
+
+        assertThat(error(send(member, "POST", "/v1/images/tasks", prune(source)))).isEqualTo("403.permissions");
+        assertThat(error(send(owner, "POST", "/v1/images/tasks", "{\"action\": \"purge\", \"contents\":"
+                + " {\"source_ids\": []}}"))).isEqualTo("400.invalid-syntax");
+        assertThat(error(send(owner, "POST", "/v1/images/tasks", "{\"action\": \"prune\"}")))
+                .isEqualTo("400.invalid-syntax");
+        assertThat(imagesAndJobs(send(owner, "POST", "/v1/images/tasks", prune("aaaaaaaaaaaaaaaaaaaaaaaa")))
+                .path("error").path("code").asText()).isEqualTo("404.image.source");
+        HttpResponse<byte[]> r = send(owner, "POST", "/v1/images/tasks", prune(source));
+        assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(202);
+        JsonNode descriptor = imagesAndJobs(r).path("data");
+        assertThat(descriptor.path("action").asText()).isEqualTo("prune");
+        JsonNode job = await(descriptor.path("job").path("id").asText());
+        assertThat(job.path("state").path("current").asText()).as(job.toString()).isEqualTo("completed");
+        assertThat(job.path("tasks").get(0).path("output").path("pruned").asText()).isEqualTo("2");
+
+        assertThat(error(send(owner, "GET", "/v1/images/" + old, null))).isEqualTo("404.image");
+        assertThat(error(send(owner, "GET", "/v1/images/" + broken, null))).isEqualTo("404.image");
+        assertThat(imagesAndJobs(send(owner, "GET", "/v1/images/" + current, null)).path("data").path("state")
+                .path("current").asText()).isEqualTo("live");
+        assertThat(imagesAndJobs(send(owner, "GET", "/v1/images/" + fresh, null)).path("data").path("state")
+                .path("current").asText()).isEqualTo("new");
+        assertThat(imagesAndJobs(send(owner, "GET", "/v1/images/" + other, null)).path("data").path("state")
+                .path("current").asText()).isEqualTo("live");
+        // Registry images are not built: no build log.
+        assertThat(imagesAndJobs(send(owner, "GET", "/v1/images/" + current + "/build-log", null)).path("error")
+                .path("code").asText()).isEqualTo("404.image.build-log");
+    }
+
+    private static String prune(String sourceId) {
+        return "{\"action\": \"prune\", \"contents\": {\"source_ids\": [\"" + sourceId + "\"]}}";
+    }
+
     private static String importJob(String image) {
         HttpResponse<byte[]> r = send(owner, "POST", "/v1/images/" + image + "/tasks", "{\"action\": \"import\"}");
         assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(200);

@@ -31,8 +31,10 @@ class ImportFromDistributionTest {
     static void start() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/docker-registry")), "CNCF Distribution is not installed");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/skopeo")), "skopeo is not installed");
-        wharf = new CycleServer(Files.createDirectories(dir.resolve("wharf")));
         upstream = DistributionProcess.start(Files.createDirectories(dir.resolve("upstream")));
+        // The local Distribution stands in for Docker Hub's registry too (docker-hub origins).
+        wharf = new CycleServer(Files.createDirectories(dir.resolve("wharf")), "--sources-docker-hub-url",
+                "http://" + upstream.host());
         if (DistributionProcess.htpasswdAvailable()) {
             locked = DistributionProcess.startWithUser(Files.createDirectories(dir.resolve("locked")), "puller",
                     "right-password");
@@ -63,6 +65,18 @@ class ImportFromDistributionTest {
     }
 
     @Test
+    void dockerHubOriginPullsOfficialImagesFromLibrary() throws Exception {
+        Path layout = dir.resolve("hub");
+        OciLayouts.Image image = OciLayouts.image(layout, "3", 13, 7_000);
+        Skopeo.copy(Skopeo.oci(layout, "3"), "docker://" + upstream.host() + "/library/tool:3");
+        JsonNode job = importAndWait("{\"name\": \"Hub Tool\", \"type\": \"direct\", \"origin\": {\"type\":"
+                + " \"docker-hub\", \"details\": {\"target\": \"tool:3\"}}}");
+        assertThat(job.path("state").path("current").asText()).as(job.toString()).isEqualTo("completed");
+        assertThat(job.path("tasks").get(0).path("output").path("digest").asText()).isEqualTo(image.digest());
+        assertPullable("dana/hub-tool:3", image.digest());
+    }
+
+    @Test
     void multiArchIndexIsCopiedWhole() throws Exception {
         Path layout = dir.resolve("multi");
         OciLayouts.Index index = OciLayouts.multiArch(layout, "2.0", 22, 4_000, 6_000);
@@ -83,7 +97,7 @@ class ImportFromDistributionTest {
         JsonNode job = importAndWait(registrySource("Nope", "http://" + upstream.host(), "team/none:9", null));
         assertThat(job.path("state").path("current").asText()).isEqualTo("error");
         assertThat(job.path("state").path("error").path("message").asText()).contains("not found");
-        assertThat(image(job).path("state").path("current").asText()).isEqualTo("error");
+        assertThat(image(job).path("state").path("current").asText()).isEqualTo("new");
     }
 
     @Test
@@ -117,7 +131,7 @@ class ImportFromDistributionTest {
     }
 
     @Test
-    void unsupportedOriginIsRefusedAtImportTime() {
+    void noneOriginIsRefusedAtImportTime() {
         String source = CycleServer.json(wharf.send("POST", "/v1/images/sources", token, "dana",
                 "{\"type\": \"direct\", \"origin\": {\"type\": \"none\"}}")).path("data").path("id").asText();
         String image = created(wharf.send("POST", "/v1/images", token, "dana", "{\"source_id\": \"" + source + "\"}"));
@@ -126,7 +140,7 @@ class ImportFromDistributionTest {
         assertThat(r.statusCode()).isEqualTo(422);
         JsonNode e = imagesAndJobs(r).path("error");
         assertThat(e.path("code").asText()).isEqualTo("422.not-compatible");
-        assertThat(e.path("detail").asText()).contains("not supported yet");
+        assertThat(e.path("detail").asText()).contains("none origin has nothing to import");
     }
 
     private static String registrySource(String name, String url, String target, String password) {

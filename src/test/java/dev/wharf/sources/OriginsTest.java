@@ -33,7 +33,15 @@ class OriginsTest {
                 + " \"https://git.example.com/x.git\", \"auth\": {\"type\": \"ssh\", \"credentials\": {\"username\":"
                 + " \"git\", \"passphrase\": \"p\", \"private_key\": \"k\"}}}}}"), "/o", Json.MAPPER.createObjectNode())
                 .secrets().size()).isEqualTo(2);
-        assertInvalid("{\"type\": \"docker-file\", \"details\": {}}", "/o/details");
+        // No repo and no targz_url: the build context is uploaded.
+        assertThat(Origins.parse(json("{\"type\": \"docker-file\", \"details\": {}}"), "/o",
+                Json.MAPPER.createObjectNode()).secrets().size()).isZero();
+        assertInvalid("{\"type\": \"docker-file\", \"details\": {\"repo\": {\"url\": \"https://u:p@git.example.com/x\"}}}",
+                "/o/details/repo/url");
+        assertInvalid("{\"type\": \"docker-file\", \"details\": {\"repo\": {\"url\": \"https://git.example.com/x\","
+                + " \"ref\": {\"type\": \"hash\", \"value\": \"main\"}}}}", "/o/details/repo/ref/value");
+        assertInvalid("{\"type\": \"docker-file\", \"details\": {\"build_file\": \"../etc/Dockerfile\"}}",
+                "/o/details/build_file");
         assertInvalid("{\"type\": \"docker-hub\", \"details\": {\"target\": \"UPPER:case\"}}", "/o/details/target");
         assertInvalid("{\"type\": \"oci-registry\", \"details\": {\"target\": \"a\", \"url\": \"x\","
                 + " \"auth\": {\"type\": \"provider\", \"details\": {\"flavor\": \"gcr\", \"credentials\": {}}}}}",

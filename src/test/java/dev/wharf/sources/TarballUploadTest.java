@@ -103,7 +103,7 @@ class TarballUploadTest {
         assertThat(blobStatus("gil/lying-oci", image.blobs().get(0))).isEqualTo(404);
         assertThat(blobStatus("gil/lying-oci", image.blobs().get(1))).isEqualTo(404);
         JsonNode img = CycleServer.json(wharf.send("GET", "/v1/images/" + imageOf(job), token, "gil", null));
-        assertThat(img.path("data").path("state").path("current").asText()).isEqualTo("error");
+        assertThat(img.path("data").path("state").path("current").asText()).isEqualTo("new");
     }
 
     @Test

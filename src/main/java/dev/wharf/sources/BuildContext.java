@@ -1,0 +1,298 @@
+package dev.wharf.sources;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wharf.jobs.JobContext;
+import dev.wharf.jobs.JobFailure;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gets a build's context into {@code <work>/context}: a Git clone, or a tarball (downloaded from a
+ * {@code targz_url}, or uploaded for the image) unpacked with the system's tar. Also writes what buildah needs
+ * beside it: registry credentials for base images and a registries.conf that resolves short names on Docker Hub,
+ * as {@code docker build} does. Credentials go into files and environment variables of the child processes
+ * (mode 0600, inside the job's directory), never onto command lines, where other users could read them.
+ */
+final class BuildContext {
+    private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+            .connectTimeout(Duration.ofSeconds(30)).build();
+
+    private final Path work;
+    private final BuildLog log;
+    private final Runnable flush;
+    private final JobContext ctx;
+    private final long deadline;
+    private final BuildJob.Settings settings;
+
+    BuildContext(Path work, BuildLog log, Runnable flush, JobContext ctx, long deadline, BuildJob.Settings settings) {
+        this.work = work;
+        this.log = log;
+        this.flush = flush;
+        this.ctx = ctx;
+        this.deadline = deadline;
+        this.settings = settings;
+    }
+
+    /** Where the context is: an uploaded tarball first, then the image's override, then the origin's fields. */
+    Path fetch(JsonNode details, JsonNode override, ImageTarball.Opener upload) throws IOException {
+        Path dir = Files.createDirectories(work.resolve("context"));
+        String targz = override != null && override.hasNonNull("targz_url") ? override.get("targz_url").asText()
+                : details.path("targz_url").asText(null);
+        if (upload != null) {
+            log.line("[wharf] build context: the uploaded tarball");
+            try (InputStream in = upload.open()) {
+                Files.copy(in, work.resolve("context.tar"));
+            }
+            return untar(dir);
+        }
+        if (targz != null && !targz.isBlank()) {
+            download(targz);
+            return untar(dir);
+        }
+        if (details.path("repo").isObject()) return clone(details.path("repo"), dir);
+        throw JobFailure.permanent("this docker-file source has no repo and no targz_url: upload the build context"
+                + " with POST /v1/images/{id}/upload");
+    }
+
+    private Path clone(JsonNode repo, Path dir) {
+        String url = repo.path("url").asText();
+        Map<String, String> env = new HashMap<>(Map.of("HOME", work.toString(), "GIT_TERMINAL_PROMPT", "0",
+                "GIT_CONFIG_NOSYSTEM", "1", "GIT_CONFIG_GLOBAL", "/dev/null",
+                "GIT_ALLOW_PROTOCOL", String.join(":", settings.gitProtocols())));
+        gitAuth(repo.path("auth"), env);
+        JsonNode ref = repo.path("ref");
+        String refType = ref.path("type").asText("");
+        String branch = switch (refType) {
+            case "branch", "tag" -> ref.path("value").asText();
+            default -> repo.hasNonNull("branch") && !repo.get("branch").asText().isBlank()
+                    ? repo.get("branch").asText() : null;
+        };
+        log.line("[wharf] build context: git clone " + url + (branch == null ? "" : " (" + branch + ")")
+                + ("hash".equals(refType) ? " at " + ref.path("value").asText() : ""));
+        List<String> clone = new ArrayList<>(List.of("git", "clone", "--quiet"));
+        if ("hash".equals(refType)) {
+            clone.add("--no-checkout"); // any commit, not only a branch tip: needs the history
+        } else {
+            clone.addAll(List.of("--depth", "1"));
+            if (branch != null) clone.add("--branch=" + branch);
+        }
+        clone.addAll(List.of("--", url, dir.toString()));
+        run(clone, env, "cloning " + url, "could not clone " + url);
+        if ("hash".equals(refType)) {
+            run(List.of("git", "-C", dir.toString(), "checkout", "--quiet", "--detach", ref.path("value").asText()),
+                    env, "checking out " + ref.path("value").asText(), "could not check out commit "
+                            + ref.path("value").asText());
+        }
+        return dir;
+    }
+
+    /** HTTP credentials as an extra header from the environment; an SSH key as a 0600 file. */
+    private void gitAuth(JsonNode auth, Map<String, String> env) {
+        if (!auth.isObject()) return;
+        JsonNode cred = auth.path("credentials");
+        if ("http".equals(auth.path("type").asText())) {
+            String basic = Base64.getEncoder().encodeToString((cred.path("username").asText() + ":"
+                    + cred.path("password").asText()).getBytes(StandardCharsets.UTF_8));
+            env.put("GIT_CONFIG_COUNT", "1");
+            env.put("GIT_CONFIG_KEY_0", "http.extraHeader");
+            env.put("GIT_CONFIG_VALUE_0", "Authorization: Basic " + basic);
+        } else if ("ssh".equals(auth.path("type").asText())) {
+            if (!cred.path("passphrase").asText("").isEmpty()) {
+                throw JobFailure.permanent("SSH keys with a passphrase cannot be used for builds; use a deploy key"
+                        + " without one");
+            }
+            Path key = secretFile("ssh-key", cred.path("private_key").asText().strip() + "\n");
+            env.put("GIT_SSH_COMMAND", "ssh -i " + key + " -o IdentitiesOnly=yes -o BatchMode=yes"
+                    + " -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=" + work.resolve("known_hosts")
+                    + " -l " + cred.path("username").asText("git"));
+        }
+    }
+
+    /**
+     * Downloads the context in the background and watches it twice a second, so a cancelled job, a context past
+     * the size limit or an upstream that stops sending never holds the worker: the exchange is simply abandoned.
+     */
+    private void download(String url) {
+        log.line("[wharf] build context: downloading " + url);
+        flush.run();
+        URI uri = URI.create(url);
+        Path target = work.resolve("context.tar");
+        CompletableFuture<HttpResponse<Path>> exchange = HTTP.sendAsync(HttpRequest.newBuilder(uri).GET().build(),
+                HttpResponse.BodyHandlers.ofFile(target));
+        HttpResponse<Path> r;
+        try {
+            while (true) {
+                try {
+                    r = exchange.get(500, TimeUnit.MILLISECONDS);
+                    break;
+                } catch (TimeoutException stillRunning) {
+                    ctx.checkCancelled();
+                    if (Files.exists(target) && Files.size(target) > settings.maxContextBytes()) {
+                        throw JobFailure.permanent("the build context at " + url + " is larger than "
+                                + settings.maxContextBytes() + " bytes (sources.upload_max_bytes)");
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw JobFailure.permanent("downloading the build context took longer than the build time"
+                                + " limit (sources.build_timeout)");
+                    }
+                }
+            }
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw JobFailure.transientError("cannot download the build context from " + uri.getHost() + ": "
+                    + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage()), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw JobFailure.permanent("the server is stopping");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            exchange.cancel(true); // no-op when it completed; otherwise abandons the transfer
+        }
+        if (r.statusCode() != 200) {
+            throw JobFailure.permanent("could not download the build context " + url + ": HTTP " + r.statusCode());
+        }
+        try {
+            if (Files.size(target) > settings.maxContextBytes()) {
+                throw JobFailure.permanent("the build context at " + url + " is larger than "
+                        + settings.maxContextBytes() + " bytes (sources.upload_max_bytes)");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Unpacks {@code context.tar} (plain or compressed: GNU tar detects it). GNU tar keeps every member inside the
+     * directory: it strips leading slashes, skips names with {@code ..} and delays symbolic links so none can
+     * redirect a later member. A tarball holding a single top-level directory (as GitHub's archives do) has that
+     * directory as its context.
+     */
+    private Path untar(Path dir) throws IOException {
+        run(List.of("tar", "-x", "-f", work.resolve("context.tar").toString(), "-C", dir.toString(),
+                "--no-same-owner", "--no-same-permissions"), Map.of(), "unpacking the build context",
+                "the build context is not a readable tar archive");
+        Files.delete(work.resolve("context.tar"));
+        try (Stream<Path> top = Files.list(dir)) {
+            List<Path> entries = top.toList();
+            if (entries.size() == 1 && Files.isDirectory(entries.get(0), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return entries.get(0);
+            }
+        }
+        return dir;
+    }
+
+    /** The environment of buildah: its registries.conf, credentials for base images, scratch space in the job. */
+    Map<String, String> buildahEnv(JsonNode credentials) throws IOException {
+        Path tmp = Files.createDirectories(work.resolve("tmp"));
+        Path registries = work.resolve("registries.conf");
+        Files.writeString(registries, "unqualified-search-registries = [\"docker.io\"]\nshort-name-mode = \"permissive\"\n");
+        Map<String, String> env = new HashMap<>(Map.of("HOME", work.toString(), "TMPDIR", tmp.toString(),
+                "CONTAINERS_REGISTRIES_CONF", registries.toString()));
+        if (credentials.isArray() && !credentials.isEmpty()) {
+            ObjectNode auths = Json.MAPPER.createObjectNode();
+            ObjectNode all = auths.putObject("auths");
+            for (JsonNode c : credentials) {
+                String host = c.path("url").asText("").replaceFirst("^[a-z]+://", "").replaceFirst("/.*$", "");
+                if (host.isEmpty()) continue;
+                String pair = c.path("username").asText("") + ":" + c.path("token").asText("");
+                all.putObject(host).put("auth", Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)));
+            }
+            env.put("REGISTRY_AUTH_FILE", secretFile("auth.json", Json.write(auths)).toString());
+        }
+        return env;
+    }
+
+    private Path secretFile(String name, String content) {
+        try {
+            Path file = Files.createFile(work.resolve(name),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, content);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void run(List<String> command, Map<String, String> env, String what, String failure) {
+        BuildProcess.Result r = BuildProcess.run(command, env, work, log, flush, ctx, deadline, what);
+        if (r.exitCode() != 0) throw JobFailure.permanent(failure + ": " + r.lastError());
+    }
+
+    /**
+     * {@code relative} resolved inside {@code root}, which it must not leave, not even through a symbolic link
+     * (a Dockerfile linked to a file of the server would otherwise be read).
+     */
+    static Path inside(Path root, String relative, String field) {
+        if (relative == null || relative.isBlank()) return root;
+        Path path = root.resolve(relative).normalize();
+        if (!path.startsWith(root)) throw JobFailure.permanent(field + " points outside the repository: " + relative);
+        try {
+            Path real = path.toRealPath();
+            if (!real.startsWith(root.toRealPath())) {
+                throw JobFailure.permanent(field + " points outside the repository: " + relative);
+            }
+            return real;
+        } catch (NoSuchFileException e) {
+            throw JobFailure.permanent(field + " " + relative + " does not exist in the build context");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Removes a directory tree without following symbolic links; a missing tree is fine. */
+    static void deleteTree(Path root) {
+        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+                    // buildah's vfs layers may hold read-only directories; make them removable first.
+                    d.toFile().setWritable(true, true);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                    Files.deleteIfExists(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            // Never fails the job or the start for this: the next attempt or start tries again.
+            LoggerFactory.getLogger(BuildContext.class).warn("could not remove {}: {}", root, e.toString());
+        }
+    }
+}

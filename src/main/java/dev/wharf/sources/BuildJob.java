@@ -1,0 +1,162 @@
+package dev.wharf.sources;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wharf.jobs.Job;
+import dev.wharf.jobs.JobContext;
+import dev.wharf.jobs.JobFailure;
+import dev.wharf.jobs.JobHandler;
+import dev.wharf.storage.blob.BlobStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the image of a {@code docker-file} source with {@code buildah bud --isolation chroot} and imports it
+ * into {@code <hub>/<identifier>:latest}. The build context comes from the source's Git repository, its
+ * {@code targz_url}, the image's {@code override.targz_url}, or a tarball uploaded for the image
+ * ({@link BuildContext}). Everything happens in a per-job directory under {@code <data_dir>/builds}: the context,
+ * buildah's own storage (vfs driver, so no kernel overlay support is needed) and the exported OCI archive, which
+ * {@link TarballImporter} then verifies and stores like an upload. The directory is removed when the attempt ends.
+ * buildah's output is the image's build log, kept bounded ({@link BuildLog}) and saved as the build goes.
+ */
+final class BuildJob implements JobHandler {
+    static final String TYPE = "image.build";
+    private static final Logger log = LoggerFactory.getLogger(BuildJob.class);
+
+    /**
+     * @param workRoot where per-job build directories live ({@code <data_dir>/builds})
+     * @param timeout longest a whole build (fetch, build, export) may take
+     * @param gitProtocols the Git transports a repository URL may use ({@code GIT_ALLOW_PROTOCOL})
+     * @param maxContextBytes largest build context downloaded from a {@code targz_url}
+     */
+    record Settings(Path workRoot, Duration timeout, List<String> gitProtocols, long maxContextBytes) {}
+
+    private final SourceService sources;
+    private final ImageStore images;
+    private final BuildLogStore logs;
+    private final TarballImporter importer;
+    private final BlobStore blobs;
+    private final Settings settings;
+    private final Clock clock;
+
+    BuildJob(SourceService sources, ImageStore images, BuildLogStore logs, TarballImporter importer, BlobStore blobs,
+            Settings settings, Clock clock) {
+        this.sources = sources;
+        this.images = images;
+        this.logs = logs;
+        this.importer = importer;
+        this.blobs = blobs;
+        this.settings = settings;
+        this.clock = clock;
+        // No build runs on this node before its workers start: whatever is here was left by a crash.
+        BuildContext.deleteTree(settings.workRoot());
+    }
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
+    @Override
+    public void run(Job job, JobContext ctx) throws IOException {
+        ImageStore.Image image = images.find(job.hub(), job.input().path("image_id").asText())
+                .filter(i -> !"deleting".equals(i.state()))
+                .orElseThrow(() -> JobFailure.permanent("the image was deleted"));
+        ImageSource source = sources.findForJob(job.hub(), image.sourceId())
+                .orElseThrow(() -> JobFailure.permanent("the image source was deleted"));
+        ObjectNode origin = sources.revealedOrigin(source);
+        if (!"docker-file".equals(origin.path("type").asText())) {
+            throw JobFailure.permanent("the image source's origin is no longer docker-file");
+        }
+        String uploadId = job.input().path("upload_id").asText(null);
+        if (uploadId != null && blobs.uploadSize(uploadId).isEmpty()) {
+            // Discarded by an earlier attempt that made the image live and died before the job was marked done.
+            if (job.attempts() > 1 && "live".equals(image.state())) return;
+            throw JobFailure.permanent("the uploaded build context is gone (staging expired?); upload it again");
+        }
+        Path work = settings.workRoot().resolve(job.id());
+        BuildLog buildLog = new BuildLog();
+        Runnable flush = () -> logs.save(job.hub(), image.id(), buildLog.text(), clock.millis());
+        long deadline = System.nanoTime() + settings.timeout().toNanos();
+        BuildContext.deleteTree(work); // an earlier attempt of this job on this node
+        Files.createDirectories(work);
+        try {
+            images.state(image.id(), "building", null, clock.millis());
+            flush.run(); // a rebuild starts a fresh log
+            JsonNode details = origin.path("details");
+            ctx.step("Fetch", "Fetching the build context");
+            BuildContext context = new BuildContext(work, buildLog, flush, ctx, deadline, settings);
+            Path root = context.fetch(details, image.override(), uploadId == null ? null
+                    : () -> blobs.openUpload(uploadId));
+            Path contextDir = BuildContext.inside(root, details.path("context_dir").asText(null), "context_dir");
+            String buildFile = details.path("build_file").asText(null);
+            Path dockerfile = buildFile == null || buildFile.isBlank()
+                    ? BuildContext.inside(contextDir, "Dockerfile", "Dockerfile")
+                    : BuildContext.inside(root, buildFile, "build_file");
+
+            ctx.step("Build", "buildah bud --isolation chroot -f "
+                    + (buildFile == null || buildFile.isBlank() ? "Dockerfile" : buildFile));
+            Map<String, String> env = context.buildahEnv(details.path("credentials"));
+            String tag = "localhost/wharf-build:" + job.id();
+            List<String> bud = new ArrayList<>(buildah(work));
+            bud.addAll(List.of("bud", "--isolation", "chroot", "-f", dockerfile.toString(), "-t", tag));
+            JsonNode args = image.build() == null ? null : image.build().path("args");
+            if (args != null && args.isObject()) {
+                args.fields().forEachRemaining(a -> bud.addAll(List.of("--build-arg",
+                        a.getKey() + "=" + a.getValue().asText())));
+            }
+            bud.add(contextDir.toString());
+            BuildProcess.Result built = BuildProcess.run(bud, env, work, buildLog, flush, ctx, deadline, "the build");
+            if (built.exitCode() != 0) throw JobFailure.permanent("the build failed: " + built.lastError());
+
+            Path archive = work.resolve("image.tar");
+            List<String> push = new ArrayList<>(buildah(work));
+            push.addAll(List.of("push", tag, "oci-archive:" + archive));
+            BuildProcess.Result pushed = BuildProcess.run(push, env, work, buildLog, flush, ctx, deadline,
+                    "exporting the built image");
+            if (pushed.exitCode() != 0) {
+                throw JobFailure.permanent("the built image could not be exported: " + pushed.lastError());
+            }
+            buildLog.line("[wharf] importing the built image into " + image.repository() + ":" + TarballImporter.TAG);
+            flush.run();
+            importer.importInto(image, () -> Files.newInputStream(archive), ctx);
+            if (uploadId != null) blobs.abortUpload(uploadId);
+        } catch (JobFailure f) {
+            buildLog.line("[wharf] " + f.getMessage());
+            throw f;
+        } finally {
+            try {
+                flush.run();
+            } catch (RuntimeException e) {
+                log.warn("job {}: could not save the build log: {}", job.id(), e.toString());
+            }
+            BuildContext.deleteTree(work);
+        }
+    }
+
+    /** buildah with its storage inside the job's directory: nothing shared with other builds or the host. */
+    private static List<String> buildah(Path work) {
+        return List.of("buildah", "--root", work.resolve("storage").toString(), "--runroot",
+                work.resolve("run").toString(), "--storage-driver", "vfs");
+    }
+
+    @Override
+    public void failed(Job job, String message) {
+        images.failed(job.input().path("image_id").asText(), message, clock.millis());
+        String uploadId = job.input().path("upload_id").asText(null);
+        if (uploadId == null) return;
+        try {
+            blobs.abortUpload(uploadId);
+        } catch (IOException e) {
+            // The staging expiry removes it later.
+        }
+    }
+}
