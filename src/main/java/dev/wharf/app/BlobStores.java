@@ -39,7 +39,7 @@ final class BlobStores {
     private static S3BlobStore.Settings settings(WharfConfig config) {
         WharfConfig.S3 s = config.s3();
         return new S3BlobStore.Settings(s.endpoint(), s.region(), s.bucket(), s.prefix(), s.pathStyle(),
-                s.accessKey(), s.secretKey());
+                s.accessKey(), s.secretKey(), s.redirect() ? s.redirectExpiry() : null);
     }
 
     private static java.nio.file.Path tailDir(WharfConfig config) {

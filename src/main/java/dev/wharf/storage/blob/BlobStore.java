@@ -100,4 +100,13 @@ public interface BlobStore {
     default java.util.Optional<java.nio.file.Path> localPath(Digest digest) {
         return java.util.Optional.empty();
     }
+
+    /**
+     * A time-limited URL from which any client may fetch the published blob directly (honouring {@code Range}),
+     * when this store is configured to hand such URLs out (S3 with {@code storage.s3.redirect}); the HTTP layer
+     * then redirects instead of streaming. Empty otherwise. Computed locally: it does not check the blob exists.
+     */
+    default java.util.Optional<java.net.URI> directUrl(Digest digest) {
+        return java.util.Optional.empty();
+    }
 }

@@ -35,6 +35,9 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.services.s3.presigner.model.PresignedGetObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -64,18 +67,32 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     private static final int MAX_PARTS = 10_000;
     private static final int BUFFER_SIZE = 256 * 1024;
 
-    /** Connection settings; an empty endpoint means AWS itself, empty keys the SDK's default credential chain. */
+    /**
+     * Connection settings; an empty endpoint means AWS itself, empty keys the SDK's default credential chain.
+     * {@code redirectExpiry} non-null makes {@link #directUrl} hand out presigned GET URLs valid that long.
+     */
     public record Settings(String endpoint, String region, String bucket, String prefix, boolean pathStyle,
-            String accessKey, String secretKey) {
+            String accessKey, String secretKey, Duration redirectExpiry) {
+        /** Settings that serve blobs through Wharf (no presigned redirects). */
+        public Settings(String endpoint, String region, String bucket, String prefix, boolean pathStyle,
+                String accessKey, String secretKey) {
+            this(endpoint, region, bucket, prefix, pathStyle, accessKey, secretKey, null);
+        }
+
         @Override
         public String toString() {
             return "S3[endpoint=" + (endpoint.isBlank() ? "<aws>" : endpoint) + ", region=" + region + ", bucket="
                     + bucket + ", prefix=" + prefix + ", pathStyle=" + pathStyle + ", accessKey="
-                    + (accessKey.isBlank() ? "<default chain>" : accessKey) + "]"; // never the secret key
+                    + (accessKey.isBlank() ? "<default chain>" : accessKey)
+                    + (redirectExpiry == null ? "" : ", redirectExpiry=" + redirectExpiry) + "]"; // never the secret key
         }
     }
 
     private final S3Client s3;
+    /** Signs presigned blob URLs; null when this store does not redirect. */
+    private final S3Presigner presigner;
+    private final Duration redirectExpiry;
+    private final String bucket;
     private final S3Objects objects;
     private final S3Layout layout;
     private final S3TailCache tails;
@@ -103,16 +120,33 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     /** {@code states} null = {@link ObjectUploadStates} on this store's own bucket. */
     private S3BlobStore(Settings settings, Path localDir, UploadStateStore states) throws IOException {
         this.s3 = client(settings);
+        this.presigner = settings.redirectExpiry() == null ? null : presigner(settings);
+        this.redirectExpiry = settings.redirectExpiry();
+        this.bucket = settings.bucket();
         this.objects = new S3Objects(s3, settings.bucket(), describe(settings));
         this.layout = new S3Layout(settings.prefix());
         this.tails = new S3TailCache(localDir);
         this.states = states != null ? states : new ObjectUploadStates(objects, layout);
     }
 
-    private static S3Client client(Settings s) {
-        AwsCredentialsProvider credentials = s.accessKey().isBlank()
+    private static AwsCredentialsProvider credentials(Settings s) {
+        return s.accessKey().isBlank()
                 ? DefaultCredentialsProvider.builder().build()
                 : StaticCredentialsProvider.create(AwsBasicCredentials.create(s.accessKey(), s.secretKey()));
+    }
+
+    /** Same endpoint, region, credentials and addressing style as the client, so the URLs name the same objects. */
+    private static S3Presigner presigner(Settings s) {
+        var builder = S3Presigner.builder()
+                .region(Region.of(s.region()))
+                .credentialsProvider(credentials(s))
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(s.pathStyle()).build());
+        if (!s.endpoint().isBlank()) builder.endpointOverride(URI.create(s.endpoint()));
+        return builder.build();
+    }
+
+    private static S3Client client(Settings s) {
+        AwsCredentialsProvider credentials = credentials(s);
         var builder = S3Client.builder()
                 .httpClient(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(10))
                         .socketTimeout(Duration.ofMinutes(2)).build())
@@ -137,6 +171,19 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     public OptionalLong size(Digest digest) throws IOException {
         return objects.head(layout.blob(digest)).map(h -> OptionalLong.of(h.contentLength()))
                 .orElse(OptionalLong.empty());
+    }
+
+    /** A presigned GET of the blob's key, signed locally (no request to S3), when redirects are on. */
+    @Override
+    public Optional<URI> directUrl(Digest digest) {
+        if (presigner == null) return Optional.empty();
+        PresignedGetObjectRequest signed = presigner.presignGetObject(p -> p.signatureDuration(redirectExpiry)
+                .getObjectRequest(g -> g.bucket(bucket).key(layout.blob(digest))));
+        try {
+            return Optional.of(signed.url().toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException("presigned URL is not a URI: " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -410,6 +457,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     @Override
     public void close() {
         s3.close();
+        if (presigner != null) presigner.close();
     }
 
     private S3UploadState state(String uploadId) throws IOException {
