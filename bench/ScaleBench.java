@@ -6,7 +6,9 @@
  *
  * The client is the load balancer: every HTTP request goes to the next node in turn (one round-robin counter
  * for all client threads), with no stickiness, so a blob upload's POST, PATCH and PUT usually land on
- * different nodes, as behind a round-robin load balancer. With one node in --nodes it is the 1-node baseline.
+ * different nodes, as behind a round-robin load balancer. With --affinity upload, the PATCH and PUT of one upload
+ * go to the node its upload path hashes to (POSTs and GETs still rotate), like nginx's "hash" on the upload id
+ * (see docs/operations.md). With one node in --nodes it is the 1-node baseline.
  *
  * Push: --clients threads push --images images between them (config + --layers layers of --layer-kib KiB each;
  * every layer is POST, one PATCH with the whole body, PUT ?digest=, as docker and containerd stream a layer;
@@ -47,11 +49,18 @@ public class ScaleBench {
             .connectTimeout(Duration.ofSeconds(10)).build();
     static List<URI> nodes;
     static final AtomicLong turn = new AtomicLong();
+    static boolean uploadAffinity;
 
     /** The next node in turn: the client's round-robin load balancer. */
     static URI next(String pathAndQuery) {
         URI node = nodes.get((int) (turn.getAndIncrement() % nodes.size()));
         return node.resolve(pathAndQuery);
+    }
+
+    /** Where a request on an upload goes: the next node, or with --affinity upload the one its path hashes to. */
+    static URI forUpload(String uploadPath, String pathAndQuery) {
+        if (!uploadAffinity) return next(pathAndQuery);
+        return nodes.get(Math.floorMod(uploadPath.hashCode(), nodes.size())).resolve(pathAndQuery);
     }
 
     public static void main(String[] args) throws Exception {
@@ -60,6 +69,7 @@ public class ScaleBench {
         for (int i = 0; i + 1 < args.length; i += 2) opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         nodes = new ArrayList<>();
         for (String n : opt.get("nodes").split(",")) nodes.add(URI.create(n.endsWith("/") ? n : n + "/"));
+        uploadAffinity = opt.getOrDefault("affinity", "none").equals("upload");
         String repo = opt.get("repo");
         int clients = Integer.parseInt(opt.get("clients"));
         int imageCount = Integer.parseInt(opt.get("images"));
@@ -124,19 +134,21 @@ public class ScaleBench {
         expect(put, 201, "manifest PUT");
     }
 
-    /** POST, one PATCH with the whole blob, PUT ?digest= ; each request to the next node. */
+    /** POST, one PATCH with the whole blob, PUT ?digest= ; each request to the next node (see --affinity). */
     static void pushBlob(String repo, Blob blob) throws Exception {
         HttpResponse<String> started = send(HttpRequest.newBuilder(next("v2/" + repo + "/blobs/uploads/"))
                 .POST(HttpRequest.BodyPublishers.noBody()));
         expect(started, 202, "POST upload");
-        String location = started.headers().firstValue("Location").orElseThrow();
-        HttpResponse<String> patched = send(HttpRequest.newBuilder(next(relative(location)))
+        String location = relative(started.headers().firstValue("Location").orElseThrow());
+        String uploadPath = location.replaceFirst("\\?.*", "");
+        HttpResponse<String> patched = send(HttpRequest.newBuilder(forUpload(uploadPath, location))
                 .header("Content-Type", "application/octet-stream")
                 .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(blob.bytes())));
         expect(patched, 202, "PATCH");
         String after = relative(patched.headers().firstValue("Location").orElseThrow());
         String put = after + (after.contains("?") ? "&" : "?") + "digest=" + blob.digest();
-        expect(send(HttpRequest.newBuilder(next(put)).PUT(HttpRequest.BodyPublishers.noBody())), 201, "PUT");
+        expect(send(HttpRequest.newBuilder(forUpload(uploadPath, put)).PUT(HttpRequest.BodyPublishers.noBody())), 201,
+                "PUT");
     }
 
     /** GET the manifest and every blob; returns the number of requests. */

@@ -6,9 +6,11 @@
 # Starts S3Proxy (target/s3proxy/s3proxy.jar, filesystem backend) and two Wharf nodes (target/wharf.jar) on free
 # 127.0.0.1 ports, sharing one PostgreSQL schema (127.0.0.1:5432, db test, user postgres; created for the run and
 # dropped at the end) and one bucket. No Docker, no proxy: the client (bench/ScaleBench.java) is the load
-# balancer, sending each request to the next node in turn. Each round measures "1 node" (every request to node
-# A) and "2 nodes" (requests alternate A, B), alternating which goes first, so drift in background load hits both
-# alike; medians over rounds. Prints a Markdown table with the 2-node / 1-node ratios and the load average.
+# balancer. Each round measures "1 node" (every request to node A), "2 nodes" (every request to the next node in
+# turn, so an upload's PATCH and PUT usually land on different nodes) and "2 nodes, upload affinity" (an upload's
+# PATCH and PUT go to the node its upload id hashes to, as with the nginx config in docs/operations.md), in an
+# order that rotates each round, so drift in background load hits all alike; medians over rounds. Prints a
+# Markdown table with the ratios to 1 node and the load average.
 # Every process it starts is stopped by PID on exit.
 #
 #   --quick      one round, fewer and smaller images (smoke test)
@@ -165,14 +167,15 @@ TICKS=$(getconf CLK_TCK)
 # --- rounds
 declare -A R
 run() { # CONFIG ROUND
-  local cfg=$1 round=$2 nodes
+  local cfg=$1 round=$2 nodes affinity=none
   if [[ $cfg == 1 ]]; then nodes=${NODE_URL[a]}; else nodes="${NODE_URL[a]},${NODE_URL[b]}"; fi
+  [[ $cfg == 2a ]] && affinity=upload
   local load; load=$(cut -d' ' -f1 /proc/loadavg)
   local a0 b0 s0; a0=$(cpu_ticks "${NODE_PID[a]}"); b0=$(cpu_ticks "${NODE_PID[b]}"); s0=$(cpu_ticks "$S3_PID")
   local out
   out=$("$JDK_HOME/bin/java" -Xmx2g "$ROOT/bench/ScaleBench.java" --nodes "$nodes" --repo "bench/n$cfg-r$round" \
         --clients "$CLIENTS" --images "$IMAGES" --layers "$LAYERS" --layer-kib "$LAYER_KIB" \
-        --seed "$(( cfg * 1000 + round ))" 2> >(tee -a "$WORK/client.log" >&2)) || die "client failed (config $cfg, round $round)"
+        --affinity "$affinity" --seed "$(( ${cfg%a} * 1000 + round + ${#cfg} * 100 ))" 2> >(tee -a "$WORK/client.log" >&2)) || die "client failed (config $cfg, round $round)"
   local a1 b1 s1; a1=$(cpu_ticks "${NODE_PID[a]}"); b1=$(cpu_ticks "${NODE_PID[b]}"); s1=$(cpu_ticks "$S3_PID")
   local k v
   while IFS='=' read -r k v; do [[ -n $k ]] && R[$cfg.$k]+=" $v"; done <<<"$out"
@@ -188,8 +191,10 @@ log "warm-up through both nodes"
   >/dev/null 2>>"$WORK/client.log" || die "warm-up failed (see $WORK/client.log)"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq 1 "$ROUNDS"); do
-  if (( round % 2 == 1 )); then order=(1 2); else order=(2 1); fi
-  for cfg in "${order[@]}"; do log "round $round: $cfg node(s)"; run "$cfg" "$round"; done
+  case $(( round % 3 )) in
+    1) order=(1 2 2a) ;; 2) order=(2 2a 1) ;; *) order=(2a 1 2) ;;
+  esac
+  for cfg in "${order[@]}"; do log "round $round: config $cfg"; run "$cfg" "$round"; done
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -197,25 +202,26 @@ median_of() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR] = $1} E
 ratio() { awk -v one="$1" -v two="$2" 'BEGIN { if (one + 0 == 0) print "n/a"; else printf "%.2f×", two / one }'; }
 
 {
-  echo "Load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER; 1-min load at the start of each run: 1 node:${R[1.load]}, 2 nodes:${R[2.load]} ($(nproc) cores, shared with whatever else runs)."
+  echo "Load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER; 1-min load at the start of each run: 1 node:${R[1.load]}; 2 nodes:${R[2.load]}; 2 nodes, affinity:${R[2a.load]} ($(nproc) cores, shared with whatever else runs)."
   echo
   echo "$ROUNDS round(s) per configuration, medians; each run: $CLIENTS client threads, $IMAGES images of $LAYERS × $LAYER_KIB KiB layers (+ config), every blob POST + PATCH + PUT, then GET of every manifest and blob; PostgreSQL schema per run, S3Proxy (filesystem backend) on the same machine."
   echo
-  echo "| Metric | 1 node | 2 nodes | 2 nodes / 1 node |"
-  echo "|---|---:|---:|---:|"
+  echo "| Metric | 1 node | 2 nodes, round robin | ratio | 2 nodes, upload affinity | ratio |"
+  echo "|---|---:|---:|---:|---:|---:|"
   for k in push_mbps push_images_per_s pull_mbps pull_requests_per_s; do
-    one=$(median_of "${R[1.$k]:-}"); two=$(median_of "${R[2.$k]:-}")
+    one=$(median_of "${R[1.$k]:-}"); two=$(median_of "${R[2.$k]:-}"); aff=$(median_of "${R[2a.$k]:-}")
     label=$k
     case $k in
       push_mbps) label="Push, MB/s" ;; push_images_per_s) label="Push, images/s" ;;
       pull_mbps) label="Pull, MB/s" ;; pull_requests_per_s) label="Pull, requests/s" ;;
     esac
-    echo "| $label | $one | $two | $(ratio "$one" "$two") |"
+    echo "| $label | $one | $two | $(ratio "$one" "$two") | $aff | $(ratio "$one" "$aff") |"
   done
   echo
   echo "- per-run values, 1 node: push MB/s${R[1.push_mbps]}; pull MB/s${R[1.pull_mbps]}"
-  echo "- per-run values, 2 nodes: push MB/s${R[2.push_mbps]}; pull MB/s${R[2.pull_mbps]}"
-  echo "- CPU seconds per run (node A / node B / S3Proxy), 1 node:${R[1.cpu_a]} /${R[1.cpu_b]} /${R[1.cpu_s3]}; 2 nodes:${R[2.cpu_a]} /${R[2.cpu_b]} /${R[2.cpu_s3]}"
+  echo "- per-run values, 2 nodes, round robin: push MB/s${R[2.push_mbps]}; pull MB/s${R[2.pull_mbps]}"
+  echo "- per-run values, 2 nodes, upload affinity: push MB/s${R[2a.push_mbps]}; pull MB/s${R[2a.pull_mbps]}"
+  echo "- CPU seconds per run (node A / node B / S3Proxy), 1 node:${R[1.cpu_a]} /${R[1.cpu_b]} /${R[1.cpu_s3]}; 2 nodes, round robin:${R[2.cpu_a]} /${R[2.cpu_b]} /${R[2.cpu_s3]}; 2 nodes, upload affinity:${R[2a.cpu_a]} /${R[2a.cpu_b]} /${R[2a.cpu_s3]}"
 } > "$WORK/table.md"
 
 [[ -n $OUT ]] || OUT="$ROOT/bench/out/scale-$(date +%Y%m%d-%H%M%S).md"

@@ -101,6 +101,12 @@ public final class UploadService {
             if (rangeStart != null && rangeStart != current) {
                 throw outOfOrder(current);
             }
+            if (current == 0) {
+                // An empty upload's hash state is known, so the node taking the first chunk (usually the whole
+                // blob, and often not the node that opened the upload) can hash it and spare a re-read at the end.
+                state.hasher = Digest.newHasher("sha256");
+                state.offset = 0;
+            }
             InputStream in = body;
             if (state.hasher != null && state.offset == current) {
                 in = new DigestInputStream(body, state.hasher);
