@@ -5,7 +5,6 @@ import dev.wharf.storage.blob.BlobStore;
 import dev.wharf.storage.blob.FilesystemBlobStore;
 import dev.wharf.storage.blob.S3BlobStore;
 import dev.wharf.storage.meta.Database;
-import dev.wharf.storage.meta.SqlUploadStates;
 import java.io.IOException;
 import java.time.Clock;
 

@@ -1,11 +1,11 @@
 package dev.wharf.content;
 
+import dev.wharf.app.SqlUploadStates;
 import dev.wharf.storage.blob.BlobStore;
 import dev.wharf.storage.blob.S3BlobStore;
 import dev.wharf.storage.blob.S3Proxy;
 import dev.wharf.storage.meta.Database;
 import dev.wharf.storage.meta.SqlMetadataStore;
-import dev.wharf.storage.meta.SqlUploadStates;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;

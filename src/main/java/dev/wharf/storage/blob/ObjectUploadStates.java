@@ -14,7 +14,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * cannot replace an object only if it is unchanged on every S3-compatible service, so {@link #replace} is a
  * read, compare and write. That is atomic only because the blob store holds its per-upload lock around it, i.e.
  * for a single process. Used where one process is the only writer ({@code wharf migrate}); servers share
- * {@code storage.meta.SqlUploadStates} instead.
+ * {@code app.SqlUploadStates} instead.
  */
 final class ObjectUploadStates implements UploadStateStore {
     private static final String JSON = "application/json";

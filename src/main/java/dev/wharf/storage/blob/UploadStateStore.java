@@ -10,7 +10,7 @@ import java.util.Optional;
  * see {@code S3UploadState}). Replacing it is an append's commit point, so this is what makes appends to one
  * upload safe across nodes: {@link #replace} must be atomic for every node that shares the store.
  *
- * <p>Two implementations: {@code storage.meta.SqlUploadStates}, a row per upload and a conditional UPDATE, which
+ * <p>Two implementations: {@code app.SqlUploadStates}, a row per upload and a conditional UPDATE, which
  * every server uses; and {@link ObjectUploadStates}, an object in the bucket, for a single writer such as
  * {@code wharf migrate}, where there is no shared database yet and nothing appends concurrently.
  */

@@ -6,9 +6,9 @@ import static dev.wharf.storage.blob.TestStreams.sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.wharf.app.SqlUploadStates;
 import dev.wharf.model.Digest;
 import dev.wharf.storage.meta.Database;
-import dev.wharf.storage.meta.SqlUploadStates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;

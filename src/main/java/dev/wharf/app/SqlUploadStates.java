@@ -1,6 +1,7 @@
-package dev.wharf.storage.meta;
+package dev.wharf.app;
 
 import dev.wharf.storage.blob.UploadStateStore;
+import dev.wharf.storage.meta.Database;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -9,7 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * S3 upload states in the shared database (table {@code upload_states}). {@link #replace} is one conditional
+ * S3 upload states in the shared database (table {@code upload_states}, migration V12). Here in the wiring
+ * package because it joins the blob store to the metadata database, which otherwise know nothing of each other. {@link #replace} is one conditional
  * UPDATE, atomic on PostgreSQL across every node (and on SQLite within its one process), which turns two nodes'
  * appends at the same offset into one success and one offset error instead of a silently lost append.
  */
