@@ -97,6 +97,7 @@ class S3BlobStoreTest extends BlobStoreContract {
         Digest digest = publish("layered");
 
         assertThat(store.kind()).isEqualTo("s3");
+        assertThat(store.directUrl(digest)).as("no redirects unless configured").isEmpty();
         String key = prefix + "blobs/sha256/" + digest.hex().substring(0, 2) + "/" + digest.hex();
         assertThat(raw.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String()).isEqualTo("layered");
     }
