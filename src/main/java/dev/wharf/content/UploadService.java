@@ -153,11 +153,13 @@ public final class UploadService {
                         "provided digest did not match uploaded content", Map.of("expected", expected.toString(),
                                 "actual", actual.toString()));
             }
-            blobs.publish(uploadId, expected);
+            blobs.publish(uploadId, expected, size); // fails if an append on another node landed since the check
             meta.linkBlob(repository, expected, size, clock.instant());
             meta.deleteUpload(uploadId);
             states.remove(uploadId);
             return size;
+        } catch (UploadOffsetException e) {
+            throw outOfOrder(e.actualSize());
         } catch (UploadNotFoundException e) {
             throw unknown(uploadId);
         } catch (IOException e) {

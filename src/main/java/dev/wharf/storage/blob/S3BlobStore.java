@@ -367,8 +367,24 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
 
     @Override
     public void publish(String uploadId, Digest digest) throws IOException {
+        publish(uploadId, digest, OptionalLong.empty());
+    }
+
+    /**
+     * Checks the size against the state this publish assembles, so it holds across nodes: an append that commits
+     * after the check only deletes the old tail object, which makes the assembly fail, never change its bytes.
+     */
+    @Override
+    public void publish(String uploadId, Digest digest, long expectedSize) throws IOException {
+        publish(uploadId, digest, OptionalLong.of(expectedSize));
+    }
+
+    private void publish(String uploadId, Digest digest, OptionalLong expectedSize) throws IOException {
         try (UploadLocks.Held held = locks.lock(uploadId)) {
             S3UploadState state = state(uploadId);
+            if (expectedSize.isPresent() && state.size() != expectedSize.getAsLong()) {
+                throw new UploadOffsetException(uploadId, expectedSize.getAsLong(), state.size());
+            }
             String target = layout.blob(digest);
             // Content addressing: an existing key already holds these bytes, so there is nothing to write.
             if (objects.head(target).isEmpty()) {
