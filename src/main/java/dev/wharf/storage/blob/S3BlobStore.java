@@ -281,8 +281,8 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
             if (now.isEmpty()) return Optional.of(new UploadNotFoundException("upload " + uploadId));
             if (now.get().revision().equals(started.revision())) return Optional.empty();
             return Optional.of(new UploadOffsetException(uploadId, expectedOffset, now.get().size()));
-        } catch (IOException e) {
-            return Optional.empty(); // storage trouble: the original failure says more
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // storage or database trouble: the original failure says more
         }
     }
 
