@@ -29,8 +29,8 @@ import java.util.TreeSet;
  * id at the end.
  */
 final class MetadataCopy {
-    /** Not copied: upload sessions point at staging areas of the old blob store, which are not migrated. */
-    static final Set<String> SKIPPED = Set.of("uploads", "flyway_schema_history");
+    /** Not copied: upload sessions and states point at staging areas of the old blob store, which are not migrated. */
+    static final Set<String> SKIPPED = Set.of("uploads", "upload_states", "flyway_schema_history");
     private static final int BATCH = 500;
     private static final long PROGRESS_EVERY_NANOS = 5_000_000_000L;
 

@@ -97,7 +97,7 @@ final class MigrateCli {
                 + redact(target.dbUrl()) + (target.dbSchema().isBlank() ? "" : " schema " + target.dbSchema())
                 + " + " + describe(target));
         try (BlobStoreHandle from = new BlobStoreHandle(openSourceBlobs(source), false);
-                BlobStoreHandle to = new BlobStoreHandle(BlobStores.create(target), true)) {
+                BlobStoreHandle to = new BlobStoreHandle(BlobStores.forSingleWriter(target), true)) {
             out.println("blobs:");
             BlobCopy.Result blobs = new BlobCopy(from.store, to.store, out).run();
             out.printf("  %d copied (%d bytes), %d already there%n", blobs.copied(), blobs.bytesCopied(), blobs.skipped());
@@ -152,7 +152,7 @@ final class MigrateCli {
         if (source.storageDriver().equals("filesystem") && !Files.isDirectory(source.storageRoot().resolve("blobs"))) {
             throw new MigrateException("no blob store at " + source.storageRoot() + " (no blobs/ directory)");
         }
-        return BlobStores.create(source);
+        return BlobStores.forSingleWriter(source);
     }
 
     /** A store closed after use when it holds resources (the S3 client); the target's is probed first. */

@@ -111,7 +111,7 @@ public final class WharfServer {
         long tDb = System.nanoTime();
         BlobStore blobs = null;
         try {
-            blobs = BlobStores.create(config);
+            blobs = BlobStores.forServer(config, database, clock);
             blobs.probe(); // wrong credentials or a missing bucket fail here, not at the first push
         } catch (IOException | RuntimeException e) {
             if (blobs instanceof AutoCloseable closeable) closeQuietly(closeable);

@@ -225,7 +225,15 @@ public final class ConfigLoader {
         String region = v.get(ConfigKey.STORAGE_S3_REGION).trim();
         String bucket = v.get(ConfigKey.STORAGE_S3_BUCKET).trim();
         boolean pathStyle = parseBool(ConfigKey.STORAGE_S3_PATH_STYLE, src, v.get(ConfigKey.STORAGE_S3_PATH_STYLE));
+        boolean redirect = parseBool(ConfigKey.STORAGE_S3_REDIRECT, src, v.get(ConfigKey.STORAGE_S3_REDIRECT));
+        Duration redirectExpiry = parseDuration(ConfigKey.STORAGE_S3_REDIRECT_EXPIRY, src,
+                v.get(ConfigKey.STORAGE_S3_REDIRECT_EXPIRY));
         if (used) {
+            // SigV4 presigned URLs live at most a week; S3 rejects a longer X-Amz-Expires.
+            if (redirectExpiry.compareTo(Duration.ofDays(7)) > 0 || redirectExpiry.toSeconds() < 1) {
+                throw bad(ConfigKey.STORAGE_S3_REDIRECT_EXPIRY, src, v.get(ConfigKey.STORAGE_S3_REDIRECT_EXPIRY),
+                        "must be between 1s and 7d");
+            }
             if (bucket.isEmpty()) throw bad(ConfigKey.STORAGE_S3_BUCKET, src, bucket, "required when storage.driver is s3");
             if (!bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
                 throw bad(ConfigKey.STORAGE_S3_BUCKET, src, bucket, "not a valid S3 bucket name");
@@ -239,7 +247,8 @@ public final class ConfigLoader {
             }
         }
         return new WharfConfig.S3(endpoint, region, bucket, v.get(ConfigKey.STORAGE_S3_PREFIX).trim(), pathStyle,
-                v.get(ConfigKey.STORAGE_S3_ACCESS_KEY).trim(), v.get(ConfigKey.STORAGE_S3_SECRET_KEY).trim());
+                v.get(ConfigKey.STORAGE_S3_ACCESS_KEY).trim(), v.get(ConfigKey.STORAGE_S3_SECRET_KEY).trim(), redirect,
+                redirectExpiry);
     }
 
     private static String redisUrl(Map<ConfigKey, String> v, Map<ConfigKey, String> src) {

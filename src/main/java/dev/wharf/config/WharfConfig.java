@@ -32,11 +32,12 @@ public record WharfConfig(
 
     /** S3 blob storage settings (used when {@code storageDriver} is "s3"). {@code secretKey} is never logged. */
     public record S3(String endpoint, String region, String bucket, String prefix, boolean pathStyle, String accessKey,
-            String secretKey) {
+            String secretKey, boolean redirect, Duration redirectExpiry) {
         @Override
         public String toString() {
             return "s3://" + bucket + "/" + prefix + " at " + (endpoint.isEmpty() ? "AWS " + region : endpoint)
-                    + (accessKey.isEmpty() ? " (default credentials)" : " (access key " + accessKey + ")");
+                    + (accessKey.isEmpty() ? " (default credentials)" : " (access key " + accessKey + ")")
+                    + (redirect ? " (redirects, " + redirectExpiry + ")" : "");
         }
     }
 

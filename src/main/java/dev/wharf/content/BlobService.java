@@ -41,6 +41,11 @@ public final class BlobService {
         }
     }
 
+    /** Where the client may fetch the blob itself, when the store redirects (see {@link BlobStore#directUrl}). */
+    public java.util.Optional<java.net.URI> directUrl(Digest digest) {
+        return blobs.directUrl(digest);
+    }
+
     /** The blob's local file, when the store has one (see {@link BlobStore#localPath}). */
     public java.util.Optional<java.nio.file.Path> localFile(Digest digest) {
         return blobs.localPath(digest);

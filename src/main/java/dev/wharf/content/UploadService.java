@@ -118,6 +118,12 @@ public final class UploadService {
             if (rangeStart != null && rangeStart != current) {
                 throw outOfOrder(current);
             }
+            if (current == 0) {
+                // An empty upload's hash state is known, so the node taking the first chunk (usually the whole
+                // blob, and often not the node that opened the upload) can hash it and spare a re-read at the end.
+                state.hasher = Digest.newHasher("sha256");
+                state.offset = 0;
+            }
             InputStream in = body;
             if (state.hasher != null && state.offset == current) {
                 in = new DigestInputStream(body, state.hasher);
@@ -164,11 +170,13 @@ public final class UploadService {
                         "provided digest did not match uploaded content", Map.of("expected", expected.toString(),
                                 "actual", actual.toString()));
             }
-            blobs.publish(uploadId, expected);
+            blobs.publish(uploadId, expected, size); // fails if an append on another node landed since the check
             meta.linkBlob(repository, expected, size, clock.instant());
             meta.deleteUpload(uploadId);
             states.remove(uploadId);
             return size;
+        } catch (UploadOffsetException e) {
+            throw outOfOrder(e.actualSize());
         } catch (UploadNotFoundException e) {
             throw unknown(uploadId);
         } catch (IOException e) {

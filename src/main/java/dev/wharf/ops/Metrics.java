@@ -18,6 +18,7 @@ public final class Metrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counter bytesIn;
     private final Counter bytesOut;
+    private final Counter bytesRedirected;
     private final AtomicInteger uploadsInProgress = new AtomicInteger();
     /** Timers by label set, so a request costs one map lookup rather than a meter registration lookup. */
     private final ConcurrentMap<RequestKey, Timer> requestTimers = new ConcurrentHashMap<>();
@@ -28,6 +29,9 @@ public final class Metrics {
         bytesIn = Counter.builder("wharf_registry_bytes_received").description("blob and manifest bytes received")
                 .register(registry);
         bytesOut = Counter.builder("wharf_registry_bytes_sent").description("blob and manifest bytes sent")
+                .register(registry);
+        bytesRedirected = Counter.builder("wharf_registry_bytes_redirected")
+                .description("blob bytes that clients were redirected to fetch from storage directly")
                 .register(registry);
         registry.gauge("wharf_uploads_in_progress", uploadsInProgress);
     }
@@ -50,6 +54,11 @@ public final class Metrics {
 
     public void bytesOut(long n) {
         bytesOut.increment(n);
+    }
+
+    /** Bytes a redirected client was sent to fetch elsewhere (the blob, or its requested range). */
+    public void bytesRedirected(long n) {
+        bytesRedirected.increment(n);
     }
 
     /** Registers a gauge computed on scrape (e.g. blob count from the metadata store). */

@@ -5,9 +5,15 @@ import dev.wharf.content.Names;
 import dev.wharf.model.Digest;
 import dev.wharf.ops.Metrics;
 import io.javalin.http.Context;
+import java.net.URI;
 import java.util.Optional;
 
-/** GET/HEAD/DELETE /v2/&lt;name&gt;/blobs/&lt;digest&gt;, with single byte ranges. */
+/**
+ * GET/HEAD/DELETE /v2/&lt;name&gt;/blobs/&lt;digest&gt;, with single byte ranges. When the store redirects (S3 with
+ * {@code storage.s3.redirect}), a GET the repository may serve answers 307 with a presigned URL instead of the
+ * bytes; the client sends its Range there again. HEAD is always answered here: it carries no bytes, so a
+ * redirect would only add a round trip.
+ */
 final class BlobEndpoint {
     private final BlobService blobs;
     private final Metrics metrics;
@@ -23,8 +29,6 @@ final class BlobEndpoint {
         ctx.header("Docker-Content-Digest", digest.toString());
         ctx.header("ETag", "\"" + digest + "\"");
         ctx.header("Accept-Ranges", "bytes");
-        ctx.header("Cache-Control", "max-age=31536000");
-        ctx.contentType("application/octet-stream");
         Optional<ByteRange> range;
         try {
             range = ByteRange.parse(ctx.header("Range"), size);
@@ -35,6 +39,14 @@ final class BlobEndpoint {
         }
         long start = range.map(ByteRange::start).orElse(0L);
         long length = range.map(ByteRange::length).orElse(size);
+        Optional<URI> direct = head ? Optional.empty() : blobs.directUrl(digest);
+        if (direct.isPresent()) {
+            redirect(ctx, direct.get());
+            metrics.bytesRedirected(length);
+            return;
+        }
+        ctx.header("Cache-Control", "max-age=31536000");
+        ctx.contentType("application/octet-stream");
         if (range.isPresent()) {
             ctx.status(206);
             ctx.header("Content-Range", "bytes " + start + "-" + range.get().endInclusive() + "/" + size);
@@ -47,6 +59,16 @@ final class BlobEndpoint {
         long sent = file.isPresent() ? Responses.sendFile(ctx, file.get(), start, length) : -1;
         if (sent < 0) sent = Responses.stream(ctx, blobs.open(digest, start), length);
         metrics.bytesOut(sent);
+    }
+
+    /**
+     * 307 rather than 302/303 so the client repeats the same GET (with its Range) at the URL; not cacheable,
+     * because the URL expires while a cached redirect would not.
+     */
+    private static void redirect(Context ctx, URI location) {
+        ctx.header("Cache-Control", "no-store");
+        ctx.header("Location", location.toString());
+        Responses.empty(ctx, 307);
     }
 
     void delete(Context ctx, String name, String digestText) {

@@ -54,7 +54,7 @@ class S3StartupTest {
         WharfServer server = WharfServer.start(config(S3Proxy.SECRET_KEY));
         try {
             assertThat(server.port()).isPositive();
-            assertThat(BlobStores.create(config(S3Proxy.SECRET_KEY)).kind()).isEqualTo("s3");
+            assertThat(BlobStores.forSingleWriter(config(S3Proxy.SECRET_KEY)).kind()).isEqualTo("s3");
         } finally {
             server.stop();
         }

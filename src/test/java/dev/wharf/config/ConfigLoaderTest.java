@@ -78,7 +78,7 @@ class ConfigLoaderTest {
                 Map.of("WHARF_STORAGE_S3_ACCESS_KEY", "AKIDWHARF", "WHARF_STORAGE_S3_SECRET_KEY", "s3cret-key"));
         assertThat(c.storageDriver()).isEqualTo("s3");
         assertThat(c.s3()).isEqualTo(new WharfConfig.S3("http://127.0.0.1:9000", "us-east-1", "wharf-blobs", "", true,
-                "AKIDWHARF", "s3cret-key"));
+                "AKIDWHARF", "s3cret-key", false, Duration.ofMinutes(20)));
         assertThat(c.toString()).contains("wharf-blobs", "http://127.0.0.1:9000").doesNotContain("s3cret-key");
         assertThat(c.s3().toString()).doesNotContain("s3cret-key");
     }
@@ -95,6 +95,14 @@ class ConfigLoaderTest {
                 .hasMessageContaining("storage.s3.secret_key");
         assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write(""), "--storage-driver", "gcs"), Map.of()))
                 .hasMessageContaining("storage.driver");
+        // Presigned URLs live at most 7 days (SigV4).
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write(""), "--storage-driver", "s3",
+                "--storage-s3-bucket", "b1b"), Map.of("WHARF_STORAGE_S3_REDIRECT_EXPIRY", "8d")))
+                .hasMessageContaining("storage.s3.redirect_expiry");
+        assertThat(ConfigLoader.load(List.of("--config", write("storage:\n  s3:\n    redirect: true\n"),
+                "--storage-driver", "s3", "--storage-s3-bucket", "b1b"), Map.of()).s3())
+                .extracting(WharfConfig.S3::redirect, WharfConfig.S3::redirectExpiry)
+                .containsExactly(true, Duration.ofMinutes(20));
         // Unused S3 settings do not stop a filesystem node.
         assertThat(ConfigLoader.load(List.of("--config", write(""), "--storage-s3-endpoint", "nonsense"), Map.of())
                 .storageDriver()).isEqualTo("filesystem");

@@ -4,14 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.wharf.model.Digest;
+import dev.wharf.storage.blob.BlobStore;
 import dev.wharf.storage.blob.InMemoryBlobStore;
 import dev.wharf.storage.meta.Database;
 import dev.wharf.storage.meta.SqlMetadataStore;
 import java.io.ByteArrayInputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,6 +66,28 @@ class UploadServiceTest {
         Digest expected = Digest.sha256((new String(a) + new String(b)).getBytes(StandardCharsets.UTF_8));
         assertThat(other.complete("team/app", id, expected, null, null)).isEqualTo(a.length + b.length);
         assertThat(meta.linkedBlobSize("team/app", expected)).hasValue(a.length + b.length);
+    }
+
+    @Test
+    void aNodeThatTakesTheFirstChunkHashesItAndNeedsNoRehash() {
+        AtomicInteger reads = new AtomicInteger();
+        BlobStore counting = (BlobStore) Proxy.newProxyInstance(BlobStore.class.getClassLoader(),
+                new Class<?>[] {BlobStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("openUpload")) reads.incrementAndGet();
+                    try {
+                        return method.invoke(blobs, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        byte[] content = "the whole layer in one PATCH".getBytes(StandardCharsets.UTF_8);
+        String id = new UploadService(counting, meta, clock).start("team/app");
+        // PATCH and PUT on another node than the POST, as behind a load balancer with upload affinity.
+        UploadService other = new UploadService(counting, meta, clock);
+        other.append("team/app", id, 0L, new ByteArrayInputStream(content));
+
+        assertThat(other.complete("team/app", id, Digest.sha256(content), null, null)).isEqualTo(content.length);
+        assertThat(reads).as("uploads read back to re-hash").hasValue(0);
     }
 
     @Test

@@ -80,6 +80,22 @@ public interface BlobStore {
      */
     void publish(String uploadId, Digest digest) throws IOException;
 
+    /**
+     * {@link #publish(String, Digest)}, but only if the staging area still holds exactly {@code expectedSize}
+     * bytes: the size whose content the caller hashed. Across nodes an append can commit between the caller's
+     * digest check and the publish; without this check the blob would be published under a digest its bytes do
+     * not have. Stores that serve several nodes must check atomically with the publish; this default, for
+     * single-process stores whose callers serialise per upload, checks just before.
+     *
+     * @throws UploadOffsetException when the staging area holds another number of bytes (nothing is published)
+     * @throws UploadNotFoundException when there is no such staging area
+     */
+    default void publish(String uploadId, Digest digest, long expectedSize) throws IOException {
+        long size = uploadSize(uploadId).orElseThrow(() -> new UploadNotFoundException("upload " + uploadId));
+        if (size != expectedSize) throw new UploadOffsetException(uploadId, expectedSize, size);
+        publish(uploadId, digest);
+    }
+
     /** Discards a staging area; no-op when it does not exist. */
     void abortUpload(String uploadId) throws IOException;
 
@@ -98,6 +114,15 @@ public interface BlobStore {
      * may still be deleted after this returns.
      */
     default java.util.Optional<java.nio.file.Path> localPath(Digest digest) {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * A time-limited URL from which any client may fetch the published blob directly (honouring {@code Range}),
+     * when this store is configured to hand such URLs out (S3 with {@code storage.s3.redirect}); the HTTP layer
+     * then redirects instead of streaming. Empty otherwise. Computed locally: it does not check the blob exists.
+     */
+    default java.util.Optional<java.net.URI> directUrl(Digest digest) {
         return java.util.Optional.empty();
     }
 }

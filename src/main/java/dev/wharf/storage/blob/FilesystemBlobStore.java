@@ -168,11 +168,21 @@ public final class FilesystemBlobStore implements BlobStore {
 
     @Override
     public void publish(String uploadId, Digest digest) throws IOException {
+        publish(uploadId, digest, -1);
+    }
+
+    /** The size is checked under the upload lock, so no append can slip in between. */
+    @Override
+    public void publish(String uploadId, Digest digest, long expectedSize) throws IOException {
         Path staged = layout.uploadData(uploadId);
         Path target = layout.blob(digest);
         // Holding the upload lock means no append is still growing the file we are about to publish.
         try (UploadLocks.Held held = locks.lock(uploadId)) {
             try (FileChannel channel = openUpload(uploadId, staged)) {
+                long size = channel.size();
+                if (expectedSize >= 0 && size != expectedSize) {
+                    throw new UploadOffsetException(uploadId, expectedSize, size);
+                }
                 channel.force(true); // the bytes must be durable before the name makes them visible
             }
             if (!Files.exists(target)) {

@@ -22,6 +22,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
@@ -34,6 +35,9 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.services.s3.presigner.model.PresignedGetObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -49,13 +53,12 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * <p>Parts are separate objects, not parts of a multipart upload opened at the first append, because S3 cannot
  * read the parts of an incomplete multipart upload and {@link #openUpload} must be able to (to re-hash).
  *
- * <p><b>Concurrency.</b> Appends and publishes of one upload are serialised within this process. Across nodes
- * nothing locks: two nodes appending to one upload at once both stream, and the one that commits second notices
- * (it re-reads the state just before committing) and fails with UploadOffsetException; only when both re-read
- * before either commits (a window of one request) do both succeed, and then the later state wins and the other
- * append's bytes are silently dropped from the upload. Even then no object is overwritten (every part and tail
- * key carries the revision that wrote it), so the upload always consists of exactly the bytes its state names,
- * and a digest check at completion catches the lost append.
+ * <p><b>Concurrency.</b> Appends and publishes of one upload are serialised within this process by a lock. Across
+ * nodes nothing locks while an append streams: two nodes may append to one upload at once, and the commit decides.
+ * An append commits by replacing the upload's state only if it still has the revision the append started from
+ * ({@link UploadStateStore#replace}, a conditional UPDATE in the shared database on servers), so exactly one of
+ * them commits and the other fails with UploadOffsetException; its part and tail objects carry its own revision,
+ * overwrite nothing, and go when the upload is published or aborted.
  */
 public final class S3BlobStore implements BlobStore, AutoCloseable {
     /** S3's minimum size for every part but the last. */
@@ -64,39 +67,86 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     private static final int MAX_PARTS = 10_000;
     private static final int BUFFER_SIZE = 256 * 1024;
 
-    /** Connection settings; an empty endpoint means AWS itself, empty keys the SDK's default credential chain. */
+    /**
+     * Connection settings; an empty endpoint means AWS itself, empty keys the SDK's default credential chain.
+     * {@code redirectExpiry} non-null makes {@link #directUrl} hand out presigned GET URLs valid that long.
+     */
     public record Settings(String endpoint, String region, String bucket, String prefix, boolean pathStyle,
-            String accessKey, String secretKey) {
+            String accessKey, String secretKey, Duration redirectExpiry) {
+        /** Settings that serve blobs through Wharf (no presigned redirects). */
+        public Settings(String endpoint, String region, String bucket, String prefix, boolean pathStyle,
+                String accessKey, String secretKey) {
+            this(endpoint, region, bucket, prefix, pathStyle, accessKey, secretKey, null);
+        }
+
         @Override
         public String toString() {
             return "S3[endpoint=" + (endpoint.isBlank() ? "<aws>" : endpoint) + ", region=" + region + ", bucket="
                     + bucket + ", prefix=" + prefix + ", pathStyle=" + pathStyle + ", accessKey="
-                    + (accessKey.isBlank() ? "<default chain>" : accessKey) + "]"; // never the secret key
+                    + (accessKey.isBlank() ? "<default chain>" : accessKey)
+                    + (redirectExpiry == null ? "" : ", redirectExpiry=" + redirectExpiry) + "]"; // never the secret key
         }
     }
 
     private final S3Client s3;
+    /** Signs presigned blob URLs; null when this store does not redirect. */
+    private final S3Presigner presigner;
+    private final Duration redirectExpiry;
+    private final String bucket;
     private final S3Objects objects;
     private final S3Layout layout;
     private final S3TailCache tails;
+    private final UploadStateStore states;
     private final UploadLocks locks = new UploadLocks();
 
     /**
+     * A store whose upload states live in {@code states}, shared by every node: safe for any number of nodes.
      * Connects lazily (the first request opens a connection; {@link #probe} is that request at start).
      *
      * @param localDir node-local directory for upload tails being appended to
      */
-    public S3BlobStore(Settings settings, Path localDir) throws IOException {
+    public static S3BlobStore shared(Settings settings, Path localDir, UploadStateStore states) throws IOException {
+        return new S3BlobStore(settings, localDir, Objects.requireNonNull(states, "states"));
+    }
+
+    /**
+     * A store that keeps upload states as objects in the bucket, for a process that is the only one appending to
+     * its uploads, such as {@code wharf migrate} (see {@link ObjectUploadStates}).
+     */
+    public static S3BlobStore singleWriter(Settings settings, Path localDir) throws IOException {
+        return new S3BlobStore(settings, localDir, null);
+    }
+
+    /** {@code states} null = {@link ObjectUploadStates} on this store's own bucket. */
+    private S3BlobStore(Settings settings, Path localDir, UploadStateStore states) throws IOException {
         this.s3 = client(settings);
+        this.presigner = settings.redirectExpiry() == null ? null : presigner(settings);
+        this.redirectExpiry = settings.redirectExpiry();
+        this.bucket = settings.bucket();
         this.objects = new S3Objects(s3, settings.bucket(), describe(settings));
         this.layout = new S3Layout(settings.prefix());
         this.tails = new S3TailCache(localDir);
+        this.states = states != null ? states : new ObjectUploadStates(objects, layout);
+    }
+
+    private static AwsCredentialsProvider credentials(Settings s) {
+        return s.accessKey().isBlank()
+                ? DefaultCredentialsProvider.builder().build()
+                : StaticCredentialsProvider.create(AwsBasicCredentials.create(s.accessKey(), s.secretKey()));
+    }
+
+    /** Same endpoint, region, credentials and addressing style as the client, so the URLs name the same objects. */
+    private static S3Presigner presigner(Settings s) {
+        var builder = S3Presigner.builder()
+                .region(Region.of(s.region()))
+                .credentialsProvider(credentials(s))
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(s.pathStyle()).build());
+        if (!s.endpoint().isBlank()) builder.endpointOverride(URI.create(s.endpoint()));
+        return builder.build();
     }
 
     private static S3Client client(Settings s) {
-        AwsCredentialsProvider credentials = s.accessKey().isBlank()
-                ? DefaultCredentialsProvider.builder().build()
-                : StaticCredentialsProvider.create(AwsBasicCredentials.create(s.accessKey(), s.secretKey()));
+        AwsCredentialsProvider credentials = credentials(s);
         var builder = S3Client.builder()
                 .httpClient(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(10))
                         .socketTimeout(Duration.ofMinutes(2)).build())
@@ -121,6 +171,19 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     public OptionalLong size(Digest digest) throws IOException {
         return objects.head(layout.blob(digest)).map(h -> OptionalLong.of(h.contentLength()))
                 .orElse(OptionalLong.empty());
+    }
+
+    /** A presigned GET of the blob's key, signed locally (no request to S3), when redirects are on. */
+    @Override
+    public Optional<URI> directUrl(Digest digest) {
+        if (presigner == null) return Optional.empty();
+        PresignedGetObjectRequest signed = presigner.presignGetObject(p -> p.signatureDuration(redirectExpiry)
+                .getObjectRequest(g -> g.bucket(bucket).key(layout.blob(digest))));
+        try {
+            return Optional.of(signed.url().toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException("presigned URL is not a URI: " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -163,9 +226,10 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
 
     @Override
     public void createUpload(String uploadId) throws IOException {
-        String key = layout.uploadState(uploadId);
-        if (objects.head(key).isPresent()) throw new FileAlreadyExistsException(key);
-        objects.putBytes(key, S3UploadState.empty().toJson(), "application/json");
+        S3UploadState empty = S3UploadState.empty();
+        if (!states.create(UploadIds.requireValid(uploadId), empty.revision(), empty.toJson())) {
+            throw new FileAlreadyExistsException("upload " + uploadId);
+        }
     }
 
     @Override
@@ -182,17 +246,17 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
                     tails.keep(uploadId, state.revision());
                     return state.size();
                 }
-                // Narrows the cross-node race (see the class comment) from a whole append to one request.
-                S3UploadState current = state(uploadId);
-                if (!current.revision().equals(state.revision())) {
-                    throw new UploadOffsetException(uploadId, expectedOffset, current.size());
+                // The commit: only if no other node committed since this append read the state.
+                if (!states.replace(uploadId, state.revision(), next.revision(), next.toJson())) {
+                    throw new UploadOffsetException(uploadId, expectedOffset, state(uploadId).size());
                 }
-                objects.putBytes(layout.uploadState(uploadId), next.toJson(), "application/json");
                 tails.keep(uploadId, next.revision());
             } catch (IOException | RuntimeException e) {
-                // All or nothing: the state object was not replaced, so the upload is as it was. The local tail
-                // may hold some of this call's bytes; drop it and download the committed one next time.
+                // All or nothing: the state was not replaced, so the upload is as it was. The local tail may hold
+                // some of this call's bytes; drop it and download the committed one next time.
                 tails.discard(uploadId);
+                Optional<IOException> lost = lostToAnotherNode(uploadId, state, expectedOffset);
+                if (lost.isPresent()) throw lost.get();
                 throw e;
             }
             if (state.tailSize() > 0) {
@@ -203,6 +267,22 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
                 }
             }
             return next.size();
+        }
+    }
+
+    /**
+     * When an append fails because another node committed first (its tail object, which this append was reading,
+     * is deleted after that commit), the client must hear "offset moved" (416), not a storage error. Empty when the
+     * upload is still at the revision the append started from, i.e. the failure was this append's own.
+     */
+    private Optional<IOException> lostToAnotherNode(String uploadId, S3UploadState started, long expectedOffset) {
+        try {
+            Optional<S3UploadState> now = readState(uploadId);
+            if (now.isEmpty()) return Optional.of(new UploadNotFoundException("upload " + uploadId));
+            if (now.get().revision().equals(started.revision())) return Optional.empty();
+            return Optional.of(new UploadOffsetException(uploadId, expectedOffset, now.get().size()));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // storage or database trouble: the original failure says more
         }
     }
 
@@ -287,8 +367,24 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
 
     @Override
     public void publish(String uploadId, Digest digest) throws IOException {
+        publish(uploadId, digest, OptionalLong.empty());
+    }
+
+    /**
+     * Checks the size against the state this publish assembles, so it holds across nodes: an append that commits
+     * after the check only deletes the old tail object, which makes the assembly fail, never change its bytes.
+     */
+    @Override
+    public void publish(String uploadId, Digest digest, long expectedSize) throws IOException {
+        publish(uploadId, digest, OptionalLong.of(expectedSize));
+    }
+
+    private void publish(String uploadId, Digest digest, OptionalLong expectedSize) throws IOException {
         try (UploadLocks.Held held = locks.lock(uploadId)) {
             S3UploadState state = state(uploadId);
+            if (expectedSize.isPresent() && state.size() != expectedSize.getAsLong()) {
+                throw new UploadOffsetException(uploadId, expectedSize.getAsLong(), state.size());
+            }
             String target = layout.blob(digest);
             // Content addressing: an existing key already holds these bytes, so there is nothing to write.
             if (objects.head(target).isEmpty()) {
@@ -317,27 +413,27 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         removeUpload(uploadId);
     }
 
-    /** The state object goes first: from then on the upload is gone, even if removing the rest fails. */
+    /** The state goes first: from then on the upload is gone, even if removing the rest fails. */
     private void removeUpload(String uploadId) throws IOException {
-        objects.delete(layout.uploadState(uploadId));
+        states.delete(UploadIds.requireValid(uploadId));
         objects.deleteAll(layout.upload(uploadId));
         tails.discard(uploadId);
     }
 
     /**
-     * Uploads whose state object was last written before {@code cutoff}; also uploads left without a state
-     * object (by a crash while removing one), aged by their newest object, so expiry cleans those up too.
+     * Uploads whose state was last written before {@code cutoff}; also objects of uploads left without a state
+     * (by a crash while removing one, or an append that lost its commit after a publish), aged by their newest
+     * object, so expiry cleans those up too.
      */
     @Override
     public Iterator<String> uploadsOlderThan(Instant cutoff) throws IOException {
-        Map<String, Instant> stateWritten = new HashMap<>();
+        Map<String, Instant> stateWritten = states.lastWritten();
         Map<String, Instant> newestObject = new HashMap<>();
         try {
             for (Iterator<S3Object> it = objects.list(layout.uploadsPrefix()); it.hasNext(); ) {
                 S3Object o = it.next();
                 Optional<String> id = layout.uploadIdOf(o.key());
                 if (id.isEmpty()) continue; // not created by this store
-                if (layout.isUploadState(o.key())) stateWritten.put(id.get(), o.lastModified());
                 newestObject.merge(id.get(), o.lastModified(), (a, b) -> a.isAfter(b) ? a : b);
             }
         } catch (UncheckedIOException e) {
@@ -345,8 +441,11 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         }
         tails.sweep(cutoff);
         List<String> old = new ArrayList<>();
+        stateWritten.forEach((id, written) -> {
+            if (written.isBefore(cutoff)) old.add(id);
+        });
         newestObject.forEach((id, newest) -> {
-            if (stateWritten.getOrDefault(id, newest).isBefore(cutoff)) old.add(id);
+            if (!stateWritten.containsKey(id) && newest.isBefore(cutoff)) old.add(id);
         });
         return Collections.unmodifiableList(old).iterator();
     }
@@ -374,6 +473,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     @Override
     public void close() {
         s3.close();
+        if (presigner != null) presigner.close();
     }
 
     private S3UploadState state(String uploadId) throws IOException {
@@ -381,7 +481,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     }
 
     private Optional<S3UploadState> readState(String uploadId) throws IOException {
-        Optional<byte[]> json = objects.getBytes(layout.uploadState(uploadId));
+        Optional<byte[]> json = states.read(UploadIds.requireValid(uploadId));
         return json.isEmpty() ? Optional.empty() : Optional.of(S3UploadState.fromJson(uploadId, json.get()));
     }
 }

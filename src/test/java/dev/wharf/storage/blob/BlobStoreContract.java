@@ -132,6 +132,26 @@ public abstract class BlobStoreContract {
     }
 
     @Test
+    void publishingWithAStaleSizePublishesNothing() throws Exception {
+        String id = newUploadId();
+        store.createUpload(id);
+        store.append(id, 0, stream("verified"));
+        Digest verified = Digest.sha256(bytes("verified"));
+        // Another node's append lands after the caller hashed 8 bytes.
+        store.append(id, 8, stream(" and more"));
+
+        assertThatThrownBy(() -> store.publish(id, verified, 8))
+                .isInstanceOfSatisfying(UploadOffsetException.class, e -> assertThat(e.actualSize()).isEqualTo(17));
+        assertThat(store.size(verified)).isEmpty();
+        assertThat(string(store.openUpload(id))).isEqualTo("verified and more");
+
+        Digest all = Digest.sha256(bytes("verified and more"));
+        store.publish(id, all, 17);
+        assertThat(string(store.open(all, 0))).isEqualTo("verified and more");
+        assertThatThrownBy(() -> store.publish(id, all, 17)).isInstanceOf(UploadNotFoundException.class);
+    }
+
+    @Test
     void malformedUploadIdsAreRejected() {
         for (String bad : new String[] {"../x", "..", "a/b", "a\\b", "", "has space", "x".repeat(65)}) {
             assertThatThrownBy(() -> store.createUpload(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);

@@ -6,12 +6,15 @@ import static dev.wharf.storage.blob.TestStreams.sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.wharf.app.SqlUploadStates;
 import dev.wharf.model.Digest;
+import dev.wharf.storage.meta.Database;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -24,7 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
-/** The contract against a real S3 endpoint (S3Proxy in a child JVM), plus what only an object store needs. */
+/**
+ * The contract against a real S3 endpoint (S3Proxy in a child JVM), plus what only an object store needs. Nodes
+ * share upload states through a database, as servers do; {@link SingleWriterS3BlobStoreTest} runs the same with
+ * the states in the bucket.
+ */
 class S3BlobStoreTest extends BlobStoreContract {
     private static final String BUCKET = "wharf-blobs";
     private static final int MIB = 1024 * 1024;
@@ -39,6 +46,7 @@ class S3BlobStoreTest extends BlobStoreContract {
     /** Each test works under its own prefix, so tests see an empty store without a bucket each. */
     private String prefix;
     private final List<S3BlobStore> opened = new ArrayList<>();
+    private Database database;
 
     @BeforeAll
     static void startS3() throws Exception {
@@ -58,16 +66,30 @@ class S3BlobStoreTest extends BlobStoreContract {
         return node("a");
     }
 
-    /** Another Wharf node on the same bucket and prefix: its own client, lock table and local tail directory. */
+    /**
+     * Another Wharf node on the same bucket and prefix: its own client, lock table and local tail directory; the
+     * same upload-state table.
+     */
     private S3BlobStore node(String name) throws IOException {
-        S3BlobStore s = new S3BlobStore(proxy.settings(BUCKET, prefix), local.resolve("node-" + name));
+        S3BlobStore s = open(proxy.settings(BUCKET, prefix), local.resolve("node-" + name));
         opened.add(s);
         return s;
+    }
+
+    protected S3BlobStore open(S3BlobStore.Settings settings, Path tails) throws IOException {
+        if (database == null) database = Database.open("jdbc:sqlite:" + local.resolve("states.db"), null, null, 4, null);
+        return S3BlobStore.shared(settings, tails, new SqlUploadStates(database, Clock.systemUTC()));
+    }
+
+    /** What a new, empty upload leaves in the bucket: nothing, its state is in the database. */
+    protected List<String> keysOfANewUpload(String keyPrefix, String uploadId) {
+        return List.of();
     }
 
     @Override
     protected void cleanup() {
         opened.forEach(S3BlobStore::close);
+        if (database != null) database.close();
     }
 
     @Test
@@ -75,6 +97,7 @@ class S3BlobStoreTest extends BlobStoreContract {
         Digest digest = publish("layered");
 
         assertThat(store.kind()).isEqualTo("s3");
+        assertThat(store.directUrl(digest)).as("no redirects unless configured").isEmpty();
         String key = prefix + "blobs/sha256/" + digest.hex().substring(0, 2) + "/" + digest.hex();
         assertThat(raw.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String()).isEqualTo("layered");
     }
@@ -177,7 +200,7 @@ class S3BlobStoreTest extends BlobStoreContract {
         assertThatThrownBy(() -> store.createUpload(id)).isInstanceOf(FileAlreadyExistsException.class);
         assertThatThrownBy(() -> store.uploadSize("../x")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> store.openUpload("a/b")).isInstanceOf(IllegalArgumentException.class);
-        assertThat(keysUnder(prefix)).containsExactly(prefix + "uploads/" + id + "/state.json");
+        assertThat(keysUnder(prefix)).containsExactlyElementsOf(keysOfANewUpload(prefix, id));
     }
 
     @Test
@@ -208,7 +231,7 @@ class S3BlobStoreTest extends BlobStoreContract {
         S3BlobStore.Settings good = proxy.settings(BUCKET, prefix);
         S3BlobStore.Settings wrong = new S3BlobStore.Settings(good.endpoint(), good.region(), good.bucket(),
                 good.prefix(), true, good.accessKey(), "not-the-secret");
-        try (S3BlobStore s = new S3BlobStore(wrong, local.resolve("wrong"))) {
+        try (S3BlobStore s = open(wrong, local.resolve("wrong"))) {
             assertThatThrownBy(s::probe).isInstanceOf(IOException.class)
                     .hasMessageContaining("bucket '" + BUCKET + "'").hasMessageContaining(proxy.endpoint())
                     .hasMessageContaining("403");
