@@ -54,6 +54,12 @@ public enum ConfigKey {
             "registry that image sources with a docker-hub origin import from (Docker Hub, or a mirror)"),
     SOURCES_UPLOAD_MAX_BYTES("sources.upload_max_bytes", "10737418240",
             "largest image tarball accepted by POST /v1/images/{id}/upload, in bytes"),
+    GC_ENABLED("gc.enabled", "true", "run online garbage collection passes on this node"),
+    GC_INTERVAL("gc.interval", "10m", "pause between two garbage collection passes of this node"),
+    GC_UNTAGGED_GRACE("gc.untagged_grace", "24h",
+            "untagged manifests neither pushed nor pulled for this long are deleted"),
+    GC_BLOB_GRACE("gc.blob_grace", "24h",
+            "blobs no manifest references are deleted this long after their last upload, mount or use"),
     LOG_ACCESS("log.access", "true", "write one access-log line per request"),
     LOG_LEVEL("log.level", "info", "root log level: error, warn, info, debug");
 

@@ -199,7 +199,11 @@ public final class ConfigLoader {
                 parseDuration(ConfigKey.AUDIT_RETENTION, src, v.get(ConfigKey.AUDIT_RETENTION)),
                 rateLimit, v.get(ConfigKey.SOURCES_DOCKER_HUB_URL).trim(),
                 parseBool(ConfigKey.HTTP_TRUST_FORWARDED_FOR, src, v.get(ConfigKey.HTTP_TRUST_FORWARDED_FOR)),
-                parseLong(ConfigKey.SOURCES_UPLOAD_MAX_BYTES, src, v.get(ConfigKey.SOURCES_UPLOAD_MAX_BYTES), 1));
+                parseLong(ConfigKey.SOURCES_UPLOAD_MAX_BYTES, src, v.get(ConfigKey.SOURCES_UPLOAD_MAX_BYTES), 1),
+                new WharfConfig.Gc(parseBool(ConfigKey.GC_ENABLED, src, v.get(ConfigKey.GC_ENABLED)),
+                        parseDuration(ConfigKey.GC_INTERVAL, src, v.get(ConfigKey.GC_INTERVAL)),
+                        parseDuration(ConfigKey.GC_UNTAGGED_GRACE, src, v.get(ConfigKey.GC_UNTAGGED_GRACE)),
+                        parseDuration(ConfigKey.GC_BLOB_GRACE, src, v.get(ConfigKey.GC_BLOB_GRACE))));
     }
 
     /** Checked only when the s3 driver is chosen, so stray S3 settings do not stop a filesystem node. */

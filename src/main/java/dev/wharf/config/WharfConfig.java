@@ -24,7 +24,11 @@ public record WharfConfig(
         RateLimit rateLimit,
         String dockerHubUrl,
         boolean trustForwardedFor,
-        long uploadMaxBytes) {
+        long uploadMaxBytes,
+        Gc gc) {
+
+    /** Online garbage collection: whether this node runs passes, how often, and the two grace periods. */
+    public record Gc(boolean enabled, Duration interval, Duration untaggedGrace, Duration blobGrace) {}
 
     /** S3 blob storage settings (used when {@code storageDriver} is "s3"). {@code secretKey} is never logged. */
     public record S3(String endpoint, String region, String bucket, String prefix, boolean pathStyle, String accessKey,
@@ -59,7 +63,7 @@ public record WharfConfig(
     public WharfConfig withPort(int newPort) {
         return new WharfConfig(host, newPort, dataDir, dbUrl, dbUser, dbPassword, dbSchema, dbPoolSize,
                 storageDriver, storageRoot, s3, uploadsExpireAfter, accessLog, logLevel, auth, auditRetention, rateLimit,
-                dockerHubUrl, trustForwardedFor, uploadMaxBytes);
+                dockerHubUrl, trustForwardedFor, uploadMaxBytes, gc);
     }
 
     /** Hides the password so the config can be logged at start. */

@@ -53,8 +53,8 @@ public final class CycleRoutes {
         handlers.add(new TarballImportJob(imageStore, content.uploads(), content.manifests(), content.blobs(),
                 content.meta(), clock));
         handlers.add(new ImageDeleteJob(imageStore, content.manifests(), clock));
-        handlers.add(new ImportJob(service, imageStore, content.uploads(), content.manifests(), content.blobs(),
-                content.meta(), dockerHubUrl, clock));
+        handlers.add(new ImportJob(service, imageStore, content.uploads(), content.manifests(), content.meta(),
+                dockerHubUrl, clock));
     }
 
     public void register(JavalinConfig config) {
