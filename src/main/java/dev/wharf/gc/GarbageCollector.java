@@ -38,6 +38,11 @@ public final class GarbageCollector implements AutoCloseable {
 
     /** Rows per transaction: big enough to amortise a commit, small enough to hold locks only briefly. */
     static final int BATCH = 500;
+    /**
+     * Blobs per finishing transaction, smaller: it holds its row locks (on SQLite the writer lock) while the bytes
+     * are deleted, one storage call per blob.
+     */
+    static final int FINISH_BATCH = 100;
     /** Reports list at most this many manifests and blobs (the counts are always complete). */
     public static final int REPORT_LIMIT = 1000;
 
@@ -176,13 +181,13 @@ public final class GarbageCollector implements AutoCloseable {
         long bytes = 0;
         while (true) {
             GarbageStore.Review review = store.condemn(cutoff, BATCH, now);
-            List<BlobRow> finished = store.finish(BATCH, this::deleteBytes);
+            List<BlobRow> finished = store.finish(FINISH_BATCH, this::deleteBytes);
             for (BlobRow b : finished) {
                 count++;
                 bytes += b.size();
                 if (listed.size() < REPORT_LIMIT) listed.add(b);
             }
-            if (review.reviewed() == 0 && finished.size() < BATCH) return new long[] {count, bytes};
+            if (review.reviewed() == 0 && finished.size() < FINISH_BATCH) return new long[] {count, bytes};
         }
     }
 

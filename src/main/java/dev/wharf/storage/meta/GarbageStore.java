@@ -9,7 +9,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -139,8 +138,7 @@ public final class GarbageStore {
                     .bind("limit", limit)
                     .mapTo(String.class)
                     .list();
-            int orphans = dropOrphanEntries(h, cutoff, limit);
-            if (claimed.isEmpty()) return new Review(orphans, List.of());
+            if (claimed.isEmpty()) return new Review(0, List.of());
             // With the blob rows locked, nothing but a manifest deletion can touch these queue rows; lock them in
             // digest order (the order deleteImage queues in) and read them again: a statement of its own sees
             // every transaction committed before our locks were granted.
@@ -154,7 +152,7 @@ public final class GarbageStore {
             touched.forEach((digest, at) -> {
                 if (at <= cutoff.toEpochMilli()) due.add(digest);
             });
-            if (due.isEmpty()) return new Review(claimed.size() + orphans, List.of());
+            if (due.isEmpty()) return new Review(claimed.size(), List.of());
             Set<String> referenced = h.createQuery(
                             "SELECT DISTINCT digest FROM manifest_blobs WHERE digest IN (<digests>)")
                     .bindList("digests", List.copyOf(due))
@@ -166,7 +164,7 @@ public final class GarbageStore {
             h.createUpdate("DELETE FROM gc_blob_queue WHERE digest IN (<digests>)")
                     .bindList("digests", List.copyOf(due))
                     .execute();
-            if (unreferenced.isEmpty()) return new Review(claimed.size() + orphans, List.of());
+            if (unreferenced.isEmpty()) return new Review(claimed.size(), List.of());
             h.createUpdate("DELETE FROM repository_blobs WHERE digest IN (<digests>)")
                     .bindList("digests", unreferenced)
                     .execute();
@@ -177,28 +175,12 @@ public final class GarbageStore {
                     .bind("now", now.toEpochMilli())
                     .map((rs, ctx) -> new BlobRow(Digest.parse(rs.getString(1)), rs.getLong(2)))
                     .list();
-            return new Review(claimed.size() + orphans, condemned);
+            return new Review(claimed.size(), condemned);
         });
     }
 
     /** What {@link #condemn} did: entries reviewed and blobs condemned. */
     public record Review(int reviewed, List<BlobRow> condemned) {}
-
-    /**
-     * Queue entries whose blob row is gone (a blob deleted by hand in the database, or queued by a manifest
-     * deletion after the collector finished it) would never be claimed: drop those that are due.
-     */
-    private static int dropOrphanEntries(Handle h, Instant cutoff, int limit) {
-        return h.createUpdate("""
-                        DELETE FROM gc_blob_queue WHERE digest IN (
-                            SELECT q.digest FROM gc_blob_queue q
-                            WHERE q.touched_at <= :cutoff
-                              AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.digest = q.digest)
-                            LIMIT :limit)""")
-                .bind("cutoff", cutoff.toEpochMilli())
-                .bind("limit", limit)
-                .execute();
-    }
 
     /**
      * Second transaction: claims up to {@code limit} condemned rows (any node's, including those a crashed
