@@ -95,6 +95,7 @@ public class GcBench {
                         + (rows - w.length) + " rows");
             }
         } finally {
+            if (external) database.jdbi().useHandle(h -> h.execute("DROP SCHEMA " + args[2] + " CASCADE"));
             meta.close();
             if (blobs instanceof AutoCloseable c) c.close();
             try (var files = Files.walk(dir)) {

@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +64,7 @@ public final class GarbageCollector implements AutoCloseable {
     private final Clock clock;
     private final String node;
     private final Counters counters;
+    private final ReentrantLock passLock = new ReentrantLock(); // not the monitor: close() must not wait for a pass
     private ScheduledExecutorService schedule;
 
     public GarbageCollector(MetadataStore meta, GarbageStore store, BlobStore blobs, Duration untaggedGrace,
@@ -108,7 +110,16 @@ public final class GarbageCollector implements AutoCloseable {
     }
 
     /** Runs one pass now; a dry run changes nothing and lists what a pass would delete at this moment. */
-    public synchronized Report run(boolean dryRun) {
+    public Report run(boolean dryRun) {
+        passLock.lock();
+        try {
+            return pass(dryRun);
+        } finally {
+            passLock.unlock();
+        }
+    }
+
+    private Report pass(boolean dryRun) {
         Instant started = clock.instant();
         Report report;
         try {

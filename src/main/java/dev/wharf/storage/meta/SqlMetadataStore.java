@@ -231,6 +231,12 @@ public final class SqlMetadataStore implements MetadataStore {
     @Override
     public boolean unlinkBlob(String repository, Digest digest, Instant now) {
         return database.inWriteTransaction(h -> {
+            // Blob row first, as every writer does, so this never waits in a circle with a collector that holds
+            // the blob row and its queue row and is removing the links.
+            h.createQuery("SELECT 1 FROM blobs WHERE digest = :digest" + forShare)
+                    .bind("digest", digest.toString())
+                    .mapTo(Integer.class)
+                    .findOne();
             boolean removed = h.createUpdate("""
                             DELETE FROM repository_blobs
                             WHERE repository_id = (SELECT id FROM repositories WHERE name = :repo) AND digest = :digest""")
