@@ -35,7 +35,7 @@ jclouds.credential=wharf-test-secret
 PROPS
   "$JAVA" -Xmx512m -jar target/s3proxy/s3proxy.jar --properties "$DIR/s3proxy.properties" > "$DIR/s3proxy.log" 2>&1 &
   S3PID=$!
-  trap 'kill $S3PID 2>/dev/null; wait $S3PID 2>/dev/null; rm -rf "$DIR"' EXIT
+  trap 'kill $S3PID 2>/dev/null || true; wait $S3PID 2>/dev/null || true; rm -rf "$DIR"' EXIT
   for _ in $(seq 1 120); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.5; done
   set -- "$N" jdbc:postgresql://127.0.0.1:5432/test "gc_bench_$$" "http://127.0.0.1:$PORT" wharf-gc-bench
 fi
