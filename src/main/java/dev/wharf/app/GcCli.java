@@ -42,26 +42,28 @@ final class GcCli {
         }
         WharfConfig config = ConfigLoader.load(settings, env);
         Logging.setLevel("warn");
-        BlobStore blobs;
-        try {
-            blobs = BlobStores.create(config);
-        } catch (IOException e) {
-            System.err.println("wharf: blob storage is unusable: " + e.getMessage());
-            return 1;
-        }
         try (Database database = Database.open(config.dbUrl(), blankToNull(config.dbUser()),
                 blankToNull(config.dbPassword()), 2, blankToNull(config.dbSchema()))) {
-            GarbageCollector collector = new GarbageCollector(new SqlMetadataStore(database),
-                    new GarbageStore(database), blobs, config.gc().untaggedGrace(), config.gc().blobGrace(),
-                    Clock.systemUTC(), nodeName("cli"), null);
-            print(collector.run(dryRun));
-            return 0;
-        } finally {
-            if (blobs instanceof AutoCloseable c) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    System.err.println("wharf: closing blob storage: " + e.getMessage());
+            BlobStore blobs;
+            try {
+                blobs = BlobStores.create(config);
+            } catch (IOException e) {
+                System.err.println("wharf: blob storage is unusable: " + e.getMessage());
+                return 1;
+            }
+            try {
+                GarbageCollector collector = new GarbageCollector(new SqlMetadataStore(database),
+                        new GarbageStore(database), blobs, config.gc().untaggedGrace(), config.gc().blobGrace(),
+                        Clock.systemUTC(), nodeName("cli"), null);
+                print(collector.run(dryRun));
+                return 0;
+            } finally {
+                if (blobs instanceof AutoCloseable c) {
+                    try {
+                        c.close();
+                    } catch (Exception e) {
+                        System.err.println("wharf: closing blob storage: " + e.getMessage());
+                    }
                 }
             }
         }
