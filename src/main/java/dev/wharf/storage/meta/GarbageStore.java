@@ -102,16 +102,17 @@ public final class GarbageStore {
 
     /**
      * Blobs a pass would condemn now (queued, due, referenced by no manifest) and blobs already condemned whose
-     * bytes are still to be deleted; no locks, nothing changes.
+     * bytes are still to be deleted; no locks, nothing changes. Two index range scans (the due part of the queue,
+     * the condemned rows), never a scan of every blob.
      */
     public List<BlobRow> collectableBlobs(Instant cutoff, int limit) {
         return jdbi.withHandle(h -> h.createQuery("""
-                        SELECT b.digest, b.size FROM blobs b
-                        WHERE b.condemned_at IS NOT NULL
-                           OR (EXISTS (SELECT 1 FROM gc_blob_queue q
-                                       WHERE q.digest = b.digest AND q.touched_at <= :cutoff)
-                               AND NOT EXISTS (SELECT 1 FROM manifest_blobs mb WHERE mb.digest = b.digest))
-                        ORDER BY b.digest LIMIT :limit""")
+                        SELECT b.digest, b.size FROM gc_blob_queue q JOIN blobs b ON b.digest = q.digest
+                        WHERE q.touched_at <= :cutoff AND b.condemned_at IS NULL
+                          AND NOT EXISTS (SELECT 1 FROM manifest_blobs mb WHERE mb.digest = q.digest)
+                        UNION ALL
+                        SELECT digest, size FROM blobs WHERE condemned_at IS NOT NULL
+                        ORDER BY 1 LIMIT :limit""")
                 .bind("cutoff", cutoff.toEpochMilli())
                 .bind("limit", limit)
                 .map((rs, ctx) -> new BlobRow(Digest.parse(rs.getString(1)), rs.getLong(2)))
