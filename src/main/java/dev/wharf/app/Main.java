@@ -19,6 +19,7 @@ public final class Main {
                 case "user", "org" -> System.exit(new AdminCli(System.out).run(command, rest));
                 case "migrate" -> System.exit(new MigrateCli(System.out, System.getenv()).run(rest));
                 case "self-test" -> System.exit(new SelfTest(System.out).run());
+                case "gc" -> System.exit(new GcCli(System.out, System.getenv()).run(rest));
                 case "help", "--help", "-h" -> usage();
                 case "version", "--version" -> System.out.println("wharf " + version());
                 default -> {
@@ -65,6 +66,9 @@ public final class Main {
                             copy a stopped embedded node's metadata and blobs to PostgreSQL and S3;
                             --from-X / --to-X are setting X of the old / new node (docs/operations.md)
                   self-test start a throwaway node on a temporary directory, push, pull and sign in, stop
+                  gc [--dry-run]
+                            one garbage collection pass now (untagged manifests past gc.untagged_grace, blobs no
+                            manifest references past gc.blob_grace); --dry-run only lists them
                   version   print the version
                   help      this text
 

@@ -13,6 +13,8 @@ import dev.wharf.content.ManifestParser;
 import dev.wharf.content.ManifestService;
 import dev.wharf.content.PullRecorder;
 import dev.wharf.content.UploadService;
+import dev.wharf.gc.GarbageCollector;
+import dev.wharf.gc.GcEndpoint;
 import dev.wharf.hub.HubRoutes;
 import dev.wharf.images.ImageAccess;
 import dev.wharf.images.ImageService;
@@ -34,6 +36,7 @@ import dev.wharf.sources.CycleRoutes;
 import dev.wharf.storage.blob.BlobStore;
 import dev.wharf.storage.meta.BlobStats;
 import dev.wharf.storage.meta.Database;
+import dev.wharf.storage.meta.GarbageStore;
 import dev.wharf.storage.meta.MetadataStore;
 import dev.wharf.storage.meta.SqlMetadataStore;
 import io.javalin.Javalin;
@@ -77,6 +80,7 @@ public final class WharfServer {
     private Javalin app;
     private AutoCloseable closeOnStop;
     private WorkerPool workers;
+    private GarbageCollector collector;
     private volatile boolean stopping;
 
     private WharfServer(WharfConfig config, Database database, MetadataStore meta, BlobStore blobs, Clock clock) {
@@ -187,6 +191,12 @@ public final class WharfServer {
         pool[0] = new WorkerPool(jobStore, cycle.jobHandlers(), clock, 2, Duration.ofSeconds(30),
                 Duration.ofSeconds(1), Backoff.DEFAULT);
         workers = pool[0];
+        WharfConfig.Gc gc = config.gc();
+        GarbageStore garbage = new GarbageStore(database);
+        collector = new GarbageCollector(meta, garbage, blobs, gc.untaggedGrace(), gc.blobGrace(), clock,
+                GcCli.nodeName("serve"), metrics);
+        GcEndpoint gcEndpoint = new GcEndpoint(collector, garbage, identity.authenticator(), identity.loginGuard(),
+                identity.sessions(), gc.enabled(), gc.interval());
         Supplier<BlobStats> stats = Metrics.memoize(meta::blobStats, Duration.ofSeconds(15));
         metrics.gauge("wharf_blobs", "distinct blobs stored", () -> stats.get().count());
         metrics.gauge("wharf_blob_bytes", "bytes of distinct blobs stored", () -> stats.get().bytes());
@@ -207,6 +217,7 @@ public final class WharfServer {
             registry.register(c);
             tokenEndpoint.register(c);
             health.register(c);
+            gcEndpoint.register(c);
             cycle.register(c);
             c.routes.exception(Exception.class, (e, ctx) -> {
                 if (HubRoutes.owns(ctx)) {
@@ -235,6 +246,7 @@ public final class WharfServer {
                     + e.getMessage(), e);
         }
         workers.start();
+        if (config.gc().enabled()) collector.start(config.gc().interval());
         background.schedule(safely(MemoryFootprint::compactAfterStartup), 1, TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(safely(pulls::flush), 1, 1, TimeUnit.SECONDS);
         AuditLog auditLog = new AuditLog(database);
@@ -304,7 +316,7 @@ public final class WharfServer {
     private void logRequest(Context ctx, Float ms) {
         String route = ctx.attribute(RegistryRoutes.ROUTE_ATTRIBUTE);
         if (route == null) route = switch (ctx.path()) {
-            case "/healthz", "/readyz", "/metrics" -> ctx.path().substring(1);
+            case "/healthz", "/readyz", "/metrics", GcEndpoint.PATH -> ctx.path().substring(1);
             default -> "other"; // never the raw path: unbounded label values would bloat the scrape
         };
         metrics.request(ctx.method().name(), route, ctx.statusCode(), Duration.ofNanos((long) (ms * 1_000_000)));
@@ -331,6 +343,9 @@ public final class WharfServer {
             if (app != null) app.stop();
         } finally {
             background.shutdownNow();
+            // A pass in progress fails once the pool closes; each of its steps is one transaction, so the next
+            // pass (of any node) picks up where it stopped.
+            if (collector != null) collector.close();
             if (closeOnStop != null) {
                 try {
                     closeOnStop.close();

@@ -61,6 +61,12 @@ public enum ConfigKey {
             "longest a docker-file image build may take (context fetch, buildah bud, export); then it is stopped"),
     SOURCES_BUILD_GIT_PROTOCOLS("sources.build_git_protocols", "https,http,ssh,git",
             "Git transports a docker-file source's repository URL may use (add file only for tests: it reads the server's disk)"),
+    GC_ENABLED("gc.enabled", "true", "run online garbage collection passes on this node"),
+    GC_INTERVAL("gc.interval", "10m", "pause between two garbage collection passes of this node"),
+    GC_UNTAGGED_GRACE("gc.untagged_grace", "24h",
+            "untagged manifests neither pushed nor pulled for this long are deleted"),
+    GC_BLOB_GRACE("gc.blob_grace", "24h",
+            "blobs no manifest references are deleted this long after their last upload, mount or use"),
     LOG_ACCESS("log.access", "true", "write one access-log line per request"),
     LOG_LEVEL("log.level", "info", "root log level: error, warn, info, debug");
 

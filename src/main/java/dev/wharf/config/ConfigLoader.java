@@ -202,7 +202,11 @@ public final class ConfigLoader {
                 parseBool(ConfigKey.HTTP_TRUST_FORWARDED_FOR, src, v.get(ConfigKey.HTTP_TRUST_FORWARDED_FOR)),
                 parseLong(ConfigKey.SOURCES_UPLOAD_MAX_BYTES, src, v.get(ConfigKey.SOURCES_UPLOAD_MAX_BYTES), 1),
                 new WharfConfig.Builds(parseDuration(ConfigKey.SOURCES_BUILD_TIMEOUT, src,
-                        v.get(ConfigKey.SOURCES_BUILD_TIMEOUT)), gitProtocols(v, src)));
+                        v.get(ConfigKey.SOURCES_BUILD_TIMEOUT)), gitProtocols(v, src)),
+                new WharfConfig.Gc(parseBool(ConfigKey.GC_ENABLED, src, v.get(ConfigKey.GC_ENABLED)),
+                        parseDuration(ConfigKey.GC_INTERVAL, src, v.get(ConfigKey.GC_INTERVAL)),
+                        parseDuration(ConfigKey.GC_UNTAGGED_GRACE, src, v.get(ConfigKey.GC_UNTAGGED_GRACE)),
+                        parseDuration(ConfigKey.GC_BLOB_GRACE, src, v.get(ConfigKey.GC_BLOB_GRACE))));
     }
 
     /** A comma list of Git transport names (git's GIT_ALLOW_PROTOCOL takes them colon-separated). */

@@ -25,10 +25,14 @@ public record WharfConfig(
         String dockerHubUrl,
         boolean trustForwardedFor,
         long uploadMaxBytes,
-        Builds builds) {
+        Builds builds,
+        Gc gc) {
 
     /** Dockerfile builds of image sources: time limit and the Git transports repository URLs may use. */
     public record Builds(Duration timeout, java.util.List<String> gitProtocols) {}
+
+    /** Online garbage collection: whether this node runs passes, how often, and the two grace periods. */
+    public record Gc(boolean enabled, Duration interval, Duration untaggedGrace, Duration blobGrace) {}
 
     /** S3 blob storage settings (used when {@code storageDriver} is "s3"). {@code secretKey} is never logged. */
     public record S3(String endpoint, String region, String bucket, String prefix, boolean pathStyle, String accessKey,
@@ -64,7 +68,7 @@ public record WharfConfig(
     public WharfConfig withPort(int newPort) {
         return new WharfConfig(host, newPort, dataDir, dbUrl, dbUser, dbPassword, dbSchema, dbPoolSize,
                 storageDriver, storageRoot, s3, uploadsExpireAfter, accessLog, logLevel, auth, auditRetention, rateLimit,
-                dockerHubUrl, trustForwardedFor, uploadMaxBytes, builds);
+                dockerHubUrl, trustForwardedFor, uploadMaxBytes, builds, gc);
     }
 
     /** Hides the password so the config can be logged at start. */

@@ -56,15 +56,12 @@ public final class BlobService {
      * (the caller then starts a normal upload, as the spec requires).
      */
     public boolean mount(String repository, String from, Digest digest) {
-        OptionalLong size = meta.linkedBlobSize(from, digest);
-        if (size.isEmpty()) return false;
-        meta.linkBlob(repository, digest, size.getAsLong(), clock.instant());
-        return true;
+        return meta.mountBlob(repository, from, digest, clock.instant());
     }
 
     /** Unlinks the blob from the repository. The bytes stay until garbage collection finds them unreferenced. */
     public void delete(String repository, Digest digest) {
-        if (!meta.unlinkBlob(repository, digest)) {
+        if (!meta.unlinkBlob(repository, digest, clock.instant())) {
             throw new RegistryException(OciError.BLOB_UNKNOWN, null, digest.toString());
         }
     }

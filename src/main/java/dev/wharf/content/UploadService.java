@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * <p>Bytes are hashed as they stream in, so completing an upload does not read it back. The running hash lives in
  * memory on the node that received the chunks; if it is missing (restart, another node took a chunk, an append
  * failed half way) the upload is re-hashed from storage at completion. A digest mismatch discards the upload:
- * nothing is published or linked. Publication is atomic in the blob store, and the link row is written after it,
- * so a crash leaves at worst an unlinked blob for garbage collection, never a link to missing bytes.
+ * nothing is published or linked. Publication is atomic in the blob store; the blob row is reserved before it and
+ * the link row written after it, so a crash leaves at worst an unlinked blob for garbage collection, never a link
+ * to missing bytes.
  */
 public final class UploadService {
     private static final Logger log = LoggerFactory.getLogger(UploadService.class);
@@ -170,10 +171,18 @@ public final class UploadService {
                         "provided digest did not match uploaded content", Map.of("expected", expected.toString(),
                                 "actual", actual.toString()));
             }
+            // Reserve, publish, link: see docs/ARCHITECTURE.md, "Garbage collection".
+            long generation = meta.reserveBlob(expected, size, clock.instant());
             blobs.publish(uploadId, expected, size); // fails if an append on another node landed since the check
-            meta.linkBlob(repository, expected, size, clock.instant());
+            boolean linked = meta.linkReservedBlob(repository, expected, generation, clock.instant());
+            if (!linked) linked = relinkAfterCollection(repository, expected, size);
             meta.deleteUpload(uploadId);
             states.remove(uploadId);
+            if (!linked) {
+                throw new RegistryException(OciError.BLOB_UPLOAD_INVALID,
+                        "the blob was garbage-collected while this upload completed; upload it again",
+                        Map.of("digest", expected.toString()));
+            }
             return size;
         } catch (UploadOffsetException e) {
             throw outOfOrder(e.actualSize());
@@ -184,6 +193,17 @@ public final class UploadService {
         } finally {
             state.lock.unlock();
         }
+    }
+
+    /**
+     * The collector condemned the blob between our reservation and our link (the completion took longer than
+     * gc.blob_grace), so the bytes just published may be deleted. Reserve again: from then on nothing deletes
+     * them until the next grace period ends, so if the store still has them they can be linked.
+     */
+    private boolean relinkAfterCollection(String repository, Digest digest, long size) throws IOException {
+        long generation = meta.reserveBlob(digest, size, clock.instant());
+        if (blobs.size(digest).isEmpty()) return false;
+        return meta.linkReservedBlob(repository, digest, generation, clock.instant());
     }
 
     public void cancel(String repository, String uploadId) {

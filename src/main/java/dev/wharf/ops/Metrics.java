@@ -66,6 +66,11 @@ public final class Metrics {
         io.micrometer.core.instrument.Gauge.builder(name, value).description(description).register(registry);
     }
 
+    /** Registers (or finds) a counter, e.g. work done by a background task. */
+    public Counter counter(String name, String description) {
+        return Counter.builder(name).description(description).register(registry);
+    }
+
     /** Caches an expensive reading (a database aggregate) so frequent scrapes do not repeat it. */
     public static <T> Supplier<T> memoize(Supplier<T> source, Duration ttl) {
         return new Supplier<>() {

@@ -67,8 +67,8 @@ public final class CycleRoutes {
         handlers.add(new PruneJob(imageStore, imageDelete, clock));
         handlers.add(new BuildJob(service, imageStore, buildLogs, importer, content.blobs(), new BuildJob.Settings(
                 builds.workRoot(), builds.timeout(), builds.gitProtocols(), uploadMaxBytes), clock));
-        handlers.add(new ImportJob(service, imageStore, content.uploads(), content.manifests(), content.blobs(),
-                content.meta(), dockerHubUrl, clock));
+        handlers.add(new ImportJob(service, imageStore, content.uploads(), content.manifests(), content.meta(),
+                dockerHubUrl, clock));
     }
 
     public void register(JavalinConfig config) {

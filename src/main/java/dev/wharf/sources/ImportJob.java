@@ -9,7 +9,6 @@ import dev.wharf.jobs.JobContext;
 import dev.wharf.jobs.JobFailure;
 import dev.wharf.jobs.JobHandler;
 import dev.wharf.model.Digest;
-import dev.wharf.storage.blob.BlobStore;
 import dev.wharf.storage.meta.MetadataStore;
 import dev.wharf.upstream.UpstreamClient;
 import dev.wharf.upstream.UpstreamException;
@@ -19,7 +18,6 @@ import java.io.InputStream;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
@@ -43,18 +41,16 @@ final class ImportJob implements JobHandler {
     private final ImageStore images;
     private final UploadService uploads;
     private final ManifestService manifests;
-    private final BlobStore blobs;
     private final MetadataStore meta;
     private final String dockerHubUrl;
     private final Clock clock;
 
     ImportJob(SourceService sources, ImageStore images, UploadService uploads, ManifestService manifests,
-            BlobStore blobs, MetadataStore meta, String dockerHubUrl, Clock clock) {
+            MetadataStore meta, String dockerHubUrl, Clock clock) {
         this.sources = sources;
         this.images = images;
         this.uploads = uploads;
         this.manifests = manifests;
-        this.blobs = blobs;
         this.meta = meta;
         this.dockerHubUrl = dockerHubUrl;
         this.clock = clock;
@@ -172,15 +168,9 @@ final class ImportJob implements JobHandler {
 
     private void copyUnlocked(UpstreamClient client, String repo, Digest digest, LongConsumer bytesRead) {
         if (meta.linkedBlobSize(repo, digest).isPresent()) return;
-        try {
-            OptionalLong held = blobs.size(digest);
-            if (held.isPresent()) { // stored for another repository: link, do not download again
-                meta.linkBlob(repo, digest, held.getAsLong(), clock.instant());
-                return;
-            }
-        } catch (IOException e) {
-            throw JobFailure.transientError("blob storage failed: " + e.getMessage(), e);
-        }
+        // Stored for another repository: link, do not download again. A mount, not a bare link, so a blob the
+        // garbage collector is deleting is downloaded again instead of linked.
+        if (meta.mountBlob(repo, null, digest, clock.instant())) return;
         try (InputStream in = new ProgressInputStream(client.blob(digest.toString()), bytesRead)) {
             uploads.uploadWhole(repo, digest, in);
         } catch (IOException e) {

@@ -28,14 +28,42 @@ public interface MetadataStore extends AutoCloseable {
 
     // --- blobs ----------------------------------------------------------------------------------------
 
-    /** Records that {@code repository} holds the (already published) blob; creates the repository if needed. */
+    /**
+     * Records that {@code repository} holds the blob, in one transaction (reserve and link); creates the
+     * repository if needed. Only for callers whose bytes are published and cannot be collected meanwhile (tests,
+     * tools on a stopped node); uploads use {@link #reserveBlob} and {@link #linkReservedBlob} around publishing.
+     */
     void linkBlob(String repository, Digest digest, long size, Instant now);
+
+    /**
+     * First half of publishing an upload, called BEFORE the bytes are published: makes sure a live blob row exists
+     * (waiting for, or undoing, a collection in progress) and restarts its grace period.
+     *
+     * @return the row's generation, to pass to {@link #linkReservedBlob}
+     */
+    long reserveBlob(Digest digest, long size, Instant now);
+
+    /**
+     * Second half, after the bytes are published: links the blob to the repository unless the collector condemned
+     * it since the reservation (then its bytes may have been deleted after they were published).
+     *
+     * @return false when the blob was collected in between; nothing is linked then
+     */
+    boolean linkReservedBlob(String repository, Digest digest, long generation, Instant now);
+
+    /**
+     * Links a blob that {@code from} links (any repository when {@code from} is null) into {@code repository},
+     * checked and written in one transaction so a concurrent collection cannot slip in between.
+     *
+     * @return false when {@code from} does not link a live blob; nothing changes then
+     */
+    boolean mountBlob(String repository, String from, Digest digest, Instant now);
 
     /** Size of the blob if {@code repository} links it, else empty. */
     OptionalLong linkedBlobSize(String repository, Digest digest);
 
-    /** Removes the repository's link; returns false when there was none. */
-    boolean unlinkBlob(String repository, Digest digest);
+    /** Removes the repository's link (the blob goes to the collector's review queue); false when there was none. */
+    boolean unlinkBlob(String repository, Digest digest, Instant now);
 
     /** Size of a blob known to any repository, else empty. */
     OptionalLong blobSize(Digest digest);

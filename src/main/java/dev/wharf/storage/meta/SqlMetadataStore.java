@@ -112,7 +112,23 @@ public final class SqlMetadataStore implements MetadataStore {
     @Override
     public void linkBlob(String repository, Digest digest, long size, Instant now) {
         database.inWriteTransaction(h -> {
-            long repositoryId = ensureRepository(h, repository, now).id();
+            long generation = reserveBlob(h, digest, size, now);
+            return link(h, repository, digest, generation, now);
+        });
+    }
+
+    @Override
+    public long reserveBlob(Digest digest, long size, Instant now) {
+        return database.inWriteTransaction(h -> reserveBlob(h, digest, size, now));
+    }
+
+    /**
+     * Makes sure a live (not condemned) row exists for the blob and restarts its grace period. The UPDATE takes
+     * the row lock, so on PostgreSQL it waits for a collector that is deleting the bytes of a condemned row; once
+     * that collector commits, the row is gone and is created again here.
+     */
+    private long reserveBlob(Handle h, Digest digest, long size, Instant now) {
+        for (int attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
             // A digest names its content, so the first recorded size stays.
             h.createUpdate("""
                             INSERT INTO blobs (digest, size, created_at) VALUES (:digest, :size, :now)
@@ -121,14 +137,82 @@ public final class SqlMetadataStore implements MetadataStore {
                     .bind("size", size)
                     .bind("now", now.toEpochMilli())
                     .execute();
-            return h.createUpdate("""
-                            INSERT INTO repository_blobs (repository_id, digest, linked_at) VALUES (:repo, :digest, :now)
-                            ON CONFLICT (repository_id, digest) DO NOTHING""")
-                    .bind("repo", repositoryId)
+            Optional<Long> generation = h.createQuery(
+                            "UPDATE blobs SET condemned_at = NULL WHERE digest = :digest RETURNING generation")
                     .bind("digest", digest.toString())
-                    .bind("now", now.toEpochMilli())
-                    .execute();
+                    .mapTo(Long.class)
+                    .findOne();
+            if (generation.isPresent()) {
+                touchReview(h, digest, now);
+                return generation.get();
+            }
+            // deleted by a collector between the two statements: insert again
+        }
+        throw new IllegalStateException("blob " + digest + " kept disappearing while being reserved");
+    }
+
+    @Override
+    public boolean linkReservedBlob(String repository, Digest digest, long generation, Instant now) {
+        return database.inWriteTransaction(h -> link(h, repository, digest, generation, now));
+    }
+
+    /**
+     * Links a reserved blob unless the collector condemned it since (its generation moved on): its bytes may be
+     * gone then. FOR SHARE keeps a collector from condemning it until we commit.
+     */
+    private boolean link(Handle h, String repository, Digest digest, long generation, Instant now) {
+        Optional<Long> current = h.createQuery(
+                        "SELECT generation FROM blobs WHERE digest = :digest AND condemned_at IS NULL" + forShare)
+                .bind("digest", digest.toString())
+                .mapTo(Long.class)
+                .findOne();
+        if (current.isEmpty() || current.get() != generation) return false;
+        insertLink(h, ensureRepository(h, repository, now).id(), digest, now);
+        return true;
+    }
+
+    @Override
+    public boolean mountBlob(String repository, String from, Digest digest, Instant now) {
+        return database.inWriteTransaction(h -> {
+            // A blob with a link has published bytes (links are only made after publishing and are removed
+            // before a collector deletes bytes); the shared row lock keeps it that way until we commit.
+            boolean live = h.createQuery(
+                            "SELECT 1 FROM blobs WHERE digest = :digest AND condemned_at IS NULL" + forShare)
+                    .bind("digest", digest.toString())
+                    .mapTo(Integer.class)
+                    .findOne()
+                    .isPresent();
+            if (!live) return false;
+            Query linked = h.createQuery(from == null
+                            ? "SELECT 1 FROM repository_blobs WHERE digest = :digest LIMIT 1"
+                            : """
+                            SELECT 1 FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id
+                            WHERE r.name = :from AND rb.digest = :digest""")
+                    .bind("digest", digest.toString());
+            if (from != null) linked.bind("from", from);
+            if (linked.mapTo(Integer.class).findOne().isEmpty()) return false;
+            insertLink(h, ensureRepository(h, repository, now).id(), digest, now);
+            return true;
         });
+    }
+
+    private static void insertLink(Handle h, long repositoryId, Digest digest, Instant now) {
+        h.createUpdate("""
+                        INSERT INTO repository_blobs (repository_id, digest, linked_at) VALUES (:repo, :digest, :now)
+                        ON CONFLICT (repository_id, digest) DO NOTHING""")
+                .bind("repo", repositoryId)
+                .bind("digest", digest.toString())
+                .bind("now", now.toEpochMilli())
+                .execute();
+        touchReview(h, digest, now);
+    }
+
+    /** Puts the blob in the collector's review queue, due one blob grace period from {@code now}. */
+    static void touchReview(Handle h, Digest digest, Instant now) {
+        h.createUpdate(GarbageStore.TOUCH_REVIEW)
+                .bind("digest", digest.toString())
+                .bind("now", now.toEpochMilli())
+                .execute();
     }
 
     @Override
@@ -145,13 +229,23 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
     @Override
-    public boolean unlinkBlob(String repository, Digest digest) {
-        return database.inWriteTransaction(h -> h.createUpdate("""
-                        DELETE FROM repository_blobs
-                        WHERE repository_id = (SELECT id FROM repositories WHERE name = :repo) AND digest = :digest""")
-                .bind("repo", repository)
-                .bind("digest", digest.toString())
-                .execute() > 0);
+    public boolean unlinkBlob(String repository, Digest digest, Instant now) {
+        return database.inWriteTransaction(h -> {
+            // Blob row first, as every writer does, so this never waits in a circle with a collector that holds
+            // the blob row and its queue row and is removing the links.
+            h.createQuery("SELECT 1 FROM blobs WHERE digest = :digest" + forShare)
+                    .bind("digest", digest.toString())
+                    .mapTo(Integer.class)
+                    .findOne();
+            boolean removed = h.createUpdate("""
+                            DELETE FROM repository_blobs
+                            WHERE repository_id = (SELECT id FROM repositories WHERE name = :repo) AND digest = :digest""")
+                    .bind("repo", repository)
+                    .bind("digest", digest.toString())
+                    .execute() > 0;
+            if (removed) touchReview(h, digest, now);
+            return removed;
+        });
     }
 
     @Override
@@ -241,6 +335,15 @@ public final class SqlMetadataStore implements MetadataStore {
         // FOR SHARE (PostgreSQL) keeps the referenced rows from being unlinked or deleted until we commit. Child
         // manifests are locked for update instead, because storeManifest bumps their index_parents: two shared
         // locks upgraded by two index pushes would deadlock; in digest order, exclusive locks just take turns.
+        // On PostgreSQL the blob rows are share-locked first, in digest order: the collector locks a blob row
+        // (FOR UPDATE SKIP LOCKED) before it removes the blob's links, so it skips blobs a push is about to
+        // reference, and a push that waits for a collector then finds the links gone (MANIFEST_BLOB_UNKNOWN).
+        if (!forShare.isEmpty() && manifest.blobs() != null && !manifest.blobs().isEmpty()) {
+            h.createQuery("SELECT digest FROM blobs WHERE digest IN (<digests>) ORDER BY digest" + forShare)
+                    .bindList("digests", new LinkedHashSet<>(manifest.blobs()).stream().map(Digest::toString).toList())
+                    .mapTo(String.class)
+                    .list();
+        }
         List<Digest> missingBlobs = missing(h, manifest.blobs(),
                 "SELECT digest FROM repository_blobs WHERE repository_id = :repo AND digest IN (<digests>)"
                         + forShare, repositoryId);
@@ -416,6 +519,12 @@ public final class SqlMetadataStore implements MetadataStore {
                 appendHistory(h, repo, tag, digest.toString(), null, TagEvent.Action.DELETE, now);
             }
             countParents(h, repo, manifestId, -1);
+            // Its blobs may be garbage now: the collector reviews them once the blob grace period has passed.
+            // Digest order, like the collector's queue locks, so the two never wait on each other in a circle.
+            h.createUpdate(GarbageStore.REVIEW_MANIFEST_BLOBS)
+                    .bind("id", manifestId)
+                    .bind("now", now.toEpochMilli())
+                    .execute();
             // Explicit rather than relying on ON DELETE CASCADE, which SQLite only honours with foreign_keys=ON.
             h.createUpdate("DELETE FROM manifest_blobs WHERE manifest_id = :id").bind("id", manifestId).execute();
             h.createUpdate("DELETE FROM manifest_children WHERE manifest_id = :id").bind("id", manifestId).execute();

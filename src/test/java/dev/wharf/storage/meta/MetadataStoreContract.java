@@ -150,13 +150,13 @@ abstract class MetadataStoreContract {
         assertThat(store.blobStats()).isEqualTo(new BlobStats(1, 1234));
 
         store.linkBlob("two", blob, 1234, at(1));
-        assertThat(store.unlinkBlob("one", blob)).isTrue();
-        assertThat(store.unlinkBlob("one", blob)).isFalse();
-        assertThat(store.unlinkBlob("nowhere", blob)).isFalse();
+        assertThat(store.unlinkBlob("one", blob, at(2))).isTrue();
+        assertThat(store.unlinkBlob("one", blob, at(2))).isFalse();
+        assertThat(store.unlinkBlob("nowhere", blob, at(2))).isFalse();
         assertThat(store.linkedBlobSize("one", blob)).isEmpty();
         assertThat(store.blobSize(blob)).hasValue(1234);
 
-        assertThat(store.unlinkBlob("two", blob)).isTrue();
+        assertThat(store.unlinkBlob("two", blob, at(2))).isTrue();
         assertThat(store.blobSize(blob)).as("no repository links it any more").isEmpty();
     }
 
@@ -483,8 +483,8 @@ abstract class MetadataStoreContract {
 
         assertThat(store.linkedBlobSize("repo", blob)).hasValue(4096);
         assertThat(store.listRepositories(null, 10)).containsExactly("repo");
-        assertThat(store.unlinkBlob("repo", blob)).isTrue();
-        assertThat(store.unlinkBlob("repo", blob)).as("linked exactly once").isFalse();
+        assertThat(store.unlinkBlob("repo", blob, at(2))).isTrue();
+        assertThat(store.unlinkBlob("repo", blob, at(2))).as("linked exactly once").isFalse();
     }
 
     interface Task {

@@ -1,0 +1,171 @@
+package dev.wharf.gc;
+
+import dev.wharf.auth.CredentialAuthenticator;
+import dev.wharf.auth.LoginGuard;
+import dev.wharf.auth.Principal;
+import dev.wharf.auth.token.SessionTokens;
+import dev.wharf.storage.meta.GarbageStore;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code GET /admin/gc}: the collector's settings, this node's counters, the cluster's totals and last pass, and
+ * the review queue. {@code POST /admin/gc[?dry_run=true]}: runs a pass now and answers with its report.
+ *
+ * <p>Server administrators only, whether or not registry auth is on: HTTP Basic (password, checked under the
+ * login throttle) or a Hub session ({@code Authorization: Bearer}). Errors are {@code {"message": ...}} with
+ * 400, 401 (with a Basic challenge) or 403.
+ */
+public final class GcEndpoint {
+    public static final String PATH = "/admin/gc";
+
+    private final GarbageCollector collector;
+    private final GarbageStore store;
+    private final CredentialAuthenticator authenticator;
+    private final LoginGuard guard;
+    private final SessionTokens sessions;
+    private final boolean enabled;
+    private final Duration interval;
+
+    public GcEndpoint(GarbageCollector collector, GarbageStore store, CredentialAuthenticator authenticator,
+            LoginGuard guard, SessionTokens sessions, boolean enabled, Duration interval) {
+        this.collector = collector;
+        this.store = store;
+        this.authenticator = authenticator;
+        this.guard = guard;
+        this.sessions = sessions;
+        this.enabled = enabled;
+        this.interval = interval;
+    }
+
+    public void register(JavalinConfig config) {
+        config.routes.get(PATH, this::status);
+        config.routes.post(PATH, this::run);
+    }
+
+    private void status(Context ctx) {
+        if (!admin(ctx)) return;
+        GarbageStore.Totals totals = store.totals();
+        GarbageCollector.Counters node = collector.counters();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("enabled", enabled);
+        body.put("interval_seconds", interval.toSeconds());
+        body.put("untagged_grace_seconds", collector.untaggedGrace().toSeconds());
+        body.put("blob_grace_seconds", collector.blobGrace().toSeconds());
+        body.put("queue_length", store.queueLength());
+        Map<String, Object> thisNode = new LinkedHashMap<>();
+        thisNode.put("passes", node.passes());
+        thisNode.put("failures", node.failures());
+        thisNode.put("manifests_deleted", node.manifestsDeleted());
+        thisNode.put("blobs_deleted", node.blobsDeleted());
+        thisNode.put("bytes_reclaimed", node.bytesReclaimed());
+        thisNode.put("last_pass_at", node.lastPass() == null ? null : node.lastPass().toString());
+        body.put("node", thisNode);
+        Map<String, Object> cluster = new LinkedHashMap<>();
+        cluster.put("passes", totals.passes());
+        cluster.put("manifests_deleted", totals.manifestsDeleted());
+        cluster.put("blobs_deleted", totals.blobsDeleted());
+        cluster.put("bytes_reclaimed", totals.bytesReclaimed());
+        body.put("cluster", cluster);
+        body.put("last_pass", totals.last().map(GcEndpoint::pass).orElse(null));
+        ctx.json(body);
+    }
+
+    private void run(Context ctx) {
+        if (!admin(ctx)) return;
+        String dryRun = ctx.queryParam("dry_run");
+        if (dryRun != null && !dryRun.equals("true") && !dryRun.equals("false")) {
+            ctx.status(400).json(Map.of("message", "dry_run must be true or false"));
+            return;
+        }
+        GarbageCollector.Report r = collector.run("true".equals(dryRun));
+        ctx.json(report(r));
+    }
+
+    /** The JSON shape of a report, shared with nothing else on purpose: it is this endpoint's contract. */
+    static Map<String, Object> report(GarbageCollector.Report r) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("dry_run", r.dryRun());
+        body.put("started_at", r.startedAt().toString());
+        body.put("elapsed_ms", r.elapsed().toMillis());
+        body.put("manifests_deleted", r.manifestsDeleted());
+        body.put("blobs_deleted", r.blobsDeleted());
+        body.put("bytes_reclaimed", r.bytesReclaimed());
+        body.put("manifests", r.manifests().stream()
+                .map(m -> Map.of("repository", m.repository(), "digest", m.digest().toString())).toList());
+        body.put("blobs", r.blobs().stream()
+                .map(b -> Map.of("digest", b.digest().toString(), "size", b.size())).toList());
+        body.put("truncated", r.manifests().size() < r.manifestsDeleted() || r.blobs().size() < r.blobsDeleted());
+        return body;
+    }
+
+    private static Map<String, Object> pass(GarbageStore.Pass p) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("node", p.node());
+        body.put("started_at", p.startedAt().toString());
+        body.put("finished_at", p.finishedAt().toString());
+        body.put("dry_run", p.dryRun());
+        body.put("manifests_deleted", p.manifestsDeleted());
+        body.put("blobs_deleted", p.blobsDeleted());
+        body.put("bytes_reclaimed", p.bytesReclaimed());
+        body.put("error", p.error());
+        return body;
+    }
+
+    /** True for a server administrator; otherwise writes the 401/403/429 and returns false. */
+    private boolean admin(Context ctx) {
+        Optional<Principal> principal = principal(ctx);
+        if (principal == null) return false; // answered already
+        if (principal.isEmpty()) {
+            ctx.header("WWW-Authenticate", "Basic realm=\"wharf admin\"");
+            ctx.status(401).json(Map.of("message", "authentication required: an administrator's credentials"));
+            return false;
+        }
+        if (!(principal.get() instanceof Principal.UserPrincipal u) || !u.admin()) {
+            ctx.status(403).json(Map.of("message", "only a server administrator may use " + PATH));
+            return false;
+        }
+        return true;
+    }
+
+    /** The caller, empty when unauthenticated, null when a response (429) was already written. */
+    private Optional<Principal> principal(Context ctx) {
+        String header = ctx.header("Authorization");
+        if (header == null) return Optional.empty();
+        if (header.regionMatches(true, 0, "Bearer ", 0, 7)) return sessions.verify(header.substring(7).trim());
+        if (!header.regionMatches(true, 0, "Basic ", 0, 6)) return Optional.empty();
+        List<String> creds = basic(header.substring(6).trim());
+        if (creds == null) return Optional.empty();
+        String ip = ctx.ip();
+        Optional<Duration> wait = guard.locked(creds.get(0), ip);
+        if (wait.isPresent()) {
+            ctx.header("Retry-After", String.valueOf(Math.max(1, wait.get().toSeconds())));
+            ctx.status(429).json(Map.of("message", "too many failed logins; retry later"));
+            return null;
+        }
+        Optional<Principal> p = authenticator.authenticate(creds.get(0), creds.get(1));
+        if (p.isEmpty()) {
+            guard.failed(creds.get(0), ip);
+        } else {
+            guard.succeeded(creds.get(0));
+        }
+        return p;
+    }
+
+    private static List<String> basic(String encoded) {
+        try {
+            String decoded = new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
+            int colon = decoded.indexOf(':');
+            return colon < 0 ? null : List.of(decoded.substring(0, colon), decoded.substring(colon + 1));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}
