@@ -35,6 +35,7 @@ public final class HubRoutes {
     private final AuditLogEndpoint auditLogs;
     private final RepositoryEndpoint repositories;
     private final TagEndpoint tags;
+    private final PullStatsEndpoint pullStats;
     private final OrgSettingsEndpoint orgSettings;
     private final OrgMemberEndpoint members;
     private final GroupEndpoint groups;
@@ -61,6 +62,7 @@ public final class HubRoutes {
         this.auditLogs = new AuditLogEndpoint(services.auditLog(), accounts, auth, json);
         this.repositories = new RepositoryEndpoint(services, accounts, auth, json, clock);
         this.tags = new TagEndpoint(services, auth, json, clock);
+        this.pullStats = new PullStatsEndpoint(services, auth, json, clock);
         OrgGuard orgGuard = new OrgGuard(accounts, auth);
         this.orgSettings = new OrgSettingsEndpoint(services.restrictions(), accounts, orgGuard, auth, json);
         this.members = new OrgMemberEndpoint(accounts, orgGuard, json);
@@ -68,6 +70,11 @@ public final class HubRoutes {
         this.repositoryGroups = new RepositoryGroupEndpoint(accounts, new RepositoryLookup(services), auth, json);
         this.rateLimit = new HubRateLimit(limiter, auth, perAccountPerMinute, anonymousPerMinute);
         this.errors = new HubErrors(json, clock);
+    }
+
+    /** The login steps, for the web console's cookie sign-in. */
+    public LoginEndpoint logins() {
+        return login;
     }
 
     public void register(JavalinConfig config) {
@@ -133,6 +140,7 @@ public final class HubRoutes {
                 groups::removeMember);
         route(config, HandlerType.POST, "/v2/repositories/{namespace}/{repository}/groups", "hub_repository_groups",
                 repositoryGroups::create);
+        route(config, HandlerType.GET, repoPath + "/pulls-per-day", "hub_pulls_per_day", pullStats::get);
         route(config, HandlerType.GET, repoPath + "/tags", "hub_tags", tags::list);
         route(config, HandlerType.HEAD, repoPath + "/tags", "hub_tags", tags::headTags);
         route(config, HandlerType.GET, repoPath + "/tags/{tag}", "hub_tag", tags::get);
