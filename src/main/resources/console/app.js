@@ -55,7 +55,7 @@ async function render() {
       if (token !== renderCount) return;
       clear(main).append(errorBox(e));
     }
-    focusMain(main);
+    if (renderCount > 1) focusMain(main); // a fresh page load starts at the top, where the skip link is
     return;
   }
   clear(main).append(el('h1', {}, 'Not found'), el('p', {}, 'Nothing in the console lives at this address.'));
@@ -121,6 +121,7 @@ function onSignedIn(current) {
 document.addEventListener('click', (e) => {
   const a = e.target.closest('a');
   if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || a.target) return;
+  if ((a.getAttribute('href') || '').startsWith('#')) return; // in-page jumps such as the skip link
   const url = new URL(a.href, location.href);
   if (url.origin !== location.origin || /^\/(v1|v2|token|assets)\b/.test(url.pathname) || a.hasAttribute('download')) {
     return;

@@ -57,10 +57,16 @@ function draw(job) {
         + ` · layers ${out.layers_done || 0} of ${out.layers_total || 0}`),
       el('progress', { id: 'job-progress', max: 100, value: pct }, pct + '%'),
       job.state.error ? el('div', { class: 'error', role: 'alert' }, 'Failed: ' + job.state.error.message) : null,
-      out.repository ? el('p', {}, 'Result: ', el('a', { href: '/repositories/' + out.repository.split('/').map(enc).join('/') },
-        out.repository), out.digest ? el('span', { class: 'mono small' }, ' @ ' + out.digest) : '') : null),
+      out.repository ? el('p', {}, 'Result: ', el('a', { href: repositoryLink(out.repository) }, out.repository),
+        out.digest ? el('span', { class: 'mono small' }, ' @ ' + out.digest) : '') : null),
     el('section', { class: 'card' }, el('h2', {}, 'Log'),
       el('ol', { class: 'log' }, (task.steps || []).map((s) => el('li', {},
         el('strong', {}, s.caption), s.description ? ' — ' + s.description : '',
         s.completed ? el('span', { class: 'muted small' }, ' (done)') : el('span', { class: 'muted small' }, ' (running)'))))));
+}
+
+/** "ns/name:tag" (or "@digest") as the console path of the repository. */
+function repositoryLink(reference) {
+  const name = reference.replace(/@.*$/, '').replace(/:[^/]*$/, '');
+  return '/repositories/' + name.split('/').map(enc).join('/');
 }

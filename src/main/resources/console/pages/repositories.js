@@ -49,7 +49,7 @@ export async function repositoriesPage(session, ns) {
 }
 
 function createForm(ns) {
-  const name = el('input', { name: 'name', required: true, pattern: '[a-z0-9]+(?:[._-][a-z0-9]+)*',
+  const name = el('input', { name: 'name', required: true, pattern: '[a-z0-9]+(?:(?:\.|_|-)[a-z0-9]+)*',
     title: 'lower-case letters and digits, separated by . _ or -' });
   const description = el('input', { name: 'description', maxlength: 100 });
   const isPrivate = el('input', { type: 'checkbox', name: 'is_private' });

@@ -38,8 +38,7 @@ export function signInPage(session, onSignedIn) {
 }
 
 function secondFactorForm(loginToken, onSignedIn) {
-  const code = el('input', { name: 'code', inputmode: 'numeric', autocomplete: 'one-time-code', required: true,
-    pattern: '[0-9]{6}|[A-Za-z0-9-]{8,}' });
+  const code = el('input', { name: 'code', inputmode: 'numeric', autocomplete: 'one-time-code', required: true });
   const status = el('div', { 'aria-live': 'assertive' });
   const form = el('form', { 'aria-labelledby': 'twofa-title' },
     el('h1', { id: 'twofa-title' }, 'Two-factor authentication'),

@@ -23,7 +23,7 @@ import java.util.List;
 public final class ConsoleRoutes {
     private static final String API = "/console/api/";
     /** Paths that belong to an API even when no route matched: never answered with the console's page. */
-    private static final List<String> RESERVED = List.of("/v1/", "/v2", "/token", "/healthz", "/readyz",
+    private static final List<String> RESERVED = List.of("/v1", "/v2", "/token", "/healthz", "/readyz",
             "/metrics", "/console/api");
 
     private final SessionEndpoint session;
@@ -60,9 +60,9 @@ public final class ConsoleRoutes {
 
     private void page(Context ctx) {
         String path = ctx.path();
-        if (RESERVED.stream().anyMatch(path::startsWith)) {
+        if (RESERVED.stream().anyMatch(r -> path.equals(r) || path.startsWith(r + "/"))) {
             if (ownsApi(path + "/")) throw new HubException(HubError.NOT_FOUND);
-            if (path.startsWith("/v1/")) {
+            if (path.startsWith("/v1")) {
                 throw new dev.wharf.sources.CycleException(dev.wharf.sources.CycleError.URI_NOT_FOUND,
                         "no such path: " + path);
             }

@@ -47,7 +47,8 @@ class ConsoleSessionTest {
 
     @Test
     void pageAndAssetsCarryTheSecurityHeaders() {
-        for (String path : List.of("/", "/repositories/admin/app", "/assets/app.js", "/assets/console.css")) {
+        for (String path : List.of("/", "/repositories/admin/app", "/tokens", "/assets/app.js",
+                "/assets/console.css")) {
             HttpResponse<String> r = send("GET", path, null);
             assertThat(r.statusCode()).as(path).isEqualTo(200);
             String csp = r.headers().firstValue("Content-Security-Policy").orElseThrow();
