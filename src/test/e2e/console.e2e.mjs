@@ -4,6 +4,8 @@
 // line is "N passed, N failed" and the exit code is non-zero when any step failed.
 import { chromium } from 'playwright-core';
 import { createHmac } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,6 +119,15 @@ try {
     await page.getByRole('link', { name: 'Account' }).click();
     await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
     totpSecret = (await page.getByTestId('totp-secret').textContent()).trim();
+    // The QR code must carry exactly the otpauth link: decoded from a screenshot by zbarimg (Debian zbar-tools).
+    const link = await page.getByTestId('otpauth-link').getAttribute('href');
+    check(link.startsWith('otpauth://totp/') && link.includes('secret=' + totpSecret), 'otpauth link: ' + link);
+    const qrPng = join(SHOTS, 'qr-code.png');
+    await page.getByRole('img', { name: 'QR code of the two-factor setup link' }).screenshot({ path: qrPng });
+    check(existsSync('/usr/bin/zbarimg'), 'zbarimg is missing: apt-get install zbar-tools');
+    const decoded = execFileSync('/usr/bin/zbarimg', ['-q', '--raw', qrPng], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString().trim();
+    check(decoded === link, 'QR code decodes to ' + decoded);
     enrolledStep = Math.floor(Date.now() / 30000);
     await page.getByLabel('Code').fill(totp(totpSecret, enrolledStep));
     await page.getByRole('button', { name: 'Confirm' }).click();
@@ -155,7 +166,9 @@ try {
     await page.getByRole('cell', { name: '1.0', exact: true }).waitFor();
     await page.getByRole('cell', { name: '2.0', exact: true }).waitFor();
     check(await page.getByText(`docker pull ${new URL(BASE).host}/${USER}/demo`).count() === 1, 'pull command');
-    await page.getByRole('figure').filter({ hasText: 'Pulls per day' }).waitFor();
+    const chart = page.getByRole('figure').filter({ hasText: 'Pulls per day' });
+    await chart.waitFor();
+    check((await chart.textContent()).includes('(3 in all)'), 'the three skopeo pulls: ' + await chart.textContent());
     await shot('repository');
   });
 

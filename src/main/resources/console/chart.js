@@ -15,10 +15,12 @@ function svg(tag, attrs, ...children) {
  * Vertical bars. data: [{label, value}]; format: value → text; title: what the chart shows.
  * Labels under the bars are thinned out so they never overlap.
  */
-export function barChart({ title, data, format = String, height = 160 }) {
+export function barChart({ title, data, format = String, height = 160, integer = false }) {
   const width = 640;
   const pad = { top: 16, right: 8, bottom: 36, left: 56 };
-  const max = Math.max(1, ...data.map((d) => d.value));
+  const top = Math.max(1, ...data.map((d) => d.value));
+  // Counts get an even whole maximum, so the middle grid line is a whole number too.
+  const max = integer ? Math.max(2, Math.ceil(top / 2) * 2) : top;
   const innerW = width - pad.left - pad.right;
   const innerH = height - pad.top - pad.bottom;
   const step = innerW / Math.max(1, data.length);

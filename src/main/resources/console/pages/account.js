@@ -1,8 +1,9 @@
-// The signed-in user's account: two-factor authentication (enroll with the secret or its otpauth link, confirm
+// The signed-in user's account: two-factor authentication (enroll with a QR code, the secret or its link, confirm
 // with a code, download the recovery codes once; turn off with a code).
 import { api } from '../api.js';
 import { el, field, copyButton } from '../html.js';
 import { pageTitle, errorBox, toast, navigate } from '../ui.js';
+import { qrSvg } from '../qr.js';
 
 export async function accountPage(session) {
   const s = await api('GET', '/console/api/session');
@@ -39,10 +40,12 @@ function enrollForm(enrollment) {
     } catch (err) { status.append(errorBox(err)); code.select(); }
   } },
   el('ol', {},
-    el('li', {}, 'Add Wharf to your authenticator app with this secret: ',
+    el('li', {}, 'Scan this code with your authenticator app:',
+      el('div', { class: 'qr-box' }, qrSvg(enrollment.otpauth_uri, 'QR code of the two-factor setup link'))),
+    el('li', {}, 'Or enter this secret in the app by hand: ',
       el('code', { class: 'secret-text', dataset: { testid: 'totp-secret' } }, enrollment.secret), ' ', copyButton(enrollment.secret),
       el('div', { class: 'small' }, 'or open the setup link on a phone: ',
-        el('a', { href: enrollment.otpauth_uri, class: 'mono' }, 'otpauth link'))),
+        el('a', { href: enrollment.otpauth_uri, class: 'mono', dataset: { testid: 'otpauth-link' } }, 'otpauth link'))),
     el('li', {}, 'Enter the 6-digit code the app shows.')),
   field('Code', code), status, el('button', { type: 'submit', class: 'primary' }, 'Confirm'));
   return form;

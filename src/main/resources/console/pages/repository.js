@@ -39,7 +39,7 @@ export async function repositoryPage(session, ns, repo) {
           el('dt', {}, 'Created'), el('dd', {}, when(info.date_registered)))),
       barChart({ title: `Pulls per day, last 30 days (${pulls.total} in all)`,
         data: pulls.days.map((d) => ({ label: d.date, short: d.date.slice(5), value: d.pulls })),
-        format: (v) => String(Math.round(v)) })),
+        format: (v) => String(Math.round(v)), integer: true })),
     info.full_description ? el('section', { class: 'card' }, el('h2', {}, 'Overview'),
       renderMarkdown(info.full_description)) : null,
     tabBar, body);

@@ -47,6 +47,7 @@ class ConsoleE2EIT {
             Skopeo.copy(Skopeo.oci(layout("demo2", 2, 30_000), "1.0"), "docker://" + wharf.host() + "/admin/demo:2.0");
             Skopeo.copy(Skopeo.oci(layout("big", 4, 10_000), "1.0"), "docker://" + wharf.host() + "/admin/big:t000000");
             seedTags(data.resolve("wharf.db"), "admin/big", BIG_TAGS);
+            for (int i = 0; i < 3; i++) Skopeo.inspectRaw("docker://" + wharf.host() + "/admin/demo:1.0"); // pulls
 
             Path log = work.resolve("e2e.log");
             ProcessBuilder node = new ProcessBuilder("node", "console.e2e.mjs").directory(e2e.toFile())
