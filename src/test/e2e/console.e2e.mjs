@@ -129,7 +129,7 @@ try {
       .toString().trim();
     check(decoded === link, 'QR code decodes to ' + decoded);
     enrolledStep = Math.floor(Date.now() / 30000);
-    await page.getByLabel('Code').fill(totp(totpSecret, enrolledStep));
+    await page.getByLabel('Code', { exact: true }).fill(totp(totpSecret, enrolledStep));
     await page.getByRole('button', { name: 'Confirm' }).click();
     const codes = page.getByTestId('recovery-codes');
     await codes.waitFor();
@@ -145,10 +145,10 @@ try {
     while (Math.floor(Date.now() / 30000) <= enrolledStep) await page.waitForTimeout(500);
     await signIn();
     await page.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
-    await page.getByLabel('Code').fill('000000' === totp(totpSecret) ? '111111' : '000000');
+    await page.getByLabel('Code', { exact: true }).fill('000000' === totp(totpSecret) ? '111111' : '000000');
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByRole('alert').waitFor();
-    await page.getByLabel('Code').fill(totp(totpSecret));
+    await page.getByLabel('Code', { exact: true }).fill(totp(totpSecret));
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByRole('heading', { name: 'Repositories' }).waitFor();
   });
@@ -170,6 +170,26 @@ try {
     await chart.waitFor();
     check((await chart.textContent()).includes('(3 in all)'), 'the three skopeo pulls: ' + await chart.textContent());
     await shot('repository');
+  });
+
+  await step('image page shows layers and tag history, and looking at it is not a pull', async () => {
+    const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name: '1.0', exact: true }) });
+    await row.getByRole('link').click();
+    await page.getByRole('heading', { name: 'Layers (1)' }).waitFor();
+    await page.getByRole('heading', { name: 'Referrers' }).waitFor();
+    const timeline = await page.locator('.timeline').textContent();
+    check(timeline.includes('1.0 pushed here'), 'tag history: ' + timeline);
+    const digest = decodeURIComponent(page.url().split('/').pop());
+    const pulls = () => page.evaluate(async ([u, d]) => (await (await fetch(
+      `/v2/namespaces/${u}/repositories/demo/images/${d}/details`)).json()).pull_count, [USER, digest]);
+    const before = await pulls();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Layers (1)' }).waitFor();
+    await page.waitForTimeout(1500); // pull counts are written every second
+    check(before === 3 && await pulls() === 3, `pull count ${before} -> ${await pulls()}, expected the IT's 3`);
+    await shot('image');
+    await page.goBack();
+    await page.getByRole('heading', { name: `${USER}/demo` }).waitFor();
   });
 
   await step('a description with a <script> payload is shown as text and never runs', async () => {
@@ -280,6 +300,40 @@ try {
     await shot('audit-log');
   });
 
+  await step('organization: members, a team with a member and a repository permission, settings, a token', async () => {
+    await page.goto('/repositories/' + USER);
+    await page.getByLabel('Namespace').selectOption('acme');
+    await page.getByRole('link', { name: 'Organization' }).click();
+    await page.getByRole('heading', { name: 'Organization' }).waitFor();
+    await page.getByRole('cell', { name: /bob/ }).waitFor();
+    await page.getByRole('link', { name: 'Teams' }).click();
+    await page.locator('summary', { hasText: 'New team' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('builders');
+    await page.getByRole('button', { name: 'Create team' }).click();
+    const team = page.getByRole('region', { name: 'Team builders' });
+    await team.getByLabel('Username to add to builders').fill('bob');
+    await team.getByRole('button', { name: 'Add member' }).click();
+    await page.getByRole('region', { name: 'Team builders' }).getByText('1 member').waitFor();
+    await page.getByRole('region', { name: 'Team builders' }).getByLabel('Repository for builders').fill('tool');
+    await page.getByRole('region', { name: 'Team builders' }).getByRole('button', { name: 'Grant' }).click();
+    await page.getByText('Permission set').waitFor();
+    await shot('organization-teams');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByLabel(/Members may pull only/).check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Settings saved').waitFor();
+    const saved = await page.evaluate(async () => (await (await fetch('/v2/orgs/acme/settings')).json()));
+    check(saved.restricted_images.enabled === true, 'setting not saved: ' + JSON.stringify(saved));
+    await page.getByRole('link', { name: 'Access tokens' }).click();
+    await page.getByLabel('Label').fill('ci-acme');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = (await page.locator('.token-secret').textContent()).trim();
+    check(secret.startsWith('dckr_oat_'), 'organization token shown: ' + secret.slice(0, 12));
+    await page.getByRole('button', { name: 'Done, I copied it' }).click();
+    await page.getByRole('cell', { name: 'ci-acme' }).waitFor();
+    check(!(await page.content()).includes(secret), 'organization token secret shown again');
+  });
+
   await step('keyboard: the first Tab reaches the skip link, and it moves focus to the content', async () => {
     await page.goto(`/repositories/${USER}`);
     await page.getByRole('heading', { name: 'Repositories' }).waitFor();
@@ -314,6 +368,17 @@ try {
       const text = await page.goto(`/repositories/${BIG_REPO}`).then(() => page.locator('.pager').first().textContent());
       check(/of 4,000/.test(text), 'pager: ' + text);
       console.log('# page load times (navigation to first table row), ms: ' + JSON.stringify(timings));
+      const api = await page.evaluate(async (repo) => {
+        const [ns, name] = repo.split('/');
+        const out = {};
+        for (const p of [1, 2000, 4000]) {
+          const t0 = performance.now();
+          await (await fetch(`/v2/namespaces/${ns}/repositories/${name}/tags?page=${p}&page_size=25`)).json();
+          out['tags page ' + p] = Math.round(performance.now() - t0);
+        }
+        return out;
+      }, BIG_REPO);
+      console.log('# tag list API times (fetch to parsed JSON, after warm-up), ms: ' + JSON.stringify(api));
       await shot('large-repository');
     });
   }

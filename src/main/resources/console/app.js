@@ -11,6 +11,7 @@ import { sourcesPage } from './pages/sources.js';
 import { jobsPage, jobPage } from './pages/jobs.js';
 import { auditPage } from './pages/audit.js';
 import { accountPage } from './pages/account.js';
+import { orgPage } from './pages/org.js';
 
 const session = { current: null };
 
@@ -25,6 +26,7 @@ const routes = [
   [/^\/jobs\/([^/]+)\/([^/]+)$/, (hub, id) => jobPage(session, hub, id)],
   [/^\/audit\/([^/]+)$/, (account) => auditPage(session, account)],
   [/^\/account$/, () => accountPage(session)],
+  [/^\/orgs\/([^/]+)$/, (org) => orgPage(session, org)],
 ];
 
 /** Each page render gets a token; a page that finished loading after the user moved on must not draw. */
@@ -81,8 +83,9 @@ function drawHeader() {
     ['Jobs', '/jobs/' + encodeURIComponent(ns)],
     ['Tokens', '/tokens'],
     ['Audit log', '/audit/' + encodeURIComponent(ns)],
-    ['Account', '/account'],
   ];
+  if (ns !== s.username && s.namespaces.includes(ns)) links.push(['Organization', '/orgs/' + encodeURIComponent(ns)]);
+  links.push(['Account', '/account']);
   const nav = el('nav', { 'aria-label': 'Main' }, el('ul', {}, links.map(([label, href]) =>
     el('li', {}, el('a', { href, 'aria-current': location.pathname.startsWith(href.split('/').slice(0, 2).join('/'))
       ? 'page' : null }, label)))));
@@ -90,7 +93,7 @@ function drawHeader() {
     s.namespaces.map((n) => el('option', { value: n, selected: n === ns }, n)));
   picker.addEventListener('change', () => {
     const section = location.pathname.split('/')[1];
-    const scoped = ['repositories', 'sources', 'jobs', 'audit'].includes(section) ? section : 'repositories';
+    const scoped = ['repositories', 'sources', 'jobs', 'audit', 'orgs'].includes(section) ? section : 'repositories';
     navigate('/' + scoped + '/' + encodeURIComponent(picker.value));
   });
   const signOut = el('button', { type: 'button', class: 'link', onclick: async () => {
@@ -106,7 +109,9 @@ function drawHeader() {
 /** The namespace the URL is about, else the user's own. */
 export function currentNamespace(s) {
   const parts = location.pathname.split('/');
-  if (['repositories', 'sources', 'jobs', 'audit'].includes(parts[1]) && parts[2]) return decodeURIComponent(parts[2]);
+  if (['repositories', 'sources', 'jobs', 'audit', 'orgs'].includes(parts[1]) && parts[2]) {
+    return decodeURIComponent(parts[2]);
+  }
   return s.namespaces[0] || s.username;
 }
 

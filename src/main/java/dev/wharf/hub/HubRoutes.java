@@ -36,6 +36,7 @@ public final class HubRoutes {
     private final RepositoryEndpoint repositories;
     private final TagEndpoint tags;
     private final PullStatsEndpoint pullStats;
+    private final ImageDetailsEndpoint imageDetails;
     private final OrgSettingsEndpoint orgSettings;
     private final OrgMemberEndpoint members;
     private final GroupEndpoint groups;
@@ -63,6 +64,7 @@ public final class HubRoutes {
         this.repositories = new RepositoryEndpoint(services, accounts, auth, json, clock);
         this.tags = new TagEndpoint(services, auth, json, clock);
         this.pullStats = new PullStatsEndpoint(services, auth, json, clock);
+        this.imageDetails = new ImageDetailsEndpoint(services, auth, json);
         OrgGuard orgGuard = new OrgGuard(accounts, auth);
         this.orgSettings = new OrgSettingsEndpoint(services.restrictions(), accounts, orgGuard, auth, json);
         this.members = new OrgMemberEndpoint(accounts, orgGuard, json);
@@ -105,6 +107,8 @@ public final class HubRoutes {
         route(config, HandlerType.GET, repository + "/images-summary", "hub_images_summary", images::summary);
         route(config, HandlerType.GET, repository + "/images", "hub_images", images::list);
         route(config, HandlerType.GET, repository + "/images/{digest}/tags", "hub_image_tags", images::tags);
+        route(config, HandlerType.GET, repository + "/images/{digest}/details", "hub_image_details",
+                imageDetails::get);
         route(config, HandlerType.POST, "/v2/namespaces/{namespace}/delete-images", "hub_delete_images",
                 images::delete);
         route(config, HandlerType.GET, "/v2/auditlogs/{account}", "hub_audit_logs", auditLogs::list);

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The web console in a real browser: Debian's headless chromium driven by playwright-core runs
  * {@code src/test/e2e/console.e2e.mjs} against the packaged jar. Here: a Wharf and a Distribution upstream, images
- * pushed with skopeo (two tags of {@code admin/demo}, {@code team/app:1.0} upstream for the import), and a
+ * pushed with skopeo (two tags of {@code admin/demo}, {@code team/app:1.0} upstream for the import, {@code acme/tool}
+ * in an organization made with the admin commands), and a
  * repository with 100,000 tags seeded straight into the metadata database, whose pages the script times.
  * The test fails when the script reports any failed step.
  */
@@ -47,6 +48,10 @@ class ConsoleE2EIT {
             Skopeo.copy(Skopeo.oci(layout("demo2", 2, 30_000), "1.0"), "docker://" + wharf.host() + "/admin/demo:2.0");
             Skopeo.copy(Skopeo.oci(layout("big", 4, 10_000), "1.0"), "docker://" + wharf.host() + "/admin/big:t000000");
             seedTags(data.resolve("wharf.db"), "admin/big", BIG_TAGS);
+            wharf.createUser("bob", "bob-secret-for-console");
+            wharf.cli("org", "create", "acme", "--owner", WharfProcess.ADMIN.username());
+            wharf.cli("org", "member", "acme", "bob", "--role", "member");
+            Skopeo.copy(Skopeo.oci(layout("tool", 5, 5_000), "1.0"), "docker://" + wharf.host() + "/acme/tool:1.0");
             for (int i = 0; i < 3; i++) Skopeo.inspectRaw("docker://" + wharf.host() + "/admin/demo:1.0"); // pulls
 
             Path log = work.resolve("e2e.log");
