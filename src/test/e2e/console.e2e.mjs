@@ -177,6 +177,8 @@ try {
     await row.getByRole('link').click();
     await page.getByRole('heading', { name: 'Layers (1)' }).waitFor();
     await page.getByRole('heading', { name: 'Referrers' }).waitFor();
+    const referrer = page.getByRole('row').filter({ hasText: 'application/vnd.dev.cosign.simplesigning.v1+json' });
+    check((await referrer.textContent()).includes('signature'), 'the signature referrer: ' + await referrer.textContent());
     const timeline = await page.locator('.timeline').textContent();
     check(timeline.includes('1.0 pushed here'), 'tag history: ' + timeline);
     const digest = decodeURIComponent(page.url().split('/').pop());

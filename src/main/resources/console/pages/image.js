@@ -61,10 +61,11 @@ function platform(p) {
 /** A person's word for an artifact type. */
 function kindOf(type) {
   const t = (type || '').toLowerCase();
+  if (!t || /image\.config|container\.image/.test(t)) return 'image'; // an image's config type, not an artifact
   if (/signature|cosign|notary|sigstore/.test(t)) return 'signature';
   if (/spdx|cyclonedx|sbom|syft/.test(t)) return 'SBOM';
   if (/attestation|in-toto|provenance/.test(t)) return 'attestation';
-  return type ? 'artifact' : 'image';
+  return 'artifact';
 }
 
 function describe(e, self, imageLink) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wharf.it.support.DistributionProcess;
 import dev.wharf.it.support.OciLayouts;
+import dev.wharf.it.support.RegistryHttp;
 import dev.wharf.it.support.Skopeo;
 import dev.wharf.it.support.WharfProcess;
 import java.io.IOException;
@@ -44,7 +45,9 @@ class ConsoleE2EIT {
                 WharfProcess wharf = WharfProcess.start(data)) {
             Skopeo.copy(Skopeo.oci(layout("upstream", 3, 40_000), "1.0"),
                     "docker://" + upstream.host() + "/team/app:1.0");
-            Skopeo.copy(Skopeo.oci(layout("demo1", 1, 20_000), "1.0"), "docker://" + wharf.host() + "/admin/demo:1.0");
+            OciLayouts.Image demo = OciLayouts.image(Files.createDirectories(work.resolve("demo1")), "1.0", 1, 20_000);
+            Skopeo.copy(Skopeo.oci(work.resolve("demo1"), "1.0"), "docker://" + wharf.host() + "/admin/demo:1.0");
+            pushSignature(wharf, "admin/demo", demo);
             Skopeo.copy(Skopeo.oci(layout("demo2", 2, 30_000), "1.0"), "docker://" + wharf.host() + "/admin/demo:2.0");
             Skopeo.copy(Skopeo.oci(layout("big", 4, 10_000), "1.0"), "docker://" + wharf.host() + "/admin/big:t000000");
             seedTags(data.resolve("wharf.db"), "admin/big", BIG_TAGS);
@@ -74,6 +77,29 @@ class ConsoleE2EIT {
             assertThat(output).as(output).containsPattern("(?m)^\\d+ passed, 0 failed$");
             assertThat(p.exitValue()).as(output).isZero();
         }
+    }
+
+    /**
+     * A cosign-style signature: an OCI artifact manifest (empty config and layer) whose subject is {@code image},
+     * pushed over HTTP as a signing tool would, so the image page has a referrer to show.
+     */
+    private static void pushSignature(WharfProcess wharf, String repository, OciLayouts.Image image) {
+        RegistryHttp.Client client = RegistryHttp.asAdmin(wharf);
+        byte[] empty = "{}".getBytes(StandardCharsets.UTF_8);
+        String emptyDigest = OciLayouts.sha256(empty);
+        RegistryHttp.Response blob = client.send(wharf, "POST", "/v2/" + repository + "/blobs/uploads/?digest="
+                + emptyDigest, empty, "Content-Type", "application/octet-stream");
+        assertThat(blob.status()).as(blob.toString()).isEqualTo(201);
+        String descriptor = "{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"" + emptyDigest
+                + "\",\"size\":2}";
+        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + OciLayouts.MANIFEST + "\","
+                + "\"artifactType\":\"application/vnd.dev.cosign.simplesigning.v1+json\",\"config\":" + descriptor
+                + ",\"layers\":[" + descriptor + "],\"subject\":{\"mediaType\":\"" + OciLayouts.MANIFEST
+                + "\",\"digest\":\"" + image.digest() + "\",\"size\":" + image.manifest().length + "}}")
+                .getBytes(StandardCharsets.UTF_8);
+        RegistryHttp.Response put = client.send(wharf, "PUT", "/v2/" + repository + "/manifests/"
+                + OciLayouts.sha256(manifest), manifest, "Content-Type", OciLayouts.MANIFEST);
+        assertThat(put.status()).as(put.toString()).isEqualTo(201);
     }
 
     private Path layout(String name, long seed, long layerSize) throws IOException {
