@@ -128,6 +128,7 @@ try {
     const decoded = execFileSync('/usr/bin/zbarimg', ['-q', '--raw', qrPng], { stdio: ['ignore', 'pipe', 'ignore'] })
       .toString().trim();
     check(decoded === link, 'QR code decodes to ' + decoded);
+    await shot('account-2fa-enroll');
     enrolledStep = Math.floor(Date.now() / 30000);
     await page.getByLabel('Code', { exact: true }).fill(totp(totpSecret, enrolledStep));
     await page.getByRole('button', { name: 'Confirm' }).click();
