@@ -33,7 +33,11 @@ const routes = [
 let renderCount = 0;
 export function isCurrent(token) { return token === renderCount; }
 
+/** Path and query of the last render: a jump to #fragment (the skip link) also fires popstate, and must not re-render. */
+let rendered = null;
+
 async function render() {
+  rendered = location.pathname + location.search;
   const token = ++renderCount;
   const main = document.getElementById('main');
   const path = location.pathname.replace(/\/+$/, '') || '/';
@@ -142,7 +146,9 @@ whenSignedOut(() => {
   }
 });
 
-window.addEventListener('popstate', render);
+window.addEventListener('popstate', () => {
+  if (location.pathname + location.search !== rendered) render();
+});
 window.addEventListener('wharf:navigate', render);
 
 (async function start() {
