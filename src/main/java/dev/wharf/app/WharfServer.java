@@ -8,6 +8,7 @@ import dev.wharf.auth.registry.BearerRegistryAccess;
 import dev.wharf.storage.meta.AuditLog;
 import dev.wharf.auth.registry.TokenEndpoint;
 import dev.wharf.config.WharfConfig;
+import dev.wharf.console.ConsoleRoutes;
 import dev.wharf.content.BlobService;
 import dev.wharf.content.ManifestParser;
 import dev.wharf.content.ManifestService;
@@ -179,6 +180,8 @@ public final class WharfServer {
                 config.rateLimit().hubAnonymousPerMinute(), json, clock, images, auth, new HubServices(meta,
                         new RepositoryCatalog(database), identity.accessControl(), identity.repositorySettings(),
                         new AuditLog(database), identity.imageRestrictions()));
+        ConsoleRoutes console = new ConsoleRoutes(hub.logins(), identity.sessions(), identity.accounts(),
+                identity.twoFactor(), json);
         HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);
         // Cycle /v1/ surface and the job workers behind it; workers start with the server and stop before the pool.
         JobStore jobStore = new JobStore(database, json, clock);
@@ -219,8 +222,9 @@ public final class WharfServer {
             health.register(c);
             gcEndpoint.register(c);
             cycle.register(c);
+            console.register(c); // last: its page route catches every GET no API took
             c.routes.exception(Exception.class, (e, ctx) -> {
-                if (HubRoutes.owns(ctx)) {
+                if (HubRoutes.owns(ctx) || ConsoleRoutes.ownsApi(ctx.path())) {
                     hub.handleError(ctx, e);
                 } else if (RegistryRoutes.owns(ctx.path())) {
                     registry.handleError(ctx, e);

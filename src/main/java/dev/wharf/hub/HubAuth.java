@@ -2,6 +2,7 @@ package dev.wharf.hub;
 
 import dev.wharf.audit.AuditContext;
 import dev.wharf.auth.Principal;
+import dev.wharf.auth.token.BrowserSession;
 import dev.wharf.auth.token.SessionTokens;
 import io.javalin.http.Context;
 import java.util.Optional;
@@ -24,7 +25,7 @@ public final class HubAuth {
     public Optional<Principal> resolve(Context ctx) {
         Resolved cached = ctx.attribute(ATTRIBUTE);
         if (cached == null) {
-            cached = new Resolved(bearer(ctx).flatMap(sessions::verify));
+            cached = new Resolved(credential(ctx).flatMap(sessions::verify));
             ctx.attribute(ATTRIBUTE, cached);
             cached.principal().ifPresent(p -> AuditContext.setActor(actorName(p)));
         }
@@ -43,7 +44,7 @@ public final class HubAuth {
 
     /** @throws HubException NOT_AUTHENTICATED without credentials, INVALID_TOKEN with unusable ones */
     public Principal require(Context ctx) {
-        if (bearer(ctx).isEmpty()) throw new HubException(HubError.NOT_AUTHENTICATED);
+        if (credential(ctx).isEmpty()) throw new HubException(HubError.NOT_AUTHENTICATED);
         return resolve(ctx).orElseThrow(() -> new HubException(HubError.INVALID_TOKEN));
     }
 
@@ -52,7 +53,7 @@ public final class HubAuth {
      * but a header that does not verify is a 401, never a silent downgrade.
      */
     public Principal optional(Context ctx) {
-        if (ctx.header("Authorization") == null) return Principal.ANONYMOUS;
+        if (ctx.header("Authorization") == null && credential(ctx).isEmpty()) return Principal.ANONYMOUS;
         return require(ctx);
     }
 
@@ -74,6 +75,17 @@ public final class HubAuth {
     public Principal.UserPrincipal requireUserSession(Context ctx) {
         if (require(ctx) instanceof Principal.UserPrincipal user) return user;
         throw new HubException(HubError.USER_SESSION_REQUIRED);
+    }
+
+    /** The bearer token of the Authorization header; without that header, the console's session cookie. */
+    private static Optional<String> credential(Context ctx) {
+        if (ctx.header("Authorization") != null) return bearer(ctx);
+        String cookie = ctx.cookie(BrowserSession.COOKIE);
+        return switch (BrowserSession.check(cookie, ctx.method().name(), ctx.header(BrowserSession.CSRF_HEADER))) {
+            case NONE -> Optional.empty();
+            case USABLE -> Optional.of(cookie);
+            case CSRF_REFUSED -> throw new HubException(HubError.CSRF_REFUSED);
+        };
     }
 
     private static Optional<String> bearer(Context ctx) {

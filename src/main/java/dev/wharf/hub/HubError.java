@@ -21,6 +21,9 @@ public enum HubError {
     INCORRECT_CREDENTIALS(401, "Incorrect authentication credentials"),
     /** The password was right and a second factor is owed: carries {@code login_2fa_token}. */
     SECOND_FACTOR_REQUIRED(401, "Two-factor authentication is required; send the code to /v2/users/2fa-login"),
+    /** A state-changing request authenticated by the console's cookie without its CSRF header. */
+    CSRF_REFUSED(403, "This request was made with the console's session cookie but without its X-CSRF-Token"
+            + " header"),
     FORBIDDEN(403, "You do not have permission to perform this action."),
     NOT_FOUND(404, "Not found"),
     CONFLICT(409, "The request conflicts with the current state"),

@@ -35,6 +35,8 @@ public final class HubRoutes {
     private final AuditLogEndpoint auditLogs;
     private final RepositoryEndpoint repositories;
     private final TagEndpoint tags;
+    private final PullStatsEndpoint pullStats;
+    private final ImageDetailsEndpoint imageDetails;
     private final OrgSettingsEndpoint orgSettings;
     private final OrgMemberEndpoint members;
     private final GroupEndpoint groups;
@@ -61,6 +63,8 @@ public final class HubRoutes {
         this.auditLogs = new AuditLogEndpoint(services.auditLog(), accounts, auth, json);
         this.repositories = new RepositoryEndpoint(services, accounts, auth, json, clock);
         this.tags = new TagEndpoint(services, auth, json, clock);
+        this.pullStats = new PullStatsEndpoint(services, auth, json, clock);
+        this.imageDetails = new ImageDetailsEndpoint(services, auth, json);
         OrgGuard orgGuard = new OrgGuard(accounts, auth);
         this.orgSettings = new OrgSettingsEndpoint(services.restrictions(), accounts, orgGuard, auth, json);
         this.members = new OrgMemberEndpoint(accounts, orgGuard, json);
@@ -68,6 +72,11 @@ public final class HubRoutes {
         this.repositoryGroups = new RepositoryGroupEndpoint(accounts, new RepositoryLookup(services), auth, json);
         this.rateLimit = new HubRateLimit(limiter, auth, perAccountPerMinute, anonymousPerMinute);
         this.errors = new HubErrors(json, clock);
+    }
+
+    /** The login steps, for the web console's cookie sign-in. */
+    public LoginEndpoint logins() {
+        return login;
     }
 
     public void register(JavalinConfig config) {
@@ -98,6 +107,8 @@ public final class HubRoutes {
         route(config, HandlerType.GET, repository + "/images-summary", "hub_images_summary", images::summary);
         route(config, HandlerType.GET, repository + "/images", "hub_images", images::list);
         route(config, HandlerType.GET, repository + "/images/{digest}/tags", "hub_image_tags", images::tags);
+        route(config, HandlerType.GET, repository + "/images/{digest}/details", "hub_image_details",
+                imageDetails::get);
         route(config, HandlerType.POST, "/v2/namespaces/{namespace}/delete-images", "hub_delete_images",
                 images::delete);
         route(config, HandlerType.GET, "/v2/auditlogs/{account}", "hub_audit_logs", auditLogs::list);
@@ -133,6 +144,7 @@ public final class HubRoutes {
                 groups::removeMember);
         route(config, HandlerType.POST, "/v2/repositories/{namespace}/{repository}/groups", "hub_repository_groups",
                 repositoryGroups::create);
+        route(config, HandlerType.GET, repoPath + "/pulls-per-day", "hub_pulls_per_day", pullStats::get);
         route(config, HandlerType.GET, repoPath + "/tags", "hub_tags", tags::list);
         route(config, HandlerType.HEAD, repoPath + "/tags", "hub_tags", tags::headTags);
         route(config, HandlerType.GET, repoPath + "/tags/{tag}", "hub_tag", tags::get);

@@ -17,8 +17,10 @@ import java.util.Optional;
  * token in, a Hub session JWT out. Both steps go through the {@link LoginGuard}, keyed by username and client IP,
  * so neither passwords nor 6-digit codes can be guessed online. A correct password that still owes a second
  * factor does not clear the account's failure count: otherwise each password login would buy fresh code guesses.
+ * The web console signs in through {@link #passwordLogin} and {@link #secondFactorLogin}, the same two steps,
+ * and keeps the session in a cookie instead of handing it to script.
  */
-final class LoginEndpoint {
+public final class LoginEndpoint {
     private final CredentialAuthenticator authenticator;
     private final TwoFactorService twoFactor;
     private final SessionTokens sessions;
@@ -37,6 +39,19 @@ final class LoginEndpoint {
     }
 
     void login(Context ctx) {
+        HubJson.write(ctx, json, 200, Map.of("token", passwordLogin(ctx)));
+    }
+
+    void secondFactor(Context ctx) {
+        HubJson.write(ctx, json, 200, Map.of("token", secondFactorLogin(ctx)));
+    }
+
+    /**
+     * Checks {@code {"username", "password"}} and returns a session token.
+     *
+     * @throws HubException 401 (with {@code login_2fa_token} when a second factor is owed), 400, 429
+     */
+    public String passwordLogin(Context ctx) {
         HubBody body = HubBody.parse(ctx, json);
         String username = body.requiredString("username");
         String secret = body.requiredString("password");
@@ -51,14 +66,19 @@ final class LoginEndpoint {
         switch (outcome.get()) {
             case LoginOutcome.Authenticated a -> {
                 guard.succeeded(username);
-                HubJson.write(ctx, json, 200, Map.of("token", sessions.issue(a.principal())));
+                return sessions.issue(a.principal());
             }
             case LoginOutcome.SecondFactorRequired s ->
                     throw HubException.secondFactorRequired(sessions.issueTwoFactor(s.user()));
         }
     }
 
-    void secondFactor(Context ctx) {
+    /**
+     * Checks {@code {"login_2fa_token", "code"}} and returns a session token.
+     *
+     * @throws HubException 401, 400, 429
+     */
+    public String secondFactorLogin(Context ctx) {
         HubBody body = HubBody.parse(ctx, json);
         String token = body.requiredString("login_2fa_token");
         String code = body.requiredCode("code");
@@ -72,7 +92,7 @@ final class LoginEndpoint {
             throw new HubException(HubError.INCORRECT_CREDENTIALS);
         }
         guard.succeeded(username);
-        HubJson.write(ctx, json, 200, Map.of("token", sessions.issue(user.get().principal())));
+        return sessions.issue(user.get().principal());
     }
 
     private void refuseIfLocked(String username, String ip) {

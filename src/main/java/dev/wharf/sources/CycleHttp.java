@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wharf.auth.token.BrowserSession;
 import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +15,23 @@ final class CycleHttp {
     private CycleHttp() {}
 
     static Caller caller(Context ctx, HubGate gate) {
-        return gate.authenticate(ctx.header("Authorization"), ctx.header("X-Hub-Id"));
+        return gate.authenticate(authorization(ctx), ctx.header("X-Hub-Id"));
+    }
+
+    /**
+     * The Authorization header; without one, the web console's session cookie as a bearer token (the same Hub
+     * session JWT), refused when a state-changing request lacks the console's CSRF header.
+     */
+    private static String authorization(Context ctx) {
+        String header = ctx.header("Authorization");
+        if (header != null) return header;
+        String cookie = ctx.cookie(BrowserSession.COOKIE);
+        return switch (BrowserSession.check(cookie, ctx.method().name(), ctx.header(BrowserSession.CSRF_HEADER))) {
+            case NONE -> null;
+            case USABLE -> "Bearer " + cookie;
+            case CSRF_REFUSED -> throw new CycleException(CycleError.PERMISSIONS,
+                    "this request was made with the console's session cookie but without its X-CSRF-Token header");
+        };
     }
 
     /** The body as JSON; an empty or malformed body, or a non-JSON content type, is a 4xx. */

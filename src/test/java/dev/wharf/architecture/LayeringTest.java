@@ -59,6 +59,12 @@ class LayeringTest {
     }
 
     @Test
+    void onlyTheAppPackageKnowsTheConsole() {
+        noClasses().that().resideOutsideOfPackages("dev.wharf.app..", "dev.wharf.console..")
+                .should().dependOnClassesThat().resideInAPackage("dev.wharf.console..").check(classes);
+    }
+
+    @Test
     void modelHasNoInternalDependencies() {
         noClasses().that().resideInAPackage("dev.wharf.model..")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.wharf.content..", "dev.wharf.storage..",

@@ -2,9 +2,11 @@ package dev.wharf.storage.meta;
 
 import dev.wharf.model.Digest;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.SortedMap;
 
 /**
  * Everything the registry knows besides the bytes: repositories, which blobs each repository links, manifests
@@ -123,6 +125,13 @@ public interface MetadataStore extends AutoCloseable {
 
     /** Counts a pull (a GET of the manifest, never a HEAD) and sets last_pulled (and so the last activity). */
     void recordPull(String repository, Digest digest, Instant now);
+
+    /**
+     * Pulls of a repository per UTC day from {@code from} to {@code to} (both included), for the console's chart;
+     * days without pulls are absent.
+     */
+    SortedMap<LocalDate, Long> pullsPerDay(String repository, LocalDate from,
+            LocalDate to);
 
     /** Counts {@code count} pulls at once (batched by the caller); last_pulled becomes {@code last}. */
     default void recordPulls(String repository, Digest digest, long count, Instant last) {

@@ -2,6 +2,8 @@ package dev.wharf.storage.meta;
 
 import dev.wharf.model.Digest;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,6 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import dev.wharf.audit.AuditAction;
 import dev.wharf.audit.AuditWriter;
 import org.jdbi.v3.core.Handle;
@@ -749,7 +753,32 @@ public final class SqlMetadataStore implements MetadataStore {
                 .bind("digest", digest.toString())
                 .bind("now", now.toEpochMilli())
                 .bind("count", count)
-                .execute());
+                .execute() > 0
+                // The day's counter for the console's chart: an upsert both dialects understand.
+                ? h.createUpdate("""
+                        INSERT INTO repository_pull_days (repository_id, day, pulls)
+                        SELECT id, :day, :count FROM repositories WHERE name = :repo
+                        ON CONFLICT (repository_id, day) DO UPDATE
+                            SET pulls = repository_pull_days.pulls + excluded.pulls""")
+                .bind("repo", repository)
+                .bind("day", (int) now.atZone(ZoneOffset.UTC).toLocalDate().toEpochDay())
+                .bind("count", count)
+                .execute() : 0);
+    }
+
+    @Override
+    public SortedMap<LocalDate, Long> pullsPerDay(String repository, LocalDate from,
+            LocalDate to) {
+        SortedMap<LocalDate, Long> days = new TreeMap<>();
+        jdbi.useHandle(h -> h.createQuery("""
+                        SELECT d.day, d.pulls FROM repository_pull_days d JOIN repositories r ON r.id = d.repository_id
+                        WHERE r.name = :repo AND d.day BETWEEN :from AND :to""")
+                .bind("repo", repository)
+                .bind("from", (int) from.toEpochDay())
+                .bind("to", (int) to.toEpochDay())
+                .map((rs, c) -> Map.entry(LocalDate.ofEpochDay(rs.getLong(1)), rs.getLong(2)))
+                .forEach(e -> days.put(e.getKey(), e.getValue())));
+        return days;
     }
 
     // --- images -----------------------------------------------------------------------------------------

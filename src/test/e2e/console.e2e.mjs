@@ -1,0 +1,397 @@
+// End-to-end test of the Wharf web console in headless Chromium (Debian's /usr/bin/chromium), driven by
+// playwright-core. Run by dev.wharf.it.ConsoleE2EIT, which starts Wharf and a Distribution upstream, pushes the
+// images with skopeo and passes everything in environment variables. Each step prints "ok"/"not ok"; the last
+// line is "N passed, N failed" and the exit code is non-zero when any step failed.
+import { chromium } from 'playwright-core';
+import { createHmac } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`environment variable ${name} is not set`);
+  return v;
+};
+const BASE = env('WHARF_URL');
+const USER = env('WHARF_USER');
+const PASSWORD = env('WHARF_PASSWORD');
+const UPSTREAM = env('UPSTREAM_URL');
+const SHOTS = env('SCREENSHOT_DIR');
+const BIG_REPO = process.env.BIG_REPOSITORY || '';
+mkdirSync(SHOTS, { recursive: true });
+
+let passed = 0;
+let failed = 0;
+const timings = {};
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`ok - ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok - ${name}: ${e && e.stack ? e.stack : e}`);
+  }
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+// RFC 6238 TOTP (SHA-1, 30 s, 6 digits), as an authenticator app computes it.
+function base32(secret) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const out = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) out.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(out);
+}
+function totp(secret, step = Math.floor(Date.now() / 30000)) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const h = createHmac('sha1', base32(secret)).update(counter).digest();
+  const o = h[h.length - 1] & 0xf;
+  const n = ((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
+  return String(n % 1_000_000).padStart(6, '0');
+}
+
+// A persistent context over a fresh, empty profile directory: the user-data-dir is ours and starts clean.
+const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'wharf-e2e-')), {
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--no-first-run'],
+  viewport: { width: 1280, height: 860 },
+  baseURL: BASE,
+});
+const page = await context.newPage();
+const dialogs = [];
+page.on('dialog', async (d) => { dialogs.push(d.message()); await d.dismiss(); });
+const consoleErrors = [];
+page.on('pageerror', (e) => consoleErrors.push(String(e)));
+page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+const shot = (name) => page.screenshot({ path: join(SHOTS, name + '.png'), fullPage: true });
+let totpSecret = null;
+let enrolledStep = null;
+
+async function signIn() {
+  await page.goto('/signin');
+  await page.getByLabel('Username').fill(USER);
+  await page.getByLabel('Password or access token').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+async function signOut() {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in to Wharf' }).waitFor();
+}
+
+try {
+  await step('anonymous visit goes to sign-in; security headers are set', async () => {
+    const response = await page.goto('/repositories/' + USER);
+    const csp = response.headers()['content-security-policy'];
+    check(csp && csp.includes("default-src 'self'") && !csp.includes('unsafe-inline'), 'strict CSP: ' + csp);
+    await page.getByRole('heading', { name: 'Sign in to Wharf' }).waitFor();
+    await shot('signin');
+  });
+
+  await step('wrong password is refused in words', async () => {
+    await page.getByLabel('Username').fill(USER);
+    await page.getByLabel('Password or access token').fill('wrong-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Incorrect authentication credentials' }).waitFor();
+  });
+
+  await step('sign in with password, session cookie is HttpOnly and SameSite=Strict', async () => {
+    await signIn();
+    await page.getByRole('heading', { name: 'Repositories' }).waitFor();
+    const cookie = (await context.cookies()).find((c) => c.name === 'wharf_session');
+    check(cookie && cookie.httpOnly && cookie.sameSite === 'Strict', 'cookie flags: ' + JSON.stringify(cookie));
+    check(await page.evaluate(() => !document.cookie.includes('wharf_session')), 'script can read the session');
+  });
+
+  await step('enroll two-factor authentication and see recovery codes once', async () => {
+    await page.getByRole('link', { name: 'Account' }).click();
+    await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
+    totpSecret = (await page.getByTestId('totp-secret').textContent()).trim();
+    // The QR code must carry exactly the otpauth link: decoded from a screenshot by zbarimg (Debian zbar-tools).
+    const link = await page.getByTestId('otpauth-link').getAttribute('href');
+    check(link.startsWith('otpauth://totp/') && link.includes('secret=' + totpSecret), 'otpauth link: ' + link);
+    const qrPng = join(SHOTS, 'qr-code.png');
+    await page.getByRole('img', { name: 'QR code of the two-factor setup link' }).screenshot({ path: qrPng });
+    check(existsSync('/usr/bin/zbarimg'), 'zbarimg is missing: apt-get install zbar-tools');
+    const decoded = execFileSync('/usr/bin/zbarimg', ['-q', '--raw', qrPng], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString().trim();
+    check(decoded === link, 'QR code decodes to ' + decoded);
+    await shot('account-2fa-enroll');
+    enrolledStep = Math.floor(Date.now() / 30000);
+    await page.getByLabel('Code', { exact: true }).fill(totp(totpSecret, enrolledStep));
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    const codes = page.getByTestId('recovery-codes');
+    await codes.waitFor();
+    check((await codes.locator('li').count()) === 10, 'ten recovery codes');
+    check(await page.getByRole('link', { name: 'Download codes' }).getAttribute('download'), 'download link');
+    await shot('account-2fa');
+  });
+
+  await step('sign out and sign in again with the second factor', async () => {
+    await signOut();
+    check(!(await context.cookies()).some((c) => c.name === 'wharf_session' && c.value), 'cookie cleared');
+    // A code is accepted once per 30-second step: wait for the step after the one used to enroll.
+    while (Math.floor(Date.now() / 30000) <= enrolledStep) await page.waitForTimeout(500);
+    await signIn();
+    await page.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
+    await page.getByLabel('Code', { exact: true }).fill('000000' === totp(totpSecret) ? '111111' : '000000');
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('alert').waitFor();
+    await page.getByLabel('Code', { exact: true }).fill(totp(totpSecret));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('heading', { name: 'Repositories' }).waitFor();
+  });
+
+  await step('repositories list shows the repository skopeo pushed', async () => {
+    const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'demo', exact: true }) });
+    await row.waitFor();
+    check((await row.textContent()).includes('public') || (await row.textContent()).includes('private'), 'badge');
+    await shot('repositories');
+  });
+
+  await step('repository page lists tags with digest and size, and the pull command', async () => {
+    await page.getByRole('link', { name: 'demo', exact: true }).click();
+    await page.getByRole('heading', { name: `${USER}/demo` }).waitFor();
+    await page.getByRole('cell', { name: '1.0', exact: true }).waitFor();
+    await page.getByRole('cell', { name: '2.0', exact: true }).waitFor();
+    check(await page.getByText(`docker pull ${new URL(BASE).host}/${USER}/demo`).count() === 1, 'pull command');
+    const chart = page.getByRole('figure').filter({ hasText: 'Pulls per day' });
+    await chart.waitFor();
+    check((await chart.textContent()).includes('(3 in all)'), 'the three skopeo pulls: ' + await chart.textContent());
+    await shot('repository');
+  });
+
+  await step('image page shows layers and tag history, and looking at it is not a pull', async () => {
+    const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name: '1.0', exact: true }) });
+    await row.getByRole('link').click();
+    await page.getByRole('heading', { name: 'Layers (1)' }).waitFor();
+    await page.getByRole('heading', { name: 'Referrers' }).waitFor();
+    const referrer = page.getByRole('row').filter({ hasText: 'application/vnd.dev.cosign.simplesigning.v1+json' });
+    check((await referrer.textContent()).includes('signature'), 'the signature referrer: ' + await referrer.textContent());
+    const timeline = await page.locator('.timeline').textContent();
+    check(timeline.includes('1.0 pushed here'), 'tag history: ' + timeline);
+    const digest = decodeURIComponent(page.url().split('/').pop());
+    const pulls = () => page.evaluate(async ([u, d]) => (await (await fetch(
+      `/v2/namespaces/${u}/repositories/demo/images/${d}/details`)).json()).pull_count, [USER, digest]);
+    const before = await pulls();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Layers (1)' }).waitFor();
+    await page.waitForTimeout(1500); // pull counts are written every second
+    check(before === 3 && await pulls() === 3, `pull count ${before} -> ${await pulls()}, expected the IT's 3`);
+    await shot('image');
+    await page.goBack();
+    await page.getByRole('heading', { name: `${USER}/demo` }).waitFor();
+  });
+
+  await step('a description with a <script> payload is shown as text and never runs', async () => {
+    const payload = '# Demo\n\n<script>window.__xss = 1; alert("xss")</script>\n\n'
+      + '<img src=x onerror="window.__xss = 2; alert(\'xss\')"> **bold** [link](javascript:alert(\'xss\'))';
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByLabel('Short description').fill('<b onmouseover=alert("xss")>short</b>');
+    await page.getByLabel('Overview (Markdown)').fill(payload);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.waitForTimeout(300);
+    await page.goto(`/repositories/${USER}/demo`);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.getByText('<script>window.__xss = 1;', { exact: false }).first().waitFor();
+    check(await page.evaluate(() => window.__xss === undefined), 'payload ran: window.__xss is set');
+    check(dialogs.length === 0, 'a dialog opened: ' + dialogs.join(' | '));
+    check(await page.locator('.markdown img, .markdown script, a[href^="javascript"]').count() === 0,
+      'payload became markup');
+    check(await page.locator('.markdown strong').count() === 1, 'the safe subset still renders');
+  });
+
+  await step('create an access token and see its secret exactly once', async () => {
+    await page.getByRole('link', { name: 'Tokens' }).click();
+    await page.getByLabel('Label').fill('ci-pipeline');
+    await page.getByLabel(/Read and write/).check();
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = (await page.locator('.token-secret').textContent()).trim();
+    check(secret.startsWith('dckr_pat_'), 'secret shown: ' + secret.slice(0, 12));
+    await page.getByRole('button', { name: /^Copy/ }).first().waitFor();
+    await shot('token-created');
+    await page.getByRole('button', { name: 'Done, I copied it' }).click();
+    await page.getByRole('cell', { name: 'ci-pipeline' }).waitFor();
+    check(!(await page.content()).includes(secret), 'secret still on the page after Done');
+    await page.reload();
+    await page.getByRole('cell', { name: 'ci-pipeline' }).waitFor();
+    check(!(await page.content()).includes(secret), 'secret shown again');
+    await shot('tokens');
+  });
+
+  await step('cleanup: dry run shows warnings and metrics, then the real delete removes the image', async () => {
+    await page.goto(`/repositories/${USER}/demo?tab=images`);
+    await page.getByRole('figure').filter({ hasText: 'Images active since' }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: '2.0' });
+    await row.getByRole('checkbox').check();
+    await page.getByRole('button', { name: 'Preview deletion (dry run)' }).click();
+    await page.getByText('Warning: current_tag').waitFor();
+    await page.getByRole('button', { name: 'Accept these warnings and preview again' }).click();
+    const report = page.getByTestId('dry-run-report');
+    await report.waitFor();
+    check((await report.textContent()).includes('Images to delete1'), 'dry run metrics: ' + await report.textContent());
+    await shot('cleanup-dry-run');
+    const stillThere = await page.evaluate(async (u) => (await fetch(`/v2/namespaces/${u}/repositories/demo/tags/2.0`)).status, USER);
+    check(stillThere === 200, 'dry run deleted something: ' + stillThere);
+    await page.getByRole('button', { name: 'Delete 1 image now' }).click();
+    await page.getByText(/Deleted 1 image/).waitFor();
+    const gone = await page.evaluate(async (u) => (await fetch(`/v2/namespaces/${u}/repositories/demo/tags/2.0`)).status, USER);
+    check(gone === 404, 'tag 2.0 after delete: ' + gone);
+  });
+
+  await step('create a source from the local Distribution, import it and watch the job complete live', async () => {
+    await page.getByRole('link', { name: 'Sources' }).click();
+    await page.getByText('New image source').click();
+    await page.getByRole('button', { name: 'Create source' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Name: enter a name' }).waitFor(); // checked before sending
+    await page.getByLabel('Name', { exact: true }).fill('Upstream app');
+    await page.getByLabel('Origin').selectOption('docker-registry');
+    await page.getByLabel('Registry URL').fill('not a url');
+    await page.getByLabel('Image').fill('team/app:1.0');
+    await page.getByRole('button', { name: 'Create source' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Registry URL' }).waitFor();
+    await page.getByLabel('Registry URL').fill(UPSTREAM);
+    await page.getByRole('button', { name: 'Create source' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'Upstream app' });
+    await row.waitFor();
+    await row.getByRole('button', { name: 'Import' }).click();
+    await page.getByRole('heading', { name: 'Job' }).waitFor();
+    const url = page.url();
+    await page.locator('[data-state="completed"], [data-state="error"]').waitFor({ timeout: 90_000 });
+    check(page.url() === url, 'the page reloaded or moved');
+    const state = await page.locator('[data-state]').getAttribute('data-state');
+    check(state === 'completed', 'job ended ' + state + ': ' + await page.locator('main').textContent());
+    check(await page.locator('progress').getAttribute('value') === '100', 'progress at 100');
+    await shot('job-completed');
+    await page.getByRole('link', { name: /\/upstream-app/ }).click();
+    await page.getByRole('heading', { name: `${USER}/upstream-app` }).waitFor();
+    await page.getByRole('cell', { name: '1.0', exact: true }).waitFor();
+  });
+
+  await step('audit log filters by action', async () => {
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    await page.getByLabel('Action').selectOption('repo.change_description');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/action=repo.change_description/);
+    // The address changes first, the table when the answer arrives: wait until every row is of that action.
+    await page.waitForFunction(() => {
+      const cells = [...document.querySelectorAll('table.audit tbody td:nth-child(2)')];
+      return cells.length > 0 && cells.every((c) => c.textContent === 'repo.change_description');
+    });
+    const actions = await page.locator('table.audit tbody td:nth-child(2)').allTextContents();
+    await page.getByLabel('Action').selectOption('');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL((u) => !u.search.includes('action='));
+    await page.waitForFunction((n) => document.querySelectorAll('table.audit tbody tr').length > n, actions.length);
+    await page.getByLabel('Action').selectOption('repo.change_description');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForFunction(() => [...document.querySelectorAll('table.audit tbody td:nth-child(2)')]
+      .every((c) => c.textContent === 'repo.change_description'));
+    await shot('audit-log');
+  });
+
+  await step('organization: members, a team with a member and a repository permission, settings, a token', async () => {
+    await page.goto('/repositories/' + USER);
+    await page.getByLabel('Namespace').selectOption('acme');
+    await page.getByRole('link', { name: 'Organization' }).click();
+    await page.getByRole('heading', { name: 'Organization' }).waitFor();
+    await page.getByRole('cell', { name: /bob/ }).waitFor();
+    await page.getByRole('link', { name: 'Teams' }).click();
+    await page.locator('summary', { hasText: 'New team' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('builders');
+    await page.getByRole('button', { name: 'Create team' }).click();
+    const team = page.getByRole('region', { name: 'Team builders' });
+    await team.getByLabel('Username to add to builders').fill('bob');
+    await team.getByRole('button', { name: 'Add member' }).click();
+    await page.getByRole('region', { name: 'Team builders' }).getByText('1 member').waitFor();
+    await page.getByRole('region', { name: 'Team builders' }).getByLabel('Repository for builders').fill('tool');
+    await page.getByRole('region', { name: 'Team builders' }).getByRole('button', { name: 'Grant' }).click();
+    await page.getByText('Permission set').waitFor();
+    await shot('organization-teams');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByLabel(/Members may pull only/).check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Settings saved').waitFor();
+    const saved = await page.evaluate(async () => (await (await fetch('/v2/orgs/acme/settings')).json()));
+    check(saved.restricted_images.enabled === true, 'setting not saved: ' + JSON.stringify(saved));
+    await page.getByRole('link', { name: 'Access tokens' }).click();
+    await page.getByLabel('Label').fill('ci-acme');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = (await page.locator('.token-secret').textContent()).trim();
+    check(secret.startsWith('dckr_oat_'), 'organization token shown: ' + secret.slice(0, 12));
+    await page.getByRole('button', { name: 'Done, I copied it' }).click();
+    await page.getByRole('cell', { name: 'ci-acme' }).waitFor();
+    check(!(await page.content()).includes(secret), 'organization token secret shown again');
+  });
+
+  await step('keyboard: the first Tab reaches the skip link, and it moves focus to the content', async () => {
+    await page.goto(`/repositories/${USER}`);
+    await page.getByRole('heading', { name: 'Repositories' }).waitFor();
+    await page.keyboard.press('Tab');
+    check(await page.evaluate(() => document.activeElement.className) === 'skip', 'skip link first');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'main');
+    await page.keyboard.press('Tab');
+    check(await page.evaluate(() => document.getElementById('main').contains(document.activeElement)),
+      'Tab after the skip link stays in the content');
+  });
+
+  await step('narrow screen: no horizontal scrolling of the page', async () => {
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.goto(`/repositories/${USER}/demo`);
+    await page.getByRole('heading', { name: `${USER}/demo` }).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 1, 'page wider than the screen by ' + overflow + ' px');
+    await shot('repository-narrow');
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
+  if (BIG_REPO) {
+    await step(`large namespace: ${BIG_REPO} tag pages load without freezing`, async () => {
+      for (const [label, path] of [['first tag page', `/repositories/${BIG_REPO}`],
+        ['last tag page', `/repositories/${BIG_REPO}?page=4000`], ['namespace list', `/repositories/${BIG_REPO.split('/')[0]}`]]) {
+        const t0 = Date.now();
+        await page.goto(path);
+        await page.locator('main table tbody tr').first().waitFor();
+        timings[label] = Date.now() - t0;
+      }
+      const text = await page.goto(`/repositories/${BIG_REPO}`).then(() => page.locator('.pager').first().textContent());
+      check(/of 4,000/.test(text), 'pager: ' + text);
+      console.log('# page load times (navigation to first table row), ms: ' + JSON.stringify(timings));
+      const api = await page.evaluate(async (repo) => {
+        const [ns, name] = repo.split('/');
+        const out = {};
+        for (const p of [1, 2000, 4000]) {
+          const t0 = performance.now();
+          await (await fetch(`/v2/namespaces/${ns}/repositories/${name}/tags?page=${p}&page_size=25`)).json();
+          out['tags page ' + p] = Math.round(performance.now() - t0);
+        }
+        return out;
+      }, BIG_REPO);
+      console.log('# tag list API times (fetch to parsed JSON, after warm-up), ms: ' + JSON.stringify(api));
+      await shot('large-repository');
+    });
+  }
+
+  await step('no script errors on any page', async () => {
+    const real = consoleErrors.filter((e) => !/status of (401|403|404|400)/.test(e));
+    check(real.length === 0, real.join('\n'));
+  });
+} finally {
+  await context.close();
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
