@@ -6,13 +6,20 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.ConnectionException;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.mapper.RowMapper;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
@@ -155,6 +162,28 @@ public final class Database implements AutoCloseable {
     /** For reads; use {@link #inWriteTransaction} for anything that writes. */
     public Jdbi jdbi() {
         return jdbi;
+    }
+
+    /** Sets a prepared statement's parameters. */
+    @FunctionalInterface
+    public interface Binder {
+        void bind(PreparedStatement statement) throws SQLException;
+    }
+
+    /**
+     * One row (or none) by plain JDBC on a pooled connection, for the few reads on every pull: a JDBI handle costs
+     * more to set up than SQLite takes to answer them. Everything else uses {@link #jdbi()}.
+     */
+    public <R> Optional<R> queryOne(String sql, Binder binder, RowMapper<R> mapper) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement(sql)) {
+            binder.bind(statement);
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next() ? Optional.of(mapper.map(rows, null)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new ConnectionException(e);
+        }
     }
 
     /** Runs the callback in one transaction, serialized with this process's other writers on SQLite. */

@@ -37,6 +37,16 @@ public final class SqlMetadataStore implements MetadataStore {
             m.annotations_json, m.total_size, m.pushed_at, m.last_pulled_at, m.pull_count
             """; // ends with a newline so a FROM clause can follow directly
 
+    // The two reads of every manifest pull, by plain JDBC (Database.queryOne).
+    private static final String MANIFEST_BY_DIGEST = "SELECT " + MANIFEST_COLUMNS + """
+             FROM manifests m JOIN repositories r ON r.id = m.repository_id
+            WHERE r.name = ? AND m.digest = ?""";
+    private static final String MANIFEST_BY_TAG = "SELECT " + MANIFEST_COLUMNS + """
+             FROM tags t
+             JOIN repositories r ON r.id = t.repository_id
+             JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest
+            WHERE r.name = ? AND t.name = ?""";
+
     private static final String TAG_EVENT_COLUMNS =
             "h.id AS id, r.name AS repository, h.tag, h.digest, h.previous_digest, h.action, h.at ";
     private static final String HISTORY_FROM =
@@ -441,8 +451,12 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public Optional<ManifestRecord> getManifest(String repository, Digest digest) {
-        return jdbi.withHandle(h -> findManifest(h, repository, digest));
+        return database.queryOne(MANIFEST_BY_DIGEST, s -> {
+            s.setString(1, repository);
+            s.setString(2, digest.toString());
+        }, MetadataRows::manifest);
     }
+
 
     private static Optional<ManifestRecord> findManifest(Handle h, String repository, Digest digest) {
         return h.createQuery("SELECT " + MANIFEST_COLUMNS + """
@@ -456,15 +470,10 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public Optional<ManifestRecord> getManifestByTag(String repository, String tag) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT " + MANIFEST_COLUMNS + """
-                         FROM tags t
-                         JOIN repositories r ON r.id = t.repository_id
-                         JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest
-                        WHERE r.name = :repo AND t.name = :tag""")
-                .bind("repo", repository)
-                .bind("tag", tag)
-                .map(MetadataRows::manifest)
-                .findOne());
+        return database.queryOne(MANIFEST_BY_TAG, s -> {
+            s.setString(1, repository);
+            s.setString(2, tag);
+        }, MetadataRows::manifest);
     }
 
     @Override
