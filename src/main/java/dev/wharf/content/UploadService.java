@@ -116,10 +116,13 @@ public final class UploadService {
         state.lock.lock();
         try {
             long current = blobs.uploadSize(uploadId).orElseThrow(() -> unknown(uploadId));
-            if (rangeStart != null && rangeStart != current) {
-                throw outOfOrder(current);
-            }
-            if (current == 0) {
+            // A Content-Range that disagrees with the size read here is settled by the store under its own lock:
+            // an append through another service may still be writing, and a 416 must report the size that append
+            // leaves, not one read half-way through it.
+            long expected = rangeStart != null ? rangeStart : current;
+            if (expected != current) {
+                state.hasher = null;
+            } else if (current == 0) {
                 // An empty upload's hash state is known, so the node taking the first chunk (usually the whole
                 // blob, and often not the node that opened the upload) can hash it and spare a re-read at the end.
                 state.hasher = Digest.newHasher("sha256");
@@ -133,7 +136,7 @@ public final class UploadService {
             }
             long size;
             try {
-                size = blobs.append(uploadId, current, in);
+                size = blobs.append(uploadId, expected, in);
             } catch (IOException | RuntimeException e) {
                 state.hasher = null; // the hash may have seen bytes the store did not keep
                 throw e;
