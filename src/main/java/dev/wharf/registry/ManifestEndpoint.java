@@ -70,7 +70,13 @@ final class ManifestEndpoint {
     /** Reads the body, refusing anything over the manifest limit without buffering it. */
     private byte[] readLimited(Context ctx) {
         long declared = ctx.contentLength();
-        if (declared > ManifestService.MAX_MANIFEST_BYTES) throw tooLarge();
+        if (declared > ManifestService.MAX_MANIFEST_BYTES) {
+            // A client that sends the body without waiting (no Expect: 100-continue) sees a connection reset,
+            // not our 413, if we close on it mid-body. Read and drop a body up to twice the limit; larger ones
+            // are refused without reading.
+            if (declared <= 2L * ManifestService.MAX_MANIFEST_BYTES) discard(ctx, declared);
+            throw tooLarge();
+        }
         try (InputStream in = ctx.bodyInputStream()) {
             ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 8192);
             byte[] buf = new byte[64 * 1024];
@@ -84,6 +90,14 @@ final class ManifestEndpoint {
             return out.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void discard(Context ctx, long bytes) {
+        try (InputStream in = ctx.bodyInputStream()) {
+            in.skipNBytes(bytes);
+        } catch (IOException e) {
+            // The client stopped sending; the 413 goes out anyway.
         }
     }
 
