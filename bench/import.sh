@@ -24,40 +24,19 @@ for tool in skopeo curl jq python3; do command -v $tool >/dev/null || die "$tool
 DIST_BIN=${DIST_BIN:-/usr/bin/docker-registry}
 [[ -x $DIST_BIN ]] || die "$DIST_BIN not found (apt-get install -y docker-registry)"
 
-# The newest JDK >= 21 under /usr/lib/jvm (or JAVA_HOME), as bench/run.sh picks it: the default java may be older.
-java_major() { "$1" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}'; }
-JAVA=""; BEST=0
-for j in /usr/lib/jvm/*/bin/java ${JAVA_HOME:+$JAVA_HOME/bin/java}; do
-  [[ -x $j ]] || continue
-  m=$(java_major "$j" || echo 0); m=${m%%.*}
-  if [[ -n $m && $m -ge 21 && $m -gt $BEST ]]; then JAVA=$j; BEST=$m; fi
-done
-[[ -n $JAVA ]] || die "no JDK >= 21 under /usr/lib/jvm"
+. "$ROOT/bench/lib.sh"
+newest_jdk || exit 1
 if [[ $BUILD == 1 ]]; then JAVA_HOME=$(dirname "$(dirname "$JAVA")") ./mvnw -q -o -DskipTests package; fi
 
 WORK=$(mktemp -d /tmp/wharf-import-bench.XXXXXX)
 PIDS=()
 cleanup() {
-  for pid in "${PIDS[@]:-}"; do
-    [[ -n $pid ]] || continue
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  done
-  wait 2>/dev/null || true
+  stop_pids
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$(( (RANDOM % 20000) + 30000 ))
-    if [[ -z $(ss -Htln "sport = :$p" 2>/dev/null) ]]; then echo "$p"; return 0; fi
-  done
-  die "no free port found"
-}
 wait_ready() { # URL PID NAME
   for _ in $(seq 1 900); do
     kill -0 "$2" 2>/dev/null || { tail -20 "$WORK/$3.log" >&2; die "$3 exited"; }

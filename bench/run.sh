@@ -58,45 +58,20 @@ command -v curl >/dev/null || die "curl not found"
 DIST_BIN=${DIST_BIN:-/usr/bin/docker-registry}
 [[ -x $DIST_BIN ]] || die "$DIST_BIN not found (apt-get install -y docker-registry)"
 
-# --- JDKs: the newest JDK >= 21 runs the client; Wharf needs >= 21 too.
-java_major() { "$1" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}'; }
-BEST_JAVA=""; BEST_MAJOR=0
-for j in /usr/lib/jvm/*/bin/java ${JAVA_HOME:+$JAVA_HOME/bin/java}; do
-  [[ -x $j ]] || continue
-  m=$(java_major "$j" || echo 0); m=${m%%.*}
-  if [[ -n $m && $m -ge 21 && $m -gt $BEST_MAJOR ]]; then BEST_JAVA=$j; BEST_MAJOR=$m; fi
-done
-[[ -n $BEST_JAVA ]] || die "no JDK >= 21 under /usr/lib/jvm"
-JDK_HOME=$(dirname "$(dirname "$BEST_JAVA")")
-log "JDK: $JDK_HOME (major $BEST_MAJOR)"
+. "$ROOT/bench/lib.sh"
+newest_jdk || exit 1
+log "JDK: $JDK_HOME (major $JAVA_MAJOR)"
 
 WORK=$(mktemp -d /tmp/wharf-bench.XXXXXX)
 mkdir -p "$ROOT/bench/out"
 PIDS=()
 cleanup() {
-  local pid
-  for pid in "${PIDS[@]:-}"; do
-    [[ -n $pid ]] || continue
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid" 2>/dev/null || true
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -9 "$pid" 2>/dev/null || true
-    fi
-  done
-  wait 2>/dev/null || true
+  stop_pids
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$(( (RANDOM % 20000) + 30000 ))
-    if [[ -z $(ss -Htln "sport = :$p" 2>/dev/null) ]]; then echo "$p"; return 0; fi
-  done
-  die "no free port found"
-}
 
 now_ns() { date +%s%N; }
 

@@ -59,17 +59,9 @@ command -v psql >/dev/null || die "psql not found (apt-get install -y postgresql
 psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -qtAc 'SELECT 1' >/dev/null 2>&1 \
   || die "PostgreSQL does not answer on $PG_HOST:$PG_PORT (db $PG_DB, user $PG_USER)"
 
-# --- JDK: the newest >= 21 runs the nodes, S3Proxy and the client.
-java_major() { "$1" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}'; }
-BEST_JAVA=""; BEST_MAJOR=0
-for j in /usr/lib/jvm/*/bin/java ${JAVA_HOME:+$JAVA_HOME/bin/java}; do
-  [[ -x $j ]] || continue
-  m=$(java_major "$j" || echo 0); m=${m%%.*}
-  if [[ -n $m && $m -ge 21 && $m -gt $BEST_MAJOR ]]; then BEST_JAVA=$j; BEST_MAJOR=$m; fi
-done
-[[ -n $BEST_JAVA ]] || die "no JDK >= 21 under /usr/lib/jvm"
-JDK_HOME=$(dirname "$(dirname "$BEST_JAVA")")
-log "JDK: $JDK_HOME (major $BEST_MAJOR)"
+. "$ROOT/bench/lib.sh"
+newest_jdk || exit 1
+log "JDK: $JDK_HOME (major $JAVA_MAJOR)"
 
 if [[ $BUILD == 1 ]]; then
   log "building Wharf (./mvnw -B -q -o package -DskipTests)"
@@ -82,16 +74,7 @@ WORK=$(mktemp -d /tmp/wharf-scale.XXXXXX)
 mkdir -p "$ROOT/bench/out"
 PIDS=()
 cleanup() {
-  local pid
-  for pid in "${PIDS[@]:-}"; do
-    [[ -n $pid ]] || continue
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid" 2>/dev/null || true
-      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -9 "$pid" 2>/dev/null || true
-    fi
-  done
-  wait 2>/dev/null || true
+  stop_pids
   psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -qc "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" \
     >/dev/null 2>&1 || true
   rm -rf "$WORK"
@@ -99,14 +82,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$(( (RANDOM % 20000) + 30000 ))
-    if [[ -z $(ss -Htln "sport = :$p" 2>/dev/null) ]]; then echo "$p"; return 0; fi
-  done
-  die "no free port found"
-}
 
 # wait_for NAME PID URL: until URL answers at all (S3Proxy) or 200 (Wharf's /readyz)
 wait_for() {
