@@ -16,6 +16,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -23,24 +24,29 @@ import org.junit.jupiter.api.io.TempDir;
  * response checked against Cycle's contract. Import results are recorded through {@link ImageStore} (what an
  * import job does at its end), so the list sees images in several states without running imports.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ImageListTest {
-    @TempDir static Path dir;
-    static CycleServer wharf;
-    static User alice;
-    static String owner;
-    static String member;
-    static String web;
-    static String worker;
-    static String hidden;
-    static String alpha;
-    static String beta;
-    static String gamma;
-    static String delta;
-    static String secret;
+    CycleServer wharf;
+    User alice;
+    String owner;
+    String member;
+    String web;
+    String worker;
+    String hidden;
+    String alpha;
+    String beta;
+    String gamma;
+    String delta;
+    String secret;
+
+    /** Extra server flags: none for SQLite; the PostgreSQL subclass points the server at a schema of its own. */
+    String[] databaseArgs() {
+        return new String[0];
+    }
 
     @BeforeAll
-    static void start() {
-        wharf = new CycleServer(dir);
+    void start(@TempDir Path dir) {
+        wharf = new CycleServer(dir, databaseArgs());
         alice = wharf.user("alice");
         User bob = wharf.user("bob");
         wharf.org("acme", alice);
@@ -66,7 +72,7 @@ class ImageListTest {
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         wharf.close();
     }
 
@@ -168,7 +174,7 @@ class ImageListTest {
      * {@code additionalProperties}, even for a valid origin), so each included source is checked as the body of
      * {@code GET /v1/images/sources/{id}} in the image sources contract, and the rest of the response without them.
      */
-    private static JsonNode withSources(HttpResponse<byte[]> r) {
+    private JsonNode withSources(HttpResponse<byte[]> r) {
         assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(200);
         JsonNode body = CycleServer.json(r);
         JsonNode rest = body.deepCopy();
@@ -182,7 +188,7 @@ class ImageListTest {
         return body;
     }
 
-    private static List<String> names(String path, String token) {
+    private List<String> names(String path, String token) {
         HttpResponse<byte[]> r = get(path, token);
         assertThat(r.statusCode()).as(path + ": " + new String(r.body())).isEqualTo(200);
         List<String> names = new ArrayList<>();
@@ -190,23 +196,23 @@ class ImageListTest {
         return names;
     }
 
-    private static List<String> names(JsonNode object) {
+    private List<String> names(JsonNode object) {
         List<String> out = new ArrayList<>();
         object.fieldNames().forEachRemaining(out::add);
         return out;
     }
 
-    private static HttpResponse<byte[]> get(String path, String token) {
+    private HttpResponse<byte[]> get(String path, String token) {
         return wharf.send("GET", path, token, "acme", null);
     }
 
-    private static String source(String body) {
+    private String source(String body) {
         HttpResponse<byte[]> r = wharf.send("POST", "/v1/images/sources", owner, "acme", body);
         assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(201);
         return CycleServer.json(r).path("data").path("id").asText();
     }
 
-    private static String image(String sourceId, String name) {
+    private String image(String sourceId, String name) {
         HttpResponse<byte[]> r = wharf.send("POST", "/v1/images", owner, "acme",
                 "{\"source_id\": \"" + sourceId + "\", \"name\": \"" + name + "\"}");
         assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(201);

@@ -18,6 +18,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,18 +26,23 @@ import org.junit.jupiter.api.io.TempDir;
  * against Cycle's contract. The jobs are submitted through {@link JobStore} with clocks fixed at known days (so
  * the range filters have exact answers) and a type no worker claims, so they stay as submitted.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JobListTest {
-    @TempDir static Path dir;
-    static CycleServer wharf;
-    static User dana;
-    static String owner;
-    static String first;
-    static String second;
-    static String third;
+    CycleServer wharf;
+    User dana;
+    String owner;
+    String first;
+    String second;
+    String third;
+
+    /** Extra server flags: none for SQLite; the PostgreSQL subclass points the server at a schema of its own. */
+    String[] databaseArgs() {
+        return new String[0];
+    }
 
     @BeforeAll
-    static void start() {
-        wharf = new CycleServer(dir);
+    void start(@TempDir Path dir) {
+        wharf = new CycleServer(dir, databaseArgs());
         dana = wharf.user("dana");
         wharf.org("works", dana);
         owner = wharf.token(dana);
@@ -47,7 +53,7 @@ class JobListTest {
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         wharf.close();
     }
 
@@ -108,13 +114,13 @@ class JobListTest {
         }
     }
 
-    private static String submit(String at, String caption) {
+    private String submit(String at, String caption) {
         JobStore store = new JobStore(wharf.database, CycleServer.JSON, Clock.fixed(Instant.parse(at), ZoneOffset.UTC));
         Job job = store.submit("works", "test.unclaimed", caption, CycleServer.JSON.createObjectNode(), 1, dana.id());
         return job.id();
     }
 
-    private static List<String> ids(String path) {
+    private List<String> ids(String path) {
         HttpResponse<byte[]> r = get(path);
         assertThat(r.statusCode()).as(path + ": " + new String(r.body())).isEqualTo(200);
         List<String> ids = new ArrayList<>();
@@ -122,7 +128,7 @@ class JobListTest {
         return ids;
     }
 
-    private static HttpResponse<byte[]> get(String path) {
+    private HttpResponse<byte[]> get(String path) {
         return wharf.send("GET", path, owner, "works", null);
     }
 }
