@@ -87,6 +87,8 @@ class ImageListTest {
         assertThat(names("/v1/images?filter[state]=downloading&filter[identifier]=web-app", owner))
                 .containsExactlyInAnyOrder("beta");
         assertThat(names("/v1/images?filter[state]=deleting", owner)).isEmpty();
+        assertThat(names("/v1/images?filter[state]=deleted", owner)).isEmpty(); // deleted images are never listed
+        assertThat(names("/v1/images?filter[color]=red", owner)).hasSize(5); // filters the contract lacks are ignored
         // search: name (any case), tag, digest, the repository (hub/identifier) and the exact id
         assertThat(names("/v1/images?filter[search]=AMM", owner)).containsExactlyInAnyOrder("gamma");
         assertThat(names("/v1/images?filter[search]=2.0", owner)).containsExactlyInAnyOrder("gamma");
