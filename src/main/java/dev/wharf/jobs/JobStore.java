@@ -12,7 +12,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -85,11 +87,11 @@ public final class JobStore {
      * {@code searchPattern} (a lower-case {@code LIKE} pattern escaped with {@code !}, matched against the id,
      * type and caption). {@code orderBy} is an SQL order list over {@link #SORT_COLUMNS} values, never request text.
      */
-    public record Query(String hub, java.util.Set<String> states, Instant queuedFrom, Instant queuedUntil,
+    public record Query(String hub, Set<String> states, Instant queuedFrom, Instant queuedUntil,
             String searchPattern, String orderBy, int limit, long offset) {}
 
     /** The sort fields {@code GET /v1/jobs} offers and their columns. */
-    public static final java.util.Map<String, String> SORT_COLUMNS = java.util.Map.of("id", "id", "caption", "caption",
+    public static final Map<String, String> SORT_COLUMNS = Map.of("id", "id", "caption", "caption",
             "type", "type", "state", "state", "created", "created_at", "updated", "updated_at");
 
     public List<Job> page(Query q) {

@@ -56,7 +56,8 @@ public final class CycleRoutes {
         this.sources = new SourcesEndpoint(service, sourceView, gate, wakeWorkers);
         this.jobs = new JobsEndpoint(jobStore, sourceView, gate);
         BuildLogStore buildLogs = new BuildLogStore(database);
-        this.images = new ImagesEndpoint(service, sourceView, imageStore, jobStore, buildLogs, gate, wakeWorkers, clock);
+        this.images = new ImagesEndpoint(service, sourceView, imageStore, jobStore, buildLogs, gate, wakeWorkers,
+                clock);
         this.upload = new UploadEndpoint(service, imageStore, jobStore, content.blobs(), gate, wakeWorkers,
                 uploadMaxBytes);
         handlers.add(new SourceDeleteJob(database, clock));

@@ -80,8 +80,9 @@ final class ImageStore {
         }
         sql.append(" ORDER BY ").append(q.orderBy()).append(" LIMIT :limit OFFSET :offset");
         return database.jdbi().withHandle(h -> {
-            var query = h.createQuery(sql.toString()).bind("hub", q.hub()).bindList("visible", List.copyOf(q.visibleSourceIds()))
-                    .bind("limit", q.page().size()).bind("offset", q.page().offset());
+            var query = h.createQuery(sql.toString()).bind("hub", q.hub())
+                    .bindList("visible", List.copyOf(q.visibleSourceIds())).bind("limit", q.page().size())
+                    .bind("offset", q.page().offset());
             if (q.sourceId() != null) query.bind("sourceId", q.sourceId());
             if (q.identifier() != null) query.bind("identifier", q.identifier());
             if (q.sourceType() != null) query.bind("sourceType", q.sourceType());

@@ -35,8 +35,8 @@ final class ImagesEndpoint {
     private final Runnable wakeWorkers;
     private final Clock clock;
 
-    ImagesEndpoint(SourceService sources, SourceView sourceView, ImageStore images, JobStore jobs, BuildLogStore buildLogs, HubGate gate,
-            Runnable wakeWorkers, Clock clock) {
+    ImagesEndpoint(SourceService sources, SourceView sourceView, ImageStore images, JobStore jobs,
+            BuildLogStore buildLogs, HubGate gate, Runnable wakeWorkers, Clock clock) {
         this.sources = sources;
         this.sourceView = sourceView;
         this.images = images;
@@ -277,7 +277,8 @@ final class ImagesEndpoint {
         Map<String, String> f = CycleHttp.filters(ctx);
         String sourceType = blankToNull(f.get("source_type"));
         if (sourceType != null && !SourceService.TYPES.contains(sourceType)) {
-            throw CycleException.invalid(null, "filter[source_type] is stack-build, direct or bucket; got " + sourceType);
+            throw CycleException.invalid(null, "filter[source_type] is stack-build, direct or bucket; got "
+                    + sourceType);
         }
         String orderBy = ListQuery.orderBy(ListQuery.sorts(ctx.queryParams("sort"), ImageStore.SORT_COLUMNS.keySet()),
                 ImageStore.SORT_COLUMNS, ImageStore.DEFAULT_ORDER, ImageStore.TIE_BREAK);

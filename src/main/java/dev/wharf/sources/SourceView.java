@@ -51,7 +51,9 @@ final class SourceView {
     /** {@code includes} for the requested kinds: creators as public accounts; Wharf has no integrations. */
     ObjectNode includes(List<ImageSource> sources, java.util.Set<String> kinds) {
         ObjectNode inc = F.objectNode();
-        if (kinds.contains("creators")) inc.set("creators", creators(sources.stream().map(ImageSource::creatorUserId).toList()));
+        if (kinds.contains("creators")) {
+            inc.set("creators", creators(sources.stream().map(ImageSource::creatorUserId).toList()));
+        }
         if (kinds.contains("integrations")) inc.putObject("integrations");
         return inc;
     }

@@ -79,7 +79,8 @@ class ImageListTest {
     /** Without a sort the order is creation time, which ties within a millisecond: these compare as sets. */
     @Test
     void filtersBySourceIdentifierTypeIdStateAndSearch() {
-        assertThat(names("/v1/images?filter[identifier]=web-app", owner)).containsExactlyInAnyOrder("alpha", "beta", "gamma");
+        assertThat(names("/v1/images?filter[identifier]=web-app", owner))
+                .containsExactlyInAnyOrder("alpha", "beta", "gamma");
         assertThat(names("/v1/images?filter[source_type]=bucket", owner)).containsExactlyInAnyOrder("delta");
         assertThat(names("/v1/images?filter[source_id]=" + worker, owner)).containsExactlyInAnyOrder("delta");
         assertThat(names("/v1/images?filter[state]=live,downloading", owner))
