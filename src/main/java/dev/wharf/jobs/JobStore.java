@@ -12,7 +12,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -77,6 +79,40 @@ public final class JobStore {
                 .bind("hub", hub).bind("state", state == null ? null : state.wire())
                 .bind("limit", limit).bind("offset", offset)
                 .map((rs, ctx) -> row(rs)).list());
+    }
+
+    /**
+     * A filtered page of a hub's jobs ({@code GET /v1/jobs}). Null or empty fields do not filter: {@code states}
+     * (wire names), {@code queuedFrom}/{@code queuedUntil} (inclusive bounds on when the job was submitted),
+     * {@code searchPattern} (a lower-case {@code LIKE} pattern escaped with {@code !}, matched against the id,
+     * type and caption). {@code orderBy} is an SQL order list over {@link #SORT_COLUMNS} values, never request text.
+     */
+    public record Query(String hub, Set<String> states, Instant queuedFrom, Instant queuedUntil,
+            String searchPattern, String orderBy, int limit, long offset) {}
+
+    /** The sort fields {@code GET /v1/jobs} offers and their columns. */
+    public static final Map<String, String> SORT_COLUMNS = Map.of("id", "id", "caption", "caption",
+            "type", "type", "state", "state", "created", "created_at", "updated", "updated_at");
+
+    public List<Job> page(Query q) {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM jobs WHERE hub = :hub");
+        if (!q.states().isEmpty()) sql.append(" AND state IN (<states>)");
+        if (q.queuedFrom() != null) sql.append(" AND created_at >= :from");
+        if (q.queuedUntil() != null) sql.append(" AND created_at <= :until");
+        if (q.searchPattern() != null) {
+            sql.append(" AND (LOWER(id) LIKE :pattern ESCAPE '!' OR LOWER(type) LIKE :pattern ESCAPE '!'"
+                    + " OR LOWER(caption) LIKE :pattern ESCAPE '!')");
+        }
+        sql.append(" ORDER BY ").append(q.orderBy()).append(" LIMIT :limit OFFSET :offset");
+        return database.jdbi().withHandle(h -> {
+            var query = h.createQuery(sql.toString()).bind("hub", q.hub()).bind("limit", q.limit())
+                    .bind("offset", q.offset());
+            if (!q.states().isEmpty()) query.bindList("states", List.copyOf(q.states()));
+            if (q.queuedFrom() != null) query.bind("from", q.queuedFrom().toEpochMilli());
+            if (q.queuedUntil() != null) query.bind("until", q.queuedUntil().toEpochMilli());
+            if (q.searchPattern() != null) query.bind("pattern", q.searchPattern());
+            return query.map((rs, ctx) -> row(rs)).list();
+        });
     }
 
     /** A hub's jobs that have not finished (new, queued or running), oldest first. */

@@ -52,10 +52,12 @@ public final class CycleRoutes {
         HubGate gate = new HubGate(sessions, accounts);
         SourceService service = new SourceService(new SourceStore(database), jobStore, box, clock);
         ImageStore imageStore = new ImageStore(database);
-        this.sources = new SourcesEndpoint(service, new SourceView(accounts), gate, wakeWorkers);
-        this.jobs = new JobsEndpoint(jobStore, gate);
+        SourceView sourceView = new SourceView(accounts);
+        this.sources = new SourcesEndpoint(service, sourceView, gate, wakeWorkers);
+        this.jobs = new JobsEndpoint(jobStore, sourceView, gate);
         BuildLogStore buildLogs = new BuildLogStore(database);
-        this.images = new ImagesEndpoint(service, imageStore, jobStore, buildLogs, gate, wakeWorkers, clock);
+        this.images = new ImagesEndpoint(service, sourceView, imageStore, jobStore, buildLogs, gate, wakeWorkers,
+                clock);
         this.upload = new UploadEndpoint(service, imageStore, jobStore, content.blobs(), gate, wakeWorkers,
                 uploadMaxBytes);
         handlers.add(new SourceDeleteJob(database, clock));

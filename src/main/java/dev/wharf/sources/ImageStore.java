@@ -3,8 +3,13 @@ package dev.wharf.sources;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wharf.storage.meta.Database;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /** The {@code images} table: one row per image created from a source, with its import state and result. */
 final class ImageStore {
@@ -14,6 +19,22 @@ final class ImageStore {
 
     private static final String COLUMNS = "id, hub, source_id, name, repository, tag, digest, size, creator_user_id,"
             + " state, state_changed, state_error, created_at, updated_at, deleted_at, build_json, override_json";
+    /** The same columns of {@code images i}, for queries that join the image's source. */
+    private static final String I_COLUMNS = Arrays.stream(COLUMNS.split(", ")).map(c -> "i." + c)
+            .collect(Collectors.joining(", "));
+    /** The {@code sort} fields of {@code GET /v1/images} and their columns. */
+    static final Map<String, String> SORT_COLUMNS = Map.of("id", "i.id", "name", "i.name", "size", "i.size",
+            "state", "i.state", "created", "i.created_at", "updated", "i.updated_at");
+    static final String DEFAULT_ORDER = "i.created_at";
+    static final String TIE_BREAK = "i.id";
+
+    /**
+     * One page of {@code GET /v1/images}. {@code visibleSourceIds} are the sources whose ACL lets the caller see
+     * them (images follow their source); the other filters are optional (null or empty: no filter).
+     * {@code orderBy} is built by {@link ListQuery#orderBy} from {@link #SORT_COLUMNS}.
+     */
+    record Query(String hub, Collection<String> visibleSourceIds, String sourceId, String identifier,
+            String sourceType, Set<String> states, String search, String orderBy, ListQuery.Page page) {}
     private final Database database;
 
     ImageStore(Database database) {
@@ -40,6 +61,37 @@ final class ImageStore {
         return database.jdbi().withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM images WHERE hub = :hub"
                         + " AND state <> 'deleted' ORDER BY created_at, id")
                 .bind("hub", hub).map((rs, ctx) -> row(rs)).list());
+    }
+
+    /** The page of images {@code q} describes, filtered, ordered and paged by the database. */
+    List<Image> page(Query q) {
+        if (q.visibleSourceIds().isEmpty()) return List.of();
+        StringBuilder sql = new StringBuilder("SELECT " + I_COLUMNS + " FROM images i JOIN image_sources s"
+                + " ON s.id = i.source_id WHERE i.hub = :hub AND i.state <> 'deleted' AND i.source_id IN (<visible>)");
+        if (q.sourceId() != null) sql.append(" AND i.source_id = :sourceId");
+        if (q.identifier() != null) sql.append(" AND s.identifier = :identifier");
+        if (q.sourceType() != null) sql.append(" AND s.type = :sourceType");
+        if (!q.states().isEmpty()) sql.append(" AND i.state IN (<states>)");
+        if (q.search() != null) {
+            sql.append(" AND (i.id = :exact OR LOWER(i.name) LIKE :pattern ESCAPE '!'"
+                    + " OR LOWER(i.repository) LIKE :pattern ESCAPE '!'"
+                    + " OR LOWER(COALESCE(i.tag, '')) LIKE :pattern ESCAPE '!'"
+                    + " OR COALESCE(i.digest, '') LIKE :pattern ESCAPE '!')");
+        }
+        sql.append(" ORDER BY ").append(q.orderBy()).append(" LIMIT :limit OFFSET :offset");
+        return database.jdbi().withHandle(h -> {
+            var query = h.createQuery(sql.toString()).bind("hub", q.hub())
+                    .bindList("visible", List.copyOf(q.visibleSourceIds())).bind("limit", q.page().size())
+                    .bind("offset", q.page().offset());
+            if (q.sourceId() != null) query.bind("sourceId", q.sourceId());
+            if (q.identifier() != null) query.bind("identifier", q.identifier());
+            if (q.sourceType() != null) query.bind("sourceType", q.sourceType());
+            if (!q.states().isEmpty()) query.bindList("states", List.copyOf(q.states()));
+            if (q.search() != null) {
+                query.bind("exact", q.search()).bind("pattern", ListQuery.containsPattern(q.search()));
+            }
+            return query.map((rs, ctx) -> row(rs)).list();
+        });
     }
 
     /** An import's state change; an image being deleted keeps its state, so a late import cannot revive it. */

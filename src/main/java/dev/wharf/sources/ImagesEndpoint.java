@@ -12,12 +12,22 @@ import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
-/** The images minimum: create an image from a source, import it (a job), list and get with state and size. */
+/** {@code /v1/images}: create an image from a source, import it (a job), list, get, rename and delete it. */
 final class ImagesEndpoint {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    private static final Set<String> METAS = Set.of("containers_count");
+    private static final Set<String> INCLUDES = Set.of("creators", "sources", "integrations", "stack_builds", "stacks");
+    /** Cycle's ImageState values, which {@code filter[state]} accepts (deleted images are never listed). */
+    private static final Set<String> IMAGE_STATES = Set.of("new", "uploading", "downloading", "building", "verifying",
+            "saving", "live", "deleting", "deleted");
+    private static final List<String> CONTAINER_STATES = List.of("new", "starting", "running", "function", "stopping",
+            "stopped", "deleting", "deleted");
 
     private final SourceService sources;
+    private final SourceView sourceView;
     private final ImageStore images;
     private final JobStore jobs;
     private final HubGate gate;
@@ -25,9 +35,10 @@ final class ImagesEndpoint {
     private final Runnable wakeWorkers;
     private final Clock clock;
 
-    ImagesEndpoint(SourceService sources, ImageStore images, JobStore jobs, BuildLogStore buildLogs, HubGate gate,
-            Runnable wakeWorkers, Clock clock) {
+    ImagesEndpoint(SourceService sources, SourceView sourceView, ImageStore images, JobStore jobs,
+            BuildLogStore buildLogs, HubGate gate, Runnable wakeWorkers, Clock clock) {
         this.sources = sources;
+        this.sourceView = sourceView;
         this.images = images;
         this.jobs = jobs;
         this.buildLogs = buildLogs;
@@ -253,28 +264,71 @@ final class ImagesEndpoint {
         CycleHttp.data(ctx, 200, JobView.descriptor("import", job), null);
     }
 
+    /**
+     * {@code GET /v1/images}: filters, sort and page applied by the database, over the images of the sources the
+     * caller may see. {@code filter[identifier]} and {@code filter[source_type]} are the source's (an image's
+     * repository is named after its source's identifier).
+     */
     private void list(Context ctx) {
         Caller caller = CycleHttp.caller(ctx, gate);
         caller.require(Capability.IMAGES_VIEW);
-        String sourceFilter = CycleHttp.filters(ctx).get("source_id");
-        ArrayNode data = F.arrayNode();
-        List<ImageStore.Image> all = images.list(caller.hub()).stream()
-                .filter(i -> sourceFilter == null || sourceFilter.equals(i.sourceId())).toList();
-        for (ImageStore.Image i : ListQuery.sortAndPage(all, List.of(), java.util.Map.of(),
-                ctx.queryParam("page[size]"), ctx.queryParam("page[number]"))) {
-            sources.findAny(caller.hub(), i.sourceId()).filter(s -> Acl.allows(s.acl(), caller, Acl.Privilege.VIEW))
-                    .ifPresent(s -> data.add(view(i, s)));
+        Set<String> metas = SourcesEndpoint.known(ctx, "meta", METAS);
+        Set<String> includes = SourcesEndpoint.known(ctx, "include", INCLUDES);
+        Map<String, String> f = CycleHttp.filters(ctx);
+        String sourceType = blankToNull(f.get("source_type"));
+        if (sourceType != null && !SourceService.TYPES.contains(sourceType)) {
+            throw CycleException.invalid(null, "filter[source_type] is stack-build, direct or bucket; got "
+                    + sourceType);
         }
-        CycleHttp.data(ctx, 200, data, null);
+        String orderBy = ListQuery.orderBy(ListQuery.sorts(ctx.queryParams("sort"), ImageStore.SORT_COLUMNS.keySet()),
+                ImageStore.SORT_COLUMNS, ImageStore.DEFAULT_ORDER, ImageStore.TIE_BREAK);
+        ListQuery.Page page = ListQuery.page(ctx.queryParam("page[size]"), ctx.queryParam("page[number]"));
+        Map<String, ImageSource> viewable = sources.viewable(caller);
+        List<ImageStore.Image> found = images.page(new ImageStore.Query(caller.hub(), viewable.keySet(),
+                blankToNull(f.get("source_id")), blankToNull(f.get("identifier")), sourceType,
+                ListQuery.oneOf(f.get("state"), "state", IMAGE_STATES), blankToNull(f.get("search")), orderBy, page));
+        ArrayNode data = F.arrayNode();
+        for (ImageStore.Image i : found) data.add(view(i, viewable.get(i.sourceId()), metas));
+        CycleHttp.data(ctx, 200, data, includes(found, viewable, includes));
     }
 
     private void get(Context ctx) {
         Caller caller = CycleHttp.caller(ctx, gate);
         caller.require(Capability.IMAGES_VIEW);
+        Set<String> metas = SourcesEndpoint.known(ctx, "meta", METAS);
+        Set<String> includes = SourcesEndpoint.known(ctx, "include", INCLUDES);
         ImageStore.Image image = find(caller, ctx.pathParam("imageId"));
         ImageSource source = sources.findAny(caller.hub(), image.sourceId())
                 .filter(s -> Acl.allows(s.acl(), caller, Acl.Privilege.VIEW)).orElseThrow(() -> notFound(image.id()));
-        CycleHttp.data(ctx, 200, view(image, source), null);
+        CycleHttp.data(ctx, 200, view(image, source, metas), includes(List.of(image), Map.of(source.id(), source),
+                includes));
+    }
+
+    /**
+     * Cycle's ImageIncludes: creators, and the images' sources by id. Wharf has no stacks, stack builds or
+     * integrations, so those keys are present (when asked for) and empty.
+     */
+    private ObjectNode includes(List<ImageStore.Image> shown, Map<String, ImageSource> sourcesById, Set<String> kinds) {
+        if (kinds.isEmpty()) return null;
+        ObjectNode inc = F.objectNode();
+        if (kinds.contains("creators")) {
+            inc.set("creators", sourceView.creators(shown.stream().map(ImageStore.Image::creatorUserId).toList()));
+        }
+        if (kinds.contains("sources")) {
+            ObjectNode byId = inc.putObject("sources");
+            for (ImageStore.Image i : shown) {
+                ImageSource s = sourcesById.get(i.sourceId());
+                if (s != null && !byId.has(s.id())) byId.set(s.id(), sourceView.source(s, null));
+            }
+        }
+        for (String none : List.of("stack_builds", "stacks", "integrations")) {
+            if (kinds.contains(none)) inc.putObject(none);
+        }
+        return inc;
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
     }
 
     private ImageStore.Image find(Caller caller, String id) {
@@ -287,6 +341,14 @@ final class ImagesEndpoint {
 
     /** Cycle's Image; {@code backend} names the Wharf repository and digest the image lives at. */
     private static ObjectNode view(ImageStore.Image i, ImageSource s) {
+        return view(i, s, Set.of());
+    }
+
+    /**
+     * With {@code meta=containers_count}: Wharf runs no containers, so every image's true count is zero (the
+     * states are ContainerState's).
+     */
+    private static ObjectNode view(ImageStore.Image i, ImageSource s, Set<String> metas) {
         ObjectNode o = F.objectNode().put("id", i.id()).put("hub_id", i.hub()).put("name", i.name()).put("size", i.size());
         o.putObject("about").putNull("description");
         o.putObject("backend").put("provider", "wharf").put("size", i.size())
@@ -313,6 +375,12 @@ final class ImagesEndpoint {
         if (i.stateError() != null) state.putObject("error").put("message", i.stateError());
         o.putObject("events").put("created", CycleTime.of(i.createdAt())).put("updated", CycleTime.of(i.updatedAt()))
                 .put("deleted", CycleTime.of(i.deletedAt()));
+        if (metas.contains("containers_count")) {
+            ObjectNode count = o.putObject("meta").putObject("containers_count");
+            ObjectNode byState = count.putObject("state");
+            for (String st : CONTAINER_STATES) byState.put(st, 0);
+            count.put("total", 0).put("available", 0);
+        }
         return o;
     }
 }

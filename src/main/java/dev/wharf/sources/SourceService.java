@@ -162,6 +162,15 @@ public final class SourceService {
                 .orElseThrow(() -> notFound(id));
     }
 
+    /** The hub's sources (any state but deleted) whose ACL lets the caller see them, by id. */
+    Map<String, ImageSource> viewable(Caller caller) {
+        Map<String, ImageSource> out = new java.util.LinkedHashMap<>();
+        for (ImageSource s : store.list(caller.hub())) {
+            if (Acl.allows(s.acl(), caller, Acl.Privilege.VIEW)) out.put(s.id(), s);
+        }
+        return out;
+    }
+
     /** A source of the hub in any state but deleted (images keep showing the source they came from). */
     java.util.Optional<ImageSource> findAny(String hub, String id) {
         return store.find(hub, id);

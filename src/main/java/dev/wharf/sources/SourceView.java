@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wharf.auth.AccountService;
 import dev.wharf.auth.User;
 import dev.wharf.model.ObjectId;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,16 +52,23 @@ final class SourceView {
     ObjectNode includes(List<ImageSource> sources, java.util.Set<String> kinds) {
         ObjectNode inc = F.objectNode();
         if (kinds.contains("creators")) {
-            ObjectNode accountsNode = inc.putObject("creators").putObject("accounts");
-            for (ImageSource s : sources) {
-                String id = ObjectId.ofLong(s.creatorUserId());
-                if (accountsNode.has(id)) continue;
-                Optional<User> u = accounts.findUser(s.creatorUserId());
-                u.ifPresent(user -> accountsNode.set(id, account(id, user)));
-            }
+            inc.set("creators", creators(sources.stream().map(ImageSource::creatorUserId).toList()));
         }
         if (kinds.contains("integrations")) inc.putObject("integrations");
         return inc;
+    }
+
+    /** Cycle's CreatorInclude for these users: each once, as a public account keyed by its id. */
+    ObjectNode creators(Collection<Long> userIds) {
+        ObjectNode creators = F.objectNode();
+        ObjectNode accountsNode = creators.putObject("accounts");
+        for (long userId : userIds) {
+            String id = ObjectId.ofLong(userId);
+            if (accountsNode.has(id)) continue;
+            Optional<User> u = accounts.findUser(userId);
+            u.ifPresent(user -> accountsNode.set(id, account(id, user)));
+        }
+        return creators;
     }
 
     private static ObjectNode account(String id, User user) {

@@ -47,11 +47,16 @@ final class CycleServer implements AutoCloseable {
         WharfConfig config = ConfigLoader.load(args, Map.of());
         server = WharfServer.start(config);
         base = "http://127.0.0.1:" + server.port();
-        database = Database.open(config.dbUrl(), null, null, 2, null);
+        database = Database.open(config.dbUrl(), blankToNull(config.dbUser()), blankToNull(config.dbPassword()), 2,
+                blankToNull(config.dbSchema()));
         Clock clock = Clock.systemUTC();
         accounts = new AccountService(database, new PasswordHasher(1024, 1, 1), clock);
         sessions = new SessionTokens(new JwtCodec(SigningKeys.loadOrCreate(database, dev.wharf.auth.SecretBox.load(null, dataDir)), clock), accounts,
                 new AccessTokenService(database, clock), new OrgAccessTokenService(database, clock), clock);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
     }
 
     User user(String name) {
