@@ -53,6 +53,19 @@ public final class RegistryRoutes {
         this.json = json;
     }
 
+    /**
+     * Routes for the pull path (GET/HEAD of manifests and blobs), to register before any other /v2/ routes.
+     * Javalin tries routes in order, one pattern match each; a pull would otherwise first fail every Hub API
+     * route. No Hub route ends in {@code /manifests/x} or {@code /blobs/x}, so these take nothing from the Hub.
+     */
+    public void registerPullPaths(JavalinConfig config) {
+        for (HandlerType method : List.of(HandlerType.GET, HandlerType.HEAD)) {
+            config.routes.addHttpHandler(method, "/v2/<name>/manifests/{reference}", this::dispatch);
+            config.routes.addHttpHandler(method, "/v2/<name>/blobs/{digest}", this::dispatch);
+        }
+    }
+
+    /** Every /v2/ route: register after the Hub API's, whose paths this catch-all would otherwise take. */
     public void register(JavalinConfig config) {
         for (HandlerType method : METHODS) {
             for (String path : List.of("/v2", "/v2/", "/v2/<path>")) {

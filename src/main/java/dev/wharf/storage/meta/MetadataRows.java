@@ -16,19 +16,28 @@ final class MetadataRows {
                 rs.getLong("id"), rs.getString("name"), Instant.ofEpochMilli(rs.getLong("created_at")));
     }
 
+    /**
+     * The select list {@link #manifest} reads, by position: queries put it first. By position because the SQLite
+     * driver looks a column name up again in every result set, which showed on the pull path.
+     */
+    static final String MANIFEST_COLUMNS = """
+            r.name AS repository, m.digest, m.media_type, m.artifact_type, m.content, m.subject_digest,
+            m.annotations_json, m.total_size, m.pushed_at, m.last_pulled_at, m.pull_count
+            """; // ends with a newline so a FROM clause can follow directly
+
     static ManifestRecord manifest(ResultSet rs, StatementContext ctx) throws SQLException {
         return new ManifestRecord(
-                rs.getString("repository"),
-                Digest.parse(rs.getString("digest")),
-                rs.getString("media_type"),
-                rs.getString("artifact_type"),
-                rs.getBytes("content"),
-                nullableDigest(rs.getString("subject_digest")),
-                rs.getString("annotations_json"),
-                rs.getLong("total_size"),
-                Instant.ofEpochMilli(rs.getLong("pushed_at")),
-                nullableInstant(rs, "last_pulled_at"),
-                rs.getLong("pull_count"));
+                rs.getString(1),
+                Digest.parse(rs.getString(2)),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getBytes(5),
+                nullableDigest(rs.getString(6)),
+                rs.getString(7),
+                rs.getLong(8),
+                Instant.ofEpochMilli(rs.getLong(9)),
+                nullableInstant(rs, 10),
+                rs.getLong(11));
     }
 
     static TagEvent tagEvent(ResultSet rs, StatementContext ctx) throws SQLException {
@@ -53,7 +62,7 @@ final class MetadataRows {
         return value == null ? null : Digest.parse(value);
     }
 
-    private static Instant nullableInstant(ResultSet rs, String column) throws SQLException {
+    private static Instant nullableInstant(ResultSet rs, int column) throws SQLException {
         long millis = rs.getLong(column);
         return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
     }

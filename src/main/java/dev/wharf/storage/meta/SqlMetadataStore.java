@@ -32,10 +32,7 @@ import org.jdbi.v3.core.statement.Query;
  */
 public final class SqlMetadataStore implements MetadataStore {
 
-    private static final String MANIFEST_COLUMNS = """
-            r.name AS repository, m.digest, m.media_type, m.artifact_type, m.content, m.subject_digest,
-            m.annotations_json, m.total_size, m.pushed_at, m.last_pulled_at, m.pull_count
-            """; // ends with a newline so a FROM clause can follow directly
+    private static final String MANIFEST_COLUMNS = MetadataRows.MANIFEST_COLUMNS;
 
     // The two reads of every manifest pull, by plain JDBC (Database.queryOne).
     private static final String MANIFEST_BY_DIGEST = "SELECT " + MANIFEST_COLUMNS + """
