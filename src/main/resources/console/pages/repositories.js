@@ -27,11 +27,13 @@ export async function repositoriesPage(session, ns) {
       r.description ? el('div', { class: 'muted small' }, r.description) : null),
     el('td', {}, r.is_private ? badge('private', 'private') : badge('public', 'public')),
     el('td', { class: 'num' }, bytes(r.storage_size)),
+    el('td', { class: 'num' }, Number(r.tag_count).toLocaleString()),
     el('td', { class: 'num' }, Number(r.pull_count).toLocaleString()),
-    el('td', {}, when(r.last_updated))));
+    el('td', {}, when(r.last_updated)),
+    el('td', {}, when(r.last_pulled))));
   const table = data.results.length
     ? el('table', {}, el('caption', { class: 'sr-only' }, 'Repositories in ' + ns),
-      el('thead', {}, el('tr', {}, ['Name', 'Visibility', 'Size', 'Pulls', 'Last pushed'].map((h) =>
+      el('thead', {}, el('tr', {}, ['Name', 'Visibility', 'Size', 'Tags', 'Pulls', 'Last pushed', 'Last pulled'].map((h) =>
         el('th', { scope: 'col' }, h)))), el('tbody', {}, rows))
     : el('p', { class: 'empty' }, name ? 'No repository matches “' + name + '”.' : 'No repositories yet.');
 

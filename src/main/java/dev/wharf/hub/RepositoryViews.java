@@ -61,6 +61,9 @@ final class RepositoryViews {
         v.put("content_types", List.of());
         v.put("categories", List.of());
         v.put("storage_size", s.storageSize());
+        // Wharf's additions, which Docker Hub does not send: the console lists them beside each repository.
+        v.put("tag_count", s.tagCount());
+        v.put("last_pulled", HubJson.time(s.lastPulled()));
         return v;
     }
 

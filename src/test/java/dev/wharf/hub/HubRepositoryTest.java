@@ -70,6 +70,8 @@ class HubRepositoryTest {
         assertThat(app.path("is_private").asBoolean()).isTrue();
         assertThat(app.path("storage_size").asLong()).isPositive();
         assertThat(app.path("last_updated").asText()).isNotEmpty();
+        assertThat(app.path("tag_count").asLong()).isEqualTo(1); // Wharf's addition, for the console
+        assertThat(app.has("last_pulled")).isTrue();
 
         HttpResponse<byte[]> anonymous = latest(hub.send("GET", "/v2/namespaces/rowner/repositories", null));
         assertThat(anonymous.statusCode()).isEqualTo(200);

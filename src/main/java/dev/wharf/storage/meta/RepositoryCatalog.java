@@ -55,7 +55,8 @@ public final class RepositoryCatalog {
                             (SELECT MAX(m.last_pulled_at) FROM manifests m WHERE m.repository_id = r.id)
                                 AS last_pulled,
                             (SELECT COALESCE(SUM(b.size), 0) FROM repository_blobs rb
-                                JOIN blobs b ON b.digest = rb.digest WHERE rb.repository_id = r.id) AS storage_size
+                                JOIN blobs b ON b.digest = rb.digest WHERE rb.repository_id = r.id) AS storage_size,
+                            (SELECT COUNT(*) FROM tags t WHERE t.repository_id = r.id) AS tag_count
                         FROM repositories r LEFT JOIN repository_details d ON d.repository = r.name
                         WHERE r.name = :repo""")
                 .bind("repo", repository)
@@ -145,7 +146,7 @@ public final class RepositoryCatalog {
         return new RepositorySummary(rs.getLong("id"), rs.getString("name"),
                 Instant.ofEpochMilli(rs.getLong("created_at")), description == null ? "" : description,
                 full == null ? "" : full, rs.getLong("pull_count"), last, instant(rs, "last_pulled"),
-                rs.getLong("storage_size"));
+                rs.getLong("storage_size"), rs.getLong("tag_count"));
     }
 
     private static TagRecord tagRow(ResultSet rs, StatementContext ctx) throws SQLException {

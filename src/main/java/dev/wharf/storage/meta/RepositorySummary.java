@@ -8,4 +8,4 @@ import java.time.Instant;
  * {@code storageSize} sums the distinct blobs the repository links.
  */
 public record RepositorySummary(long id, String name, Instant createdAt, String description, String fullDescription,
-        long pullCount, Instant lastPushed, Instant lastPulled, long storageSize) {}
+        long pullCount, Instant lastPushed, Instant lastPulled, long storageSize, long tagCount) {}
