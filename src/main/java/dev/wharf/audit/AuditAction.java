@@ -42,7 +42,8 @@ public enum AuditAction {
     TEAM_DELETE("org", "team.delete", "Team Deleted"),
     TEAM_MEMBER_ADD("org", "team.member.add", "Team Member Added"),
     TEAM_MEMBER_REMOVE("org", "team.member.remove", "Team Member Removed"),
-    TEAM_PERMISSION_SET("org", "team.permission.set", "Team Permission Changed");
+    TEAM_PERMISSION_SET("org", "team.permission.set", "Team Permission Changed"),
+    TEAM_PERMISSION_REMOVE("org", "team.permission.remove", "Team Permission Removed");
 
     private final String group;
     private final String wireName;

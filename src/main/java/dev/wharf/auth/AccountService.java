@@ -538,11 +538,21 @@ public final class AccountService {
 
     /** @return false if the team had no permission on the repository */
     public boolean removeTeamPermission(String org, String team, String repository) {
-        return database.inWriteTransaction(h -> h.createUpdate(
-                        "DELETE FROM team_repository_permissions WHERE team_id = :team AND repository = :repo")
-                .bind("team", requireTeam(h, org, team).id())
-                .bind("repo", repository)
-                .execute() > 0);
+        return database.inWriteTransaction(h -> {
+            Team found = requireTeam(h, org, team);
+            boolean removed = h.createUpdate(
+                            "DELETE FROM team_repository_permissions WHERE team_id = :team AND repository = :repo")
+                    .bind("team", found.id())
+                    .bind("repo", repository)
+                    .execute() > 0;
+            if (removed) {
+                IdentityAudit.org(h, found.org(), AuditAction.TEAM_PERMISSION_REMOVE, repository,
+                        Map.of("team", found.name()),
+                        "removed the permission of the team " + found.name() + " on " + repository,
+                        clock.instant());
+            }
+            return removed;
+        });
     }
 
     /** The repositories a team may use. */

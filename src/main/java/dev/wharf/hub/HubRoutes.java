@@ -142,8 +142,12 @@ public final class HubRoutes {
         route(config, HandlerType.POST, groupPath + "/members", "hub_group_members", groups::addMember);
         route(config, HandlerType.DELETE, groupPath + "/members/{username}", "hub_group_member",
                 groups::removeMember);
-        route(config, HandlerType.POST, "/v2/repositories/{namespace}/{repository}/groups", "hub_repository_groups",
-                repositoryGroups::create);
+        String repoGroupsPath = "/v2/repositories/{namespace}/{repository}/groups";
+        route(config, HandlerType.POST, repoGroupsPath, "hub_repository_groups", repositoryGroups::create);
+        // Wharf's additions: the contract can grant a group a permission but neither list nor revoke it
+        route(config, HandlerType.GET, repoGroupsPath, "hub_repository_groups", repositoryGroups::list);
+        route(config, HandlerType.DELETE, repoGroupsPath + "/{group_id}", "hub_repository_group",
+                repositoryGroups::delete);
         route(config, HandlerType.GET, repoPath + "/pulls-per-day", "hub_pulls_per_day", pullStats::get);
         route(config, HandlerType.GET, repoPath + "/tags", "hub_tags", tags::list);
         route(config, HandlerType.HEAD, repoPath + "/tags", "hub_tags", tags::headTags);

@@ -133,4 +133,52 @@ class HubGroupTest {
         assertThat(latest(hub.as(outsider, "POST", repoGroups, json(Map.of("group_id", id, "permission", "admin"))))
                 .statusCode()).isEqualTo(404);
     }
+
+    /** Wharf's additions: GET lists the groups with a permission on a repository, DELETE takes one away. */
+    @Test
+    void repositoryAdministratorsListAndRevokeGroupPermissions() {
+        assertThat(registry.pushImage("gowner", PASSWORD, "gorg/tools", "1", "t-layer").statusCode()).isEqualTo(201);
+        long deployers = body(hub.as(owner, "POST", GROUPS, json(Map.of("name", "deployers")))).path("id").asLong();
+        long viewers = body(hub.as(owner, "POST", GROUPS, json(Map.of("name", "viewers")))).path("id").asLong();
+        hub.as(owner, "POST", GROUPS + "/viewers/members", json(Map.of("member", "gmember")));
+        String repoGroups = "/v2/repositories/gorg/tools/groups";
+        assertThat(body(hub.as(owner, "GET", repoGroups, null)).path("count").asInt()).isZero();
+        hub.as(owner, "POST", repoGroups, json(Map.of("group_id", deployers, "permission", "write")));
+        hub.as(owner, "POST", repoGroups, json(Map.of("group_id", viewers, "permission", "read")));
+
+        HttpResponse<byte[]> listed = hub.as(owner, "GET", repoGroups, null);
+        assertThat(listed.statusCode()).as(text(listed)).isEqualTo(200);
+        assertThat(body(listed).path("count").asInt()).isEqualTo(2);
+        assertThat(names(listed, "group_name")).containsExactly("deployers", "viewers");
+        assertThat(names(listed, "permission")).containsExactly("write", "read");
+        assertThat(body(listed).path("results").get(0).path("group_id").asLong()).isEqualTo(deployers);
+        HttpResponse<byte[]> firstPage = hub.as(owner, "GET", repoGroups + "?page_size=1", null);
+        assertThat(names(firstPage, "group_name")).containsExactly("deployers");
+        assertThat(body(firstPage).path("next").asText()).endsWith("?page=2&page_size=1");
+        assertThat(hub.as(owner, "GET", repoGroups + "?page=0", null).statusCode()).isEqualTo(400);
+
+        // gmember reads the repository through "viewers" but does not administer it; goutsider cannot see it
+        HubErrorSchema.assertHubError(hub.as(member, "GET", repoGroups, null), 403);
+        HubErrorSchema.assertHubError(hub.as(member, "DELETE", repoGroups + "/" + deployers, null), 403);
+        HubErrorSchema.assertHubError(hub.as(outsider, "GET", repoGroups, null), 404);
+        HubErrorSchema.assertHubError(hub.as(outsider, "DELETE", repoGroups + "/" + deployers, null), 404);
+        HubErrorSchema.assertHubError(hub.send("GET", repoGroups, null), 401);
+        HubErrorSchema.assertHubError(hub.send("DELETE", repoGroups + "/" + deployers, null), 401);
+        HubErrorSchema.assertHubError(hub.as(owner, "GET", "/v2/repositories/gorg/missing/groups", null), 404);
+        HubErrorSchema.assertHubError(hub.as(owner, "DELETE", repoGroups + "/x", null), 404);
+        HubErrorSchema.assertHubError(hub.as(owner, "DELETE", repoGroups + "/99999", null), 404);
+
+        HttpResponse<byte[]> revoked = hub.as(owner, "DELETE", repoGroups + "/" + viewers, null);
+        assertThat(revoked.statusCode()).as(text(revoked)).isEqualTo(204);
+        HubErrorSchema.assertHubError(hub.as(owner, "DELETE", repoGroups + "/" + viewers, null), 404);
+        assertThat(names(hub.as(owner, "GET", repoGroups, null), "group_name")).containsExactly("deployers");
+        // the revocation takes effect: gmember can no longer see the private repository
+        assertThat(hub.as(member, "GET", "/v2/namespaces/gorg/repositories/tools", null).statusCode()).isEqualTo(404);
+        assertThat(registry.pullManifest(registry.token("gmember", PASSWORD, "repository:gorg/tools:pull"),
+                "gorg/tools", "1").statusCode()).isEqualTo(401);
+
+        HttpResponse<byte[]> log = hub.as(owner, "GET", "/v2/auditlogs/gorg?action=team.permission.remove", null);
+        assertThat(body(log).path("logs")).hasSize(1);
+        assertThat(body(log).path("logs").get(0).path("data").toString()).contains("viewers");
+    }
 }
