@@ -71,7 +71,11 @@ const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir()
 });
 const page = await context.newPage();
 const dialogs = [];
-page.on('dialog', async (d) => { dialogs.push(d.message()); await d.dismiss(); });
+let acceptDialogs = 0; // confirms a step means to answer OK; every other dialog is dismissed
+page.on('dialog', async (d) => {
+  dialogs.push(d.message());
+  if (acceptDialogs > 0) { acceptDialogs--; await d.accept(); } else await d.dismiss();
+});
 const consoleErrors = [];
 page.on('pageerror', (e) => consoleErrors.push(String(e)));
 page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
@@ -335,6 +339,31 @@ try {
     await page.getByRole('button', { name: 'Done, I copied it' }).click();
     await page.getByRole('cell', { name: 'ci-acme' }).waitFor();
     check(!(await page.content()).includes(secret), 'organization token secret shown again');
+  });
+
+  await step('repository settings list the team permission; revoking asks first and works from the keyboard', async () => {
+    await page.goto('/repositories/acme/tool?tab=settings');
+    const section = page.getByRole('region', { name: 'Team permissions' });
+    const row = section.getByRole('row').filter({ hasText: 'builders' });
+    await row.getByText('read', { exact: true }).waitFor();
+    await shot('repository-team-permissions');
+    const revoke = row.getByRole('button', { name: 'Revoke read for the team builders' });
+    const seen = dialogs.length;
+    await revoke.focus();
+    await page.keyboard.press('Enter'); // the confirm is dismissed: nothing may change
+    for (let i = 0; i < 50 && dialogs.length === seen; i++) await page.waitForTimeout(100);
+    check(dialogs.length === seen + 1 && dialogs[seen].includes('builders'), 'no confirm: ' + dialogs.slice(seen));
+    const kept = await page.evaluate(async () => (await (await fetch('/v2/repositories/acme/tool/groups')).json()));
+    check(kept.count === 1, 'cancelled revoke still revoked: ' + JSON.stringify(kept));
+    acceptDialogs = 1;
+    await revoke.focus();
+    await page.keyboard.press('Enter');
+    await page.getByText('Permission revoked').waitFor();
+    await section.getByText('No team has a permission on this repository.').waitFor();
+    check(await page.evaluate(() => document.activeElement.textContent) === 'Team permissions',
+      'focus left the section after revoking');
+    const left = await page.evaluate(async () => (await (await fetch('/v2/repositories/acme/tool/groups')).json()));
+    check(left.count === 0, 'permission not revoked: ' + JSON.stringify(left));
   });
 
   await step('keyboard: the first Tab reaches the skip link, and it moves focus to the content', async () => {

@@ -1,5 +1,6 @@
 // One repository: pull command, description, pulls per day, and tabs for tags, images (with cleanup) and
-// settings (description, privacy, immutable tags). Every list is a server-side page.
+// settings (description, privacy, immutable tags, the teams with a permission on an organization's repository).
+// Every list is a server-side page.
 import { api, query, enc } from '../api.js';
 import { el, bytes, when, badge, field, copyButton, shortDigest } from '../html.js';
 import { pager, params, setParams, pageTitle, errorBox, toast, navigate } from '../ui.js';
@@ -18,7 +19,7 @@ export async function repositoryPage(session, ns, repo) {
     el('a', { href: `?tab=${id}`, 'aria-current': tab === id ? 'page' : null }, label)));
   let body;
   if (tab === 'images') body = await imagesTab(ns, repo, base);
-  else if (tab === 'settings') body = settingsTab(ns, repo, info);
+  else if (tab === 'settings') body = settingsTab(ns, repo, info, isOrganization(session, ns));
   else body = await tagsTab(ns, repo, base);
 
   const host = location.host;
@@ -171,7 +172,13 @@ function problems(details) {
     el('ul', {}, (details.errors || []).map((x) => item(x, 'error')), (details.warnings || []).map((x) => item(x, 'warning'))));
 }
 
-function settingsTab(ns, repo, info) {
+/** Whether the namespace is one of the signed-in user's organizations (only those have teams). */
+function isOrganization(session, ns) {
+  const s = session.current;
+  return Boolean(s) && ns !== s.username && s.namespaces.includes(ns);
+}
+
+function settingsTab(ns, repo, info, organization) {
   const description = el('input', { name: 'description', maxlength: 100, value: info.description || '' });
   const full = el('textarea', { name: 'full_description', rows: 8, maxlength: 25000 }, info.full_description || '');
   const isPrivate = el('input', { type: 'checkbox', name: 'is_private', checked: info.is_private });
@@ -209,5 +216,48 @@ function settingsTab(ns, repo, info) {
   el('label', { class: 'check' }, immutable, ' Tags matching a rule can be pushed once and never moved'),
   field('Rules (one regular expression per line, matched against the whole tag)', rules), istatus,
   el('button', { type: 'submit' }, 'Save rules'));
-  return el('div', { class: 'grid2' }, general, immutableForm);
+  return el('div', {}, el('div', { class: 'grid2' }, general, immutableForm),
+    organization ? teamPermissions(ns, repo) : null);
+}
+
+/**
+ * The teams with a permission on the repository, each with a revoke button. Granting stays on the
+ * organization's Teams tab, where the teams are; listing and revoking use Wharf's additions to the Hub API.
+ */
+function teamPermissions(ns, repo) {
+  const path = `/v2/repositories/${enc(ns)}/${enc(repo)}/groups`;
+  const content = el('div', {}, el('p', { class: 'muted' }, 'Loading team permissions…'));
+  async function load(page) {
+    try {
+      const data = await api('GET', path + query({ page, page_size: PAGE_SIZE }));
+      if (!data.results.length && page > 1) { load(page - 1); return; }
+      content.replaceChildren(data.results.length ? el('div', { class: 'table-wrap' }, el('table', {},
+        el('thead', {}, el('tr', {}, ['Team', 'Permission', ''].map((h) => el('th', { scope: 'col' }, h)))),
+        el('tbody', {}, data.results.map((g) => el('tr', {},
+          el('td', {}, g.group_name), el('td', {}, badge(g.permission)),
+          el('td', { class: 'actions' }, revokeButton(g, page)))))))
+        : el('p', { class: 'empty' }, 'No team has a permission on this repository.'),
+      pager({ page, pageSize: PAGE_SIZE, count: data.count, onPage: load, label: 'Team permission pages' }));
+    } catch (err) { content.replaceChildren(errorBox(err)); }
+  }
+  function revokeButton(g, page) {
+    const button = el('button', { type: 'button', class: 'small danger',
+      'aria-label': `Revoke ${g.permission} for the team ${g.group_name}` }, 'Revoke');
+    button.addEventListener('click', async () => {
+      if (!confirm(`Take the ${g.permission} permission on ${ns}/${repo} away from the team ${g.group_name}?`)) return;
+      try {
+        await api('DELETE', `${path}/${enc(g.group_id)}`);
+        toast('Permission revoked');
+        await load(page);
+        heading.focus(); // the button is gone with its row: keep keyboard users in this section
+      } catch (err) { button.after(errorBox(err)); }
+    });
+    return button;
+  }
+  const heading = el('h2', { tabindex: -1 }, 'Team permissions');
+  load(1);
+  return el('section', { class: 'card stack', 'aria-label': 'Team permissions' }, heading,
+    el('p', { class: 'muted small' }, 'Members of these teams may use the repository. Grant permissions on the ',
+      el('a', { href: `/orgs/${enc(ns)}?tab=teams` }, 'organization\'s Teams tab'), '.'),
+    content);
 }
