@@ -51,6 +51,32 @@ public final class LoginGuard {
         return wait;
     }
 
+    /** What checking a secret under the guard came to. */
+    public sealed interface Attempt {
+        record Locked(Duration retryAfter) implements Attempt {}
+
+        record Rejected() implements Attempt {}
+
+        record Accepted(Principal principal) implements Attempt {}
+    }
+
+    /**
+     * A machine client's secret (token endpoint, HTTP Basic) checked under the throttle: refused unchecked while
+     * the account or IP is locked, and the outcome recorded. Interactive logins, with their second factor, use
+     * {@link #locked}, {@link #failed} and {@link #succeeded} step by step.
+     */
+    public Attempt authenticate(CredentialAuthenticator authenticator, String username, String secret, String ip) {
+        Optional<Duration> wait = locked(username, ip);
+        if (wait.isPresent()) return new Attempt.Locked(wait.get());
+        Optional<Principal> principal = authenticator.authenticate(username, secret);
+        if (principal.isEmpty()) {
+            failed(username, ip);
+            return new Attempt.Rejected();
+        }
+        succeeded(username);
+        return new Attempt.Accepted(principal.get());
+    }
+
     public void failed(String username, String ip) {
         throttle.recordFailure(userKey(username));
         throttle.recordFailure(ipKey(ip));

@@ -1,5 +1,6 @@
 package dev.wharf.gc;
 
+import dev.wharf.auth.BasicCredentials;
 import dev.wharf.auth.CredentialAuthenticator;
 import dev.wharf.auth.LoginGuard;
 import dev.wharf.auth.Principal;
@@ -7,11 +8,8 @@ import dev.wharf.auth.token.SessionTokens;
 import dev.wharf.storage.meta.GarbageStore;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -140,32 +138,16 @@ public final class GcEndpoint {
         String header = ctx.header("Authorization");
         if (header == null) return Optional.empty();
         if (header.regionMatches(true, 0, "Bearer ", 0, 7)) return sessions.verify(header.substring(7).trim());
-        if (!header.regionMatches(true, 0, "Basic ", 0, 6)) return Optional.empty();
-        List<String> creds = basic(header.substring(6).trim());
-        if (creds == null) return Optional.empty();
-        String ip = ctx.ip();
-        Optional<Duration> wait = guard.locked(creds.get(0), ip);
-        if (wait.isPresent()) {
-            ctx.header("Retry-After", String.valueOf(Math.max(1, wait.get().toSeconds())));
-            ctx.status(429).json(Map.of("message", "too many failed logins; retry later"));
-            return null;
-        }
-        Optional<Principal> p = authenticator.authenticate(creds.get(0), creds.get(1));
-        if (p.isEmpty()) {
-            guard.failed(creds.get(0), ip);
-        } else {
-            guard.succeeded(creds.get(0));
-        }
-        return p;
-    }
-
-    private static List<String> basic(String encoded) {
-        try {
-            String decoded = new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
-            int colon = decoded.indexOf(':');
-            return colon < 0 ? null : List.of(decoded.substring(0, colon), decoded.substring(colon + 1));
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+        Optional<BasicCredentials> creds = BasicCredentials.fromHeader(header);
+        if (creds.isEmpty()) return Optional.empty();
+        return switch (guard.authenticate(authenticator, creds.get().username(), creds.get().secret(), ctx.ip())) {
+            case LoginGuard.Attempt.Accepted a -> Optional.of(a.principal());
+            case LoginGuard.Attempt.Rejected r -> Optional.empty();
+            case LoginGuard.Attempt.Locked l -> {
+                ctx.header("Retry-After", String.valueOf(Math.max(1, l.retryAfter().toSeconds())));
+                ctx.status(429).json(Map.of("message", "too many failed logins; retry later"));
+                yield null;
+            }
+        };
     }
 }

@@ -3,6 +3,7 @@ package dev.wharf.auth.registry;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.auth.AccessControl;
 import dev.wharf.auth.Action;
+import dev.wharf.auth.BasicCredentials;
 import dev.wharf.auth.CredentialAuthenticator;
 import dev.wharf.auth.LoginGuard;
 import dev.wharf.auth.Principal;
@@ -10,13 +11,11 @@ import dev.wharf.auth.token.SessionTokens;
 import dev.wharf.model.RepositoryName;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -65,13 +64,13 @@ public final class TokenEndpoint {
         }
         Principal principal = Principal.ANONYMOUS;
         String header = ctx.header("Authorization");
-        if (header != null && header.regionMatches(true, 0, "Basic ", 0, 6)) {
-            Optional<String[]> creds = basic(header.substring(6).trim());
+        if (BasicCredentials.isBasic(header)) {
+            Optional<BasicCredentials> creds = BasicCredentials.fromHeader(header);
             if (creds.isEmpty()) {
                 error(ctx, 400, "invalid_request", "malformed Basic credentials");
                 return;
             }
-            Optional<Principal> p = checkSecret(ctx, creds.get()[0], creds.get()[1]);
+            Optional<Principal> p = checkSecret(ctx, creds.get().username(), creds.get().secret());
             if (p.isEmpty()) return;
             principal = p.get();
         }
@@ -125,24 +124,22 @@ public final class TokenEndpoint {
 
     /** Checks a secret under the login throttle; on failure writes the response and returns empty. */
     private Optional<Principal> checkSecret(Context ctx, String username, String secret) {
-        String ip = ctx.ip();
-        Optional<Duration> wait = guard.locked(username, ip);
-        if (wait.isPresent()) {
-            long seconds = Math.max(1, wait.get().toSeconds());
-            ctx.header("Retry-After", String.valueOf(seconds));
-            ctx.header("X-Retry-After", String.valueOf(seconds));
-            error(ctx, 429, "too_many_requests", "too many failed logins; retry later");
-            return Optional.empty();
+        switch (guard.authenticate(authenticator, username, secret, ctx.ip())) {
+            case LoginGuard.Attempt.Accepted a -> {
+                return Optional.of(a.principal());
+            }
+            case LoginGuard.Attempt.Locked l -> {
+                long seconds = Math.max(1, l.retryAfter().toSeconds());
+                ctx.header("Retry-After", String.valueOf(seconds));
+                ctx.header("X-Retry-After", String.valueOf(seconds));
+                error(ctx, 429, "too_many_requests", "too many failed logins; retry later");
+            }
+            case LoginGuard.Attempt.Rejected r -> {
+                ctx.header("WWW-Authenticate", "Basic realm=\"" + tokens.service() + "\"");
+                error(ctx, 401, "invalid_grant", "incorrect username or password");
+            }
         }
-        Optional<Principal> p = authenticator.authenticate(username, secret);
-        if (p.isEmpty()) {
-            guard.failed(username, ip);
-            ctx.header("WWW-Authenticate", "Basic realm=\"" + tokens.service() + "\"");
-            error(ctx, 401, "invalid_grant", "incorrect username or password");
-            return Optional.empty();
-        }
-        guard.succeeded(username);
-        return p;
+        return Optional.empty();
     }
 
     /**
@@ -182,17 +179,6 @@ public final class TokenEndpoint {
 
     private boolean serviceMatches(String service) {
         return service == null || service.equals(tokens.service());
-    }
-
-    private static Optional<String[]> basic(String encoded) {
-        try {
-            String decoded = new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
-            int colon = decoded.indexOf(':');
-            if (colon < 0) return Optional.empty();
-            return Optional.of(new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)});
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
     }
 
     /** OAuth2-style error body, which is what token clients (docker, containerd, skopeo) expect here. */
