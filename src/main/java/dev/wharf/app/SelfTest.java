@@ -2,6 +2,7 @@ package dev.wharf.app;
 
 import dev.wharf.config.ConfigLoader;
 import dev.wharf.config.WharfConfig;
+import dev.wharf.model.Digest;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -11,13 +12,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -112,7 +110,7 @@ final class SelfTest {
         }
         var blob = http.send(HttpRequest.newBuilder(URI.create(base + "/v2/" + repo + "/blobs/" + layerDigest))
                 .header("Authorization", bearer).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-        if (blob.statusCode() != 200 || !sha256(blob.body()).equals(layerDigest)) {
+        if (blob.statusCode() != 200 || !Digest.sha256(blob.body()).toString().equals(layerDigest)) {
             throw new SelfTestFailure("blob pull: status " + blob.statusCode() + " or wrong digest");
         }
         expect(send(get(base + "/v2/" + repo + "/tags/list", bearer)), 200, "tag list");
@@ -145,7 +143,7 @@ final class SelfTest {
     /** Monolithic push: POST opens the session, one PUT with the bytes and the digest closes it. */
     private String pushBlob(String base, String repo, String bearer, byte[] bytes)
             throws IOException, InterruptedException {
-        String digest = sha256(bytes);
+        String digest = Digest.sha256(bytes).toString();
         var opened = send(HttpRequest.newBuilder(URI.create(base + "/v2/" + repo + "/blobs/uploads/"))
                 .header("Authorization", bearer).POST(HttpRequest.BodyPublishers.noBody()).build());
         expect(opened, 202, "blob upload start");
@@ -180,14 +178,6 @@ final class SelfTest {
         byte[] bytes = new byte[n];
         new SecureRandom().nextBytes(bytes);
         return bytes;
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
     }
 
     private static void deleteTree(Path root) {
