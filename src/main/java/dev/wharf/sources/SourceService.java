@@ -37,7 +37,7 @@ public final class SourceService {
     }
 
     ImageSource create(Caller caller, JsonNode body) {
-        caller.require(Capability.SOURCES_MANAGE);
+        caller.require(Operation.CREATE_SOURCE);
         requireObject(body);
         String type = Origins.text(body, "type", "", true);
         if (!TYPES.contains(type)) {
@@ -59,14 +59,14 @@ public final class SourceService {
     }
 
     ImageSource get(Caller caller, String id) {
-        caller.require(Capability.SOURCES_VIEW);
+        caller.require(Operation.VIEW_SOURCES);
         return visible(caller, id);
     }
 
     /** The sources the caller may see, filtered, sorted and paged. */
     List<ImageSource> list(Caller caller, String identifier, String search, Set<String> states, List<String> sort,
             String pageSize, String pageNumber) {
-        caller.require(Capability.SOURCES_VIEW);
+        caller.require(Operation.VIEW_SOURCES);
         String needle = search == null ? null : search.toLowerCase(Locale.ROOT);
         List<ImageSource> matching = store.list(caller.hub()).stream()
                 .filter(s -> Acl.allows(s.acl(), caller, Acl.Privilege.VIEW))
@@ -78,7 +78,7 @@ public final class SourceService {
     }
 
     ImageSource update(Caller caller, String id, JsonNode body) {
-        caller.require(Capability.SOURCES_MANAGE);
+        caller.require(Operation.UPDATE_SOURCE);
         requireObject(body);
         return store.database().inWriteTransaction(h -> {
             ImageSource s = store.find(h, caller.hub(), id).filter(x -> Acl.allows(x.acl(), caller,
@@ -109,7 +109,7 @@ public final class SourceService {
     }
 
     ImageSource updateAccess(Caller caller, String id, JsonNode body) {
-        caller.require(Capability.SOURCES_MANAGE);
+        caller.require(Operation.CHANGE_SOURCE_ACCESS);
         requireObject(body);
         ObjectNode acl = Acl.parse(body.get("acl"), "/acl");
         return store.database().inWriteTransaction(h -> {
@@ -138,7 +138,7 @@ public final class SourceService {
 
     /** Marks the source {@code deleting}, stops its imports and queues the job that finishes the deletion. */
     Job delete(Caller caller, String id) {
-        caller.require(Capability.SOURCES_MANAGE);
+        caller.require(Operation.DELETE_SOURCE);
         Job job = store.database().inWriteTransaction(h -> {
             ImageSource s = store.find(h, caller.hub(), id).filter(x -> Acl.allows(x.acl(), caller,
                     Acl.Privilege.VIEW)).orElseThrow(() -> notFound(id));
