@@ -81,6 +81,7 @@ public final class WharfServer {
     private Javalin app;
     private AutoCloseable closeOnStop;
     private WorkerPool workers;
+    private Webhooks webhooks;
     private GarbageCollector collector;
     private volatile boolean stopping;
 
@@ -194,6 +195,9 @@ public final class WharfServer {
         pool[0] = new WorkerPool(jobStore, cycle.jobHandlers(), clock, 2, Duration.ofSeconds(30),
                 Duration.ofSeconds(1), Backoff.DEFAULT);
         workers = pool[0];
+        webhooks = new Webhooks(config, database, jobStore, identity.box(), outboundPolicy, json, clock);
+        hub.webhooks(webhooks.service());
+        workers.onFinished(webhooks.imageJobEvents());
         WharfConfig.Gc gc = config.gc();
         GarbageStore garbage = new GarbageStore(database);
         collector = new GarbageCollector(meta, garbage, blobs, gc.untaggedGrace(), gc.blobGrace(), clock,
@@ -251,6 +255,7 @@ public final class WharfServer {
                     + e.getMessage(), e);
         }
         workers.start();
+        webhooks.start();
         if (config.gc().enabled()) collector.start(config.gc().interval());
         background.schedule(safely(MemoryFootprint::compactAfterStartup), 1, TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(safely(pulls::flush), 1, 1, TimeUnit.SECONDS);
@@ -359,6 +364,7 @@ public final class WharfServer {
                 }
             }
             if (workers != null) workers.stop(Duration.ofSeconds(10)); // unfinished jobs go back to the queue
+            if (webhooks != null) webhooks.stop();
             pulls.flush();
             meta.close(); // also closes the database pool
             if (blobs instanceof AutoCloseable closeable) closeQuietly(closeable);
