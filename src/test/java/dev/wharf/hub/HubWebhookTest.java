@@ -58,6 +58,9 @@ class HubWebhookTest {
         member = hub.session("whmember", PASSWORD);
         outsider = hub.session("whoutsider", PASSWORD);
         assertThat(registry.pushImage("whowner", PASSWORD, "whorg/app", "v1", "layer-1").statusCode()).isEqualTo(201);
+        // Public, so that members (and everyone) can see it without administering it.
+        assertThat(hub.as(owner, "PATCH", "/v2/repositories/whorg/app/", json(Map.of("is_private", false)))
+                .statusCode()).isEqualTo(200);
     }
 
     @AfterAll
@@ -79,7 +82,9 @@ class HubWebhookTest {
         HttpResponse<byte[]> byMember = hub.as(member, "POST", path, create);
         assertThat(byMember.statusCode()).as(text(byMember)).isEqualTo(403);
         HttpResponse<byte[]> byOutsider = hub.as(outsider, "POST", path, create);
-        assertThat(byOutsider.statusCode()).as(text(byOutsider)).isEqualTo(404);
+        assertThat(byOutsider.statusCode()).as(text(byOutsider)).isEqualTo(403);
+        HttpResponse<byte[]> hidden = hub.as(outsider, "GET", "/v2/repositories/whorg/nothere/webhook_pipeline/", null);
+        assertThat(hidden.statusCode()).as(text(hidden)).isEqualTo(404);
 
         HttpResponse<byte[]> created = hub.as(owner, "POST", path, create);
         assertThat(created.statusCode()).as(text(created)).isEqualTo(201);
@@ -100,7 +105,7 @@ class HubWebhookTest {
         assertThat(hub.as(owner, "GET", "/v2/repositories/whorg/app/webhook_pipeline", null).statusCode())
                 .isEqualTo(200);
         assertThat(hub.as(member, "GET", path, null).statusCode()).isEqualTo(403);
-        assertThat(hub.as(outsider, "GET", path + "deploy-hook/", null).statusCode()).isEqualTo(404);
+        assertThat(hub.as(outsider, "GET", path + "deploy-hook/", null).statusCode()).isEqualTo(403);
 
         // A push and a tag deletion reach the receiver, signed with the secret.
         received.clear();
