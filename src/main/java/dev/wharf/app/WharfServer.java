@@ -195,8 +195,7 @@ public final class WharfServer {
         pool[0] = new WorkerPool(jobStore, cycle.jobHandlers(), clock, 2, Duration.ofSeconds(30),
                 Duration.ofSeconds(1), Backoff.DEFAULT);
         workers = pool[0];
-        webhooks = new Webhooks(config, database, jobStore, identity.box(),
-                dev.wharf.upstream.OutboundPolicy.of(config.outbound().allow(), config.outbound().deny()), json, clock);
+        webhooks = new Webhooks(config, database, jobStore, identity.box(), outboundPolicy, json, clock);
         hub.webhooks(webhooks.service());
         workers.onFinished(webhooks.imageJobEvents());
         WharfConfig.Gc gc = config.gc();
