@@ -9,7 +9,7 @@ import dev.wharf.jobs.Backoff;
 import dev.wharf.jobs.JobStore;
 import dev.wharf.jobs.WorkerPool;
 import dev.wharf.storage.meta.Database;
-import dev.wharf.upstream.OutboundPolicy;
+import dev.wharf.upstream.OutboundHttp;
 import dev.wharf.webhooks.HttpWebhookTransport;
 import dev.wharf.webhooks.ImageJobEvents;
 import dev.wharf.webhooks.WebhookOutbox;
@@ -36,7 +36,7 @@ final class Webhooks {
     private final WorkerPool pool;
     private final ImageJobEvents imageJobs;
 
-    Webhooks(WharfConfig config, Database database, JobStore jobs, SecretBox box, OutboundPolicy policy,
+    Webhooks(WharfConfig config, Database database, JobStore jobs, SecretBox box, OutboundHttp outbound,
             ObjectMapper json, Clock clock) {
         this.database = database;
         WebhooksConfig settings = config.webhooks();
@@ -44,9 +44,9 @@ final class Webhooks {
         WebhookOutbox outbox = new WebhookOutbox(store, jobs, json, publicUrl(config), config.auth().defaultPrivate(),
                 MAX_ATTEMPTS);
         AuditWriter.listen(database.jdbi(), outbox);
-        this.service = new WebhookService(store, outbox, box, policy, clock);
+        this.service = new WebhookService(store, outbox, box, outbound.policy(), clock);
         this.imageJobs = new ImageJobEvents(database, outbox, clock);
-        WebhookSender sender = new WebhookSender(store, box, new HttpWebhookTransport(policy), clock,
+        WebhookSender sender = new WebhookSender(store, box, new HttpWebhookTransport(outbound), clock,
                 settings.timeout(), settings.retryFor());
         this.pool = settings.deliver()
                 ? new WorkerPool(jobs, List.of(sender), clock, settings.workers(),

@@ -192,7 +192,8 @@ public final class ConfigLoader {
                 new WharfConfig.Builds(c.duration(ConfigKey.SOURCES_BUILD_TIMEOUT), gitProtocols(c)),
                 new WharfConfig.Gc(c.bool(ConfigKey.GC_ENABLED), c.duration(ConfigKey.GC_INTERVAL),
                         c.duration(ConfigKey.GC_UNTAGGED_GRACE), c.duration(ConfigKey.GC_BLOB_GRACE)),
-                WebhooksConfig.from(c));
+                WebhooksConfig.from(c),
+                OutboundConfig.from(c));
     }
 
     private static int port(ConfigValues c, String text) {

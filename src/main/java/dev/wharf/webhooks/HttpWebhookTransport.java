@@ -1,31 +1,26 @@
 package dev.wharf.webhooks;
 
-import dev.wharf.upstream.OutboundPolicy;
+import dev.wharf.upstream.OutboundHttp;
+import dev.wharf.upstream.UpstreamException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * POSTs with the JDK's HTTP client after the outbound policy has allowed every address the receiver's host
- * resolves to at this moment (delivery time, not hook creation: DNS may have changed since). Redirects are never
- * followed, so a receiver cannot send a delivery on to an address the policy forbids.
+ * POSTs through the server's {@link OutboundHttp}: its resolver looks the receiver's host up at delivery time
+ * (not only when the hook was created: DNS may have changed since) and connects only to addresses the outbound
+ * policy allows, the very addresses it checked. Redirects are never followed, so a receiver cannot send a
+ * delivery on to an address the policy forbids.
  */
 public final class HttpWebhookTransport implements WebhookTransport {
     private static final int EXCERPT_BYTES = 4096;
 
-    private final OutboundPolicy policy;
-    private final HttpClient client;
+    private final OutboundHttp http;
 
-    public HttpWebhookTransport(OutboundPolicy policy) {
-        this.policy = policy;
-        this.client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+    public HttpWebhookTransport(OutboundHttp http) {
+        this.http = http;
     }
 
     @Override
@@ -34,21 +29,18 @@ public final class HttpWebhookTransport implements WebhookTransport {
         if (!scheme.equals("http") && !scheme.equals("https") || url.getHost() == null) {
             throw new IllegalArgumentException("not an http(s) URL");
         }
-        // Every address must pass, not just one: the client picks among them itself.
-        var allowed = policy.resolve(url.getHost());
-        var all = java.net.InetAddress.getAllByName(url.getHost());
-        if (allowed.size() != all.length) throw new dev.wharf.upstream.OutboundDeniedException(url.getHost());
-        HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(timeout)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        headers.forEach(request::header);
-        try {
-            HttpResponse<InputStream> response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = response.body()) {
-                return new Response(response.statusCode(), in.readNBytes(EXCERPT_BYTES));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted");
+        try (OutboundHttp.Response response = http.post(url, headers, body, timeout)) {
+            return new Response(response.status(), response.readAtMost(EXCERPT_BYTES));
+        } catch (UpstreamException e) {
+            // Its message is Wharf's own ("connection refused", "address not allowed by outbound policy", ...).
+            throw new Failed(e.getMessage());
+        }
+    }
+
+    /** A failed exchange, described in Wharf's words. */
+    static final class Failed extends IOException {
+        Failed(String message) {
+            super(message);
         }
     }
 }

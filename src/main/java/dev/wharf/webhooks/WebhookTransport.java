@@ -17,6 +17,7 @@ public interface WebhookTransport {
 
     /** A failure in words, never the peer's bytes (they could be anything an internal service says). */
     static String describe(IOException e) {
+        if (e instanceof HttpWebhookTransport.Failed failed) return failed.getMessage();
         if (e instanceof OutboundDeniedException denied) return denied.getMessage();
         if (e instanceof UnknownHostException) return "unknown host";
         if (e instanceof HttpConnectTimeoutException) return "connection timed out";
