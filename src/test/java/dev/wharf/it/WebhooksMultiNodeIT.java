@@ -124,7 +124,7 @@ class WebhooksMultiNodeIT {
     void aHookAllowedAtCreationIsRefusedByTheDeliveringNodesPolicy() throws Exception {
         b.close();
         c.close();
-        node("d", Map.of()); // default outbound policy: loopback refused
+        node("d", Map.of("WHARF_OUTBOUND_ALLOW", "")); // the default policy: loopback refused
         try (HookReceiver receiver = new HookReceiver().start()) {
             create("guarded", receiver.url("/guarded"));
             Path layout = work.resolve("guarded");
