@@ -40,6 +40,8 @@ import dev.wharf.storage.meta.Database;
 import dev.wharf.storage.meta.GarbageStore;
 import dev.wharf.storage.meta.MetadataStore;
 import dev.wharf.storage.meta.SqlMetadataStore;
+import dev.wharf.upstream.OutboundHttp;
+import dev.wharf.upstream.OutboundPolicy;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
@@ -81,6 +83,8 @@ public final class WharfServer {
     private Javalin app;
     private AutoCloseable closeOnStop;
     private WorkerPool workers;
+    private Webhooks webhooks;
+    private OutboundHttp outbound;
     private GarbageCollector collector;
     private volatile boolean stopping;
 
@@ -185,15 +189,19 @@ public final class WharfServer {
         HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);
         // Cycle /v1/ surface and the job workers behind it; workers start with the server and stop before the pool.
         JobStore jobStore = new JobStore(database, json, clock);
+        outbound = OutboundHttp.create(OutboundPolicy.of(config.outbound().allow(), config.outbound().deny()));
         WorkerPool[] pool = new WorkerPool[1];
         CycleRoutes cycle = new CycleRoutes(database, identity.accounts(), identity.sessions(), identity.box(),
                 jobStore, new CycleRoutes.Content(uploads, manifests, blobs, meta), config.dockerHubUrl(), config.uploadMaxBytes(),
                 new CycleRoutes.Builds(config.dataDir().resolve("builds"), config.builds().timeout(),
                         config.builds().gitProtocols()), clock,
-                () -> pool[0].wake());
+                () -> pool[0].wake(), new CycleRoutes.Outbound(outbound, blobService, identity.accessControl()));
         pool[0] = new WorkerPool(jobStore, cycle.jobHandlers(), clock, 2, Duration.ofSeconds(30),
                 Duration.ofSeconds(1), Backoff.DEFAULT);
         workers = pool[0];
+        webhooks = new Webhooks(config, database, jobStore, identity.box(), outbound, json, clock);
+        hub.webhooks(webhooks.service());
+        workers.onFinished(webhooks.imageJobEvents());
         WharfConfig.Gc gc = config.gc();
         GarbageStore garbage = new GarbageStore(database);
         collector = new GarbageCollector(meta, garbage, blobs, gc.untaggedGrace(), gc.blobGrace(), clock,
@@ -251,6 +259,7 @@ public final class WharfServer {
                     + e.getMessage(), e);
         }
         workers.start();
+        webhooks.start();
         if (config.gc().enabled()) collector.start(config.gc().interval());
         background.schedule(safely(MemoryFootprint::compactAfterStartup), 1, TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(safely(pulls::flush), 1, 1, TimeUnit.SECONDS);
@@ -359,6 +368,8 @@ public final class WharfServer {
                 }
             }
             if (workers != null) workers.stop(Duration.ofSeconds(10)); // unfinished jobs go back to the queue
+            if (webhooks != null) webhooks.stop();
+            if (outbound != null) outbound.close();
             pulls.flush();
             meta.close(); // also closes the database pool
             if (blobs instanceof AutoCloseable closeable) closeQuietly(closeable);

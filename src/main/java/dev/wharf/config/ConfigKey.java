@@ -67,6 +67,20 @@ public enum ConfigKey {
             "untagged manifests neither pushed nor pulled for this long are deleted"),
     GC_BLOB_GRACE("gc.blob_grace", "24h",
             "blobs no manifest references are deleted this long after their last upload, mount or use"),
+    WEBHOOKS_DELIVER("webhooks.deliver", "true", "run webhook delivery workers on this node"),
+    WEBHOOKS_WORKERS("webhooks.workers", "2", "concurrent webhook deliveries on this node"),
+    WEBHOOKS_TIMEOUT("webhooks.timeout", "10s", "how long a webhook receiver may take to answer before the attempt fails"),
+    WEBHOOKS_RETRY_INITIAL("webhooks.retry_initial", "10s", "wait before the second attempt of a failed delivery; doubles each time"),
+    WEBHOOKS_RETRY_MAX("webhooks.retry_max", "1h", "longest wait between two attempts of a delivery"),
+    WEBHOOKS_RETRY_FOR("webhooks.retry_for", "24h", "a delivery not accepted this long after its event is given up"),
+    WEBHOOKS_PUBLIC_URL("webhooks.public_url", "",
+            "this server's external URL for callback_url and repo_url in payloads; empty = http://<host name>:<port>"),
+    OUTBOUND_ALLOW("outbound.allow", "",
+            "address blocks outbound connections may reach even though outbound.deny lists them (comma-separated CIDRs)"),
+    OUTBOUND_DENY("outbound.deny",
+            "127.0.0.0/8,::1/128,0.0.0.0/8,::/128,169.254.0.0/16,fe80::/10,fd00:ec2::254/128,100.100.100.200/32",
+            "address blocks outbound connections (imports, build contexts, git) may not reach: loopback, link-local"
+                    + " and cloud metadata by default"),
     LOG_ACCESS("log.access", "true", "write one access-log line per request"),
     LOG_LEVEL("log.level", "info", "root log level: error, warn, info, debug");
 
