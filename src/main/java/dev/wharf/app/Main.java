@@ -36,7 +36,7 @@ public final class Main {
 
     private static void serve(List<String> args) {
         WharfConfig config = ConfigLoader.load(args, System.getenv());
-        Logging.setLevel(config.logLevel());
+        Logging.setLevel(config.log().level());
         WharfServer server;
         try {
             server = WharfServer.start(config);

@@ -53,7 +53,7 @@ final class SelfTest {
         // Flags only, and no implicit ./wharf.yaml: the operator's settings must not leak into a throwaway node.
         WharfConfig config = ConfigLoader.load(List.of("--addr", "127.0.0.1:0", "--data-dir", dataDir.toString(),
                 "--admin-password", password, "--log-access", "false", "--log-level", "warn"), Map.of(), false);
-        Logging.setLevel(config.logLevel());
+        Logging.setLevel(config.log().level());
         WharfServer server = null;
         try {
             server = WharfServer.start(config);

@@ -82,6 +82,6 @@ final class Webhooks {
         } catch (UnknownHostException e) {
             host = "localhost";
         }
-        return "http://" + host + ":" + config.port();
+        return "http://" + host + ":" + config.http().port();
     }
 }

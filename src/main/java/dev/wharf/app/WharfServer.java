@@ -8,6 +8,8 @@ import dev.wharf.auth.registry.BearerRegistryAccess;
 import dev.wharf.storage.meta.AuditLog;
 import dev.wharf.auth.registry.TokenEndpoint;
 import dev.wharf.config.WharfConfig;
+import dev.wharf.config.RateLimitConfig;
+import dev.wharf.config.GcConfig;
 import dev.wharf.console.ConsoleRoutes;
 import dev.wharf.content.BlobService;
 import dev.wharf.content.ManifestParser;
@@ -112,8 +114,8 @@ public final class WharfServer {
         }
         Database database;
         try {
-            database = Database.open(config.dbUrl(), emptyToNull(config.dbUser()),
-                    emptyToNull(config.dbPassword()), config.dbPoolSize(), emptyToNull(config.dbSchema()));
+            database = Database.open(config.db().url(), emptyToNull(config.db().user()),
+                    emptyToNull(config.db().password()), config.db().poolSize(), emptyToNull(config.db().schema()));
         } catch (RuntimeException e) {
             throw new StartupException("database is unusable: " + e.getMessage(), e);
         }
@@ -142,7 +144,7 @@ public final class WharfServer {
         }
         long tReady = System.nanoTime();
         log.info("wharf {} ready on {}:{} in {} ms (database {} {} ms, storage {} {} ms, http {} ms)", Main.version(),
-                config.host(), server.port(), ms(tReady - t0), database.dialect(), ms(tDb - t0), blobs.kind(),
+                config.http().host(), server.port(), ms(tReady - t0), database.dialect(), ms(tDb - t0), blobs.kind(),
                 ms(tStorage - tDb), ms(tReady - tStorage));
         return server;
     }
@@ -170,7 +172,7 @@ public final class WharfServer {
         boolean auth = config.auth().enabled();
         ImageService images = new ImageService(meta, auth ? identity.accessControl()::allowed : ImageAccess.OPEN,
                 clock);
-        WharfConfig.RateLimit limits = config.rateLimit();
+        RateLimitConfig limits = config.rateLimit();
         RateLimiter limiter = limits.enabled() ? rateLimiter(limits, clock) : null;
         PullLimit pullLimit = limiter == null ? null
                 : new PullLimit(limiter, limits.pullsAnonymous(), limits.pullsAuthenticated(), limits.pullsWindow());
@@ -192,9 +194,9 @@ public final class WharfServer {
         outbound = OutboundHttp.create(OutboundPolicy.of(config.outbound().allow(), config.outbound().deny()));
         WorkerPool[] pool = new WorkerPool[1];
         CycleRoutes cycle = new CycleRoutes(database, identity.accounts(), identity.sessions(), identity.box(),
-                jobStore, new CycleRoutes.Content(uploads, manifests, blobs, meta), config.dockerHubUrl(), config.uploadMaxBytes(),
-                new CycleRoutes.Builds(config.dataDir().resolve("builds"), config.builds().timeout(),
-                        config.builds().gitProtocols()), clock,
+                jobStore, new CycleRoutes.Content(uploads, manifests, blobs, meta), config.sources().dockerHubUrl(), config.sources().uploadMaxBytes(),
+                new CycleRoutes.Builds(config.dataDir().resolve("builds"), config.sources().builds().timeout(),
+                        config.sources().builds().gitProtocols()), clock,
                 () -> pool[0].wake(), new CycleRoutes.Outbound(outbound, blobService, identity.accessControl()));
         pool[0] = new WorkerPool(jobStore, cycle.jobHandlers(), clock, 2, Duration.ofSeconds(30),
                 Duration.ofSeconds(1), Backoff.DEFAULT);
@@ -202,7 +204,7 @@ public final class WharfServer {
         webhooks = new Webhooks(config, database, jobStore, identity.box(), outbound, json, clock);
         hub.webhooks(webhooks.service());
         workers.onFinished(webhooks.imageJobEvents());
-        WharfConfig.Gc gc = config.gc();
+        GcConfig gc = config.gc();
         GarbageStore garbage = new GarbageStore(database);
         collector = new GarbageCollector(meta, garbage, blobs, gc.untaggedGrace(), gc.blobGrace(), clock,
                 GcCli.nodeName("serve"), metrics);
@@ -217,9 +219,9 @@ public final class WharfServer {
             c.startup.showOldJavalinVersionWarning = false;
             c.concurrency.useVirtualThreads = true;
             c.http.compressionStrategy = CompressionStrategy.NONE;
-            if (config.trustForwardedFor()) c.contextResolver.ip = WharfServer::forwardedIp;
-            c.jetty.host = config.host();
-            c.jetty.port = config.port();
+            if (config.http().trustForwardedFor()) c.contextResolver.ip = WharfServer::forwardedIp;
+            c.jetty.host = config.http().host();
+            c.jetty.port = config.http().port();
             c.jetty.modifyServer(s -> s.setStopTimeout(Duration.ofSeconds(20).toMillis()));
             c.jetty.modifyHttpConfiguration(h -> h.setSendServerVersion(false));
             // Each request starts with no actor; authentication sets one (see AuditContext).
@@ -255,7 +257,7 @@ public final class WharfServer {
         try {
             app.start();
         } catch (RuntimeException e) {
-            throw new StartupException("cannot listen on " + config.host() + ":" + config.port() + ": "
+            throw new StartupException("cannot listen on " + config.http().host() + ":" + config.http().port() + ": "
                     + e.getMessage(), e);
         }
         workers.start();
@@ -265,11 +267,11 @@ public final class WharfServer {
         background.scheduleWithFixedDelay(safely(pulls::flush), 1, 1, TimeUnit.SECONDS);
         AuditLog auditLog = new AuditLog(database);
         background.scheduleWithFixedDelay(safely(() -> {
-            int n = auditLog.purgeOlderThan(clock.instant().minus(config.auditRetention()));
-            if (n > 0) log.info("removed {} audit events older than {}", n, config.auditRetention());
+            int n = auditLog.purgeOlderThan(clock.instant().minus(config.audit().retention()));
+            if (n > 0) log.info("removed {} audit events older than {}", n, config.audit().retention());
         }), 1, 60, TimeUnit.MINUTES);
         background.scheduleWithFixedDelay(safely(() -> {
-            int n = uploads.expireIdle(config.uploadsExpireAfter());
+            int n = uploads.expireIdle(config.storage().uploadsExpireAfter());
             if (n > 0) log.info("removed {} expired upload sessions", n);
         }), 0, 5, TimeUnit.MINUTES);
     }
@@ -289,7 +291,7 @@ public final class WharfServer {
     }
 
     /** Buckets in Redis when redis.url is set (shared by all nodes, checked now), else in this node's memory. */
-    private RateLimiter rateLimiter(WharfConfig.RateLimit limits, Clock clock) {
+    private RateLimiter rateLimiter(RateLimitConfig limits, Clock clock) {
         if (limits.redisUrl().isEmpty()) return new LocalRateLimiter(clock);
         RedisRateLimiter redis = new RedisRateLimiter(limits.redisUrl(), clock);
         try {
@@ -334,7 +336,7 @@ public final class WharfServer {
             default -> "other"; // never the raw path: unbounded label values would bloat the scrape
         };
         metrics.request(ctx.method().name(), route, ctx.statusCode(), Duration.ofNanos((long) (ms * 1_000_000)));
-        if (config.accessLog()) {
+        if (config.log().access()) {
             access.info("{} {} {} {} {}ms", ctx.ip(), ctx.method(), ctx.path(), ctx.statusCode(),
                     String.format("%.1f", ms));
         }

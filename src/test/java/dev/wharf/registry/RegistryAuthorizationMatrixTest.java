@@ -101,7 +101,7 @@ class RegistryAuthorizationMatrixTest {
     @BeforeAll
     static void start() {
         reg = new TestRegistry(dir, "--auth-enabled", "true", "--admin-password", ADMIN_PASSWORD);
-        db = Database.open(reg.config.dbUrl(), null, null, 2, null);
+        db = Database.open(reg.config.db().url(), null, null, 2, null);
         Clock clock = Clock.systemUTC();
         accounts = new AccountService(db, PasswordHasher.defaults(), clock);
         personalTokens = new AccessTokenService(db, clock);
