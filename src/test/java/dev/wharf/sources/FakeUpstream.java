@@ -23,6 +23,7 @@ final class FakeUpstream implements AutoCloseable {
     final Map<String, byte[]> manifests = new ConcurrentHashMap<>();
     final Map<String, String> manifestTypes = new ConcurrentHashMap<>();
     final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
+    final Map<String, String> redirects = new ConcurrentHashMap<>();
     volatile String basicAuthorization;
     private final HttpServer server;
 
@@ -63,7 +64,10 @@ final class FakeUpstream implements AutoCloseable {
             send(ex, 401, new byte[0], "text/plain");
             return;
         }
-        if (path.equals("/v2/")) {
+        if (redirects.containsKey(path)) {
+            ex.getResponseHeaders().add("Location", redirects.get(path));
+            send(ex, 307, new byte[0], "text/plain");
+        } else if (path.equals("/v2/")) {
             send(ex, 200, "{}".getBytes(StandardCharsets.UTF_8), "application/json");
         } else if (manifests.containsKey(path)) {
             send(ex, 200, manifests.get(path), manifestTypes.get(path));

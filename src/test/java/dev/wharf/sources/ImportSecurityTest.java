@@ -133,6 +133,28 @@ class ImportSecurityTest {
     }
 
     @Test
+    void credentialsDoNotFollowARedirectToAnotherOrigin() throws Exception {
+        try (FakeUpstream registry = new FakeUpstream("127.0.0.1"); FakeUpstream storage = new FakeUpstream("127.0.0.1")) {
+            registry.basicAuthorization = "Basic " + Base64.getEncoder().encodeToString(
+                    "robot:robot-secret".getBytes(StandardCharsets.UTF_8));
+            byte[] config = "{\"redirected\":1}".getBytes(StandardCharsets.UTF_8);
+            byte[] layer = ("redirected layer " + NAMES.incrementAndGet()).getBytes(StandardCharsets.UTF_8);
+            registry.manifest("priv/app", "1", manifestJson(config, layer), OCI_MANIFEST);
+            registry.blob("priv/app", Digest.sha256(config).toString(), config);
+            // The layer lives elsewhere, as registries backed by object storage answer.
+            String layerPath = "/v2/priv/app/blobs/" + Digest.sha256(layer);
+            registry.redirects.put(layerPath, storage.url() + "/bucket/layer");
+            storage.blobs.put("/bucket/layer", layer);
+            JsonNode job = importAndWait(source("Redirected", registry.url(), "priv/app:1",
+                    ", \"username\": \"robot\", \"password\": \"robot-secret\", \"allow_plain_http\": true"));
+            assertThat(state(job)).as(job.toString()).isEqualTo("completed");
+            assertThat(registry.authorizations()).isNotEmpty();
+            assertThat(storage.paths()).containsExactly("/bucket/layer");
+            assertThat(storage.authorizations()).as("the other origin never sees the credentials").isEmpty();
+        }
+    }
+
+    @Test
     void changingTheUrlRequiresTheCredentialsAgain() throws Exception {
         HttpResponse<byte[]> created = wharf.send("POST", "/v1/images/sources", bobSession, "bob",
                 source("Robot " + NAMES.incrementAndGet(), "https://registry.example.com", "team/app:1",
@@ -161,6 +183,21 @@ class ImportSecurityTest {
             assertThat(state(job)).isEqualTo("error");
             assertThat(message(job)).contains("address not allowed by outbound policy");
             assertThat(job.path("meta").path("attempts").asInt()).as("refusals are not retried").isEqualTo(1);
+            assertThat(inside.hits).isEmpty();
+        }
+    }
+
+    @Test
+    void buildContextsAndGitRepositoriesAtRefusedAddressesAreNeverFetched() throws Exception {
+        try (FakeUpstream inside = new FakeUpstream("127.0.0.2")) {
+            for (String details : new String[] {"{\"targz_url\": \"" + inside.url() + "/context.tar.gz\"}",
+                    "{\"repo\": {\"url\": \"" + inside.url() + "/team/app.git\"}}"}) {
+                JsonNode job = importAndWait("{\"name\": \"Build " + NAMES.incrementAndGet() + "\", \"type\":"
+                        + " \"direct\", \"origin\": {\"type\": \"docker-file\", \"details\": " + details + "}}");
+                assertThat(state(job)).as(job.toString()).isEqualTo("error");
+                assertThat(message(job)).as(details).contains("address not allowed by outbound policy");
+                assertThat(job.path("meta").path("attempts").asInt()).as(job.toString()).isEqualTo(1);
+            }
             assertThat(inside.hits).isEmpty();
         }
     }
