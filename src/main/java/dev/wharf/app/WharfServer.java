@@ -41,6 +41,7 @@ import dev.wharf.storage.meta.BlobStats;
 import dev.wharf.storage.meta.Database;
 import dev.wharf.storage.meta.GarbageStore;
 import dev.wharf.storage.meta.MetadataStore;
+import dev.wharf.storage.PrivateFiles;
 import dev.wharf.storage.meta.SqlMetadataStore;
 import dev.wharf.upstream.OutboundHttp;
 import dev.wharf.upstream.OutboundPolicy;
@@ -49,8 +50,11 @@ import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -108,10 +112,11 @@ public final class WharfServer {
         long t0 = System.nanoTime();
         Thread warmup = Thread.ofPlatform().name("wharf-warmup").daemon().start(WharfServer::loadHttpClasses);
         try {
-            Files.createDirectories(config.dataDir());
+            PrivateFiles.createDirectories(config.dataDir());
         } catch (IOException e) {
             throw new StartupException("data directory " + config.dataDir() + " cannot be created: " + e.getMessage(), e);
         }
+        warnIfReadableByOthers(config);
         Database database;
         try {
             database = Database.open(config.db().url(), emptyToNull(config.db().user()),
@@ -147,6 +152,28 @@ public final class WharfServer {
                 config.http().host(), server.port(), ms(tReady - t0), database.dialect(), ms(tDb - t0), blobs.kind(),
                 ms(tStorage - tDb), ms(tReady - tStorage));
         return server;
+    }
+
+    /**
+     * The data directory, database and blob store hold private images and account data: new ones are created
+     * 0700/0600; ones an older version (or an operator) made readable by others are reported, not changed.
+     */
+    private static void warnIfReadableByOthers(WharfConfig config) {
+        Path data = config.dataDir();
+        List<Path> paths = new ArrayList<>(List.of(data, data.resolve("secret.key")));
+        if (config.db().isSqlite()) {
+            String db = config.db().url().substring("jdbc:sqlite:".length()).replaceFirst("^file:", "")
+                    .replaceFirst("\\?.*$", "");
+            for (String suffix : List.of("", "-wal", "-shm")) paths.add(Path.of(db + suffix).toAbsolutePath());
+        }
+        if (config.storage().driver().equals("filesystem")) {
+            Path root = config.storage().root();
+            paths.addAll(List.of(root, root.resolve("blobs"), root.resolve("uploads")));
+        }
+        for (String loose : PrivateFiles.looserThanPrivate(paths)) {
+            log.warn("{} is accessible to other users of this machine; it should be 0700 (directories) or 0600"
+                    + " (files): chmod -R go-rwx {}", loose, data);
+        }
     }
 
     private void serve(Clock clock) {

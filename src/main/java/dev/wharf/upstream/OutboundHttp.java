@@ -63,6 +63,8 @@ public final class OutboundHttp implements AutoCloseable {
         client.setIdleTimeout(IDLE_TIMEOUT.toMillis());
         client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "wharf"));
         client.setSocketAddressResolver(new CheckedResolver(policy, threads));
+        // One client serves every user's imports: a cookie one upstream set must not ride along on another's.
+        client.setHttpCookieStore(new org.eclipse.jetty.http.HttpCookieStore.Empty());
         try {
             client.start();
         } catch (Exception e) {
