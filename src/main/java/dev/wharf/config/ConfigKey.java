@@ -67,6 +67,18 @@ public enum ConfigKey {
             "untagged manifests neither pushed nor pulled for this long are deleted"),
     GC_BLOB_GRACE("gc.blob_grace", "24h",
             "blobs no manifest references are deleted this long after their last upload, mount or use"),
+    SOURCES_BUILD_ENABLED("sources.build_enabled", "true",
+            "run docker-file image builds at all; even when set, builds stay off if the sandbox self-check fails at start"),
+    SOURCES_BUILD_SANDBOX_UID("sources.build_sandbox_uid", "1000000000",
+            "first host uid (and gid) of the 65536 ids a build's sandbox maps its users onto; must belong to no one else"),
+    SOURCES_BUILD_MEMORY_BYTES("sources.build_memory_bytes", "4294967296",
+            "memory one build may use (cgroup, where writable) and data segment of each of its processes (rlimit)"),
+    SOURCES_BUILD_CPUS("sources.build_cpus", "1",
+            "CPUs one build may keep busy (cgroup, where writable); times sources.build_timeout, each process's CPU seconds"),
+    SOURCES_BUILD_MAX_PROCESSES("sources.build_max_processes", "512",
+            "processes one build may run at once (cgroup, where writable, and RLIMIT_NPROC of the sandbox's uid)"),
+    SOURCES_BUILD_DISK_BYTES("sources.build_disk_bytes", "10737418240",
+            "largest a build's directory may grow: unpacked context, image storage and export; past it the build fails"),
     LOG_ACCESS("log.access", "true", "write one access-log line per request"),
     LOG_LEVEL("log.level", "info", "root log level: error, warn, info, debug");
 

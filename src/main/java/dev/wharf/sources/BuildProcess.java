@@ -24,6 +24,19 @@ final class BuildProcess {
     /** What the command printed last, for the job's error message. */
     record Result(int exitCode, String lastError) {}
 
+    /** Starts a command: as it is, or inside the build sandbox. */
+    interface Starter {
+        Process start(List<String> command, Map<String, String> env, Path dir) throws IOException;
+    }
+
+    /** Starts the command directly, as the server (git, which needs the server's network and files). */
+    static final Starter DIRECT = (command, env, dir) -> {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        return pb.start();
+    };
+
     private BuildProcess() {}
 
     /**
@@ -32,15 +45,26 @@ final class BuildProcess {
      */
     static Result run(List<String> command, Map<String, String> env, Path dir, BuildLog log, Runnable flush,
             JobContext ctx, long deadlineNanos, String what) {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-        pb.environment().clear();
-        pb.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        pb.environment().put("LANG", "C.UTF-8");
-        pb.environment().putAll(env);
+        return run(DIRECT, command, env, dir, log, flush, ctx, deadlineNanos, what, () -> { });
+    }
+
+    /**
+     * @param check called twice a second while the command runs; throws (a {@link JobFailure}) to stop it, as
+     *     the disk limit does
+     */
+    static Result run(Starter starter, List<String> command, Map<String, String> env, Path dir, BuildLog log,
+            Runnable flush, JobContext ctx, long deadlineNanos, String what, Runnable check) {
+        Map<String, String> full = new java.util.HashMap<>();
+        full.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        full.put("LANG", "C.UTF-8");
+        full.putAll(env);
         Process process;
         try {
-            process = pb.start();
+            process = starter.start(command, full, dir);
         } catch (IOException e) {
+            if (starter != DIRECT) {
+                throw JobFailure.permanent("could not start " + what + " in the build sandbox: " + e.getMessage());
+            }
             throw JobFailure.permanent(command.get(0) + " is not installed on this Wharf server (" + e.getMessage()
                     + ")");
         }
@@ -70,6 +94,7 @@ final class BuildProcess {
         try {
             while (!process.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
                 ctx.checkCancelled();
+                check.run();
                 if (System.nanoTime() > deadlineNanos) {
                     throw JobFailure.permanent(what + " took longer than the build time limit"
                             + " (sources.build_timeout) and was stopped");
