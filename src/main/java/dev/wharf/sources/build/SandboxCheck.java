@@ -128,7 +128,7 @@ public final class SandboxCheck {
             props.add(new Property("no host network", !reached.get() && "blocked".equals(seen.get("net")),
                     "connecting to the server's 127.0.0.1:" + listener.getLocalPort() + ": " + seen.get("net")));
             props.add(new Property("process limit", String.valueOf(sandbox.limits().processes())
-                    .equals(seen.get("nproc")), "ulimit -u inside: " + seen.get("nproc")));
+                    .equals(seen.get("nproc")), "Max processes inside: " + seen.get("nproc")));
             props.add(new Property("buildah runs in the sandbox", seen.getOrDefault("buildah", "").contains("buildah"),
                     seen.getOrDefault("buildah", "not found")));
         } catch (IOException | RuntimeException e) {
@@ -163,7 +163,7 @@ public final class SandboxCheck {
         s.append("echo x > /tmp/").append(marker).append(" 2>/dev/null\n");
         s.append("if [ -x /bin/bash ] && /bin/bash -c 'exec 3<>/dev/tcp/127.0.0.1/").append(port)
                 .append("' 2>/dev/null; then echo net=reached; else echo net=blocked; fi\n");
-        s.append("echo \"nproc=$(ulimit -u)\"\n");
+        s.append("echo \"nproc=$(sed -n 's/^Max processes *\\([0-9a-z]*\\).*/\\1/p' /proc/self/limits)\"\n");
         s.append("echo \"buildah=$(buildah --version 2>&1)\"\n");
         s.append("touch /build/ready; i=0; while [ ! -e /build/done ] && [ $i -lt 200 ]; do sleep 0.1;"
                 + " i=$((i+1)); done\n");
