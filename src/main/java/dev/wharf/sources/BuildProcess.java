@@ -21,8 +21,15 @@ final class BuildProcess {
     private static final long POLL_MILLIS = 500;
     private static final long FLUSH_MILLIS = 2000;
 
-    /** What the command printed last, for the job's error message. */
-    record Result(int exitCode, String lastError) {}
+    /**
+     * What the command printed last, for the job's error message, and whether it reported a file refused for its
+     * size (EFBIG: the disk limit's RLIMIT_FSIZE), which buildah may bury in a list of errors.
+     */
+    record Result(int exitCode, String lastError, boolean fileTooLarge) {
+        Result(int exitCode, String lastError) {
+            this(exitCode, lastError, false);
+        }
+    }
 
     /** Starts a command: as it is, or inside the build sandbox. */
     interface Starter {
@@ -70,6 +77,7 @@ final class BuildProcess {
         }
         String[] lastError = {null};
         String[] lastLine = {null};
+        boolean[] tooLarge = {false};
         Thread reader = Thread.ofVirtual().start(() -> {
             long lastFlush = System.nanoTime();
             try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
@@ -78,6 +86,7 @@ final class BuildProcess {
                     log.line(line);
                     if (!line.isBlank()) lastLine[0] = line.strip();
                     if (isError(line)) lastError[0] = line.strip();
+                    if (line.contains("file too large") || line.contains("File too large")) tooLarge[0] = true;
                     if (System.nanoTime() - lastFlush > TimeUnit.MILLISECONDS.toNanos(FLUSH_MILLIS)) {
                         lastFlush = System.nanoTime();
                         try {
@@ -111,7 +120,7 @@ final class BuildProcess {
             throw e;
         }
         String reason = lastError[0] != null ? lastError[0] : lastLine[0];
-        return new Result(process.exitValue(), reason == null ? "no output" : reason);
+        return new Result(process.exitValue(), reason == null ? "no output" : reason, tooLarge[0]);
     }
 
     private static boolean isError(String line) {

@@ -54,8 +54,7 @@ final class BuildSteps {
                 work, log, flush, ctx, deadline, what, () -> {
                     if (disk.exceeded()) throw diskFull(what);
                 });
-        if (r.exitCode() != 0 && (r.exitCode() == FILE_TOO_LARGE || disk.exceeded()
-                || r.lastError().contains("File too large") || r.lastError().contains("file too large"))) {
+        if (r.exitCode() != 0 && (r.exitCode() == FILE_TOO_LARGE || r.fileTooLarge() || disk.exceeded())) {
             log.line("[wharf] " + what + " stopped: over the disk limit");
             throw diskFull(what);
         }
