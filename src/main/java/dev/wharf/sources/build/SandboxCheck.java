@@ -56,8 +56,10 @@ public final class SandboxCheck {
         Path work = scratch.resolve("self-check-" + HexFormat.of().formatHex(random(6)));
         String marker = "wharf-sandbox-marker-" + HexFormat.of().formatHex(random(6));
         Process canary = null;
+        // A name of its own: several servers on one machine may check at once, and closing a session kills
+        // whatever is in its cgroups.
         try (ServerSocket listener = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
-                Sandbox.Session session = sandbox.open("self-check")) {
+                Sandbox.Session session = sandbox.open(work.getFileName().toString())) {
             if (!"root".equals(System.getProperty("user.name")) && !isRoot()) {
                 props.add(new Property("server runs as root", false, "the sandbox maps an unprivileged uid range"
                         + " and needs the server to start it as root (see docs/operations.md)"));
@@ -78,26 +80,35 @@ public final class SandboxCheck {
             Process p = session.start(List.of("/bin/sh", "-c", script), Map.of("PATH",
                     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG", "C.UTF-8", "HOME",
                     Sandbox.INSIDE), work, Sandbox.Network.NONE);
+            StringBuilder output = new StringBuilder();
+            Thread reader = Thread.ofVirtual().start(() -> {
+                try (InputStream in = p.getInputStream()) {
+                    output.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    // killed below; what came is enough to say why
+                }
+            });
             // While the step waits, look at its processes from the host.
             Path ready = work.resolve("ready");
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (!Files.exists(ready) && p.isAlive() && System.nanoTime() < until) Thread.sleep(20);
             List<String> hostUids = new ArrayList<>(List.of(uidOf(p.pid())));
             p.descendants().forEach(d -> hostUids.add(uidOf(d.pid())));
+            hostUids.removeIf(String::isEmpty); // a short-lived child (sleep) gone between listing and reading
             Files.writeString(work.resolve("done"), "");
-            String out;
-            try (InputStream in = p.getInputStream()) {
-                out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
             }
-            p.waitFor(20, TimeUnit.SECONDS);
+            reader.join(5000);
+            String out = output.toString();
             listener.close();
             accept.join(2000);
             Map<String, String> seen = parse(out);
 
             props.add(new Property("sandbox step ran", seen.containsKey("done"), seen.containsKey("done")
-                    ? "exit " + p.exitValue() : "no report from the step: " + out.strip()));
-            boolean rootless = !hostUids.isEmpty() && hostUids.stream().allMatch(u -> !u.isEmpty()
-                    && Long.parseLong(u) >= sandbox.uid() && Long.parseLong(u) < sandbox.uid() + Sandbox.ID_COUNT);
+                    ? "it reported back" : "no report from the step: " + out.strip()));
+            boolean rootless = hostUids.size() >= 2 && hostUids.stream().allMatch(u -> Long.parseLong(u) >= sandbox.uid() && Long.parseLong(u) < sandbox.uid() + Sandbox.ID_COUNT);
             props.add(new Property("unprivileged host uid", rootless, "host uids of the step's processes: "
                     + hostUids + ", expected " + sandbox.uid() + ".." + (sandbox.uid() + Sandbox.ID_COUNT - 1)));
             String map = seen.getOrDefault("uid_map", "");
