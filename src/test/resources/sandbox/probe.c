@@ -12,6 +12,8 @@
  *   probe kill <name> <pid>                               SIGKILL a process
  *   probe connect <name> <ipv4> <port>                    TCP connect
  *   probe ids <name>                                      print the user namespace's uid map (INFO line)
+ *   probe fork <name> <count>                             start count processes at once
+ *   probe alloc <name> <mebibytes>                        allocate that much memory
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -24,6 +26,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void blocked(const char *name, const char *what) {
@@ -92,6 +95,33 @@ int main(int argc, char **argv) {
         if (connect(s, (struct sockaddr *) &a, sizeof a) != 0) blocked(name, argv[3]);
         else printf("PROBE %s SUCCEEDED: connected to %s:%s\n", name, argv[3], argv[4]);
         close(s);
+    } else if (!strcmp(attempt, "fork") && argc >= 4) {
+        int count = atoi(argv[3]), started = 0;
+        pid_t *children = calloc((size_t) count, sizeof(pid_t));
+        for (; started < count; started++) {
+            pid_t pid = fork();
+            if (pid == 0) { pause(); _exit(0); }
+            if (pid < 0) break;
+            children[started] = pid;
+        }
+        if (started < count) {
+            char what[64];
+            snprintf(what, sizeof what, "fork number %d", started + 1);
+            blocked(name, what);
+        } else {
+            printf("PROBE %s SUCCEEDED: %d processes at once\n", name, count);
+        }
+        for (int i = 0; i < started; i++) kill(children[i], SIGKILL);
+        for (int i = 0; i < started; i++) waitpid(children[i], NULL, 0);
+    } else if (!strcmp(attempt, "alloc") && argc >= 4) {
+        size_t bytes = (size_t) atol(argv[3]) << 20;
+        char *p = malloc(bytes);
+        if (!p) {
+            blocked(name, "malloc");
+        } else {
+            for (size_t i = 0; i < bytes; i += 4096) p[i] = 1;
+            printf("PROBE %s SUCCEEDED: %s MiB\n", name, argv[3]);
+        }
     } else if (!strcmp(attempt, "ids")) {
         char map[256] = {0};
         int fd = open("/proc/self/uid_map", O_RDONLY);

@@ -29,11 +29,12 @@ import org.junit.jupiter.api.io.TempDir;
  * context carries a small static program ({@code src/test/resources/sandbox/probe.c}, compiled here with
  * {@code gcc -static}) that each {@code RUN} step uses for one attack: the classic chroot escape, reading
  * {@code /proc/1/root}, the data directory and {@code secret.key}, creating a file outside the build directory,
- * killing a process this test started and Wharf itself, and connecting to Redis, PostgreSQL and Wharf on
- * 127.0.0.1. Every attempt prints one line, and the test asserts from the build log that each was BLOCKED and none
- * SUCCEEDED, and from the host that the marker is absent, the process alive, the services still there. A second
- * build pulls its base image from Wharf over loopback (multi-stage, {@code COPY --from}) while its {@code RUN}
- * still has no network; two more fill the disk with a 10 GiB sparse file and fail on the limit with bounded use.
+ * killing a process this test started and Wharf itself, connecting to Redis, PostgreSQL and Wharf on 127.0.0.1,
+ * and running more processes or allocating more memory than the build's limits. Every attempt prints one line,
+ * and the test asserts from the build log that each was BLOCKED and none SUCCEEDED, and from the host that the
+ * marker is absent, the process alive, the services still there. A second build pulls its base image from Wharf
+ * over loopback (multi-stage, {@code COPY --from}) while its {@code RUN} still has no network; two more fill the
+ * disk with a 10 GiB sparse file and fail on the limit with bounded use.
  */
 class BuildSandboxIT {
     private static final Duration BUILD = Duration.ofMinutes(3);
@@ -41,7 +42,7 @@ class BuildSandboxIT {
     private static final long TEN_GIB = 10L << 30;
     private static final List<String> ATTACKS = List.of("chroot-escape", "proc1-root-secret", "proc1-root-data",
             "data-dir", "secret-key", "wharf-db", "host-marker", "host-process", "wharf-server", "redis",
-            "postgresql", "wharf");
+            "postgresql", "wharf", "process-limit", "memory-limit");
 
     @TempDir
     Path work;
@@ -54,7 +55,9 @@ class BuildSandboxIT {
         Path marker = outside.resolve("marker-from-the-build");
         Process victim = new ProcessBuilder("sleep", "600").start();
         try (WharfProcess wharf = WharfProcess.start(Files.createDirectories(work.resolve("data")),
-                Map.of("WHARF_SOURCES_BUILD_DISK_BYTES", Long.toString(DISK_LIMIT)))) {
+                Map.of("WHARF_SOURCES_BUILD_DISK_BYTES", Long.toString(DISK_LIMIT),
+                        "WHARF_SOURCES_BUILD_MAX_PROCESSES", "100",
+                        "WHARF_SOURCES_BUILD_MEMORY_BYTES", Long.toString(768L << 20)))) {
             Path data = wharf.dataDir();
             Path secret = data.resolve("secret.key");
             assertThat(secret).as("the secret key the attacks go for").exists();
@@ -81,6 +84,8 @@ class BuildSandboxIT {
                     run("connect", "redis", "127.0.0.1", "6379"),
                     run("connect", "postgresql", "127.0.0.1", "5432"),
                     run("connect", "wharf", "127.0.0.1", Integer.toString(port)),
+                    run("fork", "process-limit", "300"),
+                    run("alloc", "memory-limit", "2048"),
                     "");
             Files.writeString(context.resolve("Dockerfile"), dockerfile);
             String source = cycle.source("Sandbox Probes", "{\"type\": \"docker-file\", \"details\": {}}");
