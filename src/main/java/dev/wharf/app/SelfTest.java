@@ -6,6 +6,7 @@ import dev.wharf.config.WharfConfig;
 import dev.wharf.sources.build.Cgroups;
 import dev.wharf.sources.build.Sandbox;
 import dev.wharf.sources.build.SandboxCheck;
+import dev.wharf.sources.build.Trees;
 import dev.wharf.model.Digest;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -92,7 +93,7 @@ final class SelfTest {
         Path scratch = config.dataDir().resolve("builds");
         SandboxCheck.Report report;
         try {
-            Files.createDirectories(scratch);
+            Trees.createPrivate(scratch);
             report = SandboxCheck.run(sandbox, scratch, config.dataDir());
         } catch (IOException e) {
             out.println("build sandbox: cannot run its self-check: " + e.getMessage());

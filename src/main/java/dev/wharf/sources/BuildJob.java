@@ -11,6 +11,7 @@ import dev.wharf.sources.build.BaseImages;
 import dev.wharf.sources.build.BuildGate;
 import dev.wharf.sources.build.DiskWatch;
 import dev.wharf.sources.build.Sandbox;
+import dev.wharf.sources.build.Trees;
 import dev.wharf.storage.blob.BlobStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -105,6 +106,7 @@ final class BuildJob implements JobHandler {
         Runnable flush = () -> logs.save(job.hub(), image.id(), buildLog.text(), clock.millis());
         long deadline = System.nanoTime() + settings.timeout().toNanos();
         BuildContext.deleteTree(work); // an earlier attempt of this job on this node
+        Trees.createPrivate(settings.workRoot());
         Files.createDirectories(work);
         try (Sandbox.Session session = sandbox.open(job.id())) {
             BuildSteps steps = new BuildSteps(work, session, new DiskWatch(work, sandbox.limits().diskBytes()),

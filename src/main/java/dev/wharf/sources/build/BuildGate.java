@@ -1,6 +1,5 @@
 package dev.wharf.sources.build;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +33,7 @@ public record BuildGate(Sandbox sandbox, String disabledReason) {
         Sandbox sandbox = new Sandbox(uid, limits, Cgroups.detect().orElse(null));
         SandboxCheck.Report report;
         try {
-            Files.createDirectories(workRoot);
+            Trees.createPrivate(workRoot);
             report = SandboxCheck.run(sandbox, workRoot, dataDir);
         } catch (java.io.IOException | RuntimeException e) {
             report = new SandboxCheck.Report(java.util.List.of(new SandboxCheck.Property("sandbox step ran", false,

@@ -7,11 +7,21 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.slf4j.LoggerFactory;
 
 /** Removal of a build's directory tree. */
 public final class Trees {
     private Trees() {}
+
+    /**
+     * Creates {@code dir} (and missing parents) readable by the server only: the builds directory lives in the data
+     * directory, which holds secrets; the sandbox reaches its job directory through a bind mount, not this path.
+     */
+    public static Path createPrivate(Path dir) throws IOException {
+        return Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
+    }
 
     /** Removes a directory tree without following symbolic links; a missing tree is fine. */
     public static void delete(Path root) {
