@@ -7,6 +7,7 @@ import dev.wharf.audit.AuditContext;
 import dev.wharf.auth.registry.BearerRegistryAccess;
 import dev.wharf.storage.meta.AuditLog;
 import dev.wharf.auth.registry.TokenEndpoint;
+import dev.wharf.config.BuildSandboxConfig;
 import dev.wharf.config.WharfConfig;
 import dev.wharf.config.RateLimitConfig;
 import dev.wharf.config.GcConfig;
@@ -36,6 +37,8 @@ import dev.wharf.ops.Metrics;
 import dev.wharf.registry.RegistryAccess;
 import dev.wharf.registry.RegistryRoutes;
 import dev.wharf.sources.CycleRoutes;
+import dev.wharf.sources.build.BuildGate;
+import dev.wharf.sources.build.Sandbox;
 import dev.wharf.storage.blob.BlobStore;
 import dev.wharf.storage.meta.BlobStats;
 import dev.wharf.storage.meta.Database;
@@ -191,6 +194,8 @@ public final class WharfServer {
         // First start hashes a password with Argon2id, slow before the JIT warms up: overlap it with building the
         // HTTP server.
         CompletableFuture<Void> bootstrap = CompletableFuture.runAsync(() -> identity.bootstrapAdmin(config.auth()));
+        // The build sandbox's self-check runs a small sandboxed step; overlap it with the rest of the start too.
+        CompletableFuture<BuildGate> buildGate = CompletableFuture.supplyAsync(() -> buildGate(config));
         RegistryAccess access = config.auth().enabled()
                 ? new BearerRegistryAccess(identity.registryTokens(), identity.sessions(), identity.accessControl(),
                         config.auth().realm())
@@ -221,9 +226,10 @@ public final class WharfServer {
         outbound = OutboundHttp.create(OutboundPolicy.of(config.outbound().allow(), config.outbound().deny()));
         WorkerPool[] pool = new WorkerPool[1];
         CycleRoutes cycle = new CycleRoutes(database, identity.accounts(), identity.sessions(), identity.box(),
-                jobStore, new CycleRoutes.Content(uploads, manifests, blobs, meta), config.sources().dockerHubUrl(), config.sources().uploadMaxBytes(),
+                jobStore, new CycleRoutes.Content(uploads, manifests, blobs, meta), config.sources().dockerHubUrl(),
+                config.sources().uploadMaxBytes(),
                 new CycleRoutes.Builds(config.dataDir().resolve("builds"), config.sources().builds().timeout(),
-                        config.sources().builds().gitProtocols()), clock,
+                        config.sources().builds().gitProtocols(), buildGate.join(), this::localRegistry), clock,
                 () -> pool[0].wake(), new CycleRoutes.Outbound(outbound, blobService, identity.accessControl()));
         pool[0] = new WorkerPool(jobStore, cycle.jobHandlers(), clock, 2, Duration.ofSeconds(30),
                 Duration.ofSeconds(1), Backoff.DEFAULT);
@@ -371,6 +377,23 @@ public final class WharfServer {
 
     public int port() {
         return app.port();
+    }
+
+    /** Whether this node runs Dockerfile builds: the setting, then the sandbox's self-check (logged once). */
+    static BuildGate buildGate(WharfConfig config) {
+        BuildSandboxConfig b = config.buildSandbox();
+        return BuildGate.start(b.enabled(), b.uid(), new Sandbox.Limits(b.memoryBytes(), b.cpus(), b.maxProcesses(),
+                b.diskBytes(), config.sources().builds().timeout()), config.dataDir().resolve("builds"), config.dataDir());
+    }
+
+    /** This node's registry as a build's base-image pull reaches it: loopback unless bound to one address. */
+    private String localRegistry() {
+        String host = config.http().host();
+        if (host.equals("::1")) return "[::1]:" + app.port();
+        boolean anyOrLoopback = host.equals("0.0.0.0") || host.equals("::") || host.equals("localhost")
+                || host.startsWith("127.");
+        if (anyOrLoopback) return "127.0.0.1:" + app.port();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + app.port();
     }
 
     public Metrics metrics() {

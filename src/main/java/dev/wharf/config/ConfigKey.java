@@ -81,6 +81,18 @@ public enum ConfigKey {
             "127.0.0.0/8,::1/128,0.0.0.0/8,::/128,169.254.0.0/16,fe80::/10,fd00:ec2::254/128,100.100.100.200/32",
             "address blocks outbound connections (imports, build contexts, git) may not reach: loopback, link-local"
                     + " and cloud metadata by default"),
+    SOURCES_BUILD_ENABLED("sources.build_enabled", "true",
+            "run docker-file image builds at all; even when set, builds stay off if the sandbox self-check fails at start"),
+    SOURCES_BUILD_SANDBOX_UID("sources.build_sandbox_uid", "1000000000",
+            "first host uid (and gid) of the 65536 ids a build's sandbox maps its users onto; must belong to no one else"),
+    SOURCES_BUILD_MEMORY_BYTES("sources.build_memory_bytes", "4294967296",
+            "memory one build may use (cgroup, where writable) and data segment of each of its processes (rlimit)"),
+    SOURCES_BUILD_CPUS("sources.build_cpus", "1",
+            "CPUs one build may keep busy (cgroup, where writable); times sources.build_timeout, each process's CPU seconds"),
+    SOURCES_BUILD_MAX_PROCESSES("sources.build_max_processes", "512",
+            "processes one build may run at once (cgroup, where writable, and RLIMIT_NPROC of the sandbox's uid)"),
+    SOURCES_BUILD_DISK_BYTES("sources.build_disk_bytes", "10737418240",
+            "largest a build's directory may grow: unpacked context, image storage and export; past it the build fails"),
     LOG_ACCESS("log.access", "true", "write one access-log line per request"),
     LOG_LEVEL("log.level", "info", "root log level: error, warn, info, debug");
 

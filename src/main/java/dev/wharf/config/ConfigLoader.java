@@ -148,7 +148,8 @@ public final class ConfigLoader {
                 LogConfig.from(c),
                 AuditConfig.from(c),
                 WebhooksConfig.from(c),
-                OutboundConfig.from(c));
+                OutboundConfig.from(c),
+                BuildSandboxConfig.from(c));
     }
 
     /** True for an absolute http:// or https:// URL with a host. */

@@ -19,12 +19,13 @@ public record WharfConfig(
         LogConfig log,
         AuditConfig audit,
         WebhooksConfig webhooks,
-        OutboundConfig outbound) {
+        OutboundConfig outbound,
+        BuildSandboxConfig buildSandbox) {
 
     /** A copy listening elsewhere; tests use it to pick a free port. */
     public WharfConfig withPort(int newPort) {
         return new WharfConfig(dataDir, http.withPort(newPort), db, storage, auth, rateLimit, sources, gc, log, audit,
-                webhooks, outbound);
+                webhooks, outbound, buildSandbox);
     }
 
     /** Hides passwords and keys, so the config can be logged at start. */

@@ -7,6 +7,7 @@ import dev.wharf.auth.SecretBox;
 import dev.wharf.jobs.Job;
 import dev.wharf.jobs.JobStore;
 import dev.wharf.model.ObjectId;
+import dev.wharf.sources.build.BuildGate;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Comparator;
@@ -28,12 +29,29 @@ public final class SourceService {
     private final JobStore jobs;
     private final SecretBox box;
     private final Clock clock;
+    private final BuildGate builds;
 
-    public SourceService(SourceStore store, JobStore jobs, SecretBox box, Clock clock) {
+    public SourceService(SourceStore store, JobStore jobs, SecretBox box, Clock clock, BuildGate builds) {
         this.store = store;
         this.jobs = jobs;
         this.box = box;
         this.clock = clock;
+        this.builds = builds;
+    }
+
+    /**
+     * A {@code docker-file} origin runs the caller's Dockerfile on this server: only where builds are enabled, and
+     * only for the hub's owners (a user in their own hub, an organization's owners, administrators).
+     */
+    private void requireBuildAllowed(Caller caller, JsonNode origin) {
+        if (!"docker-file".equals(origin.path("type").asText())) return;
+        if (!builds.enabled()) {
+            throw new CycleException(CycleError.NOT_COMPATIBLE, builds.disabledReason(), "/origin/type");
+        }
+        if (!caller.isOwner()) {
+            throw new CycleException(CycleError.PERMISSIONS, "only owners of hub " + caller.hub()
+                    + " may create or change docker-file sources: a build runs the Dockerfile on this server");
+        }
     }
 
     ImageSource create(Caller caller, JsonNode body) {
@@ -45,6 +63,7 @@ public final class SourceService {
         }
         String id = ObjectId.random();
         Origins.Split origin = Origins.parse(body.get("origin"), "/origin", JsonNodeFactory.instance.objectNode());
+        requireBuildAllowed(caller, origin.shown());
         String name = Origins.text(body, "name", "", false);
         if (name == null) name = defaultName(origin.shown());
         String identifier = Origins.text(body, "identifier", "", false);
@@ -95,6 +114,7 @@ public final class SourceService {
             String sealed = s.sealedSecrets();
             if (body.has("origin")) {
                 Origins.Split split = Origins.parse(body.get("origin"), "/origin", secrets(s), s.origin());
+                requireBuildAllowed(caller, split.shown());
                 origin = split.shown();
                 sealed = seal(id, split.secrets());
             }
