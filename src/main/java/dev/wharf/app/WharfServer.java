@@ -79,13 +79,18 @@ public final class WharfServer {
     });
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Javalin app;
+    /** The HTTPS listener's certificate source, or null for plain HTTP. */
+    private final Tls tls;
+    private volatile org.eclipse.jetty.server.ServerConnector healthConnector;
     private AutoCloseable closeOnStop;
     private WorkerPool workers;
     private GarbageCollector collector;
     private volatile boolean stopping;
 
-    private WharfServer(WharfConfig config, Database database, MetadataStore meta, BlobStore blobs, Clock clock) {
+    private WharfServer(WharfConfig config, Database database, MetadataStore meta, BlobStore blobs, Clock clock,
+            Tls tls) {
         this.config = config;
+        this.tls = tls;
         this.database = database;
         this.meta = meta;
         this.blobs = blobs;
@@ -100,6 +105,8 @@ public final class WharfServer {
 
     public static WharfServer start(WharfConfig config, Clock clock) {
         long t0 = System.nanoTime();
+        // A bad certificate or key fails the start before anything else is opened.
+        Tls tls = Tls.open(config, clock);
         Thread warmup = Thread.ofPlatform().name("wharf-warmup").daemon().start(WharfServer::loadHttpClasses);
         try {
             Files.createDirectories(config.dataDir());
@@ -129,7 +136,8 @@ public final class WharfServer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        WharfServer server = new WharfServer(config, database, new SqlMetadataStore(database), blobs, clock);
+        WharfServer server = new WharfServer(config, database, new SqlMetadataStore(database), blobs, clock,
+                tls);
         try {
             server.serve(clock);
         } catch (StartupException e) {
@@ -137,9 +145,10 @@ public final class WharfServer {
             throw e;
         }
         long tReady = System.nanoTime();
-        log.info("wharf {} ready on {}:{} in {} ms (database {} {} ms, storage {} {} ms, http {} ms)", Main.version(),
+        log.info("wharf {} ready on {}:{} in {} ms (database {} {} ms, storage {} {} ms, http {} ms){}", Main.version(),
                 config.host(), server.port(), ms(tReady - t0), database.dialect(), ms(tDb - t0), blobs.kind(),
-                ms(tStorage - tDb), ms(tReady - tStorage));
+                ms(tStorage - tDb), ms(tReady - tStorage), tls == null ? "" : ", HTTPS with HTTP/2 and HTTP/1.1"
+                        + (server.healthPort() < 0 ? "" : "; health checks over plain HTTP on port " + server.healthPort()));
         return server;
     }
 
@@ -214,6 +223,23 @@ public final class WharfServer {
             c.jetty.port = config.port();
             c.jetty.modifyServer(s -> s.setStopTimeout(Duration.ofSeconds(20).toMillis()));
             c.jetty.modifyHttpConfiguration(h -> h.setSendServerVersion(false));
+            if (tls != null) {
+                // addr speaks TLS (h2 and http/1.1); Javalin's port() is the first connector's.
+                c.jetty.addConnector((server, http) -> tls.https().connector(server, http, config.host(),
+                        config.port()));
+                if (config.tls().hasHttpPort()) {
+                    c.jetty.addConnector((server, http) -> healthConnector = Tls.healthConnector(server, http,
+                            config.tls().httpHost(), config.tls().httpPort()));
+                    // The plain port answers health checks only: registry traffic must not leave TLS.
+                    c.routes.before(ctx -> {
+                        if (!ctx.req().isSecure() && !Tls.HEALTH_PATHS.contains(ctx.path())) {
+                            ctx.status(404).json(Map.of("message", "this port serves only "
+                                    + String.join(", ", Tls.HEALTH_PATHS) + "; use https on port " + port()));
+                            ctx.skipRemainingHandlers();
+                        }
+                    });
+                }
+            }
             // Each request starts with no actor; authentication sets one (see AuditContext).
             c.routes.before(ctx -> AuditContext.clear());
             registry.registerPullPaths(c); // the hottest paths first: Javalin matches routes in order
@@ -247,8 +273,14 @@ public final class WharfServer {
         try {
             app.start();
         } catch (RuntimeException e) {
-            throw new StartupException("cannot listen on " + config.host() + ":" + config.port() + ": "
-                    + e.getMessage(), e);
+            throw new StartupException("cannot listen on " + config.host() + ":" + config.port()
+                    + (config.tls().hasHttpPort() ? " and tls.http_addr " + config.tls().httpHost() + ":"
+                            + config.tls().httpPort() : "") + ": " + e.getMessage(), e);
+        }
+        if (tls != null) {
+            long every = config.tls().reloadInterval().toMillis();
+            background.scheduleWithFixedDelay(safely(tls.https()::reloadIfChanged), every, every,
+                    TimeUnit.MILLISECONDS);
         }
         workers.start();
         if (config.gc().enabled()) collector.start(config.gc().interval());
@@ -333,6 +365,21 @@ public final class WharfServer {
 
     public int port() {
         return app.port();
+    }
+
+    /** The plain-HTTP health port of tls.http_addr, or -1 without one. */
+    public int healthPort() {
+        return healthConnector == null ? -1 : healthConnector.getLocalPort();
+    }
+
+    /** Whether addr serves HTTPS. */
+    public boolean tlsEnabled() {
+        return tls != null;
+    }
+
+    /** What a client machine needs to trust a self-signed setup, or null when the certificate is the operator's. */
+    public String selfSignedInstructions() {
+        return tls == null ? null : tls.clientInstructions(port());
     }
 
     public Metrics metrics() {

@@ -53,6 +53,8 @@ public final class ConfigLoader {
             if (eq > 0) {
                 name = arg.substring(0, eq);
                 value = arg.substring(eq + 1);
+            } else if (isSwitch(name) && (i + 1 == args.size() || args.get(i + 1).startsWith("--"))) {
+                value = "true"; // a true/false setting given alone, e.g. --tls-self-signed
             } else if (i + 1 < args.size()) {
                 value = args.get(++i);
             } else {
@@ -90,6 +92,12 @@ public final class ConfigLoader {
             sources.put(k, "flag " + k.flag());
         });
         return build(values, sources);
+    }
+
+    /** A flag of a true/false setting, which may stand alone to mean true. */
+    private static boolean isSwitch(String flag) {
+        return ConfigKey.byFlag(flag).map(k -> k.defaultValue().equals("true") || k.defaultValue().equals("false"))
+                .orElse(false);
     }
 
     /** Variables reserved for test harnesses, never settings. */
@@ -191,7 +199,8 @@ public final class ConfigLoader {
                 c.bool(ConfigKey.HTTP_TRUST_FORWARDED_FOR), c.longValue(ConfigKey.SOURCES_UPLOAD_MAX_BYTES, 1),
                 new WharfConfig.Builds(c.duration(ConfigKey.SOURCES_BUILD_TIMEOUT), gitProtocols(c)),
                 new WharfConfig.Gc(c.bool(ConfigKey.GC_ENABLED), c.duration(ConfigKey.GC_INTERVAL),
-                        c.duration(ConfigKey.GC_UNTAGGED_GRACE), c.duration(ConfigKey.GC_BLOB_GRACE)));
+                        c.duration(ConfigKey.GC_UNTAGGED_GRACE), c.duration(ConfigKey.GC_BLOB_GRACE)),
+                TlsConfig.from(c));
     }
 
     private static int port(ConfigValues c, String text) {
