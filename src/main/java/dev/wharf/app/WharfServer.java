@@ -33,7 +33,10 @@ import dev.wharf.ops.MemoryFootprint;
 import dev.wharf.ops.Metrics;
 import dev.wharf.registry.RegistryAccess;
 import dev.wharf.registry.RegistryRoutes;
+import dev.wharf.search.RepositorySearch;
+import dev.wharf.search.SearchEndpoint;
 import dev.wharf.sources.CycleRoutes;
+import dev.wharf.storage.meta.RepositorySearchStore;
 import dev.wharf.storage.blob.BlobStore;
 import dev.wharf.storage.meta.BlobStats;
 import dev.wharf.storage.meta.Database;
@@ -189,6 +192,10 @@ public final class WharfServer {
                 config.rateLimit().hubAnonymousPerMinute(), json, clock, images, auth, new HubServices(meta,
                         new RepositoryCatalog(database), identity.accessControl(), identity.repositorySettings(),
                         new AuditLog(database), identity.imageRestrictions()));
+        SearchEndpoint search = new SearchEndpoint(new RepositorySearch(
+                new RepositorySearchStore(database, config.auth().defaultPrivate()), auth, clock),
+                identity.authenticator(), identity.loginGuard(), identity.sessions(), config.auth().service(), json,
+                clock);
         ConsoleRoutes console = new ConsoleRoutes(hub.logins(), identity.sessions(), identity.accounts(),
                 identity.twoFactor(), json);
         HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);
@@ -243,6 +250,7 @@ public final class WharfServer {
             // Each request starts with no actor; authentication sets one (see AuditContext).
             c.routes.before(ctx -> AuditContext.clear());
             registry.registerPullPaths(c); // the hottest paths first: Javalin matches routes in order
+            search.register(c); // /v2/search/… and /v1/search share the Hub's and Cycle's prefixes
             hub.register(c); // before the registry's catch-all /v2/<path>: overlapping routes match in order
             registry.register(c);
             tokenEndpoint.register(c);
