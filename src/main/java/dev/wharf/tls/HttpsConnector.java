@@ -10,6 +10,7 @@ import java.util.Arrays;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.HostHeaderCustomizer;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -78,6 +79,9 @@ public final class HttpsConnector {
         // request for an IP address the certificate does not list into a 400 instead of the client's own error.
         SecureRequestCustomizer secure = new SecureRequestCustomizer(false);
         https.addCustomizer(secure);
+        // HTTP/2 requests carry the host in :authority, not a Host header; everything that builds URLs from Host
+        // (the token realm, paging links) gets one made from it.
+        https.addCustomizer(new HostHeaderCustomizer());
         HttpConnectionFactory http1 = new HttpConnectionFactory(https);
         HTTP2ServerConnectionFactory http2 = new HTTP2ServerConnectionFactory(https);
         ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
