@@ -254,6 +254,16 @@ public final class PrivateDockerd implements AutoCloseable {
         return result;
     }
 
+    /**
+     * {@code command} wrapped to run in a mount namespace of its own with this daemon's /etc/hosts, so a client
+     * on the host (skopeo, curl) reaches the {@link Builder#hostAlias} names exactly as the daemon does.
+     */
+    public List<String> withDaemonHosts(List<String> command) {
+        StringBuilder script = new StringBuilder("mount --bind " + dir.resolve("hosts") + " /etc/hosts && exec");
+        for (String arg : command) script.append(" '").append(arg.replace("'", "'\\''")).append('\'');
+        return List.of("unshare", "--mount", "--propagation", "private", "sh", "-c", script.toString());
+    }
+
     /** The daemon's log so far (for assertion messages). */
     public String logTail() {
         return ChildProcess.tail(log);
