@@ -215,6 +215,14 @@ abstract class SearchContract {
         catalog.setDescriptions("dave/notes", "about kettles", "", Instant.now());
         assertThat(v1Names("databases", null)).isEmpty();
         assertThat(v1Names("kettles", null)).containsExactly("dave/notes");
+        // Privacy changes reach word matches at once, both ways.
+        RepositorySettingsService settings = new RepositorySettingsService(database, Clock.systemUTC(), true);
+        settings.setPrivate("dave/notes", true, null);
+        assertThat(v1Names("kettles", null)).isEmpty();
+        assertThat(v1Names("kettles", basic("dave", PASSWORD))).containsExactly("dave/notes");
+        assertThat(v1Names("kettles", basic("bob", PASSWORD))).isEmpty();
+        settings.setPrivate("dave/notes", false, null);
+        assertThat(v1Names("kettles", null)).containsExactly("dave/notes");
         database.jdbi().useHandle(h -> h.execute("DELETE FROM repositories WHERE name = ?", "dave/notes"));
         assertThat(v1Names("kettles", null)).isEmpty();
     }

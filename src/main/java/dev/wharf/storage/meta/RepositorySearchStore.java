@@ -82,26 +82,22 @@ public final class RepositorySearchStore {
         Map<String, Object> binds = new HashMap<>();
         binds.put("q", query);
         binds.put("qhi", query + '\u007f'); // above every character a repository name may hold: a prefix range
-        String visible = visibility(filter, binds);
-        String sql = "WITH matched AS (" + matches(words, binds) + "),\n"
+        // Visible matches only, per kind, then each repository once at its best rank; names for the page only.
+        String sql = "WITH matched AS (" + matches(words, filter, binds) + "),\n"
                 + " best AS (SELECT id, MIN(rnk) AS rnk FROM matched GROUP BY id)\n"
-                + "SELECT r.name, COALESCE(d.description, '') AS description, COUNT(*) OVER () AS total\n"
-                + "FROM best b JOIN repositories r ON r.id = b.id\n"
-                + "LEFT JOIN repository_settings s ON s.repository = r.name\n"
-                + "LEFT JOIN repository_details d ON d.repository = r.name\n"
-                + "WHERE " + visible + "\n"
+                + "SELECT r.name, COUNT(*) OVER () AS total FROM best b JOIN repositories r ON r.id = b.id\n"
                 + "ORDER BY b.rnk, r.name LIMIT :limit OFFSET :offset";
         binds.put("limit", limit);
         binds.put("offset", offset);
         return database.jdbi().withHandle(h -> {
-            List<String[]> rows = new ArrayList<>();
+            List<String> names = new ArrayList<>();
             long[] total = {0};
             bind(h.createQuery(sql), binds).map((rs, ctx) -> {
                 total[0] = rs.getLong("total");
-                return new String[] {rs.getString("name"), rs.getString("description")};
-            }).forEach(rows::add);
-            if (rows.isEmpty() && offset > 0) total[0] = count(h, sql, binds);
-            return new Result(total[0], details(h, rows));
+                return rs.getString("name");
+            }).forEach(names::add);
+            if (names.isEmpty() && offset > 0) total[0] = count(h, sql, binds);
+            return new Result(total[0], details(h, names));
         });
     }
 
@@ -115,55 +111,87 @@ public final class RepositorySearchStore {
     }
 
     /** Pull counts and official badges of one page's repositories. */
-    private List<Hit> details(Handle h, List<String[]> rows) {
+    private List<Hit> details(Handle h, List<String> rows) {
         if (rows.isEmpty()) return List.of();
         Map<String, Object> binds = new HashMap<>();
-        String names = list("n", rows.stream().map(r -> r[0]).toList(), binds);
+        String names = list("n", rows, binds);
         Map<String, Long> pulls = new HashMap<>();
-        bind(h.createQuery("SELECT r.name, COALESCE(SUM(m.pull_count), 0) AS pulls FROM repositories r"
-                + " LEFT JOIN manifests m ON m.repository_id = r.id WHERE r.name IN (" + names + ") GROUP BY r.name"),
-                binds).map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2)))
-                .forEach(e -> pulls.put(e.getKey(), e.getValue()));
+        Map<String, String> descriptions = new HashMap<>();
+        bind(h.createQuery("SELECT r.name, COALESCE(SUM(m.pull_count), 0) AS pulls,"
+                + " (SELECT d.description FROM repository_details d WHERE d.repository = r.name) AS description"
+                + " FROM repositories r LEFT JOIN manifests m ON m.repository_id = r.id"
+                + " WHERE r.name IN (" + names + ") GROUP BY r.name"), binds)
+                .map((rs, ctx) -> new String[] {rs.getString(1), Long.toString(rs.getLong(2)), rs.getString(3)})
+                .forEach(r -> {
+                    pulls.put(r[0], Long.parseLong(r[1]));
+                    descriptions.put(r[0], r[2] == null ? "" : r[2]);
+                });
         Set<String> namespaces = new LinkedHashSet<>();
-        for (String[] row : rows) namespaces.add(namespaceOf(row[0]));
+        for (String row : rows) namespaces.add(namespaceOf(row));
         Map<String, Object> nsBinds = new HashMap<>();
         Set<String> official = Set.copyOf(bind(h.createQuery("SELECT namespace FROM namespace_badges WHERE official = "
                 + (sqlite ? "1" : "TRUE") + " AND namespace IN (" + list("b", List.copyOf(namespaces), nsBinds) + ")"),
                 nsBinds).mapTo(String.class).list());
         List<Hit> hits = new ArrayList<>();
-        for (String[] row : rows) {
-            hits.add(new Hit(row[0], row[1], pulls.getOrDefault(row[0], 0L), official.contains(namespaceOf(row[0]))));
+        for (String name : rows) {
+            hits.add(new Hit(name, descriptions.getOrDefault(name, ""), pulls.getOrDefault(name, 0L),
+                    official.contains(namespaceOf(name))));
         }
         return hits;
     }
 
-    /** One SELECT per kind of match, each answerable from an index. */
-    private String matches(List<String> words, Map<String, Object> binds) {
-        String name = sqlite ? "name" : "(name COLLATE \"C\")";
-        String shortName = sqlite ? "substr(name, instr(name, '/') + 1)"
-                : "(substr(name, strpos(name, '/') + 1) COLLATE \"C\")";
+    /**
+     * One SELECT per kind of match, each answerable from an index and each keeping only visible repositories:
+     * name matches check the privacy row of each (they are few), word matches on SQLite carry visibility in the
+     * MATCH itself (the access words of migration V13), so a common word costs no lookup per matching row.
+     */
+    private String matches(List<String> words, Filter filter, Map<String, Object> binds) {
+        String name = sqlite ? "r.name" : "(r.name COLLATE \"C\")";
+        String shortName = sqlite ? "substr(r.name, instr(r.name, '/') + 1)"
+                : "(substr(r.name, strpos(r.name, '/') + 1) COLLATE \"C\")";
+        String visible = visibility(filter, binds);
+        String from = "FROM repositories r LEFT JOIN repository_settings s ON s.repository = r.name WHERE ";
         List<String> parts = new ArrayList<>(List.of(
-                "SELECT id, 0 AS rnk FROM repositories WHERE " + name + " = :q",
-                "SELECT id, 0 AS rnk FROM repositories WHERE " + shortName + " = :q",
-                "SELECT id, 1 AS rnk FROM repositories WHERE " + name + " >= :q AND " + name + " < :qhi",
-                "SELECT id, 1 AS rnk FROM repositories WHERE " + shortName + " >= :q AND " + shortName + " < :qhi"));
+                "SELECT r.id, 0 AS rnk " + from + name + " = :q AND " + visible,
+                "SELECT r.id, 0 AS rnk " + from + shortName + " = :q AND " + visible,
+                "SELECT r.id, 1 AS rnk " + from + name + " >= :q AND " + name + " < :qhi AND " + visible,
+                "SELECT r.id, 1 AS rnk " + from + shortName + " >= :q AND " + shortName + " < :qhi AND " + visible));
         if (!words.isEmpty()) {
             if (sqlite) {
                 String all = String.join(" AND ", words.stream().map(w -> "\"" + w + "\" *").toList());
-                binds.put("name_words", "name : (" + all + ")");
-                binds.put("description_words", "description : (" + all + ")");
+                String access = filter.all() ? "" : " AND access : (" + accessWords(filter) + ")";
+                binds.put("name_words", "name : (" + all + ")" + access);
+                binds.put("description_words", "description : (" + all + ")" + access);
                 parts.add("SELECT rowid AS id, 2 AS rnk FROM repository_search WHERE repository_search MATCH :name_words");
                 parts.add("SELECT rowid AS id, 3 AS rnk FROM repository_search"
                         + " WHERE repository_search MATCH :description_words");
             } else {
                 binds.put("words", String.join(" & ", words.stream().map(w -> w + ":*").toList()));
-                parts.add("SELECT id, 2 AS rnk FROM repositories"
-                        + " WHERE to_tsvector('simple', translate(name, '/._-', '    ')) @@ to_tsquery('simple', :words)");
+                parts.add("SELECT r.id, 2 AS rnk " + from
+                        + "to_tsvector('simple', translate(r.name, '/._-', '    ')) @@ to_tsquery('simple', :words) AND "
+                        + visible);
                 parts.add("SELECT r.id, 3 AS rnk FROM repository_details d JOIN repositories r ON r.name = d.repository"
-                        + " WHERE to_tsvector('simple', d.description) @@ to_tsquery('simple', :words)");
+                        + " LEFT JOIN repository_settings s ON s.repository = r.name"
+                        + " WHERE to_tsvector('simple', d.description) @@ to_tsquery('simple', :words) AND " + visible);
             }
         }
         return String.join("\n UNION ALL ", parts);
+    }
+
+    /** The filter as FTS5 words of the access column (see migration V13), OR-ed. */
+    private String accessWords(Filter filter) {
+        List<String> any = new ArrayList<>();
+        if (filter.publicRepositories()) {
+            any.add("\"public\"");
+            if (!defaultPrivate) any.add("\"unset\"");
+        }
+        for (String namespace : filter.namespaces()) any.add("\"n" + hex(namespace) + "\"");
+        for (String repository : filter.repositories()) any.add("\"r" + hex(repository) + "\"");
+        return String.join(" OR ", any);
+    }
+
+    private static String hex(String text) {
+        return java.util.HexFormat.of().formatHex(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     private String visibility(Filter filter, Map<String, Object> binds) {
