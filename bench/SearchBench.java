@@ -60,7 +60,8 @@ public class SearchBench {
             System.err.printf("filled %d repositories on %s in %.1f s%n", count, db, (System.nanoTime() - t0) / 1e9);
             if (db.equals("postgres")) database.jdbi().useHandle(h -> h.execute("ANALYZE"));
             String exact = database.jdbi().withHandle(h -> h.createQuery(
-                    "SELECT name FROM repositories ORDER BY id LIMIT 1 OFFSET 500").mapTo(String.class).one());
+                    "SELECT r.name FROM repositories r JOIN repository_settings s ON s.repository = r.name"
+                            + " WHERE s.is_private = false ORDER BY r.id LIMIT 1 OFFSET 500").mapTo(String.class).one());
             if (requests > 0) measure("http://127.0.0.1:" + server.port(), requests, exact);
         } finally {
             server.stop();

@@ -150,7 +150,7 @@ public final class RepositorySearchStore {
         String shortName = sqlite ? "substr(r.name, instr(r.name, '/') + 1)"
                 : "(substr(r.name, strpos(r.name, '/') + 1) COLLATE \"C\")";
         String visible = visibility(filter, binds);
-        String from = "FROM repositories r LEFT JOIN repository_settings s ON s.repository = r.name WHERE ";
+        String from = "FROM repositories r WHERE ";
         List<String> parts = new ArrayList<>(List.of(
                 "SELECT r.id, 0 AS rnk " + from + name + " = :q AND " + visible,
                 "SELECT r.id, 0 AS rnk " + from + shortName + " = :q AND " + visible,
@@ -171,7 +171,6 @@ public final class RepositorySearchStore {
                         + "to_tsvector('simple', translate(r.name, '/._-', '    ')) @@ to_tsquery('simple', :words) AND "
                         + visible);
                 parts.add("SELECT r.id, 3 AS rnk FROM repository_details d JOIN repositories r ON r.name = d.repository"
-                        + " LEFT JOIN repository_settings s ON s.repository = r.name"
                         + " WHERE to_tsvector('simple', d.description) @@ to_tsquery('simple', :words) AND " + visible);
             }
         }
@@ -199,7 +198,9 @@ public final class RepositorySearchStore {
         List<String> any = new ArrayList<>();
         if (filter.publicRepositories()) {
             binds.put("default_private", defaultPrivate);
-            any.add("NOT COALESCE(s.is_private, :default_private)");
+            // A lookup by primary key per matching row: PostgreSQL otherwise hash-joins the whole settings table.
+            any.add("NOT COALESCE((SELECT s.is_private FROM repository_settings s WHERE s.repository = r.name),"
+                    + " :default_private)");
         }
         if (!filter.namespaces().isEmpty()) {
             String namespace = sqlite
