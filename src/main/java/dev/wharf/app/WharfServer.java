@@ -36,9 +36,12 @@ import dev.wharf.ops.MemoryFootprint;
 import dev.wharf.ops.Metrics;
 import dev.wharf.registry.RegistryAccess;
 import dev.wharf.registry.RegistryRoutes;
+import dev.wharf.search.RepositorySearch;
+import dev.wharf.search.SearchEndpoint;
 import dev.wharf.sources.CycleRoutes;
 import dev.wharf.sources.build.BuildGate;
 import dev.wharf.sources.build.Sandbox;
+import dev.wharf.storage.meta.RepositorySearchStore;
 import dev.wharf.storage.blob.BlobStore;
 import dev.wharf.storage.meta.BlobStats;
 import dev.wharf.storage.meta.Database;
@@ -90,6 +93,9 @@ public final class WharfServer {
     });
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Javalin app;
+    /** The HTTPS listener's certificate source, or null for plain HTTP. */
+    private final Tls tls;
+    private volatile org.eclipse.jetty.server.ServerConnector healthConnector;
     private AutoCloseable closeOnStop;
     private WorkerPool workers;
     private Webhooks webhooks;
@@ -97,8 +103,10 @@ public final class WharfServer {
     private GarbageCollector collector;
     private volatile boolean stopping;
 
-    private WharfServer(WharfConfig config, Database database, MetadataStore meta, BlobStore blobs, Clock clock) {
+    private WharfServer(WharfConfig config, Database database, MetadataStore meta, BlobStore blobs, Clock clock,
+            Tls tls) {
         this.config = config;
+        this.tls = tls;
         this.database = database;
         this.meta = meta;
         this.blobs = blobs;
@@ -113,6 +121,8 @@ public final class WharfServer {
 
     public static WharfServer start(WharfConfig config, Clock clock) {
         long t0 = System.nanoTime();
+        // A bad certificate or key fails the start before anything else is opened.
+        Tls tls = Tls.open(config, clock);
         Thread warmup = Thread.ofPlatform().name("wharf-warmup").daemon().start(WharfServer::loadHttpClasses);
         try {
             PrivateFiles.createDirectories(config.dataDir());
@@ -143,7 +153,8 @@ public final class WharfServer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        WharfServer server = new WharfServer(config, database, new SqlMetadataStore(database), blobs, clock);
+        WharfServer server = new WharfServer(config, database, new SqlMetadataStore(database), blobs, clock,
+                tls);
         try {
             server.serve(clock);
         } catch (StartupException e) {
@@ -151,9 +162,10 @@ public final class WharfServer {
             throw e;
         }
         long tReady = System.nanoTime();
-        log.info("wharf {} ready on {}:{} in {} ms (database {} {} ms, storage {} {} ms, http {} ms)", Main.version(),
+        log.info("wharf {} ready on {}:{} in {} ms (database {} {} ms, storage {} {} ms, http {} ms){}", Main.version(),
                 config.http().host(), server.port(), ms(tReady - t0), database.dialect(), ms(tDb - t0), blobs.kind(),
-                ms(tStorage - tDb), ms(tReady - tStorage));
+                ms(tStorage - tDb), ms(tReady - tStorage), tls == null ? "" : ", HTTPS with HTTP/2 and HTTP/1.1"
+                        + (server.healthPort() < 0 ? "" : "; health checks over plain HTTP on port " + server.healthPort()));
         return server;
     }
 
@@ -218,6 +230,10 @@ public final class WharfServer {
                 config.rateLimit().hubAnonymousPerMinute(), json, clock, images, auth, new HubServices(meta,
                         new RepositoryCatalog(database), identity.accessControl(), identity.repositorySettings(),
                         new AuditLog(database), identity.imageRestrictions()));
+        SearchEndpoint search = new SearchEndpoint(new RepositorySearch(
+                new RepositorySearchStore(database, config.auth().defaultPrivate()), auth, clock),
+                identity.authenticator(), identity.loginGuard(), identity.sessions(), config.auth().service(), json,
+                clock);
         ConsoleRoutes console = new ConsoleRoutes(hub.logins(), identity.sessions(), identity.accounts(),
                 identity.twoFactor(), json);
         HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);
@@ -257,9 +273,27 @@ public final class WharfServer {
             c.jetty.port = config.http().port();
             c.jetty.modifyServer(s -> s.setStopTimeout(Duration.ofSeconds(20).toMillis()));
             c.jetty.modifyHttpConfiguration(h -> h.setSendServerVersion(false));
+            if (tls != null) {
+                // addr speaks TLS (h2 and http/1.1); Javalin's port() is the first connector's.
+                c.jetty.addConnector((server, http) -> tls.https().connector(server, http, config.http().host(),
+                        config.http().port()));
+                if (config.tls().hasHttpPort()) {
+                    c.jetty.addConnector((server, http) -> healthConnector = Tls.healthConnector(server, http,
+                            config.tls().httpHost(), config.tls().httpPort()));
+                    // The plain port answers health checks only: registry traffic must not leave TLS.
+                    c.routes.before(ctx -> {
+                        if (!ctx.req().isSecure() && !Tls.HEALTH_PATHS.contains(ctx.path())) {
+                            ctx.status(404).json(Map.of("message", "this port serves only "
+                                    + String.join(", ", Tls.HEALTH_PATHS) + "; use https on port " + port()));
+                            ctx.skipRemainingHandlers();
+                        }
+                    });
+                }
+            }
             // Each request starts with no actor; authentication sets one (see AuditContext).
             c.routes.before(ctx -> AuditContext.clear());
             registry.registerPullPaths(c); // the hottest paths first: Javalin matches routes in order
+            search.register(c); // /v2/search/… and /v1/search share the Hub's and Cycle's prefixes
             hub.register(c); // before the registry's catch-all /v2/<path>: overlapping routes match in order
             registry.register(c);
             tokenEndpoint.register(c);
@@ -290,8 +324,14 @@ public final class WharfServer {
         try {
             app.start();
         } catch (RuntimeException e) {
-            throw new StartupException("cannot listen on " + config.http().host() + ":" + config.http().port() + ": "
-                    + e.getMessage(), e);
+            throw new StartupException("cannot listen on " + config.http().host() + ":" + config.http().port()
+                    + (config.tls().hasHttpPort() ? " and tls.http_addr " + config.tls().httpHost() + ":"
+                            + config.tls().httpPort() : "") + ": " + e.getMessage(), e);
+        }
+        if (tls != null) {
+            long every = config.tls().reloadInterval().toMillis();
+            background.scheduleWithFixedDelay(safely(tls.https()::reloadIfChanged), every, every,
+                    TimeUnit.MILLISECONDS);
         }
         workers.start();
         webhooks.start();
@@ -394,6 +434,21 @@ public final class WharfServer {
                 || host.startsWith("127.");
         if (anyOrLoopback) return "127.0.0.1:" + app.port();
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + app.port();
+    }
+
+    /** The plain-HTTP health port of tls.http_addr, or -1 without one. */
+    public int healthPort() {
+        return healthConnector == null ? -1 : healthConnector.getLocalPort();
+    }
+
+    /** Whether addr serves HTTPS. */
+    public boolean tlsEnabled() {
+        return tls != null;
+    }
+
+    /** What a client machine needs to trust a self-signed setup, or null when the certificate is the operator's. */
+    public String selfSignedInstructions() {
+        return tls == null ? null : tls.clientInstructions(port());
     }
 
     public Metrics metrics() {

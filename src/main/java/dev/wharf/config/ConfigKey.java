@@ -93,6 +93,17 @@ public enum ConfigKey {
             "processes one build may run at once (cgroup, where writable, and RLIMIT_NPROC of the sandbox's uid)"),
     SOURCES_BUILD_DISK_BYTES("sources.build_disk_bytes", "10737418240",
             "largest a build's directory may grow: unpacked context, image storage and export; past it the build fails"),
+    TLS_CERT_FILE("tls.cert_file", "",
+            "PEM certificate chain (server certificate first); with tls.key_file, addr serves HTTPS (HTTP/2 and HTTP/1.1)"),
+    TLS_KEY_FILE("tls.key_file", "", "PEM private key of the certificate (RSA or EC; PKCS#1, SEC1 or PKCS#8, unencrypted)"),
+    TLS_SELF_SIGNED("tls.self_signed", "false",
+            "serve HTTPS with a certificate of a small CA made once in <data_dir>/tls (for trying out)"),
+    TLS_HOSTS("tls.hosts", "",
+            "names and IP addresses the self-signed certificate covers; empty = localhost, 127.0.0.1, ::1 and the host name"),
+    TLS_HTTP_ADDR("tls.http_addr", "",
+            "host:port of a plain-HTTP listener for /healthz, /readyz and /metrics only (load balancer checks); empty = none"),
+    TLS_RELOAD_INTERVAL("tls.reload_interval", "10s",
+            "how often the certificate and key files are checked for changes; a valid new pair is served without restart"),
     LOG_ACCESS("log.access", "true", "write one access-log line per request"),
     LOG_LEVEL("log.level", "info", "root log level: error, warn, info, debug");
 

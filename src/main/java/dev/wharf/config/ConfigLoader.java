@@ -50,6 +50,8 @@ public final class ConfigLoader {
             if (eq > 0) {
                 name = arg.substring(0, eq);
                 value = arg.substring(eq + 1);
+            } else if (isSwitch(name) && (i + 1 == args.size() || args.get(i + 1).startsWith("--"))) {
+                value = "true"; // a true/false setting given alone, e.g. --tls-self-signed
             } else if (i + 1 < args.size()) {
                 value = args.get(++i);
             } else {
@@ -87,6 +89,12 @@ public final class ConfigLoader {
             sources.put(k, "flag " + k.flag());
         });
         return build(values, sources);
+    }
+
+    /** A flag of a true/false setting, which may stand alone to mean true. */
+    private static boolean isSwitch(String flag) {
+        return ConfigKey.byFlag(flag).map(k -> k.defaultValue().equals("true") || k.defaultValue().equals("false"))
+                .orElse(false);
     }
 
     /** Variables reserved for test harnesses, never settings. */
@@ -149,7 +157,8 @@ public final class ConfigLoader {
                 AuditConfig.from(c),
                 WebhooksConfig.from(c),
                 OutboundConfig.from(c),
-                BuildSandboxConfig.from(c));
+                BuildSandboxConfig.from(c),
+                TlsConfig.from(c));
     }
 
     /** True for an absolute http:// or https:// URL with a host. */

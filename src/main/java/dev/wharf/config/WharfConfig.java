@@ -20,12 +20,13 @@ public record WharfConfig(
         AuditConfig audit,
         WebhooksConfig webhooks,
         OutboundConfig outbound,
-        BuildSandboxConfig buildSandbox) {
+        BuildSandboxConfig buildSandbox,
+        TlsConfig tls) {
 
     /** A copy listening elsewhere; tests use it to pick a free port. */
     public WharfConfig withPort(int newPort) {
         return new WharfConfig(dataDir, http.withPort(newPort), db, storage, auth, rateLimit, sources, gc, log, audit,
-                webhooks, outbound, buildSandbox);
+                webhooks, outbound, buildSandbox, tls);
     }
 
     /** Hides passwords and keys, so the config can be logged at start. */

@@ -204,6 +204,11 @@ public final class HubRoutes {
         });
     }
 
+    /** Marks a request taken by a handler registered elsewhere (e.g. search) as the Hub's, for its error shapes. */
+    public static void markOwned(Context ctx) {
+        ctx.attribute(OWNER_ATTRIBUTE, Boolean.TRUE);
+    }
+
     /** Whether a Hub handler took this request: its failures must then be written in the Hub's shapes. */
     public static boolean owns(Context ctx) {
         return Boolean.TRUE.equals(ctx.attribute(OWNER_ATTRIBUTE));
