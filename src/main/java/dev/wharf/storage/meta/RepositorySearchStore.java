@@ -13,7 +13,7 @@ import org.jdbi.v3.core.statement.Query;
 /**
  * Repository search in SQL, ranked: 0 the full name or the name after the namespace equals the query, 1 either
  * starts with it, 2 every word of the query starts a word of the name, 3 every word starts a word of the
- * description; ties in name order. Each kind of match reads an index (migration V13: name ranges, the
+ * description; ties in name order. Each kind of match reads an index (migration V14: name ranges, the
  * expression index of the name after the namespace, FTS5 on SQLite, GIN text-search indexes on PostgreSQL), so
  * the cost grows with the matches, not with the number of repositories. Only repositories the {@link Filter}
  * lets through are counted and returned: the caller's rules decide, this class only applies them.
@@ -143,7 +143,7 @@ public final class RepositorySearchStore {
     /**
      * One SELECT per kind of match, each answerable from an index and each keeping only visible repositories:
      * name matches check the privacy row of each (they are few), word matches on SQLite carry visibility in the
-     * MATCH itself (the access words of migration V13), so a common word costs no lookup per matching row.
+     * MATCH itself (the access words of migration V14), so a common word costs no lookup per matching row.
      */
     private String matches(List<String> words, Filter filter, Map<String, Object> binds) {
         String name = sqlite ? "r.name" : "(r.name COLLATE \"C\")";
@@ -177,7 +177,7 @@ public final class RepositorySearchStore {
         return String.join("\n UNION ALL ", parts);
     }
 
-    /** The filter as FTS5 words of the access column (see migration V13), OR-ed. */
+    /** The filter as FTS5 words of the access column (see migration V14), OR-ed. */
     private String accessWords(Filter filter) {
         List<String> any = new ArrayList<>();
         if (filter.publicRepositories()) {
