@@ -217,7 +217,7 @@ public final class WharfServer {
             // Each request starts with no actor; authentication sets one (see AuditContext).
             c.routes.before(ctx -> AuditContext.clear());
             registry.registerPullPaths(c); // the hottest paths first: Javalin matches routes in order
-            hub.register(c); // before the registry's catch-all /v2/<path>: overlapping routes match in order
+            hub.register(c, registry.handler()); // before the registry's catch-all: routes match in order
             registry.register(c);
             tokenEndpoint.register(c);
             health.register(c);
