@@ -89,11 +89,14 @@ final class TagEndpoint {
         ctx.status(204);
     }
 
-    /** HEAD of the tag list: 200 when the repository has tags, else 404. */
+    /**
+     * HEAD of the tag list: 404 when the repository has no tags (the contract's "Repository contains tags"), else
+     * the GET's status and headers (Content-Type, Content-Length); the server sends no body for a HEAD.
+     */
     void headTags(Context ctx) {
         RepositoryLookup.Found repo = lookup.visible(ctx, auth.optional(ctx));
         if (catalog.tagCount(repo.name()) == 0) throw new HubException(HubError.NOT_FOUND, "No tags");
-        ctx.status(200);
+        list(ctx);
     }
 
     void get(Context ctx) {

@@ -145,6 +145,31 @@ class HubLegacyPathsTest {
     }
 
     @Test
+    void headAnswersWithTheHeadersOfTheGetAndNoBody() {
+        List<String> paths = List.of(
+                "/v2/namespaces/lowner/repositories/app",
+                "/v2/namespaces/lowner/repositories/app/tags",
+                "/v2/namespaces/lowner/repositories/app/tags/v1.0",
+                "/v2/namespaces/lowner/repositories/app/tags/nope",
+                "/v2/namespaces/lowner/repositories/secret/tags/v1",
+                "/v2/namespaces/lowner/repositories/missing");
+        for (String session : new String[] {owner, null}) {
+            for (String twin : paths) {
+                for (String path : List.of(twin, legacy(twin, true), legacy(twin, false))) {
+                    HttpResponse<byte[]> got = get(session, "GET", path);
+                    HttpResponse<byte[]> head = get(session, "HEAD", path);
+                    assertThat(head.statusCode()).as(path).isEqualTo(got.statusCode());
+                    assertThat(head.body()).as(path).isEmpty();
+                    assertThat(head.headers().firstValue("Content-Type")).as(path)
+                            .isEqualTo(got.headers().firstValue("Content-Type"));
+                    assertThat(head.headers().firstValue("Content-Length")).as(path)
+                            .hasValue(String.valueOf(got.body().length));
+                }
+            }
+        }
+    }
+
+    @Test
     void tagListsFilterOrderAndPageInEitherForm() {
         JsonNode filtered = sameAsTwin(owner, "/v2/namespaces/lowner/repositories/app/tags?name=v1.", false);
         assertThat(names(filtered)).containsExactly("v1.0", "v1.1");
