@@ -78,23 +78,28 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
     private RepositoryRecord ensureRepository(Handle h, String name, Instant now) {
-        int created = h.createUpdate(
-                        "INSERT INTO repositories (name, created_at) VALUES (:name, :now) ON CONFLICT (name) DO NOTHING")
-                .bind("name", name)
-                .bind("now", now.toEpochMilli())
-                .execute();
-        if (created > 0) {
-            AuditWriter.write(h, AuditAction.REPO_CREATE, AuditWriter.namespaceOf(name), name, Map.of(),
-                    "created the repository " + name, now);
+        for (int attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
+            int created = h.createUpdate("INSERT INTO repositories (name, created_at) VALUES (:name, :now)"
+                            + " ON CONFLICT (name) DO NOTHING")
+                    .bind("name", name)
+                    .bind("now", now.toEpochMilli())
+                    .execute();
+            if (created > 0) {
+                AuditWriter.write(h, AuditAction.REPO_CREATE, AuditWriter.namespaceOf(name), name, Map.of(),
+                        "created the repository " + name, now);
+            }
+            // FOR KEY SHARE (PostgreSQL): every writer into a repository holds this before any other row lock, so
+            // a repository delete (which takes the row FOR UPDATE first) and a push, link or mount take turns
+            // instead of each waiting for a row the other holds.
+            Optional<RepositoryRecord> found = h.createQuery(
+                            "SELECT id, name, created_at FROM repositories WHERE name = :name" + forKeyShare)
+                    .bind("name", name)
+                    .map(MetadataRows::repository)
+                    .findOne();
+            if (found.isPresent()) return found.get();
+            // Deleted by a repository delete we waited for: create it again.
         }
-        // FOR KEY SHARE (PostgreSQL): every writer into a repository holds this before any other row lock, so a
-        // repository delete (which takes the row FOR UPDATE first) and a push, link or mount take turns instead
-        // of each waiting for a row the other holds.
-        return h.createQuery("SELECT id, name, created_at FROM repositories WHERE name = :name" + forKeyShare)
-                .bind("name", name)
-                .map(MetadataRows::repository)
-                .findOne()
-                .orElseThrow();
+        throw new IllegalStateException("repository " + name + " kept disappearing while being written to");
     }
 
     @Override

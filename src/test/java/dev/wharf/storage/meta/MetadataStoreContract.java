@@ -447,6 +447,45 @@ abstract class MetadataStoreContract {
     }
 
     @Test
+    void pushesDuringRepositoryDeletesEitherLandWholeOrAreRefusedCleanly() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Integer>> pushers = new ArrayList<>();
+            for (int p = 0; p < 3; p++) {
+                int pusher = p;
+                pushers.add(pool.submit(() -> {
+                    int landed = 0;
+                    for (int i = 0; i < 15; i++) {
+                        try {
+                            pushImage("race/doomed", "p" + pusher + "-" + i, "t" + pusher + "-" + i, at(i));
+                            landed++;
+                        } catch (MissingReferencesException e) {
+                            // the delete took the layer's link between link and manifest: the client pushes again
+                        }
+                    }
+                    return landed;
+                }));
+            }
+            Future<Integer> deleter = pool.submit(() -> {
+                int deleted = 0;
+                for (int i = 0; i < 15; i++) if (store.deleteRepository("race/doomed", at(100 + i))) deleted++;
+                return deleted;
+            });
+            for (Future<Integer> f : pushers) f.get(2, TimeUnit.MINUTES);
+            deleter.get(2, TimeUnit.MINUTES);
+        } finally {
+            pool.shutdownNow();
+        }
+        // Whatever is left is whole: every tag resolves to a stored manifest whose blob is linked.
+        for (String tag : store.listTags("race/doomed", null, 100)) {
+            ManifestRecord m = store.getManifestByTag("race/doomed", tag).orElseThrow();
+            assertThat(store.getManifest("race/doomed", m.digest())).isPresent();
+        }
+        pushImage("race/doomed", "after", "after", at(200));
+        assertThat(store.getManifestByTag("race/doomed", "after")).isPresent();
+    }
+
+    @Test
     void aRepositoryWithAProtectedTagIsNotDeleted() {
         ManifestWrite image = pushImage("repo", "img", "release-1", at(1));
         store.setImmutableTags("repo", new ImmutableTags(true, List.of("release-.*")), at(2));
