@@ -11,11 +11,11 @@ import dev.wharf.auth.TwoFactorService;
 import dev.wharf.auth.token.SessionTokens;
 import dev.wharf.images.ImageService;
 import dev.wharf.registry.RegistryRoutes;
+import dev.wharf.storage.meta.MetadataStore;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
-import dev.wharf.storage.meta.MetadataStore;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
@@ -90,7 +90,7 @@ public final class HubRoutes {
      *     {@code /v2/repositories/…} paths but are meant for a registry repository (see {@link #registerLegacy})
      */
     public void register(JavalinConfig config, Handler registry) {
-        register(config);
+        registerCurrent(config);
         registerLegacy(config, registry);
     }
 
@@ -153,7 +153,7 @@ public final class HubRoutes {
                 "repositories/" + ctx.pathParam("namespace") + "/" + ctx.pathParam("repository")).isPresent();
     }
 
-    public void register(JavalinConfig config) {
+    private void registerCurrent(JavalinConfig config) {
         route(config, HandlerType.POST, "/v2/users/login", "hub_login", login::login);
         route(config, HandlerType.POST, "/v2/users/2fa-login", "hub_2fa_login", login::secondFactor);
 
