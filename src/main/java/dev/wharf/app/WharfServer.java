@@ -294,7 +294,7 @@ public final class WharfServer {
             c.routes.before(ctx -> AuditContext.clear());
             registry.registerPullPaths(c); // the hottest paths first: Javalin matches routes in order
             search.register(c); // /v2/search/… and /v1/search share the Hub's and Cycle's prefixes
-            hub.register(c); // before the registry's catch-all /v2/<path>: overlapping routes match in order
+            hub.register(c, registry.handler()); // before the registry's catch-all: routes match in order
             registry.register(c);
             tokenEndpoint.register(c);
             health.register(c);

@@ -74,6 +74,14 @@ public final class RegistryRoutes {
         }
     }
 
+    /**
+     * The registry's dispatch as a handler, for a route of another API whose path a registry request can also
+     * have (the Hub's older {@code /v2/repositories/…} paths hand such requests over).
+     */
+    public io.javalin.http.Handler handler() {
+        return this::dispatch;
+    }
+
     /** Writes a failure raised anywhere under /v2/ in the spec's format. */
     public void handleError(Context ctx, Exception e) {
         if (e instanceof RegistryException re) {
