@@ -182,8 +182,8 @@ public final class ConfigLoader {
         WharfConfig.RateLimit rateLimit = new WharfConfig.RateLimit(c.bool(ConfigKey.RATELIMIT_ENABLED),
                 c.integer(ConfigKey.RATELIMIT_HUB_PER_MINUTE, 1, 1_000_000),
                 c.integer(ConfigKey.RATELIMIT_HUB_ANONYMOUS_PER_MINUTE, 1, 1_000_000),
-                c.integer(ConfigKey.RATELIMIT_PULLS_ANONYMOUS, 1, 100_000_000),
-                c.integer(ConfigKey.RATELIMIT_PULLS_AUTHENTICATED, 1, 100_000_000),
+                c.integer(ConfigKey.RATELIMIT_PULLS_ANONYMOUS, 0, 100_000_000),
+                c.integer(ConfigKey.RATELIMIT_PULLS_AUTHENTICATED, 0, 100_000_000),
                 c.duration(ConfigKey.RATELIMIT_PULLS_WINDOW), redisUrl(c));
         return new WharfConfig(host, port, dataDir, dbUrl, c.raw(ConfigKey.DB_USER), c.raw(ConfigKey.DB_PASSWORD),
                 c.string(ConfigKey.DB_SCHEMA), pool, driver, storageRoot, s3, expire, accessLog, level, auth,
