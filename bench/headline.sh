@@ -172,7 +172,9 @@ median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {i
 
 push_once() { # SERVER LAYOUT BYTES REPO -> MB/s
   local s=$1 t0; t0=$(now_ns)
-  skopeo copy -q --dest-tls-verify=false "$(creds_flag "$s" dest)" "oci:$2:latest" "docker://${R[$s.host]}/$4:latest" \
+  # --preserve-digests: the layers go up as they are; without it skopeo gzips uncompressed layers on the way and
+  # the run would measure skopeo's compressor, not the registries.
+  skopeo copy -q --preserve-digests --dest-tls-verify=false "$(creds_flag "$s" dest)" "oci:$2:latest" "docker://${R[$s.host]}/$4:latest" \
     >> "$WORK/skopeo.log" 2>&1 || { log "$s: skopeo push failed (see skopeo.log)"; tail -5 "$WORK/skopeo.log" >&2; echo n/a; return; }
   awk -v b="$3" -v t="$(secs_since "$t0")" 'BEGIN {printf "%.1f", b / 1e6 / t}'
 }
