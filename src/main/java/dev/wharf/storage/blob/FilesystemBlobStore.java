@@ -262,7 +262,8 @@ public final class FilesystemBlobStore implements BlobStore {
      * Copies with a full buffer per write, so each write is one large syscall whatever the stream's reads. Every
      * {@link #WRITE_BEHIND} bytes it asks the disk, from another thread, to start writing what it has so far: the
      * fsync that publishing needs then finds little left to write, instead of the whole blob at once while the
-     * client waits (profiled: 0.3 s of a 1 s 128 MiB push).
+     * client waits (JFR, skopeo pushing 128 MiB layers: 55–100 ms of fsync per push on the request thread before,
+     * 10–90 ms after, the rest done by the write-behind thread while bytes were still arriving).
      */
     private static long copy(InputStream in, FileChannel out, Path file) throws IOException {
         byte[] buffer = new byte[BUFFER_SIZE];
