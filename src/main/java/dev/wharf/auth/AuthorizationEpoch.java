@@ -38,6 +38,7 @@ public final class AuthorizationEpoch implements AutoCloseable {
     public record Generation(long identity, long any) {}
 
     private final Database database;
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
     private ScheduledExecutorService poller;
     private volatile Generation generation = new Generation(0, 0);
     private long seenIdentity = -1;
@@ -72,7 +73,18 @@ public final class AuthorizationEpoch implements AutoCloseable {
     }
 
     /** Reads the counters; a change moves the generations on, which retires every entry tagged before. */
-    public synchronized void refresh() {
+    public void refresh() {
+        // A lock rather than synchronized: request threads are virtual, and on JDK 21 a monitor held across the
+        // query would pin the carrier thread.
+        lock.lock();
+        try {
+            read();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void read() {
         long started = System.nanoTime();
         long[] v = database.queryOne("SELECT identity, access FROM auth_versions WHERE id = 1", s -> { },
                 (rs, ctx) -> new long[] {rs.getLong(1), rs.getLong(2)}).orElseThrow(() ->
