@@ -97,7 +97,8 @@ public final class BearerRegistryAccess implements RegistryAccess {
         RegistryTokens.Grant grant = caller.get().grant();
         if (grant != null && !grant.catalog()) throw challenge(ctx, "registry:catalog:*", true);
         Principal principal = caller.get().principal();
-        return repositories.stream().filter(r -> cache.allowed(principal, r).contains(dev.wharf.auth.Action.PULL)).toList();
+        return repositories.stream().filter(r -> cache.allowed(principal, r).contains(dev.wharf.auth.Action.PULL))
+                .toList();
     }
 
     @Override
