@@ -322,7 +322,7 @@ row() { # LABEL KEY TARGET-KIND OP LIMIT
   done
   row "RSS idle, MB" rss_idle - - - ""
   row "RSS peak during wrk, MB" rss_wrk wharf "<=" 256 "Wharf ≤ 256 MB"
-  row "RSS peak during push/pull/blob GET, MB" rss_peak wharf "<=" 256 "Wharf ≤ 256 MB"
+  row "RSS peak over all phases (push, pull, blob GET, wrk), MB" rss_peak wharf "<=" 256 "Wharf ≤ 256 MB"
   row "start-up to first answer on /v2/, ms" startup_ms wharf "<=" 2000 "Wharf < 2 s"
   if [[ $MEMORY == 1 ]]; then
     echo
