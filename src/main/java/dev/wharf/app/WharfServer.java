@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.wharf.audit.AuditContext;
+import dev.wharf.auth.AuthorizationEpoch;
 import dev.wharf.auth.registry.BearerRegistryAccess;
+import dev.wharf.auth.registry.CachedAuthorization;
 import dev.wharf.storage.meta.AuditLog;
 import dev.wharf.auth.registry.TokenEndpoint;
 import dev.wharf.config.BuildSandboxConfig;
@@ -101,6 +103,7 @@ public final class WharfServer {
     private Webhooks webhooks;
     private OutboundHttp outbound;
     private GarbageCollector collector;
+    private AuthorizationEpoch authEpoch;
     private volatile boolean stopping;
 
     private WharfServer(WharfConfig config, Database database, MetadataStore meta, BlobStore blobs, Clock clock,
@@ -208,8 +211,11 @@ public final class WharfServer {
         CompletableFuture<Void> bootstrap = CompletableFuture.runAsync(() -> identity.bootstrapAdmin(config.auth()));
         // The build sandbox's self-check runs a small sandboxed step; overlap it with the rest of the start too.
         CompletableFuture<BuildGate> buildGate = CompletableFuture.supplyAsync(() -> buildGate(config));
+        authEpoch = new AuthorizationEpoch(database).start();
+        CachedAuthorization authCache = new CachedAuthorization(identity.registryTokens(), identity.sessions(),
+                identity.accessControl(), identity.authenticator(), identity.loginGuard(), authEpoch, clock);
         RegistryAccess access = config.auth().enabled()
-                ? new BearerRegistryAccess(identity.registryTokens(), identity.sessions(), identity.accessControl(),
+                ? new BearerRegistryAccess(identity.registryTokens(), authCache, identity.accessControl(),
                         config.auth().realm())
                 : RegistryAccess.OPEN;
         if (!config.auth().enabled()) log.warn("auth.enabled=false: the registry is open to anyone who can reach it");
@@ -222,8 +228,8 @@ public final class WharfServer {
                 : new PullLimit(limiter, limits.pullsAnonymous(), limits.pullsAuthenticated(), limits.pullsWindow());
         RegistryRoutes registry = new RegistryRoutes(manifests, blobService, uploads, metrics, json, access,
                 pullLimit);
-        TokenEndpoint tokenEndpoint = new TokenEndpoint(identity.authenticator(), identity.sessions(),
-                identity.accessControl(), identity.registryTokens(), identity.loginGuard(), json, clock);
+        TokenEndpoint tokenEndpoint = new TokenEndpoint(authCache, identity.sessions(), identity.registryTokens(),
+                json, clock);
         HubRoutes hub = new HubRoutes(identity.authenticator(), identity.accounts(), identity.twoFactor(),
                 identity.personalTokens(), identity.orgTokens(), identity.sessions(), identity.loginGuard(),
                 limiter, config.rateLimit().hubPerMinute(),
@@ -464,6 +470,7 @@ public final class WharfServer {
             if (app != null) app.stop();
         } finally {
             background.shutdownNow();
+            if (authEpoch != null) authEpoch.close();
             // A pass in progress fails once the pool closes; each of its steps is one transaction, so the next
             // pass (of any node) picks up where it stopped.
             if (collector != null) collector.close();

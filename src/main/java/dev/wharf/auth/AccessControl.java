@@ -49,14 +49,6 @@ public final class AccessControl {
         return restrictions == null ? Optional.empty() : restrictions.pullRefusal(principal, repository);
     }
 
-    /**
-     * Whether the repository's privacy changed after {@code since}: a token issued before such a change must be
-     * checked again, so that making a repository private takes effect at once, not when tokens expire.
-     */
-    public boolean privacyChangedSince(String repository, java.time.Instant since) {
-        return settings.find(repository).map(s -> s.updatedAt().isAfter(since)).orElse(false);
-    }
-
     /** False means: answer as if the repository did not exist. */
     public boolean visible(Principal principal, String repository) {
         return allowed(principal, repository).contains(Action.PULL);

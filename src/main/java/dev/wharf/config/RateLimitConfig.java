@@ -14,8 +14,8 @@ public record RateLimitConfig(boolean enabled, int hubPerMinute, int hubAnonymou
         return new RateLimitConfig(c.bool(ConfigKey.RATELIMIT_ENABLED),
                 c.integer(ConfigKey.RATELIMIT_HUB_PER_MINUTE, 1, 1_000_000),
                 c.integer(ConfigKey.RATELIMIT_HUB_ANONYMOUS_PER_MINUTE, 1, 1_000_000),
-                c.integer(ConfigKey.RATELIMIT_PULLS_ANONYMOUS, 1, 100_000_000),
-                c.integer(ConfigKey.RATELIMIT_PULLS_AUTHENTICATED, 1, 100_000_000),
+                c.integer(ConfigKey.RATELIMIT_PULLS_ANONYMOUS, 0, 100_000_000),
+                c.integer(ConfigKey.RATELIMIT_PULLS_AUTHENTICATED, 0, 100_000_000),
                 c.duration(ConfigKey.RATELIMIT_PULLS_WINDOW), redis);
     }
 }

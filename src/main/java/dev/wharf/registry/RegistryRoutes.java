@@ -116,11 +116,11 @@ public final class RegistryRoutes {
             case MANIFEST -> {
                 switch (m) {
                     case "GET" -> {
-                        if (pullLimit != null) pullLimit.apply(ctx, access.account(ctx), true);
+                        if (pullLimit != null && pullLimit.active()) pullLimit.apply(ctx, access.account(ctx), true);
                         manifests.get(ctx, p.name(), p.reference(), false);
                     }
                     case "HEAD" -> {
-                        if (pullLimit != null) pullLimit.apply(ctx, access.account(ctx), false);
+                        if (pullLimit != null && pullLimit.active()) pullLimit.apply(ctx, access.account(ctx), false);
                         manifests.get(ctx, p.name(), p.reference(), true);
                     }
                     case "PUT" -> manifests.put(ctx, p.name(), p.reference());
