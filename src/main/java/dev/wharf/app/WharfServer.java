@@ -267,6 +267,8 @@ public final class WharfServer {
                 identity.sessions(), gc.enabled(), gc.interval());
         Supplier<BlobStats> stats = Metrics.memoize(meta::blobStats, Duration.ofSeconds(15));
         metrics.gauge("wharf_blobs", "distinct blobs stored", () -> stats.get().count());
+        metrics.gauge("wharf_db_statements", "SQL statements sent to the metadata database since start",
+                database::statements);
         metrics.gauge("wharf_blob_bytes", "bytes of distinct blobs stored", () -> stats.get().bytes());
 
         app = Javalin.create(c -> {

@@ -1,5 +1,8 @@
 package dev.wharf.auth;
 
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -25,6 +28,33 @@ public final class AccessControl {
         this.accounts = accounts;
         this.settings = settings;
         this.restrictions = restrictions;
+    }
+
+    /**
+     * {@link #allowed} for existing repositories of one namespace, in a bounded number of queries whatever their
+     * number (privacy in one, the user's relationships in two): for listings.
+     */
+    public Map<String, Set<Action>> allowedIn(Principal principal, String namespace, List<String> repositories) {
+        Map<String, Boolean> privacy = settings.privacyIn(namespace, repositories);
+        Principal.UserPrincipal user = userOf(principal);
+        boolean needsRelationships = user != null && !user.admin() && !user.username().equals(namespace);
+        Map<String, Relationship> relationships = needsRelationships
+                ? accounts.relationshipsIn(user.userId(), namespace, repositories) : Map.of();
+        Map<String, Set<Action>> out = new HashMap<>();
+        for (String repository : repositories) {
+            out.put(repository, permissions.allowed(principal, repository, privacy.get(repository),
+                    relationships.getOrDefault(repository, Relationship.NONE)));
+        }
+        return out;
+    }
+
+    private static Principal.UserPrincipal userOf(Principal principal) {
+        return switch (principal) {
+            case Principal.UserPrincipal u -> u;
+            case Principal.PersonalToken t -> t.user();
+            case Principal.Anonymous a -> null;
+            case Principal.OrgToken t -> null;
+        };
     }
 
     public Set<Action> allowed(Principal principal, String repository) {

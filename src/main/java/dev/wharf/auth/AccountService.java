@@ -1,5 +1,9 @@
 package dev.wharf.auth;
 
+import java.util.Collection;
+
+import java.util.HashMap;
+
 import dev.wharf.audit.AuditAction;
 import static dev.wharf.auth.IdentityRows.USER_COLUMNS;
 
@@ -592,6 +596,31 @@ public final class AccountService {
                 best = TeamPermission.max(best, TeamPermission.parse(p));
             }
             return role == null && best == null ? Relationship.NONE : new Relationship(role, best);
+        });
+    }
+
+    /**
+     * {@link #relationship} for every repository of one namespace at once, in two queries: the user's role in the
+     * organization, then their teams' permissions on the namespace's repositories. Repositories missing from the
+     * answer have the role alone.
+     */
+    public Map<String, Relationship> relationshipsIn(long userId, String namespace, Collection<String> repositories) {
+        return jdbi.withHandle(h -> {
+            OrgRole role = roleOf(h, namespace, userId).orElse(null);
+            Map<String, TeamPermission> best = new HashMap<>();
+            // '0' follows '/' in ASCII: the range is exactly the names starting with "namespace/".
+            h.createQuery("SELECT p.repository, p.permission FROM team_repository_permissions p"
+                            + " JOIN team_members tm ON tm.team_id = p.team_id"
+                            + " WHERE tm.user_id = :user AND p.repository >= :from AND p.repository < :to")
+                    .bind("user", userId).bind("from", namespace + "/").bind("to", namespace + "0")
+                    .map((rs, ctx) -> Map.entry(rs.getString(1), TeamPermission.parse(rs.getString(2))))
+                    .forEach(e -> best.merge(e.getKey(), e.getValue(), TeamPermission::max));
+            Map<String, Relationship> out = new HashMap<>();
+            for (String repository : repositories) {
+                TeamPermission team = best.get(repository);
+                out.put(repository, role == null && team == null ? Relationship.NONE : new Relationship(role, team));
+            }
+            return out;
         });
     }
 }

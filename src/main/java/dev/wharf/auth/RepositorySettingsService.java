@@ -1,5 +1,9 @@
 package dev.wharf.auth;
 
+import java.util.Collection;
+
+import java.util.HashMap;
+
 import dev.wharf.audit.AuditAction;
 import dev.wharf.audit.AuditWriter;
 import java.util.Map;
@@ -93,5 +97,21 @@ public final class RepositorySettingsService {
                         "DELETE FROM repository_settings WHERE repository = :repo")
                 .bind("repo", repository)
                 .execute() > 0);
+    }
+
+    /**
+     * {@link #isPrivate} for existing repositories of one namespace, in one query: those without settings have
+     * the installation's default.
+     */
+    public Map<String, Boolean> privacyIn(String namespace, Collection<String> repositories) {
+        Map<String, Boolean> own = new HashMap<>();
+        database.jdbi().useHandle(h -> h.createQuery("SELECT repository, is_private FROM repository_settings"
+                        + " WHERE repository >= :from AND repository < :to")
+                .bind("from", namespace + "/").bind("to", namespace + "0")
+                .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getBoolean(2)))
+                .forEach(e -> own.put(e.getKey(), e.getValue())));
+        Map<String, Boolean> out = new HashMap<>();
+        for (String repository : repositories) out.put(repository, own.getOrDefault(repository, privateByDefault));
+        return out;
     }
 }

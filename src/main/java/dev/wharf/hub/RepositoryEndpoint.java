@@ -57,12 +57,13 @@ final class RepositoryEndpoint {
         Pages pages = Pages.capped(ctx);
         if (accounts.namespaceKind(namespace).isEmpty()) throw RepositoryLookup.notFound();
         String filter = ctx.queryParam("name");
-        List<RepositorySummary> visible = new ArrayList<>();
-        for (String name : services.catalog().repositoriesIn(namespace)) {
-            if (filter != null && !RepositoryViews.shortName(name).contains(filter)) continue;
-            if (!services.access().visible(principal, name)) continue;
-            services.catalog().summary(name).ifPresent(visible::add);
-        }
+        // A bounded number of statements however large the namespace or the page: the summaries in one, what the
+        // caller may do in a few more (the rules stay in Permissions), privacy for the page's entries in one.
+        List<RepositorySummary> all = services.catalog().summariesIn(namespace, filter);
+        Map<String, java.util.Set<dev.wharf.auth.Action>> allowed = services.access().allowedIn(principal, namespace,
+                all.stream().map(RepositorySummary::name).toList());
+        List<RepositorySummary> visible = new ArrayList<>(all.stream()
+                .filter(s -> allowed.get(s.name()).contains(dev.wharf.auth.Action.PULL)).toList());
         visible.sort(order(ordering));
         if (pages.page() > 1 && pages.offset() >= visible.size()) {
             throw new HubException(HubError.NOT_FOUND, "Invalid page.");
@@ -70,8 +71,10 @@ final class RepositoryEndpoint {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("count", visible.size());
         pages.links(ctx, visible.size(), body);
-        body.put("results", visible.stream().skip(pages.offset()).limit(pages.pageSize())
-                .map(s -> RepositoryViews.listEntry(s, services.settings().isPrivate(s.name()))).toList());
+        List<RepositorySummary> page = visible.stream().skip(pages.offset()).limit(pages.pageSize()).toList();
+        Map<String, Boolean> privacy = services.settings().privacyIn(namespace,
+                page.stream().map(RepositorySummary::name).toList());
+        body.put("results", page.stream().map(s -> RepositoryViews.listEntry(s, privacy.get(s.name()))).toList());
         HubJson.write(ctx, json, 200, body);
     }
 

@@ -60,10 +60,20 @@ public final class Database implements AutoCloseable {
     private final ReentrantLock writeLock; // null on PostgreSQL, which has row locks
     private final java.util.List<Runnable> writeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+    private final java.util.concurrent.atomic.LongAdder statements = new java.util.concurrent.atomic.LongAdder();
+
     private Database(Dialect dialect, HikariDataSource dataSource) {
         this.dialect = dialect;
         this.dataSource = dataSource;
         this.jdbi = Jdbi.create(dataSource);
+        // Counts every statement (exported as wharf_db_statements_total): a cheap way to see, in production and in
+        // tests, that a page costs a bounded number of queries whatever its size.
+        this.jdbi.setSqlLogger(new org.jdbi.v3.core.statement.SqlLogger() {
+            @Override
+            public void logBeforeExecution(org.jdbi.v3.core.statement.StatementContext context) {
+                statements.increment();
+            }
+        });
         this.writeLock = dialect == Dialect.SQLITE ? new ReentrantLock(true) : null;
     }
 
@@ -165,6 +175,11 @@ public final class Database implements AutoCloseable {
         flyway.load().migrate();
     }
 
+    /** SQL statements this process has sent through this database (JDBI and {@link #queryOne}). */
+    public long statements() {
+        return statements.sum();
+    }
+
     public Dialect dialect() {
         return dialect;
     }
@@ -185,6 +200,7 @@ public final class Database implements AutoCloseable {
      * more to set up than SQLite takes to answer them. Everything else uses {@link #jdbi()}.
      */
     public <R> Optional<R> queryOne(String sql, Binder binder, RowMapper<R> mapper) {
+        statements.increment();
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement statement = connection.prepareStatement(sql)) {
             binder.bind(statement);

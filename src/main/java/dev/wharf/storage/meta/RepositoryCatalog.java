@@ -46,23 +46,45 @@ public final class RepositoryCatalog {
                 .list());
     }
 
+    /** The columns of a {@link RepositorySummary}; the caller adds the WHERE clause. */
+    private static final String SUMMARY = """
+            SELECT r.id, r.name, r.created_at, d.description, d.full_description,
+                (SELECT COALESCE(SUM(m.pull_count), 0) FROM manifests m WHERE m.repository_id = r.id)
+                    AS pull_count,
+                (SELECT MAX(m.pushed_at) FROM manifests m WHERE m.repository_id = r.id) AS last_pushed,
+                (SELECT MAX(t.updated_at) FROM tags t WHERE t.repository_id = r.id) AS last_tagged,
+                (SELECT MAX(m.last_pulled_at) FROM manifests m WHERE m.repository_id = r.id)
+                    AS last_pulled,
+                (SELECT COALESCE(SUM(b.size), 0) FROM repository_blobs rb
+                    JOIN blobs b ON b.digest = rb.digest WHERE rb.repository_id = r.id) AS storage_size,
+                (SELECT COUNT(*) FROM tags t WHERE t.repository_id = r.id) AS tag_count
+            FROM repositories r LEFT JOIN repository_details d ON d.repository = r.name
+            """;
+
     public Optional<RepositorySummary> summary(String repository) {
-        return jdbi.withHandle(h -> h.createQuery("""
-                        SELECT r.id, r.name, r.created_at, d.description, d.full_description,
-                            (SELECT COALESCE(SUM(m.pull_count), 0) FROM manifests m WHERE m.repository_id = r.id)
-                                AS pull_count,
-                            (SELECT MAX(m.pushed_at) FROM manifests m WHERE m.repository_id = r.id) AS last_pushed,
-                            (SELECT MAX(t.updated_at) FROM tags t WHERE t.repository_id = r.id) AS last_tagged,
-                            (SELECT MAX(m.last_pulled_at) FROM manifests m WHERE m.repository_id = r.id)
-                                AS last_pulled,
-                            (SELECT COALESCE(SUM(b.size), 0) FROM repository_blobs rb
-                                JOIN blobs b ON b.digest = rb.digest WHERE rb.repository_id = r.id) AS storage_size,
-                            (SELECT COUNT(*) FROM tags t WHERE t.repository_id = r.id) AS tag_count
-                        FROM repositories r LEFT JOIN repository_details d ON d.repository = r.name
-                        WHERE r.name = :repo""")
+        return jdbi.withHandle(h -> h.createQuery(SUMMARY + " WHERE r.name = :repo")
                 .bind("repo", repository)
                 .map(RepositoryCatalog::summaryRow)
                 .findOne());
+    }
+
+    /**
+     * Summaries of a namespace's repositories whose short name contains {@code nameContains} (null: all), in
+     * name order: one statement however many there are (the Hub's repository lists).
+     */
+    public List<RepositorySummary> summariesIn(String namespace, String nameContains) {
+        // Names are lower case: a filter with an upper-case letter matches none (SQLite's LIKE would ignore case).
+        if (nameContains != null && !nameContains.equals(nameContains.toLowerCase(java.util.Locale.ROOT))) {
+            return List.of();
+        }
+        String like = nameContains == null ? null
+                : "%" + nameContains.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
+        return jdbi.withHandle(h -> h.createQuery(SUMMARY + " WHERE r.name >= :from AND r.name < :to"
+                        + (like == null ? "" : " AND SUBSTR(r.name, :skip) LIKE :like ESCAPE '!'") + " ORDER BY r.name")
+                .bind("from", namespace + "/").bind("to", namespace + "0")
+                .bind("skip", namespace.length() + 2).bind("like", like)
+                .map(RepositoryCatalog::summaryRow)
+                .list());
     }
 
     public long tagCount(String repository) {
