@@ -7,7 +7,6 @@ import dev.wharf.auth.BootstrapResult;
 import dev.wharf.auth.CredentialAuthenticator;
 import dev.wharf.auth.ImageRestrictions;
 import dev.wharf.auth.LoginGuard;
-import dev.wharf.auth.LoginThrottle;
 import dev.wharf.auth.OrgAccessTokenService;
 import dev.wharf.auth.PasswordHasher;
 import dev.wharf.auth.Permissions;
@@ -57,7 +56,7 @@ record Identity(
         JwtCodec jwt = new JwtCodec(SigningKeys.loadOrCreate(database, box), clock);
         SessionTokens sessions = new SessionTokens(jwt, accounts, pats, oats, clock);
         return new Identity(accounts, new TwoFactorService(database, box, new Totp(), clock), pats, oats, settings,
-                restrictions, control, new CredentialAuthenticator(accounts, pats, oats), new LoginGuard(new LoginThrottle(clock), new AuditedLogins(new AuditLog(database), clock)),
+                restrictions, control, new CredentialAuthenticator(accounts, pats, oats), new LoginGuard(clock, new AuditedLogins(new AuditLog(database), clock)),
                 jwt, sessions, new RegistryTokens(jwt, auth.service(), auth.tokenTtl()), box);
     }
 

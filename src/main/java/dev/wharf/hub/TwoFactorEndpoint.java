@@ -79,15 +79,15 @@ final class TwoFactorEndpoint {
     /** Runs a code check under the login throttle; a wrong code is a 400 on the {@code code} field. */
     private <T> T checked(Context ctx, Principal.UserPrincipal user, Supplier<T> action) {
         String ip = ctx.ip();
-        guard.locked(user.username(), ip).ifPresent(wait ->
+        guard.codeLocked(user.username(), ip).ifPresent(wait ->
                 { throw HubException.tooMany(HubError.TOO_MANY_FAILED_LOGINS, clock.instant().plus(wait)); });
         try {
             T result = action.get();
-            guard.succeeded(user.username());
+            guard.codeSucceeded(user.username(), ip);
             return result;
         } catch (IdentityException e) {
             if (e.reason() != IdentityException.Reason.INVALID_CREDENTIALS) throw e;
-            guard.failed(user.username(), ip);
+            guard.codeFailed(user.username(), ip);
             throw HubException.invalidField("code", "The code is not valid.");
         }
     }

@@ -117,6 +117,25 @@ class HubLoginTest {
         }
     }
 
+    /** Issue 13 finding 9: six wrong passwords from six addresses used to lock the owner out everywhere. */
+    @Test
+    void wrongPasswordsFromManyAddressesDoNotLockTheOwnerOut(@TempDir Path own) {
+        try (HubTestServer fresh = new HubTestServer(own, "--http-trust-forwarded-for", "true")) {
+            for (int i = 0; i < 30; i++) {
+                HttpResponse<byte[]> wrong = fresh.send("POST", "/v2/users/login",
+                        json(Map.of("username", ADMIN, "password", "wrong-" + i)), "X-Forwarded-For", "203.0.113." + i);
+                assertThat(wrong.statusCode()).isIn(401, 429);
+            }
+            HttpResponse<byte[]> owner = fresh.send("POST", "/v2/users/login",
+                    json(Map.of("username", ADMIN, "password", ADMIN_PASSWORD)), "X-Forwarded-For", "198.51.100.7");
+            assertThat(owner.statusCode()).as(HubTestServer.text(owner)).isEqualTo(200);
+            HttpResponse<byte[]> attacker = fresh.send("POST", "/v2/users/login",
+                    json(Map.of("username", ADMIN, "password", ADMIN_PASSWORD)), "X-Forwarded-For", "203.0.113.1");
+            assertThat(attacker.statusCode()).as("an address that failed is held by the account's cap")
+                    .isEqualTo(429);
+        }
+    }
+
     @Test
     void secondFactorLoginRejectsForgedAndMissingTokens() {
         HttpResponse<byte[]> forged = beta(hub.send("POST", "/v2/users/2fa-login",
