@@ -29,6 +29,7 @@ public final class HubRoutes {
 
     private final LoginEndpoint login;
     private final TwoFactorEndpoint twoFactor;
+    private final LoginSessionEndpoint loginSessions;
     private final AccessTokenEndpoint personalTokens;
     private final OrgAccessTokenEndpoint orgTokens;
     private final ImageEndpoint images;
@@ -57,6 +58,7 @@ public final class HubRoutes {
         HubAuth auth = new HubAuth(sessions);
         this.login = new LoginEndpoint(authenticator, twoFactor, sessions, guard, json, clock);
         this.twoFactor = new TwoFactorEndpoint(twoFactor, auth, guard, json, clock);
+        this.loginSessions = new LoginSessionEndpoint(sessions, auth, json);
         this.personalTokens = new AccessTokenEndpoint(personalTokens, auth, json);
         this.orgTokens = new OrgAccessTokenEndpoint(orgTokens, accounts, auth, json);
         this.images = new ImageEndpoint(images, imagesNeedSession ? auth : null, json);
@@ -87,6 +89,10 @@ public final class HubRoutes {
         route(config, HandlerType.POST, "/v2/auth/2fa/confirm", "hub_2fa", twoFactor::confirm);
         route(config, HandlerType.POST, "/v2/auth/2fa/disable", "hub_2fa", twoFactor::disable);
         route(config, HandlerType.POST, "/v2/auth/2fa/recovery-codes", "hub_2fa", twoFactor::regenerateRecoveryCodes);
+        // Wharf's additions: a user's own sessions and refresh tokens
+        route(config, HandlerType.GET, "/v2/auth/sessions", "hub_sessions", loginSessions::list);
+        route(config, HandlerType.DELETE, "/v2/auth/sessions", "hub_sessions", loginSessions::revokeOthers);
+        route(config, HandlerType.DELETE, "/v2/auth/sessions/{id}", "hub_session", loginSessions::revoke);
 
         route(config, HandlerType.POST, "/v2/access-tokens", "hub_access_tokens", personalTokens::create);
         route(config, HandlerType.GET, "/v2/access-tokens", "hub_access_tokens", personalTokens::list);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.auth.CredentialAuthenticator;
 import dev.wharf.auth.CredentialAuthenticator.LoginOutcome;
 import dev.wharf.auth.LoginGuard;
+import dev.wharf.auth.LoginSession;
 import dev.wharf.auth.TwoFactorService;
 import dev.wharf.auth.User;
 import dev.wharf.auth.token.SessionTokens;
@@ -67,7 +68,7 @@ public final class LoginEndpoint {
         switch (outcome.get()) {
             case LoginOutcome.Authenticated a -> {
                 guard.succeeded(username, ip);
-                return sessions.issue(a.principal());
+                return sessions.issue(a.principal(), origin(ctx));
             }
             case LoginOutcome.SecondFactorRequired s ->
                     throw HubException.secondFactorRequired(sessions.issueTwoFactor(s.user()));
@@ -94,7 +95,11 @@ public final class LoginEndpoint {
             throw new HubException(HubError.INCORRECT_CREDENTIALS);
         }
         guard.codeSucceeded(username, ip);
-        return sessions.issue(user.get().principal());
+        return sessions.issue(user.get().principal(), origin(ctx));
+    }
+
+    private static LoginSession.Origin origin(Context ctx) {
+        return new LoginSession.Origin(ctx.ip(), ctx.userAgent());
     }
 
     private void refuseIfLocked(String username, String ip) {

@@ -6,6 +6,7 @@ import dev.wharf.auth.Action;
 import dev.wharf.auth.BasicCredentials;
 import dev.wharf.auth.CredentialAuthenticator;
 import dev.wharf.auth.LoginGuard;
+import dev.wharf.auth.LoginSession;
 import dev.wharf.auth.Principal;
 import dev.wharf.auth.token.SessionTokens;
 import dev.wharf.model.RepositoryName;
@@ -30,8 +31,9 @@ import java.util.Set;
  * actions granted. Credentials may be a password, a personal access token or an organization access token.
  */
 public final class TokenEndpoint {
-    public static final String REFRESH_AUDIENCE = "wharf-refresh";
-    static final Duration REFRESH_TTL = Duration.ofDays(60);
+    public static final String REFRESH_AUDIENCE = SessionTokens.REFRESH_AUDIENCE;
+    /** How long a refresh token (what {@code docker login} stores) is valid, unless revoked first. */
+    public static final Duration REFRESH_TTL = Duration.ofDays(60);
 
     private final CredentialAuthenticator authenticator;
     private final SessionTokens sessions;
@@ -78,7 +80,7 @@ public final class TokenEndpoint {
         Map<String, Object> body = tokenBody(principal, granted);
         body.put("token", body.get("access_token"));
         if ("true".equalsIgnoreCase(ctx.queryParam("offline_token")) && !(principal instanceof Principal.Anonymous)) {
-            body.put("refresh_token", sessions.issue(principal, REFRESH_AUDIENCE, REFRESH_TTL));
+            body.put("refresh_token", sessions.issue(principal, REFRESH_AUDIENCE, REFRESH_TTL, origin(ctx)));
         }
         ctx.status(200).contentType("application/json").result(json.writeValueAsBytes(body));
     }
@@ -118,8 +120,14 @@ public final class TokenEndpoint {
         List<RegistryScope> granted = grant(principal, scopes);
         Map<String, Object> body = tokenBody(principal, granted);
         body.put("scope", String.join(" ", granted.stream().map(RegistryScope::toString).toList()));
-        if (issueRefresh) body.put("refresh_token", sessions.issue(principal, REFRESH_AUDIENCE, REFRESH_TTL));
+        if (issueRefresh) {
+            body.put("refresh_token", sessions.issue(principal, REFRESH_AUDIENCE, REFRESH_TTL, origin(ctx)));
+        }
         ctx.status(200).contentType("application/json").result(json.writeValueAsBytes(body));
+    }
+
+    private static LoginSession.Origin origin(Context ctx) {
+        return new LoginSession.Origin(ctx.ip(), ctx.userAgent());
     }
 
     /** Checks a secret under the login throttle; on failure writes the response and returns empty. */
