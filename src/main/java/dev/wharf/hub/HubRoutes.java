@@ -9,6 +9,7 @@ import dev.wharf.auth.LoginGuard;
 import dev.wharf.auth.OrgAccessTokenService;
 import dev.wharf.auth.TwoFactorService;
 import dev.wharf.auth.token.SessionTokens;
+import dev.wharf.http.RequestText;
 import dev.wharf.images.ImageService;
 import dev.wharf.registry.RegistryRoutes;
 import io.javalin.config.JavalinConfig;
@@ -16,6 +17,8 @@ import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import java.time.Clock;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The Docker Hub API route table: every Hub endpoint in one place. Hub paths live under
@@ -167,7 +170,8 @@ public final class HubRoutes {
 
     /**
      * Every Hub handler passes here first: it marks the request as the Hub's (so failures are written by
-     * {@link #handleError}), names the route for metrics, forbids caching, and spends the request budget.
+     * {@link #handleError}), names the route for metrics, forbids caching, spends the request budget, and refuses
+     * NUL and invalid UTF-8 anywhere in the request's text.
      */
     private void route(JavalinConfig config, HandlerType method, String path, String name, Handler handler) {
         config.routes.addHttpHandler(method, path, ctx -> {
@@ -175,7 +179,15 @@ public final class HubRoutes {
             ctx.attribute(RegistryRoutes.ROUTE_ATTRIBUTE, name);
             ctx.header("Cache-Control", "no-store"); // answers carry sessions, secrets and per-user data
             rateLimit.apply(ctx);
+            refuseUnclean(ctx);
             handler.handle(ctx);
+        });
+    }
+
+    /** NUL or invalid UTF-8 in any string of the request: a 400 naming where, before any handler reads it. */
+    static void refuseUnclean(Context ctx) {
+        RequestText.check(ctx, true).ifPresent(p -> {
+            throw HubException.invalid(p.message(), Map.of(p.where(), List.of(p.message())));
         });
     }
 

@@ -9,6 +9,7 @@ import dev.wharf.auth.LoginGuard;
 import dev.wharf.auth.LoginSession;
 import dev.wharf.auth.Principal;
 import dev.wharf.auth.token.SessionTokens;
+import dev.wharf.http.RequestText;
 import dev.wharf.model.RepositoryName;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -60,6 +61,7 @@ public final class TokenEndpoint {
     }
 
     private void get(Context ctx) throws Exception {
+        if (refusedUnclean(ctx)) return;
         if (!serviceMatches(ctx.queryParam("service"))) {
             error(ctx, 400, "invalid_request", "unknown service");
             return;
@@ -86,6 +88,7 @@ public final class TokenEndpoint {
     }
 
     private void post(Context ctx) throws Exception {
+        if (refusedUnclean(ctx)) return;
         if (!serviceMatches(ctx.formParam("service"))) {
             error(ctx, 400, "invalid_request", "unknown service");
             return;
@@ -124,6 +127,13 @@ public final class TokenEndpoint {
             body.put("refresh_token", sessions.issue(principal, REFRESH_AUDIENCE, REFRESH_TTL, origin(ctx)));
         }
         ctx.status(200).contentType("application/json").result(json.writeValueAsBytes(body));
+    }
+
+    /** NUL or invalid UTF-8 in the query, the form or Basic credentials: 400 before any lookup. */
+    private boolean refusedUnclean(Context ctx) {
+        Optional<RequestText.Problem> problem = RequestText.check(ctx, true);
+        problem.ifPresent(p -> error(ctx, 400, "invalid_request", p.message()));
+        return problem.isPresent();
     }
 
     private static LoginSession.Origin origin(Context ctx) {
