@@ -41,6 +41,7 @@ import dev.wharf.storage.meta.GarbageStore;
 import dev.wharf.storage.meta.MetadataStore;
 import dev.wharf.storage.meta.SqlMetadataStore;
 import io.javalin.Javalin;
+import org.eclipse.jetty.http.UriCompliance;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -212,8 +213,19 @@ public final class WharfServer {
             if (config.trustForwardedFor()) c.contextResolver.ip = WharfServer::forwardedIp;
             c.jetty.host = config.host();
             c.jetty.port = config.port();
-            c.jetty.modifyServer(s -> s.setStopTimeout(Duration.ofSeconds(20).toMillis()));
-            c.jetty.modifyHttpConfiguration(h -> h.setSendServerVersion(false));
+            c.jetty.modifyServer(s -> {
+                s.setStopTimeout(Duration.ofSeconds(20).toMillis());
+                s.setErrorHandler(new EdgeErrors()); // JSON, not HTML, for requests refused before routing
+            });
+            c.jetty.modifyHttpConfiguration(h -> {
+                h.setSendServerVersion(false);
+                // Let paths with NUL or invalid UTF-8 reach the API surfaces, whose edge check (RequestText)
+                // refuses them with a 400 in that API's own format instead of Jetty's HTML page. Only violations
+                // that cannot change how a path splits into segments are let through; ambiguous ones stay refused.
+                h.setUriCompliance(UriCompliance.DEFAULT.with("wharf-edge-checks",
+                        UriCompliance.Violation.BAD_UTF8_ENCODING, UriCompliance.Violation.TRUNCATED_UTF8_ENCODING,
+                        UriCompliance.Violation.SUSPICIOUS_PATH_CHARACTERS, UriCompliance.Violation.ILLEGAL_PATH_CHARACTERS));
+            });
             // Each request starts with no actor; authentication sets one (see AuditContext).
             c.routes.before(ctx -> AuditContext.clear());
             registry.registerPullPaths(c); // the hottest paths first: Javalin matches routes in order
