@@ -170,7 +170,8 @@ public final class WharfServer {
         WharfConfig.RateLimit limits = config.rateLimit();
         RateLimiter limiter = limits.enabled() ? rateLimiter(limits, clock) : null;
         PullLimit pullLimit = limiter == null ? null
-                : new PullLimit(limiter, limits.pullsAnonymous(), limits.pullsAuthenticated(), limits.pullsWindow());
+                : new PullLimit(limiter, limits.pullsAnonymous(), limits.pullsAuthenticated(), limits.pullsWindow(),
+                        clock);
         RegistryRoutes registry = new RegistryRoutes(manifests, blobService, uploads, metrics, json, access,
                 pullLimit);
         TokenEndpoint tokenEndpoint = new TokenEndpoint(identity.authenticator(), identity.sessions(),

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -144,6 +145,16 @@ class HubLoginTest {
         HttpResponse<byte[]> missing = hub.send("POST", "/v2/users/2fa-login", "{\"code\": 123456}");
         assertThat(missing.statusCode()).isEqualTo(400);
         assertThat(body(missing).path("fields").has("login_2fa_token")).isTrue();
-        assertThat(body(missing).path("fields").has("code")).as("a numeric code is accepted").isFalse();
+        // issue 19: the contract types code as a string; a number is a 400 on the field, not a silent conversion
+        assertThat(body(missing).path("fields").has("code")).as("a numeric code is refused").isTrue();
+        HttpResponse<byte[]> numeric = hub.send("POST", "/v2/users/2fa-login",
+                "{\"login_2fa_token\": \"x\", \"code\": 123456}");
+        assertThat(numeric.statusCode()).isEqualTo(400);
+        assertThat(body(numeric).path("fields").path("code").path(0).asText()).isNotEmpty();
+        for (String notAString : List.of("true", "null", "[\"123456\"]", "{\"c\": 1}", "12.5")) {
+            assertThat(hub.send("POST", "/v2/users/2fa-login",
+                    "{\"login_2fa_token\": \"x\", \"code\": " + notAString + "}").statusCode())
+                    .as(notAString).isEqualTo(400);
+        }
     }
 }
