@@ -220,12 +220,11 @@ public final class WharfServer {
             });
             c.jetty.modifyHttpConfiguration(h -> {
                 h.setSendServerVersion(false);
-                // Let paths with NUL or invalid UTF-8 reach the API surfaces, whose edge check (RequestText)
-                // refuses them with a 400 in that API's own format instead of Jetty's HTML page. Only violations
-                // that cannot change how a path splits into segments are let through; ambiguous ones stay refused.
+                // Let paths with invalid UTF-8 reach the API surfaces, whose edge check (RequestText) refuses them
+                // with a 400 in that API's own format instead of Jetty's HTML page. Only these two violations,
+                // which cannot change how a path splits into segments, are let through; the rest stay refused.
                 h.setUriCompliance(UriCompliance.DEFAULT.with("wharf-edge-checks",
-                        UriCompliance.Violation.BAD_UTF8_ENCODING, UriCompliance.Violation.TRUNCATED_UTF8_ENCODING,
-                        UriCompliance.Violation.SUSPICIOUS_PATH_CHARACTERS, UriCompliance.Violation.ILLEGAL_PATH_CHARACTERS));
+                        UriCompliance.Violation.BAD_UTF8_ENCODING, UriCompliance.Violation.TRUNCATED_UTF8_ENCODING));
             });
             // Each request starts with no actor; authentication sets one (see AuditContext).
             c.routes.before(ctx -> AuditContext.clear());

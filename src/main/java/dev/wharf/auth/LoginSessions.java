@@ -22,6 +22,8 @@ import org.jdbi.v3.core.Handle;
 public final class LoginSessions {
     private static final SecureRandom RANDOM = new SecureRandom();
     static final int MAX_USER_AGENT = 200;
+    /** Live rows kept per user; a script that signs in on every run must not grow the table without bound. */
+    public static final int MAX_PER_USER = 500;
 
     private final Database database;
     private final Clock clock;
@@ -31,7 +33,10 @@ public final class LoginSessions {
         this.clock = clock;
     }
 
-    /** Records a new session and returns its id; also drops the user's expired rows. */
+    /**
+     * Records a new session and returns its id; also drops the user's expired rows and, past
+     * {@value #MAX_PER_USER} live ones, the oldest.
+     */
     public String open(long userId, LoginSession.Kind kind, String tokenUuid, Instant expiresAt,
             LoginSession.Origin origin) {
         byte[] bytes = new byte[16];
@@ -41,7 +46,7 @@ public final class LoginSessions {
         database.inWriteTransaction(h -> {
             h.createUpdate("DELETE FROM login_sessions WHERE user_id = :user AND expires_at < :now")
                     .bind("user", userId).bind("now", now).execute();
-            return h.createUpdate("""
+            h.createUpdate("""
                             INSERT INTO login_sessions (id, user_id, kind, token_uuid, created_at, expires_at,
                                 client_ip, user_agent)
                             VALUES (:id, :user, :kind, :token, :now, :expires, :ip, :agent)""")
@@ -54,6 +59,12 @@ public final class LoginSessions {
                     .bind("ip", printable(origin.clientIp(), 64))
                     .bind("agent", printable(origin.userAgent(), MAX_USER_AGENT))
                     .execute();
+            // beyond the cap, the oldest sessions of the user are revoked
+            return h.createUpdate("""
+                            DELETE FROM login_sessions WHERE user_id = :user AND created_at < (
+                                SELECT created_at FROM login_sessions WHERE user_id = :user
+                                ORDER BY created_at DESC LIMIT 1 OFFSET :cap)""")
+                    .bind("user", userId).bind("cap", MAX_PER_USER - 1).execute();
         });
         return id;
     }

@@ -167,6 +167,17 @@ abstract class SessionRevocationContract {
     }
 
     @Test
+    void aUserKeepsAtMostTheCapOfSessionsTheOldestGoFirst() {
+        String first = session(LoginSession.Origin.UNKNOWN);
+        for (int i = 0; i < LoginSessions.MAX_PER_USER + 4; i++) {
+            clock.advance(Duration.ofMillis(1));
+            session(LoginSession.Origin.UNKNOWN);
+        }
+        assertThat(node1.logins().list(alice.id())).hasSize(LoginSessions.MAX_PER_USER);
+        assertThat(node2.verify(first)).isEmpty();
+    }
+
+    @Test
     void personalTokenSessionsAreRecordedWithTheirToken() {
         AccessTokenService pats = new AccessTokenService(database, clock);
         var created = pats.create(alice.id(), "ci", List.of("repo:read"), null, dev.wharf.auth.TokenOrigin.manual("", ""));
