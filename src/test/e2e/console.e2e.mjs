@@ -168,6 +168,7 @@ try {
     const card = page.getByTestId('sessions');
     await card.getByText('this session').waitFor();
     check((await card.getByRole('row').count()) >= 2, 'a header row and the session');
+    check(!(await card.textContent()).includes('null'), 'a stray "null" on the card: ' + await card.textContent());
     await shot('account-sessions');
     await page.goto('/repositories/' + USER);
     await page.getByRole('heading', { name: 'Repositories' }).waitFor();

@@ -2,7 +2,7 @@
 // with a code, download the recovery codes once; turn off with a code), and the user's sessions and docker login
 // refresh tokens (list, revoke one, sign out everywhere else).
 import { api, enc } from '../api.js';
-import { el, field, copyButton, when, badge } from '../html.js';
+import { el, append, field, copyButton, when, badge } from '../html.js';
 import { pageTitle, errorBox, toast, navigate } from '../ui.js';
 import { qrSvg } from '../qr.js';
 
@@ -58,7 +58,7 @@ async function sessionsCard() {
         } catch (err) { card.append(errorBox(err)); }
       } }, 'Revoke'))));
   const others = data.results.filter((x) => !x.current).length;
-  card.append(
+  append(card, [
     el('p', {}, 'Sessions last 8 hours; the refresh tokens docker login keeps last 60 days. Changing your password '
       + 'or two-factor settings revokes them; revoking one here stops it at once (a registry token already '
       + 'issued from it lasts at most its few minutes).'),
@@ -73,7 +73,7 @@ async function sessionsCard() {
         toast('Signed out everywhere else');
         refresh();
       } catch (err) { card.append(errorBox(err)); }
-    } }, 'Sign out everywhere else') : null);
+    } }, 'Sign out everywhere else') : null]);
   return card;
 }
 

@@ -346,6 +346,12 @@ class TextInputSweepTest {
                     null, bad.name() + " in page");
             check("cycle", "GET", "/v1/images/sources/" + CYCLE_ID, withHeader(auth("cycle"), "X-Hub-Id", "admin"),
                     null, "baseline");
+            for (String path : List.of("/assets/" + b + ".js", "/repositories/" + b, "/healthz?x=" + b,
+                    "/admin/gc?x=" + b)) {
+                check("page", "GET", path, Map.of(), null, bad.name() + " in a console page or operations path");
+            }
+            check("page", "GET", "/admin/gc", Map.of("Authorization", basicBytes("ad\u0000min:x")), null,
+                    bad.name() + " in Basic on /admin/gc");
         }
     }
 
@@ -366,7 +372,7 @@ class TextInputSweepTest {
             failures.add(r.statusCode() + " for " + method + " " + path + " (" + what + "): " + text);
             return;
         }
-        if (r.statusCode() >= 400 && !method.equals("HEAD") && !formatted(surface, path, text)) {
+        if (r.statusCode() >= 400 && !method.equals("HEAD") && !surface.equals("page") && !formatted(surface, path, text)) {
             failures.add(r.statusCode() + " not in its API's error format for " + method + " " + path + " (" + what
                     + "): " + text);
         }
