@@ -12,11 +12,11 @@ import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
 /**
- * The server-side list of live sessions and refresh tokens (table {@code login_sessions}, migration V13). Every
+ * The server-side list of live sessions and refresh tokens (table {@code login_sessions}, migration V15). Every
  * such token issued to a user carries the id of its row (claim {@code sid}); a token is honoured only while its row
  * exists, so revoking one is deleting its row, and every node sees it on the token's next use (there is no cache).
  * Revoking all of a user's sessions (password change, 2FA change, "sign out everywhere") also moves the user's
- * cutoff ({@code session_cutoffs}): tokens without a row (from before V13, and registry bearer tokens) count only
+ * cutoff ({@code session_cutoffs}): tokens without a row (from before V15, and registry bearer tokens) count only
  * if issued after it.
  */
 public final class LoginSessions {

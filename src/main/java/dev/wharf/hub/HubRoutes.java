@@ -47,6 +47,11 @@ public final class HubRoutes {
     private final RepositoryGroupEndpoint repositoryGroups;
     private final HubRateLimit rateLimit;
     private final HubErrors errors;
+    private final HubServices services;
+    private final AccountService accounts;
+    private final HubAuth auth;
+    private final ObjectMapper json;
+    private WebhookEndpoint webhooks;
 
     /**
      * @param limiter the request budget store, or null when {@code ratelimit.enabled} is false
@@ -59,6 +64,10 @@ public final class HubRoutes {
             Clock clock, ImageService images, boolean imagesNeedSession,
             HubServices services) {
         HubAuth auth = new HubAuth(sessions);
+        this.auth = auth;
+        this.services = services;
+        this.accounts = accounts;
+        this.json = json;
         this.login = new LoginEndpoint(authenticator, twoFactor, sessions, guard, json, clock);
         this.twoFactor = new TwoFactorEndpoint(twoFactor, auth, guard, json, clock);
         this.loginSessions = new LoginSessionEndpoint(sessions, auth, json);
@@ -77,6 +86,12 @@ public final class HubRoutes {
         this.repositoryGroups = new RepositoryGroupEndpoint(accounts, new RepositoryLookup(services), auth, json);
         this.rateLimit = new HubRateLimit(limiter, auth, perAccountPerMinute, anonymousPerMinute);
         this.errors = new HubErrors(json, clock);
+    }
+
+    /** Serves the webhook pipeline endpoints (left out when never called, as in tests of other endpoints). */
+    public void webhooks(dev.wharf.webhooks.WebhookService service) {
+        this.webhooks = new WebhookEndpoint(service, new RepositoryLookup(services), new OrgGuard(accounts, auth),
+                accounts, auth, json);
     }
 
     /** The login steps, for the web console's cookie sign-in. */
@@ -166,6 +181,22 @@ public final class HubRoutes {
                 tags::updateImmutableTags);
         route(config, HandlerType.POST, repoPath + "/immutabletags/verify", "hub_immutable_tags",
                 tags::verifyImmutableTags);
+        if (webhooks != null) registerWebhooks(config);
+    }
+
+    /** Docker Hub's repository pipelines, and the same set for a namespace's own hooks (Wharf's addition). */
+    private void registerWebhooks(JavalinConfig config) {
+        for (String scope : new String[] {"/v2/repositories/{namespace}/{repository}", "/v2/namespaces/{namespace}"}) {
+            String pipelines = scope + "/webhook_pipeline";
+            String pipeline = pipelines + "/{slug}";
+            route(config, HandlerType.GET, pipelines, "hub_webhooks", webhooks::list);
+            route(config, HandlerType.POST, pipelines, "hub_webhooks", webhooks::create);
+            route(config, HandlerType.GET, pipeline, "hub_webhook", webhooks::get);
+            route(config, HandlerType.DELETE, pipeline, "hub_webhook", webhooks::delete);
+            route(config, HandlerType.GET, pipeline + "/deliveries", "hub_webhook_deliveries", webhooks::deliveries);
+            route(config, HandlerType.POST, pipeline + "/deliveries/{delivery}/redeliver", "hub_webhook_redeliver",
+                    webhooks::redeliver);
+        }
     }
 
     /**
@@ -189,6 +220,11 @@ public final class HubRoutes {
         RequestText.check(ctx, true).ifPresent(p -> {
             throw HubException.invalid(p.message(), Map.of(p.where(), List.of(p.message())));
         });
+    }
+
+    /** Marks a request taken by a handler registered elsewhere (e.g. search) as the Hub's, for its error shapes. */
+    public static void markOwned(Context ctx) {
+        ctx.attribute(OWNER_ATTRIBUTE, Boolean.TRUE);
     }
 
     /** Whether a Hub handler took this request: its failures must then be written in the Hub's shapes. */

@@ -4,20 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wharf.jobs.JobContext;
 import dev.wharf.jobs.JobFailure;
+import dev.wharf.upstream.OutboundHttp;
+import dev.wharf.upstream.UpstreamException;
+import dev.wharf.sources.build.Sandbox;
+import dev.wharf.sources.build.Trees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +28,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
-import org.slf4j.LoggerFactory;
 
 /**
  * Gets a build's context into {@code <work>/context}: a Git clone, or a tarball (downloaded from a
@@ -40,18 +37,20 @@ import org.slf4j.LoggerFactory;
  * (mode 0600, inside the job's directory), never onto command lines, where other users could read them.
  */
 final class BuildContext {
-    private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-            .connectTimeout(Duration.ofSeconds(30)).build();
-
     private final Path work;
     private final BuildLog log;
     private final Runnable flush;
     private final JobContext ctx;
     private final long deadline;
     private final BuildJob.Settings settings;
+    private final BuildSteps steps;
+    private final Sandbox sandbox;
 
-    BuildContext(Path work, BuildLog log, Runnable flush, JobContext ctx, long deadline, BuildJob.Settings settings) {
-        this.work = work;
+    BuildContext(BuildSteps steps, Sandbox sandbox, BuildLog log, Runnable flush, JobContext ctx, long deadline,
+            BuildJob.Settings settings) {
+        this.work = steps.work();
+        this.steps = steps;
+        this.sandbox = sandbox;
         this.log = log;
         this.flush = flush;
         this.ctx = ctx;
@@ -85,7 +84,15 @@ final class BuildContext {
         Map<String, String> env = new HashMap<>(Map.of("HOME", work.toString(), "GIT_TERMINAL_PROMPT", "0",
                 "GIT_CONFIG_NOSYSTEM", "1", "GIT_CONFIG_GLOBAL", "/dev/null",
                 "GIT_ALLOW_PROTOCOL", String.join(":", settings.gitProtocols())));
-        gitAuth(repo.path("auth"), env);
+        List<String[]> gitConfig = new ArrayList<>();
+        gitAuth(repo.path("auth"), env, gitConfig);
+        // After gitAuth, which may set GIT_SSH_COMMAND: the outbound policy's address is appended to it.
+        gitConfig.addAll(GitRemote.pin(url, settings.outbound().policy(), env));
+        env.put("GIT_CONFIG_COUNT", Integer.toString(gitConfig.size()));
+        for (int i = 0; i < gitConfig.size(); i++) {
+            env.put("GIT_CONFIG_KEY_" + i, gitConfig.get(i)[0]);
+            env.put("GIT_CONFIG_VALUE_" + i, gitConfig.get(i)[1]);
+        }
         JsonNode ref = repo.path("ref");
         String refType = ref.path("type").asText("");
         String branch = switch (refType) {
@@ -103,25 +110,29 @@ final class BuildContext {
             if (branch != null) clone.add("--branch=" + branch);
         }
         clone.addAll(List.of("--", url, dir.toString()));
-        run(clone, env, "cloning " + url, "could not clone " + url);
-        if ("hash".equals(refType)) {
-            run(List.of("git", "-C", dir.toString(), "checkout", "--quiet", "--detach", ref.path("value").asText()),
-                    env, "checking out " + ref.path("value").asText(), "could not check out commit "
-                            + ref.path("value").asText());
+        try {
+            run(clone, env, "cloning " + url, "could not clone " + url);
+            if ("hash".equals(refType)) {
+                run(List.of("git", "-C", dir.toString(), "checkout", "--quiet", "--detach",
+                        ref.path("value").asText()), env, "checking out " + ref.path("value").asText(),
+                        "could not check out commit " + ref.path("value").asText());
+            }
+        } finally {
+            // The key must not reach the sandbox, where the Dockerfile's steps could read it.
+            deleteQuietly(work.resolve("ssh-key"));
+            deleteQuietly(work.resolve("known_hosts"));
         }
         return dir;
     }
 
     /** HTTP credentials as an extra header from the environment; an SSH key as a 0600 file. */
-    private void gitAuth(JsonNode auth, Map<String, String> env) {
+    private void gitAuth(JsonNode auth, Map<String, String> env, List<String[]> gitConfig) {
         if (!auth.isObject()) return;
         JsonNode cred = auth.path("credentials");
         if ("http".equals(auth.path("type").asText())) {
             String basic = Base64.getEncoder().encodeToString((cred.path("username").asText() + ":"
                     + cred.path("password").asText()).getBytes(StandardCharsets.UTF_8));
-            env.put("GIT_CONFIG_COUNT", "1");
-            env.put("GIT_CONFIG_KEY_0", "http.extraHeader");
-            env.put("GIT_CONFIG_VALUE_0", "Authorization: Basic " + basic);
+            gitConfig.add(new String[] {"http.extraHeader", "Authorization: Basic " + basic});
         } else if ("ssh".equals(auth.path("type").asText())) {
             if (!cred.path("passphrase").asText("").isEmpty()) {
                 throw JobFailure.permanent("SSH keys with a passphrase cannot be used for builds; use a deploy key"
@@ -135,21 +146,43 @@ final class BuildContext {
     }
 
     /**
-     * Downloads the context in the background and watches it twice a second, so a cancelled job, a context past
-     * the size limit or an upstream that stops sending never holds the worker: the exchange is simply abandoned.
+     * Downloads the context in the background (through the outbound policy's client) and watches it twice a
+     * second, so a cancelled job, a context past the size limit or an upstream that stops sending never holds
+     * the worker: the exchange is simply abandoned.
      */
     private void download(String url) {
         log.line("[wharf] build context: downloading " + url);
         flush.run();
-        URI uri = URI.create(url);
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw JobFailure.permanent("targz_url is not a URL");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+            throw JobFailure.permanent("targz_url must be an http or https URL");
+        }
         Path target = work.resolve("context.tar");
-        CompletableFuture<HttpResponse<Path>> exchange = HTTP.sendAsync(HttpRequest.newBuilder(uri).GET().build(),
-                HttpResponse.BodyHandlers.ofFile(target));
-        HttpResponse<Path> r;
+        Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+        java.util.concurrent.atomic.AtomicReference<OutboundHttp.Response> open = new java.util.concurrent.atomic.AtomicReference<>();
+        CompletableFuture<Integer> exchange = CompletableFuture.supplyAsync(() -> {
+            OutboundHttp.Response r = settings.outbound().get(uri, Map.of(), left);
+            open.set(r);
+            if (r.status() != 200) return r.status();
+            try (InputStream in = r.body()) {
+                Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw new UpstreamException(UpstreamException.Reason.UNREACHABLE, "connection to "
+                        + uri.getHost() + " lost while downloading the build context");
+            }
+            return 200;
+        }, task -> Thread.ofVirtual().name("wharf-context-download").start(task));
+        int status;
         try {
             while (true) {
                 try {
-                    r = exchange.get(500, TimeUnit.MILLISECONDS);
+                    status = exchange.get(500, TimeUnit.MILLISECONDS);
                     break;
                 } catch (TimeoutException stillRunning) {
                     ctx.checkCancelled();
@@ -164,19 +197,24 @@ final class BuildContext {
                 }
             }
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw JobFailure.transientError("cannot download the build context from " + uri.getHost() + ": "
-                    + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage()), cause);
+            // Messages of Wharf's own (OutboundHttp): never the peer's bytes.
+            if (e.getCause() instanceof UpstreamException u) {
+                String message = "cannot download the build context: " + u.getMessage();
+                throw u.isTransient() ? JobFailure.transientError(message, u) : JobFailure.permanent(message);
+            }
+            throw JobFailure.transientError("cannot download the build context from " + uri.getHost(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw JobFailure.permanent("the server is stopping");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
-            exchange.cancel(true); // no-op when it completed; otherwise abandons the transfer
+            exchange.cancel(true); // no-op when it completed
+            OutboundHttp.Response r = open.get();
+            if (r != null) r.close(); // abandons a transfer still running
         }
-        if (r.statusCode() != 200) {
-            throw JobFailure.permanent("could not download the build context " + url + ": HTTP " + r.statusCode());
+        if (status != 200) {
+            throw JobFailure.permanent("could not download the build context " + url + ": HTTP " + status);
         }
         try {
             if (Files.size(target) > settings.maxContextBytes()) {
@@ -195,9 +233,14 @@ final class BuildContext {
      * directory as its context.
      */
     private Path untar(Path dir) throws IOException {
-        run(List.of("tar", "-x", "-f", work.resolve("context.tar").toString(), "-C", dir.toString(),
-                "--no-same-owner", "--no-same-permissions"), Map.of(), "unpacking the build context",
-                "the build context is not a readable tar archive");
+        // Unpacked in the sandbox, as the build's root, under the disk limit: a tarball is untrusted input.
+        sandbox.handOver(work);
+        BuildProcess.Result r = steps.run(List.of("tar", "-x", "-f", steps.inside(work.resolve("context.tar")),
+                "-C", steps.inside(dir), "--no-same-owner", "--no-same-permissions"), Map.of(),
+                Sandbox.Network.NONE, "unpacking the build context");
+        if (r.exitCode() != 0) {
+            throw JobFailure.permanent("the build context is not a readable tar archive: " + r.lastError());
+        }
         Files.delete(work.resolve("context.tar"));
         try (Stream<Path> top = Files.list(dir)) {
             List<Path> entries = top.toList();
@@ -208,13 +251,24 @@ final class BuildContext {
         return dir;
     }
 
-    /** The environment of buildah: its registries.conf, credentials for base images, scratch space in the job. */
+    /**
+     * The environment of buildah inside the sandbox: its registries.conf (short names resolve on Docker Hub; this
+     * Wharf's own loopback address is a plain-HTTP registry), credentials for base images, scratch space in the
+     * job. Paths are the sandbox's ({@code /build/...}).
+     */
     Map<String, String> buildahEnv(JsonNode credentials) throws IOException {
         Path tmp = Files.createDirectories(work.resolve("tmp"));
         Path registries = work.resolve("registries.conf");
-        Files.writeString(registries, "unqualified-search-registries = [\"docker.io\"]\nshort-name-mode = \"permissive\"\n");
-        Map<String, String> env = new HashMap<>(Map.of("HOME", work.toString(), "TMPDIR", tmp.toString(),
-                "CONTAINERS_REGISTRIES_CONF", registries.toString()));
+        StringBuilder conf = new StringBuilder("unqualified-search-registries = [\"docker.io\"]\n"
+                + "short-name-mode = \"permissive\"\n");
+        String local = settings.localRegistry().get();
+        if (local != null) {
+            conf.append("\n[[registry]]\nlocation = \"").append(local)
+                    .append("\"\ninsecure = true\n");
+        }
+        Files.writeString(registries, conf);
+        Map<String, String> env = new HashMap<>(Map.of("HOME", steps.inside(work), "TMPDIR", steps.inside(tmp),
+                "CONTAINERS_REGISTRIES_CONF", steps.inside(registries)));
         if (credentials.isArray() && !credentials.isEmpty()) {
             ObjectNode auths = Json.MAPPER.createObjectNode();
             ObjectNode all = auths.putObject("auths");
@@ -224,7 +278,7 @@ final class BuildContext {
                 String pair = c.path("username").asText("") + ":" + c.path("token").asText("");
                 all.putObject(host).put("auth", Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)));
             }
-            env.put("REGISTRY_AUTH_FILE", secretFile("auth.json", Json.write(auths)).toString());
+            env.put("REGISTRY_AUTH_FILE", steps.inside(secretFile("auth.json", Json.write(auths))));
         }
         return env;
     }
@@ -235,6 +289,14 @@ final class BuildContext {
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(file, content);
             return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -268,31 +330,6 @@ final class BuildContext {
 
     /** Removes a directory tree without following symbolic links; a missing tree is fine. */
     static void deleteTree(Path root) {
-        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
-        try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-                    // buildah's vfs layers may hold read-only directories; make them removable first.
-                    d.toFile().setWritable(true, true);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            // Never fails the job or the start for this: the next attempt or start tries again.
-            LoggerFactory.getLogger(BuildContext.class).warn("could not remove {}: {}", root, e.toString());
-        }
+        Trees.delete(root);
     }
 }

@@ -1,16 +1,20 @@
 package dev.wharf.sources;
 
+import dev.wharf.auth.AccessControl;
 import dev.wharf.auth.AccountService;
 import dev.wharf.auth.SecretBox;
 import dev.wharf.auth.token.SessionTokens;
+import dev.wharf.content.BlobService;
 import dev.wharf.content.ManifestService;
 import dev.wharf.content.UploadService;
+import dev.wharf.sources.build.BuildGate;
 import dev.wharf.storage.blob.BlobStore;
 import dev.wharf.storage.meta.MetadataStore;
 import dev.wharf.jobs.JobHandler;
 import dev.wharf.jobs.JobStore;
 import dev.wharf.storage.meta.Database;
 import dev.wharf.http.RequestText;
+import dev.wharf.upstream.OutboundHttp;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.nio.file.Path;
@@ -18,6 +22,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,9 +44,18 @@ public final class CycleRoutes {
 
     /**
      * Dockerfile builds: where their per-job directories live ({@code <data_dir>/builds}), how long one may take,
-     * and the Git transports a repository URL may use.
+     * the Git transports a repository URL may use, whether builds run here (and in which sandbox), and this node's
+     * registry as a build reaches it ({@code 127.0.0.1:<port>}, known once the server listens).
      */
-    public record Builds(Path workRoot, Duration timeout, List<String> gitProtocols) {}
+    public record Builds(Path workRoot, Duration timeout, List<String> gitProtocols, BuildGate gate,
+            Supplier<String> localRegistry) {}
+
+    /**
+     * What imports and builds reach out with, and the rules their blob links follow: the outbound HTTP client
+     * (and its policy, also applied to git), the registry's blob service (the one path for mounts), and access
+     * control (whether the accounts behind an import may pull the repository a blob would be linked from).
+     */
+    public record Outbound(OutboundHttp http, BlobService blobs, AccessControl access) {}
 
     /**
      * @param dockerHubUrl base URL docker-hub origins pull from (Docker Hub's registry, or a mirror)
@@ -49,9 +63,9 @@ public final class CycleRoutes {
      */
     public CycleRoutes(Database database, AccountService accounts, SessionTokens sessions, SecretBox box,
             JobStore jobStore, Content content, String dockerHubUrl, long uploadMaxBytes, Builds builds, Clock clock,
-            Runnable wakeWorkers) {
+            Runnable wakeWorkers, Outbound outbound) {
         HubGate gate = new HubGate(sessions, accounts);
-        SourceService service = new SourceService(new SourceStore(database), jobStore, box, clock);
+        SourceService service = new SourceService(new SourceStore(database), jobStore, box, clock, builds.gate());
         ImageStore imageStore = new ImageStore(database);
         SourceView sourceView = new SourceView(accounts);
         this.sources = new SourcesEndpoint(service, sourceView, gate, wakeWorkers);
@@ -69,9 +83,10 @@ public final class CycleRoutes {
         handlers.add(imageDelete);
         handlers.add(new PruneJob(imageStore, imageDelete, clock));
         handlers.add(new BuildJob(service, imageStore, buildLogs, importer, content.blobs(), new BuildJob.Settings(
-                builds.workRoot(), builds.timeout(), builds.gitProtocols(), uploadMaxBytes), clock));
+                builds.workRoot(), builds.timeout(), builds.gitProtocols(), uploadMaxBytes, builds.gate(),
+                builds.localRegistry(), outbound.http()), clock));
         handlers.add(new ImportJob(service, imageStore, content.uploads(), content.manifests(), content.meta(),
-                dockerHubUrl, clock));
+                dockerHubUrl, clock, outbound, accounts));
     }
 
     public void register(JavalinConfig config) {

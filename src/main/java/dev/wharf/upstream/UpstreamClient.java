@@ -4,60 +4,85 @@ import dev.wharf.model.Digest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
- * Pulls from one repository of an upstream registry (Distribution API v2). Authentication follows what the
- * registry asks for on first contact: nothing, Basic, or a bearer token from its token service (fetched once
- * per client, i.e. per import). Credentials are sent only to the registry and its token realm.
+ * Pulls from one repository of an upstream registry (Distribution API v2), over an {@link OutboundHttp} (so the
+ * outbound policy applies to every connection). Credentials are sent only when the registry asks for them (a 401
+ * challenge), only to the configured origin (Basic) or the token realm its challenge names (bearer), never past
+ * a redirect to another origin, and never over plain HTTP unless the source allows it. A bearer token is fetched
+ * once per client, i.e. per import.
  */
 public final class UpstreamClient {
     public static final String ACCEPT = String.join(", ",
             "application/vnd.oci.image.index.v1+json", "application/vnd.oci.image.manifest.v1+json",
             "application/vnd.docker.distribution.manifest.list.v2+json",
             "application/vnd.docker.distribution.manifest.v2+json");
+    private static final Duration BLOB_TIMEOUT = Duration.ofMinutes(30);
 
-    private final HttpClient http;
+    private final OutboundHttp http;
     private final URI base;
     private final String repository;
     private final Credentials credentials;
     private final int maxManifestBytes;
+    private final boolean allowPlainHttp;
     private String authorization; // null until ping(); "" when the registry needs none
 
     /**
      * @param baseUrl {@code https://host[:port]} (a bare host means https)
      * @param credentials null for anonymous pulls
+     * @param allowPlainHttp whether credentials may be sent over plain HTTP (the source must say so)
      */
-    public UpstreamClient(String baseUrl, String repository, Credentials credentials, int maxManifestBytes) {
+    public UpstreamClient(OutboundHttp http, String baseUrl, String repository, Credentials credentials,
+            int maxManifestBytes, boolean allowPlainHttp) {
         String full = baseUrl.contains("://") ? baseUrl : "https://" + baseUrl;
         this.base = URI.create(full.endsWith("/") ? full.substring(0, full.length() - 1) : full);
+        this.http = http;
         this.repository = repository;
         this.credentials = credentials;
         this.maxManifestBytes = maxManifestBytes;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        this.allowPlainHttp = allowPlainHttp;
+    }
+
+    /**
+     * The former constructor: {@link OutboundHttp#defaults()} (the default outbound policy, not the configured
+     * one) and credentials over HTTPS only. Pass the server's {@link OutboundHttp} instead.
+     */
+    @Deprecated
+    public UpstreamClient(String baseUrl, String repository, Credentials credentials, int maxManifestBytes) {
+        this(OutboundHttp.defaults(), baseUrl, repository, credentials, maxManifestBytes, false);
     }
 
     /** GET /v2/ and authenticate as the registry's challenge asks. */
     public void ping() {
-        HttpResponse<InputStream> r = Http.send(http, Http.get(base.resolve("/v2/")).build());
+        OutboundHttp.Response r = http.get(base.resolve("/v2/"), Map.of(), Http.TIMEOUT);
         Http.drain(r);
-        if (r.statusCode() == 200) {
-            authorization = credentials == null ? "" : credentials.basicHeader();
+        if (r.status() == 200) {
+            authorization = ""; // no challenge, no credentials: they are sent only when asked for
             return;
         }
-        if (r.statusCode() != 401) throw Http.failure(r, "the registry's API root");
-        Challenge c = Challenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null));
+        if (r.status() != 401) throw Http.failure(r, "the registry's API root");
+        authorization = answer(r);
+    }
+
+    /** The Authorization header that answers a 401's challenge. */
+    private String answer(OutboundHttp.Response r) {
+        Challenge c = Challenge.parse(r.header("WWW-Authenticate").orElse(null));
         if (c == null) throw new UpstreamException(UpstreamException.Reason.PROTOCOL,
                 "the registry answered 401 without a WWW-Authenticate challenge");
-        authorization = switch (c.scheme()) {
-            case "bearer" -> "Bearer " + TokenFetch.fetch(http, c, repository, credentials);
+        return switch (c.scheme()) {
+            case "bearer" -> "Bearer " + TokenFetch.fetch(http, c, repository, credentials, allowPlainHttp);
             case "basic" -> {
                 if (credentials == null) throw new UpstreamException(UpstreamException.Reason.UNAUTHORIZED,
                         "the registry requires a user name and password, and the source has none");
+                // The challenge must come from the configured origin itself, not from where a redirect led.
+                if (!OutboundHttp.sameOrigin(base, r.uri())) throw new UpstreamException(
+                        UpstreamException.Reason.UNAUTHORIZED, "the registry redirected to " + OutboundHttp.hostOf(r.uri())
+                                + ", which asked for the source's credentials; they are only sent to "
+                                + OutboundHttp.hostOf(base));
+                if ("http".equalsIgnoreCase(base.getScheme()) && !allowPlainHttp) throw plainHttp(base);
                 yield credentials.basicHeader();
             }
             default -> throw new UpstreamException(UpstreamException.Reason.PROTOCOL,
@@ -65,24 +90,30 @@ public final class UpstreamClient {
         };
     }
 
+    static UpstreamException plainHttp(URI uri) {
+        return new UpstreamException(UpstreamException.Reason.UNAUTHORIZED, OutboundHttp.hostOf(uri)
+                + " asks for the source's credentials over plain HTTP; they are only sent over HTTPS unless the"
+                + " origin sets allow_plain_http");
+    }
+
     /** The manifest or index for a tag or digest, verified against the digest when one was asked for. */
     public UpstreamManifest manifest(String reference) {
-        HttpResponse<InputStream> r = send(path("manifests", reference), ACCEPT);
         String what = "manifest " + repository + ":" + reference;
-        if (r.statusCode() != 200) throw Http.failure(r, what);
-        long declared = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+        OutboundHttp.Response r = send(path("manifests", reference), ACCEPT, Http.TIMEOUT);
+        if (r.status() != 200) throw Http.failure(r, what);
+        long declared = r.contentLength().orElse(-1);
         if (declared > maxManifestBytes) {
-            Http.drain(r);
+            r.close();
             throw tooLarge(what, declared);
         }
         byte[] content;
-        try (InputStream in = r.body()) {
-            content = in.readNBytes(maxManifestBytes + 1);
+        try {
+            content = r.readAtMost(maxManifestBytes + 1);
         } catch (IOException e) {
             throw new UpstreamException(UpstreamException.Reason.UNREACHABLE, "connection lost reading " + what);
         }
         if (content.length > maxManifestBytes) throw tooLarge(what, content.length);
-        String type = r.headers().firstValue("Content-Type").orElse("").split(";")[0].strip();
+        String type = r.header("Content-Type").orElse("").split(";")[0].strip();
         Digest digest = Digest.sha256(content);
         if (Digest.looksLikeDigest(reference) && !digest.toString().equals(reference)) {
             throw new UpstreamException(UpstreamException.Reason.PROTOCOL, what + " does not match its digest");
@@ -92,16 +123,28 @@ public final class UpstreamClient {
 
     /** Opens a blob for streaming; the caller verifies the digest as it stores the bytes. */
     public InputStream blob(String digest) {
-        HttpResponse<InputStream> r = send(path("blobs", digest), "*/*");
-        if (r.statusCode() != 200) throw Http.failure(r, "blob " + digest);
+        OutboundHttp.Response r = send(path("blobs", digest), "*/*", BLOB_TIMEOUT);
+        if (r.status() != 200) throw Http.failure(r, "blob " + digest);
         return r.body();
     }
 
-    private HttpResponse<InputStream> send(URI uri, String accept) {
+    /** Sends with the current authorization; a 401 (a registry that challenges per repository) is answered once. */
+    private OutboundHttp.Response send(URI uri, String accept, Duration timeout) {
         if (authorization == null) ping();
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(30)).GET().header("Accept", accept);
-        if (!authorization.isEmpty()) b.header("Authorization", authorization);
-        return Http.send(http, b.build());
+        OutboundHttp.Response r = http.get(uri, headers(accept), timeout);
+        if (r.status() == 401 && authorization.isEmpty() && r.header("WWW-Authenticate").isPresent()) {
+            Http.drain(r);
+            authorization = answer(r);
+            r = http.get(uri, headers(accept), timeout);
+        }
+        return r;
+    }
+
+    private Map<String, String> headers(String accept) {
+        Map<String, String> h = new HashMap<>();
+        h.put("Accept", accept);
+        if (!authorization.isEmpty()) h.put("Authorization", authorization);
+        return h;
     }
 
     private URI path(String kind, String reference) {

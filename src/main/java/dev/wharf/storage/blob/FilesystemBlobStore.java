@@ -1,10 +1,10 @@
 package dev.wharf.storage.blob;
 
-import static java.nio.file.StandardOpenOption.CREATE_NEW;
 import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
 
 import dev.wharf.model.Digest;
+import dev.wharf.storage.PrivateFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -43,9 +43,9 @@ public final class FilesystemBlobStore implements BlobStore {
     public FilesystemBlobStore(Path root) throws IOException {
         this.layout = new FilesystemLayout(root);
         try {
-            Files.createDirectories(layout.blobsDir());
-            Files.createDirectories(layout.uploadsDir());
-            Files.createDirectories(layout.tmpDir());
+            PrivateFiles.createDirectories(layout.blobsDir());
+            PrivateFiles.createDirectories(layout.uploadsDir());
+            PrivateFiles.createDirectories(layout.tmpDir());
         } catch (IOException e) {
             throw new IOException("cannot create blob storage directories under " + layout.root() + ": " + e, e);
         }
@@ -122,9 +122,9 @@ public final class FilesystemBlobStore implements BlobStore {
     @Override
     public void createUpload(String uploadId) throws IOException {
         Path dir = layout.uploadDir(uploadId);
-        Files.createDirectory(dir); // FileAlreadyExistsException when the id is not new
+        PrivateFiles.createDirectory(dir); // FileAlreadyExistsException when the id is not new
         try {
-            Files.createFile(layout.uploadData(uploadId));
+            PrivateFiles.createFile(layout.uploadData(uploadId)); // 0600: it becomes the blob file
         } catch (IOException e) {
             Files.deleteIfExists(dir);
             throw e;
@@ -186,7 +186,7 @@ public final class FilesystemBlobStore implements BlobStore {
                 channel.force(true); // the bytes must be durable before the name makes them visible
             }
             if (!Files.exists(target)) {
-                Files.createDirectories(target.getParent());
+                PrivateFiles.createDirectories(target.getParent());
                 try {
                     // rename(2): readers see the whole file or nothing. A concurrent publish of the same
                     // digest either loses (replaced by identical bytes) or makes the move fail here.
@@ -230,7 +230,8 @@ public final class FilesystemBlobStore implements BlobStore {
         byte[] expected = new byte[64];
         ThreadLocalRandom.current().nextBytes(expected);
         try {
-            Files.write(file, expected, CREATE_NEW, WRITE);
+            PrivateFiles.createFile(file);
+            Files.write(file, expected, WRITE);
             if (!Arrays.equals(expected, Files.readAllBytes(file))) {
                 throw new IOException("probe file " + file + " read back different bytes");
             }

@@ -2,6 +2,7 @@ package dev.wharf.storage.meta;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.wharf.storage.PrivateFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -135,12 +136,20 @@ public final class Database implements AutoCloseable {
         return dataSource;
     }
 
+    /**
+     * Creates the database's directory (0700) and an empty database file (0600) before SQLite opens it: SQLite
+     * gives its WAL and shared-memory files the database file's mode, so none of them is readable by others.
+     */
     private static void createParentDirectory(String target) {
         String file = target.startsWith("file:") ? target.substring("file:".length()) : target;
         int query = file.indexOf('?');
-        Path parent = Path.of(query < 0 ? file : file.substring(0, query)).toAbsolutePath().getParent();
+        Path path = Path.of(query < 0 ? file : file.substring(0, query)).toAbsolutePath();
+        Path parent = path.getParent();
         try {
-            if (parent != null) Files.createDirectories(parent);
+            if (parent != null) PrivateFiles.createDirectories(parent);
+            if (!Files.exists(path)) PrivateFiles.createFile(path);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // another node or thread created it first
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create directory for the metadata database: " + parent, e);
         }

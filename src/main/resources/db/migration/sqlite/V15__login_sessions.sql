@@ -1,6 +1,6 @@
 -- Server-side sessions: every Hub session, console cookie and registry refresh token issued to a user names a row
 -- here (its "sid" claim), so it can be listed and revoked, cluster-wide. SQLite dialect; keep in step with
--- db/migration/postgresql/V13__login_sessions.sql. Instants are epoch milliseconds.
+-- db/migration/postgresql/V15__login_sessions.sql. Instants are epoch milliseconds.
 
 -- A live session or refresh token. Revoking deletes the row: a token whose row is gone is refused on every node.
 -- Rows past expires_at are deleted when their user next signs in.
