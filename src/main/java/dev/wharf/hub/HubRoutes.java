@@ -216,7 +216,7 @@ public final class HubRoutes {
     }
 
     /** NUL or invalid UTF-8 in any string of the request: a 400 naming where, before any handler reads it. */
-    static void refuseUnclean(Context ctx) {
+    public static void refuseUnclean(Context ctx) {
         RequestText.check(ctx, true).ifPresent(p -> {
             throw HubException.invalid(p.message(), Map.of(p.where(), List.of(p.message())));
         });

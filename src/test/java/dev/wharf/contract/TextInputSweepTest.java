@@ -342,6 +342,12 @@ class TextInputSweepTest {
                             "SPOIL".getBytes(StandardCharsets.US_ASCII), bad.inJsonString()), bad.name()
                             + " in console 2FA");
             check("hub", "DELETE", "/v2/auth/sessions/" + b, auth("hub"), null, bad.name() + " in session id");
+            check("hub", "GET", "/v2/search/repositories/?query=" + b, auth("hub"), null, bad.name() + " in search");
+            check("hub", "GET", "/v2/search/repositories?query=app&page=" + b, Map.of(), null,
+                    bad.name() + " in an anonymous search");
+            check("cycle", "GET", "/v1/search?q=" + b, Map.of(), null, bad.name() + " in a v1 search");
+            check("cycle", "GET", "/v1/search?q=app", Map.of("Authorization", basicBytes("ad\u0000min:x")), null,
+                    bad.name() + " in Basic on a v1 search");
             check("hub", "GET", "/v2/namespaces/admin/repositories/app/tags?page_size=1&page=" + b, auth("hub"),
                     null, bad.name() + " in page");
             check("cycle", "GET", "/v1/images/sources/" + CYCLE_ID, withHeader(auth("cycle"), "X-Hub-Id", "admin"),
