@@ -100,6 +100,7 @@ page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text(
 const shot = (name) => page.screenshot({ path: join(SHOTS, name + '.png'), fullPage: true });
 let totpSecret = null;
 let enrolledStep = null;
+let signedOutToken = null;
 
 async function signIn() {
   await page.goto('/signin');
@@ -162,6 +163,7 @@ try {
   });
 
   await step('sign out and sign in again with the second factor', async () => {
+    signedOutToken = ((await context.cookies()).find((c) => c.name === 'wharf_session') || {}).value;
     await signOut();
     check(!(await context.cookies()).some((c) => c.name === 'wharf_session' && c.value), 'cookie cleared');
     // A code is accepted once per 30-second step: wait for the step after the one used to enroll.
@@ -173,6 +175,20 @@ try {
     await page.getByRole('alert').waitFor();
     await page.getByLabel('Code', { exact: true }).fill(totp(totpSecret));
     await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('heading', { name: 'Repositories' }).waitFor();
+  });
+
+  await step('sign-out revoked the old session; the account page lists this one', async () => {
+    check(signedOutToken, 'the first session was captured');
+    const r = await fetch(BASE + '/v2/access-tokens', { headers: { Authorization: 'Bearer ' + signedOutToken } });
+    check(r.status === 401, 'the signed-out session still works: ' + r.status);
+    await page.goto('/account');
+    const card = page.getByTestId('sessions');
+    await card.getByText('this session').waitFor();
+    check((await card.getByRole('row').count()) >= 2, 'a header row and the session');
+    check(!(await card.textContent()).includes('null'), 'a stray "null" on the card: ' + await card.textContent());
+    await shot('account-sessions');
+    await page.goto('/repositories/' + USER);
     await page.getByRole('heading', { name: 'Repositories' }).waitFor();
   });
 

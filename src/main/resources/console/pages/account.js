@@ -1,7 +1,8 @@
 // The signed-in user's account: two-factor authentication (enroll with a QR code, the secret or its link, confirm
-// with a code, download the recovery codes once; turn off with a code).
-import { api } from '../api.js';
-import { el, field, copyButton } from '../html.js';
+// with a code, download the recovery codes once; turn off with a code), and the user's sessions and docker login
+// refresh tokens (list, revoke one, sign out everywhere else).
+import { api, enc } from '../api.js';
+import { el, append, field, copyButton, when, badge } from '../html.js';
 import { pageTitle, errorBox, toast, navigate } from '../ui.js';
 import { qrSvg } from '../qr.js';
 
@@ -24,7 +25,56 @@ export async function accountPage(session) {
     } }, 'Turn on two-factor authentication');
     body.append(el('p', {}, 'Off. Turn it on so a stolen password alone cannot sign in.'), start);
   }
-  return el('div', {}, pageTitle('Account', el('span', { class: 'muted' }, s.username)), body);
+  const sessions = s.kind === 'user' ? await sessionsCard() : null;
+  return el('div', {}, pageTitle('Account', el('span', { class: 'muted' }, s.username)), body, sessions);
+}
+
+/** Every live session and refresh token of the user (GET /v2/auth/sessions), each revocable. */
+async function sessionsCard() {
+  const card = el('section', { class: 'card stack', dataset: { testid: 'sessions' } },
+    el('h2', {}, 'Sessions and docker logins'));
+  let data;
+  try {
+    data = await api('GET', '/v2/auth/sessions');
+  } catch (err) {
+    card.append(errorBox(err));
+    return card;
+  }
+  const refresh = () => navigate('/account', true);
+  const rows = data.results.map((x) => el('tr', {},
+    el('td', {}, x.type === 'refresh_token' ? 'docker login (refresh token)' : 'session',
+      x.current ? [' ', badge('this session', 'active')] : null),
+    el('td', {}, x.via === 'password' ? 'password' : 'access token'),
+    el('td', { class: 'mono' }, x.client_ip || '—'),
+    el('td', {}, x.user_agent || '—'),
+    el('td', {}, when(x.created_at)),
+    el('td', {}, when(x.expires_at)),
+    el('td', { class: 'actions' }, x.current ? null : el('button', { type: 'button', class: 'small danger',
+      onclick: async () => {
+        try {
+          await api('DELETE', '/v2/auth/sessions/' + enc(x.id));
+          toast('Revoked');
+          refresh();
+        } catch (err) { card.append(errorBox(err)); }
+      } }, 'Revoke'))));
+  const others = data.results.filter((x) => !x.current).length;
+  append(card, [
+    el('p', {}, 'Sessions last 8 hours; the refresh tokens docker login keeps last 60 days. Changing your password '
+      + 'or two-factor settings revokes them; revoking one here stops it at once (a registry token already '
+      + 'issued from it lasts at most its few minutes).'),
+    data.results.length ? el('div', { class: 'table-wrap' }, el('table', {},
+      el('thead', {}, el('tr', {}, ['Kind', 'Signed in with', 'Address', 'Client', 'Since', 'Expires', '']
+        .map((h) => el('th', { scope: 'col' }, h)))), el('tbody', {}, rows)))
+      : el('p', { class: 'empty' }, 'No sessions recorded.'),
+    others ? el('button', { type: 'button', class: 'danger', onclick: async () => {
+      if (!confirm('Sign out every other session and docker login?')) return;
+      try {
+        await api('DELETE', '/v2/auth/sessions');
+        toast('Signed out everywhere else');
+        refresh();
+      } catch (err) { card.append(errorBox(err)); }
+    } }, 'Sign out everywhere else') : null]);
+  return card;
 }
 
 function enrollForm(enrollment) {

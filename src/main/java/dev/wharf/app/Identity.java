@@ -7,7 +7,7 @@ import dev.wharf.auth.BootstrapResult;
 import dev.wharf.auth.CredentialAuthenticator;
 import dev.wharf.auth.ImageRestrictions;
 import dev.wharf.auth.LoginGuard;
-import dev.wharf.auth.LoginThrottle;
+import dev.wharf.auth.LoginSessions;
 import dev.wharf.auth.OrgAccessTokenService;
 import dev.wharf.auth.PasswordHasher;
 import dev.wharf.auth.Permissions;
@@ -41,6 +41,7 @@ record Identity(
         LoginGuard loginGuard,
         JwtCodec jwt,
         SessionTokens sessions,
+        LoginSessions logins,
         RegistryTokens registryTokens,
         SecretBox box) {
 
@@ -56,10 +57,11 @@ record Identity(
         ImageRestrictions restrictions = new ImageRestrictions(database, accounts, clock);
         AccessControl control = new AccessControl(new Permissions(clock), accounts, settings, restrictions);
         JwtCodec jwt = new JwtCodec(SigningKeys.loadOrCreate(database, box), clock);
-        SessionTokens sessions = new SessionTokens(jwt, accounts, pats, oats, clock);
+        LoginSessions logins = new LoginSessions(database, clock);
+        SessionTokens sessions = new SessionTokens(jwt, accounts, pats, oats, logins, clock);
         return new Identity(accounts, new TwoFactorService(database, box, new Totp(), clock), pats, oats, settings,
-                restrictions, control, new CredentialAuthenticator(accounts, pats, oats), new LoginGuard(new LoginThrottle(clock), new AuditedLogins(new AuditLog(database), clock)),
-                jwt, sessions, new RegistryTokens(jwt, auth.service(), auth.tokenTtl()), box);
+                restrictions, control, new CredentialAuthenticator(accounts, pats, oats), new LoginGuard(clock, new AuditedLogins(new AuditLog(database), clock)),
+                jwt, sessions, logins, new RegistryTokens(jwt, auth.service(), auth.tokenTtl()), box);
     }
 
     /** First start: create the administrator, printing a generated password exactly once. */

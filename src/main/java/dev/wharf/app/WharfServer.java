@@ -54,6 +54,7 @@ import dev.wharf.storage.meta.SqlMetadataStore;
 import dev.wharf.upstream.OutboundHttp;
 import dev.wharf.upstream.OutboundPolicy;
 import io.javalin.Javalin;
+import org.eclipse.jetty.http.UriCompliance;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -225,7 +226,8 @@ public final class WharfServer {
         RateLimitConfig limits = config.rateLimit();
         RateLimiter limiter = limits.enabled() ? rateLimiter(limits, clock) : null;
         PullLimit pullLimit = limiter == null ? null
-                : new PullLimit(limiter, limits.pullsAnonymous(), limits.pullsAuthenticated(), limits.pullsWindow());
+                : new PullLimit(limiter, limits.pullsAnonymous(), limits.pullsAuthenticated(), limits.pullsWindow(),
+                        clock);
         RegistryRoutes registry = new RegistryRoutes(manifests, blobService, uploads, metrics, json, access,
                 pullLimit);
         TokenEndpoint tokenEndpoint = new TokenEndpoint(authCache, identity.sessions(), identity.registryTokens(),
@@ -279,8 +281,18 @@ public final class WharfServer {
             if (config.http().trustForwardedFor()) c.contextResolver.ip = WharfServer::forwardedIp;
             c.jetty.host = config.http().host();
             c.jetty.port = config.http().port();
-            c.jetty.modifyServer(s -> s.setStopTimeout(Duration.ofSeconds(20).toMillis()));
-            c.jetty.modifyHttpConfiguration(h -> h.setSendServerVersion(false));
+            c.jetty.modifyServer(s -> {
+                s.setStopTimeout(Duration.ofSeconds(20).toMillis());
+                s.setErrorHandler(new EdgeErrors()); // JSON, not HTML, for requests refused before routing
+            });
+            c.jetty.modifyHttpConfiguration(h -> {
+                h.setSendServerVersion(false);
+                // Let paths with invalid UTF-8 reach the API surfaces, whose edge check (RequestText) refuses them
+                // with a 400 in that API's own format instead of Jetty's HTML page. Only these two violations,
+                // which cannot change how a path splits into segments, are let through; the rest stay refused.
+                h.setUriCompliance(UriCompliance.DEFAULT.with("wharf-edge-checks",
+                        UriCompliance.Violation.BAD_UTF8_ENCODING, UriCompliance.Violation.TRUNCATED_UTF8_ENCODING));
+            });
             if (tls != null) {
                 // addr speaks TLS (h2 and http/1.1); Javalin's port() is the first connector's.
                 c.jetty.addConnector((server, http) -> tls.https().connector(server, http, config.http().host(),

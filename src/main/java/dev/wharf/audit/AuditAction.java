@@ -25,6 +25,7 @@ public enum AuditAction {
     USER_2FA_ENABLE("account", "user.2fa.enable", "Two-Factor Enabled"),
     USER_2FA_DISABLE("account", "user.2fa.disable", "Two-Factor Disabled"),
     USER_2FA_RECOVERY_CODES("account", "user.2fa.recovery_codes", "Recovery Codes Regenerated"),
+    USER_SESSION_REVOKE("account", "user.session.revoke", "Session Revoked"),
     ACCESS_TOKEN_CREATE("account", "access_token.create", "Access Token Created"),
     ACCESS_TOKEN_UPDATE("account", "access_token.update", "Access Token Updated"),
     ACCESS_TOKEN_DELETE("account", "access_token.delete", "Access Token Deleted"),

@@ -150,15 +150,19 @@ public final class AccountService {
         resetPassword(userId, newPassword);
     }
 
-    /** Sets a password without knowing the old one: for administrators. */
+    /** Sets a password without knowing the old one: for administrators. Revokes every session of the user. */
     public void resetPassword(long userId, String newPassword) {
         IdentityNames.password(newPassword);
         String hash = hasher.hash(newPassword);
-        int rows = database.inWriteTransaction(h -> h.createUpdate(
-                        "UPDATE users SET password_hash = :hash WHERE id = :id")
-                .bind("hash", hash)
-                .bind("id", userId)
-                .execute());
+        int rows = database.inWriteTransaction(h -> {
+            int changed = h.createUpdate("UPDATE users SET password_hash = :hash WHERE id = :id")
+                    .bind("hash", hash)
+                    .bind("id", userId)
+                    .execute();
+            // whoever held the old password may hold a session or a refresh token made with it
+            if (changed > 0) LoginSessions.revokeAll(h, userId, null, "password changed", clock.instant());
+            return changed;
+        });
         if (rows == 0) throw IdentityException.notFound("no such user");
     }
 

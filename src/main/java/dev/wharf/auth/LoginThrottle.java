@@ -6,10 +6,10 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Slows down password and code guessing, per key (e.g. {@code "user:alice"} and {@code "ip:10.0.0.7"}): after
- * {@value #FREE_FAILURES} failures in a row each further failure locks the key for twice as long as the last,
- * from one second up to {@link #MAX_LOCK}. A success clears the key; a key idle for {@link #FORGET_AFTER} is
- * forgotten. In memory, per node: enough to make online guessing of a 6-digit code or a password hopeless.
+ * Counts failures per key (e.g. {@code "pair:alice@10.0.0.7"}): after {@code freeFailures} failures in a row
+ * each further failure locks the key for twice as long as the last, from one second up to {@link #MAX_LOCK}.
+ * A success clears the key; a key idle for {@link #FORGET_AFTER} is forgotten. In memory, per node. Which keys
+ * are counted and which locks apply to an attempt is {@link LoginGuard}'s policy.
  */
 public final class LoginThrottle {
 
@@ -21,10 +21,16 @@ public final class LoginThrottle {
     private record Entry(int failures, long lockedUntil, long lastFailure) {}
 
     private final Clock clock;
+    private final int freeFailures;
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
 
     public LoginThrottle(Clock clock) {
+        this(clock, FREE_FAILURES);
+    }
+
+    public LoginThrottle(Clock clock, int freeFailures) {
         this.clock = clock;
+        this.freeFailures = freeFailures;
     }
 
     /** How long the key must still wait before another attempt; empty if it may try now. */
@@ -35,14 +41,21 @@ public final class LoginThrottle {
         return Optional.of(Duration.ofMillis(entry.lockedUntil() - now));
     }
 
+    /** Failures counted against the key and not yet forgotten (0 after a success or {@link #FORGET_AFTER}). */
+    public int failures(String key) {
+        Entry entry = entries.get(key);
+        if (entry == null || clock.millis() - entry.lastFailure() > FORGET_AFTER.toMillis()) return 0;
+        return entry.failures();
+    }
+
     public void recordFailure(String key) {
         long now = clock.millis();
         if (entries.size() >= MAX_KEYS) forgetIdle(now);
         entries.compute(key, (k, old) -> {
             int failures = old == null || now - old.lastFailure() > FORGET_AFTER.toMillis() ? 1 : old.failures() + 1;
             long lock = 0;
-            if (failures > FREE_FAILURES) {
-                int doublings = Math.min(failures - FREE_FAILURES - 1, 20);
+            if (failures > freeFailures) {
+                int doublings = Math.min(failures - freeFailures - 1, 20);
                 lock = Math.min(1000L << doublings, MAX_LOCK.toMillis());
             }
             return new Entry(failures, now + lock, now);

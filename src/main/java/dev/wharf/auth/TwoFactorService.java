@@ -65,6 +65,11 @@ public final class TwoFactorService {
      * @throws IdentityException INVALID_STATE if no enrollment was started, INVALID_CREDENTIALS for a wrong code
      */
     public List<String> confirmEnrollment(long userId, String code) {
+        return confirmEnrollment(userId, code, null);
+    }
+
+    /** As {@link #confirmEnrollment(long, String)}; revokes every other session of the user but {@code keepSession}. */
+    public List<String> confirmEnrollment(long userId, String code, String keepSession) {
         State state = state(userId);
         if (state.enabled() || state.pendingSecret() == null) throw invalidState("no two-factor enrollment started");
         String secret = box.openString(state.pendingSecret(), context(userId));
@@ -84,6 +89,8 @@ public final class TwoFactorService {
             replaceRecoveryCodes(h, userId, codes, now);
             IdentityAudit.user(h, userId, AuditAction.USER_2FA_ENABLE, "totp", Map.of(),
                     "enabled two-factor authentication", clock.instant());
+            // sessions made without the second factor must not outlive its introduction
+            LoginSessions.revokeAll(h, userId, keepSession, "two-factor authentication enabled", clock.instant());
             return true;
         });
         if (!enabled) throw invalidState("the enrollment changed meanwhile; start again");
@@ -96,6 +103,11 @@ public final class TwoFactorService {
      * @throws IdentityException INVALID_STATE if not enabled, INVALID_CREDENTIALS for a wrong code
      */
     public void disable(long userId, String code) {
+        disable(userId, code, null);
+    }
+
+    /** As {@link #disable(long, String)}; revokes every other session of the user but {@code keepSession}. */
+    public void disable(long userId, String code, String keepSession) {
         if (!state(userId).enabled()) throw invalidState("two-factor authentication is not enabled");
         if (!verifyLogin(userId, code)) throw wrongCode();
         database.inWriteTransaction(h -> {
@@ -105,6 +117,7 @@ public final class TwoFactorService {
                     .execute();
             IdentityAudit.user(h, userId, AuditAction.USER_2FA_DISABLE, "totp", Map.of(),
                     "disabled two-factor authentication", clock.instant());
+            LoginSessions.revokeAll(h, userId, keepSession, "two-factor authentication disabled", clock.instant());
             return h.createUpdate("DELETE FROM recovery_codes WHERE user_id = :id").bind("id", userId).execute();
         });
     }

@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.auth.AccountService;
 import dev.wharf.auth.TwoFactorService;
 import dev.wharf.auth.token.SessionTokens;
+import dev.wharf.http.RequestText;
 import dev.wharf.hub.HubError;
 import dev.wharf.hub.HubException;
 import dev.wharf.hub.LoginEndpoint;
 import dev.wharf.registry.RegistryRoutes;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import java.util.Map;
 import io.javalin.http.HandlerType;
 import io.javalin.http.NotFoundResponse;
 import java.util.List;
@@ -54,6 +56,9 @@ public final class ConsoleRoutes {
         config.routes.addHttpHandler(method, path, ctx -> {
             ctx.attribute(RegistryRoutes.ROUTE_ATTRIBUTE, "console_session");
             ctx.header("Cache-Control", "no-store");
+            RequestText.check(ctx, true).ifPresent(p -> {
+                throw HubException.invalid(p.message(), Map.of(p.where(), List.of(p.message())));
+            });
             handler.handle(ctx);
         });
     }

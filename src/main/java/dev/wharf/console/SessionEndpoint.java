@@ -62,13 +62,18 @@ final class SessionEndpoint {
         write(ctx, 200, describe(principal, token));
     }
 
-    /** Clears the cookie (204). With a cookie present the CSRF header is required, as on every change. */
+    /**
+     * Revokes the session and clears the cookie (204). With a cookie present the CSRF header is required, as on
+     * every change.
+     */
     void signOut(Context ctx) {
         String token = ctx.cookie(BrowserSession.COOKIE);
         if (BrowserSession.check(token, ctx.method().name(), ctx.header(BrowserSession.CSRF_HEADER))
                 == BrowserSession.Presented.CSRF_REFUSED) {
             throw new HubException(HubError.CSRF_REFUSED);
         }
+        // revoke the session server-side: a copy of the cookie must not keep working after sign-out
+        if (token != null && !token.isBlank()) sessions.end(token);
         ctx.header("Set-Cookie", cookie("", 0, secure(ctx)));
         ctx.status(204);
     }

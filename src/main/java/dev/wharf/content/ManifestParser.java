@@ -2,6 +2,7 @@ package dev.wharf.content;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.wharf.model.CleanText;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.model.Digest;
 import dev.wharf.model.MediaTypes;
@@ -46,6 +47,7 @@ public final class ManifestParser {
             throw new InvalidManifestException("manifest could not be read");
         }
         if (root == null || !root.isObject()) throw new InvalidManifestException("manifest must be a JSON object");
+        requireCleanText(root);
         JsonNode schemaVersion = root.get("schemaVersion");
         if (schemaVersion != null && schemaVersion.isInt() && schemaVersion.intValue() == 1) {
             throw new InvalidManifestException("Docker schema 1 manifests are not supported; push schema 2 or OCI");
@@ -143,6 +145,26 @@ public final class ManifestParser {
         } catch (JsonProcessingException e) {
             throw new InvalidManifestException("'annotations' could not be read");
         }
+    }
+
+    /**
+     * Every name and string of the manifest must be text a database can keep: a {@code \u0000} escape (or half a
+     * surrogate pair) in, say, {@code artifactType} would otherwise reach a text column.
+     */
+    private static void requireCleanText(JsonNode node) {
+        if (node.isTextual()) {
+            String problem = CleanText.problem(node.textValue());
+            if (problem != null) throw new InvalidManifestException("a string of the manifest " + problem);
+            return;
+        }
+        var fields = node.fields();
+        while (fields.hasNext()) {
+            var field = fields.next();
+            String problem = CleanText.problem(field.getKey());
+            if (problem != null) throw new InvalidManifestException("a field name of the manifest " + problem);
+            requireCleanText(field.getValue());
+        }
+        if (node.isArray()) for (JsonNode element : node) requireCleanText(element);
     }
 
     private static String textOrNull(JsonNode node, String field) {

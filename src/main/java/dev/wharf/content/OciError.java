@@ -25,6 +25,8 @@ public enum OciError {
     /** Manifest over the size limit; the spec answers 413 with no dedicated code, Distribution uses SIZE_INVALID. */
     MANIFEST_TOO_LARGE(413, "manifest too large"),
     PAGINATION_NUMBER_INVALID(400, "invalid number of results requested"),
+    /** A query parameter or credential that is not text (NUL, invalid UTF-8); not a spec code, clients see the 400. */
+    PARAMETER_INVALID(400, "invalid request parameter"),
     /** No /v2/ endpoint has this path; not a spec code, but clients only look at the 404. */
     NOT_FOUND(404, "no such endpoint"),
     METHOD_NOT_ALLOWED(405, "method not allowed on this endpoint"),

@@ -96,6 +96,16 @@ public final class HubAuth {
         throw new HubException(HubError.USER_SESSION_REQUIRED);
     }
 
+    /** The server-side session id of the token this request presents, if it names one. */
+    public Optional<String> sessionId(Context ctx) {
+        return credential(ctx).flatMap(sessions::sessionId);
+    }
+
+    /** The session token this request presents (bearer or cookie), if any. */
+    Optional<String> presentedToken(Context ctx) {
+        return credential(ctx);
+    }
+
     /** The bearer token of the Authorization header; without that header, the console's session cookie. */
     private static Optional<String> credential(Context ctx) {
         if (ctx.header("Authorization") != null) return bearer(ctx);

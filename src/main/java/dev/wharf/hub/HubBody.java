@@ -60,9 +60,11 @@ final class HubBody {
     }
 
     /** A code typed by a person: a string, or a JSON integer (clients send {@code 123456} either way). */
+    /**
+     * A one-time code: a string, as the contract types {@code code} (a number would lose leading zeros, so
+     * {@code 012345} cannot be sent as one), hence a 400 for anything else.
+     */
     String requiredCode(String field) {
-        JsonNode n = present(field);
-        if (n != null && n.isIntegralNumber()) return n.asText();
         return requiredString(field);
     }
 

@@ -9,6 +9,7 @@ import dev.wharf.auth.LoginGuard;
 import dev.wharf.auth.OrgAccessTokenService;
 import dev.wharf.auth.TwoFactorService;
 import dev.wharf.auth.token.SessionTokens;
+import dev.wharf.http.RequestText;
 import dev.wharf.images.ImageService;
 import dev.wharf.registry.RegistryRoutes;
 import dev.wharf.storage.meta.MetadataStore;
@@ -20,6 +21,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.Map;
 
 /**
  * The Docker Hub API route table: every Hub endpoint in one place. Hub paths live under
@@ -33,6 +35,7 @@ public final class HubRoutes {
 
     private final LoginEndpoint login;
     private final TwoFactorEndpoint twoFactor;
+    private final LoginSessionEndpoint loginSessions;
     private final AccessTokenEndpoint personalTokens;
     private final OrgAccessTokenEndpoint orgTokens;
     private final ImageEndpoint images;
@@ -71,6 +74,7 @@ public final class HubRoutes {
         this.json = json;
         this.login = new LoginEndpoint(authenticator, twoFactor, sessions, guard, json, clock);
         this.twoFactor = new TwoFactorEndpoint(twoFactor, auth, guard, json, clock);
+        this.loginSessions = new LoginSessionEndpoint(sessions, auth, json);
         this.personalTokens = new AccessTokenEndpoint(personalTokens, auth, json);
         this.orgTokens = new OrgAccessTokenEndpoint(orgTokens, accounts, auth, json);
         this.images = new ImageEndpoint(images, imagesNeedSession ? auth : null, json);
@@ -176,6 +180,10 @@ public final class HubRoutes {
         route(config, HandlerType.POST, "/v2/auth/2fa/confirm", "hub_2fa", twoFactor::confirm);
         route(config, HandlerType.POST, "/v2/auth/2fa/disable", "hub_2fa", twoFactor::disable);
         route(config, HandlerType.POST, "/v2/auth/2fa/recovery-codes", "hub_2fa", twoFactor::regenerateRecoveryCodes);
+        // Wharf's additions: a user's own sessions and refresh tokens
+        route(config, HandlerType.GET, "/v2/auth/sessions", "hub_sessions", loginSessions::list);
+        route(config, HandlerType.DELETE, "/v2/auth/sessions", "hub_sessions", loginSessions::revokeOthers);
+        route(config, HandlerType.DELETE, "/v2/auth/sessions/{id}", "hub_session", loginSessions::revoke);
 
         route(config, HandlerType.POST, "/v2/access-tokens", "hub_access_tokens", personalTokens::create);
         route(config, HandlerType.GET, "/v2/access-tokens", "hub_access_tokens", personalTokens::list);
@@ -266,7 +274,8 @@ public final class HubRoutes {
 
     /**
      * Every Hub handler passes here first: it marks the request as the Hub's (so failures are written by
-     * {@link #handleError}), names the route for metrics, forbids caching, and spends the request budget.
+     * {@link #handleError}), names the route for metrics, forbids caching, spends the request budget, and refuses
+     * NUL and invalid UTF-8 anywhere in the request's text.
      */
     private void route(JavalinConfig config, HandlerType method, String path, String name, Handler handler) {
         config.routes.addHttpHandler(method, path, wrap(name, handler));
@@ -278,8 +287,16 @@ public final class HubRoutes {
             ctx.attribute(RegistryRoutes.ROUTE_ATTRIBUTE, name);
             ctx.header("Cache-Control", "no-store"); // answers carry sessions, secrets and per-user data
             rateLimit.apply(ctx);
+            refuseUnclean(ctx);
             handler.handle(ctx);
         };
+    }
+
+    /** NUL or invalid UTF-8 in any string of the request: a 400 naming where, before any handler reads it. */
+    public static void refuseUnclean(Context ctx) {
+        RequestText.check(ctx, true).ifPresent(p -> {
+            throw HubException.invalid(p.message(), Map.of(p.where(), List.of(p.message())));
+        });
     }
 
     /** Marks a request taken by a handler registered elsewhere (e.g. search) as the Hub's, for its error shapes. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.auth.CredentialAuthenticator;
 import dev.wharf.auth.CredentialAuthenticator.LoginOutcome;
 import dev.wharf.auth.LoginGuard;
+import dev.wharf.auth.LoginSession;
 import dev.wharf.auth.TwoFactorService;
 import dev.wharf.auth.User;
 import dev.wharf.auth.token.SessionTokens;
@@ -14,9 +15,10 @@ import java.util.Optional;
 
 /**
  * {@code POST /v2/users/login} and {@code POST /v2/users/2fa-login}: a username with a password or an access
- * token in, a Hub session JWT out. Both steps go through the {@link LoginGuard}, keyed by username and client IP,
- * so neither passwords nor 6-digit codes can be guessed online. A correct password that still owes a second
- * factor does not clear the account's failure count: otherwise each password login would buy fresh code guesses.
+ * token in, a Hub session JWT out. Both steps go through the {@link LoginGuard} (passwords and codes counted
+ * apart, per account and address with a per-account cap), so neither passwords nor 6-digit codes can be guessed
+ * online. A correct password that still owes a second factor does not clear the password failures of its
+ * address: only the code does.
  * The web console signs in through {@link #passwordLogin} and {@link #secondFactorLogin}, the same two steps,
  * and keeps the session in a cookie instead of handing it to script.
  */
@@ -65,8 +67,8 @@ public final class LoginEndpoint {
         }
         switch (outcome.get()) {
             case LoginOutcome.Authenticated a -> {
-                guard.succeeded(username);
-                return sessions.issue(a.principal());
+                guard.succeeded(username, ip);
+                return sessions.issue(a.principal(), origin(ctx));
             }
             case LoginOutcome.SecondFactorRequired s ->
                     throw HubException.secondFactorRequired(sessions.issueTwoFactor(s.user()));
@@ -86,13 +88,18 @@ public final class LoginEndpoint {
         String ip = ctx.ip();
         Optional<User> user = sessions.verifyTwoFactor(token);
         String username = user.map(User::username).orElse(null);
-        refuseIfLocked(username, ip);
+        guard.codeLocked(username, ip).ifPresent(wait ->
+                { throw HubException.tooMany(HubError.TOO_MANY_FAILED_LOGINS, clock.instant().plus(wait)); });
         if (user.isEmpty() || !twoFactor.verifyLogin(user.get().id(), code)) {
-            guard.failed(username, ip);
+            guard.codeFailed(username, ip);
             throw new HubException(HubError.INCORRECT_CREDENTIALS);
         }
-        guard.succeeded(username);
-        return sessions.issue(user.get().principal());
+        guard.codeSucceeded(username, ip);
+        return sessions.issue(user.get().principal(), origin(ctx));
+    }
+
+    private static LoginSession.Origin origin(Context ctx) {
+        return new LoginSession.Origin(ctx.ip(), ctx.userAgent());
     }
 
     private void refuseIfLocked(String username, String ip) {

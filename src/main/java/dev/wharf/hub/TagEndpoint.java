@@ -3,6 +3,7 @@ package dev.wharf.hub;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.auth.Principal;
 import dev.wharf.storage.meta.ImmutableTagException;
+import dev.wharf.model.UserPattern;
 import dev.wharf.storage.meta.ImmutableTags;
 import dev.wharf.storage.meta.RepositoryCatalog;
 import dev.wharf.storage.meta.TagQuery;
@@ -15,8 +16,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Tags of a repository ({@code .../tags[/{tag}]}) for whoever may pull it, and its immutable-tags policy
@@ -130,14 +129,13 @@ final class TagEndpoint {
         HubBody body = HubBody.parse(ctx, json);
         String regex = body.requiredString("regex");
         body.check();
-        Pattern pattern;
+        UserPattern pattern;
         try {
-            pattern = Pattern.compile(regex);
-        } catch (PatternSyntaxException e) {
-            throw HubException.invalidField("regex", "Not a valid regular expression: " + e.getDescription());
+            pattern = UserPattern.compile(regex);
+        } catch (IllegalArgumentException e) {
+            throw HubException.invalidField("regex", "Not a valid regular expression: " + e.getMessage());
         }
-        List<String> matching = catalog.tagNames(repo.name()).stream().filter(t -> pattern.matcher(t).matches())
-                .toList();
+        List<String> matching = catalog.tagNames(repo.name()).stream().filter(pattern::matchesWhole).toList();
         HubJson.write(ctx, json, 200, Map.of("tags", matching));
     }
 

@@ -19,7 +19,8 @@ import java.util.function.Supplier;
  * {@code otpauth://} URI; {@code confirm} with a code from it enables 2FA and returns ten recovery codes, shown
  * this once; {@code disable} takes a TOTP or recovery code; {@code recovery-codes} replaces the codes given a
  * TOTP code. Only a password session may call them, and wrong codes count against the login throttle, so a
- * stolen session cannot guess its way to turning 2FA off.
+ * stolen session cannot guess its way to turning 2FA off. Turning 2FA on or off revokes every other session and
+ * refresh token of the user (the one making the change stays signed in).
  */
 final class TwoFactorEndpoint {
     private final TwoFactorService twoFactor;
@@ -48,15 +49,17 @@ final class TwoFactorEndpoint {
     void confirm(Context ctx) {
         Principal.UserPrincipal user = auth.requireUserSession(ctx);
         String code = code(ctx);
-        List<String> codes = checked(ctx, user, () -> twoFactor.confirmEnrollment(user.userId(), code));
+        String current = auth.sessionId(ctx).orElse(null);
+        List<String> codes = checked(ctx, user, () -> twoFactor.confirmEnrollment(user.userId(), code, current));
         HubJson.write(ctx, json, 200, Map.of("recovery_codes", codes));
     }
 
     void disable(Context ctx) {
         Principal.UserPrincipal user = auth.requireUserSession(ctx);
         String code = code(ctx);
+        String current = auth.sessionId(ctx).orElse(null);
         checked(ctx, user, () -> {
-            twoFactor.disable(user.userId(), code);
+            twoFactor.disable(user.userId(), code, current);
             return null;
         });
         ctx.status(204);
@@ -79,15 +82,15 @@ final class TwoFactorEndpoint {
     /** Runs a code check under the login throttle; a wrong code is a 400 on the {@code code} field. */
     private <T> T checked(Context ctx, Principal.UserPrincipal user, Supplier<T> action) {
         String ip = ctx.ip();
-        guard.locked(user.username(), ip).ifPresent(wait ->
+        guard.codeLocked(user.username(), ip).ifPresent(wait ->
                 { throw HubException.tooMany(HubError.TOO_MANY_FAILED_LOGINS, clock.instant().plus(wait)); });
         try {
             T result = action.get();
-            guard.succeeded(user.username());
+            guard.codeSucceeded(user.username(), ip);
             return result;
         } catch (IdentityException e) {
             if (e.reason() != IdentityException.Reason.INVALID_CREDENTIALS) throw e;
-            guard.failed(user.username(), ip);
+            guard.codeFailed(user.username(), ip);
             throw HubException.invalidField("code", "The code is not valid.");
         }
     }

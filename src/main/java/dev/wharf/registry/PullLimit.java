@@ -5,7 +5,7 @@ import dev.wharf.content.RegistryException;
 import dev.wharf.ratelimit.RateLimiter;
 import io.javalin.http.Context;
 import java.time.Duration;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
 
@@ -21,8 +21,10 @@ public final class PullLimit {
     private final int anonymous;
     private final int authenticated;
     private final Duration window;
+    private final Clock clock;
 
-    public PullLimit(RateLimiter limiter, int anonymous, int authenticated, Duration window) {
+    public PullLimit(RateLimiter limiter, int anonymous, int authenticated, Duration window, Clock clock) {
+        this.clock = clock;
         this.limiter = limiter;
         this.anonymous = anonymous;
         this.authenticated = authenticated;
@@ -44,7 +46,7 @@ public final class PullLimit {
         ctx.header("ratelimit-remaining", Math.max(0, d.remaining()) + w);
         ctx.header("docker-ratelimit-source", account.orElse(ctx.ip()));
         if (!d.allowed()) {
-            long retry = Math.max(1, Duration.between(Instant.now(), d.retryAt()).toSeconds());
+            long retry = Math.max(1, Duration.between(clock.instant(), d.retryAt()).toSeconds());
             throw new RegistryException(OciError.TOOMANYREQUESTS,
                     "pull rate limit reached: " + limit + " pulls per " + window.toHours() + "h; retry later", null,
                     Map.of("Retry-After", String.valueOf(retry), "ratelimit-limit", limit + w,

@@ -9,6 +9,7 @@ import dev.wharf.content.RegistryException;
 import dev.wharf.content.UploadService;
 import dev.wharf.ops.Metrics;
 import io.javalin.config.JavalinConfig;
+import dev.wharf.http.RequestText;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.util.List;
@@ -98,6 +99,7 @@ public final class RegistryRoutes {
 
     private void dispatch(Context ctx) {
         ctx.header("Docker-Distribution-API-Version", "registry/2.0");
+        refuseUnclean(ctx);
         RegistryPath p = RegistryPath.parse(ctx.path());
         ctx.attribute(ROUTE_ATTRIBUTE, p.kind().name().toLowerCase());
         if (p.name() != null) Names.requireRepository(p.name());
@@ -159,6 +161,17 @@ public final class RegistryRoutes {
             }
             case UNKNOWN -> throw new RegistryException(OciError.NOT_FOUND, null, Map.of("path", ctx.path()));
         }
+    }
+
+    /**
+     * NUL or invalid UTF-8 in the path (the repository name or reference), a query parameter or Basic credentials:
+     * 400 before anything is looked up. Bodies here are blobs; manifests are checked by their parser.
+     */
+    private static void refuseUnclean(Context ctx) {
+        RequestText.check(ctx, false).ifPresent(p -> {
+            throw new RegistryException(p.where().equals("path") ? OciError.NAME_INVALID : OciError.PARAMETER_INVALID,
+                    p.message(), Map.of("where", p.where()));
+        });
     }
 
     /** What each endpoint needs, in the terms of the token spec's actions. */

@@ -111,6 +111,7 @@ public final class SearchEndpoint {
 
     private void hub(Context ctx) {
         HubRoutes.markOwned(ctx);
+        HubRoutes.refuseUnclean(ctx); // NUL or invalid UTF-8: the Hub's 400, as on every Hub route
         ctx.attribute(RegistryRoutes.ROUTE_ATTRIBUTE, "hub_search");
         ctx.header("Cache-Control", "no-store");
         Principal caller = caller(ctx, true);

@@ -13,6 +13,7 @@ import dev.wharf.storage.meta.MetadataStore;
 import dev.wharf.jobs.JobHandler;
 import dev.wharf.jobs.JobStore;
 import dev.wharf.storage.meta.Database;
+import dev.wharf.http.RequestText;
 import dev.wharf.upstream.OutboundHttp;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -89,6 +90,10 @@ public final class CycleRoutes {
     }
 
     public void register(JavalinConfig config) {
+        // NUL or invalid UTF-8 in any string of a /v1/ request: Cycle's 400 before any handler reads it
+        config.routes.before("/v1/*", ctx -> RequestText.check(ctx, true).ifPresent(p -> {
+            throw new CycleException(CycleError.INVALID_INPUT, p.message());
+        }));
         sources.register(config);
         jobs.register(config);
         images.register(config);

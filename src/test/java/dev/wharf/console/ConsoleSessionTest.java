@@ -150,6 +150,24 @@ class ConsoleSessionTest {
                 .contains("Max-Age=0");
     }
 
+    /** Issue 13 finding 7: sign-out used to clear the cookie only; a copy of it kept working for 8 hours. */
+    @Test
+    void signOutRevokesTheSessionNotJustTheCookie() {
+        HttpResponse<String> signedIn = signIn();
+        String session = sessionOf(signedIn);
+        String cookie = "wharf_session=" + session;
+        String csrf = json(signedIn).path("csrf_token").asText();
+        assertThat(send("GET", "/v2/access-tokens", null, "Cookie", cookie).statusCode()).isEqualTo(200);
+        assertThat(send("DELETE", "/console/api/session", null, "Cookie", cookie, "X-CSRF-Token", csrf)
+                .statusCode()).isEqualTo(204);
+        assertThat(send("GET", "/v2/access-tokens", null, "Cookie", cookie).statusCode()).isEqualTo(401);
+        assertThat(send("GET", "/v2/access-tokens", null, "Authorization", "Bearer " + session).statusCode())
+                .isEqualTo(401);
+        assertThat(send("GET", "/console/api/session", null, "Cookie", cookie).statusCode()).isEqualTo(401);
+        assertThat(send("GET", "/v1/images/sources", null, "Cookie", cookie, "X-Hub-Id", "admin").statusCode())
+                .isEqualTo(401);
+    }
+
     @Test
     void aBearerHeaderWinsOverTheCookieAndNeedsNoCsrf() {
         String session = sessionOf(signIn());

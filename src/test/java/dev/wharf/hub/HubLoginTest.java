@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -117,6 +118,25 @@ class HubLoginTest {
         }
     }
 
+    /** Issue 13 finding 9: six wrong passwords from six addresses used to lock the owner out everywhere. */
+    @Test
+    void wrongPasswordsFromManyAddressesDoNotLockTheOwnerOut(@TempDir Path own) {
+        try (HubTestServer fresh = new HubTestServer(own, "--http-trust-forwarded-for", "true")) {
+            for (int i = 0; i < 30; i++) {
+                HttpResponse<byte[]> wrong = fresh.send("POST", "/v2/users/login",
+                        json(Map.of("username", ADMIN, "password", "wrong-" + i)), "X-Forwarded-For", "203.0.113." + i);
+                assertThat(wrong.statusCode()).isIn(401, 429);
+            }
+            HttpResponse<byte[]> owner = fresh.send("POST", "/v2/users/login",
+                    json(Map.of("username", ADMIN, "password", ADMIN_PASSWORD)), "X-Forwarded-For", "198.51.100.7");
+            assertThat(owner.statusCode()).as(HubTestServer.text(owner)).isEqualTo(200);
+            HttpResponse<byte[]> attacker = fresh.send("POST", "/v2/users/login",
+                    json(Map.of("username", ADMIN, "password", ADMIN_PASSWORD)), "X-Forwarded-For", "203.0.113.1");
+            assertThat(attacker.statusCode()).as("an address that failed is held by the account's cap")
+                    .isEqualTo(429);
+        }
+    }
+
     @Test
     void secondFactorLoginRejectsForgedAndMissingTokens() {
         HttpResponse<byte[]> forged = beta(hub.send("POST", "/v2/users/2fa-login",
@@ -125,6 +145,16 @@ class HubLoginTest {
         HttpResponse<byte[]> missing = hub.send("POST", "/v2/users/2fa-login", "{\"code\": 123456}");
         assertThat(missing.statusCode()).isEqualTo(400);
         assertThat(body(missing).path("fields").has("login_2fa_token")).isTrue();
-        assertThat(body(missing).path("fields").has("code")).as("a numeric code is accepted").isFalse();
+        // issue 19: the contract types code as a string; a number is a 400 on the field, not a silent conversion
+        assertThat(body(missing).path("fields").has("code")).as("a numeric code is refused").isTrue();
+        HttpResponse<byte[]> numeric = hub.send("POST", "/v2/users/2fa-login",
+                "{\"login_2fa_token\": \"x\", \"code\": 123456}");
+        assertThat(numeric.statusCode()).isEqualTo(400);
+        assertThat(body(numeric).path("fields").path("code").path(0).asText()).isNotEmpty();
+        for (String notAString : List.of("true", "null", "[\"123456\"]", "{\"c\": 1}", "12.5")) {
+            assertThat(hub.send("POST", "/v2/users/2fa-login",
+                    "{\"login_2fa_token\": \"x\", \"code\": " + notAString + "}").statusCode())
+                    .as(notAString).isEqualTo(400);
+        }
     }
 }

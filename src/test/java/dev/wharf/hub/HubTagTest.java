@@ -16,6 +16,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
 
 class HubTagTest {
@@ -100,6 +102,43 @@ class HubTagTest {
         assertThat(immutable(other, "app", Map.of("immutable_tags", true, "immutable_tags_rules", List.of()))
                 .statusCode()).isEqualTo(404);
         assertThat(immutable(null, "app", Map.of()).statusCode()).isEqualTo(401);
+    }
+
+    /**
+     * Issue 13 finding 6: a backtracking regex engine took seconds for "(a|a)+\\1x" and would run it on every
+     * push once saved. Patterns are RE2 now: linear in the tag, and what RE2 cannot run in linear time is a 400.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void catastrophicPatternsAreRefusedOrRunInLinearTime() {
+        String longTag = "a".repeat(60);
+        assertThat(registry.pushImage("towner", PASSWORD, "towner/redos", longTag, "redos").statusCode())
+                .isEqualTo(201);
+        String verify = BASE + "redos/immutabletags/verify";
+        // a classic catastrophic shape; RE2 runs it in time linear in the tag
+        HttpResponse<byte[]> linear = latest(hub.as(owner, "POST", verify, json(Map.of("regex", "(a|a)+b"))));
+        assertThat(linear.statusCode()).as(text(linear)).isEqualTo(200);
+        assertThat(body(linear).path("tags").size()).isZero();
+        HttpResponse<byte[]> all = latest(hub.as(owner, "POST", verify, json(Map.of("regex", "(a|aa)+"))));
+        assertThat(body(all).path("tags").path(0).asText()).isEqualTo(longTag);
+
+        for (String refused : List.of("(a|a)+\\1x", "(?=a)a", "a++", "a".repeat(257),
+                "((a{1000}){1000}){1000}", "(a{100}){100}")) {
+            HttpResponse<byte[]> r = latest(hub.as(owner, "POST", verify, json(Map.of("regex", refused))));
+            assertThat(r.statusCode()).as(refused + ": " + text(r)).isEqualTo(400);
+            assertThat(body(r).path("fields").has("regex")).isTrue();
+            HttpResponse<byte[]> saved = immutable(owner, "redos", Map.of("immutable_tags", true,
+                    "immutable_tags_rules", List.of(refused)));
+            assertThat(saved.statusCode()).as(refused).isEqualTo(400);
+        }
+        assertThat(text(latest(hub.as(owner, "POST", verify, json(Map.of("regex", "(a)\\1"))))))
+                .contains("RE2 syntax");
+
+        HttpResponse<byte[]> on = immutable(owner, "redos", Map.of("immutable_tags", true,
+                "immutable_tags_rules", List.of("(a|a)+b", "(a|aa)+")));
+        assertThat(on.statusCode()).as(text(on)).isEqualTo(200);
+        assertThat(registry.pushImage("towner", PASSWORD, "towner/redos", longTag, "moved").statusCode())
+                .as("the saved rule runs on the push, and protects the tag").isEqualTo(403);
     }
 
     @Test

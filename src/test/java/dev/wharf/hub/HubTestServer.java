@@ -68,6 +68,19 @@ final class HubTestServer implements AutoCloseable {
         }
     }
 
+    /** A form POST (the token endpoint's password and refresh grants). */
+    HttpResponse<byte[]> sendForm(String path, String form) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("User-Agent", "docker/27.0 go/go1.22")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (Exception e) {
+            throw new IllegalStateException("POST " + path + " failed", e);
+        }
+    }
+
     /** A request with a Hub session. */
     HttpResponse<byte[]> as(String session, String method, String path, String body) {
         return send(method, path, body, "Authorization", "Bearer " + session, "User-Agent", "wharf-tests/1.0");

@@ -31,6 +31,22 @@ class PullLimitTest {
         }
     }
 
+    /** Issue 19: Retry-After came from the wall clock while the budget ran on the server's clock. */
+    @Test
+    void retryAfterIsMeasuredOnTheServersClock() throws Exception {
+        java.time.Clock behind = java.time.Clock.offset(java.time.Clock.systemUTC(), java.time.Duration.ofHours(-2));
+        try (TestRegistry reg = new TestRegistry(dir.resolve("c"), behind, "--auth-enabled", "false",
+                "--ratelimit-pulls-anonymous", "1", "--ratelimit-pulls-window", "6h")) {
+            reg.pushImage("limit/clock", "v1", "layer");
+            assertThat(reg.get("/v2/limit/clock/manifests/v1").statusCode()).isEqualTo(200);
+            HttpResponse<byte[]> refused = reg.get("/v2/limit/clock/manifests/v1");
+            assertThat(refused.statusCode()).isEqualTo(429);
+            long retryAfter = Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow());
+            // the window refills 6 h after the first pull, on the server's clock: not 4 h (6 h minus its offset)
+            assertThat(retryAfter).isBetween(6 * 3600L - 120, 6 * 3600L);
+        }
+    }
+
     @Test
     void unlimitedByDefaultWithoutHeaders() throws Exception {
         try (TestRegistry reg = new TestRegistry(dir.resolve("d"), "--auth-enabled", "false")) {

@@ -266,7 +266,8 @@ class RegistryAuthorizationMatrixTest {
             case "not yet valid" -> new JwtCodec(serverKey, Clock.offset(Clock.systemUTC(), Duration.ofHours(1)))
                     .sign("wharf", "admin", Duration.ofMinutes(5), claims);
             case "Hub session token" -> new SessionTokens(server, accounts, personalTokens,
-                    new OrgAccessTokenService(db, Clock.systemUTC()), Clock.systemUTC())
+                    new OrgAccessTokenService(db, Clock.systemUTC()), new dev.wharf.auth.LoginSessions(db, Clock.systemUTC()),
+                    Clock.systemUTC())
                     .issue(accounts.findUser("admin").orElseThrow().principal());
             case "Hub audience with an access claim" -> server.sign(SessionTokens.HUB_AUDIENCE, "admin",
                     Duration.ofMinutes(5), claims);

@@ -31,11 +31,16 @@ final class TestRegistry implements AutoCloseable {
 
     /** With further flags, which override the defaults (e.g. {@code --auth-enabled true}). */
     TestRegistry(Path dataDir, String... flags) {
+        this(dataDir, java.time.Clock.systemUTC(), flags);
+    }
+
+    /** With the clock the server should run on. */
+    TestRegistry(Path dataDir, java.time.Clock clock, String... flags) {
         List<String> args = new ArrayList<>(List.of("--addr", "127.0.0.1:0", "--data-dir", dataDir.toString(),
                 "--log-access", "false"));
         args.addAll(List.of(flags));
         config = ConfigLoader.load(args, Map.of());
-        server = WharfServer.start(config);
+        server = WharfServer.start(config, clock);
         base = "http://127.0.0.1:" + server.port();
     }
 

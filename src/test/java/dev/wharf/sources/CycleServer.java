@@ -52,7 +52,8 @@ final class CycleServer implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         accounts = new AccountService(database, new PasswordHasher(1024, 1, 1), clock);
         sessions = new SessionTokens(new JwtCodec(SigningKeys.loadOrCreate(database, dev.wharf.auth.SecretBox.load(null, dataDir)), clock), accounts,
-                new AccessTokenService(database, clock), new OrgAccessTokenService(database, clock), clock);
+                new AccessTokenService(database, clock), new OrgAccessTokenService(database, clock),
+                new dev.wharf.auth.LoginSessions(database, clock), clock);
     }
 
     private static String blankToNull(String s) {

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.auth.Action;
 import dev.wharf.auth.BasicCredentials;
 import dev.wharf.auth.LoginGuard;
+import dev.wharf.auth.LoginSession;
 import dev.wharf.auth.Principal;
 import dev.wharf.auth.token.SessionTokens;
+import dev.wharf.http.RequestText;
 import dev.wharf.model.RepositoryName;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -28,8 +30,9 @@ import java.util.Set;
  * actions granted. Credentials may be a password, a personal access token or an organization access token.
  */
 public final class TokenEndpoint {
-    public static final String REFRESH_AUDIENCE = "wharf-refresh";
-    static final Duration REFRESH_TTL = Duration.ofDays(60);
+    public static final String REFRESH_AUDIENCE = SessionTokens.REFRESH_AUDIENCE;
+    /** How long a refresh token (what {@code docker login} stores) is valid, unless revoked first. */
+    public static final Duration REFRESH_TTL = Duration.ofDays(60);
 
     private final CachedAuthorization cache;
     private final SessionTokens sessions;
@@ -56,6 +59,7 @@ public final class TokenEndpoint {
     }
 
     private void get(Context ctx) throws Exception {
+        if (refusedUnclean(ctx)) return;
         if (!serviceMatches(ctx.queryParam("service"))) {
             error(ctx, 400, "invalid_request", "unknown service");
             return;
@@ -76,12 +80,13 @@ public final class TokenEndpoint {
         Map<String, Object> body = tokenBody(principal, granted);
         body.put("token", body.get("access_token"));
         if ("true".equalsIgnoreCase(ctx.queryParam("offline_token")) && !(principal instanceof Principal.Anonymous)) {
-            body.put("refresh_token", sessions.issue(principal, REFRESH_AUDIENCE, REFRESH_TTL));
+            body.put("refresh_token", sessions.issue(principal, REFRESH_AUDIENCE, REFRESH_TTL, origin(ctx)));
         }
         ctx.status(200).contentType("application/json").result(json.writeValueAsBytes(body));
     }
 
     private void post(Context ctx) throws Exception {
+        if (refusedUnclean(ctx)) return;
         if (!serviceMatches(ctx.formParam("service"))) {
             error(ctx, 400, "invalid_request", "unknown service");
             return;
@@ -116,8 +121,21 @@ public final class TokenEndpoint {
         List<RegistryScope> granted = grant(principal, scopes);
         Map<String, Object> body = tokenBody(principal, granted);
         body.put("scope", String.join(" ", granted.stream().map(RegistryScope::toString).toList()));
-        if (issueRefresh) body.put("refresh_token", sessions.issue(principal, REFRESH_AUDIENCE, REFRESH_TTL));
+        if (issueRefresh) {
+            body.put("refresh_token", sessions.issue(principal, REFRESH_AUDIENCE, REFRESH_TTL, origin(ctx)));
+        }
         ctx.status(200).contentType("application/json").result(json.writeValueAsBytes(body));
+    }
+
+    /** NUL or invalid UTF-8 in the query, the form or Basic credentials: 400 before any lookup. */
+    private boolean refusedUnclean(Context ctx) {
+        Optional<RequestText.Problem> problem = RequestText.check(ctx, true);
+        problem.ifPresent(p -> error(ctx, 400, "invalid_request", p.message()));
+        return problem.isPresent();
+    }
+
+    private static LoginSession.Origin origin(Context ctx) {
+        return new LoginSession.Origin(ctx.ip(), ctx.userAgent());
     }
 
     /** Checks a secret under the login throttle; on failure writes the response and returns empty. */

@@ -313,7 +313,7 @@ public final class SqlMetadataStore implements MetadataStore {
                         SELECT immutable_tags_enabled, immutable_tags_rules FROM repository_policies
                         WHERE repository_id = :repo""")
                 .bind("repo", repositoryId)
-                .map((rs, ctx) -> new ImmutableTags(rs.getBoolean(1), MetadataRows.stringList(rs.getString(2))))
+                .map((rs, ctx) -> ImmutableTags.stored(rs.getBoolean(1), MetadataRows.stringList(rs.getString(2))))
                 .findOne()
                 .orElse(ImmutableTags.OFF);
     }

@@ -48,7 +48,8 @@ class SessionScopeTest {
         OrgAccessTokenService orgTokens = new OrgAccessTokenService(db, clock);
         authenticator = new CredentialAuthenticator(accounts, personalTokens, orgTokens);
         jwt = new JwtCodec(SigningKeys.generate(), clock);
-        sessions = new SessionTokens(jwt, accounts, personalTokens, orgTokens, clock);
+        sessions = new SessionTokens(jwt, accounts, personalTokens, orgTokens, new dev.wharf.auth.LoginSessions(db, clock),
+                clock);
         olivia = accounts.createUser("olivia", "olivia@example.test", "olivia-secret-1", false);
     }
 
