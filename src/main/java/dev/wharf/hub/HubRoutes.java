@@ -48,6 +48,7 @@ public final class HubRoutes {
     private final HubAuth auth;
     private final ObjectMapper json;
     private WebhookEndpoint webhooks;
+    private QuotaEndpoint quotas;
 
     /**
      * @param limiter the request budget store, or null when {@code ratelimit.enabled} is false
@@ -87,6 +88,11 @@ public final class HubRoutes {
     public void webhooks(dev.wharf.webhooks.WebhookService service) {
         this.webhooks = new WebhookEndpoint(service, new RepositoryLookup(services), new OrgGuard(accounts, auth),
                 accounts, auth, json);
+    }
+
+    /** Serves the quota endpoints (left out when never called, as in tests of other endpoints). */
+    public void quotas(dev.wharf.quota.QuotaStore store, Clock clock) {
+        this.quotas = new QuotaEndpoint(store, accounts, auth, json, clock);
     }
 
     /** The login steps, for the web console's cookie sign-in. */
@@ -173,6 +179,13 @@ public final class HubRoutes {
         route(config, HandlerType.POST, repoPath + "/immutabletags/verify", "hub_immutable_tags",
                 tags::verifyImmutableTags);
         if (webhooks != null) registerWebhooks(config);
+        if (quotas != null) {
+            String quota = "/v2/namespaces/{namespace}/quota";
+            route(config, HandlerType.GET, quota, "hub_quota", quotas::get);
+            route(config, HandlerType.PUT, quota, "hub_quota", quotas::put);
+            route(config, HandlerType.DELETE, quota, "hub_quota", quotas::delete);
+            route(config, HandlerType.GET, "/v2/admin/quotas", "hub_admin_quotas", quotas::overview);
+        }
     }
 
     /** Docker Hub's repository pipelines, and the same set for a namespace's own hooks (Wharf's addition). */
