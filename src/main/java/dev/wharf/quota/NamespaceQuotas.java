@@ -41,6 +41,7 @@ public final class NamespaceQuotas implements QuotaGuard {
         Optional<QuotaStore.Check> found = store.check(namespace, repository, digest.toString());
         if (found.isEmpty()) return;
         QuotaStore.Check c = found.get();
+        warnIfCrossed(namespace, c); // before any refusal: a refused push is the moment people need the warning
         checkRepositories(namespace, repository, c);
         if (c.limitBytes() == null || c.blobPresent()) return; // a blob the namespace links already is free
         long cost = size >= 0 ? size : c.blobSize() == null ? 0 : c.blobSize();
@@ -48,7 +49,6 @@ public final class NamespaceQuotas implements QuotaGuard {
             throw refused(namespace, c, "this blob of " + bytes(cost) + " would take it to "
                     + bytes(c.usedBytes() + cost), Map.of("digest", digest.toString(), "size", cost));
         }
-        warnIfCrossed(namespace, c);
     }
 
     @Override
@@ -57,13 +57,13 @@ public final class NamespaceQuotas implements QuotaGuard {
         Optional<QuotaStore.Check> found = store.check(namespace, repository, "");
         if (found.isEmpty()) return;
         QuotaStore.Check c = found.get();
+        warnIfCrossed(namespace, c);
         checkRepositories(namespace, repository, c);
         // The blobs a manifest references are linked (and counted) already; a namespace over its limit (pushes that
         // raced, or a limit lowered) completes no further image.
         if (c.limitBytes() != null && c.usedBytes() > c.limitBytes()) {
             throw refused(namespace, c, "it is over its limit", Map.of());
         }
-        warnIfCrossed(namespace, c);
     }
 
     private void checkRepositories(String namespace, String repository, QuotaStore.Check c) {
