@@ -18,6 +18,10 @@ import dev.wharf.gc.GarbageCollector;
 import dev.wharf.quota.NamespaceQuotas;
 import dev.wharf.quota.QuotaMetrics;
 import dev.wharf.quota.QuotaStore;
+import dev.wharf.retention.RetentionJob;
+import dev.wharf.retention.RetentionService;
+import dev.wharf.retention.RetentionStore;
+import dev.wharf.jobs.JobHandler;
 import dev.wharf.gc.GcEndpoint;
 import dev.wharf.hub.HubRoutes;
 import dev.wharf.images.ImageAccess;
@@ -52,6 +56,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -203,7 +209,11 @@ public final class WharfServer {
                 new CycleRoutes.Builds(config.dataDir().resolve("builds"), config.builds().timeout(),
                         config.builds().gitProtocols()), clock,
                 () -> pool[0].wake(), new CycleRoutes.Outbound(outbound, blobService, identity.accessControl()));
-        pool[0] = new WorkerPool(jobStore, cycle.jobHandlers(), clock, 2, Duration.ofSeconds(30),
+        RetentionService retention = new RetentionService(new RetentionStore(database), meta, jobStore, json, clock);
+        hub.retention(retention, clock);
+        List<JobHandler> handlers = new ArrayList<>(cycle.jobHandlers());
+        handlers.add(new RetentionJob(retention));
+        pool[0] = new WorkerPool(jobStore, handlers, clock, 2, Duration.ofSeconds(30),
                 Duration.ofSeconds(1), Backoff.DEFAULT);
         workers = pool[0];
         webhooks = new Webhooks(config, database, jobStore, identity.box(), outbound, json, clock);
@@ -274,6 +284,9 @@ public final class WharfServer {
         background.scheduleWithFixedDelay(safely(pulls::flush), 1, 1, TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(safely(() -> quotaMetrics.update(quotas.sweep(), quotaStore)), 5, 30,
                 TimeUnit.SECONDS);
+        background.scheduleWithFixedDelay(safely(() -> {
+            if (retention.submitDue() > 0) workers.wake();
+        }), 30, 60, TimeUnit.SECONDS);
         AuditLog auditLog = new AuditLog(database);
         background.scheduleWithFixedDelay(safely(() -> {
             int n = auditLog.purgeOlderThan(clock.instant().minus(config.auditRetention()));

@@ -49,6 +49,7 @@ public final class HubRoutes {
     private final ObjectMapper json;
     private WebhookEndpoint webhooks;
     private QuotaEndpoint quotas;
+    private RetentionEndpoint retention;
 
     /**
      * @param limiter the request budget store, or null when {@code ratelimit.enabled} is false
@@ -93,6 +94,12 @@ public final class HubRoutes {
     /** Serves the quota endpoints (left out when never called, as in tests of other endpoints). */
     public void quotas(dev.wharf.quota.QuotaStore store, Clock clock) {
         this.quotas = new QuotaEndpoint(store, accounts, auth, json, clock);
+    }
+
+    /** Serves the retention endpoints (left out when never called). */
+    public void retention(dev.wharf.retention.RetentionService service, Clock clock) {
+        this.retention = new RetentionEndpoint(service, new RepositoryLookup(services), new OrgGuard(accounts, auth),
+                accounts, auth, json, clock);
     }
 
     /** The login steps, for the web console's cookie sign-in. */
@@ -185,6 +192,18 @@ public final class HubRoutes {
             route(config, HandlerType.PUT, quota, "hub_quota", quotas::put);
             route(config, HandlerType.DELETE, quota, "hub_quota", quotas::delete);
             route(config, HandlerType.GET, "/v2/admin/quotas", "hub_admin_quotas", quotas::overview);
+        }
+        if (retention != null) {
+            for (String scope : new String[] {"/v2/namespaces/{namespace}/repositories/{repository}",
+                    "/v2/namespaces/{namespace}"}) {
+                String path = scope + "/retention";
+                route(config, HandlerType.GET, path, "hub_retention", retention::get);
+                route(config, HandlerType.PUT, path, "hub_retention", retention::put);
+                route(config, HandlerType.DELETE, path, "hub_retention", retention::delete);
+                route(config, HandlerType.POST, path + "/preview", "hub_retention_preview", retention::preview);
+                route(config, HandlerType.POST, path + "/runs", "hub_retention_runs", retention::run);
+                route(config, HandlerType.GET, path + "/runs/{run}", "hub_retention_run", retention::runStatus);
+            }
         }
     }
 
