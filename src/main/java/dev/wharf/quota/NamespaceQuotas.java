@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * with another namespace counts once in each (each namespace pays for what it can pull, whatever others hold).
  *
  * <p>On the push path each hook costs one query, and for a namespace without a quota that query is a primary-key
- * miss. Checks read committed usage: pushes that run at the same moment can each pass and together go past the
+ * miss; with a quota it reads the namespace's base total plus the usage changes not yet folded into it (see
+ * {@link QuotaStore#compact}), not every blob. Checks read committed usage: pushes that run at the same moment can each pass and together go past the
  * limit by at most the blobs in flight; the manifest check then refuses every further image until usage is under
  * the limit again, so no image is completed in a namespace that is over its quota.
  */
@@ -101,12 +102,14 @@ public final class NamespaceQuotas implements QuotaGuard {
     }
 
     /**
-     * Warns namespaces that crossed their threshold since the last push checked, and re-arms those back under it;
-     * run periodically by every node (the conditional update makes the warning happen once).
+     * Folds usage changes into the totals, warns namespaces that crossed their threshold since the last push
+     * checked, and re-arms those back under it; run every 30 s by every node (the conditional update makes the
+     * warning happen once).
      *
      * @return every quota with its usage, for the metrics
      */
     public List<Quota> sweep() {
+        store.compact();
         List<Quota> all = store.withQuotas();
         for (Quota q : all) {
             try {

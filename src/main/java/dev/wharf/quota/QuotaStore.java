@@ -33,7 +33,8 @@ public final class QuotaStore {
     Optional<Check> check(String namespace, String repository, String digest) {
         return database.jdbi().withHandle(h -> h.createQuery("""
                         SELECT q.limit_bytes, q.limit_repositories, q.warn_percent, q.warned_at,
-                            (SELECT COALESCE(SUM(size), 0) FROM namespace_blobs WHERE namespace = q.namespace) AS used,
+                            (SELECT COALESCE(SUM(bytes), 0) FROM (SELECT bytes FROM namespace_usage WHERE namespace = q.namespace
+                                UNION ALL SELECT bytes FROM namespace_usage_changes WHERE namespace = q.namespace) u) AS used,
                             (SELECT COUNT(*) FROM namespace_blobs WHERE namespace = q.namespace AND digest = :digest)
                                 AS present,
                             (SELECT size FROM blobs WHERE digest = :digest) AS blob_size,
@@ -54,7 +55,8 @@ public final class QuotaStore {
         return database.jdbi().withHandle(h -> h.createQuery("""
                         SELECT :namespace AS namespace, q.limit_bytes, q.limit_repositories,
                             COALESCE(q.warn_percent, 80) AS warn_percent, q.warned_at,
-                            (SELECT COALESCE(SUM(size), 0) FROM namespace_blobs WHERE namespace = :namespace) AS used,
+                            (SELECT COALESCE(SUM(bytes), 0) FROM (SELECT bytes FROM namespace_usage WHERE namespace = :namespace
+                                UNION ALL SELECT bytes FROM namespace_usage_changes WHERE namespace = :namespace) u) AS used,
                             """ + REPOSITORY_COUNT + """
                              AS repositories
                         FROM (SELECT 1 AS one) x LEFT JOIN namespace_quotas q ON q.namespace = :namespace""")
@@ -124,7 +126,8 @@ public final class QuotaStore {
     List<Quota> withQuotas() {
         return database.jdbi().withHandle(h -> h.createQuery("""
                         SELECT q.namespace, q.limit_bytes, q.limit_repositories, q.warn_percent, q.warned_at,
-                            (SELECT COALESCE(SUM(size), 0) FROM namespace_blobs b WHERE b.namespace = q.namespace)
+                            (SELECT COALESCE(SUM(bytes), 0) FROM (SELECT bytes FROM namespace_usage WHERE namespace = q.namespace
+                                UNION ALL SELECT bytes FROM namespace_usage_changes WHERE namespace = q.namespace) u)
                                 AS used, 0 AS repositories
                         FROM namespace_quotas q ORDER BY q.namespace""")
                 .map((rs, ctx) -> quota(rs)).list());
@@ -135,7 +138,9 @@ public final class QuotaStore {
         return database.jdbi().withHandle(h -> h.createQuery("""
                         SELECT u.namespace, q.limit_bytes, q.limit_repositories, COALESCE(q.warn_percent, 80)
                             AS warn_percent, q.warned_at, u.used, 0 AS repositories
-                        FROM (SELECT namespace, SUM(size) AS used FROM namespace_blobs GROUP BY namespace) u
+                        FROM (SELECT namespace, SUM(bytes) AS used FROM (SELECT namespace, bytes FROM namespace_usage
+                                UNION ALL SELECT namespace, bytes FROM namespace_usage_changes) a
+                            GROUP BY namespace HAVING SUM(bytes) > 0) u
                         LEFT JOIN namespace_quotas q ON q.namespace = u.namespace
                         ORDER BY u.used DESC, u.namespace LIMIT :limit OFFSET :offset""")
                 .bind("limit", limit).bind("offset", offset).map((rs, ctx) -> quota(rs)).list());
@@ -145,6 +150,34 @@ public final class QuotaStore {
     public long namespacesStoring() {
         return database.jdbi().withHandle(h -> h.createQuery(
                 "SELECT COUNT(DISTINCT namespace) FROM namespace_blobs").mapTo(Long.class).one());
+    }
+
+    /**
+     * Folds the usage changes into the base totals. Exactly the change rows deleted are added (PostgreSQL: one
+     * statement, so a change committed meanwhile stays for the next time; SQLite: one writer at a time), and a
+     * reader's single statement sees either all of them as changes or all of them in the base.
+     */
+    public int compact() {
+        if (database.dialect() == Database.Dialect.POSTGRESQL) {
+            return database.inWriteTransaction(h -> h.createUpdate("""
+                    WITH gone AS (DELETE FROM namespace_usage_changes RETURNING namespace, bytes)
+                    INSERT INTO namespace_usage (namespace, bytes)
+                    SELECT namespace, SUM(bytes) FROM gone GROUP BY namespace
+                    ON CONFLICT (namespace) DO UPDATE SET bytes = namespace_usage.bytes + EXCLUDED.bytes""")
+                    .execute());
+        }
+        return database.inWriteTransaction(h -> {
+            Long max = h.createQuery("SELECT MAX(id) FROM namespace_usage_changes").mapTo(Long.class).one();
+            if (max == null) return 0;
+            int n = h.createUpdate("""
+                            INSERT INTO namespace_usage (namespace, bytes)
+                            SELECT namespace, SUM(bytes) FROM namespace_usage_changes WHERE id <= :max
+                            GROUP BY namespace
+                            ON CONFLICT (namespace) DO UPDATE SET bytes = bytes + excluded.bytes""")
+                    .bind("max", max).execute();
+            h.createUpdate("DELETE FROM namespace_usage_changes WHERE id <= :max").bind("max", max).execute();
+            return n;
+        });
     }
 
     /**
@@ -167,11 +200,13 @@ public final class QuotaStore {
         });
     }
 
-    /** Usage as maintained, per namespace. */
+    /** Usage as maintained (base + changes, what the checks read), per namespace that stores anything. */
     public Map<String, Long> maintained() {
         return database.jdbi().withHandle(h -> {
             Map<String, Long> out = new java.util.TreeMap<>();
-            h.createQuery("SELECT namespace, SUM(size) AS used FROM namespace_blobs GROUP BY namespace")
+            h.createQuery("SELECT namespace, SUM(bytes) AS used FROM (SELECT namespace, bytes FROM namespace_usage"
+                            + " UNION ALL SELECT namespace, bytes FROM namespace_usage_changes) a GROUP BY namespace"
+                            + " HAVING SUM(bytes) <> 0")
                     .map((rs, ctx) -> Map.entry(rs.getString("namespace"), rs.getLong("used")))
                     .forEach(e -> out.put(e.getKey(), e.getValue()));
             return out;

@@ -49,6 +49,34 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- A namespace's usage without summing all its blobs: a base total plus an append-only list of changes (see the
+-- SQLite file); pushes only insert change rows, the quota sweep folds them into the base.
+CREATE TABLE namespace_usage (
+    namespace TEXT COLLATE "C" PRIMARY KEY,
+    bytes     BIGINT NOT NULL
+);
+CREATE TABLE namespace_usage_changes (
+    id        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    namespace TEXT COLLATE "C" NOT NULL,
+    bytes     BIGINT NOT NULL
+);
+CREATE INDEX namespace_usage_changes_namespace ON namespace_usage_changes (namespace, bytes);
+
+INSERT INTO namespace_usage (namespace, bytes) SELECT namespace, SUM(size) FROM namespace_blobs GROUP BY namespace;
+
+CREATE FUNCTION namespace_usage_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO namespace_usage_changes (namespace, bytes) VALUES (NEW.namespace, NEW.size);
+    ELSE
+        INSERT INTO namespace_usage_changes (namespace, bytes) VALUES (OLD.namespace, -OLD.size);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER namespace_usage_change AFTER INSERT OR DELETE ON namespace_blobs
+    FOR EACH ROW EXECUTE FUNCTION namespace_usage_change();
+
 CREATE FUNCTION namespace_blobs_repository_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM repository_blobs WHERE repository_id = OLD.id;

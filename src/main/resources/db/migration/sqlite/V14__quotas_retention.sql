@@ -49,6 +49,33 @@ BEGIN
     DELETE FROM namespace_blobs WHERE digest = OLD.digest AND links <= 0;
 END;
 
+-- A namespace's usage without summing all its blobs: a base total plus an append-only list of changes, written by
+-- the triggers below when a namespace starts or stops linking a blob. Pushes only ever insert change rows (no row
+-- is updated by two pushes, so no hot row and no lock order between namespaces); the quota sweep folds the changes
+-- into the base (QuotaStore.compact). Usage = base + SUM(changes), read in one statement.
+CREATE TABLE namespace_usage (
+    namespace TEXT PRIMARY KEY,
+    bytes     INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE TABLE namespace_usage_changes (
+    id        INTEGER PRIMARY KEY,
+    namespace TEXT NOT NULL,
+    bytes     INTEGER NOT NULL
+) STRICT;
+CREATE INDEX namespace_usage_changes_namespace ON namespace_usage_changes (namespace, bytes);
+
+INSERT INTO namespace_usage (namespace, bytes) SELECT namespace, SUM(size) FROM namespace_blobs GROUP BY namespace;
+
+CREATE TRIGGER namespace_usage_add AFTER INSERT ON namespace_blobs
+BEGIN
+    INSERT INTO namespace_usage_changes (namespace, bytes) VALUES (NEW.namespace, NEW.size);
+END;
+
+CREATE TRIGGER namespace_usage_remove AFTER DELETE ON namespace_blobs
+BEGIN
+    INSERT INTO namespace_usage_changes (namespace, bytes) VALUES (OLD.namespace, -OLD.size);
+END;
+
 -- A repository's links go before its row, so the unlink trigger still finds its namespace.
 CREATE TRIGGER namespace_blobs_repository_delete BEFORE DELETE ON repositories
 BEGIN

@@ -19,7 +19,8 @@ class PostgresQuotaTest extends QuotaContract {
         Database database = Database.open(URL, USER, null, 8, SCHEMA);
         // TRUNCATE fires no row triggers: empty the maintained table with the rest.
         database.jdbi().useHandle(h -> h.execute("TRUNCATE repositories, blobs, uploads, gc_blob_queue, gc_passes,"
-                + " namespace_blobs, namespace_quotas, audit_events RESTART IDENTITY CASCADE"));
+                + " namespace_blobs, namespace_usage, namespace_usage_changes, namespace_quotas, audit_events"
+                + " RESTART IDENTITY CASCADE"));
         return database;
     }
 

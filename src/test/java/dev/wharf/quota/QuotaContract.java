@@ -217,6 +217,13 @@ abstract class QuotaContract {
                     return null;
                 }));
             }
+            running.add(threads.submit(() -> { // the quota sweep of two nodes, folding usage changes meanwhile
+                while (!stop.get()) {
+                    store.compact();
+                    quotas.sweep();
+                }
+                return null;
+            }));
             List<Future<?>> writers = new ArrayList<>();
             for (int w = 0; w < 4; w++) {
                 int writer = w;
@@ -267,6 +274,14 @@ abstract class QuotaContract {
         assertThat(deleted).as("the collectors really raced the writers").isPositive();
         Map<String, Long> recount = store.recount();
         assertThat(store.maintained()).isEqualTo(recount);
+        store.compact();
+        assertThat(store.maintained()).as("after folding the changes").isEqualTo(recount);
+        Map<String, Long> perBlob = new java.util.TreeMap<>();
+        database.jdbi().useHandle(h -> h.createQuery(
+                        "SELECT namespace, SUM(size) AS s FROM namespace_blobs GROUP BY namespace")
+                .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2)))
+                .forEach(e -> perBlob.put(e.getKey(), e.getValue())));
+        assertThat(perBlob).isEqualTo(recount);
         long empty = database.jdbi().withHandle(h -> h.createQuery(
                 "SELECT COUNT(*) FROM namespace_blobs WHERE links <= 0").mapTo(Long.class).one());
         assertThat(empty).isZero();
