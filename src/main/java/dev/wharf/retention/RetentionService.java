@@ -133,9 +133,15 @@ public final class RetentionService {
 
     /** Queues a run of a scope as a persistent job; any node's worker runs it once (the job lease). */
     public Job submitRun(String namespace, String repository) {
-        ObjectNode input = json.createObjectNode().put("namespace", namespace).put("repository", repository);
-        String scope = repository.isEmpty() ? namespace : repository;
-        return jobs.submit(JOB_HUB, JOB_TYPE, "retention run of " + scope, input, 3, 0);
+        return jobs.submit(JOB_HUB, JOB_TYPE, caption(namespace, repository), input(namespace, repository), 3, 0);
+    }
+
+    private ObjectNode input(String namespace, String repository) {
+        return json.createObjectNode().put("namespace", namespace).put("repository", repository);
+    }
+
+    private static String caption(String namespace, String repository) {
+        return "retention run of " + (repository.isEmpty() ? namespace : repository);
     }
 
     public Optional<Job> run(String id) {
@@ -144,12 +150,8 @@ public final class RetentionService {
 
     /** Submits runs of policies whose interval came round; the conditional claim makes one node submit each. */
     public int submitDue() {
-        int n = 0;
-        for (String[] due : store.claimDue(clock.instant())) {
-            submitRun(due[0], due[1]);
-            n++;
-        }
-        return n;
+        return store.claimDue(clock.instant(), (h, due) -> jobs.submit(h, JOB_HUB, JOB_TYPE, caption(due[0], due[1]),
+                input(due[0], due[1]), 3, 0));
     }
 
     static String namespaceOf(String repository) {

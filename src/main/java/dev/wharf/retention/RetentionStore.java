@@ -96,23 +96,31 @@ public final class RetentionStore {
                 .bindList("gone", gone).bind("repo", repository).mapTo(Long.class).one());
     }
 
-    /** Claims the policies due now by moving their next run on: only the node whose update wins submits the run. */
-    List<String[]> claimDue(Instant now) {
+    /**
+     * Claims the policies due now by moving their next run on, and calls {@code submit} in that same transaction:
+     * only the node whose conditional update wins submits the run, and a node dying in between submits nothing
+     * and leaves the policy due.
+     */
+    int claimDue(Instant now, java.util.function.BiConsumer<org.jdbi.v3.core.Handle, String[]> submit) {
         List<String[]> due = database.jdbi().withHandle(h -> h.createQuery("""
                         SELECT namespace, repository, interval_seconds FROM retention_policies
                         WHERE next_run_at IS NOT NULL AND next_run_at <= :now""")
                 .bind("now", now.toEpochMilli())
                 .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)})
                 .list());
-        List<String[]> claimed = new ArrayList<>();
+        int claimed = 0;
         for (String[] d : due) {
             long interval = Long.parseLong(d[2]);
-            int n = database.inWriteTransaction(h -> h.createUpdate("""
-                            UPDATE retention_policies SET next_run_at = :next
-                            WHERE namespace = :ns AND repository = :repo AND next_run_at <= :now""")
-                    .bind("next", now.toEpochMilli() + interval * 1000).bind("ns", d[0]).bind("repo", d[1])
-                    .bind("now", now.toEpochMilli()).execute());
-            if (n == 1) claimed.add(new String[] {d[0], d[1]});
+            boolean won = database.inWriteTransaction(h -> {
+                int n = h.createUpdate("""
+                                UPDATE retention_policies SET next_run_at = :next
+                                WHERE namespace = :ns AND repository = :repo AND next_run_at <= :now""")
+                        .bind("next", now.toEpochMilli() + interval * 1000).bind("ns", d[0]).bind("repo", d[1])
+                        .bind("now", now.toEpochMilli()).execute();
+                if (n == 1) submit.accept(h, new String[] {d[0], d[1]});
+                return n == 1;
+            });
+            if (won) claimed++;
         }
         return claimed;
     }
