@@ -21,9 +21,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>On the push path each hook costs one query, and for a namespace without a quota that query is a primary-key
  * miss; with a quota it reads the namespace's base total plus the usage changes not yet folded into it (see
- * {@link QuotaStore#compact}), not every blob. Checks read committed usage: pushes that run at the same moment can each pass and together go past the
- * limit by at most the blobs in flight; the manifest check then refuses every further image until usage is under
- * the limit again, so no image is completed in a namespace that is over its quota.
+ * {@link QuotaStore#compact}), not every blob. Checks read committed usage: pushes that run at the same moment
+ * can each pass and together go past the limit by at most the blobs in flight; the manifest check then refuses
+ * every further image until usage is under the limit again, so no image is completed in a namespace that is over
+ * its quota.
  */
 public final class NamespaceQuotas implements QuotaGuard {
     private static final Logger log = LoggerFactory.getLogger(NamespaceQuotas.class);

@@ -22,6 +22,16 @@ public final class QuotaStore {
 
     private final Database database;
 
+    /**
+     * A namespace's usage (base total plus the changes not folded into it yet), as a scalar subquery over
+     * {@code namespaceExpression}.
+     */
+    private static String usage(String namespaceExpression) {
+        return "(SELECT COALESCE(SUM(bytes), 0) FROM (SELECT bytes FROM namespace_usage WHERE namespace = "
+                + namespaceExpression + " UNION ALL SELECT bytes FROM namespace_usage_changes WHERE namespace = "
+                + namespaceExpression + ") u)";
+    }
+
     public QuotaStore(Database database) {
         this.database = database;
     }
@@ -33,8 +43,8 @@ public final class QuotaStore {
     Optional<Check> check(String namespace, String repository, String digest) {
         return database.jdbi().withHandle(h -> h.createQuery("""
                         SELECT q.limit_bytes, q.limit_repositories, q.warn_percent, q.warned_at,
-                            (SELECT COALESCE(SUM(bytes), 0) FROM (SELECT bytes FROM namespace_usage WHERE namespace = q.namespace
-                                UNION ALL SELECT bytes FROM namespace_usage_changes WHERE namespace = q.namespace) u) AS used,
+                            """ + usage("q.namespace") + """
+                             AS used,
                             (SELECT COUNT(*) FROM namespace_blobs WHERE namespace = q.namespace AND digest = :digest)
                                 AS present,
                             (SELECT size FROM blobs WHERE digest = :digest) AS blob_size,
@@ -55,8 +65,8 @@ public final class QuotaStore {
         return database.jdbi().withHandle(h -> h.createQuery("""
                         SELECT :namespace AS namespace, q.limit_bytes, q.limit_repositories,
                             COALESCE(q.warn_percent, 80) AS warn_percent, q.warned_at,
-                            (SELECT COALESCE(SUM(bytes), 0) FROM (SELECT bytes FROM namespace_usage WHERE namespace = :namespace
-                                UNION ALL SELECT bytes FROM namespace_usage_changes WHERE namespace = :namespace) u) AS used,
+                            """ + usage(":namespace") + """
+                             AS used,
                             """ + REPOSITORY_COUNT + """
                              AS repositories
                         FROM (SELECT 1 AS one) x LEFT JOIN namespace_quotas q ON q.namespace = :namespace""")
@@ -126,9 +136,8 @@ public final class QuotaStore {
     List<Quota> withQuotas() {
         return database.jdbi().withHandle(h -> h.createQuery("""
                         SELECT q.namespace, q.limit_bytes, q.limit_repositories, q.warn_percent, q.warned_at,
-                            (SELECT COALESCE(SUM(bytes), 0) FROM (SELECT bytes FROM namespace_usage WHERE namespace = q.namespace
-                                UNION ALL SELECT bytes FROM namespace_usage_changes WHERE namespace = q.namespace) u)
-                                AS used, 0 AS repositories
+                            """ + usage("q.namespace") + """
+                             AS used, 0 AS repositories
                         FROM namespace_quotas q ORDER BY q.namespace""")
                 .map((rs, ctx) -> quota(rs)).list());
     }
