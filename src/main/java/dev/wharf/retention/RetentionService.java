@@ -114,7 +114,8 @@ public final class RetentionService {
     /**
      * Deletes a plan's candidates, each in its own transaction with the same guard as delete-images: an image
      * pushed, pulled or tagged anew since the plan was made is kept. Each deletion is audited
-     * ({@code repo.manifest.delete}, with its webhooks) by the store.
+     * by the store in the deleting transaction ({@code repo.tag.delete} per tag, {@code repo.manifest.delete}; each
+     * with its webhooks).
      */
     Outcome execute(RetentionPlan plan) {
         int images = 0, tags = 0, keptAfterChange = 0;

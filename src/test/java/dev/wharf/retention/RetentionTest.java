@@ -124,6 +124,9 @@ class RetentionTest {
         long audited = database.jdbi().withHandle(h -> h.createQuery(
                 "SELECT COUNT(*) FROM audit_events WHERE action = 'repo.manifest.delete'").mapTo(Long.class).one());
         assertThat(audited).isEqualTo(4);
+        long tagEvents = database.jdbi().withHandle(h -> h.createQuery(
+                "SELECT COUNT(*) FROM audit_events WHERE action = 'repo.tag.delete'").mapTo(Long.class).one());
+        assertThat(tagEvents).isEqualTo(4);
         assertThat(service.preview("acme", "").get(0).candidates()).as("nothing left to do").isEmpty();
     }
 
