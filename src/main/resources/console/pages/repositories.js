@@ -15,6 +15,7 @@ export async function repositoriesPage(session, ns) {
     if (e.status === 404 && page > 1) return { count: 0, results: [] };
     throw e;
   });
+  const quota = await api('GET', `/v2/namespaces/${enc(ns)}/quota`).catch(() => null);
   const search = el('input', { type: 'search', name: 'name', value: name, 'aria-label': 'Search repositories',
     placeholder: 'Search by name' });
   const searchForm = el('form', { role: 'search', class: 'inline', onsubmit: (e) => {
@@ -44,10 +45,25 @@ export async function repositoriesPage(session, ns) {
 
   return el('div', {},
     pageTitle('Repositories', el('span', { class: 'muted' }, ns)),
+    quota ? usageBar(quota) : null,
     el('div', { class: 'toolbar' }, searchForm, createForm(ns)),
     el('div', { class: 'table-wrap' }, table),
     pager({ page, pageSize: PAGE_SIZE, count: data.count, onPage: (n) => setParams({ page: n }) }),
     chart);
+}
+
+// The namespace's storage against its quota (docs/hub-api.md, "Quotas"): distinct blobs, each counted once.
+function usageBar(q) {
+  const text = q.limit_bytes == null
+    ? `Storage used: ${bytes(q.used_bytes)} (no quota)`
+    : `Storage used: ${bytes(q.used_bytes)} of ${bytes(q.limit_bytes)} (${q.used_percent} %)`;
+  const repos = q.limit_repositories == null ? null
+    : el('div', { class: 'muted small' }, `${q.repositories} of ${q.limit_repositories} repositories`);
+  if (q.limit_bytes == null) return el('p', { class: 'muted', 'data-testid': 'quota-usage' }, text, repos);
+  const meter = el('meter', { min: 0, max: q.limit_bytes, value: Math.min(q.used_bytes, q.limit_bytes),
+    low: Math.round(q.limit_bytes * q.warn_percent / 100), high: Math.round(q.limit_bytes * 0.99),
+    optimum: 0, 'aria-label': 'Storage used of quota' });
+  return el('div', { class: 'card', 'data-testid': 'quota-usage' }, el('div', {}, text), meter, repos);
 }
 
 function createForm(ns) {

@@ -29,8 +29,13 @@ import java.util.TreeSet;
  * id at the end.
  */
 final class MetadataCopy {
-    /** Not copied: upload sessions and states point at staging areas of the old blob store, which are not migrated. */
-    static final Set<String> SKIPPED = Set.of("uploads", "upload_states", "flyway_schema_history");
+    /**
+     * Not copied: upload sessions and states point at staging areas of the old blob store, which are not migrated;
+     * quota usage ({@code namespace_blobs} and the usage totals) is rebuilt by the target's triggers as
+     * {@code repository_blobs} is copied, and copying it too would count every blob twice.
+     */
+    static final Set<String> SKIPPED = Set.of("uploads", "upload_states", "flyway_schema_history",
+            "namespace_blobs", "namespace_usage", "namespace_usage_changes");
     private static final int BATCH = 500;
     private static final long PROGRESS_EVERY_NANOS = 5_000_000_000L;
 

@@ -20,6 +20,13 @@ import dev.wharf.content.ManifestService;
 import dev.wharf.content.PullRecorder;
 import dev.wharf.content.UploadService;
 import dev.wharf.gc.GarbageCollector;
+import dev.wharf.quota.NamespaceQuotas;
+import dev.wharf.quota.QuotaMetrics;
+import dev.wharf.quota.QuotaStore;
+import dev.wharf.retention.RetentionJob;
+import dev.wharf.retention.RetentionService;
+import dev.wharf.retention.RetentionStore;
+import dev.wharf.jobs.JobHandler;
 import dev.wharf.gc.GcEndpoint;
 import dev.wharf.hub.HubRoutes;
 import dev.wharf.images.ImageAccess;
@@ -88,6 +95,8 @@ public final class WharfServer {
     private final BlobStore blobs;
     private final PullRecorder pulls;
     private final UploadService uploads;
+    private final QuotaStore quotaStore;
+    private final NamespaceQuotas quotas;
     private final Metrics metrics = new Metrics();
     private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "wharf-background");
@@ -115,7 +124,9 @@ public final class WharfServer {
         this.meta = meta;
         this.blobs = blobs;
         this.pulls = new PullRecorder(meta);
-        this.uploads = new UploadService(blobs, meta, clock);
+        this.quotaStore = new QuotaStore(database);
+        this.quotas = new NamespaceQuotas(quotaStore, clock);
+        this.uploads = new UploadService(blobs, meta, clock, quotas);
     }
 
     /** Opens storage, checks it, and starts serving. Throws StartupException with a readable reason. */
@@ -198,8 +209,8 @@ public final class WharfServer {
     private void serve(Clock clock) {
         ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
-        ManifestService manifests = new ManifestService(meta, new ManifestParser(json), pulls, clock);
-        BlobService blobService = new BlobService(blobs, meta, clock);
+        ManifestService manifests = new ManifestService(meta, new ManifestParser(json), pulls, clock, quotas);
+        BlobService blobService = new BlobService(blobs, meta, clock, quotas);
         Identity identity;
         try {
             identity = Identity.create(config, database, clock);
@@ -255,11 +266,17 @@ public final class WharfServer {
                 new CycleRoutes.Builds(config.dataDir().resolve("builds"), config.sources().builds().timeout(),
                         config.sources().builds().gitProtocols(), buildGate.join(), this::localRegistry), clock,
                 () -> pool[0].wake(), new CycleRoutes.Outbound(outbound, blobService, identity.accessControl()));
-        pool[0] = new WorkerPool(jobStore, cycle.jobHandlers(), clock, 2, Duration.ofSeconds(30),
+        RetentionService retention = new RetentionService(new RetentionStore(database), meta, jobStore, json, clock);
+        hub.retention(retention, clock);
+        List<JobHandler> handlers = new ArrayList<>(cycle.jobHandlers());
+        handlers.add(new RetentionJob(retention));
+        pool[0] = new WorkerPool(jobStore, handlers, clock, 2, Duration.ofSeconds(30),
                 Duration.ofSeconds(1), Backoff.DEFAULT);
         workers = pool[0];
         webhooks = new Webhooks(config, database, jobStore, identity.box(), outbound, json, clock);
         hub.webhooks(webhooks.service());
+        hub.quotas(quotaStore, clock);
+        QuotaMetrics quotaMetrics = new QuotaMetrics(metrics.registry());
         workers.onFinished(webhooks.imageJobEvents());
         GcConfig gc = config.gc();
         GarbageStore garbage = new GarbageStore(database);
@@ -358,6 +375,11 @@ public final class WharfServer {
         if (config.gc().enabled()) collector.start(config.gc().interval());
         background.schedule(safely(MemoryFootprint::compactAfterStartup), 1, TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(safely(pulls::flush), 1, 1, TimeUnit.SECONDS);
+        background.scheduleWithFixedDelay(safely(() -> quotaMetrics.update(quotas.sweep(), quotaStore)), 5, 30,
+                TimeUnit.SECONDS);
+        background.scheduleWithFixedDelay(safely(() -> {
+            if (retention.submitDue() > 0) workers.wake();
+        }), 30, 60, TimeUnit.SECONDS);
         AuditLog auditLog = new AuditLog(database);
         background.scheduleWithFixedDelay(safely(() -> {
             int n = auditLog.purgeOlderThan(clock.instant().minus(config.audit().retention()));

@@ -32,6 +32,8 @@ public enum AuditAction {
     ORG_CREATE("org", "org.create", "Organization Created"),
     ORG_SETTINGS_CHANGE("org", "org.settings.change", "Organization Settings Changed"),
     NAMESPACE_BADGES_CHANGE("org", "namespace.badges.change", "Namespace Badges Changed"),
+    NAMESPACE_QUOTA_CHANGE("org", "namespace.quota.change", "Quota Changed"),
+    NAMESPACE_QUOTA_WARNING("org", "namespace.quota.warning", "Quota Warning"),
     ORG_MEMBER_ADD("org", "org.member.add", "Member Added"),
     ORG_MEMBER_REMOVE("org", "org.member.remove", "Member Removed"),
     ORG_MEMBER_ROLE("org", "org.member.role", "Member Role Changed"),

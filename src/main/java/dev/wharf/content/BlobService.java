@@ -21,11 +21,17 @@ public final class BlobService {
     private final BlobStore blobs;
     private final MetadataStore meta;
     private final Clock clock;
+    private final QuotaGuard quota;
 
     public BlobService(BlobStore blobs, MetadataStore meta, Clock clock) {
+        this(blobs, meta, clock, QuotaGuard.NONE);
+    }
+
+    public BlobService(BlobStore blobs, MetadataStore meta, Clock clock, QuotaGuard quota) {
         this.blobs = blobs;
         this.meta = meta;
         this.clock = clock;
+        this.quota = quota;
     }
 
     /** Size of a blob the repository links, or BLOB_UNKNOWN. */
@@ -73,6 +79,7 @@ public final class BlobService {
     public boolean mount(String repository, String from, Digest digest, PullCheck mayPull) {
         if (from == null || !RepositoryName.isValid(from)) return false;
         if (!mayPull.mayPull(from)) return false;
+        quota.beforeBlob(repository, digest, -1); // after the read check: a refusal must not reveal the blob
         return meta.mountBlob(repository, from, digest, clock.instant());
     }
 

@@ -24,12 +24,19 @@ public final class ManifestService {
     private final ManifestParser parser;
     private final PullRecorder pulls;
     private final Clock clock;
+    private final QuotaGuard quota;
 
     public ManifestService(MetadataStore meta, ManifestParser parser, PullRecorder pulls, Clock clock) {
+        this(meta, parser, pulls, clock, QuotaGuard.NONE);
+    }
+
+    public ManifestService(MetadataStore meta, ManifestParser parser, PullRecorder pulls, Clock clock,
+            QuotaGuard quota) {
         this.meta = meta;
         this.parser = parser;
         this.pulls = pulls;
         this.clock = clock;
+        this.quota = quota;
     }
 
     /**
@@ -80,6 +87,7 @@ public final class ManifestService {
         } catch (InvalidManifestException e) {
             throw new RegistryException(OciError.MANIFEST_INVALID, e.getMessage(), null);
         }
+        quota.beforeManifest(repository, parsed.blobs());
         ManifestWrite write = new ManifestWrite(digest, parsed.mediaType(), parsed.artifactType(), content,
                 parsed.blobs(), parsed.children(), parsed.subject(), parsed.annotationsJson(),
                 content.length + parsed.referencedSize());

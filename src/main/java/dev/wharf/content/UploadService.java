@@ -47,11 +47,25 @@ public final class UploadService {
     private final MetadataStore meta;
     private final Clock clock;
     private final Map<String, State> states = new ConcurrentHashMap<>();
+    private final QuotaGuard quota;
 
     public UploadService(BlobStore blobs, MetadataStore meta, Clock clock) {
+        this(blobs, meta, clock, QuotaGuard.NONE);
+    }
+
+    public UploadService(BlobStore blobs, MetadataStore meta, Clock clock, QuotaGuard quota) {
         this.blobs = blobs;
         this.meta = meta;
         this.clock = clock;
+        this.quota = quota;
+    }
+
+    /**
+     * Refuses, before any byte is received, an upload whose size the client declared (a monolithic POST or PUT with
+     * a Content-Length) when linking it would take the namespace over its quota.
+     */
+    public void admitDeclared(String repository, Digest digest, long declaredSize) {
+        if (declaredSize >= 0) quota.beforeBlob(repository, digest, declaredSize);
     }
 
     /** Opens an upload session for the repository; returns its id. */
@@ -174,6 +188,7 @@ public final class UploadService {
                         "provided digest did not match uploaded content", Map.of("expected", expected.toString(),
                                 "actual", actual.toString()));
             }
+            admitCompleted(uploadId, repository, expected, size);
             // Reserve, publish, link: see docs/ARCHITECTURE.md, "Garbage collection".
             long generation = meta.reserveBlob(expected, size, clock.instant());
             blobs.publish(uploadId, expected, size); // fails if an append on another node landed since the check
@@ -195,6 +210,16 @@ public final class UploadService {
             throw new UncheckedIOException(e);
         } finally {
             state.lock.unlock();
+        }
+    }
+
+    /** The quota check at completion, before publishing: a refused upload is discarded, nothing is linked. */
+    private void admitCompleted(String uploadId, String repository, Digest digest, long size) {
+        try {
+            quota.beforeBlob(repository, digest, size);
+        } catch (RegistryException e) {
+            discard(uploadId);
+            throw e;
         }
     }
 

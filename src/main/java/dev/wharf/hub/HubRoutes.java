@@ -56,6 +56,8 @@ public final class HubRoutes {
     private final ObjectMapper json;
     private WebhookEndpoint webhooks;
     private final MetadataStore meta;
+    private QuotaEndpoint quotas;
+    private RetentionEndpoint retention;
 
     /**
      * @param limiter the request budget store, or null when {@code ratelimit.enabled} is false
@@ -97,6 +99,17 @@ public final class HubRoutes {
     public void webhooks(dev.wharf.webhooks.WebhookService service) {
         this.webhooks = new WebhookEndpoint(service, new RepositoryLookup(services), new OrgGuard(accounts, auth),
                 accounts, auth, json);
+    }
+
+    /** Serves the quota endpoints (left out when never called, as in tests of other endpoints). */
+    public void quotas(dev.wharf.quota.QuotaStore store, Clock clock) {
+        this.quotas = new QuotaEndpoint(store, accounts, auth, json, clock);
+    }
+
+    /** Serves the retention endpoints (left out when never called). */
+    public void retention(dev.wharf.retention.RetentionService service, Clock clock) {
+        this.retention = new RetentionEndpoint(service, new RepositoryLookup(services), new OrgGuard(accounts, auth),
+                accounts, auth, json, clock);
     }
 
     /** The login steps, for the web console's cookie sign-in. */
@@ -255,6 +268,25 @@ public final class HubRoutes {
         route(config, HandlerType.POST, repoPath + "/immutabletags/verify", "hub_immutable_tags",
                 tags::verifyImmutableTags);
         if (webhooks != null) registerWebhooks(config);
+        if (quotas != null) {
+            String quota = "/v2/namespaces/{namespace}/quota";
+            route(config, HandlerType.GET, quota, "hub_quota", quotas::get);
+            route(config, HandlerType.PUT, quota, "hub_quota", quotas::put);
+            route(config, HandlerType.DELETE, quota, "hub_quota", quotas::delete);
+            route(config, HandlerType.GET, "/v2/admin/quotas", "hub_admin_quotas", quotas::overview);
+        }
+        if (retention != null) {
+            for (String scope : new String[] {"/v2/namespaces/{namespace}/repositories/{repository}",
+                    "/v2/namespaces/{namespace}"}) {
+                String path = scope + "/retention";
+                route(config, HandlerType.GET, path, "hub_retention", retention::get);
+                route(config, HandlerType.PUT, path, "hub_retention", retention::put);
+                route(config, HandlerType.DELETE, path, "hub_retention", retention::delete);
+                route(config, HandlerType.POST, path + "/preview", "hub_retention_preview", retention::preview);
+                route(config, HandlerType.POST, path + "/runs", "hub_retention_runs", retention::run);
+                route(config, HandlerType.GET, path + "/runs/{run}", "hub_retention_run", retention::runStatus);
+            }
+        }
     }
 
     /** Docker Hub's repository pipelines, and the same set for a namespace's own hooks (Wharf's addition). */

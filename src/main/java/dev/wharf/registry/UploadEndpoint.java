@@ -44,6 +44,7 @@ final class UploadEndpoint {
         String digestParam = ctx.queryParam("digest");
         if (digestParam != null) {
             Digest digest = Names.requireDigest(digestParam);
+            uploads.admitDeclared(name, digest, declaredLength(ctx)); // quota: refuse before reading the body
             try (InputStream body = counted(ctx)) {
                 uploads.uploadWhole(name, digest, body);
             } catch (IOException e) {
@@ -75,6 +76,9 @@ final class UploadEndpoint {
         Digest digest = Names.requireDigest(digestParam);
         boolean hasBody = ctx.contentLength() > 0 || "chunked".equalsIgnoreCase(ctx.header("Transfer-Encoding"));
         Long rangeStart = contentRangeStart(ctx.header("Content-Range"));
+        if (hasBody && rangeStart == null && uploads.size(name, id) == 0) {
+            uploads.admitDeclared(name, digest, declaredLength(ctx)); // POST then PUT: the whole blob declared
+        }
         try (InputStream body = hasBody ? counted(ctx) : null) {
             uploads.complete(name, id, digest, rangeStart, body);
         } catch (IOException e) {
@@ -123,6 +127,17 @@ final class UploadEndpoint {
             return metrics.countIn(ctx.req().getInputStream());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The request's Content-Length, or -1 when absent or unreadable (chunked bodies declare nothing). */
+    private static long declaredLength(Context ctx) {
+        String header = ctx.header("Content-Length");
+        if (header == null) return -1;
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 

@@ -14,7 +14,9 @@ public enum WebhookEvent {
     IMPORT_COMPLETED("import.completed"),
     IMPORT_FAILED("import.failed"),
     BUILD_COMPLETED("build.completed"),
-    BUILD_FAILED("build.failed");
+    BUILD_FAILED("build.failed"),
+    /** A namespace's storage usage crossed its quota's warning threshold (namespace hooks only). */
+    QUOTA_WARNING("quota.warning");
 
     private final String wireName;
 

@@ -43,6 +43,8 @@ public final class WebhookOutbox implements AuditListener {
             case REPO_TAG_PUSH, REPO_TAG_MOVE -> WebhookEvent.PUSH;
             case REPO_TAG_DELETE -> WebhookEvent.TAG_DELETED;
             case REPO_MANIFEST_DELETE -> WebhookEvent.IMAGE_DELETED;
+            case NAMESPACE_QUOTA_WARNING -> WebhookEvent.QUOTA_WARNING; // name is the namespace: its own hooks
+
             default -> null;
         };
         if (event != null) publish(h, event, name, actor, data, at);

@@ -110,6 +110,13 @@ class MigrateTest {
         assertThat(copied(summary, "tags")).isEqualTo(4);
         assertThat(copied(summary, "users")).isEqualTo(2); // the bootstrap administrator and alice
         assertThat(copied(summary, "organizations")).isEqualTo(1);
+        // Quota usage is rebuilt by the target's triggers from the copied links, once per namespace and blob.
+        List<String> usage = query("SELECT namespace || ':' || SUM(bytes) FROM (SELECT namespace, bytes FROM"
+                + " namespace_usage UNION ALL SELECT namespace, bytes FROM namespace_usage_changes) u"
+                + " GROUP BY namespace HAVING SUM(bytes) <> 0 ORDER BY 1");
+        assertThat(usage).isNotEmpty().isEqualTo(query("SELECT d.ns || ':' || SUM(b.size) FROM (SELECT DISTINCT"
+                + " split_part(r.name, '/', 1) AS ns, rb.digest FROM repository_blobs rb JOIN repositories r"
+                + " ON r.id = rb.repository_id) d JOIN blobs b ON b.digest = d.digest GROUP BY d.ns ORDER BY 1"));
         assertThat(summary.tables()).extracting(MetadataCopy.TableResult::table).doesNotContain("uploads");
         assertThat(snapshot(source)).as("source files, sizes and times").isEqualTo(before);
         assertThat(lastOutput).contains("manifests", "done: ", blobs.size() + " blobs copied",
