@@ -17,6 +17,12 @@ import dev.wharf.content.UploadService;
 import dev.wharf.gc.GarbageCollector;
 import dev.wharf.gc.GcEndpoint;
 import dev.wharf.hub.HubRoutes;
+import dev.wharf.mirror.MirrorAdmin;
+import dev.wharf.mirror.MirrorEndpoint;
+import dev.wharf.mirror.MirrorMetrics;
+import dev.wharf.mirror.MirrorService;
+import dev.wharf.mirror.MirrorStore;
+import dev.wharf.mirror.Mirrors;
 import dev.wharf.images.ImageAccess;
 import dev.wharf.images.ImageService;
 import dev.wharf.ratelimit.LocalRateLimiter;
@@ -82,6 +88,7 @@ public final class WharfServer {
     private AutoCloseable closeOnStop;
     private WorkerPool workers;
     private GarbageCollector collector;
+    private MirrorService mirrors;
     private volatile boolean stopping;
 
     private WharfServer(WharfConfig config, Database database, MetadataStore meta, BlobStore blobs, Clock clock) {
@@ -170,8 +177,22 @@ public final class WharfServer {
         RateLimiter limiter = limits.enabled() ? rateLimiter(limits, clock) : null;
         PullLimit pullLimit = limiter == null ? null
                 : new PullLimit(limiter, limits.pullsAnonymous(), limits.pullsAuthenticated(), limits.pullsWindow());
+        // Pull-through mirrors: definitions from the configuration first, then the service the registry asks.
+        Mirrors mirrorList = new Mirrors(new MirrorStore(database, identity.box()), clock, config.mirrors().hub());
+        MirrorAdmin mirrorAdmin = new MirrorAdmin(mirrorList, config.mirrors(), clock);
+        try {
+            mirrorAdmin.applyConfig();
+        } catch (MirrorAdmin.Refused e) {
+            throw new StartupException(e.getMessage(), e);
+        }
+        mirrors = new MirrorService(mirrorList, meta, manifests, uploads, new ManifestParser(json), pulls,
+                new MirrorMetrics(metrics.registry()), clock, config.mirrors().upstreamTimeout(),
+                config.dataDir().resolve("mirror-downloads"));
+        identity.accessControl().useMirrors(mirrors);
+        MirrorEndpoint mirrorEndpoint = new MirrorEndpoint(mirrorAdmin, config.mirrors().hub(),
+                identity.authenticator(), identity.loginGuard(), identity.sessions(), json);
         RegistryRoutes registry = new RegistryRoutes(manifests, blobService, uploads, metrics, json, access,
-                pullLimit);
+                pullLimit, mirrors);
         TokenEndpoint tokenEndpoint = new TokenEndpoint(identity.authenticator(), identity.sessions(),
                 identity.accessControl(), identity.registryTokens(), identity.loginGuard(), json, clock);
         HubRoutes hub = new HubRoutes(identity.authenticator(), identity.accounts(), identity.twoFactor(),
@@ -222,6 +243,7 @@ public final class WharfServer {
             tokenEndpoint.register(c);
             health.register(c);
             gcEndpoint.register(c);
+            mirrorEndpoint.register(c);
             cycle.register(c);
             console.register(c); // last: its page route catches every GET no API took
             c.routes.exception(Exception.class, (e, ctx) -> {
@@ -259,6 +281,13 @@ public final class WharfServer {
             int n = auditLog.purgeOlderThan(clock.instant().minus(config.auditRetention()));
             if (n > 0) log.info("removed {} audit events older than {}", n, config.auditRetention());
         }), 1, 60, TimeUnit.MINUTES);
+        Duration evictAfter = config.mirrors().evictUnusedAfter();
+        if (!evictAfter.isZero()) {
+            background.scheduleWithFixedDelay(safely(() -> {
+                int n = mirrors.evictUnusedSince(clock.instant().minus(evictAfter));
+                if (n > 0) log.info("mirrors: evicted {} tags unused for {}", n, evictAfter);
+            }), 10, 60, TimeUnit.MINUTES);
+        }
         background.scheduleWithFixedDelay(safely(() -> {
             int n = uploads.expireIdle(config.uploadsExpireAfter());
             if (n > 0) log.info("removed {} expired upload sessions", n);

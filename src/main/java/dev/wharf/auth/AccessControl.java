@@ -13,6 +13,7 @@ public final class AccessControl {
     private final AccountService accounts;
     private final RepositorySettingsService settings;
     private final ImageRestrictions restrictions;
+    private volatile MirrorNamespaces mirrors = MirrorNamespaces.NONE;
 
     public AccessControl(Permissions permissions, AccountService accounts, RepositorySettingsService settings) {
         this(permissions, accounts, settings, null);
@@ -27,7 +28,14 @@ public final class AccessControl {
         this.restrictions = restrictions;
     }
 
+    /** Wiring only: the mirror namespaces, known once the mirror service is built (after identity). */
+    public void useMirrors(MirrorNamespaces mirrors) {
+        this.mirrors = mirrors;
+    }
+
     public Set<Action> allowed(Principal principal, String repository) {
+        Optional<String> mirror = mirrors.mirrorOf(repository);
+        if (mirror.isPresent()) return mirrorActions(principal, repository, mirror.get());
         boolean isPrivate = settings.isPrivate(repository);
         return permissions.allowed(principal, repository, isPrivate, relationship(principal, repository));
     }
@@ -55,6 +63,23 @@ public final class AccessControl {
      */
     public boolean privacyChangedSince(String repository, java.time.Instant since) {
         return settings.find(repository).map(s -> s.updatedAt().isAfter(since)).orElse(false);
+    }
+
+    /**
+     * A mirror is read-only: pull for every live principal (a dead token gets nothing, as everywhere), for
+     * anonymous callers only when the mirror allows it; administrators may also delete cached content.
+     */
+    private Set<Action> mirrorActions(Principal principal, String repository, String mirror) {
+        Set<Action> actions = java.util.EnumSet.noneOf(Action.class);
+        if (principal instanceof Principal.Anonymous) {
+            if (mirrors.anonymousPulls(mirror)) actions.add(Action.PULL);
+            return actions;
+        }
+        // As for a public repository: this covers token liveness and scopes.
+        actions.addAll(permissions.allowed(principal, repository, false, Relationship.NONE));
+        actions.retainAll(java.util.EnumSet.of(Action.PULL, Action.DELETE));
+        if (!(principal instanceof Principal.UserPrincipal u && u.admin())) actions.remove(Action.DELETE);
+        return actions;
     }
 
     /** False means: answer as if the repository did not exist. */

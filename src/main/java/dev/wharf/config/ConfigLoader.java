@@ -191,7 +191,8 @@ public final class ConfigLoader {
                 c.bool(ConfigKey.HTTP_TRUST_FORWARDED_FOR), c.longValue(ConfigKey.SOURCES_UPLOAD_MAX_BYTES, 1),
                 new WharfConfig.Builds(c.duration(ConfigKey.SOURCES_BUILD_TIMEOUT), gitProtocols(c)),
                 new WharfConfig.Gc(c.bool(ConfigKey.GC_ENABLED), c.duration(ConfigKey.GC_INTERVAL),
-                        c.duration(ConfigKey.GC_UNTAGGED_GRACE), c.duration(ConfigKey.GC_BLOB_GRACE)));
+                        c.duration(ConfigKey.GC_UNTAGGED_GRACE), c.duration(ConfigKey.GC_BLOB_GRACE)),
+                MirrorsConfig.from(c));
     }
 
     private static int port(ConfigValues c, String text) {

@@ -26,7 +26,8 @@ public record WharfConfig(
         boolean trustForwardedFor,
         long uploadMaxBytes,
         Builds builds,
-        Gc gc) {
+        Gc gc,
+        MirrorsConfig mirrors) {
 
     /** Dockerfile builds of image sources: time limit and the Git transports repository URLs may use. */
     public record Builds(Duration timeout, java.util.List<String> gitProtocols) {}
@@ -68,7 +69,7 @@ public record WharfConfig(
     public WharfConfig withPort(int newPort) {
         return new WharfConfig(host, newPort, dataDir, dbUrl, dbUser, dbPassword, dbSchema, dbPoolSize,
                 storageDriver, storageRoot, s3, uploadsExpireAfter, accessLog, logLevel, auth, auditRetention, rateLimit,
-                dockerHubUrl, trustForwardedFor, uploadMaxBytes, builds, gc);
+                dockerHubUrl, trustForwardedFor, uploadMaxBytes, builds, gc, mirrors);
     }
 
     /** Hides the password so the config can be logged at start. */

@@ -26,12 +26,20 @@ public final class UpstreamClient {
     private final Credentials credentials;
     private final int maxManifestBytes;
     private String authorization; // null until ping(); "" when the registry needs none
+    private final Duration pingTimeout;
 
     /**
      * @param baseUrl {@code https://host[:port]} (a bare host means https)
      * @param credentials null for anonymous pulls
      */
     public UpstreamClient(String baseUrl, String repository, Credentials credentials, int maxManifestBytes) {
+        this(baseUrl, repository, credentials, maxManifestBytes, Http.TIMEOUT);
+    }
+
+    /** @param pingTimeout how long the first contact ({@code GET /v2/}) may take; mirrors keep it short */
+    public UpstreamClient(String baseUrl, String repository, Credentials credentials, int maxManifestBytes,
+            Duration pingTimeout) {
+        this.pingTimeout = pingTimeout;
         String full = baseUrl.contains("://") ? baseUrl : "https://" + baseUrl;
         this.base = URI.create(full.endsWith("/") ? full.substring(0, full.length() - 1) : full);
         this.repository = repository;
@@ -43,7 +51,7 @@ public final class UpstreamClient {
 
     /** GET /v2/ and authenticate as the registry's challenge asks. */
     public void ping() {
-        HttpResponse<InputStream> r = Http.send(http, Http.get(base.resolve("/v2/")).build());
+        HttpResponse<InputStream> r = Http.send(http, Http.get(base.resolve("/v2/")).timeout(pingTimeout).build());
         Http.drain(r);
         if (r.statusCode() == 200) {
             authorization = credentials == null ? "" : credentials.basicHeader();
@@ -67,7 +75,12 @@ public final class UpstreamClient {
 
     /** The manifest or index for a tag or digest, verified against the digest when one was asked for. */
     public UpstreamManifest manifest(String reference) {
-        HttpResponse<InputStream> r = send(path("manifests", reference), ACCEPT);
+        return manifest(reference, Duration.ofMinutes(30));
+    }
+
+    /** As {@link #manifest(String)}, giving up when the registry has not answered within {@code timeout}. */
+    public UpstreamManifest manifest(String reference, Duration timeout) {
+        HttpResponse<InputStream> r = send(path("manifests", reference), ACCEPT, "GET", timeout);
         String what = "manifest " + repository + ":" + reference;
         if (r.statusCode() != 200) throw Http.failure(r, what);
         long declared = r.headers().firstValueAsLong("Content-Length").orElse(-1);
@@ -98,10 +111,39 @@ public final class UpstreamClient {
     }
 
     private HttpResponse<InputStream> send(URI uri, String accept) {
+        return send(uri, accept, "GET", Duration.ofMinutes(30));
+    }
+
+    private HttpResponse<InputStream> send(URI uri, String accept, String method, Duration timeout) {
         if (authorization == null) ping();
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(30)).GET().header("Accept", accept);
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).method(method,
+                HttpRequest.BodyPublishers.noBody()).header("Accept", accept);
         if (!authorization.isEmpty()) b.header("Authorization", authorization);
         return Http.send(http, b.build());
+    }
+
+    /**
+     * The digest a tag (or digest) resolves to now, from a manifest HEAD, without downloading the manifest; for
+     * pull-through mirrors revalidating a cached tag. {@code timeout} bounds the whole request.
+     */
+    public String manifestDigest(String reference, Duration timeout) {
+        HttpResponse<InputStream> r = send(path("manifests", reference), ACCEPT, "HEAD", timeout);
+        Http.drain(r);
+        String what = "manifest " + repository + ":" + reference;
+        if (r.statusCode() != 200) throw Http.failure(r, what);
+        return r.headers().firstValue("Docker-Content-Digest").filter(Digest::looksLikeDigest)
+                .orElseThrow(() -> new UpstreamException(UpstreamException.Reason.PROTOCOL,
+                        "the registry answered the HEAD of " + what + " without a Docker-Content-Digest"));
+    }
+
+    /** A blob's stream and its length as the registry declared it ({@code -1} when it sent none). */
+    public record Blob(InputStream body, long length) {}
+
+    /** As {@link #blob(String)}, with the declared length, which a mirror needs before it answers its client. */
+    public Blob blobWithLength(String digest, Duration headersTimeout) {
+        HttpResponse<InputStream> r = send(path("blobs", digest), "*/*", "GET", headersTimeout);
+        if (r.statusCode() != 200) throw Http.failure(r, "blob " + digest);
+        return new Blob(r.body(), r.headers().firstValueAsLong("Content-Length").orElse(-1));
     }
 
     private URI path(String kind, String reference) {
