@@ -113,7 +113,7 @@ public final class RegistryRoutes {
             }
         }
         authorize(ctx, p, m); // as the client named it: its token names that repository
-        if (!name.equals(p.name())) p = new RegistryPath(p.kind(), name, p.reference());
+        if (name != null && !name.equals(p.name())) p = new RegistryPath(p.kind(), name, p.reference());
         switch (p.kind()) {
             case BASE -> {
                 only(m, "GET", "HEAD");

@@ -168,8 +168,10 @@ class MirrorIT {
             assertThat(broken.ok()).as("the client must see the broken download").isFalse();
             Path published = wharf.dataDir().resolve("storage/blobs/sha256").resolve(layer.substring(7, 9))
                     .resolve(layer.substring(7));
-            assertThat(published).doesNotExist();
             awaitEmpty(wharf.dataDir().resolve("mirror-downloads"));
+            assertThat(published).doesNotExist();
+            assertThat(wharf.dataDir().resolve("storage/uploads")).satisfiesAnyOf(
+                    d -> assertThat(d).doesNotExist(), d -> assertThat(d).isEmptyDirectory());
 
             // Upstream down: the cached tag still pulls (stale, after its 1s interval); a miss names the problem.
             Thread.sleep(1_200);
@@ -186,6 +188,9 @@ class MirrorIT {
             upstream.restart();
             Skopeo.copy("docker://" + wharf.host() + "/up/lib/big:1", Skopeo.oci(work.resolve("big"), "1"));
             assertThat(OciLayouts.digestOf(work.resolve("big"), "1")).isEqualTo(big.digest());
+            // Stored once verified: the client may be done a moment before the store is.
+            long stored = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!Files.exists(published) && System.nanoTime() < stored) Thread.sleep(100);
             assertThat(published).exists();
             assertThat(Files.readString(wharf.logFile())).doesNotContain(UPSTREAM.password());
         }
