@@ -46,6 +46,8 @@ import dev.wharf.storage.meta.Database;
 import dev.wharf.storage.meta.GarbageStore;
 import dev.wharf.storage.meta.MetadataStore;
 import dev.wharf.storage.meta.SqlMetadataStore;
+import dev.wharf.upstream.OutboundHttp;
+import dev.wharf.upstream.OutboundPolicy;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
@@ -87,6 +89,7 @@ public final class WharfServer {
     private Javalin app;
     private AutoCloseable closeOnStop;
     private WorkerPool workers;
+    private OutboundHttp outbound;
     private GarbageCollector collector;
     private MirrorService mirrors;
     private volatile boolean stopping;
@@ -177,6 +180,7 @@ public final class WharfServer {
         RateLimiter limiter = limits.enabled() ? rateLimiter(limits, clock) : null;
         PullLimit pullLimit = limiter == null ? null
                 : new PullLimit(limiter, limits.pullsAnonymous(), limits.pullsAuthenticated(), limits.pullsWindow());
+        outbound = OutboundHttp.create(OutboundPolicy.of(config.outbound().allow(), config.outbound().deny()));
         // Pull-through mirrors: definitions from the configuration first, then the service the registry asks.
         Mirrors mirrorList = new Mirrors(new MirrorStore(database, identity.box()), clock, config.mirrors().hub());
         MirrorAdmin mirrorAdmin = new MirrorAdmin(mirrorList, config.mirrors(), clock);
@@ -185,7 +189,7 @@ public final class WharfServer {
         } catch (MirrorAdmin.Refused e) {
             throw new StartupException(e.getMessage(), e);
         }
-        mirrors = new MirrorService(mirrorList, meta, manifests, uploads, new ManifestParser(json), pulls,
+        mirrors = new MirrorService(mirrorList, outbound, meta, manifests, uploads, new ManifestParser(json), pulls,
                 new MirrorMetrics(metrics.registry()), clock, config.mirrors().upstreamTimeout(),
                 config.dataDir().resolve("mirror-downloads"));
         identity.accessControl().useMirrors(mirrors);
@@ -211,7 +215,7 @@ public final class WharfServer {
                 jobStore, new CycleRoutes.Content(uploads, manifests, blobs, meta), config.dockerHubUrl(), config.uploadMaxBytes(),
                 new CycleRoutes.Builds(config.dataDir().resolve("builds"), config.builds().timeout(),
                         config.builds().gitProtocols()), clock,
-                () -> pool[0].wake());
+                () -> pool[0].wake(), new CycleRoutes.Outbound(outbound, blobService, identity.accessControl()));
         pool[0] = new WorkerPool(jobStore, cycle.jobHandlers(), clock, 2, Duration.ofSeconds(30),
                 Duration.ofSeconds(1), Backoff.DEFAULT);
         workers = pool[0];
@@ -388,6 +392,7 @@ public final class WharfServer {
                 }
             }
             if (workers != null) workers.stop(Duration.ofSeconds(10)); // unfinished jobs go back to the queue
+            if (outbound != null) outbound.close();
             pulls.flush();
             meta.close(); // also closes the database pool
             if (blobs instanceof AutoCloseable closeable) closeQuietly(closeable);

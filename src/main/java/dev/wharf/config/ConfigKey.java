@@ -67,6 +67,12 @@ public enum ConfigKey {
             "untagged manifests neither pushed nor pulled for this long are deleted"),
     GC_BLOB_GRACE("gc.blob_grace", "24h",
             "blobs no manifest references are deleted this long after their last upload, mount or use"),
+    OUTBOUND_ALLOW("outbound.allow", "",
+            "address blocks outbound connections may reach even though outbound.deny lists them (comma-separated CIDRs)"),
+    OUTBOUND_DENY("outbound.deny",
+            "127.0.0.0/8,::1/128,0.0.0.0/8,::/128,169.254.0.0/16,fe80::/10,fd00:ec2::254/128,100.100.100.200/32",
+            "address blocks outbound connections (imports, build contexts, git) may not reach: loopback, link-local"
+                    + " and cloud metadata by default"),
     MIRRORS_UPSTREAMS("mirrors.upstreams", "",
             "pull-through mirrors to define at start, comma-separated name=URL (hub=https://registry-1.docker.io)"),
     MIRRORS_CREDENTIALS("mirrors.credentials", "",

@@ -192,6 +192,7 @@ public final class ConfigLoader {
                 new WharfConfig.Builds(c.duration(ConfigKey.SOURCES_BUILD_TIMEOUT), gitProtocols(c)),
                 new WharfConfig.Gc(c.bool(ConfigKey.GC_ENABLED), c.duration(ConfigKey.GC_INTERVAL),
                         c.duration(ConfigKey.GC_UNTAGGED_GRACE), c.duration(ConfigKey.GC_BLOB_GRACE)),
+                OutboundConfig.from(c),
                 MirrorsConfig.from(c));
     }
 

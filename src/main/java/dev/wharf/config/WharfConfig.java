@@ -27,6 +27,7 @@ public record WharfConfig(
         long uploadMaxBytes,
         Builds builds,
         Gc gc,
+        OutboundConfig outbound,
         MirrorsConfig mirrors) {
 
     /** Dockerfile builds of image sources: time limit and the Git transports repository URLs may use. */
@@ -69,7 +70,7 @@ public record WharfConfig(
     public WharfConfig withPort(int newPort) {
         return new WharfConfig(host, newPort, dataDir, dbUrl, dbUser, dbPassword, dbSchema, dbPoolSize,
                 storageDriver, storageRoot, s3, uploadsExpireAfter, accessLog, logLevel, auth, auditRetention, rateLimit,
-                dockerHubUrl, trustForwardedFor, uploadMaxBytes, builds, gc, mirrors);
+                dockerHubUrl, trustForwardedFor, uploadMaxBytes, builds, gc, outbound, mirrors);
     }
 
     /** Hides the password so the config can be logged at start. */

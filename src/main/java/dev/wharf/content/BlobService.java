@@ -1,6 +1,7 @@
 package dev.wharf.content;
 
 import dev.wharf.model.Digest;
+import dev.wharf.model.RepositoryName;
 import dev.wharf.storage.blob.BlobStore;
 import dev.wharf.storage.meta.MetadataStore;
 import java.io.IOException;
@@ -14,6 +15,9 @@ import java.util.OptionalLong;
  * though the bytes are stored once for all repositories.
  */
 public final class BlobService {
+    /** How many holders of a blob an import's mount looks at before fetching it instead. */
+    private static final int MOUNT_CANDIDATES = 50;
+
     private final BlobStore blobs;
     private final MetadataStore meta;
     private final Clock clock;
@@ -52,11 +56,36 @@ public final class BlobService {
     }
 
     /**
-     * Links a blob already held by {@code from} into {@code repository}; false when {@code from} does not hold it
-     * (the caller then starts a normal upload, as the spec requires).
+     * Whether the one asking may read a repository, decided as a pull of it would be (for the registry: the
+     * request's token, re-checked when the repository's privacy changed since it was issued; for an import: the
+     * accounts behind it). A mount is a pull of the source repository, so it needs exactly that right.
      */
-    public boolean mount(String repository, String from, Digest digest) {
+    @FunctionalInterface
+    public interface PullCheck {
+        boolean mayPull(String repository);
+    }
+
+    /**
+     * Links a blob already held by {@code from} into {@code repository}, if {@code mayPull} allows reading
+     * {@code from}; false otherwise, or when {@code from} does not hold it (the caller then uploads, as the spec
+     * requires, and a refused mount looks exactly like a missing blob). The one path for every mount.
+     */
+    public boolean mount(String repository, String from, Digest digest, PullCheck mayPull) {
+        if (from == null || !RepositoryName.isValid(from)) return false;
+        if (!mayPull.mayPull(from)) return false;
         return meta.mountBlob(repository, from, digest, clock.instant());
+    }
+
+    /**
+     * Links the blob from any repository that holds it and that {@code mayPull} allows reading; false when there
+     * is none (the caller must then fetch the bytes and have them verified). Knowing a digest is no proof of
+     * holding the content: without the read check, anyone naming another user's private layer would get it.
+     */
+    public boolean mountFromReadable(String repository, Digest digest, PullCheck mayPull) {
+        for (String from : meta.repositoriesLinking(digest, MOUNT_CANDIDATES)) {
+            if (mount(repository, from, digest, mayPull)) return true;
+        }
+        return false;
     }
 
     /** Unlinks the blob from the repository. The bytes stay until garbage collection finds them unreferenced. */

@@ -63,7 +63,8 @@ final class BlobFetch implements PullThrough.Arriving {
      */
     void run(Supplier<UpstreamClient.Blob> open, Publisher publish, LongConsumer upstreamBytes) {
         InputStream[] body = new InputStream[1];
-        Thread watchdog = Thread.ofVirtual().name("mirror-watchdog").start(() -> watch(body));
+        Thread runner = Thread.currentThread();
+        Thread watchdog = Thread.ofVirtual().name("mirror-watchdog").start(() -> watch(runner, body));
         try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             UpstreamClient.Blob blob = open.get();
             body[0] = blob.body();
@@ -236,13 +237,20 @@ final class BlobFetch implements PullThrough.Arriving {
         }
     }
 
-    /** Closes the upstream stream when no byte arrived for {@code stallTimeout}: a stalled upstream is a failure. */
-    private void watch(InputStream[] body) {
+    /**
+     * A stalled upstream is a failure: when no answer (interrupts the waiting download) or no byte (closes the
+     * stream) arrived for {@code stallTimeout}.
+     */
+    private void watch(Thread runner, InputStream[] body) {
         try {
             while (true) {
                 TimeUnit.MILLISECONDS.sleep(Math.max(100, stallTimeout.toMillis() / 4));
-                if (System.nanoTime() - lastProgressNanos > stallTimeout.toNanos() && body[0] != null) {
-                    body[0].close();
+                if (System.nanoTime() - lastProgressNanos > stallTimeout.toNanos()) {
+                    if (body[0] != null) {
+                        body[0].close();
+                    } else {
+                        runner.interrupt();
+                    }
                     return;
                 }
             }

@@ -13,6 +13,7 @@ import dev.wharf.content.UploadService;
 import dev.wharf.model.Digest;
 import dev.wharf.registry.PullThrough;
 import dev.wharf.storage.meta.MetadataStore;
+import dev.wharf.upstream.OutboundHttp;
 import dev.wharf.upstream.UpstreamClient;
 import dev.wharf.upstream.UpstreamException;
 import dev.wharf.upstream.UpstreamManifest;
@@ -58,6 +59,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces {
     private record CachedClient(UpstreamClient client, Instant createdAt) {}
 
     private final Mirrors mirrors;
+    private final OutboundHttp outbound;
     private final MirrorStore store;
     private final MetadataStore meta;
     private final ManifestService manifests;
@@ -74,10 +76,11 @@ public final class MirrorService implements PullThrough, MirrorNamespaces {
     private final ConcurrentHashMap<String, Instant> staleLogged = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Instant> touched = new ConcurrentHashMap<>();
 
-    public MirrorService(Mirrors mirrors, MetadataStore meta, ManifestService manifests, UploadService uploads,
+    public MirrorService(Mirrors mirrors, OutboundHttp outbound, MetadataStore meta, ManifestService manifests, UploadService uploads,
             ManifestParser parser, PullRecorder pulls, MirrorMetrics metrics, Clock clock, Duration upstreamTimeout,
             Path downloads) {
         this.mirrors = mirrors;
+        this.outbound = outbound;
         this.store = mirrors.store();
         this.meta = meta;
         this.manifests = manifests;
@@ -348,7 +351,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces {
 
     private void download(Mirror m, String repository, Digest digest, String key, BlobFetch fetch) {
         try {
-            fetch.run(() -> call(m, repository, c -> c.blobWithLength(digest.toString(), upstreamTimeout)),
+            fetch.run(() -> call(m, repository, c -> c.blobWithLength(digest.toString())),
                     file -> {
                         try (InputStream in = Files.newInputStream(file)) {
                             uploads.uploadWhole(repository, digest, in);
@@ -381,8 +384,10 @@ public final class MirrorService implements PullThrough, MirrorNamespaces {
         boolean reused = cached != null
                 && Duration.between(cached.createdAt(), clock.instant()).compareTo(CLIENT_REUSE) < 0;
         if (!reused) {
-            cached = new CachedClient(new UpstreamClient(m.upstream(), upstreamRepository, m.credentials(),
-                    ManifestService.MAX_MANIFEST_BYTES, upstreamTimeout), clock.instant());
+            // An upstream configured as http:// is the administrator's explicit choice: credentials go there.
+            cached = new CachedClient(new UpstreamClient(outbound, m.upstream(), upstreamRepository, m.credentials(),
+                    ManifestService.MAX_MANIFEST_BYTES, m.upstream().startsWith("http://"), upstreamTimeout),
+                    clock.instant());
             clients.put(key, cached);
         }
         try {
@@ -421,7 +426,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces {
         String message = "mirror " + m.name() + ": " + e.getMessage() + " (upstream " + m.upstream() + ")";
         OciError code = switch (e.reason()) {
             case NOT_FOUND -> notFound;
-            case UNAUTHORIZED -> OciError.DENIED;
+            case UNAUTHORIZED, DENIED -> OciError.DENIED;
             case TOO_LARGE -> OciError.MANIFEST_TOO_LARGE;
             case UNREACHABLE, SERVER, PROTOCOL -> OciError.UNAVAILABLE;
         };

@@ -6,7 +6,6 @@ import dev.wharf.content.OciError;
 import dev.wharf.content.RegistryException;
 import dev.wharf.content.UploadService;
 import dev.wharf.model.Digest;
-import dev.wharf.model.RepositoryName;
 import dev.wharf.ops.Metrics;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -37,7 +36,7 @@ final class UploadEndpoint {
             Digest digest = Names.requireDigest(mount);
             // An unknown, unreadable or invalid source repository is not an error: fall back to a normal upload
             // session, so a mount never reveals whether a private repository holds a blob.
-            if (RepositoryName.isValid(from) && access.canPull(ctx, from) && blobs.mount(name, from, digest)) {
+            if (blobs.mount(name, from, digest, repository -> access.canPull(ctx, repository))) {
                 created(ctx, name, digest);
                 return;
             }

@@ -4,13 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wharf.jobs.JobContext;
 import dev.wharf.jobs.JobFailure;
+import dev.wharf.upstream.OutboundHttp;
+import dev.wharf.upstream.UpstreamException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -40,9 +39,6 @@ import org.slf4j.LoggerFactory;
  * (mode 0600, inside the job's directory), never onto command lines, where other users could read them.
  */
 final class BuildContext {
-    private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-            .connectTimeout(Duration.ofSeconds(30)).build();
-
     private final Path work;
     private final BuildLog log;
     private final Runnable flush;
@@ -85,7 +81,15 @@ final class BuildContext {
         Map<String, String> env = new HashMap<>(Map.of("HOME", work.toString(), "GIT_TERMINAL_PROMPT", "0",
                 "GIT_CONFIG_NOSYSTEM", "1", "GIT_CONFIG_GLOBAL", "/dev/null",
                 "GIT_ALLOW_PROTOCOL", String.join(":", settings.gitProtocols())));
-        gitAuth(repo.path("auth"), env);
+        List<String[]> gitConfig = new ArrayList<>();
+        gitAuth(repo.path("auth"), env, gitConfig);
+        // After gitAuth, which may set GIT_SSH_COMMAND: the outbound policy's address is appended to it.
+        gitConfig.addAll(GitRemote.pin(url, settings.outbound().policy(), env));
+        env.put("GIT_CONFIG_COUNT", Integer.toString(gitConfig.size()));
+        for (int i = 0; i < gitConfig.size(); i++) {
+            env.put("GIT_CONFIG_KEY_" + i, gitConfig.get(i)[0]);
+            env.put("GIT_CONFIG_VALUE_" + i, gitConfig.get(i)[1]);
+        }
         JsonNode ref = repo.path("ref");
         String refType = ref.path("type").asText("");
         String branch = switch (refType) {
@@ -113,15 +117,13 @@ final class BuildContext {
     }
 
     /** HTTP credentials as an extra header from the environment; an SSH key as a 0600 file. */
-    private void gitAuth(JsonNode auth, Map<String, String> env) {
+    private void gitAuth(JsonNode auth, Map<String, String> env, List<String[]> gitConfig) {
         if (!auth.isObject()) return;
         JsonNode cred = auth.path("credentials");
         if ("http".equals(auth.path("type").asText())) {
             String basic = Base64.getEncoder().encodeToString((cred.path("username").asText() + ":"
                     + cred.path("password").asText()).getBytes(StandardCharsets.UTF_8));
-            env.put("GIT_CONFIG_COUNT", "1");
-            env.put("GIT_CONFIG_KEY_0", "http.extraHeader");
-            env.put("GIT_CONFIG_VALUE_0", "Authorization: Basic " + basic);
+            gitConfig.add(new String[] {"http.extraHeader", "Authorization: Basic " + basic});
         } else if ("ssh".equals(auth.path("type").asText())) {
             if (!cred.path("passphrase").asText("").isEmpty()) {
                 throw JobFailure.permanent("SSH keys with a passphrase cannot be used for builds; use a deploy key"
@@ -135,21 +137,43 @@ final class BuildContext {
     }
 
     /**
-     * Downloads the context in the background and watches it twice a second, so a cancelled job, a context past
-     * the size limit or an upstream that stops sending never holds the worker: the exchange is simply abandoned.
+     * Downloads the context in the background (through the outbound policy's client) and watches it twice a
+     * second, so a cancelled job, a context past the size limit or an upstream that stops sending never holds
+     * the worker: the exchange is simply abandoned.
      */
     private void download(String url) {
         log.line("[wharf] build context: downloading " + url);
         flush.run();
-        URI uri = URI.create(url);
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw JobFailure.permanent("targz_url is not a URL");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+            throw JobFailure.permanent("targz_url must be an http or https URL");
+        }
         Path target = work.resolve("context.tar");
-        CompletableFuture<HttpResponse<Path>> exchange = HTTP.sendAsync(HttpRequest.newBuilder(uri).GET().build(),
-                HttpResponse.BodyHandlers.ofFile(target));
-        HttpResponse<Path> r;
+        Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+        java.util.concurrent.atomic.AtomicReference<OutboundHttp.Response> open = new java.util.concurrent.atomic.AtomicReference<>();
+        CompletableFuture<Integer> exchange = CompletableFuture.supplyAsync(() -> {
+            OutboundHttp.Response r = settings.outbound().get(uri, Map.of(), left);
+            open.set(r);
+            if (r.status() != 200) return r.status();
+            try (InputStream in = r.body()) {
+                Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw new UpstreamException(UpstreamException.Reason.UNREACHABLE, "connection to "
+                        + uri.getHost() + " lost while downloading the build context");
+            }
+            return 200;
+        }, task -> Thread.ofVirtual().name("wharf-context-download").start(task));
+        int status;
         try {
             while (true) {
                 try {
-                    r = exchange.get(500, TimeUnit.MILLISECONDS);
+                    status = exchange.get(500, TimeUnit.MILLISECONDS);
                     break;
                 } catch (TimeoutException stillRunning) {
                     ctx.checkCancelled();
@@ -164,19 +188,24 @@ final class BuildContext {
                 }
             }
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw JobFailure.transientError("cannot download the build context from " + uri.getHost() + ": "
-                    + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage()), cause);
+            // Messages of Wharf's own (OutboundHttp): never the peer's bytes.
+            if (e.getCause() instanceof UpstreamException u) {
+                String message = "cannot download the build context: " + u.getMessage();
+                throw u.isTransient() ? JobFailure.transientError(message, u) : JobFailure.permanent(message);
+            }
+            throw JobFailure.transientError("cannot download the build context from " + uri.getHost(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw JobFailure.permanent("the server is stopping");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
-            exchange.cancel(true); // no-op when it completed; otherwise abandons the transfer
+            exchange.cancel(true); // no-op when it completed
+            OutboundHttp.Response r = open.get();
+            if (r != null) r.close(); // abandons a transfer still running
         }
-        if (r.statusCode() != 200) {
-            throw JobFailure.permanent("could not download the build context " + url + ": HTTP " + r.statusCode());
+        if (status != 200) {
+            throw JobFailure.permanent("could not download the build context " + url + ": HTTP " + status);
         }
         try {
             if (Files.size(target) > settings.maxContextBytes()) {

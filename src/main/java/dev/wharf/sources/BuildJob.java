@@ -37,7 +37,8 @@ final class BuildJob implements JobHandler {
      * @param gitProtocols the Git transports a repository URL may use ({@code GIT_ALLOW_PROTOCOL})
      * @param maxContextBytes largest build context downloaded from a {@code targz_url}
      */
-    record Settings(Path workRoot, Duration timeout, List<String> gitProtocols, long maxContextBytes) {}
+    record Settings(Path workRoot, Duration timeout, List<String> gitProtocols, long maxContextBytes,
+            dev.wharf.upstream.OutboundHttp outbound) {}
 
     private final SourceService sources;
     private final ImageStore images;

@@ -1,8 +1,10 @@
 package dev.wharf.sources;
 
+import dev.wharf.auth.AccessControl;
 import dev.wharf.auth.AccountService;
 import dev.wharf.auth.SecretBox;
 import dev.wharf.auth.token.SessionTokens;
+import dev.wharf.content.BlobService;
 import dev.wharf.content.ManifestService;
 import dev.wharf.content.UploadService;
 import dev.wharf.storage.blob.BlobStore;
@@ -10,6 +12,7 @@ import dev.wharf.storage.meta.MetadataStore;
 import dev.wharf.jobs.JobHandler;
 import dev.wharf.jobs.JobStore;
 import dev.wharf.storage.meta.Database;
+import dev.wharf.upstream.OutboundHttp;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.nio.file.Path;
@@ -43,12 +46,19 @@ public final class CycleRoutes {
     public record Builds(Path workRoot, Duration timeout, List<String> gitProtocols) {}
 
     /**
+     * What imports and builds reach out with, and the rules their blob links follow: the outbound HTTP client
+     * (and its policy, also applied to git), the registry's blob service (the one path for mounts), and access
+     * control (whether the accounts behind an import may pull the repository a blob would be linked from).
+     */
+    public record Outbound(OutboundHttp http, BlobService blobs, AccessControl access) {}
+
+    /**
      * @param dockerHubUrl base URL docker-hub origins pull from (Docker Hub's registry, or a mirror)
      * @param uploadMaxBytes largest image tarball a cycle-upload source accepts
      */
     public CycleRoutes(Database database, AccountService accounts, SessionTokens sessions, SecretBox box,
             JobStore jobStore, Content content, String dockerHubUrl, long uploadMaxBytes, Builds builds, Clock clock,
-            Runnable wakeWorkers) {
+            Runnable wakeWorkers, Outbound outbound) {
         HubGate gate = new HubGate(sessions, accounts);
         SourceService service = new SourceService(new SourceStore(database), jobStore, box, clock);
         ImageStore imageStore = new ImageStore(database);
@@ -68,9 +78,9 @@ public final class CycleRoutes {
         handlers.add(imageDelete);
         handlers.add(new PruneJob(imageStore, imageDelete, clock));
         handlers.add(new BuildJob(service, imageStore, buildLogs, importer, content.blobs(), new BuildJob.Settings(
-                builds.workRoot(), builds.timeout(), builds.gitProtocols(), uploadMaxBytes), clock));
+                builds.workRoot(), builds.timeout(), builds.gitProtocols(), uploadMaxBytes, outbound.http()), clock));
         handlers.add(new ImportJob(service, imageStore, content.uploads(), content.manifests(), content.meta(),
-                dockerHubUrl, clock));
+                dockerHubUrl, clock, outbound, accounts));
     }
 
     public void register(JavalinConfig config) {

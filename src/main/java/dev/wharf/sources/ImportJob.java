@@ -1,6 +1,11 @@
 package dev.wharf.sources;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.wharf.auth.AccountService;
+import dev.wharf.auth.Action;
+import dev.wharf.auth.Principal;
+import dev.wharf.auth.User;
+import dev.wharf.content.BlobService;
 import dev.wharf.content.ManifestService;
 import dev.wharf.content.RegistryException;
 import dev.wharf.content.UploadService;
@@ -44,9 +49,14 @@ final class ImportJob implements JobHandler {
     private final MetadataStore meta;
     private final String dockerHubUrl;
     private final Clock clock;
+    private final CycleRoutes.Outbound outbound;
+    private final AccountService accounts;
 
     ImportJob(SourceService sources, ImageStore images, UploadService uploads, ManifestService manifests,
-            MetadataStore meta, String dockerHubUrl, Clock clock) {
+            MetadataStore meta, String dockerHubUrl, Clock clock, CycleRoutes.Outbound outbound,
+            AccountService accounts) {
+        this.outbound = outbound;
+        this.accounts = accounts;
         this.sources = sources;
         this.images = images;
         this.uploads = uploads;
@@ -84,17 +94,18 @@ final class ImportJob implements JobHandler {
         try {
             images.state(imageId, "downloading", null, clock.millis());
             ctx.step("Download", "Fetching " + target.repository() + ":" + target.reference() + " from " + target.url());
-            UpstreamClient client = new UpstreamClient(target.url(), target.repository(), target.credentials(),
-                    ManifestService.MAX_MANIFEST_BYTES);
+            UpstreamClient client = new UpstreamClient(outbound.http(), target.url(), target.repository(),
+                    target.credentials(), ManifestService.MAX_MANIFEST_BYTES, target.allowPlainHttp());
+            BlobService.PullCheck readable = readableBy(source.creatorUserId(), job.creatorUserId());
             UpstreamManifest top = client.manifest(target.reference());
             List<UpstreamManifest> children = new ArrayList<>();
             List<JsonNode> layerSets = new ArrayList<>();
-            JsonNode topJson = Json.read(new String(top.content(), java.nio.charset.StandardCharsets.UTF_8));
+            JsonNode topJson = parse(top, target.repository() + ":" + target.reference());
             if (topJson.has("manifests")) {
                 for (JsonNode m : topJson.path("manifests")) {
                     UpstreamManifest child = client.manifest(m.path("digest").asText());
                     children.add(child);
-                    layerSets.add(Json.read(new String(child.content(), java.nio.charset.StandardCharsets.UTF_8)));
+                    layerSets.add(parse(child, target.repository() + "@" + child.digest()));
                 }
             } else {
                 layerSets.add(topJson);
@@ -112,7 +123,7 @@ final class ImportJob implements JobHandler {
                 long before = done;
                 int layersDone = count;
                 // Progress inside a blob too: a large layer otherwise shows no movement for minutes.
-                copyBlob(client, repo, d.path("digest").asText(),
+                copyBlob(client, repo, readable, d.path("digest").asText(),
                         n -> {
                             ctx.checkCancelled(); // inside a blob too, so a cancelled large import stops promptly
                             ctx.progress(before + n, total, layersDone, descriptors.size());
@@ -140,8 +151,22 @@ final class ImportJob implements JobHandler {
         }
     }
 
-    private void copyBlob(UpstreamClient client, String repo, String digestText, LongConsumer bytesRead,
-            JobContext ctx) {
+    /**
+     * The manifest's JSON; anything else is a permanent failure with a message of Wharf's own (retrying cannot
+     * make it JSON, and the bytes are the peer's, not to be shown).
+     */
+    private static JsonNode parse(UpstreamManifest manifest, String what) {
+        try {
+            JsonNode node = Json.MAPPER.readTree(manifest.content());
+            if (node != null && node.isObject()) return node;
+        } catch (IOException e) {
+            // falls through to the failure below
+        }
+        throw JobFailure.permanent("the upstream's manifest " + what + " is not a JSON manifest or index");
+    }
+
+    private void copyBlob(UpstreamClient client, String repo, BlobService.PullCheck readable, String digestText,
+            LongConsumer bytesRead, JobContext ctx) {
         Digest digest;
         try {
             digest = Digest.parse(digestText);
@@ -160,17 +185,20 @@ final class ImportJob implements JobHandler {
             throw JobFailure.permanent("the server is stopping");
         }
         try {
-            copyUnlocked(client, repo, digest, bytesRead);
+            copyUnlocked(client, repo, readable, digest, bytesRead);
         } finally {
             lock.unlock();
         }
     }
 
-    private void copyUnlocked(UpstreamClient client, String repo, Digest digest, LongConsumer bytesRead) {
+    private void copyUnlocked(UpstreamClient client, String repo, BlobService.PullCheck readable, Digest digest,
+            LongConsumer bytesRead) {
         if (meta.linkedBlobSize(repo, digest).isPresent()) return;
-        // Stored for another repository: link, do not download again. A mount, not a bare link, so a blob the
-        // garbage collector is deleting is downloaded again instead of linked.
-        if (meta.mountBlob(repo, null, digest, clock.instant())) return;
+        // Held by a repository the accounts behind this import may pull: link, do not download again. Only then:
+        // an upstream manifest naming a digest proves nothing about holding its bytes, so any other blob is
+        // fetched from the upstream and verified. A mount, not a bare link, so a blob the garbage collector is
+        // deleting is downloaded again instead of linked.
+        if (outbound.blobs().mountFromReadable(repo, digest, readable)) return;
         try (InputStream in = new ProgressInputStream(client.blob(digest.toString()), bytesRead)) {
             uploads.uploadWhole(repo, digest, in);
         } catch (IOException e) {
@@ -180,6 +208,19 @@ final class ImportJob implements JobHandler {
         } catch (RegistryException e) {
             throw JobFailure.permanent("blob " + digest + " did not match its digest");
         }
+    }
+
+    /**
+     * Whether every account behind this import may pull a repository: the source's creator and the one who
+     * started the import (an editor may have changed the source's origin, so the creator's rights alone are not
+     * enough). A deleted account counts as anonymous: public repositories only.
+     */
+    private BlobService.PullCheck readableBy(long... userIds) {
+        List<Principal> principals = java.util.Arrays.stream(userIds).distinct()
+                .mapToObj(id -> accounts.findUser(id).<Principal>map(User::principal).orElse(Principal.ANONYMOUS))
+                .toList();
+        return repository -> principals.stream()
+                .allMatch(p -> outbound.access().registryAllowed(p, repository).contains(Action.PULL));
     }
 
     @Override

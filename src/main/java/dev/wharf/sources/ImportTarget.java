@@ -8,7 +8,10 @@ import java.util.Set;
  * Where an import pulls from: registry URL, repository, reference and credentials, derived from a source's
  * (revealed) origin. Only registry origins can be imported today; the others are refused before a job exists.
  */
-record ImportTarget(String url, String repository, String reference, Credentials credentials) {
+record ImportTarget(String url, String repository, String reference, Credentials credentials,
+        boolean allowPlainHttp) {
+    /** Origin detail that lets credentials go over plain HTTP (docs/sources.md); off unless set. */
+    static final String ALLOW_PLAIN_HTTP = "allow_plain_http";
     static final Set<String> SUPPORTED = Set.of("docker-hub", "docker-registry", "oci-registry");
 
     static boolean supports(String originType) {
@@ -23,12 +26,15 @@ record ImportTarget(String url, String repository, String reference, Credentials
             case "docker-hub" -> {
                 String[] ref = split(target);
                 String repo = ref[0].contains("/") ? ref[0] : "library/" + ref[0]; // Hub's official images
-                yield new ImportTarget(dockerHubUrl, repo, ref[1], creds(d.path("username"), d.path("token")));
+                // Docker Hub (or the configured mirror): plain HTTP only when the server's own setting says so.
+                yield new ImportTarget(dockerHubUrl, repo, ref[1], creds(d.path("username"), d.path("token")),
+                        dockerHubUrl.startsWith("http://"));
             }
             case "docker-registry" -> {
                 String[] ref = split(target);
                 JsonNode secret = d.hasNonNull("password") ? d.path("password") : d.path("token");
-                yield new ImportTarget(d.path("url").asText(), ref[0], ref[1], creds(d.path("username"), secret));
+                yield new ImportTarget(d.path("url").asText(), ref[0], ref[1], creds(d.path("username"), secret),
+                        d.path(ALLOW_PLAIN_HTTP).asBoolean(false));
             }
             case "oci-registry" -> {
                 String[] ref = split(target);
@@ -39,7 +45,8 @@ record ImportTarget(String url, String repository, String reference, Credentials
                             + " registry authentication is not supported yet; use user credentials");
                 }
                 yield new ImportTarget(d.path("url").asText(), ref[0], ref[1],
-                        creds(auth.path("details").path("username"), auth.path("details").path("token")));
+                        creds(auth.path("details").path("username"), auth.path("details").path("token")),
+                        d.path(ALLOW_PLAIN_HTTP).asBoolean(false));
             }
             default -> throw new CycleException(CycleError.NOT_COMPATIBLE, "importing from " + type
                     + " origins is not supported yet; supported: docker-hub, docker-registry, oci-registry");

@@ -39,6 +39,18 @@ final class Origins {
      * @param previousSecrets the source's current secrets (for masked values sent back), or an empty object
      */
     static Split parse(JsonNode origin, String at, ObjectNode previousSecrets) {
+        return parse(origin, at, previousSecrets, null);
+    }
+
+    /**
+     * As {@link #parse(JsonNode, String, ObjectNode)} for an update: a masked secret sent back keeps the stored
+     * one only while everything that decides where it is sent is unchanged ({@link #destinationFields}); else the
+     * request must carry the credential again, so nobody who may edit a source can redirect its owner's secret
+     * to a host of their choosing.
+     *
+     * @param previousOrigin the source's current (shown) origin; null when creating
+     */
+    static Split parse(JsonNode origin, String at, ObjectNode previousSecrets, JsonNode previousOrigin) {
         if (origin == null || origin.isNull()) throw CycleException.invalid(at, "origin is required");
         if (!origin.isObject()) throw CycleException.invalid(at, "origin must be an object");
         String type = text(origin, "type", at, true);
@@ -67,12 +79,14 @@ final class Origins {
             case "docker-registry" -> {
                 target(details, d);
                 url(details, d);
+                optionalBoolean(details, ImportTarget.ALLOW_PLAIN_HTTP, d);
                 for (String f : new String[] {"username", "token", "password"}) optionalText(details, f, d);
                 existing(details, d);
             }
             case "oci-registry" -> {
                 target(details, d);
                 url(details, d);
+                optionalBoolean(details, ImportTarget.ALLOW_PLAIN_HTTP, d);
                 existing(details, d);
                 registryAuth(details.get("auth"), d + "/auth");
             }
@@ -85,7 +99,8 @@ final class Origins {
         }
         ObjectNode shown = origin.deepCopy();
         ObjectNode secrets = JsonNodeFactory.instance.objectNode();
-        extract(shown, "", secrets, previousSecrets);
+        extract(shown, "", secrets, previousSecrets, p -> previousOrigin == null
+                || destinationFields(p).stream().allMatch(f -> previousOrigin.at(f).equals(origin.at(f))), at);
         return new Split(shown, secrets);
     }
 
@@ -100,7 +115,8 @@ final class Origins {
         return full;
     }
 
-    private static void extract(JsonNode node, String pointer, ObjectNode secrets, ObjectNode previous) {
+    private static void extract(JsonNode node, String pointer, ObjectNode secrets, ObjectNode previous,
+            java.util.function.Predicate<String> mayKeep, String at) {
         if (node instanceof ObjectNode o) {
             for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
@@ -108,18 +124,39 @@ final class Origins {
                 if (SECRET_KEYS.contains(e.getKey()) && e.getValue().isTextual()) {
                     String value = e.getValue().asText();
                     if (MASK.equals(value)) {
+                        if (previous.has(p) && !mayKeep.test(p)) {
+                            throw CycleException.invalid(at + p, "the origin's type or URL changed: send this"
+                                    + " credential again (the stored one is only kept for the same destination)");
+                        }
                         if (previous.has(p)) secrets.set(p, previous.get(p));
                     } else if (!value.isEmpty()) {
                         secrets.put(p, value);
                     }
                     e.setValue(JsonNodeFactory.instance.textNode(MASK));
                 } else {
-                    extract(e.getValue(), p, secrets, previous);
+                    extract(e.getValue(), p, secrets, previous, mayKeep, at);
                 }
             }
         } else if (node != null && node.isArray()) {
-            for (int i = 0; i < node.size(); i++) extract(node.get(i), pointer + "/" + i, secrets, previous);
+            for (int i = 0; i < node.size(); i++) {
+                extract(node.get(i), pointer + "/" + i, secrets, previous, mayKeep, at);
+            }
         }
+    }
+
+    private static final Pattern BUILD_CREDENTIAL = Pattern.compile("^(/details/credentials/\\d+)/");
+
+    /**
+     * The origin fields (JSON pointers) that decide where the secret at {@code pointer} is sent: the origin's type,
+     * and the URL it belongs to (a base-image credential's own url, the Git repository's url, or the registry's
+     * url and whether plain HTTP is allowed).
+     */
+    static java.util.List<String> destinationFields(String pointer) {
+        java.util.regex.Matcher m = BUILD_CREDENTIAL.matcher(pointer);
+        if (m.find()) return java.util.List.of("/type", m.group(1) + "/url");
+        if (pointer.startsWith("/details/repo/")) return java.util.List.of("/type", "/details/repo/url");
+        return java.util.List.of("/type", "/details/url", "/details/" + ImportTarget.ALLOW_PLAIN_HTTP,
+                "/details/targz_url");
     }
 
     private static void dockerFile(JsonNode details, String d) {
@@ -264,6 +301,12 @@ final class Origins {
         if (e == null || e.isNull()) return;
         requireObject(e, d + "/existing");
         optionalText(e, "source_id", d + "/existing");
+    }
+
+    private static void optionalBoolean(JsonNode parent, String field, String at) {
+        JsonNode v = parent.get(field);
+        if (v != null && !v.isNull() && !v.isBoolean()) throw CycleException.invalid(at + "/" + field,
+                field + " must be true or false");
     }
 
     private static void requireObject(JsonNode node, String at) {

@@ -94,7 +94,7 @@ public final class SourceService {
             ObjectNode origin = s.origin();
             String sealed = s.sealedSecrets();
             if (body.has("origin")) {
-                Origins.Split split = Origins.parse(body.get("origin"), "/origin", secrets(s));
+                Origins.Split split = Origins.parse(body.get("origin"), "/origin", secrets(s), s.origin());
                 origin = split.shown();
                 sealed = seal(id, split.secrets());
             }

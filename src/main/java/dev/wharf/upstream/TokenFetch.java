@@ -3,21 +3,25 @@ package dev.wharf.upstream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 
-/** The Docker token protocol: GET realm?service=…&scope=repository:<name>:pull, with Basic credentials if any. */
+/**
+ * The Docker token protocol: GET realm?service=…&scope=repository:&lt;name&gt;:pull, with Basic credentials if
+ * any. The realm is the one the registry's challenge named (Docker Hub's is another host than its registry);
+ * credentials go there only over HTTPS unless the source allows plain HTTP, and never past a redirect to
+ * another origin.
+ */
 final class TokenFetch {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private TokenFetch() {}
 
-    static String fetch(HttpClient client, Challenge challenge, String repository, Credentials credentials) {
+    static String fetch(OutboundHttp http, Challenge challenge, String repository, Credentials credentials,
+            boolean allowPlainHttp) {
         String realm = challenge.params().get("realm");
         if (realm == null) throw new UpstreamException(UpstreamException.Reason.PROTOCOL,
                 "the registry asked for a bearer token but named no realm");
@@ -26,17 +30,26 @@ final class TokenFetch {
             url.append("service=").append(enc(challenge.params().get("service"))).append('&');
         }
         url.append("scope=").append(enc("repository:" + repository + ":pull"));
-        HttpRequest.Builder b;
+        URI uri;
         try {
-            b = Http.get(URI.create(url.toString()));
+            uri = URI.create(url.toString());
         } catch (IllegalArgumentException e) {
             throw new UpstreamException(UpstreamException.Reason.PROTOCOL, "the registry's token realm is not a URL");
         }
-        if (credentials != null) b.header("Authorization", credentials.basicHeader());
-        HttpResponse<InputStream> r = Http.send(client, b.build());
-        if (r.statusCode() != 200) throw Http.failure(r, "a token for " + repository);
-        try (InputStream in = r.body()) {
-            JsonNode body = JSON.readTree(in.readNBytes(1 << 20));
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!scheme.equals("https") && !scheme.equals("http") || uri.getHost() == null) {
+            throw new UpstreamException(UpstreamException.Reason.PROTOCOL, "the registry's token realm is not an"
+                    + " http or https URL");
+        }
+        Map<String, String> headers = new HashMap<>();
+        if (credentials != null) {
+            if (scheme.equals("http") && !allowPlainHttp) throw UpstreamClient.plainHttp(uri);
+            headers.put("Authorization", credentials.basicHeader());
+        }
+        OutboundHttp.Response r = http.get(uri, headers, Http.TIMEOUT);
+        if (r.status() != 200) throw Http.failure(r, "a token for " + repository);
+        try {
+            JsonNode body = JSON.readTree(r.readAtMost(1 << 20));
             String token = body.path("token").asText(body.path("access_token").asText(""));
             if (token.isEmpty()) throw new UpstreamException(UpstreamException.Reason.PROTOCOL,
                     "the token endpoint answered without a token");

@@ -4,68 +4,93 @@ import dev.wharf.model.Digest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
- * Pulls from one repository of an upstream registry (Distribution API v2). Authentication follows what the
- * registry asks for on first contact: nothing, Basic, or a bearer token from its token service (fetched once
- * per client, i.e. per import). Credentials are sent only to the registry and its token realm.
+ * Pulls from one repository of an upstream registry (Distribution API v2), over an {@link OutboundHttp} (so the
+ * outbound policy applies to every connection). Credentials are sent only when the registry asks for them (a 401
+ * challenge), only to the configured origin (Basic) or the token realm its challenge names (bearer), never past
+ * a redirect to another origin, and never over plain HTTP unless the source allows it. A bearer token is fetched
+ * once per client, i.e. per import.
  */
 public final class UpstreamClient {
     public static final String ACCEPT = String.join(", ",
             "application/vnd.oci.image.index.v1+json", "application/vnd.oci.image.manifest.v1+json",
             "application/vnd.docker.distribution.manifest.list.v2+json",
             "application/vnd.docker.distribution.manifest.v2+json");
+    private static final Duration BLOB_TIMEOUT = Duration.ofMinutes(30);
 
-    private final HttpClient http;
+    private final OutboundHttp http;
     private final URI base;
     private final String repository;
     private final Credentials credentials;
     private final int maxManifestBytes;
+    private final boolean allowPlainHttp;
+    private final Duration contactTimeout;
     private String authorization; // null until ping(); "" when the registry needs none
-    private final Duration pingTimeout;
 
     /**
      * @param baseUrl {@code https://host[:port]} (a bare host means https)
      * @param credentials null for anonymous pulls
+     * @param allowPlainHttp whether credentials may be sent over plain HTTP (the source must say so)
      */
-    public UpstreamClient(String baseUrl, String repository, Credentials credentials, int maxManifestBytes) {
-        this(baseUrl, repository, credentials, maxManifestBytes, Http.TIMEOUT);
+    public UpstreamClient(OutboundHttp http, String baseUrl, String repository, Credentials credentials,
+            int maxManifestBytes, boolean allowPlainHttp) {
+        this(http, baseUrl, repository, credentials, maxManifestBytes, allowPlainHttp, Http.TIMEOUT);
     }
 
-    /** @param pingTimeout how long the first contact ({@code GET /v2/}) may take; mirrors keep it short */
-    public UpstreamClient(String baseUrl, String repository, Credentials credentials, int maxManifestBytes,
-            Duration pingTimeout) {
-        this.pingTimeout = pingTimeout;
+    /** @param contactTimeout how long the first contact ({@code GET /v2/}) may take; mirrors keep it short */
+    public UpstreamClient(OutboundHttp http, String baseUrl, String repository, Credentials credentials,
+            int maxManifestBytes, boolean allowPlainHttp, Duration contactTimeout) {
+        this.contactTimeout = contactTimeout;
         String full = baseUrl.contains("://") ? baseUrl : "https://" + baseUrl;
         this.base = URI.create(full.endsWith("/") ? full.substring(0, full.length() - 1) : full);
+        this.http = http;
         this.repository = repository;
         this.credentials = credentials;
         this.maxManifestBytes = maxManifestBytes;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        this.allowPlainHttp = allowPlainHttp;
+    }
+
+    /**
+     * The former constructor: {@link OutboundHttp#defaults()} (the default outbound policy, not the configured
+     * one) and credentials over HTTPS only. Pass the server's {@link OutboundHttp} instead.
+     */
+    @Deprecated
+    public UpstreamClient(String baseUrl, String repository, Credentials credentials, int maxManifestBytes) {
+        this(OutboundHttp.defaults(), baseUrl, repository, credentials, maxManifestBytes, false);
     }
 
     /** GET /v2/ and authenticate as the registry's challenge asks. */
     public void ping() {
-        HttpResponse<InputStream> r = Http.send(http, Http.get(base.resolve("/v2/")).timeout(pingTimeout).build());
+        OutboundHttp.Response r = http.get(base.resolve("/v2/"), Map.of(), contactTimeout);
         Http.drain(r);
-        if (r.statusCode() == 200) {
-            authorization = credentials == null ? "" : credentials.basicHeader();
+        if (r.status() == 200) {
+            authorization = ""; // no challenge, no credentials: they are sent only when asked for
             return;
         }
-        if (r.statusCode() != 401) throw Http.failure(r, "the registry's API root");
-        Challenge c = Challenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null));
+        if (r.status() != 401) throw Http.failure(r, "the registry's API root");
+        authorization = answer(r);
+    }
+
+    /** The Authorization header that answers a 401's challenge. */
+    private String answer(OutboundHttp.Response r) {
+        Challenge c = Challenge.parse(r.header("WWW-Authenticate").orElse(null));
         if (c == null) throw new UpstreamException(UpstreamException.Reason.PROTOCOL,
                 "the registry answered 401 without a WWW-Authenticate challenge");
-        authorization = switch (c.scheme()) {
-            case "bearer" -> "Bearer " + TokenFetch.fetch(http, c, repository, credentials);
+        return switch (c.scheme()) {
+            case "bearer" -> "Bearer " + TokenFetch.fetch(http, c, repository, credentials, allowPlainHttp);
             case "basic" -> {
                 if (credentials == null) throw new UpstreamException(UpstreamException.Reason.UNAUTHORIZED,
                         "the registry requires a user name and password, and the source has none");
+                // The challenge must come from the configured origin itself, not from where a redirect led.
+                if (!OutboundHttp.sameOrigin(base, r.uri())) throw new UpstreamException(
+                        UpstreamException.Reason.UNAUTHORIZED, "the registry redirected to " + OutboundHttp.hostOf(r.uri())
+                                + ", which asked for the source's credentials; they are only sent to "
+                                + OutboundHttp.hostOf(base));
+                if ("http".equalsIgnoreCase(base.getScheme()) && !allowPlainHttp) throw plainHttp(base);
                 yield credentials.basicHeader();
             }
             default -> throw new UpstreamException(UpstreamException.Reason.PROTOCOL,
@@ -73,29 +98,35 @@ public final class UpstreamClient {
         };
     }
 
-    /** The manifest or index for a tag or digest, verified against the digest when one was asked for. */
-    public UpstreamManifest manifest(String reference) {
-        return manifest(reference, Duration.ofMinutes(30));
+    static UpstreamException plainHttp(URI uri) {
+        return new UpstreamException(UpstreamException.Reason.UNAUTHORIZED, OutboundHttp.hostOf(uri)
+                + " asks for the source's credentials over plain HTTP; they are only sent over HTTPS unless the"
+                + " origin sets allow_plain_http");
     }
 
-    /** As {@link #manifest(String)}, giving up when the registry has not answered within {@code timeout}. */
+    /** The manifest or index for a tag or digest, verified against the digest when one was asked for. */
+    public UpstreamManifest manifest(String reference) {
+        return manifest(reference, Http.TIMEOUT);
+    }
+
+    /** As {@link #manifest(String)}, giving up when the exchange takes longer than {@code timeout}. */
     public UpstreamManifest manifest(String reference, Duration timeout) {
-        HttpResponse<InputStream> r = send(path("manifests", reference), ACCEPT, "GET", timeout);
         String what = "manifest " + repository + ":" + reference;
-        if (r.statusCode() != 200) throw Http.failure(r, what);
-        long declared = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+        OutboundHttp.Response r = send(path("manifests", reference), ACCEPT, timeout);
+        if (r.status() != 200) throw Http.failure(r, what);
+        long declared = r.contentLength().orElse(-1);
         if (declared > maxManifestBytes) {
-            Http.drain(r);
+            r.close();
             throw tooLarge(what, declared);
         }
         byte[] content;
-        try (InputStream in = r.body()) {
-            content = in.readNBytes(maxManifestBytes + 1);
+        try {
+            content = r.readAtMost(maxManifestBytes + 1);
         } catch (IOException e) {
             throw new UpstreamException(UpstreamException.Reason.UNREACHABLE, "connection lost reading " + what);
         }
         if (content.length > maxManifestBytes) throw tooLarge(what, content.length);
-        String type = r.headers().firstValue("Content-Type").orElse("").split(";")[0].strip();
+        String type = r.header("Content-Type").orElse("").split(";")[0].strip();
         Digest digest = Digest.sha256(content);
         if (Digest.looksLikeDigest(reference) && !digest.toString().equals(reference)) {
             throw new UpstreamException(UpstreamException.Reason.PROTOCOL, what + " does not match its digest");
@@ -105,33 +136,21 @@ public final class UpstreamClient {
 
     /** Opens a blob for streaming; the caller verifies the digest as it stores the bytes. */
     public InputStream blob(String digest) {
-        HttpResponse<InputStream> r = send(path("blobs", digest), "*/*");
-        if (r.statusCode() != 200) throw Http.failure(r, "blob " + digest);
+        OutboundHttp.Response r = send(path("blobs", digest), "*/*", BLOB_TIMEOUT);
+        if (r.status() != 200) throw Http.failure(r, "blob " + digest);
         return r.body();
     }
 
-    private HttpResponse<InputStream> send(URI uri, String accept) {
-        return send(uri, accept, "GET", Duration.ofMinutes(30));
-    }
-
-    private HttpResponse<InputStream> send(URI uri, String accept, String method, Duration timeout) {
-        if (authorization == null) ping();
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).method(method,
-                HttpRequest.BodyPublishers.noBody()).header("Accept", accept);
-        if (!authorization.isEmpty()) b.header("Authorization", authorization);
-        return Http.send(http, b.build());
-    }
-
     /**
-     * The digest a tag (or digest) resolves to now, from a manifest HEAD, without downloading the manifest; for
-     * pull-through mirrors revalidating a cached tag. {@code timeout} bounds the whole request.
+     * The digest a tag (or digest) resolves to now, from a manifest HEAD, without downloading the manifest (a HEAD
+     * does not count against Docker Hub's pull limit); for pull-through mirrors revalidating a cached tag.
      */
     public String manifestDigest(String reference, Duration timeout) {
-        HttpResponse<InputStream> r = send(path("manifests", reference), ACCEPT, "HEAD", timeout);
-        Http.drain(r);
         String what = "manifest " + repository + ":" + reference;
-        if (r.statusCode() != 200) throw Http.failure(r, what);
-        return r.headers().firstValue("Docker-Content-Digest").filter(Digest::looksLikeDigest)
+        OutboundHttp.Response r = send("HEAD", path("manifests", reference), ACCEPT, timeout);
+        r.close();
+        if (r.status() != 200) throw Http.failure(r, what);
+        return r.header("Docker-Content-Digest").filter(Digest::looksLikeDigest)
                 .orElseThrow(() -> new UpstreamException(UpstreamException.Reason.PROTOCOL,
                         "the registry answered the HEAD of " + what + " without a Docker-Content-Digest"));
     }
@@ -140,10 +159,33 @@ public final class UpstreamClient {
     public record Blob(InputStream body, long length) {}
 
     /** As {@link #blob(String)}, with the declared length, which a mirror needs before it answers its client. */
-    public Blob blobWithLength(String digest, Duration headersTimeout) {
-        HttpResponse<InputStream> r = send(path("blobs", digest), "*/*", "GET", headersTimeout);
-        if (r.statusCode() != 200) throw Http.failure(r, "blob " + digest);
-        return new Blob(r.body(), r.headers().firstValueAsLong("Content-Length").orElse(-1));
+    public Blob blobWithLength(String digest) {
+        OutboundHttp.Response r = send(path("blobs", digest), "*/*", BLOB_TIMEOUT);
+        if (r.status() != 200) throw Http.failure(r, "blob " + digest);
+        return new Blob(r.body(), r.contentLength().orElse(-1));
+    }
+
+    private OutboundHttp.Response send(URI uri, String accept, Duration timeout) {
+        return send("GET", uri, accept, timeout);
+    }
+
+    /** Sends with the current authorization; a 401 (a registry that challenges per repository) is answered once. */
+    private OutboundHttp.Response send(String method, URI uri, String accept, Duration timeout) {
+        if (authorization == null) ping();
+        OutboundHttp.Response r = http.request(method, uri, headers(accept), timeout);
+        if (r.status() == 401 && authorization.isEmpty() && r.header("WWW-Authenticate").isPresent()) {
+            Http.drain(r);
+            authorization = answer(r);
+            r = http.request(method, uri, headers(accept), timeout);
+        }
+        return r;
+    }
+
+    private Map<String, String> headers(String accept) {
+        Map<String, String> h = new HashMap<>();
+        h.put("Accept", accept);
+        if (!authorization.isEmpty()) h.put("Authorization", authorization);
+        return h;
     }
 
     private URI path(String kind, String reference) {

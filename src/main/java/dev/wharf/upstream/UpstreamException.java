@@ -12,7 +12,9 @@ public final class UpstreamException extends RuntimeException {
         /** The registry answered something that is not the Distribution protocol, or bytes did not verify. */
         PROTOCOL,
         /** A 5xx or 429 from the registry: worth retrying. */
-        SERVER
+        SERVER,
+        /** The address is not allowed by the outbound policy: retrying cannot help. */
+        DENIED
     }
 
     private final Reason reason;

@@ -49,7 +49,7 @@ class RegistryImportIT {
             CycleClient cycle = new CycleClient(wharf);
 
             String singleSource = cycle.source("From Wharf", "{\"type\": \"docker-registry\", \"details\": {\"target\":"
-                    + " \"pusher/app:1\", \"url\": \"http://" + upstream.host() + "\", \"username\": \"pusher\","
+                    + " \"pusher/app:1\", \"url\": \"http://" + upstream.host() + "\", \"allow_plain_http\": true, \"username\": \"pusher\","
                     + " \"password\": \"pusher-password-1\"}}");
             JsonNode done = cycle.awaitEnd(cycle.importImage(cycle.image(singleSource)), Duration.ofSeconds(90));
             assertThat(CycleClient.state(done)).as(done.toString()).isEqualTo("completed");
@@ -58,7 +58,7 @@ class RegistryImportIT {
 
             // Multi-arch through the oci-registry origin's user auth: the index and both children, digest for digest.
             String multiSource = cycle.source("Multi From Wharf", "{\"type\": \"oci-registry\", \"details\":"
-                    + " {\"target\": \"pusher/multi:2\", \"url\": \"http://" + upstream.host() + "\", \"auth\":"
+                    + " {\"target\": \"pusher/multi:2\", \"url\": \"http://" + upstream.host() + "\", \"allow_plain_http\": true, \"auth\":"
                     + " {\"type\": \"user\", \"details\": {\"username\": \"pusher\", \"token\": \"pusher-password-1\"}}}}");
             JsonNode multiDone = cycle.awaitEnd(cycle.importImage(cycle.image(multiSource)), Duration.ofSeconds(90));
             assertThat(CycleClient.state(multiDone)).as(multiDone.toString()).isEqualTo("completed");
@@ -69,7 +69,7 @@ class RegistryImportIT {
             for (OciLayouts.Image child : multi.images()) assertThat(OciLayouts.blobs(back)).containsAll(child.blobs());
 
             String wrong = cycle.source("Wrong Password", "{\"type\": \"docker-registry\", \"details\": {\"target\":"
-                    + " \"pusher/app:1\", \"url\": \"http://" + upstream.host() + "\", \"username\": \"pusher\","
+                    + " \"pusher/app:1\", \"url\": \"http://" + upstream.host() + "\", \"allow_plain_http\": true, \"username\": \"pusher\","
                     + " \"password\": \"not-the-password\"}}");
             JsonNode refused = cycle.awaitEnd(cycle.importImage(cycle.image(wrong)), Duration.ofSeconds(90));
             assertThat(CycleClient.state(refused)).isEqualTo("error");

@@ -31,7 +31,7 @@ class ImageLifecycleTest {
     static void start() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/docker-registry")), "CNCF Distribution is not installed");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/skopeo")), "skopeo is not installed");
-        wharf = new CycleServer(Files.createDirectories(dir.resolve("wharf")));
+        wharf = new CycleServer(Files.createDirectories(dir.resolve("wharf")), "--outbound-allow", "127.0.0.0/8");
         upstream = DistributionProcess.start(Files.createDirectories(dir.resolve("upstream")));
         User erin = wharf.user("erin");
         User finn = wharf.user("finn");

@@ -33,8 +33,9 @@ class ImportFromDistributionTest {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/skopeo")), "skopeo is not installed");
         upstream = DistributionProcess.start(Files.createDirectories(dir.resolve("upstream")));
         // The local Distribution stands in for Docker Hub's registry too (docker-hub origins).
+        // Loopback upstreams: the outbound policy refuses loopback unless told otherwise.
         wharf = new CycleServer(Files.createDirectories(dir.resolve("wharf")), "--sources-docker-hub-url",
-                "http://" + upstream.host());
+                "http://" + upstream.host(), "--outbound-allow", "127.0.0.0/8");
         if (DistributionProcess.htpasswdAvailable()) {
             locked = DistributionProcess.startWithUser(Files.createDirectories(dir.resolve("locked")), "puller",
                     "right-password");
@@ -144,7 +145,9 @@ class ImportFromDistributionTest {
     }
 
     private static String registrySource(String name, String url, String target, String password) {
-        String creds = password == null ? "" : ", \"username\": \"puller\", \"password\": \"" + password + "\"";
+        // Credentials over plain HTTP (a loopback Distribution) only because the origin says so.
+        String creds = password == null ? "" : ", \"username\": \"puller\", \"password\": \"" + password + "\","
+                + " \"allow_plain_http\": true";
         return "{\"name\": \"" + name + "\", \"type\": \"direct\", \"origin\": {\"type\": \"docker-registry\","
                 + " \"details\": {\"target\": \"" + target + "\", \"url\": \"" + url + "\"" + creds + "}}}";
     }

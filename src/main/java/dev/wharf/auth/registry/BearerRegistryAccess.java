@@ -81,7 +81,10 @@ public final class BearerRegistryAccess implements RegistryAccess {
 
     @Override
     public boolean canPull(Context ctx, String repository) {
-        return grant(ctx).map(g -> g.actionsOn(repository).contains("pull")).orElse(false);
+        // As a blob GET decides: the token's grant, checked again when the repository's privacy changed since the
+        // token was issued (a mount is a pull of the source repository, so privacy applies to it at once too).
+        return grant(ctx).map(g -> g.actionsOn(repository).contains("pull") && !staleGrant(g, repository))
+                .orElse(false);
     }
 
     @Override

@@ -54,12 +54,16 @@ public interface MetadataStore extends AutoCloseable {
     boolean linkReservedBlob(String repository, Digest digest, long generation, Instant now);
 
     /**
-     * Links a blob that {@code from} links (any repository when {@code from} is null) into {@code repository},
-     * checked and written in one transaction so a concurrent collection cannot slip in between.
+     * Links a blob that {@code from} links into {@code repository}, checked and written in one transaction so a
+     * concurrent collection cannot slip in between. Who may read {@code from} is the caller's question (see
+     * {@code content.BlobService}); there is deliberately no "from any repository" form.
      *
      * @return false when {@code from} does not link a live blob; nothing changes then
      */
     boolean mountBlob(String repository, String from, Digest digest, Instant now);
+
+    /** Up to {@code limit} repositories that link the blob, by name. */
+    List<String> repositoriesLinking(Digest digest, int limit);
 
     /** Size of the blob if {@code repository} links it, else empty. */
     OptionalLong linkedBlobSize(String repository, Digest digest);

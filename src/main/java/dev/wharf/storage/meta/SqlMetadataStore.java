@@ -183,7 +183,17 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
     @Override
+    public List<String> repositoriesLinking(Digest digest, int limit) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT r.name FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id
+                        WHERE rb.digest = :digest ORDER BY r.name LIMIT :limit""")
+                .bind("digest", digest.toString()).bind("limit", limit)
+                .mapTo(String.class).list());
+    }
+
+    @Override
     public boolean mountBlob(String repository, String from, Digest digest, Instant now) {
+        java.util.Objects.requireNonNull(from, "from");
         return database.inWriteTransaction(h -> {
             // A blob with a link has published bytes (links are only made after publishing and are removed
             // before a collector deletes bytes); the shared row lock keeps it that way until we commit.
@@ -194,13 +204,10 @@ public final class SqlMetadataStore implements MetadataStore {
                     .findOne()
                     .isPresent();
             if (!live) return false;
-            Query linked = h.createQuery(from == null
-                            ? "SELECT 1 FROM repository_blobs WHERE digest = :digest LIMIT 1"
-                            : """
+            Query linked = h.createQuery("""
                             SELECT 1 FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id
                             WHERE r.name = :from AND rb.digest = :digest""")
-                    .bind("digest", digest.toString());
-            if (from != null) linked.bind("from", from);
+                    .bind("digest", digest.toString()).bind("from", from);
             if (linked.mapTo(Integer.class).findOne().isEmpty()) return false;
             insertLink(h, ensureRepository(h, repository, now).id(), digest, now);
             return true;

@@ -38,6 +38,9 @@ public final class WharfProcess implements RegistryServer {
         env.putIfAbsent("WHARF_ADMIN_PASSWORD", ADMIN.password());
         env.put("WHARF_ADDR", host());
         env.put("WHARF_DATA_DIR", dataDir.toString());
+        // The tests' upstreams (Distribution, other Wharf nodes, context servers) listen on loopback, which the
+        // outbound policy refuses by default; a test may set its own value.
+        env.putIfAbsent("WHARF_OUTBOUND_ALLOW", "127.0.0.0/8");
         this.admin = new Credentials(env.get("WHARF_ADMIN_USER"), env.get("WHARF_ADMIN_PASSWORD"));
         this.log = ChildProcess.logDir().resolve("wharf-" + port + ".log");
     }

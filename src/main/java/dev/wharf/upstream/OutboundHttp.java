@@ -1,0 +1,305 @@
+package dev.wharf.upstream;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.InputStreamResponseListener;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.SocketAddressResolver;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The one HTTP client for outbound requests, checked by an {@link OutboundPolicy}: every connection goes through
+ * a resolver that looks the host up once, drops the addresses the policy refuses and hands the rest to the
+ * connector, so the address checked is the address connected to (no second lookup that DNS rebinding could
+ * answer differently). Redirects are followed here, each hop through the same resolver, and an
+ * {@code Authorization} header is only ever sent to the origin (scheme, host, port) of the first request.
+ *
+ * <p>Failures become {@link UpstreamException}s whose messages Wharf wrote itself ("connection refused", "not
+ * an HTTP server", "address not allowed by outbound policy"): nothing a peer sent is ever echoed, since a job's
+ * error is shown to users and the peer may be a service they should not see into.
+ *
+ * <p>One instance per server (it owns a connection pool and threads); {@link #close} stops it.
+ */
+public final class OutboundHttp implements AutoCloseable {
+    public static final int MAX_REDIRECTS = 5;
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
+    private static volatile OutboundHttp defaults;
+
+    private final HttpClient client;
+    private final OutboundPolicy policy;
+
+    private OutboundHttp(OutboundPolicy policy) {
+        this.policy = policy;
+        QueuedThreadPool threads = new QueuedThreadPool(64, 2);
+        threads.setName("wharf-outbound");
+        threads.setDaemon(true);
+        client = new HttpClient();
+        client.setExecutor(threads);
+        client.setFollowRedirects(false); // followed in get(), to check each hop and drop credentials
+        client.setConnectTimeout(CONNECT_TIMEOUT.toMillis());
+        client.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+        client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "wharf"));
+        client.setSocketAddressResolver(new CheckedResolver(policy, threads));
+        try {
+            client.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the outbound HTTP client", e);
+        }
+        // Blobs are verified byte for byte: never let the client inflate them.
+        client.getContentDecoderFactories().clear();
+    }
+
+    public static OutboundHttp create(OutboundPolicy policy) {
+        return new OutboundHttp(policy);
+    }
+
+    /**
+     * A shared client with {@link OutboundPolicy#defaults()}, for callers not given the server's (configured)
+     * one. Prefer passing the server's instance: this one ignores {@code outbound.allow}/{@code outbound.deny}.
+     */
+    public static OutboundHttp defaults() {
+        OutboundHttp d = defaults;
+        if (d == null) {
+            synchronized (OutboundHttp.class) {
+                if (defaults == null) defaults = create(OutboundPolicy.defaults());
+                d = defaults;
+            }
+        }
+        return d;
+    }
+
+    public OutboundPolicy policy() {
+        return policy;
+    }
+
+    /**
+     * GET {@code uri}, following up to {@link #MAX_REDIRECTS} redirects (http and https only). {@code headers}
+     * go to every hop, except {@code Authorization}, which is dropped as soon as a redirect leaves the first
+     * request's origin. The caller closes the response (closing its body is enough).
+     *
+     * @param timeout the whole exchange, body included
+     */
+    public Response get(URI uri, Map<String, String> headers, Duration timeout) {
+        return request("GET", uri, headers, timeout);
+    }
+
+    /** As {@link #get}, with another method without a body ({@code HEAD}). */
+    public Response request(String method, URI uri, Map<String, String> headers, Duration timeout) {
+        URI current = uri;
+        Map<String, String> sent = new LinkedHashMap<>(headers);
+        for (int hop = 0; ; hop++) {
+            Response r = once(method, current, sent, timeout);
+            if (!isRedirect(r.status()) || r.header("Location").isEmpty()) return r;
+            r.close();
+            if (hop >= MAX_REDIRECTS) {
+                throw new UpstreamException(UpstreamException.Reason.PROTOCOL, hostOf(uri)
+                        + " redirected more than " + MAX_REDIRECTS + " times");
+            }
+            URI next;
+            try {
+                next = current.resolve(r.header("Location").get().strip());
+            } catch (IllegalArgumentException e) {
+                throw new UpstreamException(UpstreamException.Reason.PROTOCOL, hostOf(current)
+                        + " redirected to an invalid URL");
+            }
+            String scheme = next.getScheme() == null ? "" : next.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https") || next.getHost() == null) {
+                throw new UpstreamException(UpstreamException.Reason.PROTOCOL, hostOf(current)
+                        + " redirected to a URL that is not http or https");
+            }
+            if (!sameOrigin(uri, next)) sent.keySet().removeIf(k -> k.equalsIgnoreCase("Authorization"));
+            current = next;
+        }
+    }
+
+    /** One request, no redirect followed. */
+    public Response once(URI uri, Map<String, String> headers, Duration timeout) {
+        return once("GET", uri, headers, timeout);
+    }
+
+    private Response once(String method, URI uri, Map<String, String> headers, Duration timeout) {
+        Request request = client.newRequest(uri).method(method).followRedirects(false)
+                .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .headers(h -> headers.forEach(h::put));
+        InputStreamResponseListener listener = new InputStreamResponseListener();
+        request.send(listener);
+        try {
+            org.eclipse.jetty.client.Response r = listener.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return new Response(r.getStatus(), uri, r, listener.getInputStream(), request);
+        } catch (ExecutionException e) {
+            request.abort(e);
+            throw failure(uri, e.getCause() == null ? e : e.getCause());
+        } catch (TimeoutException e) {
+            request.abort(e);
+            throw new UpstreamException(UpstreamException.Reason.UNREACHABLE, hostOf(uri) + " did not answer in time");
+        } catch (InterruptedException e) {
+            request.abort(e);
+            Thread.currentThread().interrupt();
+            throw new UpstreamException(UpstreamException.Reason.UNREACHABLE, "interrupted while calling " + hostOf(uri));
+        }
+    }
+
+    /** A readable message of Wharf's own for a failed exchange: the cause's text may quote the peer. */
+    static UpstreamException failure(URI uri, Throwable cause) {
+        String host = hostOf(uri);
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof OutboundDeniedException) {
+                return new UpstreamException(UpstreamException.Reason.DENIED, "cannot connect to " + host
+                        + ": address not allowed by outbound policy (outbound.allow / outbound.deny)");
+            }
+            if (t instanceof UnknownHostException) {
+                return new UpstreamException(UpstreamException.Reason.UNREACHABLE, "cannot resolve host " + host);
+            }
+            if (t instanceof ConnectException || t instanceof NoRouteToHostException) {
+                return new UpstreamException(UpstreamException.Reason.UNREACHABLE, "cannot reach " + host
+                        + ": connection refused");
+            }
+            if (t instanceof SocketTimeoutException || t instanceof TimeoutException) {
+                return new UpstreamException(UpstreamException.Reason.UNREACHABLE, "cannot reach " + host
+                        + ": connection timed out");
+            }
+            if (t instanceof SSLException) {
+                return new UpstreamException(UpstreamException.Reason.PROTOCOL, "TLS with " + host
+                        + " failed (not an HTTPS server, or its certificate is not trusted)");
+            }
+            if (t instanceof EOFException) {
+                return new UpstreamException(UpstreamException.Reason.UNREACHABLE, host
+                        + " closed the connection without an HTTP answer");
+            }
+        }
+        // Anything else (a bad status line, a malformed header) means the peer does not speak HTTP.
+        return new UpstreamException(UpstreamException.Reason.PROTOCOL, host
+                + " did not answer with HTTP: not an HTTP registry or web server");
+    }
+
+    static String hostOf(URI uri) {
+        return uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
+    }
+
+    static boolean sameOrigin(URI a, URI b) {
+        return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost().equalsIgnoreCase(b.getHost())
+                && port(a) == port(b);
+    }
+
+    private static int port(URI u) {
+        if (u.getPort() > 0) return u.getPort();
+        return "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
+    }
+
+    private static boolean isRedirect(int status) {
+        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.stop();
+        } catch (Exception e) {
+            // stopping is best effort
+        }
+    }
+
+    /** A response whose body streams; {@link #close} releases (or abandons) the connection. */
+    public static final class Response implements AutoCloseable {
+        private final int status;
+        private final URI uri;
+        private final org.eclipse.jetty.client.Response response;
+        private final InputStream body;
+        private final Request request;
+
+        Response(int status, URI uri, org.eclipse.jetty.client.Response response, InputStream body, Request request) {
+            this.status = status;
+            this.uri = uri;
+            this.response = response;
+            this.body = body;
+            this.request = request;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        /** The URL that answered (after redirects). */
+        public URI uri() {
+            return uri;
+        }
+
+        public Optional<String> header(String name) {
+            return Optional.ofNullable(response.getHeaders().get(name));
+        }
+
+        public List<String> headers(String name) {
+            return response.getHeaders().getValuesList(name);
+        }
+
+        public OptionalLong contentLength() {
+            long n = response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+            return n < 0 ? OptionalLong.empty() : OptionalLong.of(n);
+        }
+
+        /** The body; reading failures are IOExceptions whose message is Wharf's own. */
+        public InputStream body() {
+            return body;
+        }
+
+        /** Reads at most {@code max} bytes of the body (the rest is dropped), then closes. */
+        public byte[] readAtMost(int max) throws IOException {
+            try (InputStream in = body) {
+                return in.readNBytes(max);
+            } finally {
+                close();
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                body.close();
+            } catch (IOException e) {
+                // the exchange is abandoned either way
+            }
+            request.abort(new IOException("response closed"));
+        }
+    }
+
+    /** Looks a host up once and keeps only the addresses the policy allows. */
+    private record CheckedResolver(OutboundPolicy policy, java.util.concurrent.Executor executor)
+            implements SocketAddressResolver {
+        @Override
+        public void resolve(String host, int port, Map<String, Object> context,
+                Promise<List<InetSocketAddress>> promise) {
+            executor.execute(() -> {
+                try {
+                    promise.succeeded(policy.resolve(host).stream().map(a -> new InetSocketAddress(a, port)).toList());
+                } catch (IOException e) {
+                    promise.failed(e);
+                } catch (RuntimeException e) {
+                    promise.failed(new UnknownHostException(host));
+                }
+            });
+        }
+    }
+}
