@@ -31,7 +31,12 @@ export async function imagePage(session, ns, repo, digest) {
     Array.isArray(m.manifests) ? el('section', { class: 'card' }, el('h2', {}, 'Platforms'),
       el('div', { class: 'table-wrap' }, el('table', {}, el('thead', {}, el('tr', {}, ['Platform', 'Digest', 'Size'].map((h) =>
         el('th', { scope: 'col' }, h)))), el('tbody', {}, m.manifests.map((c) => el('tr', {},
-        el('td', {}, platform(c.platform)), el('td', {}, imageLink(c.digest)), el('td', { class: 'num' }, bytes(c.size)))))))) : null,
+        el('td', {}, platform(c.platform)),
+        // A sparse index (a mirror of some platforms) lists children this registry does not hold: no link to a 404.
+        el('td', {}, (d.missing_children || []).includes(c.digest)
+          ? [el('span', { class: 'mono', title: c.digest }, shortDigest(c.digest)), ' ', badge('not stored here')]
+          : imageLink(c.digest)),
+        el('td', { class: 'num' }, bytes(c.size)))))))) : null,
     Array.isArray(m.layers) ? el('section', { class: 'card' }, el('h2', {}, `Layers (${m.layers.length})`),
       m.config ? el('p', { class: 'small' }, 'Config ', el('span', { class: 'mono', title: m.config.digest }, shortDigest(m.config.digest)),
         ' · ', bytes(m.config.size), ' · ', el('span', { class: 'mono' }, m.config.mediaType)) : null,

@@ -10,7 +10,7 @@ import dev.wharf.storage.meta.ManifestWrite;
 import dev.wharf.storage.meta.MetadataStore;
 import dev.wharf.storage.meta.MissingReferencesException;
 import java.time.Clock;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,7 +38,20 @@ public final class ManifestService {
      * @return the stored record (its digest is what clients get in Docker-Content-Digest)
      */
     public ManifestRecord put(String repository, String reference, String contentType, byte[] content) {
-        String tag = null;
+        return put(repository, reference, List.of(), contentType, content);
+    }
+
+    /**
+     * Stores a pushed manifest; {@code extraTags} are the {@code ?tag=} parameters of a push by digest
+     * (distribution spec v1.1.1), all pointed at the manifest in the one transaction that stores it. A manifest
+     * pushed by digest is stored under that digest, whatever its algorithm; a push by tag is addressed by its
+     * sha256 digest.
+     *
+     * @return the stored record (its digest is what clients get in Docker-Content-Digest)
+     */
+    public ManifestRecord put(String repository, String reference, List<String> extraTags, String contentType,
+            byte[] content) {
+        List<String> tags = new ArrayList<>();
         Digest digest;
         if (Digest.looksLikeDigest(reference)) {
             Digest given = Names.requireDigest(reference);
@@ -50,8 +63,16 @@ public final class ManifestService {
             }
         } else {
             Names.requireTag(reference);
-            tag = reference;
+            if (!extraTags.isEmpty()) {
+                throw new RegistryException(OciError.MANIFEST_INVALID,
+                        "the tag query parameter is only allowed on a push by digest", Map.of("reference", reference));
+            }
+            tags.add(reference);
             digest = Digest.sha256(content);
+        }
+        for (String tag : extraTags) {
+            Names.requireTag(tag);
+            if (!tags.contains(tag)) tags.add(tag);
         }
         ParsedManifest parsed;
         try {
@@ -63,7 +84,7 @@ public final class ManifestService {
                 parsed.blobs(), parsed.children(), parsed.subject(), parsed.annotationsJson(),
                 content.length + parsed.referencedSize());
         try {
-            return meta.putManifest(repository, write, tag, clock.instant());
+            return meta.putTaggedManifest(repository, write, tags, clock.instant());
         } catch (ImmutableTagException e) {
             meta.recordAudit(AuditAction.REPO_TAG_IMMUTABLE_REFUSED, AuditWriter.namespaceOf(repository), repository,
                     Map.of("tag", e.tag(), "digest", digest.toString(), "current_digest", e.current().toString()),
@@ -73,13 +94,9 @@ public final class ManifestService {
                     + "already points at " + e.current() + "; push under a new tag",
                     Map.of("tag", e.tag(), "current", e.current().toString()));
         } catch (MissingReferencesException e) {
-            Map<String, Object> detail = new LinkedHashMap<>();
-            if (!e.missingBlobs().isEmpty()) detail.put("blobs", e.missingBlobs().stream().map(Digest::toString).toList());
-            if (!e.missingManifests().isEmpty()) {
-                detail.put("manifests", e.missingManifests().stream().map(Digest::toString).toList());
-            }
             throw new RegistryException(OciError.MANIFEST_BLOB_UNKNOWN,
-                    "manifest references blobs or manifests that are not in this repository", detail);
+                    "manifest references blobs that are not in this repository",
+                    Map.of("blobs", e.missingBlobs().stream().map(Digest::toString).toList()));
         }
     }
 

@@ -52,6 +52,9 @@ final class ImageDetailsEndpoint {
         body.put("last_pulled", HubJson.time(m.lastPulled()));
         body.put("pull_count", m.pullCount());
         body.put("manifest", parse(m.content()));
+        // A sparse index (a mirror of some platforms only) lists children that cannot be pulled from here.
+        body.put("missing_children", meta.missingChildren(repo.name(), digest).stream().map(Digest::toString)
+                .toList());
         body.put("referrers", meta.referrers(repo.name(), digest, null).stream().map(r -> {
             Map<String, Object> v = new LinkedHashMap<>();
             v.put("digest", r.digest().toString());

@@ -13,6 +13,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -61,12 +63,15 @@ final class ManifestEndpoint {
         }
     }
 
+    /** A push by digest may name tags with {@code ?tag=} (spec v1.1.1); each one applied comes back as OCI-Tag. */
     void put(Context ctx, String name, String reference) {
+        List<String> tags = ctx.queryParams("tag");
         byte[] body = readLimited(ctx);
-        ManifestRecord m = manifests.put(name, reference, ctx.header("Content-Type"), body);
+        ManifestRecord m = manifests.put(name, reference, tags, ctx.header("Content-Type"), body);
         ctx.header("Location", "/v2/" + name + "/manifests/" + m.digest());
         ctx.header("Docker-Content-Digest", m.digest().toString());
         if (m.subject() != null) ctx.header("OCI-Subject", m.subject().toString());
+        for (String tag : new LinkedHashSet<>(tags)) ctx.res().addHeader("OCI-Tag", tag);
         Responses.empty(ctx, 201);
     }
 

@@ -46,8 +46,7 @@ final class ReferrersEndpoint {
         index.put("mediaType", MediaTypes.OCI_INDEX);
         index.put("manifests", descriptors);
         if (artifactType != null) ctx.header("OCI-Filters-Applied", "artifactType");
-        Responses.json(ctx, json, 200, index);
-        ctx.contentType(MediaTypes.OCI_INDEX);
+        Responses.json(ctx, json, 200, MediaTypes.OCI_INDEX, index);
     }
 
     private Object parse(String annotationsJson) {

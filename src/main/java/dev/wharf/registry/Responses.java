@@ -14,9 +14,14 @@ final class Responses {
     private Responses() {}
 
     static void json(Context ctx, ObjectMapper json, int status, Object body) {
+        json(ctx, json, status, "application/json", body);
+    }
+
+    /** A JSON body with a more specific type; set before the body, which commits the response when written. */
+    static void json(Context ctx, ObjectMapper json, int status, String contentType, Object body) {
         try {
             byte[] bytes = json.writeValueAsBytes(body);
-            ctx.status(status).contentType("application/json");
+            ctx.status(status).contentType(contentType);
             send(ctx, bytes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -156,6 +156,33 @@ abstract class GarbageCollectorContract {
     }
 
     @Test
+    void aSparseIndexKeepsTheChildrenThatArriveLaterAndGoesWithoutTheMissingOnes() throws IOException {
+        Digest amd64 = image("mirror", null, List.of(upload("mirror", "amd64")), null);
+        Digest arm64Content = Digest.sha256("{\"image\":\"arm64 not mirrored\"}".getBytes(UTF_8));
+        Digest s390x = Digest.sha256("{\"image\":\"s390x\"}".getBytes(UTF_8));
+        Digest tagged = index("mirror", "v1", List.of(amd64, arm64Content, s390x));
+        Digest untagged = index("mirror", null, List.of(s390x));
+        // The s390x child arrives after both indexes listed it: it is their child, not an untagged image.
+        byte[] late = "{\"image\":\"s390x\"}".getBytes(UTF_8);
+        meta.putManifest("mirror", new ManifestWrite(s390x, MANIFEST, null, late, List.of(upload("mirror", "s390x")),
+                List.of(), null, null, 100), (String) null, clock.instant());
+        clock.advance(UNTAGGED_GRACE.plusMinutes(1));
+
+        GarbageCollector.Report report = gc.run(false);
+
+        assertThat(stored("mirror", untagged)).as("untagged, with a missing child: collected").isFalse();
+        assertThat(stored("mirror", tagged)).isTrue();
+        assertThat(stored("mirror", amd64)).isTrue();
+        assertThat(stored("mirror", s390x)).as("still listed by the tagged sparse index").isTrue();
+        assertThat(report.manifestsDeleted()).isEqualTo(1);
+
+        meta.deleteTag("mirror", "v1", clock.instant());
+        clock.advance(UNTAGGED_GRACE.plusMinutes(1));
+        assertThat(gc.run(false).manifestsDeleted()).as("the index, then both stored children").isEqualTo(3);
+        assertThat(stored("mirror", s390x)).isFalse();
+    }
+
+    @Test
     void referrersStayWhileTheirSubjectIsStoredAndGoWithIt() throws IOException {
         Digest layer = upload("signed", "layer");
         Digest subject = image("signed", "v1", List.of(layer), null);

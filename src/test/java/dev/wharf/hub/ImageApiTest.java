@@ -155,6 +155,28 @@ class ImageApiTest {
     }
 
     @Test
+    void aSparseIndexIsOneImageAndItsDetailsNameTheMissingChild() {
+        at(NOW);
+        Digest amd64 = wharf.pushImage("acme/sparse", null, "amd64");
+        int size = wharf.pull("acme/sparse", amd64.toString()).body().length;
+        Digest absent = Digest.sha256("an arm64 manifest this mirror never fetched".getBytes(UTF_8));
+        Digest index = wharf.pushIndex("acme/sparse", "v1", List.of(amd64, absent), List.of(size, 500));
+
+        JsonNode images = ok("/v2/namespaces/acme/repositories/sparse/images");
+        assertThat(images.path("count").asInt()).isEqualTo(1);
+        assertThat(images.path("results").get(0).path("digest").asText()).isEqualTo(index.toString());
+        assertThat(ok("/v2/namespaces/acme/repositories/sparse/images-summary").path("statistics").path("total")
+                .asInt()).isEqualTo(1);
+        JsonNode details = json(get("/v2/namespaces/acme/repositories/sparse/images/" + index + "/details", admin));
+        assertThat(details.path("manifest").path("manifests").size()).isEqualTo(2);
+        assertThat(details.path("missing_children").toString()).isEqualTo("[\"" + absent + "\"]");
+        assertThat(json(get("/v2/namespaces/acme/repositories/sparse/images/" + amd64 + "/details", admin))
+                .path("missing_children").size()).isZero();
+        assertThat(get("/v2/namespaces/acme/repositories/sparse/images/" + absent + "/details", admin).statusCode())
+                .isEqualTo(404);
+    }
+
+    @Test
     void bulkDeleteWarnsThenDeletesAndLeavesEveryOtherImagePullable() {
         at(daysAgo(70));
         Digest amd64 = wharf.pushImage("acme/cleanup", null, "amd64");

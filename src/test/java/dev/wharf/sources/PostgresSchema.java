@@ -7,21 +7,21 @@ import java.sql.Statement;
 import java.util.UUID;
 
 /** A PostgreSQL schema of a test's own at 127.0.0.1:5432 (trust auth, database {@code test}), dropped afterwards. */
-final class PostgresSchema {
-    static final String URL = "jdbc:postgresql://127.0.0.1:5432/test";
-    static final String USER = "postgres";
+public final class PostgresSchema {
+    public static final String URL = "jdbc:postgresql://127.0.0.1:5432/test";
+    public static final String USER = "postgres";
     private final String name;
 
-    PostgresSchema(String prefix) {
+    public PostgresSchema(String prefix) {
         name = prefix + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     }
 
     /** Flags that start a Wharf server on this schema (created by its migrations). */
-    String[] serverArgs() {
+    public String[] serverArgs() {
         return new String[] {"--db-url", URL, "--db-user", USER, "--db-schema", name};
     }
 
-    void drop() {
+    public void drop() {
         try (Connection connection = DriverManager.getConnection(URL, USER, null);
                 Statement statement = connection.createStatement()) {
             statement.execute("DROP SCHEMA IF EXISTS " + name + " CASCADE");

@@ -9,7 +9,7 @@ import java.util.List;
  * @param content the exact bytes pushed (served back unchanged)
  * @param artifactType the manifest's artifactType, or its config media type for images (null if none)
  * @param blobs digests of the config and layers (images) — must be linked to the repository
- * @param children digests of the manifests an index lists — must be stored in the repository
+ * @param children digests of the manifests an index lists — may be absent from the repository (sparse index)
  * @param subject the {@code subject} descriptor's digest, or null
  * @param annotationsJson the manifest's annotations as a JSON object, or null
  * @param totalSize content length plus config and layer sizes (images) — what "image size" means in the APIs

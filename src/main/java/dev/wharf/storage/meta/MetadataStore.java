@@ -89,12 +89,24 @@ public interface MetadataStore extends AutoCloseable {
      * Stores a manifest (idempotent for the same digest) and, when {@code tag} is not null, points the tag at
      * it, appending to the tag's history when the tag is new or moves. All in one transaction.
      *
-     * @throws MissingReferencesException when a referenced blob is not linked to the repository, or a child
-     *     manifest is not stored in it; nothing is written then.
+     * <p>An index may list children the repository does not hold (a sparse index, as a mirror of one platform
+     * of a multi-arch image has): they are recorded as listed, and a child stored later counts the indexes
+     * that already list it, so it is part of them from then on.
+     *
+     * @throws MissingReferencesException when a referenced blob is not linked to the repository; nothing is
+     *     written then.
      * @throws ImmutableTagException when the tag exists, points elsewhere and the repository's policy makes it
      *     immutable; nothing is written then.
      */
-    ManifestRecord putManifest(String repository, ManifestWrite manifest, String tag, Instant now);
+    default ManifestRecord putManifest(String repository, ManifestWrite manifest, String tag, Instant now) {
+        return putTaggedManifest(repository, manifest, tag == null ? List.of() : List.of(tag), now);
+    }
+
+    /**
+     * {@link #putManifest(String, ManifestWrite, String, Instant)} with any number of tags, all pointed at the
+     * manifest in the same transaction: every tag moves, or (one immutable tag refusing) none does.
+     */
+    ManifestRecord putTaggedManifest(String repository, ManifestWrite manifest, List<String> tags, Instant now);
 
     Optional<ManifestRecord> getManifest(String repository, Digest digest);
 
@@ -117,6 +129,12 @@ public interface MetadataStore extends AutoCloseable {
 
     /** Digests of the indexes in the repository that list {@code child} as a manifest. */
     List<Digest> indexesReferencing(String repository, Digest child);
+
+    /**
+     * The children an index lists that its repository does not hold (a sparse index), in digest order; empty for
+     * a complete index, an image or an unknown digest.
+     */
+    List<Digest> missingChildren(String repository, Digest index);
 
     /** Manifests whose {@code subject} is {@code subject}, optionally only those with this artifact type. */
     List<ManifestRecord> referrers(String repository, Digest subject, String artifactType);

@@ -13,6 +13,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import dev.wharf.audit.AuditAction;
 import dev.wharf.audit.AuditWriter;
 import org.jdbi.v3.core.Handle;
@@ -339,20 +340,44 @@ public final class SqlMetadataStore implements MetadataStore {
     // --- manifests ------------------------------------------------------------------------------------
 
     @Override
-    public ManifestRecord putManifest(String repository, ManifestWrite manifest, String tag, Instant now) {
+    public ManifestRecord putTaggedManifest(String repository, ManifestWrite manifest, List<String> tags,
+            Instant now) {
         return database.inWriteTransaction(h -> {
+            Set<Digest> listing = new TreeSet<>(manifest.children() == null ? List.of() : manifest.children());
+            listing.add(manifest.digest());
+            lockListings(h, repository, listing);
             long repositoryId = ensureRepository(h, repository, now).id();
             requireReferences(h, repositoryId, manifest); // throwing rolls back the repository creation too
             storeManifest(h, repositoryId, manifest, now);
-            if (tag != null) pointTag(h, repositoryId, tag, manifest.digest(), now);
+            // Name order, so two multi-tag pushes lock shared tag rows in the same order and never deadlock.
+            for (String tag : new TreeSet<>(tags)) pointTag(h, repositoryId, tag, manifest.digest(), now);
             return findManifest(h, repository, manifest.digest()).orElseThrow();
         });
+    }
+
+    /**
+     * On PostgreSQL, serializes the transactions that decide whether a manifest is listed by an index of its
+     * repository: storing an index, deleting one, and storing a manifest an index may list. Without it a sparse
+     * index and its missing child pushed at the same moment would each miss the other's uncommitted row, and the
+     * child would count no parent while listed (or, against a delete, one parent while listed by none).
+     * Transaction-scoped advisory locks, keyed by repository and digest, taken in key order before any row lock,
+     * so these transactions take turns and never wait on each other in a circle. SQLite serializes writers.
+     */
+    private void lockListings(Handle h, String repository, Set<Digest> digests) {
+        if (forUpdate.isEmpty() || digests.isEmpty()) return;
+        long repositoryKey = repository.hashCode() * 0x9E3779B97F4A7C15L;
+        for (long key : digests.stream().mapToLong(d -> repositoryKey ^ Long.parseUnsignedLong(d.hex()
+                .substring(0, 16), 16)).sorted().distinct().toArray()) {
+            h.createQuery("SELECT 1 FROM (SELECT pg_advisory_xact_lock(:key)) l").bind("key", key)
+                    .mapTo(Integer.class).one();
+        }
     }
 
     private void requireReferences(Handle h, long repositoryId, ManifestWrite manifest) {
         // FOR SHARE (PostgreSQL) keeps the referenced rows from being unlinked or deleted until we commit. Child
         // manifests are locked for update instead, because storeManifest bumps their index_parents: two shared
         // locks upgraded by two index pushes would deadlock; in digest order, exclusive locks just take turns.
+        // Children the repository does not hold are fine (a sparse index): they are recorded as listed anyway.
         // On PostgreSQL the blob rows are share-locked first, in digest order: the collector locks a blob row
         // (FOR UPDATE SKIP LOCKED) before it removes the blob's links, so it skips blobs a push is about to
         // reference, and a push that waits for a collector then finds the links gone (MANIFEST_BLOB_UNKNOWN).
@@ -365,13 +390,11 @@ public final class SqlMetadataStore implements MetadataStore {
         List<Digest> missingBlobs = missing(h, manifest.blobs(),
                 "SELECT digest FROM repository_blobs WHERE repository_id = :repo AND digest IN (<digests>)"
                         + forShare, repositoryId);
-        List<Digest> missingManifests = missing(h, manifest.children(),
+        missing(h, manifest.children(),
                 "SELECT digest FROM manifests WHERE repository_id = :repo AND digest IN (<digests>)"
                         + " ORDER BY digest" + forNoKeyUpdate,
                 repositoryId);
-        if (!missingBlobs.isEmpty() || !missingManifests.isEmpty()) {
-            throw new MissingReferencesException(missingBlobs, missingManifests);
-        }
+        if (!missingBlobs.isEmpty()) throw new MissingReferencesException(missingBlobs);
     }
 
     /** The distinct digests of {@code wanted} (in order) that {@code presentSql} does not return. */
@@ -386,14 +409,21 @@ public final class SqlMetadataStore implements MetadataStore {
         return distinct.stream().filter(d -> !present.contains(d.toString())).toList();
     }
 
-    /** Inserts the manifest and its references unless the repository already holds that digest. */
+    /**
+     * Inserts the manifest and its references unless the repository already holds that digest. A new row starts
+     * with as many parents as indexes of the repository already list it: a child that arrives after its sparse
+     * index is part of that index, not an image of its own (nor garbage for the collector).
+     */
     private void storeManifest(Handle h, long repositoryId, ManifestWrite m, Instant now) {
         for (int attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
             int inserted = h.createUpdate("""
                             INSERT INTO manifests (repository_id, digest, media_type, artifact_type, content,
-                                subject_digest, annotations_json, total_size, pushed_at, pull_count, last_activity_at)
+                                subject_digest, annotations_json, total_size, pushed_at, pull_count, last_activity_at,
+                                index_parents)
                             VALUES (:repo, :digest, :mediaType, :artifactType, :content,
-                                :subject, :annotations, :totalSize, :now, 0, :now)
+                                :subject, :annotations, :totalSize, :now, 0, :now,
+                                (SELECT COUNT(*) FROM manifest_children c JOIN manifests p ON p.id = c.manifest_id
+                                 WHERE c.child_digest = :digest AND +p.repository_id = :repo))
                             ON CONFLICT (repository_id, digest) DO NOTHING""")
                     .bind("repo", repositoryId)
                     .bind("digest", m.digest().toString())
@@ -496,6 +526,15 @@ public final class SqlMetadataStore implements MetadataStore {
             Optional<Long> repositoryId = repositoryId(h, repository);
             if (repositoryId.isEmpty()) return ImageDeletion.refused(ImageDeletion.Result.NOT_FOUND);
             long repo = repositoryId.get();
+            // A manifest's children follow from its digest (the content is immutable), so they can be read
+            // before any lock; their listing locks come first, as in putManifest.
+            lockListings(h, repository, new TreeSet<>(h.createQuery("""
+                            SELECT c.child_digest FROM manifest_children c JOIN manifests m ON m.id = c.manifest_id
+                            WHERE m.repository_id = :repo AND m.digest = :digest""")
+                    .bind("repo", repo)
+                    .bind("digest", digest.toString())
+                    .map((rs, ctx) -> Digest.parse(rs.getString(1)))
+                    .list()));
             // Lock first, check after: an index being pushed holds FOR SHARE on this row, so once we have the
             // lock such an index is either committed (and seen below) or has not yet seen this row. Pulls
             // recorded meanwhile wait for us too, so the activity checked below is the activity deleted.
@@ -698,6 +737,22 @@ public final class SqlMetadataStore implements MetadataStore {
                 .bind("repo", repository)
                 .bind("child", child.toString())
                 .map((rs, ctx) -> Digest.parse(rs.getString("digest")))
+                .list());
+    }
+
+    @Override
+    public List<Digest> missingChildren(String repository, Digest index) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT c.child_digest FROM manifest_children c
+                        JOIN manifests m ON m.id = c.manifest_id
+                        JOIN repositories r ON r.id = m.repository_id
+                        WHERE r.name = :repo AND m.digest = :index
+                          AND NOT EXISTS (SELECT 1 FROM manifests x
+                                          WHERE x.repository_id = m.repository_id AND x.digest = c.child_digest)
+                        ORDER BY c.child_digest""")
+                .bind("repo", repository)
+                .bind("index", index.toString())
+                .map((rs, ctx) -> Digest.parse(rs.getString(1)))
                 .list());
     }
 

@@ -58,6 +58,24 @@ abstract class ImageStoreContract extends MetadataStoreContract {
     }
 
     @Test
+    void aChildPushedAfterItsSparseIndexIsPartOfItNotAnImage() {
+        Digest amd64 = pushImage("repo", "amd64", null, T0).digest();
+        ManifestWrite arm64 = image("arm64", List.of(linkedBlob("repo", "arm64")));
+        Digest index = store.putManifest("repo", index("idx", List.of(amd64, arm64.digest())), "latest", T0)
+                .digest();
+        assertThat(digests(query(null, null, ImageQuery.Order.DIGEST, 0, 10))).containsExactly(index);
+
+        store.putManifest("repo", arm64, null, at(1));
+        assertThat(digests(query(null, null, ImageQuery.Order.DIGEST, 0, 10))).as("the late child is listed")
+                .containsExactly(index);
+        assertThat(store.listImages(query(null, null, ImageQuery.Order.DIGEST, 0, 10)).total()).isEqualTo(1);
+
+        store.deleteManifest("repo", index, at(2));
+        assertThat(digests(query(null, null, ImageQuery.Order.DIGEST, 0, 10))).as("both children are images again")
+                .containsExactlyInAnyOrderElementsOf(List.of(amd64, arm64.digest()));
+    }
+
+    @Test
     void activityIsTheLaterOfPushAndPull() {
         Digest image = pushImage("repo", "a", null, T0).digest();
         ImageRecord pushed = store.listImages(query(null, null, ImageQuery.Order.DIGEST, 0, 1)).items().getFirst();

@@ -214,25 +214,69 @@ abstract class MetadataStoreContract {
         ManifestWrite image = image("img", List.of(present, missingBlob, elsewhere, missingBlob));
 
         assertThatThrownBy(() -> store.putManifest("repo", image, "latest", T0))
-                .isInstanceOfSatisfying(MissingReferencesException.class, e -> {
-                    assertThat(e.missingBlobs()).containsExactly(missingBlob, elsewhere);
-                    assertThat(e.missingManifests()).isEmpty();
-                });
-
-        ManifestWrite child = pushImage("repo", "child", null, T0);
-        Digest missingChild = digestOf("missing-child");
-        ManifestWrite index = index("idx", List.of(child.digest(), missingChild));
-        assertThatThrownBy(() -> store.putManifest("repo", index, "latest", T0))
-                .isInstanceOfSatisfying(MissingReferencesException.class, e -> {
-                    assertThat(e.missingBlobs()).isEmpty();
-                    assertThat(e.missingManifests()).containsExactly(missingChild);
-                });
+                .isInstanceOfSatisfying(MissingReferencesException.class,
+                        e -> assertThat(e.missingBlobs()).containsExactly(missingBlob, elsewhere));
 
         assertThat(store.getManifest("repo", image.digest())).isEmpty();
-        assertThat(store.getManifest("repo", index.digest())).isEmpty();
         assertThat(store.listTags("repo", null, 10)).isEmpty();
         assertThat(store.tagHistory("repo", null)).isEmpty();
-        assertThat(store.indexesReferencing("repo", child.digest())).isEmpty();
+    }
+
+    @Test
+    void aSparseIndexIsStoredAndAChildArrivingLaterIsPartOfIt() {
+        ManifestWrite amd64 = pushImage("repo", "amd64", null, at(1));
+        ManifestWrite arm64 = image("arm64", List.of(digestOf("blob:arm64")));
+        ManifestWrite index = index("idx", List.of(amd64.digest(), arm64.digest()));
+
+        ManifestRecord stored = store.putManifest("repo", index, "latest", at(2));
+
+        assertThat(stored.digest()).isEqualTo(index.digest());
+        assertThat(store.getManifest("repo", arm64.digest())).as("the missing child stays missing").isEmpty();
+        assertThat(store.indexesReferencing("repo", arm64.digest())).containsExactly(index.digest());
+        assertThat(store.missingChildren("repo", index.digest())).containsExactly(arm64.digest());
+        assertThat(store.missingChildren("repo", amd64.digest())).isEmpty();
+
+        store.linkBlob("repo", digestOf("blob:arm64"), 1000, T0);
+        store.putManifest("repo", arm64, null, at(3));
+        assertThat(store.missingChildren("repo", index.digest())).isEmpty();
+        assertThat(store.deleteManifest("repo", arm64.digest(), at(4)))
+                .as("a child that arrived after its index is protected like any other")
+                .isEqualTo(DeleteOutcome.REFERENCED_BY_INDEX);
+        assertThat(store.deleteManifest("repo", index.digest(), at(5))).isEqualTo(DeleteOutcome.DELETED);
+        assertThat(store.deleteManifest("repo", arm64.digest(), at(6))).isEqualTo(DeleteOutcome.DELETED);
+        assertThat(store.deleteManifest("repo", amd64.digest(), at(6))).isEqualTo(DeleteOutcome.DELETED);
+    }
+
+    @Test
+    void everyTagOfAMultiTagPushMovesOrNoneDoes() {
+        ManifestWrite first = pushImage("repo", "first", "stable", at(1));
+        ManifestWrite second = image("second", List.of(linkedBlob("repo", "second")));
+
+        store.putTaggedManifest("repo", second, List.of("latest", "v2", "latest"), at(2));
+        assertThat(store.getManifestByTag("repo", "latest").orElseThrow().digest()).isEqualTo(second.digest());
+        assertThat(store.getManifestByTag("repo", "v2").orElseThrow().digest()).isEqualTo(second.digest());
+        assertThat(store.tagHistory("repo", "latest")).hasSize(1);
+
+        store.setImmutableTags("repo", new ImmutableTags(true, List.of("stable")), at(3));
+        ManifestWrite third = image("third", List.of(linkedBlob("repo", "third")));
+        assertThatThrownBy(() -> store.putTaggedManifest("repo", third, List.of("latest", "stable", "v3"), at(4)))
+                .isInstanceOf(ImmutableTagException.class);
+        assertThat(store.getManifestByTag("repo", "latest").orElseThrow().digest()).isEqualTo(second.digest());
+        assertThat(store.getManifestByTag("repo", "stable").orElseThrow().digest()).isEqualTo(first.digest());
+        assertThat(store.getManifestByTag("repo", "v3")).isEmpty();
+        assertThat(store.getManifest("repo", third.digest())).as("nothing of the push is kept").isEmpty();
+    }
+
+    @Test
+    void aManifestStoredBySha512IsFoundByThatDigestAndItsTags() {
+        byte[] content = "{\"sha512\":true}".getBytes(UTF_8);
+        Digest sha512 = Digest.of("sha512", content);
+        store.putManifest("repo", new ManifestWrite(sha512, IMAGE_MANIFEST, null, content, List.of(), List.of(),
+                null, null, content.length), "long", at(1));
+
+        assertThat(store.getManifest("repo", sha512).orElseThrow().digest()).isEqualTo(sha512);
+        assertThat(store.getManifestByTag("repo", "long").orElseThrow().digest()).isEqualTo(sha512);
+        assertThat(store.getManifest("repo", Digest.sha256(content))).isEmpty();
     }
 
     @Test
@@ -360,13 +404,13 @@ abstract class MetadataStoreContract {
     }
 
     @Test
-    void deletedManifestCannotBeListedByANewIndex() {
+    void anIndexListingADeletedManifestIsSparse() {
         ManifestWrite image = pushImage("repo", "img", null, T0);
         store.deleteManifest("repo", image.digest(), at(1));
 
-        assertThatThrownBy(() -> store.putManifest("repo", index("idx", List.of(image.digest())), null, at(2)))
-                .isInstanceOfSatisfying(MissingReferencesException.class,
-                        e -> assertThat(e.missingManifests()).containsExactly(image.digest()));
+        store.putManifest("repo", index("idx", List.of(image.digest())), null, at(2));
+        assertThat(store.getManifest("repo", image.digest())).isEmpty();
+        assertThat(store.indexesReferencing("repo", image.digest())).hasSize(1);
     }
 
     // --- referrers ----------------------------------------------------------------------------------------

@@ -1,0 +1,27 @@
+package dev.wharf.registry;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The spec v1.1.1 additions on SQLite + filesystem. */
+class SqliteDistributionSpecTest extends DistributionSpecContract {
+    @TempDir static Path dir;
+    static TestRegistry registry;
+
+    @BeforeAll
+    static void start() {
+        registry = new TestRegistry(dir);
+    }
+
+    @AfterAll
+    static void stop() {
+        registry.close();
+    }
+
+    @Override
+    TestRegistry reg() {
+        return registry;
+    }
+}
