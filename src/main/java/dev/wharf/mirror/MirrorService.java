@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Manifests are kept exactly as fetched (mirror_manifests) and served from there at once; each becomes
- *       ordinary content (ManifestService, with its tags) when all its blobs and children are stored, so GC,
+ *       ordinary content (ManifestService, with its tags) when all its blobs are stored, so GC,
  *       the Hub views and image management see it like a pushed image.
  *   <li>A tag is served from the cache for the mirror's revalidation interval, then checked with a manifest HEAD;
  *       by-digest pulls never go upstream once cached. Concurrent requests for the same tag, digest or blob share
@@ -259,8 +259,8 @@ public final class MirrorService implements PullThrough, MirrorNamespaces {
     }
 
     /**
-     * Stores as ordinary content every cached manifest of the repository whose blobs and children are all here
-     * (children first, so an index follows once the last of its children did), and points its tags at it.
+     * Stores as ordinary content every cached manifest of the repository whose blobs are all here (an index at
+     * once, as a sparse index; an image once its config and layers are), and points its tags at it.
      */
     void promote(String repository) {
         for (int round = 0; round < 3; round++) {
@@ -272,8 +272,8 @@ public final class MirrorService implements PullThrough, MirrorNamespaces {
                 } catch (InvalidManifestException e) {
                     continue; // validated when fetched; cannot happen
                 }
-                boolean complete = p.blobs().stream().allMatch(b -> meta.linkedBlobSize(repository, b).isPresent())
-                        && p.children().stream().allMatch(d -> meta.getManifest(repository, d).isPresent());
+                // Children need not be here: an index is stored sparse (only the platforms pulled follow it).
+                boolean complete = p.blobs().stream().allMatch(b -> meta.linkedBlobSize(repository, b).isPresent());
                 if (!complete) continue;
                 try {
                     manifests.put(repository, c.digest().toString(), c.mediaType(), c.content());
