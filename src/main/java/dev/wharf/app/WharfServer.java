@@ -189,7 +189,7 @@ public final class WharfServer {
         } catch (MirrorAdmin.Refused e) {
             throw new StartupException(e.getMessage(), e);
         }
-        mirrors = new MirrorService(mirrorList, outbound, meta, manifests, uploads, new ManifestParser(json), pulls,
+        mirrors = new MirrorService(mirrorList, outbound, meta, blobService, manifests, uploads, new ManifestParser(json), pulls,
                 new MirrorMetrics(metrics.registry()), clock, config.mirrors().upstreamTimeout(),
                 config.dataDir().resolve("mirror-downloads"));
         identity.accessControl().useMirrors(mirrors);

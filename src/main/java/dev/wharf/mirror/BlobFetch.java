@@ -62,12 +62,12 @@ final class BlobFetch implements PullThrough.Arriving {
      * @param upstreamBytes counts bytes received from the upstream (for the metric)
      */
     void run(Supplier<UpstreamClient.Blob> open, Publisher publish, LongConsumer upstreamBytes) {
-        InputStream[] body = new InputStream[1];
+        java.util.concurrent.atomic.AtomicReference<InputStream> body = new java.util.concurrent.atomic.AtomicReference<>();
         Thread runner = Thread.currentThread();
         Thread watchdog = Thread.ofVirtual().name("mirror-watchdog").start(() -> watch(runner, body));
         try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             UpstreamClient.Blob blob = open.get();
-            body[0] = blob.body();
+            body.set(blob.body());
             started(blob.length());
             MessageDigest hasher = Digest.newHasher(digest.algorithm());
             byte[] buf = new byte[256 * 1024];
@@ -241,13 +241,14 @@ final class BlobFetch implements PullThrough.Arriving {
      * A stalled upstream is a failure: when no answer (interrupts the waiting download) or no byte (closes the
      * stream) arrived for {@code stallTimeout}.
      */
-    private void watch(Thread runner, InputStream[] body) {
+    private void watch(Thread runner, java.util.concurrent.atomic.AtomicReference<InputStream> body) {
         try {
             while (true) {
                 TimeUnit.MILLISECONDS.sleep(Math.max(100, stallTimeout.toMillis() / 4));
                 if (System.nanoTime() - lastProgressNanos > stallTimeout.toNanos()) {
-                    if (body[0] != null) {
-                        body[0].close();
+                    InputStream stream = body.get();
+                    if (stream != null) {
+                        stream.close();
                     } else {
                         runner.interrupt();
                     }

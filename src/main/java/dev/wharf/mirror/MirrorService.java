@@ -1,6 +1,7 @@
 package dev.wharf.mirror;
 
 import dev.wharf.auth.MirrorNamespaces;
+import dev.wharf.content.BlobService;
 import dev.wharf.content.InvalidManifestException;
 import dev.wharf.content.ManifestParser;
 import dev.wharf.content.ManifestService;
@@ -62,6 +63,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces {
     private final OutboundHttp outbound;
     private final MirrorStore store;
     private final MetadataStore meta;
+    private final BlobService blobs;
     private final ManifestService manifests;
     private final UploadService uploads;
     private final ManifestParser parser;
@@ -76,13 +78,15 @@ public final class MirrorService implements PullThrough, MirrorNamespaces {
     private final ConcurrentHashMap<String, Instant> staleLogged = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Instant> touched = new ConcurrentHashMap<>();
 
-    public MirrorService(Mirrors mirrors, OutboundHttp outbound, MetadataStore meta, ManifestService manifests, UploadService uploads,
+    public MirrorService(Mirrors mirrors, OutboundHttp outbound, MetadataStore meta, BlobService blobs,
+            ManifestService manifests, UploadService uploads,
             ManifestParser parser, PullRecorder pulls, MirrorMetrics metrics, Clock clock, Duration upstreamTimeout,
             Path downloads) {
         this.mirrors = mirrors;
         this.outbound = outbound;
         this.store = mirrors.store();
         this.meta = meta;
+        this.blobs = blobs;
         this.manifests = manifests;
         this.uploads = uploads;
         this.parser = parser;
@@ -252,7 +256,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces {
         store.putManifest(repository, digest, parsed.mediaType(), fetched.content(), parsed.blobs(), now);
         for (Digest blob : parsed.blobs()) {
             if (meta.linkedBlobSize(repository, blob).isEmpty() && meta.blobSize(blob).isPresent()) {
-                meta.mountBlob(repository, null, blob, now);
+                mountFromMirror(m, repository, blob);
             }
         }
         return new Manifest(digest, parsed.mediaType(), fetched.content());
@@ -296,7 +300,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces {
     @Override
     public Optional<Arriving> blob(String repository, Digest digest) {
         Mirror m = mirror(repository);
-        if (linked(repository, digest)) {
+        if (linked(m, repository, digest)) {
             metrics.hit(m.name(), "blob");
             return Optional.empty();
         }
@@ -308,7 +312,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces {
             fetch = fetches.putIfAbsent(key, mine);
             if (fetch == null) {
                 // A fetch that just finished published before it left the map: look once more.
-                if (linked(repository, digest)) {
+                if (linked(m, repository, digest)) {
                     fetches.remove(key, mine);
                     metrics.hit(m.name(), "blob");
                     return Optional.empty();
@@ -331,7 +335,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces {
             throw new RegistryException(OciError.UNAVAILABLE, "interrupted while waiting for the upstream", null);
         }
         if (!fetch.readable()) {
-            if (linked(repository, digest)) return Optional.empty();
+            if (linked(m, repository, digest)) return Optional.empty();
             throw new RegistryException(OciError.UNAVAILABLE, "mirror " + m.name() + ": the download of " + digest
                     + " failed; retry", null);
         }
@@ -339,14 +343,25 @@ public final class MirrorService implements PullThrough, MirrorNamespaces {
     }
 
     /** Linked here already, or stored for another repository and listed by a manifest fetched for this one. */
-    private boolean linked(String repository, Digest digest) {
+    private boolean linked(Mirror m, String repository, Digest digest) {
         if (meta.linkedBlobSize(repository, digest).isPresent()) return true;
         if (meta.blobSize(digest).isPresent() && store.listsBlob(repository, digest)
-                && meta.mountBlob(repository, null, digest, clock.instant())) {
+                && mountFromMirror(m, repository, digest)) {
             promote(repository);
             return true;
         }
         return false;
+    }
+
+    /**
+     * Links a blob another repository of the same mirror holds. Only for a digest a manifest fetched for this
+     * repository lists (the upstream vouched that the repository has exactly those bytes), and only from the same
+     * mirror: content from users' repositories or other mirrors (other upstream credentials) is never handed out
+     * on the strength of a digest alone.
+     */
+    private boolean mountFromMirror(Mirror m, String repository, Digest digest) {
+        String prefix = m.name() + "/";
+        return blobs.mountFromReadable(repository, digest, from -> from.startsWith(prefix) && !from.equals(repository));
     }
 
     private void download(Mirror m, String repository, Digest digest, String key, BlobFetch fetch) {

@@ -12,12 +12,14 @@ import java.util.function.Supplier;
  */
 final class SingleFlight<K> {
     private final ConcurrentHashMap<K, CompletableFuture<Object>> inFlight = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong joins = new java.util.concurrent.atomic.AtomicLong();
 
     @SuppressWarnings("unchecked")
     <V> V run(K key, Supplier<V> work) {
         CompletableFuture<Object> mine = new CompletableFuture<>();
         CompletableFuture<Object> running = inFlight.putIfAbsent(key, mine);
         if (running != null) {
+            joins.incrementAndGet();
             try {
                 return (V) running.join();
             } catch (CompletionException e) {
@@ -36,6 +38,11 @@ final class SingleFlight<K> {
         } finally {
             inFlight.remove(key, mine);
         }
+    }
+
+    /** How many calls joined a computation already running (for tests). */
+    long joins() {
+        return joins.get();
     }
 
     /** Keys being computed now (for tests and metrics). */

@@ -22,6 +22,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -159,7 +161,8 @@ class MirrorIT {
             // Kill the upstream while the big layer streams through Wharf to skopeo.
             CompletableFuture<Skopeo.Result> pull = CompletableFuture.supplyAsync(() -> Skopeo.tryCopy(
                     Duration.ofSeconds(120), "docker://" + wharf.host() + "/up/lib/big:1",
-                    Skopeo.oci(work.resolve("big-broken"), "1"), "--retry-times", "0"));
+                    Skopeo.oci(work.resolve("big-broken"), "1"), "--retry-times", "0"),
+                    Executors.newVirtualThreadPerTaskExecutor());
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (proxy.gets("/v2/lib/big/blobs/" + layer) == 0 && System.nanoTime() < deadline) Thread.sleep(50);
             Thread.sleep(1_500); // a few MiB in
@@ -205,15 +208,23 @@ class MirrorIT {
                 CountingProxy proxy = new CountingProxy(port(upstream.host()), 32 * MIB);
                 WharfProcess wharf = wharf(proxy, "10m")) {
             push(layout, "b", upstream, "lib/big:1");
-            List<CompletableFuture<Skopeo.Result>> pulls = List.of(1, 2).stream()
-                    .map(i -> CompletableFuture.supplyAsync(() -> Skopeo.tryCopy(Duration.ofSeconds(180),
-                            "docker://" + wharf.host() + "/up/lib/big:1", Skopeo.oci(work.resolve("out" + i), "1"))))
-                    .toList();
+            // Own threads: the common pool may have a single worker here and would run the pulls one by one.
+            List<CompletableFuture<Skopeo.Result>> pulls;
+            try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+                pulls = List.of(1, 2).stream()
+                        .map(i -> CompletableFuture.supplyAsync(() -> Skopeo.tryCopy(Duration.ofSeconds(180),
+                                "docker://" + wharf.host() + "/up/lib/big:1", Skopeo.oci(work.resolve("out" + i), "1")),
+                                threads))
+                        .toList();
+            }
             for (CompletableFuture<Skopeo.Result> p : pulls) assertThat(p.get().ok()).as(p.get().stderr()).isTrue();
             assertThat(OciLayouts.digestOf(work.resolve("out1"), "1")).isEqualTo(big.digest());
             assertThat(OciLayouts.digestOf(work.resolve("out2"), "1")).isEqualTo(big.digest());
             assertThat(proxy.gets("/v2/lib/big/blobs/" + layer)).isEqualTo(1);
             assertThat(proxy.gets("/v2/lib/big/manifests/1")).isEqualTo(1);
+            // The second pull really ran alongside the first: it joined the download in progress.
+            assertThat(RegistryHttp.raw(wharf, "GET", "/metrics").text())
+                    .containsPattern("wharf_mirror_joined_downloads_total\\{mirror=\"up\"} [1-9]");
         }
     }
 
