@@ -204,7 +204,7 @@ public final class WharfServer {
                 limiter, config.rateLimit().hubPerMinute(),
                 config.rateLimit().hubAnonymousPerMinute(), json, clock, images, auth, new HubServices(meta,
                         new RepositoryCatalog(database), identity.accessControl(), identity.repositorySettings(),
-                        new AuditLog(database), identity.imageRestrictions()));
+                        new AuditLog(database), identity.imageRestrictions(), mirrors));
         ConsoleRoutes console = new ConsoleRoutes(hub.logins(), identity.sessions(), identity.accounts(),
                 identity.twoFactor(), json);
         HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);

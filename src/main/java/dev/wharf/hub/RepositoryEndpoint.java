@@ -69,7 +69,8 @@ final class RepositoryEndpoint {
         body.put("count", visible.size());
         pages.links(ctx, visible.size(), body);
         body.put("results", visible.stream().skip(pages.offset()).limit(pages.pageSize())
-                .map(s -> RepositoryViews.listEntry(s, services.settings().isPrivate(s.name()))).toList());
+                .map(s -> RepositoryViews.listEntry(s, services.settings().isPrivate(s.name()),
+                        services.mirrors().describe(s.name()).orElse(null))).toList());
         HubJson.write(ctx, json, 200, body);
     }
 

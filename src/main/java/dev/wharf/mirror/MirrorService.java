@@ -1,6 +1,7 @@
 package dev.wharf.mirror;
 
 import dev.wharf.auth.MirrorNamespaces;
+import dev.wharf.hub.MirrorViews;
 import dev.wharf.content.BlobService;
 import dev.wharf.content.InvalidManifestException;
 import dev.wharf.content.ManifestParser;
@@ -50,7 +51,7 @@ import org.slf4j.LoggerFactory;
  *       fails with the upstream's problem in the error message.
  * </ul>
  */
-public final class MirrorService implements PullThrough, MirrorNamespaces {
+public final class MirrorService implements PullThrough, MirrorNamespaces, MirrorViews {
     private static final Logger log = LoggerFactory.getLogger(MirrorService.class);
     /** Bearer tokens of Docker Hub live 5 minutes; a client (and its token) is reused for less than that. */
     private static final Duration CLIENT_REUSE = Duration.ofMinutes(4);
@@ -150,6 +151,19 @@ public final class MirrorService implements PullThrough, MirrorNamespaces {
         Mirror m = mirror(repository);
         return "'" + m.name() + "' is a read-only pull-through mirror of " + m.upstream()
                 + "; push to a repository of your own namespace instead";
+    }
+
+    @Override
+    public Optional<Map<String, Object>> describe(String repository) {
+        return mirrors.of(repository).map(m -> {
+            Map<String, Object> v = new java.util.LinkedHashMap<>();
+            v.put("name", m.name());
+            v.put("upstream", m.upstream());
+            v.put("upstream_repository", upstreamName(m, m.upstreamRepository(repository)));
+            v.put("revalidate_seconds", m.revalidateAfter().toSeconds());
+            v.put("last_revalidated", store.lastRevalidated(repository).map(Instant::toString).orElse(null));
+            return v;
+        });
     }
 
     // --- manifests -------------------------------------------------------------------------------------------
