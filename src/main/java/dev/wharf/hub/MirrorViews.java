@@ -11,5 +11,18 @@ import java.util.Optional;
 public interface MirrorViews {
     Optional<Map<String, Object>> describe(String repository);
 
-    MirrorViews NONE = repository -> Optional.empty();
+    /** Whether {@code namespace} is a mirror's (its repositories are listed like an account's). */
+    boolean isMirror(String namespace);
+
+    MirrorViews NONE = new MirrorViews() {
+        @Override
+        public Optional<Map<String, Object>> describe(String repository) {
+            return Optional.empty();
+        }
+
+        @Override
+        public boolean isMirror(String namespace) {
+            return false;
+        }
+    };
 }

@@ -53,7 +53,9 @@ final class RepositoryEndpoint {
                     + String.join(", ", ORDERINGS));
         }
         Pages pages = Pages.of(ctx);
-        if (accounts.namespaceKind(namespace).isEmpty()) throw RepositoryLookup.notFound();
+        if (accounts.namespaceKind(namespace).isEmpty() && !services.mirrors().isMirror(namespace)) {
+            throw RepositoryLookup.notFound();
+        }
         String filter = ctx.queryParam("name");
         List<RepositorySummary> visible = new ArrayList<>();
         for (String name : services.catalog().repositoriesIn(namespace)) {

@@ -154,6 +154,11 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     }
 
     @Override
+    public boolean isMirror(String namespace) {
+        return mirrors.isMirror(namespace);
+    }
+
+    @Override
     public Optional<Map<String, Object>> describe(String repository) {
         return mirrors.of(repository).map(m -> {
             Map<String, Object> v = new java.util.LinkedHashMap<>();

@@ -87,10 +87,34 @@ class MirrorIT {
             // Warm pull: no blob is asked of the upstream again.
             Skopeo.copy("docker://" + wharf.host() + "/up/team/app:1", Skopeo.oci(work.resolve("warm"), "1"));
             for (String blob : first.blobs()) assertThat(proxy.gets("/v2/team/app/blobs/" + blob)).isEqualTo(1);
-            // Cached content is ordinary content: the tag is listed like a pushed one.
+            // Cached content is ordinary content: the tag is listed like a pushed one (once the last layer is
+            // stored, which may be a moment after the client had it).
             RegistryHttp.Response tags = RegistryHttp.asAdmin(wharf).get(wharf, "/v2/up/team/app/tags/list");
+            long promoted = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!tags.text().contains("\"1\"") && System.nanoTime() < promoted) {
+                Thread.sleep(100);
+                tags = RegistryHttp.asAdmin(wharf).get(wharf, "/v2/up/team/app/tags/list");
+            }
             assertThat(tags.status()).isEqualTo(200);
             assertThat(tags.json().path("tags").toString()).contains("\"1\"");
+
+            // The Hub repository views show the cached repository as a mirror's.
+            HttpResponse<String> login = admin(wharf, "POST", "/v2/users/login", "{\"username\": \""
+                    + WharfProcess.ADMIN.username() + "\", \"password\": \"" + WharfProcess.ADMIN.password() + "\"}");
+            String session = JSON.readTree(login.body()).path("token").asText();
+            HttpRequest listRequest = HttpRequest.newBuilder(URI.create("http://" + wharf.host()
+                    + "/v2/namespaces/up/repositories")).header("Authorization", "Bearer " + session).build();
+            try (HttpClient http = HttpClient.newHttpClient()) {
+                JsonNode repos = JSON.readTree(http.send(listRequest, HttpResponse.BodyHandlers.ofString()).body());
+                JsonNode app = null;
+                for (JsonNode r : repos.path("results")) {
+                    if (r.path("mirror").path("upstream_repository").asText().equals("team/app")) app = r;
+                }
+                assertThat(app).as(repos.toString()).isNotNull();
+                assertThat(app.path("mirror").path("upstream").asText()).isEqualTo("http://" + proxy.host());
+                assertThat(app.path("mirror").path("last_revalidated").isTextual()).isTrue();
+                assertThat(app.path("tag_count").asInt()).isEqualTo(1);
+            }
 
             // Multi-arch: the index and both platforms, byte for byte; then a digest pull never goes upstream.
             Path multiOut = work.resolve("multi");

@@ -166,4 +166,25 @@ class MirrorAdminTest {
         // Outside the mirror, the usual rules: a private repository of nobody is nothing to Alice.
         assertThat(access.allowed(alice, "bob/app")).isEmpty();
     }
+    @Test
+    void evictionDropsTagsAndManifestsNobodyPulledSinceTheCutoff() {
+        MirrorStore store = mirrors.store();
+        dev.wharf.model.Digest old = dev.wharf.model.Digest.sha256(new byte[] {1});
+        dev.wharf.model.Digest used = dev.wharf.model.Digest.sha256(new byte[] {2});
+        Instant t0 = Instant.parse("2026-10-01T00:00:00Z");
+        store.putManifest("hub/library/old", old, "application/vnd.oci.image.manifest.v1+json", new byte[] {1},
+                List.of(), t0);
+        store.putTag("hub/library/old", "1", old, t0);
+        store.putManifest("hub/library/used", used, "application/vnd.oci.image.manifest.v1+json", new byte[] {2},
+                List.of(), t0);
+        store.putTag("hub/library/used", "1", used, t0);
+        store.touchTag("hub/library/used", "1", Instant.parse("2026-11-30T00:00:00Z"));
+        List<MirrorStore.CachedTag> evicted = store.evictTags(Instant.parse("2026-11-01T00:00:00Z"));
+        assertThat(evicted).extracting(MirrorStore.CachedTag::repository).containsExactly("hub/library/old");
+        assertThat(store.tag("hub/library/old", "1")).isEmpty();
+        assertThat(store.manifest("hub/library/old", old)).isEmpty();
+        assertThat(store.tag("hub/library/used", "1")).isPresent();
+        // Its tag still names it: the manifest stays although it was fetched long ago.
+        assertThat(store.manifest("hub/library/used", used)).isPresent();
+    }
 }
