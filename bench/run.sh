@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Wharf vs CNCF Distribution, side by side on loopback, from one run.
+# Wharf vs CNCF Distribution, side by side on loopback, from one run. Two tables, in this order:
+#  1. the headline (bench/headline.sh): Wharf as `./wharf serve` starts it (auth on, default limits, access
+#     log on) vs Distribution without auth and with htpasswd, with real clients (skopeo, wrk/curl + token);
+#  2. the raw protocol: Wharf with auth and rate limits off vs Distribution without auth, driven by
+#     bench/RegistryBench.java (push/pull) and wrk (manifest GET).
 #
-#   bench/run.sh [--quick] [--no-build] [--only distribution|wharf] [--jar PATH] [--out FILE]
+#   bench/run.sh [--quick] [--no-build] [--raw-only] [--only distribution|wharf] [--jar PATH] [--out FILE]
 #
 # Starts Distribution (/usr/bin/docker-registry) and Wharf (target/wharf.jar) on free
-# 127.0.0.1 ports with fresh temp data dirs, runs the same measurements against each
-# (bench/RegistryBench.java for push/pull, wrk for manifest GET), and prints a Markdown
-# table of Wharf / Distribution ratios. Every process it starts is stopped by PID on exit.
+# 127.0.0.1 ports with fresh temp data dirs, runs the same measurements against each,
+# and prints Markdown tables of Wharf / Distribution ratios, ready for docs/benchmarks.md.
+# Every process it starts is stopped by PID on exit.
 #
+#   --raw-only   skip the headline table
 #   --quick      smaller sizes and shorter wrk runs (smoke test, well under a minute of load)
 #   --no-build   don't run ./mvnw package; use the existing jar
 #   --only X     run only one server (the other column shows n/a)
@@ -17,6 +22,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 QUICK=0
+RAW_ONLY=0
 BUILD=1
 ONLY=""
 JAR="$ROOT/target/wharf.jar"
@@ -25,10 +31,11 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --no-build) BUILD=0 ;;
+    --raw-only) RAW_ONLY=1 ;;
     --only) ONLY="$2"; shift ;;
     --jar) JAR="$2"; shift ;;
     --out) OUT="$2"; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -285,6 +292,18 @@ wrk_finish() {
   log "$s: ${R[$s.rps]} req/s, p99 per chunk: ${R[$s.p99_chunks]} ms, non-2xx ${R[$s.non2xx]:-0}, RSS under load ${R[$s.rss_load_mb]} MB"
 }
 
+# The headline first, on its own servers (it stops them before the raw table's start).
+if [[ $RAW_ONLY == 0 && $ONLY == "" && $JAR == "$ROOT/target/wharf.jar" ]]; then
+  if [[ $BUILD == 1 ]]; then
+    log "building Wharf (./mvnw -B -q package -DskipTests)"
+    (cd "$ROOT" && JAVA_HOME=$JDK_HOME ./mvnw -B -q package -DskipTests) > "$WORK/build.log" 2>&1 \
+      || { tail -30 "$WORK/build.log" >&2; die "build failed"; }
+    BUILD=0
+  fi
+  "$ROOT/bench/headline.sh" --no-build $([[ $QUICK == 1 ]] && echo --quick) --out "$WORK/headline.md" \
+    || log "headline run failed; its table is missing"
+fi
+
 SERVERS=()
 [[ $ONLY == "" || $ONLY == distribution ]] && SERVERS+=(distribution)
 [[ $ONLY == "" || $ONLY == wharf ]] && SERVERS+=(wharf)
@@ -380,6 +399,18 @@ MODE=$([[ $QUICK == 1 ]] && echo "quick" || echo "full")
 } > "$WORK/table.md"
 
 [[ -n $OUT ]] || OUT="$ROOT/bench/out/results-$(date +%Y%m%d-%H%M%S).md"
+{
+  if [[ -f $WORK/headline.md ]]; then
+    echo "### Default path: \`./wharf serve\` vs Distribution, real clients"
+    echo
+    cat "$WORK/headline.md"
+    echo
+  fi
+  echo "### Raw protocol: Wharf with auth and rate limits off vs Distribution without auth"
+  echo
+  cat "$WORK/table.md"
+} > "$WORK/tables.md"
+mv "$WORK/tables.md" "$WORK/table.md"
 cp "$WORK/table.md" "$OUT"
 for s in distribution wharf; do
   for f in "$WORK/$s.log" "$WORK/client.log" "$WORK/$s.wrk.txt"; do

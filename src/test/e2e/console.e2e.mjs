@@ -21,6 +21,24 @@ const PASSWORD = env('WHARF_PASSWORD');
 const UPSTREAM = env('UPSTREAM_URL');
 const SHOTS = env('SCREENSHOT_DIR');
 const BIG_REPO = process.env.BIG_REPOSITORY || '';
+const HOOK_URL = env('HOOK_URL');
+const PUSH_TOKEN = env('PUSH_TOKEN');
+
+/** Tags an existing manifest again over the registry API, as a CI job's push would: one push event. */
+async function pushTag(repository, from, to) {
+  const basic = 'Basic ' + Buffer.from(`${USER}:${PUSH_TOKEN}`).toString('base64');
+  const grant = await fetch(`${BASE}/token?service=wharf&scope=repository:${repository}:pull,push`,
+    { headers: { Authorization: basic } });
+  check(grant.ok, 'token: ' + grant.status);
+  const auth = { Authorization: 'Bearer ' + (await grant.json()).token };
+  const accept = 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json,'
+    + ' application/vnd.docker.distribution.manifest.v2+json';
+  const got = await fetch(`${BASE}/v2/${repository}/manifests/${from}`, { headers: { ...auth, Accept: accept } });
+  check(got.ok, 'manifest GET: ' + got.status);
+  const put = await fetch(`${BASE}/v2/${repository}/manifests/${to}`, { method: 'PUT',
+    headers: { ...auth, 'Content-Type': got.headers.get('content-type') }, body: Buffer.from(await got.arrayBuffer()) });
+  check(put.status === 201, 'manifest PUT: ' + put.status);
+}
 mkdirSync(SHOTS, { recursive: true });
 
 let passed = 0;
@@ -364,6 +382,29 @@ try {
       'focus left the section after revoking');
     const left = await page.evaluate(async () => (await (await fetch('/v2/repositories/acme/tool/groups')).json()));
     check(left.count === 0, 'permission not revoked: ' + JSON.stringify(left));
+  });
+
+  await step('webhooks: create one, see the push delivered, redeliver it', async () => {
+    await page.goto('/repositories/acme/tool?tab=webhooks');
+    await page.getByLabel('Webhook name', { exact: true }).fill('ci');
+    await page.getByLabel('Receiver URL', { exact: true }).fill(HOOK_URL);
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    await page.getByText('Copy it now: it is not shown again.').waitFor();
+    await pushTag('acme/tool', '1.0', 'hooked');
+    const card = page.locator('[data-webhook="ci"]');
+    for (let i = 0; i < 50 && !(await card.getByText('delivered', { exact: true }).count()); i++) {
+      await card.getByRole('button', { name: 'Refresh' }).click();
+      await page.waitForTimeout(200);
+    }
+    await card.getByText('delivered', { exact: true }).waitFor();
+    await shot('webhook-delivered');
+    await card.getByRole('button', { name: /^Redeliver / }).first().click();
+    await page.getByText('Queued again').waitFor();
+    for (let i = 0; i < 50 && (await card.getByText('delivered', { exact: true }).count()) < 2; i++) {
+      await card.getByRole('button', { name: 'Refresh' }).click();
+      await page.waitForTimeout(200);
+    }
+    check((await card.getByText('delivered', { exact: true }).count()) === 2, 'redelivery not delivered');
   });
 
   await step('keyboard: the first Tab reaches the skip link, and it moves focus to the content', async () => {

@@ -6,6 +6,7 @@ import { el, bytes, when, badge, field, copyButton, shortDigest } from '../html.
 import { pager, params, setParams, pageTitle, errorBox, toast, navigate } from '../ui.js';
 import { renderMarkdown } from '../markdown.js';
 import { barChart, splitBar } from '../chart.js';
+import { webhooksTab } from './webhooks.js';
 
 const PAGE_SIZE = 25;
 
@@ -14,12 +15,13 @@ export async function repositoryPage(session, ns, repo) {
   const [info, pulls] = await Promise.all([api('GET', base), api('GET', base + '/pulls-per-day?days=30')]);
   const tab = params().get('tab') || 'tags';
   const tabs = [['tags', 'Tags'], ['images', 'Images and cleanup']];
-  if (info.permissions && info.permissions.admin) tabs.push(['settings', 'Settings']);
+  if (info.permissions && info.permissions.admin) tabs.push(['settings', 'Settings'], ['webhooks', 'Webhooks']);
   const tabBar = el('nav', { class: 'tabs', 'aria-label': 'Repository sections' }, tabs.map(([id, label]) =>
     el('a', { href: `?tab=${id}`, 'aria-current': tab === id ? 'page' : null }, label)));
   let body;
   if (tab === 'images') body = await imagesTab(ns, repo, base);
   else if (tab === 'settings') body = settingsTab(ns, repo, info, isOrganization(session, ns));
+  else if (tab === 'webhooks') body = webhooksTab(ns, repo);
   else body = await tagsTab(ns, repo, base);
 
   const host = location.host;

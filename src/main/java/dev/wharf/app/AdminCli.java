@@ -62,8 +62,8 @@ final class AdminCli {
         }
         WharfConfig config = ConfigLoader.load(settings, System.getenv());
         Logging.setLevel("warn");
-        try (Database database = Database.open(config.dbUrl(), blankToNull(config.dbUser()),
-                blankToNull(config.dbPassword()), 2, blankToNull(config.dbSchema()))) {
+        try (Database database = Database.open(config.db().url(), blankToNull(config.db().user()),
+                blankToNull(config.db().password()), 2, blankToNull(config.db().schema()))) {
             Identity identity = Identity.create(config, database, Clock.systemUTC());
             return dispatch(identity, group, words, own, admin);
         } catch (IdentityException e) {

@@ -1,6 +1,7 @@
 package dev.wharf.app;
 
 import dev.wharf.config.WharfConfig;
+import dev.wharf.config.StorageConfig;
 import dev.wharf.storage.blob.BlobStore;
 import dev.wharf.storage.blob.FilesystemBlobStore;
 import dev.wharf.storage.blob.S3BlobStore;
@@ -14,7 +15,7 @@ final class BlobStores {
 
     /** A server's store: S3 upload states go to the shared database, so any number of nodes may append. */
     static BlobStore forServer(WharfConfig config, Database database, Clock clock) throws IOException {
-        return switch (config.storageDriver()) {
+        return switch (config.storage().driver()) {
             case "s3" -> S3BlobStore.shared(settings(config), tailDir(config), new SqlUploadStates(database, clock));
             default -> filesystem(config);
         };
@@ -22,21 +23,21 @@ final class BlobStores {
 
     /** The store of a process that is the only one writing to it ({@code wharf migrate}); needs no database. */
     static BlobStore forSingleWriter(WharfConfig config) throws IOException {
-        return switch (config.storageDriver()) {
+        return switch (config.storage().driver()) {
             case "s3" -> S3BlobStore.singleWriter(settings(config), tailDir(config));
             default -> filesystem(config);
         };
     }
 
     private static BlobStore filesystem(WharfConfig config) throws IOException {
-        if (!config.storageDriver().equals("filesystem")) {
-            throw new IllegalArgumentException("unknown storage driver " + config.storageDriver());
+        if (!config.storage().driver().equals("filesystem")) {
+            throw new IllegalArgumentException("unknown storage driver " + config.storage().driver());
         }
-        return new FilesystemBlobStore(config.storageRoot());
+        return new FilesystemBlobStore(config.storage().root());
     }
 
     private static S3BlobStore.Settings settings(WharfConfig config) {
-        WharfConfig.S3 s = config.s3();
+        StorageConfig.S3 s = config.storage().s3();
         return new S3BlobStore.Settings(s.endpoint(), s.region(), s.bucket(), s.prefix(), s.pathStyle(),
                 s.accessKey(), s.secretKey(), s.redirect() ? s.redirectExpiry() : null);
     }

@@ -42,8 +42,8 @@ final class GcCli {
         }
         WharfConfig config = ConfigLoader.load(settings, env);
         Logging.setLevel("warn");
-        try (Database database = Database.open(config.dbUrl(), blankToNull(config.dbUser()),
-                blankToNull(config.dbPassword()), 2, blankToNull(config.dbSchema()))) {
+        try (Database database = Database.open(config.db().url(), blankToNull(config.db().user()),
+                blankToNull(config.db().password()), 2, blankToNull(config.db().schema()))) {
             BlobStore blobs;
             try {
                 blobs = BlobStores.forServer(config, database, Clock.systemUTC());

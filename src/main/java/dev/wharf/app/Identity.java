@@ -20,6 +20,7 @@ import dev.wharf.auth.token.JwtCodec;
 import dev.wharf.auth.token.SessionTokens;
 import dev.wharf.auth.token.SigningKeys;
 import dev.wharf.config.WharfConfig;
+import dev.wharf.config.AuthConfig;
 import dev.wharf.storage.meta.AuditLog;
 import dev.wharf.storage.meta.Database;
 import java.time.Clock;
@@ -46,7 +47,7 @@ record Identity(
     private static final Logger log = LoggerFactory.getLogger(Identity.class);
 
     static Identity create(WharfConfig config, Database database, Clock clock) {
-        WharfConfig.Auth auth = config.auth();
+        AuthConfig auth = config.auth();
         SecretBox box = SecretBox.load(auth.secretKey().isEmpty() ? null : auth.secretKey(), config.dataDir());
         AccountService accounts = new AccountService(database, PasswordHasher.defaults(), clock);
         AccessTokenService pats = new AccessTokenService(database, clock);
@@ -62,7 +63,7 @@ record Identity(
     }
 
     /** First start: create the administrator, printing a generated password exactly once. */
-    void bootstrapAdmin(WharfConfig.Auth auth) {
+    void bootstrapAdmin(AuthConfig auth) {
         Optional<BootstrapResult> created = accounts.bootstrapAdmin(auth.adminUser(),
                 auth.adminPassword().isEmpty() ? null : auth.adminPassword());
         created.ifPresent(r -> r.generatedPassword().ifPresentOrElse(

@@ -36,7 +36,7 @@ public final class Main {
 
     private static void serve(List<String> args) {
         WharfConfig config = ConfigLoader.load(args, System.getenv());
-        Logging.setLevel(config.logLevel());
+        Logging.setLevel(config.log().level());
         WharfServer server;
         try {
             server = WharfServer.start(config);
@@ -45,6 +45,8 @@ public final class Main {
             System.exit(1);
             return;
         }
+        String trust = server.selfSignedInstructions();
+        if (trust != null) System.out.println(trust);
         Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "wharf-shutdown"));
         server.awaitStop();
     }
@@ -56,6 +58,8 @@ public final class Main {
                 commands:
                   serve     run the registry (default); flags override wharf.yaml and WHARF_* variables,
                             e.g. --addr 127.0.0.1:5000 --data-dir ./data --db-url jdbc:postgresql://...
+                            HTTPS: --tls-cert-file FULLCHAIN.pem --tls-key-file KEY.pem, or to try it out
+                            --tls-self-signed [--tls-hosts registry.lan,10.0.0.5] (prints what clients need)
                   user create NAME --email E [--password P|-] [--admin]
                   user passwd NAME [--password P|-]
                   user list

@@ -69,8 +69,8 @@ final class MigrateCli {
                 to.addAll(List.of("--data-dir", scratch.toString()));
             }
             WharfConfig target = ConfigLoader.load(to, env, false);
-            if (scratch != null && target.storageDriver().equals("filesystem")
-                    && target.storageRoot().toAbsolutePath().startsWith(scratch)) {
+            if (scratch != null && target.storage().driver().equals("filesystem")
+                    && target.storage().root().toAbsolutePath().startsWith(scratch)) {
                 throw new MigrateException("no target blob store given: add --to-storage-driver s3 and its"
                         + " --to-storage-s3-* settings (or --to-storage-filesystem-root DIR)");
             }
@@ -83,18 +83,18 @@ final class MigrateCli {
     }
 
     private Summary migrate(WharfConfig source, WharfConfig target) {
-        if (!source.isSqlite()) throw new MigrateException("the source database must be SQLite, not " + source.dbUrl());
-        if (target.isSqlite()) {
+        if (!source.db().isSqlite()) throw new MigrateException("the source database must be SQLite, not " + source.db().url());
+        if (target.db().isSqlite()) {
             throw new MigrateException("the target database must be PostgreSQL: give --to-db-url jdbc:postgresql://...");
         }
-        if (source.storageDriver().equals("filesystem") && target.storageDriver().equals("filesystem")
-                && source.storageRoot().toAbsolutePath().normalize().equals(target.storageRoot().toAbsolutePath().normalize())) {
-            throw new MigrateException("source and target blob stores are the same directory " + source.storageRoot());
+        if (source.storage().driver().equals("filesystem") && target.storage().driver().equals("filesystem")
+                && source.storage().root().toAbsolutePath().normalize().equals(target.storage().root().toAbsolutePath().normalize())) {
+            throw new MigrateException("source and target blob stores are the same directory " + source.storage().root());
         }
         checkSourceStopped(source);
         Logging.setLevel("warn");
-        out.println("wharf migrate: " + source.dbUrl() + " + " + describe(source) + " -> "
-                + redact(target.dbUrl()) + (target.dbSchema().isBlank() ? "" : " schema " + target.dbSchema())
+        out.println("wharf migrate: " + source.db().url() + " + " + describe(source) + " -> "
+                + redact(target.db().url()) + (target.db().schema().isBlank() ? "" : " schema " + target.db().schema())
                 + " + " + describe(target));
         try (BlobStoreHandle from = new BlobStoreHandle(openSourceBlobs(source), false);
                 BlobStoreHandle to = new BlobStoreHandle(BlobStores.forSingleWriter(target), true)) {
@@ -116,13 +116,13 @@ final class MigrateCli {
     }
 
     private List<MetadataCopy.TableResult> copyMetadata(WharfConfig source, WharfConfig target) throws SQLException {
-        Path file = sqliteFile(source.dbUrl());
+        Path file = sqliteFile(source.db().url());
         SQLiteConfig readOnly = new SQLiteConfig();
         readOnly.setReadOnly(true);
         Database database;
         try {
-            database = Database.open(target.dbUrl(), blankToNull(target.dbUser()), blankToNull(target.dbPassword()), 2,
-                    blankToNull(target.dbSchema()));
+            database = Database.open(target.db().url(), blankToNull(target.db().user()), blankToNull(target.db().password()), 2,
+                    blankToNull(target.db().schema()));
         } catch (RuntimeException e) {
             throw new MigrateException("target database is unusable: " + e.getMessage(), e);
         }
@@ -136,7 +136,7 @@ final class MigrateCli {
 
     /** Before anything is written to the target: the source must be a stopped node's complete database. */
     private static void checkSourceStopped(WharfConfig source) {
-        Path file = sqliteFile(source.dbUrl());
+        Path file = sqliteFile(source.db().url());
         if (!Files.isRegularFile(file)) throw new MigrateException("no SQLite database at " + file);
         Path wal = Path.of(file + "-wal");
         if (Files.exists(wal)) {
@@ -149,8 +149,8 @@ final class MigrateCli {
 
     /** The source store, refusing to create a filesystem store's directories where there is none. */
     private static BlobStore openSourceBlobs(WharfConfig source) throws IOException {
-        if (source.storageDriver().equals("filesystem") && !Files.isDirectory(source.storageRoot().resolve("blobs"))) {
-            throw new MigrateException("no blob store at " + source.storageRoot() + " (no blobs/ directory)");
+        if (source.storage().driver().equals("filesystem") && !Files.isDirectory(source.storage().root().resolve("blobs"))) {
+            throw new MigrateException("no blob store at " + source.storage().root() + " (no blobs/ directory)");
         }
         return BlobStores.forSingleWriter(source);
     }
@@ -223,8 +223,8 @@ final class MigrateCli {
     }
 
     private static String describe(WharfConfig c) {
-        return c.storageDriver().equals("s3") ? "s3://" + c.s3().bucket() + "/" + c.s3().prefix()
-                : "filesystem " + c.storageRoot();
+        return c.storage().driver().equals("s3") ? "s3://" + c.storage().s3().bucket() + "/" + c.storage().s3().prefix()
+                : "filesystem " + c.storage().root();
     }
 
     /** JDBC URLs may carry a password parameter; print only up to the query. */

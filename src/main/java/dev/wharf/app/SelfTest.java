@@ -1,7 +1,12 @@
 package dev.wharf.app;
 
 import dev.wharf.config.ConfigLoader;
+import dev.wharf.config.BuildSandboxConfig;
 import dev.wharf.config.WharfConfig;
+import dev.wharf.sources.build.Cgroups;
+import dev.wharf.sources.build.Sandbox;
+import dev.wharf.sources.build.SandboxCheck;
+import dev.wharf.sources.build.Trees;
 import dev.wharf.model.Digest;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -53,12 +58,13 @@ final class SelfTest {
         // Flags only, and no implicit ./wharf.yaml: the operator's settings must not leak into a throwaway node.
         WharfConfig config = ConfigLoader.load(List.of("--addr", "127.0.0.1:0", "--data-dir", dataDir.toString(),
                 "--admin-password", password, "--log-access", "false", "--log-level", "warn"), Map.of(), false);
-        Logging.setLevel(config.logLevel());
+        Logging.setLevel(config.log().level());
         WharfServer server = null;
         try {
             server = WharfServer.start(config);
             exercise("http://127.0.0.1:" + server.port(), "admin", password);
             out.println("self-test passed: push, pull and sign-in work on a temporary node");
+            buildSandbox(config);
             return 0;
         } catch (StartupException | SelfTestFailure e) {
             out.println("self-test failed: " + e.getMessage());
@@ -73,6 +79,34 @@ final class SelfTest {
             if (server != null) server.stop();
             deleteTree(dataDir);
         }
+    }
+
+    /**
+     * Runs the build sandbox's self-check (the one a server runs at start) and prints every isolation property.
+     * A failure does not fail the self-test: it means this machine runs no Dockerfile builds, which the server
+     * then also says at start; the output tells the operator which property is missing.
+     */
+    private void buildSandbox(WharfConfig config) {
+        BuildSandboxConfig b = config.buildSandbox();
+        Sandbox sandbox = new Sandbox(b.uid(), new Sandbox.Limits(b.memoryBytes(), b.cpus(), b.maxProcesses(),
+                b.diskBytes(), config.sources().builds().timeout()), Cgroups.detect().orElse(null));
+        Path scratch = config.dataDir().resolve("builds");
+        SandboxCheck.Report report;
+        try {
+            Trees.createPrivate(scratch);
+            report = SandboxCheck.run(sandbox, scratch, config.dataDir());
+        } catch (IOException e) {
+            out.println("build sandbox: cannot run its self-check: " + e.getMessage());
+            return;
+        }
+        for (SandboxCheck.Property p : report.properties()) {
+            out.println("build sandbox: " + (p.ok() ? "ok     " : "FAILED ") + p.name() + " (" + p.detail() + ")");
+        }
+        out.println(report.passed()
+                ? "build sandbox passed: Dockerfile builds run isolated here ("
+                        + (sandbox.cgroups() == null ? "rlimits only" : "rlimits and " + sandbox.cgroups().describe())
+                        + ")"
+                : "build sandbox FAILED: a server on this machine starts with Dockerfile builds disabled");
     }
 
     private void exercise(String base, String user, String password) throws IOException, InterruptedException {

@@ -4,10 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.wharf.audit.AuditContext;
+import dev.wharf.auth.AuthorizationEpoch;
 import dev.wharf.auth.registry.BearerRegistryAccess;
+import dev.wharf.auth.registry.CachedAuthorization;
 import dev.wharf.storage.meta.AuditLog;
 import dev.wharf.auth.registry.TokenEndpoint;
+import dev.wharf.config.BuildSandboxConfig;
 import dev.wharf.config.WharfConfig;
+import dev.wharf.config.RateLimitConfig;
+import dev.wharf.config.GcConfig;
 import dev.wharf.console.ConsoleRoutes;
 import dev.wharf.content.BlobService;
 import dev.wharf.content.ManifestParser;
@@ -39,12 +44,18 @@ import dev.wharf.ops.MemoryFootprint;
 import dev.wharf.ops.Metrics;
 import dev.wharf.registry.RegistryAccess;
 import dev.wharf.registry.RegistryRoutes;
+import dev.wharf.search.RepositorySearch;
+import dev.wharf.search.SearchEndpoint;
 import dev.wharf.sources.CycleRoutes;
+import dev.wharf.sources.build.BuildGate;
+import dev.wharf.sources.build.Sandbox;
+import dev.wharf.storage.meta.RepositorySearchStore;
 import dev.wharf.storage.blob.BlobStore;
 import dev.wharf.storage.meta.BlobStats;
 import dev.wharf.storage.meta.Database;
 import dev.wharf.storage.meta.GarbageStore;
 import dev.wharf.storage.meta.MetadataStore;
+import dev.wharf.storage.PrivateFiles;
 import dev.wharf.storage.meta.SqlMetadataStore;
 import dev.wharf.upstream.OutboundHttp;
 import dev.wharf.upstream.OutboundPolicy;
@@ -53,8 +64,11 @@ import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -87,15 +101,22 @@ public final class WharfServer {
     });
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Javalin app;
+    /** The HTTPS listener's certificate source, or null for plain HTTP. */
+    private final Tls tls;
+    private volatile org.eclipse.jetty.server.ServerConnector healthConnector;
     private AutoCloseable closeOnStop;
     private WorkerPool workers;
+    private Webhooks webhooks;
     private OutboundHttp outbound;
     private GarbageCollector collector;
     private MirrorService mirrors;
+    private AuthorizationEpoch authEpoch;
     private volatile boolean stopping;
 
-    private WharfServer(WharfConfig config, Database database, MetadataStore meta, BlobStore blobs, Clock clock) {
+    private WharfServer(WharfConfig config, Database database, MetadataStore meta, BlobStore blobs, Clock clock,
+            Tls tls) {
         this.config = config;
+        this.tls = tls;
         this.database = database;
         this.meta = meta;
         this.blobs = blobs;
@@ -110,16 +131,19 @@ public final class WharfServer {
 
     public static WharfServer start(WharfConfig config, Clock clock) {
         long t0 = System.nanoTime();
+        // A bad certificate or key fails the start before anything else is opened.
+        Tls tls = Tls.open(config, clock);
         Thread warmup = Thread.ofPlatform().name("wharf-warmup").daemon().start(WharfServer::loadHttpClasses);
         try {
-            Files.createDirectories(config.dataDir());
+            PrivateFiles.createDirectories(config.dataDir());
         } catch (IOException e) {
             throw new StartupException("data directory " + config.dataDir() + " cannot be created: " + e.getMessage(), e);
         }
+        warnIfReadableByOthers(config);
         Database database;
         try {
-            database = Database.open(config.dbUrl(), emptyToNull(config.dbUser()),
-                    emptyToNull(config.dbPassword()), config.dbPoolSize(), emptyToNull(config.dbSchema()));
+            database = Database.open(config.db().url(), emptyToNull(config.db().user()),
+                    emptyToNull(config.db().password()), config.db().poolSize(), emptyToNull(config.db().schema()));
         } catch (RuntimeException e) {
             throw new StartupException("database is unusable: " + e.getMessage(), e);
         }
@@ -139,7 +163,8 @@ public final class WharfServer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        WharfServer server = new WharfServer(config, database, new SqlMetadataStore(database), blobs, clock);
+        WharfServer server = new WharfServer(config, database, new SqlMetadataStore(database), blobs, clock,
+                tls);
         try {
             server.serve(clock);
         } catch (StartupException e) {
@@ -147,10 +172,33 @@ public final class WharfServer {
             throw e;
         }
         long tReady = System.nanoTime();
-        log.info("wharf {} ready on {}:{} in {} ms (database {} {} ms, storage {} {} ms, http {} ms)", Main.version(),
-                config.host(), server.port(), ms(tReady - t0), database.dialect(), ms(tDb - t0), blobs.kind(),
-                ms(tStorage - tDb), ms(tReady - tStorage));
+        log.info("wharf {} ready on {}:{} in {} ms (database {} {} ms, storage {} {} ms, http {} ms){}", Main.version(),
+                config.http().host(), server.port(), ms(tReady - t0), database.dialect(), ms(tDb - t0), blobs.kind(),
+                ms(tStorage - tDb), ms(tReady - tStorage), tls == null ? "" : ", HTTPS with HTTP/2 and HTTP/1.1"
+                        + (server.healthPort() < 0 ? "" : "; health checks over plain HTTP on port " + server.healthPort()));
         return server;
+    }
+
+    /**
+     * The data directory, database and blob store hold private images and account data: new ones are created
+     * 0700/0600; ones an older version (or an operator) made readable by others are reported, not changed.
+     */
+    private static void warnIfReadableByOthers(WharfConfig config) {
+        Path data = config.dataDir();
+        List<Path> paths = new ArrayList<>(List.of(data, data.resolve("secret.key")));
+        if (config.db().isSqlite()) {
+            String db = config.db().url().substring("jdbc:sqlite:".length()).replaceFirst("^file:", "")
+                    .replaceFirst("\\?.*$", "");
+            for (String suffix : List.of("", "-wal", "-shm")) paths.add(Path.of(db + suffix).toAbsolutePath());
+        }
+        if (config.storage().driver().equals("filesystem")) {
+            Path root = config.storage().root();
+            paths.addAll(List.of(root, root.resolve("blobs"), root.resolve("uploads")));
+        }
+        for (String loose : PrivateFiles.looserThanPrivate(paths)) {
+            log.warn("{} is accessible to other users of this machine; it should be 0700 (directories) or 0600"
+                    + " (files): chmod -R go-rwx {}", loose, data);
+        }
     }
 
     private void serve(Clock clock) {
@@ -168,15 +216,20 @@ public final class WharfServer {
         // First start hashes a password with Argon2id, slow before the JIT warms up: overlap it with building the
         // HTTP server.
         CompletableFuture<Void> bootstrap = CompletableFuture.runAsync(() -> identity.bootstrapAdmin(config.auth()));
+        // The build sandbox's self-check runs a small sandboxed step; overlap it with the rest of the start too.
+        CompletableFuture<BuildGate> buildGate = CompletableFuture.supplyAsync(() -> buildGate(config));
+        authEpoch = new AuthorizationEpoch(database).start();
+        CachedAuthorization authCache = new CachedAuthorization(identity.registryTokens(), identity.sessions(),
+                identity.accessControl(), identity.authenticator(), identity.loginGuard(), authEpoch, clock);
         RegistryAccess access = config.auth().enabled()
-                ? new BearerRegistryAccess(identity.registryTokens(), identity.sessions(), identity.accessControl(),
+                ? new BearerRegistryAccess(identity.registryTokens(), authCache, identity.accessControl(),
                         config.auth().realm())
                 : RegistryAccess.OPEN;
         if (!config.auth().enabled()) log.warn("auth.enabled=false: the registry is open to anyone who can reach it");
         boolean auth = config.auth().enabled();
         ImageService images = new ImageService(meta, auth ? identity.accessControl()::allowed : ImageAccess.OPEN,
                 clock);
-        WharfConfig.RateLimit limits = config.rateLimit();
+        RateLimitConfig limits = config.rateLimit();
         RateLimiter limiter = limits.enabled() ? rateLimiter(limits, clock) : null;
         PullLimit pullLimit = limiter == null ? null
                 : new PullLimit(limiter, limits.pullsAnonymous(), limits.pullsAuthenticated(), limits.pullsWindow());
@@ -197,14 +250,18 @@ public final class WharfServer {
                 identity.authenticator(), identity.loginGuard(), identity.sessions(), json);
         RegistryRoutes registry = new RegistryRoutes(manifests, blobService, uploads, metrics, json, access,
                 pullLimit, mirrors);
-        TokenEndpoint tokenEndpoint = new TokenEndpoint(identity.authenticator(), identity.sessions(),
-                identity.accessControl(), identity.registryTokens(), identity.loginGuard(), json, clock);
+        TokenEndpoint tokenEndpoint = new TokenEndpoint(authCache, identity.sessions(), identity.registryTokens(),
+                json, clock);
         HubRoutes hub = new HubRoutes(identity.authenticator(), identity.accounts(), identity.twoFactor(),
                 identity.personalTokens(), identity.orgTokens(), identity.sessions(), identity.loginGuard(),
                 limiter, config.rateLimit().hubPerMinute(),
                 config.rateLimit().hubAnonymousPerMinute(), json, clock, images, auth, new HubServices(meta,
                         new RepositoryCatalog(database), identity.accessControl(), identity.repositorySettings(),
                         new AuditLog(database), identity.imageRestrictions(), mirrors));
+        SearchEndpoint search = new SearchEndpoint(new RepositorySearch(
+                new RepositorySearchStore(database, config.auth().defaultPrivate()), auth, clock),
+                identity.authenticator(), identity.loginGuard(), identity.sessions(), config.auth().service(), json,
+                clock);
         ConsoleRoutes console = new ConsoleRoutes(hub.logins(), identity.sessions(), identity.accounts(),
                 identity.twoFactor(), json);
         HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);
@@ -212,14 +269,18 @@ public final class WharfServer {
         JobStore jobStore = new JobStore(database, json, clock);
         WorkerPool[] pool = new WorkerPool[1];
         CycleRoutes cycle = new CycleRoutes(database, identity.accounts(), identity.sessions(), identity.box(),
-                jobStore, new CycleRoutes.Content(uploads, manifests, blobs, meta), config.dockerHubUrl(), config.uploadMaxBytes(),
-                new CycleRoutes.Builds(config.dataDir().resolve("builds"), config.builds().timeout(),
-                        config.builds().gitProtocols()), clock,
+                jobStore, new CycleRoutes.Content(uploads, manifests, blobs, meta), config.sources().dockerHubUrl(),
+                config.sources().uploadMaxBytes(),
+                new CycleRoutes.Builds(config.dataDir().resolve("builds"), config.sources().builds().timeout(),
+                        config.sources().builds().gitProtocols(), buildGate.join(), this::localRegistry), clock,
                 () -> pool[0].wake(), new CycleRoutes.Outbound(outbound, blobService, identity.accessControl()));
         pool[0] = new WorkerPool(jobStore, cycle.jobHandlers(), clock, 2, Duration.ofSeconds(30),
                 Duration.ofSeconds(1), Backoff.DEFAULT);
         workers = pool[0];
-        WharfConfig.Gc gc = config.gc();
+        webhooks = new Webhooks(config, database, jobStore, identity.box(), outbound, json, clock);
+        hub.webhooks(webhooks.service());
+        workers.onFinished(webhooks.imageJobEvents());
+        GcConfig gc = config.gc();
         GarbageStore garbage = new GarbageStore(database);
         collector = new GarbageCollector(meta, garbage, blobs, gc.untaggedGrace(), gc.blobGrace(), clock,
                 GcCli.nodeName("serve"), metrics);
@@ -234,15 +295,33 @@ public final class WharfServer {
             c.startup.showOldJavalinVersionWarning = false;
             c.concurrency.useVirtualThreads = true;
             c.http.compressionStrategy = CompressionStrategy.NONE;
-            if (config.trustForwardedFor()) c.contextResolver.ip = WharfServer::forwardedIp;
-            c.jetty.host = config.host();
-            c.jetty.port = config.port();
+            if (config.http().trustForwardedFor()) c.contextResolver.ip = WharfServer::forwardedIp;
+            c.jetty.host = config.http().host();
+            c.jetty.port = config.http().port();
             c.jetty.modifyServer(s -> s.setStopTimeout(Duration.ofSeconds(20).toMillis()));
             c.jetty.modifyHttpConfiguration(h -> h.setSendServerVersion(false));
+            if (tls != null) {
+                // addr speaks TLS (h2 and http/1.1); Javalin's port() is the first connector's.
+                c.jetty.addConnector((server, http) -> tls.https().connector(server, http, config.http().host(),
+                        config.http().port()));
+                if (config.tls().hasHttpPort()) {
+                    c.jetty.addConnector((server, http) -> healthConnector = Tls.healthConnector(server, http,
+                            config.tls().httpHost(), config.tls().httpPort()));
+                    // The plain port answers health checks only: registry traffic must not leave TLS.
+                    c.routes.before(ctx -> {
+                        if (!ctx.req().isSecure() && !Tls.HEALTH_PATHS.contains(ctx.path())) {
+                            ctx.status(404).json(Map.of("message", "this port serves only "
+                                    + String.join(", ", Tls.HEALTH_PATHS) + "; use https on port " + port()));
+                            ctx.skipRemainingHandlers();
+                        }
+                    });
+                }
+            }
             // Each request starts with no actor; authentication sets one (see AuditContext).
             c.routes.before(ctx -> AuditContext.clear());
             registry.registerPullPaths(c); // the hottest paths first: Javalin matches routes in order
-            hub.register(c); // before the registry's catch-all /v2/<path>: overlapping routes match in order
+            search.register(c); // /v2/search/… and /v1/search share the Hub's and Cycle's prefixes
+            hub.register(c, registry.handler()); // before the registry's catch-all: routes match in order
             registry.register(c);
             tokenEndpoint.register(c);
             health.register(c);
@@ -273,17 +352,24 @@ public final class WharfServer {
         try {
             app.start();
         } catch (RuntimeException e) {
-            throw new StartupException("cannot listen on " + config.host() + ":" + config.port() + ": "
-                    + e.getMessage(), e);
+            throw new StartupException("cannot listen on " + config.http().host() + ":" + config.http().port()
+                    + (config.tls().hasHttpPort() ? " and tls.http_addr " + config.tls().httpHost() + ":"
+                            + config.tls().httpPort() : "") + ": " + e.getMessage(), e);
+        }
+        if (tls != null) {
+            long every = config.tls().reloadInterval().toMillis();
+            background.scheduleWithFixedDelay(safely(tls.https()::reloadIfChanged), every, every,
+                    TimeUnit.MILLISECONDS);
         }
         workers.start();
+        webhooks.start();
         if (config.gc().enabled()) collector.start(config.gc().interval());
         background.schedule(safely(MemoryFootprint::compactAfterStartup), 1, TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(safely(pulls::flush), 1, 1, TimeUnit.SECONDS);
         AuditLog auditLog = new AuditLog(database);
         background.scheduleWithFixedDelay(safely(() -> {
-            int n = auditLog.purgeOlderThan(clock.instant().minus(config.auditRetention()));
-            if (n > 0) log.info("removed {} audit events older than {}", n, config.auditRetention());
+            int n = auditLog.purgeOlderThan(clock.instant().minus(config.audit().retention()));
+            if (n > 0) log.info("removed {} audit events older than {}", n, config.audit().retention());
         }), 1, 60, TimeUnit.MINUTES);
         Duration evictAfter = config.mirrors().evictUnusedAfter();
         if (!evictAfter.isZero()) {
@@ -293,7 +379,7 @@ public final class WharfServer {
             }), 10, 60, TimeUnit.MINUTES);
         }
         background.scheduleWithFixedDelay(safely(() -> {
-            int n = uploads.expireIdle(config.uploadsExpireAfter());
+            int n = uploads.expireIdle(config.storage().uploadsExpireAfter());
             if (n > 0) log.info("removed {} expired upload sessions", n);
         }), 0, 5, TimeUnit.MINUTES);
     }
@@ -313,7 +399,7 @@ public final class WharfServer {
     }
 
     /** Buckets in Redis when redis.url is set (shared by all nodes, checked now), else in this node's memory. */
-    private RateLimiter rateLimiter(WharfConfig.RateLimit limits, Clock clock) {
+    private RateLimiter rateLimiter(RateLimitConfig limits, Clock clock) {
         if (limits.redisUrl().isEmpty()) return new LocalRateLimiter(clock);
         RedisRateLimiter redis = new RedisRateLimiter(limits.redisUrl(), clock);
         try {
@@ -358,7 +444,7 @@ public final class WharfServer {
             default -> "other"; // never the raw path: unbounded label values would bloat the scrape
         };
         metrics.request(ctx.method().name(), route, ctx.statusCode(), Duration.ofNanos((long) (ms * 1_000_000)));
-        if (config.accessLog()) {
+        if (config.log().access()) {
             access.info("{} {} {} {} {}ms", ctx.ip(), ctx.method(), ctx.path(), ctx.statusCode(),
                     String.format("%.1f", ms));
         }
@@ -366,6 +452,38 @@ public final class WharfServer {
 
     public int port() {
         return app.port();
+    }
+
+    /** Whether this node runs Dockerfile builds: the setting, then the sandbox's self-check (logged once). */
+    static BuildGate buildGate(WharfConfig config) {
+        BuildSandboxConfig b = config.buildSandbox();
+        return BuildGate.start(b.enabled(), b.uid(), new Sandbox.Limits(b.memoryBytes(), b.cpus(), b.maxProcesses(),
+                b.diskBytes(), config.sources().builds().timeout()), config.dataDir().resolve("builds"), config.dataDir());
+    }
+
+    /** This node's registry as a build's base-image pull reaches it: loopback unless bound to one address. */
+    private String localRegistry() {
+        String host = config.http().host();
+        if (host.equals("::1")) return "[::1]:" + app.port();
+        boolean anyOrLoopback = host.equals("0.0.0.0") || host.equals("::") || host.equals("localhost")
+                || host.startsWith("127.");
+        if (anyOrLoopback) return "127.0.0.1:" + app.port();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + app.port();
+    }
+
+    /** The plain-HTTP health port of tls.http_addr, or -1 without one. */
+    public int healthPort() {
+        return healthConnector == null ? -1 : healthConnector.getLocalPort();
+    }
+
+    /** Whether addr serves HTTPS. */
+    public boolean tlsEnabled() {
+        return tls != null;
+    }
+
+    /** What a client machine needs to trust a self-signed setup, or null when the certificate is the operator's. */
+    public String selfSignedInstructions() {
+        return tls == null ? null : tls.clientInstructions(port());
     }
 
     public Metrics metrics() {
@@ -381,6 +499,7 @@ public final class WharfServer {
             if (app != null) app.stop();
         } finally {
             background.shutdownNow();
+            if (authEpoch != null) authEpoch.close();
             // A pass in progress fails once the pool closes; each of its steps is one transaction, so the next
             // pass (of any node) picks up where it stopped.
             if (collector != null) collector.close();
@@ -392,6 +511,7 @@ public final class WharfServer {
                 }
             }
             if (workers != null) workers.stop(Duration.ofSeconds(10)); // unfinished jobs go back to the queue
+            if (webhooks != null) webhooks.stop();
             if (outbound != null) outbound.close();
             pulls.flush();
             meta.close(); // also closes the database pool

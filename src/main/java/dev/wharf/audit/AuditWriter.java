@@ -3,8 +3,11 @@ package dev.wharf.audit;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.Map;
+import java.util.WeakHashMap;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
 
 /**
  * Appends one audit event using the caller's open transaction, so the event commits or rolls back together with
@@ -12,6 +15,11 @@ import org.jdbi.v3.core.Handle;
  */
 public final class AuditWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Listeners per database: tests run several servers in one JVM, each with its own database, and an event must
+     * reach only the listener of the server whose database recorded it. Weak keys let a closed database go.
+     */
+    private static final Map<Jdbi, AuditListener> LISTENERS = Collections.synchronizedMap(new WeakHashMap<>());
 
     private AuditWriter() {}
 
@@ -39,6 +47,20 @@ public final class AuditWriter {
                 .bind("description", description)
                 .bind("at", at.toEpochMilli())
                 .execute();
+        AuditListener listener = LISTENERS.get(h.getJdbi());
+        if (listener != null) {
+            listener.recorded(h, action, account, name, data == null ? Map.of() : data, AuditContext.actor(), at);
+        }
+    }
+
+    /** Tells {@code listener} of every event recorded in {@code database} from now on (one listener a database). */
+    public static void listen(Jdbi database, AuditListener listener) {
+        LISTENERS.put(database, listener);
+    }
+
+    /** Stops telling the database's listener (the server is stopping). */
+    public static void stopListening(Jdbi database) {
+        LISTENERS.remove(database);
     }
 
     /** The namespace (first path component) of a repository name: whose audit log a repository event is in. */

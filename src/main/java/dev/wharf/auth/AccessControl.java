@@ -58,14 +58,6 @@ public final class AccessControl {
     }
 
     /**
-     * Whether the repository's privacy changed after {@code since}: a token issued before such a change must be
-     * checked again, so that making a repository private takes effect at once, not when tokens expire.
-     */
-    public boolean privacyChangedSince(String repository, java.time.Instant since) {
-        return settings.find(repository).map(s -> s.updatedAt().isAfter(since)).orElse(false);
-    }
-
-    /**
      * A mirror is read-only: pull for every live principal (a dead token gets nothing, as everywhere), for
      * anonymous callers only when the mirror allows it; administrators may also delete cached content.
      */

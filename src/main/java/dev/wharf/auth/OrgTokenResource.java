@@ -3,6 +3,7 @@ package dev.wharf.auth;
 import dev.wharf.model.RepositoryName;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -12,7 +13,9 @@ import java.util.regex.Pattern;
  * (the path {@code myorg/} followed by a star, at any depth), or {@value #ALL_PUBLIC} (every public
  * repository). Scopes: {@value #PULL} and {@value #PUSH}; push implies pull, because a registry push
  * reads blobs and manifests back. Organization tokens never delete. {@code TYPE_ORG} resources (path = the
- * organization) carry organization-level scopes for the Hub API; the registry ignores them.
+ * organization) carry organization-level scopes for the Hub API; the registry ignores them. Of Docker Hub's
+ * organization scopes Wharf acts on {@value #MEMBER_READ}, {@value #MEMBER_EDIT}, {@value #GROUP_READ} and
+ * {@value #GROUP_EDIT} (an edit scope includes its read scope); others are kept and shown but allow nothing.
  */
 public record OrgTokenResource(Type type, String path, List<String> scopes) {
 
@@ -21,6 +24,12 @@ public record OrgTokenResource(Type type, String path, List<String> scopes) {
     public static final String PULL = "scope-image-pull";
     public static final String PUSH = "scope-image-push";
     public static final String ALL_PUBLIC = "*/*/public";
+    public static final String MEMBER_READ = "scope-member-read";
+    public static final String MEMBER_EDIT = "scope-member-edit";
+    public static final String GROUP_READ = "scope-group-read";
+    public static final String GROUP_EDIT = "scope-group-edit";
+    /** Organization scopes and the higher scope that includes each. */
+    private static final Map<String, String> INCLUDED_IN = Map.of(MEMBER_READ, MEMBER_EDIT, GROUP_READ, GROUP_EDIT);
     private static final Pattern ORG_SCOPE = Pattern.compile("scope-[a-z0-9-]{1,60}");
 
     public OrgTokenResource {
@@ -65,6 +74,12 @@ public record OrgTokenResource(Type type, String path, List<String> scopes) {
         if (path.equals(ALL_PUBLIC)) return !isPrivate;
         if (!repository.startsWith(org + "/")) return false; // a token only ever reaches its own organization
         return path.equals(repository) || path.equals(org + "/*");
+    }
+
+    /** Whether this is a {@code TYPE_ORG} resource with {@code scope}, or with the scope that includes it. */
+    boolean grantsOrgScope(String scope) {
+        if (type != Type.TYPE_ORG) return false;
+        return scopes.contains(scope) || (INCLUDED_IN.containsKey(scope) && scopes.contains(INCLUDED_IN.get(scope)));
     }
 
     boolean allowsPull() {

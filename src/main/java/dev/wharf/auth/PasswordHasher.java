@@ -21,6 +21,14 @@ public final class PasswordHasher {
     private static final int HASH_BYTES = 32;
     private static final int VERSION = Argon2Function.ARGON2_VERSION_13; // 0x13 = 19, the current version
 
+    /**
+     * Hashes running at once in this process. Each one holds its memory cost (19 MiB by default) on the heap for
+     * its whole run, so without a bound a burst of logins (or of wrong Basic passwords) could exhaust the small
+     * heap the launcher gives a node; the CPU is the limit anyway, so waiting costs no throughput.
+     */
+    private static final java.util.concurrent.Semaphore RUNNING =
+            new java.util.concurrent.Semaphore(Math.max(2, Runtime.getRuntime().availableProcessors()), true);
+
     private final Argon2Function function;
 
     public PasswordHasher(int memoryKib, int iterations, int parallelism) {
@@ -37,7 +45,12 @@ public final class PasswordHasher {
     /** A new PHC string with a fresh random salt. */
     public String hash(CharSequence password) {
         Objects.requireNonNull(password, "password");
-        return Password.hash(password).addRandomSalt(SALT_BYTES).with(function).getResult();
+        RUNNING.acquireUninterruptibly();
+        try {
+            return Password.hash(password).addRandomSalt(SALT_BYTES).with(function).getResult();
+        } finally {
+            RUNNING.release();
+        }
     }
 
     /**
@@ -46,10 +59,13 @@ public final class PasswordHasher {
      */
     public boolean verify(CharSequence password, String encoded) {
         if (password == null || encoded == null || !encoded.startsWith("$argon2id$")) return false;
+        RUNNING.acquireUninterruptibly();
         try {
             return Password.check(password, encoded).with(Argon2Function.getInstanceFromHash(encoded));
         } catch (RuntimeException malformed) {
             return false;
+        } finally {
+            RUNNING.release();
         }
     }
 

@@ -50,7 +50,7 @@ public final class Permissions {
             case Principal.PersonalToken token -> {
                 if (!live(token.active(), token.expiresAt())) yield EnumSet.noneOf(Action.class);
                 Set<Action> actions = userActions(token.user(), repository, isPrivate, relationship);
-                actions.retainAll(scopeActions(token.scope(), isPrivate));
+                actions.retainAll(token.scope().repositoryActions(isPrivate));
                 yield actions;
             }
             case Principal.OrgToken token -> orgTokenActions(token, repository, isPrivate);
@@ -92,15 +92,6 @@ public final class Permissions {
             }
         }
         return actions;
-    }
-
-    private static Set<Action> scopeActions(AccessScope scope, boolean isPrivate) {
-        return switch (scope) {
-            case PUBLIC_READ -> publicPull(isPrivate);
-            case READ -> EnumSet.of(Action.PULL);
-            case WRITE -> EnumSet.copyOf(PULL_PUSH);
-            case ADMIN -> EnumSet.copyOf(ALL);
-        };
     }
 
     private Set<Action> orgTokenActions(Principal.OrgToken token, String repository, boolean isPrivate) {

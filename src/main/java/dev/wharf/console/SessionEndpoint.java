@@ -90,6 +90,8 @@ final class SessionEndpoint {
             case Principal.Anonymous a -> "anonymous";
         });
         body.put("admin", user != null && user.admin());
+        // What the credential is capped to (docs/scopes.md): a personal token's scope; null when not capped by one.
+        body.put("scope", principal instanceof Principal.PersonalToken t ? t.scope().wireName() : null);
         List<String> namespaces = new ArrayList<>();
         if (user != null) {
             namespaces.add(user.username());

@@ -116,11 +116,21 @@ public final class ManifestService {
         return found.get();
     }
 
-    /** DELETE by digest removes the manifest (and its tags); DELETE by tag removes only the tag. */
+    /**
+     * DELETE by digest removes the manifest (and its tags); DELETE by tag removes only the tag, unless the
+     * repository's immutable-tags policy protects it (deleting and pushing again would move it).
+     */
     public void delete(String repository, String reference) {
         if (!Digest.looksLikeDigest(reference)) {
             Names.requireTag(reference);
-            if (!meta.deleteTag(repository, reference, clock.instant())) throw unknown(repository, reference);
+            boolean deleted;
+            try {
+                deleted = meta.deleteMutableTag(repository, reference, clock.instant());
+            } catch (ImmutableTagException e) {
+                throw new RegistryException(OciError.DENIED, "tag '" + reference + "' is immutable in this repository"
+                        + " and cannot be deleted", Map.of("tag", reference, "current", e.current().toString()));
+            }
+            if (!deleted) throw unknown(repository, reference);
             return;
         }
         Digest digest = Names.requireDigest(reference);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.audit.AuditAction;
 import dev.wharf.audit.AuditEvent;
 import dev.wharf.audit.AuditQuery;
+import dev.wharf.auth.AccessScope;
 import dev.wharf.auth.AccountService;
 import dev.wharf.auth.OrgRole;
 import dev.wharf.auth.Principal;
@@ -93,6 +94,7 @@ final class AuditLogEndpoint {
         boolean allowed = user != null && (user.username().equals(account)
                 || accounts.roleOf(account, user.userId()).orElse(null) == OrgRole.OWNER);
         if (!allowed) throw new HubException(HubError.NOT_FOUND, "Account not found");
+        HubAuth.requireScope(principal, AccessScope.READ, "reading an audit log");
         return account;
     }
 

@@ -117,9 +117,9 @@ final class GroupEndpoint {
     private String org(Context ctx, boolean change) {
         String org = ctx.pathParam("org_name");
         if (change) {
-            guard.owner(ctx, org, "manage groups");
+            guard.change(ctx, org, OrgGuard.Area.GROUPS, "manage groups");
         } else {
-            guard.member(ctx, org);
+            guard.read(ctx, org, OrgGuard.Area.GROUPS);
         }
         return org;
     }

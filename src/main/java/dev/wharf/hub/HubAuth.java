@@ -1,6 +1,7 @@
 package dev.wharf.hub;
 
 import dev.wharf.audit.AuditContext;
+import dev.wharf.auth.AccessScope;
 import dev.wharf.auth.Principal;
 import dev.wharf.auth.token.BrowserSession;
 import dev.wharf.auth.token.SessionTokens;
@@ -64,6 +65,24 @@ public final class HubAuth {
             case Principal.PersonalToken t -> t.user();
             default -> null;
         };
+    }
+
+    /**
+     * Refuses a session whose credential's scope does not reach {@code needed} for something beyond repositories
+     * (see {@link Principal#scopeAllows}); repositories are {@code Permissions}' business.
+     *
+     * @param what what the caller tried, e.g. "changing an organization's members"
+     * @throws HubException INSUFFICIENT_SCOPE (403)
+     */
+    public static void requireScope(Principal principal, AccessScope needed, String what) {
+        if (principal.scopeAllows(needed)) return;
+        String has = switch (principal) {
+            case Principal.PersonalToken t -> "a personal access token with " + t.scope().wireName();
+            case Principal.OrgToken o -> "an organization access token";
+            default -> "no credential that allows it";
+        };
+        throw new HubException(HubError.INSUFFICIENT_SCOPE, "This session comes from " + has + "; " + what
+                + " needs " + needed.wireName() + " or a password session");
     }
 
     /**

@@ -25,6 +25,8 @@ public enum HubError {
     CSRF_REFUSED(403, "This request was made with the console's session cookie but without its X-CSRF-Token"
             + " header"),
     FORBIDDEN(403, "You do not have permission to perform this action."),
+    /** The credential's scope (an access token's) does not reach the action, whatever the user's role. */
+    INSUFFICIENT_SCOPE(403, "The access token this session was made from does not allow this action"),
     NOT_FOUND(404, "Not found"),
     CONFLICT(409, "The request conflicts with the current state"),
     /** The login throttle ({@code LoginGuard}) refused the attempt before checking the secret. */

@@ -11,11 +11,15 @@ import dev.wharf.auth.TwoFactorService;
 import dev.wharf.auth.token.SessionTokens;
 import dev.wharf.images.ImageService;
 import dev.wharf.registry.RegistryRoutes;
+import dev.wharf.storage.meta.MetadataStore;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import java.time.Clock;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * The Docker Hub API route table: every Hub endpoint in one place. Hub paths live under
@@ -43,6 +47,12 @@ public final class HubRoutes {
     private final RepositoryGroupEndpoint repositoryGroups;
     private final HubRateLimit rateLimit;
     private final HubErrors errors;
+    private final HubServices services;
+    private final AccountService accounts;
+    private final HubAuth auth;
+    private final ObjectMapper json;
+    private WebhookEndpoint webhooks;
+    private final MetadataStore meta;
 
     /**
      * @param limiter the request budget store, or null when {@code ratelimit.enabled} is false
@@ -55,6 +65,10 @@ public final class HubRoutes {
             Clock clock, ImageService images, boolean imagesNeedSession,
             HubServices services) {
         HubAuth auth = new HubAuth(sessions);
+        this.auth = auth;
+        this.services = services;
+        this.accounts = accounts;
+        this.json = json;
         this.login = new LoginEndpoint(authenticator, twoFactor, sessions, guard, json, clock);
         this.twoFactor = new TwoFactorEndpoint(twoFactor, auth, guard, json, clock);
         this.personalTokens = new AccessTokenEndpoint(personalTokens, auth, json);
@@ -72,6 +86,13 @@ public final class HubRoutes {
         this.repositoryGroups = new RepositoryGroupEndpoint(accounts, new RepositoryLookup(services), auth, json);
         this.rateLimit = new HubRateLimit(limiter, auth, perAccountPerMinute, anonymousPerMinute);
         this.errors = new HubErrors(json, clock);
+        this.meta = services.meta();
+    }
+
+    /** Serves the webhook pipeline endpoints (left out when never called, as in tests of other endpoints). */
+    public void webhooks(dev.wharf.webhooks.WebhookService service) {
+        this.webhooks = new WebhookEndpoint(service, new RepositoryLookup(services), new OrgGuard(accounts, auth),
+                accounts, auth, json);
     }
 
     /** The login steps, for the web console's cookie sign-in. */
@@ -79,7 +100,75 @@ public final class HubRoutes {
         return login;
     }
 
-    public void register(JavalinConfig config) {
+    /**
+     * @param registry the registry's handler, for the few requests that fit one of Docker Hub's older
+     *     {@code /v2/repositories/…} paths but are meant for a registry repository (see {@link #registerLegacy})
+     */
+    public void register(JavalinConfig config, Handler registry) {
+        registerCurrent(config);
+        registerLegacy(config, registry);
+    }
+
+    /**
+     * Docker Hub's older repository paths, which Renovate, hub-tool and many scripts call: the handlers of their
+     * {@code /v2/namespaces/…} twins (same bodies, paging, ordering and privacy), plus the deletes, which only
+     * these paths have. Javalin ignores a trailing slash, so each serves {@code …/} and {@code …} alike.
+     *
+     * <p>A registry repository may be named {@code repositories} or {@code repositories/<a>/<b>}: then
+     * {@code /v2/repositories/tags/list}, {@code DELETE /v2/repositories/manifests/<ref>} (or {@code blobs/},
+     * and {@code GET …/referrers/<digest>}) and {@code /v2/repositories/<a>/<b>/tags/list} are its registry
+     * requests, not a Hub repository called {@code tags/list} or a tag called {@code list}. When such a registry
+     * repository exists, those requests go to the registry.
+     */
+    private void registerLegacy(JavalinConfig config, Handler registry) {
+        String reposPath = "/v2/repositories/{namespace}";
+        String repoPath = reposPath + "/{repository}";
+        String tagsPath = repoPath + "/tags";
+        String tagPath = tagsPath + "/{tag}";
+        legacy(config, registry, HandlerType.GET, reposPath, "hub_repositories", repositories::list, null);
+        for (HandlerType method : List.of(HandlerType.GET, HandlerType.HEAD, HandlerType.DELETE)) {
+            Handler handler = method == HandlerType.DELETE ? repositories::delete : repositories::get;
+            legacy(config, registry, method, repoPath, "hub_repository", handler, this::registryResource);
+        }
+        legacy(config, registry, HandlerType.GET, tagsPath, "hub_tags", tags::list, null);
+        legacy(config, registry, HandlerType.HEAD, tagsPath, "hub_tags", tags::headTags, null);
+        for (HandlerType method : List.of(HandlerType.GET, HandlerType.HEAD, HandlerType.DELETE)) {
+            Handler handler = method == HandlerType.DELETE ? tags::delete : tags::get;
+            legacy(config, registry, method, tagPath, "hub_tag", handler, this::registryTagList);
+        }
+    }
+
+    /**
+     * @param meantForRegistry true for a request that is the registry's although it fits the path; null when no
+     *     registry request can fit it
+     */
+    private void legacy(JavalinConfig config, Handler registry, HandlerType method, String path, String name,
+            Handler handler, Predicate<Context> meantForRegistry) {
+        Handler hub = wrap(name, handler);
+        config.routes.addHttpHandler(method, path, meantForRegistry == null ? hub : ctx -> {
+            if (meantForRegistry.test(ctx)) {
+                registry.handle(ctx);
+            } else {
+                hub.handle(ctx);
+            }
+        });
+    }
+
+    private static final Set<String> REGISTRY_RESOURCES = Set.of("tags", "manifests", "blobs", "referrers");
+
+    /** {@code /v2/repositories/tags/list}, {@code …/manifests/<ref>} etc. of a registry repository "repositories". */
+    private boolean registryResource(Context ctx) {
+        return REGISTRY_RESOURCES.contains(ctx.pathParam("namespace")) && !ctx.path().endsWith("/")
+                && meta.findRepository("repositories").isPresent();
+    }
+
+    /** {@code /v2/repositories/<a>/<b>/tags/list} of a registry repository "repositories/<a>/<b>". */
+    private boolean registryTagList(Context ctx) {
+        return "list".equals(ctx.pathParam("tag")) && !ctx.path().endsWith("/") && meta.findRepository(
+                "repositories/" + ctx.pathParam("namespace") + "/" + ctx.pathParam("repository")).isPresent();
+    }
+
+    private void registerCurrent(JavalinConfig config) {
         route(config, HandlerType.POST, "/v2/users/login", "hub_login", login::login);
         route(config, HandlerType.POST, "/v2/users/2fa-login", "hub_2fa_login", login::secondFactor);
 
@@ -157,6 +246,22 @@ public final class HubRoutes {
                 tags::updateImmutableTags);
         route(config, HandlerType.POST, repoPath + "/immutabletags/verify", "hub_immutable_tags",
                 tags::verifyImmutableTags);
+        if (webhooks != null) registerWebhooks(config);
+    }
+
+    /** Docker Hub's repository pipelines, and the same set for a namespace's own hooks (Wharf's addition). */
+    private void registerWebhooks(JavalinConfig config) {
+        for (String scope : new String[] {"/v2/repositories/{namespace}/{repository}", "/v2/namespaces/{namespace}"}) {
+            String pipelines = scope + "/webhook_pipeline";
+            String pipeline = pipelines + "/{slug}";
+            route(config, HandlerType.GET, pipelines, "hub_webhooks", webhooks::list);
+            route(config, HandlerType.POST, pipelines, "hub_webhooks", webhooks::create);
+            route(config, HandlerType.GET, pipeline, "hub_webhook", webhooks::get);
+            route(config, HandlerType.DELETE, pipeline, "hub_webhook", webhooks::delete);
+            route(config, HandlerType.GET, pipeline + "/deliveries", "hub_webhook_deliveries", webhooks::deliveries);
+            route(config, HandlerType.POST, pipeline + "/deliveries/{delivery}/redeliver", "hub_webhook_redeliver",
+                    webhooks::redeliver);
+        }
     }
 
     /**
@@ -164,13 +269,22 @@ public final class HubRoutes {
      * {@link #handleError}), names the route for metrics, forbids caching, and spends the request budget.
      */
     private void route(JavalinConfig config, HandlerType method, String path, String name, Handler handler) {
-        config.routes.addHttpHandler(method, path, ctx -> {
+        config.routes.addHttpHandler(method, path, wrap(name, handler));
+    }
+
+    private Handler wrap(String name, Handler handler) {
+        return ctx -> {
             ctx.attribute(OWNER_ATTRIBUTE, Boolean.TRUE);
             ctx.attribute(RegistryRoutes.ROUTE_ATTRIBUTE, name);
             ctx.header("Cache-Control", "no-store"); // answers carry sessions, secrets and per-user data
             rateLimit.apply(ctx);
             handler.handle(ctx);
-        });
+        };
+    }
+
+    /** Marks a request taken by a handler registered elsewhere (e.g. search) as the Hub's, for its error shapes. */
+    public static void markOwned(Context ctx) {
+        ctx.attribute(OWNER_ATTRIBUTE, Boolean.TRUE);
     }
 
     /** Whether a Hub handler took this request: its failures must then be written in the Hub's shapes. */

@@ -34,7 +34,7 @@ final class OrgMemberEndpoint {
 
     void list(Context ctx) {
         String org = ctx.pathParam("org_name");
-        guard.member(ctx, org);
+        guard.read(ctx, org, OrgGuard.Area.MEMBERS);
         Pages pages = Pages.of(ctx);
         OrgRole role = ctx.queryParam("role") == null || ctx.queryParam("role").isBlank() ? null
                 : parseRole(ctx.queryParam("role"), "role");
@@ -61,7 +61,7 @@ final class OrgMemberEndpoint {
 
     void update(Context ctx) {
         String org = ctx.pathParam("org_name");
-        guard.owner(ctx, org, "change roles");
+        guard.change(ctx, org, OrgGuard.Area.MEMBERS, "change roles");
         HubBody body = HubBody.parse(ctx, json);
         String roleText = body.requiredString("role");
         body.check();
@@ -79,7 +79,7 @@ final class OrgMemberEndpoint {
 
     void remove(Context ctx) {
         String org = ctx.pathParam("org_name");
-        guard.owner(ctx, org, "remove members");
+        guard.change(ctx, org, OrgGuard.Area.MEMBERS, "remove members");
         OrgMember current = member(org, ctx.pathParam("username"));
         try {
             accounts.removeMember(org, current.user().username());

@@ -2,6 +2,7 @@ package dev.wharf.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wharf.auth.AccessScope;
 import dev.wharf.auth.AccountService;
 import dev.wharf.auth.ImageRestrictions;
 import dev.wharf.auth.Principal;
@@ -33,13 +34,13 @@ final class OrgSettingsEndpoint {
 
     void get(Context ctx) {
         String org = ctx.pathParam("name");
-        guard.member(ctx, org);
+        guard.read(ctx, org, OrgGuard.Area.SETTINGS);
         write(ctx, restrictions.settings(org));
     }
 
     void update(Context ctx) {
         String org = ctx.pathParam("name");
-        guard.owner(ctx, org, "change its settings");
+        guard.change(ctx, org, OrgGuard.Area.SETTINGS, "change its settings");
         HubBody body = HubBody.parse(ctx, json);
         JsonNode r = body.node("restricted_images");
         if (r == null || !r.isObject()) {
@@ -55,12 +56,12 @@ final class OrgSettingsEndpoint {
     }
 
     void getBadges(Context ctx) {
-        String namespace = adminNamespace(ctx);
+        String namespace = adminNamespace(ctx, AccessScope.READ);
         writeBadges(ctx, namespace, restrictions.badges(namespace));
     }
 
     void updateBadges(Context ctx) {
-        String namespace = adminNamespace(ctx);
+        String namespace = adminNamespace(ctx, AccessScope.ADMIN);
         HubBody body = HubBody.parse(ctx, json);
         Boolean official = body.optionalBoolean("official");
         Boolean verified = body.optionalBoolean("verified_publisher");
@@ -72,11 +73,14 @@ final class OrgSettingsEndpoint {
         writeBadges(ctx, namespace, updated);
     }
 
-    private String adminNamespace(Context ctx) {
-        Principal.UserPrincipal user = HubAuth.userOf(auth.require(ctx));
+    /** Administrators only; a session from an administrator's access token also needs {@code needed}. */
+    private String adminNamespace(Context ctx, AccessScope needed) {
+        Principal principal = auth.require(ctx);
+        Principal.UserPrincipal user = HubAuth.userOf(principal);
         if (user == null || !user.admin()) {
             throw new HubException(HubError.FORBIDDEN, "Only administrators mark namespaces");
         }
+        HubAuth.requireScope(principal, needed, needed == AccessScope.READ ? "reading badges" : "marking namespaces");
         String namespace = ctx.pathParam("namespace");
         if (accounts.namespaceKind(namespace).isEmpty()) {
             throw new HubException(HubError.NOT_FOUND, "Namespace not found");

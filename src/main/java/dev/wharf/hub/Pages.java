@@ -1,12 +1,14 @@
 package dev.wharf.hub;
 
 import io.javalin.http.Context;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
  * {@code page} and {@code page_size} query parameters (defaults 1 and 10, as the contract says) and the
  * {@code next}/{@code previous} links of a listing. Links are absolute, built from the request's own scheme and
- * host, because Hub clients fetch them as they are. A missing link is left out rather than sent as null: the
+ * host, because Hub clients fetch them as they are, and keep the request's other query parameters. A missing link is left out rather than sent as null: the
  * contract types both as non-nullable strings.
  */
 record Pages(int page, int pageSize) {
@@ -20,6 +22,15 @@ record Pages(int page, int pageSize) {
     static Pages of(Context ctx, int defaultPageSize) {
         return new Pages(number(ctx, "page", 1, Integer.MAX_VALUE),
                 number(ctx, "page_size", defaultPageSize, MAX_PAGE_SIZE));
+    }
+
+    /**
+     * For the repository and tag lists: a {@code page_size} above 100 is served as 100, as Docker Hub does, rather
+     * than refused; Renovate, for one, asks for {@code page_size=1000} and follows {@code next}.
+     */
+    static Pages capped(Context ctx) {
+        return new Pages(number(ctx, "page", 1, Integer.MAX_VALUE),
+                Math.min(number(ctx, "page_size", 10, Integer.MAX_VALUE), MAX_PAGE_SIZE));
     }
 
     /** How many items the pages before this one hold. */
@@ -45,7 +56,18 @@ record Pages(int page, int pageSize) {
         if (page > 1) body.put("previous", link(ctx, page - 1));
     }
 
+    /** The same request with another page: every other query parameter (filters, ordering) carries over. */
     private String link(Context ctx, int target) {
-        return ctx.scheme() + "://" + ctx.host() + ctx.path() + "?page=" + target + "&page_size=" + pageSize;
+        StringBuilder query = new StringBuilder();
+        ctx.queryParamMap().forEach((name, values) -> {
+            if (name.equals("page") || name.equals("page_size")) return;
+            for (String v : values) query.append(encode(name)).append('=').append(encode(v)).append('&');
+        });
+        return ctx.scheme() + "://" + ctx.host() + ctx.path() + "?" + query + "page=" + target + "&page_size="
+                + pageSize;
+    }
+
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 }

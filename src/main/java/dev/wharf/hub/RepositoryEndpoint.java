@@ -5,6 +5,7 @@ import dev.wharf.auth.AccountService;
 import dev.wharf.auth.Action;
 import dev.wharf.auth.Principal;
 import dev.wharf.model.RepositoryName;
+import dev.wharf.storage.meta.ImmutableTagException;
 import dev.wharf.storage.meta.RepositorySummary;
 import io.javalin.http.Context;
 import java.time.Clock;
@@ -18,7 +19,8 @@ import java.util.regex.Pattern;
 
 /**
  * Repositories of a namespace: list, create and read ({@code /v2/namespaces/{namespace}/repositories[/{repository}]}
- * of the current contract) and the beta contract's {@code PATCH /v2/repositories/{namespace}/{repository}/}
+ * of the current contract, and the same handlers behind Docker Hub's older {@code /v2/repositories/{namespace}/…}
+ * paths), delete (older path only), and the beta contract's {@code PATCH /v2/repositories/{namespace}/{repository}/}
  * (descriptions and privacy). Lists hold only what the caller may pull.
  */
 final class RepositoryEndpoint {
@@ -52,7 +54,7 @@ final class RepositoryEndpoint {
             throw HubException.invalidField("ordering", "Invalid ordering value. Must be one of: "
                     + String.join(", ", ORDERINGS));
         }
-        Pages pages = Pages.of(ctx);
+        Pages pages = Pages.capped(ctx);
         if (accounts.namespaceKind(namespace).isEmpty() && !services.mirrors().isMirror(namespace)) {
             throw RepositoryLookup.notFound();
         }
@@ -119,6 +121,25 @@ final class RepositoryEndpoint {
         Principal principal = auth.optional(ctx);
         RepositoryLookup.Found found = lookup.visible(ctx, principal);
         HubJson.write(ctx, json, 200, info(found.name(), principal));
+    }
+
+    /**
+     * Docker Hub's {@code DELETE /v2/repositories/{namespace}/{repository}/}: repository administrators only; 202
+     * as Docker Hub answers. Everything of the repository goes at once (see
+     * {@link dev.wharf.storage.meta.MetadataStore#deleteRepository}); its blobs are left to the collector.
+     * Refused while a tag the immutable-tags policy protects is in it.
+     */
+    void delete(Context ctx) {
+        RepositoryLookup.Found found = lookup.administered(ctx, auth.require(ctx));
+        boolean deleted;
+        try {
+            deleted = services.meta().deleteRepository(found.name(), clock.instant());
+        } catch (ImmutableTagException e) {
+            throw new HubException(HubError.FORBIDDEN, "The repository holds the immutable tag " + e.tag()
+                    + "; turn immutable tags off before deleting it");
+        }
+        if (!deleted) throw RepositoryLookup.notFound(); // deleted by someone else meanwhile
+        ctx.status(202);
     }
 
     /** Beta {@code PATCH /v2/repositories/{namespace}/{repository}/}: repository administrators only. */

@@ -2,13 +2,16 @@ package dev.wharf.hub;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.auth.Principal;
+import dev.wharf.storage.meta.ImmutableTagException;
 import dev.wharf.storage.meta.ImmutableTags;
 import dev.wharf.storage.meta.RepositoryCatalog;
+import dev.wharf.storage.meta.TagQuery;
 import dev.wharf.storage.meta.TagRecord;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,23 +42,61 @@ final class TagEndpoint {
         this.clock = clock;
     }
 
+    /**
+     * The tag list of both paths ({@code /v2/namespaces/…/tags} and the older {@code /v2/repositories/…/tags/}):
+     * {@code name} keeps the tags whose name contains it, {@code ordering} is one of Docker Hub's four (default:
+     * by name); filtered, ordered and paged in SQL.
+     */
     void list(Context ctx) {
         RepositoryLookup.Found repo = lookup.visible(ctx, auth.optional(ctx));
-        Pages pages = Pages.of(ctx);
-        long count = catalog.tagCount(repo.name());
+        TagQuery.Order order = order(ctx.queryParam("ordering"));
+        Pages pages = Pages.capped(ctx);
+        String name = ctx.queryParam("name");
+        TagQuery query = new TagQuery(name, order, pages.offset(), pages.pageSize());
+        long count = catalog.tagCount(repo.name(), query.name());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("count", count);
         pages.links(ctx, count, body);
-        body.put("results", catalog.tags(repo.name(), pages.offset(), pages.pageSize()).stream()
-                .map(t -> view(repo.summary().id(), t)).toList());
+        body.put("results", catalog.tags(repo.name(), query).stream().map(t -> view(repo.summary().id(), t))
+                .toList());
         HubJson.write(ctx, json, 200, body);
     }
 
-    /** HEAD of the tag list: 200 when the repository has tags, else 404. */
+    private static TagQuery.Order order(String ordering) {
+        if (ordering == null || ordering.isEmpty()) return TagQuery.Order.NAME;
+        for (TagQuery.Order o : TagQuery.Order.values()) {
+            if (o.parameter().equals(ordering)) return o;
+        }
+        throw HubException.invalidField("ordering", "Invalid ordering value. Must be one of: " + String.join(", ",
+                Arrays.stream(TagQuery.Order.values()).map(TagQuery.Order::parameter).toList()));
+    }
+
+    /**
+     * Docker Hub's {@code DELETE /v2/repositories/{namespace}/{repository}/tags/{tag}/}: repository administrators
+     * only (as a registry DELETE needs); the manifest stays. Refused for a tag the immutable-tags policy protects.
+     */
+    void delete(Context ctx) {
+        RepositoryLookup.Found repo = lookup.administered(ctx, auth.require(ctx));
+        String tag = ctx.pathParam("tag");
+        boolean deleted;
+        try {
+            deleted = services.meta().deleteMutableTag(repo.name(), tag, clock.instant());
+        } catch (ImmutableTagException e) {
+            throw new HubException(HubError.FORBIDDEN, "The tag " + tag + " is immutable in this repository and"
+                    + " cannot be deleted; turn immutable tags off first");
+        }
+        if (!deleted) throw new HubException(HubError.NOT_FOUND, "Tag not found");
+        ctx.status(204);
+    }
+
+    /**
+     * HEAD of the tag list: 404 when the repository has no tags (the contract's "Repository contains tags"), else
+     * the GET's status and headers (Content-Type, Content-Length); the server sends no body for a HEAD.
+     */
     void headTags(Context ctx) {
         RepositoryLookup.Found repo = lookup.visible(ctx, auth.optional(ctx));
         if (catalog.tagCount(repo.name()) == 0) throw new HubException(HubError.NOT_FOUND, "No tags");
-        ctx.status(200);
+        list(ctx);
     }
 
     void get(Context ctx) {

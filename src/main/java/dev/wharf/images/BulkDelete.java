@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * un-ignored warning refuses the whole request. Otherwise each manifest is deleted in a transaction of its own
  * with its tags, and the decision travels into that transaction as a {@link DeleteGuard}: an image that became
  * active, or gained a tag nobody accepted, between the check and the delete is kept and counted as an error.
- * An index's children cannot be named (child_manifest), so no remaining index ever points at a deleted manifest;
- * deleting an index leaves its children, which become images of their own.
+ * An index's children cannot be named (child_manifest), so deleting never makes an index sparse (one may have
+ * been pushed sparse, listing children the repository never held); deleting an index leaves its children, which
+ * become images of their own.
  */
 final class BulkDelete {
     private static final Logger log = LoggerFactory.getLogger(BulkDelete.class);

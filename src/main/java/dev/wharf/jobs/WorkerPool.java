@@ -36,6 +36,7 @@ public final class WorkerPool implements AutoCloseable {
     private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stopping;
+    private volatile JobListener listener = (job, completed, error) -> {};
     private final java.util.concurrent.CountDownLatch stopSignal = new java.util.concurrent.CountDownLatch(1);
 
     public WorkerPool(JobStore store, List<JobHandler> handlers, Clock clock, int workers, Duration lease,
@@ -47,6 +48,19 @@ public final class WorkerPool implements AutoCloseable {
         this.lease = lease;
         this.idlePoll = idlePoll;
         this.backoff = backoff;
+    }
+
+    /** Who to tell when a job of this pool ends for good (one listener; set before {@link #start}). */
+    public void onFinished(JobListener listener) {
+        this.listener = listener;
+    }
+
+    private void tell(Job job, boolean completed, String error) {
+        try {
+            listener.finished(job, completed, error);
+        } catch (RuntimeException e) {
+            log.warn("job {}: its end could not be reported: {}", job.id(), e.toString());
+        }
     }
 
     public synchronized void start() {
@@ -95,6 +109,7 @@ public final class WorkerPool implements AutoCloseable {
             handler.run(job, context);
             if (store.complete(job.id(), worker, context.finish(true))) {
                 log.info("job {} ({}) completed", job.id(), job.type());
+                tell(job, true, null);
             }
         } catch (JobFailure f) {
             if (stopping && context.lostOrStopped()) {
@@ -128,6 +143,7 @@ public final class WorkerPool implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.warn("job {}: marking its resources as failed did not work: {}", job.id(), e.toString());
             }
+            tell(job, false, message);
         }
     }
 

@@ -13,7 +13,8 @@ import java.util.Optional;
  * Pull budgets the way Docker Hub announces them: a manifest GET takes one pull from the caller's budget (per
  * account when signed in, per client IP otherwise); a HEAD only reports it. Every such response carries
  * {@code ratelimit-limit: N;w=SECONDS} and {@code ratelimit-remaining: M;w=SECONDS}; an exhausted budget gives
- * 429 TOOMANYREQUESTS with {@code Retry-After}.
+ * 429 TOOMANYREQUESTS with {@code Retry-After}. A limit of 0 means unlimited (the default: pull budgets are a
+ * public service's policy, not a self-hosted one's): nothing is counted and no headers are sent.
  */
 public final class PullLimit {
     private final RateLimiter limiter;
@@ -28,9 +29,15 @@ public final class PullLimit {
         this.window = window;
     }
 
+    /** Whether any limit is set at all; when not, callers need not even look up the account. */
+    boolean active() {
+        return anonymous > 0 || authenticated > 0;
+    }
+
     void apply(Context ctx, Optional<String> account, boolean take) {
-        String key = account.map(a -> "pull:user:" + a).orElse("pull:ip:" + ctx.ip());
         int limit = account.isPresent() ? authenticated : anonymous;
+        if (limit == 0) return;
+        String key = account.map(a -> "pull:user:" + a).orElse("pull:ip:" + ctx.ip());
         RateLimiter.Decision d = take ? limiter.take(key, limit, window) : limiter.peek(key, limit, window);
         String w = ";w=" + window.toSeconds();
         ctx.header("ratelimit-limit", limit + w);

@@ -82,6 +82,14 @@ public final class RegistryRoutes {
         }
     }
 
+    /**
+     * The registry's dispatch as a handler, for a route of another API whose path a registry request can also
+     * have (the Hub's older {@code /v2/repositories/…} paths hand such requests over).
+     */
+    public io.javalin.http.Handler handler() {
+        return this::dispatch;
+    }
+
     /** Writes a failure raised anywhere under /v2/ in the spec's format. */
     public void handleError(Context ctx, Exception e) {
         if (e instanceof RegistryException re) {
@@ -127,11 +135,11 @@ public final class RegistryRoutes {
             case MANIFEST -> {
                 switch (m) {
                     case "GET" -> {
-                        if (pullLimit != null) pullLimit.apply(ctx, access.account(ctx), true);
+                        if (pullLimit != null && pullLimit.active()) pullLimit.apply(ctx, access.account(ctx), true);
                         manifests.get(ctx, p.name(), p.reference(), false);
                     }
                     case "HEAD" -> {
-                        if (pullLimit != null) pullLimit.apply(ctx, access.account(ctx), false);
+                        if (pullLimit != null && pullLimit.active()) pullLimit.apply(ctx, access.account(ctx), false);
                         manifests.get(ctx, p.name(), p.reference(), true);
                     }
                     case "PUT" -> manifests.put(ctx, p.name(), p.reference());

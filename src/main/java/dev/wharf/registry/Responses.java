@@ -48,12 +48,19 @@ final class Responses {
         if (status != 204) ctx.header("Content-Length", "0");
     }
 
-    /** Mapped pieces of at most this size, so huge blobs never need one huge mapping. */
-    private static final long MAP_CHUNK = 64L * 1024 * 1024;
+    /** Size of the buffers file bytes go through on their way to the socket. */
+    private static final int FILE_BUFFER = 1024 * 1024;
+    /** Direct buffers kept for reuse; a download finding none uses a heap buffer instead of growing the set. */
+    private static final java.util.concurrent.BlockingQueue<java.nio.ByteBuffer> FILE_BUFFERS =
+            new java.util.concurrent.ArrayBlockingQueue<>(16);
+    private static final java.util.concurrent.atomic.AtomicInteger FILE_BUFFERS_MADE =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     /**
-     * Sends a byte range of a local file from memory-mapped pieces: the bytes go from the page cache to the
-     * socket without passing through a heap buffer, which is what makes large pulls fast.
+     * Sends a byte range of a local file through a reused 1 MiB direct buffer: one read from the page cache and
+     * one socket write per MiB, no heap copy, and nothing that stays resident afterwards. (Memory-mapping the
+     * file, as this did before, made every page sent count in the process's resident set until the garbage
+     * collector happened to unmap it: a 1 GiB pull showed as 1 GiB more RSS.)
      *
      * @return bytes written, or -1 when the file vanished before it could be opened (caller falls back)
      */
@@ -65,21 +72,35 @@ final class Responses {
             return -1;
         }
         long written = 0;
+        java.nio.ByteBuffer buffer = takeFileBuffer();
         try (channel) {
             OutputStream out = ctx.res().getOutputStream();
             if (!(out instanceof org.eclipse.jetty.ee10.servlet.HttpOutput http)) {
                 return stream(ctx, java.nio.channels.Channels.newInputStream(channel.position(start)), length);
             }
             while (written < length) {
-                long n = Math.min(MAP_CHUNK, length - written);
-                http.write(channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, start + written, n));
+                buffer.clear().limit((int) Math.min(buffer.capacity(), length - written));
+                int n = channel.read(buffer, start + written);
+                if (n < 0) break;
+                buffer.flip();
+                http.write(buffer); // blocking: returns once Jetty is done with the buffer
                 written += n;
             }
             http.flush();
         } catch (IOException e) {
             // The client went away mid-download.
+        } finally {
+            if (buffer.isDirect()) FILE_BUFFERS.offer(buffer);
         }
         return written;
+    }
+
+    private static java.nio.ByteBuffer takeFileBuffer() {
+        java.nio.ByteBuffer pooled = FILE_BUFFERS.poll();
+        if (pooled != null) return pooled;
+        if (FILE_BUFFERS_MADE.incrementAndGet() <= 16) return java.nio.ByteBuffer.allocateDirect(FILE_BUFFER);
+        FILE_BUFFERS_MADE.decrementAndGet();
+        return java.nio.ByteBuffer.allocate(FILE_BUFFER);
     }
 
     /** Streams {@code length} bytes straight to the socket, bypassing any response buffering. */

@@ -6,17 +6,16 @@ import dev.wharf.jobs.JobContext;
 import dev.wharf.jobs.JobFailure;
 import dev.wharf.upstream.OutboundHttp;
 import dev.wharf.upstream.UpstreamException;
+import dev.wharf.sources.build.Sandbox;
+import dev.wharf.sources.build.Trees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +28,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
-import org.slf4j.LoggerFactory;
 
 /**
  * Gets a build's context into {@code <work>/context}: a Git clone, or a tarball (downloaded from a
@@ -45,9 +43,14 @@ final class BuildContext {
     private final JobContext ctx;
     private final long deadline;
     private final BuildJob.Settings settings;
+    private final BuildSteps steps;
+    private final Sandbox sandbox;
 
-    BuildContext(Path work, BuildLog log, Runnable flush, JobContext ctx, long deadline, BuildJob.Settings settings) {
-        this.work = work;
+    BuildContext(BuildSteps steps, Sandbox sandbox, BuildLog log, Runnable flush, JobContext ctx, long deadline,
+            BuildJob.Settings settings) {
+        this.work = steps.work();
+        this.steps = steps;
+        this.sandbox = sandbox;
         this.log = log;
         this.flush = flush;
         this.ctx = ctx;
@@ -107,11 +110,17 @@ final class BuildContext {
             if (branch != null) clone.add("--branch=" + branch);
         }
         clone.addAll(List.of("--", url, dir.toString()));
-        run(clone, env, "cloning " + url, "could not clone " + url);
-        if ("hash".equals(refType)) {
-            run(List.of("git", "-C", dir.toString(), "checkout", "--quiet", "--detach", ref.path("value").asText()),
-                    env, "checking out " + ref.path("value").asText(), "could not check out commit "
-                            + ref.path("value").asText());
+        try {
+            run(clone, env, "cloning " + url, "could not clone " + url);
+            if ("hash".equals(refType)) {
+                run(List.of("git", "-C", dir.toString(), "checkout", "--quiet", "--detach",
+                        ref.path("value").asText()), env, "checking out " + ref.path("value").asText(),
+                        "could not check out commit " + ref.path("value").asText());
+            }
+        } finally {
+            // The key must not reach the sandbox, where the Dockerfile's steps could read it.
+            deleteQuietly(work.resolve("ssh-key"));
+            deleteQuietly(work.resolve("known_hosts"));
         }
         return dir;
     }
@@ -224,9 +233,14 @@ final class BuildContext {
      * directory as its context.
      */
     private Path untar(Path dir) throws IOException {
-        run(List.of("tar", "-x", "-f", work.resolve("context.tar").toString(), "-C", dir.toString(),
-                "--no-same-owner", "--no-same-permissions"), Map.of(), "unpacking the build context",
-                "the build context is not a readable tar archive");
+        // Unpacked in the sandbox, as the build's root, under the disk limit: a tarball is untrusted input.
+        sandbox.handOver(work);
+        BuildProcess.Result r = steps.run(List.of("tar", "-x", "-f", steps.inside(work.resolve("context.tar")),
+                "-C", steps.inside(dir), "--no-same-owner", "--no-same-permissions"), Map.of(),
+                Sandbox.Network.NONE, "unpacking the build context");
+        if (r.exitCode() != 0) {
+            throw JobFailure.permanent("the build context is not a readable tar archive: " + r.lastError());
+        }
         Files.delete(work.resolve("context.tar"));
         try (Stream<Path> top = Files.list(dir)) {
             List<Path> entries = top.toList();
@@ -237,13 +251,24 @@ final class BuildContext {
         return dir;
     }
 
-    /** The environment of buildah: its registries.conf, credentials for base images, scratch space in the job. */
+    /**
+     * The environment of buildah inside the sandbox: its registries.conf (short names resolve on Docker Hub; this
+     * Wharf's own loopback address is a plain-HTTP registry), credentials for base images, scratch space in the
+     * job. Paths are the sandbox's ({@code /build/...}).
+     */
     Map<String, String> buildahEnv(JsonNode credentials) throws IOException {
         Path tmp = Files.createDirectories(work.resolve("tmp"));
         Path registries = work.resolve("registries.conf");
-        Files.writeString(registries, "unqualified-search-registries = [\"docker.io\"]\nshort-name-mode = \"permissive\"\n");
-        Map<String, String> env = new HashMap<>(Map.of("HOME", work.toString(), "TMPDIR", tmp.toString(),
-                "CONTAINERS_REGISTRIES_CONF", registries.toString()));
+        StringBuilder conf = new StringBuilder("unqualified-search-registries = [\"docker.io\"]\n"
+                + "short-name-mode = \"permissive\"\n");
+        String local = settings.localRegistry().get();
+        if (local != null) {
+            conf.append("\n[[registry]]\nlocation = \"").append(local)
+                    .append("\"\ninsecure = true\n");
+        }
+        Files.writeString(registries, conf);
+        Map<String, String> env = new HashMap<>(Map.of("HOME", steps.inside(work), "TMPDIR", steps.inside(tmp),
+                "CONTAINERS_REGISTRIES_CONF", steps.inside(registries)));
         if (credentials.isArray() && !credentials.isEmpty()) {
             ObjectNode auths = Json.MAPPER.createObjectNode();
             ObjectNode all = auths.putObject("auths");
@@ -253,7 +278,7 @@ final class BuildContext {
                 String pair = c.path("username").asText("") + ":" + c.path("token").asText("");
                 all.putObject(host).put("auth", Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)));
             }
-            env.put("REGISTRY_AUTH_FILE", secretFile("auth.json", Json.write(auths)).toString());
+            env.put("REGISTRY_AUTH_FILE", steps.inside(secretFile("auth.json", Json.write(auths))));
         }
         return env;
     }
@@ -264,6 +289,14 @@ final class BuildContext {
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(file, content);
             return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -297,31 +330,6 @@ final class BuildContext {
 
     /** Removes a directory tree without following symbolic links; a missing tree is fine. */
     static void deleteTree(Path root) {
-        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
-        try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-                    // buildah's vfs layers may hold read-only directories; make them removable first.
-                    d.toFile().setWritable(true, true);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            // Never fails the job or the start for this: the next attempt or start tries again.
-            LoggerFactory.getLogger(BuildContext.class).warn("could not remove {}: {}", root, e.toString());
-        }
+        Trees.delete(root);
     }
 }

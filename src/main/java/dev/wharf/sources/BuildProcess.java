@@ -21,8 +21,28 @@ final class BuildProcess {
     private static final long POLL_MILLIS = 500;
     private static final long FLUSH_MILLIS = 2000;
 
-    /** What the command printed last, for the job's error message. */
-    record Result(int exitCode, String lastError) {}
+    /**
+     * What the command printed last, for the job's error message, and whether it reported a file refused for its
+     * size (EFBIG: the disk limit's RLIMIT_FSIZE), which buildah may bury in a list of errors.
+     */
+    record Result(int exitCode, String lastError, boolean fileTooLarge) {
+        Result(int exitCode, String lastError) {
+            this(exitCode, lastError, false);
+        }
+    }
+
+    /** Starts a command: as it is, or inside the build sandbox. */
+    interface Starter {
+        Process start(List<String> command, Map<String, String> env, Path dir) throws IOException;
+    }
+
+    /** Starts the command directly, as the server (git, which needs the server's network and files). */
+    static final Starter DIRECT = (command, env, dir) -> {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        return pb.start();
+    };
 
     private BuildProcess() {}
 
@@ -32,20 +52,32 @@ final class BuildProcess {
      */
     static Result run(List<String> command, Map<String, String> env, Path dir, BuildLog log, Runnable flush,
             JobContext ctx, long deadlineNanos, String what) {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-        pb.environment().clear();
-        pb.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        pb.environment().put("LANG", "C.UTF-8");
-        pb.environment().putAll(env);
+        return run(DIRECT, command, env, dir, log, flush, ctx, deadlineNanos, what, () -> { });
+    }
+
+    /**
+     * @param check called twice a second while the command runs; throws (a {@link JobFailure}) to stop it, as
+     *     the disk limit does
+     */
+    static Result run(Starter starter, List<String> command, Map<String, String> env, Path dir, BuildLog log,
+            Runnable flush, JobContext ctx, long deadlineNanos, String what, Runnable check) {
+        Map<String, String> full = new java.util.HashMap<>();
+        full.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        full.put("LANG", "C.UTF-8");
+        full.putAll(env);
         Process process;
         try {
-            process = pb.start();
+            process = starter.start(command, full, dir);
         } catch (IOException e) {
+            if (starter != DIRECT) {
+                throw JobFailure.permanent("could not start " + what + " in the build sandbox: " + e.getMessage());
+            }
             throw JobFailure.permanent(command.get(0) + " is not installed on this Wharf server (" + e.getMessage()
                     + ")");
         }
         String[] lastError = {null};
         String[] lastLine = {null};
+        boolean[] tooLarge = {false};
         Thread reader = Thread.ofVirtual().start(() -> {
             long lastFlush = System.nanoTime();
             try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
@@ -54,6 +86,7 @@ final class BuildProcess {
                     log.line(line);
                     if (!line.isBlank()) lastLine[0] = line.strip();
                     if (isError(line)) lastError[0] = line.strip();
+                    if (line.contains("file too large") || line.contains("File too large")) tooLarge[0] = true;
                     if (System.nanoTime() - lastFlush > TimeUnit.MILLISECONDS.toNanos(FLUSH_MILLIS)) {
                         lastFlush = System.nanoTime();
                         try {
@@ -70,6 +103,7 @@ final class BuildProcess {
         try {
             while (!process.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
                 ctx.checkCancelled();
+                check.run();
                 if (System.nanoTime() > deadlineNanos) {
                     throw JobFailure.permanent(what + " took longer than the build time limit"
                             + " (sources.build_timeout) and was stopped");
@@ -86,7 +120,7 @@ final class BuildProcess {
             throw e;
         }
         String reason = lastError[0] != null ? lastError[0] : lastLine[0];
-        return new Result(process.exitValue(), reason == null ? "no output" : reason);
+        return new Result(process.exitValue(), reason == null ? "no output" : reason, tooLarge[0]);
     }
 
     private static boolean isError(String line) {

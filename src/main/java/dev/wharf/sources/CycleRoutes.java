@@ -7,6 +7,7 @@ import dev.wharf.auth.token.SessionTokens;
 import dev.wharf.content.BlobService;
 import dev.wharf.content.ManifestService;
 import dev.wharf.content.UploadService;
+import dev.wharf.sources.build.BuildGate;
 import dev.wharf.storage.blob.BlobStore;
 import dev.wharf.storage.meta.MetadataStore;
 import dev.wharf.jobs.JobHandler;
@@ -20,6 +21,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,9 +43,11 @@ public final class CycleRoutes {
 
     /**
      * Dockerfile builds: where their per-job directories live ({@code <data_dir>/builds}), how long one may take,
-     * and the Git transports a repository URL may use.
+     * the Git transports a repository URL may use, whether builds run here (and in which sandbox), and this node's
+     * registry as a build reaches it ({@code 127.0.0.1:<port>}, known once the server listens).
      */
-    public record Builds(Path workRoot, Duration timeout, List<String> gitProtocols) {}
+    public record Builds(Path workRoot, Duration timeout, List<String> gitProtocols, BuildGate gate,
+            Supplier<String> localRegistry) {}
 
     /**
      * What imports and builds reach out with, and the rules their blob links follow: the outbound HTTP client
@@ -60,7 +64,7 @@ public final class CycleRoutes {
             JobStore jobStore, Content content, String dockerHubUrl, long uploadMaxBytes, Builds builds, Clock clock,
             Runnable wakeWorkers, Outbound outbound) {
         HubGate gate = new HubGate(sessions, accounts);
-        SourceService service = new SourceService(new SourceStore(database), jobStore, box, clock);
+        SourceService service = new SourceService(new SourceStore(database), jobStore, box, clock, builds.gate());
         ImageStore imageStore = new ImageStore(database);
         SourceView sourceView = new SourceView(accounts);
         this.sources = new SourcesEndpoint(service, sourceView, gate, wakeWorkers);
@@ -78,7 +82,8 @@ public final class CycleRoutes {
         handlers.add(imageDelete);
         handlers.add(new PruneJob(imageStore, imageDelete, clock));
         handlers.add(new BuildJob(service, imageStore, buildLogs, importer, content.blobs(), new BuildJob.Settings(
-                builds.workRoot(), builds.timeout(), builds.gitProtocols(), uploadMaxBytes, outbound.http()), clock));
+                builds.workRoot(), builds.timeout(), builds.gitProtocols(), uploadMaxBytes, builds.gate(),
+                builds.localRegistry(), outbound.http()), clock));
         handlers.add(new ImportJob(service, imageStore, content.uploads(), content.manifests(), content.meta(),
                 dockerHubUrl, clock, outbound, accounts));
     }

@@ -53,10 +53,124 @@ final class ImageTarball {
 
     private record Hashed(Digest digest, long size, boolean gzip, Digest uncompressed) {}
 
+    /**
+     * A gzip layer may inflate to at most this many times its compressed size (plus {@link #RATIO_SLACK}): real
+     * layers stay far below it, and deflate cannot exceed about 1032. The ratio bounds the work per uploaded
+     * byte, {@link #MAX_INFLATED_BYTES} the work per import.
+     */
+    static final int MAX_RATIO = 200;
+    static final long RATIO_SLACK = 64L << 20;
+    static final long MAX_INFLATED_BYTES = 64L << 30;
+    /** Cancellation is checked at least once per this many bytes read or inflated. */
+    private static final long CHECK_EVERY = 4L << 20;
+
     private final Opener opener;
+    private final Runnable checkCancelled;
+    private final long maxInflated;
+    private long inflated; // across all layers of this import
 
     ImageTarball(Opener opener) {
+        this(opener, () -> {}, MAX_INFLATED_BYTES);
+    }
+
+    /**
+     * @param checkCancelled throws (a {@code JobFailure}) when the job was cancelled; called while reading and
+     *     decompressing, so a cancelled import of a large or hostile tarball stops promptly
+     * @param maxInflated the most bytes all gzip layers together may inflate to
+     */
+    ImageTarball(Opener opener, Runnable checkCancelled, long maxInflated) {
         this.opener = opener;
+        this.checkCancelled = checkCancelled;
+        this.maxInflated = maxInflated;
+    }
+
+    /** The tarball from the start, checking cancellation as it is read. */
+    private InputStream open() throws IOException {
+        return new BufferedInputStream(new Checked(opener.open()), 1 << 16);
+    }
+
+    /** Counts the bytes read through it and checks cancellation every {@link #CHECK_EVERY} of them. */
+    private final class Checked extends java.io.FilterInputStream {
+        long count;
+        private long nextCheck = CHECK_EVERY;
+
+        Checked(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) counted(1);
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            int n = super.read(buf, off, len);
+            if (n > 0) counted(n);
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = super.skip(n);
+            if (skipped > 0) counted(skipped);
+            return skipped;
+        }
+
+        void counted(long n) {
+            count += n;
+            if (count >= nextCheck) {
+                nextCheck = count + CHECK_EVERY;
+                checkCancelled.run();
+            }
+        }
+    }
+
+    /** Inflated bytes of one layer, held to {@link #MAX_RATIO} of {@code compressed} and to the import's total. */
+    private final class InflateLimit extends java.io.FilterInputStream {
+        private final Checked compressed;
+        private final String layer;
+        private long count;
+        private long nextCheck = CHECK_EVERY;
+
+        InflateLimit(InputStream inflating, Checked compressed, String layer) {
+            super(inflating);
+            this.compressed = compressed;
+            this.layer = layer;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) counted(1);
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            int n = super.read(buf, off, len);
+            if (n > 0) counted(n);
+            return n;
+        }
+
+        private void counted(long n) {
+            count += n;
+            inflated += n;
+            if (count > compressed.count * MAX_RATIO + RATIO_SLACK) {
+                throw JobFailure.permanent("layer " + layer + " decompresses to more than " + MAX_RATIO
+                        + " times its size; refusing it as a decompression bomb");
+            }
+            if (inflated > maxInflated) {
+                throw JobFailure.permanent("the tarball's layers decompress to more than " + maxInflated
+                        + " bytes in total; refusing it");
+            }
+            if (count >= nextCheck) {
+                nextCheck = count + CHECK_EVERY;
+                checkCancelled.run();
+            }
+        }
     }
 
     Plan plan() throws IOException {
@@ -190,9 +304,10 @@ final class ImageTarball {
     /** The small files among {@code names}; each at most the registry's manifest size limit. */
     private Map<String, byte[]> read(Set<String> names) throws IOException {
         Map<String, byte[]> found = new HashMap<>();
-        try (InputStream in = new BufferedInputStream(opener.open(), 1 << 16)) {
+        try (InputStream in = open()) {
             TarReader tar = new TarReader(in);
             for (TarReader.Entry e; (e = tar.next()) != null; ) {
+                checkCancelled.run();
                 if (!names.contains(e.name()) || found.containsKey(e.name())) continue;
                 if (e.size() > ManifestService.MAX_MANIFEST_BYTES) {
                     throw JobFailure.permanent(e.name() + " is larger than " + ManifestService.MAX_MANIFEST_BYTES
@@ -209,11 +324,12 @@ final class ImageTarball {
     /** SHA-256 and size of each named entry; with {@code diffIds}, also of a gzip layer's uncompressed bytes. */
     private Map<String, Hashed> hash(Set<String> names, boolean diffIds) throws IOException {
         Map<String, Hashed> out = new HashMap<>();
-        try (InputStream in = new BufferedInputStream(opener.open(), 1 << 16)) {
+        try (InputStream in = open()) {
             TarReader tar = new TarReader(in);
             for (TarReader.Entry e; (e = tar.next()) != null; ) {
+                checkCancelled.run();
                 if (names.contains(e.name()) && !out.containsKey(e.name())) {
-                    out.put(e.name(), hashEntry(e.content(), e.size(), diffIds));
+                    out.put(e.name(), hashEntry(e.name(), e.content(), e.size(), diffIds));
                 }
             }
         } catch (TarReader.NotATarException e) {
@@ -222,9 +338,10 @@ final class ImageTarball {
         return out;
     }
 
-    private static Hashed hashEntry(InputStream content, long size, boolean diffIds) throws IOException {
+    private Hashed hashEntry(String name, InputStream content, long size, boolean diffIds) throws IOException {
         MessageDigest sha = Digest.newHasher("sha256");
-        BufferedInputStream in = new BufferedInputStream(new DigestInputStream(content, sha), 1 << 16);
+        Checked compressed = new Checked(new DigestInputStream(content, sha));
+        BufferedInputStream in = new BufferedInputStream(compressed, 1 << 16);
         in.mark(2);
         boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
         in.reset();
@@ -232,7 +349,8 @@ final class ImageTarball {
         if (gzip && diffIds) {
             MessageDigest plain = Digest.newHasher("sha256");
             // Not closed: closing would close the entry's stream before its trailing bytes are hashed.
-            InputStream unzipped = new DigestInputStream(new GZIPInputStream(in, 1 << 16), plain);
+            InputStream unzipped = new DigestInputStream(new InflateLimit(new GZIPInputStream(in, 1 << 16),
+                    compressed, name), plain);
             try {
                 unzipped.transferTo(OutputStream.nullOutputStream());
             } catch (java.util.zip.ZipException e) {

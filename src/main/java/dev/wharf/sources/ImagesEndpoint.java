@@ -64,7 +64,7 @@ final class ImagesEndpoint {
      */
     private void imagesTask(Context ctx) {
         Caller caller = CycleHttp.caller(ctx, gate);
-        caller.require(Capability.IMAGES_MANAGE);
+        caller.require(Operation.PRUNE_IMAGES);
         JsonNode body = CycleHttp.body(ctx);
         if (!body.isObject()) throw CycleException.invalid("", "the request body must be a JSON object");
         if (!"prune".equals(Origins.text(body, "action", "", true))) {
@@ -98,7 +98,7 @@ final class ImagesEndpoint {
     /** Renames the image; the only field Cycle's updateImage takes. */
     private void update(Context ctx) {
         Caller caller = CycleHttp.caller(ctx, gate);
-        caller.require(Capability.IMAGES_MANAGE);
+        caller.require(Operation.RENAME_IMAGE);
         JsonNode body = CycleHttp.body(ctx);
         if (!body.isObject()) throw CycleException.invalid("", "the request body must be a JSON object");
         ImageStore.Image image = find(caller, ctx.pathParam("imageId"));
@@ -116,7 +116,7 @@ final class ImagesEndpoint {
      */
     private void delete(Context ctx) {
         Caller caller = CycleHttp.caller(ctx, gate);
-        caller.require(Capability.IMAGES_MANAGE);
+        caller.require(Operation.DELETE_IMAGE);
         ImageStore.Image image = find(caller, ctx.pathParam("imageId"));
         modifiable(caller, image, Acl.Privilege.MANAGE);
         images.deleting(image.id(), clock.millis());
@@ -142,7 +142,7 @@ final class ImagesEndpoint {
 
     private void create(Context ctx) {
         Caller caller = CycleHttp.caller(ctx, gate);
-        caller.require(Capability.IMAGES_MANAGE);
+        caller.require(Operation.CREATE_IMAGE);
         JsonNode body = CycleHttp.body(ctx);
         if (!body.isObject()) throw CycleException.invalid("", "the request body must be a JSON object");
         String sourceId = Origins.text(body, "source_id", "", true);
@@ -211,7 +211,7 @@ final class ImagesEndpoint {
     /** Cycle's BuildLog of the image's latest build; 404 while the image has never been built. */
     private void buildLog(Context ctx) {
         Caller caller = CycleHttp.caller(ctx, gate);
-        caller.require(Capability.IMAGES_VIEW);
+        caller.require(Operation.VIEW_IMAGES);
         ImageStore.Image image = find(caller, ctx.pathParam("imageId"));
         sources.findAny(caller.hub(), image.sourceId()).filter(s -> Acl.allows(s.acl(), caller, Acl.Privilege.VIEW))
                 .orElseThrow(() -> notFound(image.id()));
@@ -227,7 +227,7 @@ final class ImagesEndpoint {
 
     private void task(Context ctx) {
         Caller caller = CycleHttp.caller(ctx, gate);
-        caller.require(Capability.IMAGES_IMPORT);
+        caller.require(Operation.IMPORT_IMAGE);
         JsonNode body = CycleHttp.body(ctx);
         String action = body.isObject() ? Origins.text(body, "action", "", true) : null;
         if (!"import".equals(action)) throw CycleException.invalid("/action", "the only image action is import");
@@ -271,7 +271,7 @@ final class ImagesEndpoint {
      */
     private void list(Context ctx) {
         Caller caller = CycleHttp.caller(ctx, gate);
-        caller.require(Capability.IMAGES_VIEW);
+        caller.require(Operation.VIEW_IMAGES);
         Set<String> metas = SourcesEndpoint.known(ctx, "meta", METAS);
         Set<String> includes = SourcesEndpoint.known(ctx, "include", INCLUDES);
         Map<String, String> f = CycleHttp.filters(ctx);
@@ -294,7 +294,7 @@ final class ImagesEndpoint {
 
     private void get(Context ctx) {
         Caller caller = CycleHttp.caller(ctx, gate);
-        caller.require(Capability.IMAGES_VIEW);
+        caller.require(Operation.VIEW_IMAGES);
         Set<String> metas = SourcesEndpoint.known(ctx, "meta", METAS);
         Set<String> includes = SourcesEndpoint.known(ctx, "include", INCLUDES);
         ImageStore.Image image = find(caller, ctx.pathParam("imageId"));

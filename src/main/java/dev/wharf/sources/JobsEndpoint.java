@@ -44,7 +44,7 @@ final class JobsEndpoint {
     /** The hub's {@value #LATEST} newest jobs, newest first: what a dashboard shows as recent activity. */
     private void latest(Context ctx) {
         Caller caller = CycleHttp.caller(ctx, gate);
-        caller.require(Capability.JOBS_VIEW);
+        caller.require(Operation.VIEW_JOBS);
         ArrayNode data = JsonNodeFactory.instance.arrayNode();
         for (Job j : jobs.list(caller.hub(), null, 0, LATEST)) data.add(JobView.job(j));
         CycleHttp.data(ctx, 200, data, null);
@@ -56,7 +56,7 @@ final class JobsEndpoint {
      */
     private void list(Context ctx) {
         Caller caller = CycleHttp.caller(ctx, gate);
-        caller.require(Capability.JOBS_VIEW);
+        caller.require(Operation.VIEW_JOBS);
         Set<String> includes = SourcesEndpoint.known(ctx, "include", INCLUDES);
         Map<String, String> f = CycleHttp.filters(ctx);
         Instant from = dateTime(f.get("range-start"), "range-start");
@@ -94,7 +94,7 @@ final class JobsEndpoint {
 
     private void get(Context ctx) {
         Caller caller = CycleHttp.caller(ctx, gate);
-        caller.require(Capability.JOBS_VIEW);
+        caller.require(Operation.VIEW_JOBS);
         Job job = jobs.find(ctx.pathParam("jobId")).filter(j -> j.hub().equals(caller.hub()))
                 .orElseThrow(() -> new CycleException(CycleError.JOB_NOT_FOUND, "no job " + ctx.pathParam("jobId")
                         + " in this hub"));

@@ -7,6 +7,7 @@ import dev.wharf.auth.SecretBox;
 import dev.wharf.jobs.Job;
 import dev.wharf.jobs.JobStore;
 import dev.wharf.model.ObjectId;
+import dev.wharf.sources.build.BuildGate;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Comparator;
@@ -28,16 +29,33 @@ public final class SourceService {
     private final JobStore jobs;
     private final SecretBox box;
     private final Clock clock;
+    private final BuildGate builds;
 
-    public SourceService(SourceStore store, JobStore jobs, SecretBox box, Clock clock) {
+    public SourceService(SourceStore store, JobStore jobs, SecretBox box, Clock clock, BuildGate builds) {
         this.store = store;
         this.jobs = jobs;
         this.box = box;
         this.clock = clock;
+        this.builds = builds;
+    }
+
+    /**
+     * A {@code docker-file} origin runs the caller's Dockerfile on this server: only where builds are enabled, and
+     * only for the hub's owners (a user in their own hub, an organization's owners, administrators).
+     */
+    private void requireBuildAllowed(Caller caller, JsonNode origin) {
+        if (!"docker-file".equals(origin.path("type").asText())) return;
+        if (!builds.enabled()) {
+            throw new CycleException(CycleError.NOT_COMPATIBLE, builds.disabledReason(), "/origin/type");
+        }
+        if (!caller.isOwner()) {
+            throw new CycleException(CycleError.PERMISSIONS, "only owners of hub " + caller.hub()
+                    + " may create or change docker-file sources: a build runs the Dockerfile on this server");
+        }
     }
 
     ImageSource create(Caller caller, JsonNode body) {
-        caller.require(Capability.SOURCES_MANAGE);
+        caller.require(Operation.CREATE_SOURCE);
         requireObject(body);
         String type = Origins.text(body, "type", "", true);
         if (!TYPES.contains(type)) {
@@ -45,6 +63,7 @@ public final class SourceService {
         }
         String id = ObjectId.random();
         Origins.Split origin = Origins.parse(body.get("origin"), "/origin", JsonNodeFactory.instance.objectNode());
+        requireBuildAllowed(caller, origin.shown());
         String name = Origins.text(body, "name", "", false);
         if (name == null) name = defaultName(origin.shown());
         String identifier = Origins.text(body, "identifier", "", false);
@@ -59,14 +78,14 @@ public final class SourceService {
     }
 
     ImageSource get(Caller caller, String id) {
-        caller.require(Capability.SOURCES_VIEW);
+        caller.require(Operation.VIEW_SOURCES);
         return visible(caller, id);
     }
 
     /** The sources the caller may see, filtered, sorted and paged. */
     List<ImageSource> list(Caller caller, String identifier, String search, Set<String> states, List<String> sort,
             String pageSize, String pageNumber) {
-        caller.require(Capability.SOURCES_VIEW);
+        caller.require(Operation.VIEW_SOURCES);
         String needle = search == null ? null : search.toLowerCase(Locale.ROOT);
         List<ImageSource> matching = store.list(caller.hub()).stream()
                 .filter(s -> Acl.allows(s.acl(), caller, Acl.Privilege.VIEW))
@@ -78,7 +97,7 @@ public final class SourceService {
     }
 
     ImageSource update(Caller caller, String id, JsonNode body) {
-        caller.require(Capability.SOURCES_MANAGE);
+        caller.require(Operation.UPDATE_SOURCE);
         requireObject(body);
         return store.database().inWriteTransaction(h -> {
             ImageSource s = store.find(h, caller.hub(), id).filter(x -> Acl.allows(x.acl(), caller,
@@ -95,6 +114,7 @@ public final class SourceService {
             String sealed = s.sealedSecrets();
             if (body.has("origin")) {
                 Origins.Split split = Origins.parse(body.get("origin"), "/origin", secrets(s), s.origin());
+                requireBuildAllowed(caller, split.shown());
                 origin = split.shown();
                 sealed = seal(id, split.secrets());
             }
@@ -109,7 +129,7 @@ public final class SourceService {
     }
 
     ImageSource updateAccess(Caller caller, String id, JsonNode body) {
-        caller.require(Capability.SOURCES_MANAGE);
+        caller.require(Operation.CHANGE_SOURCE_ACCESS);
         requireObject(body);
         ObjectNode acl = Acl.parse(body.get("acl"), "/acl");
         return store.database().inWriteTransaction(h -> {
@@ -138,7 +158,7 @@ public final class SourceService {
 
     /** Marks the source {@code deleting}, stops its imports and queues the job that finishes the deletion. */
     Job delete(Caller caller, String id) {
-        caller.require(Capability.SOURCES_MANAGE);
+        caller.require(Operation.DELETE_SOURCE);
         Job job = store.database().inWriteTransaction(h -> {
             ImageSource s = store.find(h, caller.hub(), id).filter(x -> Acl.allows(x.acl(), caller,
                     Acl.Privilege.VIEW)).orElseThrow(() -> notFound(id));

@@ -11,6 +11,8 @@ import java.util.Set;
 
 /** {@code /v1/images/sources}: Cycle's Image Sources operations. */
 final class SourcesEndpoint {
+    /** Cycle's ImageSourceState values, which {@code filter[state]} accepts (as the images and jobs lists do). */
+    private static final Set<String> SOURCE_STATES = Set.of("live", "deleting", "deleted");
     private static final Set<String> METAS = Set.of("images_count");
     private static final Set<String> INCLUDES = Set.of("creators", "integrations");
 
@@ -41,7 +43,7 @@ final class SourcesEndpoint {
         Set<String> includes = known(ctx, "include", INCLUDES);
         Map<String, String> f = CycleHttp.filters(ctx);
         List<ImageSource> page = sources.list(caller, f.get("identifier"), blankToNull(f.get("search")),
-                ListQuery.values(f.containsKey("state") ? List.of(f.get("state")) : List.of()),
+                ListQuery.oneOf(f.get("state"), "state", SOURCE_STATES),
                 ctx.queryParams("sort"), ctx.queryParam("page[size]"), ctx.queryParam("page[number]"));
         Map<String, Map<String, Long>> counts = metas.contains("images_count")
                 ? sources.imageCounts(page.stream().map(ImageSource::id).toList()) : null;

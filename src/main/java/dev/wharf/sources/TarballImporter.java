@@ -42,7 +42,7 @@ final class TarballImporter {
         String repo = image.repository();
         images.state(image.id(), "verifying", null, clock.millis());
         ctx.step("Verify", "Reading the tarball and checking every blob's digest");
-        ImageTarball.Plan plan = new ImageTarball(opener).plan();
+        ImageTarball.Plan plan = new ImageTarball(opener, ctx::checkCancelled, ImageTarball.MAX_INFLATED_BYTES).plan();
 
         images.state(image.id(), "saving", null, clock.millis());
         ctx.step("Save", "Storing blobs and manifests under " + repo + ":" + TAG);

@@ -47,7 +47,7 @@ final class UploadEndpoint {
 
     private void upload(Context ctx) throws IOException {
         Caller caller = CycleHttp.caller(ctx, gate);
-        caller.require(Capability.IMAGES_IMPORT);
+        caller.require(Operation.IMPORT_IMAGE);
         String id = ctx.pathParam("imageId");
         ImageStore.Image image = images.find(caller.hub(), id)
                 .orElseThrow(() -> new CycleException(CycleError.IMAGE_NOT_FOUND, "no image " + id + " in this hub"));

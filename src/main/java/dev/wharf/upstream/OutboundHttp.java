@@ -63,6 +63,8 @@ public final class OutboundHttp implements AutoCloseable {
         client.setIdleTimeout(IDLE_TIMEOUT.toMillis());
         client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "wharf"));
         client.setSocketAddressResolver(new CheckedResolver(policy, threads));
+        // One client serves every user's imports: a cookie one upstream set must not ride along on another's.
+        client.setHttpCookieStore(new org.eclipse.jetty.http.HttpCookieStore.Empty());
         try {
             client.start();
         } catch (Exception e) {
@@ -111,7 +113,7 @@ public final class OutboundHttp implements AutoCloseable {
         URI current = uri;
         Map<String, String> sent = new LinkedHashMap<>(headers);
         for (int hop = 0; ; hop++) {
-            Response r = once(method, current, sent, timeout);
+            Response r = send(method, current, sent, null, timeout);
             if (!isRedirect(r.status()) || r.header("Location").isEmpty()) return r;
             r.close();
             if (hop >= MAX_REDIRECTS) {
@@ -137,13 +139,25 @@ public final class OutboundHttp implements AutoCloseable {
 
     /** One request, no redirect followed. */
     public Response once(URI uri, Map<String, String> headers, Duration timeout) {
-        return once("GET", uri, headers, timeout);
+        return send("GET", uri, headers, null, timeout);
     }
 
-    private Response once(String method, URI uri, Map<String, String> headers, Duration timeout) {
+    /**
+     * POST {@code body} once; a redirect is answered as it is, never followed (webhook deliveries: a receiver
+     * must not be able to forward a signed body elsewhere). The caller closes the response.
+     */
+    public Response post(URI uri, Map<String, String> headers, byte[] body, Duration timeout) {
+        return send("POST", uri, headers, body, timeout);
+    }
+
+    private Response send(String method, URI uri, Map<String, String> headers, byte[] body, Duration timeout) {
         Request request = client.newRequest(uri).method(method).followRedirects(false)
                 .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .headers(h -> headers.forEach(h::put));
+        if (body != null) {
+            String type = headers.getOrDefault("Content-Type", "application/octet-stream");
+            request.body(new org.eclipse.jetty.client.BytesRequestContent(type, body));
+        }
         InputStreamResponseListener listener = new InputStreamResponseListener();
         request.send(listener);
         try {

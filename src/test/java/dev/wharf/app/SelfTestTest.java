@@ -16,5 +16,13 @@ class SelfTestTest {
         String output = buffer.toString(StandardCharsets.UTF_8);
         assertThat(output).contains("self-test passed");
         assertThat(status).isZero();
+        // The build sandbox's self-check (issue 12): every isolation property checked and holding on this machine.
+        for (String property : new String[] {"unprivileged host uid", "build root is not host root",
+                "own pid namespace", "own net namespace", "own mnt namespace", "own ipc namespace",
+                "own cgroup namespace", "no host devices", "no cgroup write access", "data directory hidden",
+                "host processes out of reach", "host files out of reach", "no host network", "process limit"}) {
+            assertThat(output).contains("build sandbox: ok     " + property);
+        }
+        assertThat(output).contains("build sandbox passed").doesNotContain("build sandbox: FAILED");
     }
 }

@@ -53,6 +53,14 @@ class LayeringTest {
     }
 
     @Test
+    void webhooksDoNotSpeakHttpSurfaces() {
+        noClasses().that().resideInAPackage("dev.wharf.webhooks..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.javalin..", "jakarta.servlet..",
+                        "dev.wharf.registry..", "dev.wharf.hub..", "dev.wharf.sources..", "dev.wharf.app..")
+                .check(classes);
+    }
+
+    @Test
     void onlyTheAppPackageWiresEverything() {
         noClasses().that().resideOutsideOfPackage("dev.wharf.app..")
                 .should().dependOnClassesThat().resideInAPackage("dev.wharf.app..").check(classes);

@@ -18,12 +18,12 @@ class ConfigLoaderTest {
     @Test
     void defaultsNeedNoConfiguration() {
         WharfConfig c = ConfigLoader.load(List.of("--config", write("")), Map.of());
-        assertThat(c.host()).isEqualTo("0.0.0.0");
-        assertThat(c.port()).isEqualTo(5000);
+        assertThat(c.http().host()).isEqualTo("0.0.0.0");
+        assertThat(c.http().port()).isEqualTo(5000);
         assertThat(c.dataDir()).isEqualTo(Path.of("./data").toAbsolutePath().normalize());
-        assertThat(c.dbUrl()).isEqualTo("jdbc:sqlite:" + c.dataDir().resolve("wharf.db"));
-        assertThat(c.storageRoot()).isEqualTo(c.dataDir().resolve("storage"));
-        assertThat(c.uploadsExpireAfter()).isEqualTo(Duration.ofHours(24));
+        assertThat(c.db().url()).isEqualTo("jdbc:sqlite:" + c.dataDir().resolve("wharf.db"));
+        assertThat(c.storage().root()).isEqualTo(c.dataDir().resolve("storage"));
+        assertThat(c.storage().uploadsExpireAfter()).isEqualTo(Duration.ofHours(24));
     }
 
     @Test
@@ -31,16 +31,16 @@ class ConfigLoaderTest {
         String file = write("addr: 127.0.0.1:6000\ndb:\n  pool_size: 4\nuploads:\n  expire_after: 15m\n");
         WharfConfig c = ConfigLoader.load(List.of("--config", file, "--db-pool-size=9"),
                 Map.of("WHARF_ADDR", "127.0.0.1:7000", "WHARF_DB_POOL_SIZE", "5"));
-        assertThat(c.port()).isEqualTo(7000);
-        assertThat(c.dbPoolSize()).isEqualTo(9);
-        assertThat(c.uploadsExpireAfter()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(c.http().port()).isEqualTo(7000);
+        assertThat(c.db().poolSize()).isEqualTo(9);
+        assertThat(c.storage().uploadsExpireAfter()).isEqualTo(Duration.ofMinutes(15));
     }
 
     @Test
     void postgresUrlSwitchesBackend() {
         WharfConfig c = ConfigLoader.load(List.of("--config", write("")),
                 Map.of("WHARF_DB_URL", "jdbc:postgresql://127.0.0.1:5432/test"));
-        assertThat(c.isSqlite()).isFalse();
+        assertThat(c.db().isSqlite()).isFalse();
     }
 
     @Test
@@ -76,11 +76,11 @@ class ConfigLoaderTest {
         WharfConfig c = ConfigLoader.load(List.of("--config", write("storage:\n  driver: s3\n  s3:\n"
                 + "    endpoint: http://127.0.0.1:9000\n    bucket: wharf-blobs\n    path_style: true\n")),
                 Map.of("WHARF_STORAGE_S3_ACCESS_KEY", "AKIDWHARF", "WHARF_STORAGE_S3_SECRET_KEY", "s3cret-key"));
-        assertThat(c.storageDriver()).isEqualTo("s3");
-        assertThat(c.s3()).isEqualTo(new WharfConfig.S3("http://127.0.0.1:9000", "us-east-1", "wharf-blobs", "", true,
+        assertThat(c.storage().driver()).isEqualTo("s3");
+        assertThat(c.storage().s3()).isEqualTo(new StorageConfig.S3("http://127.0.0.1:9000", "us-east-1", "wharf-blobs", "", true,
                 "AKIDWHARF", "s3cret-key", false, Duration.ofMinutes(20)));
         assertThat(c.toString()).contains("wharf-blobs", "http://127.0.0.1:9000").doesNotContain("s3cret-key");
-        assertThat(c.s3().toString()).doesNotContain("s3cret-key");
+        assertThat(c.storage().s3().toString()).doesNotContain("s3cret-key");
     }
 
     @Test
@@ -100,12 +100,12 @@ class ConfigLoaderTest {
                 "--storage-s3-bucket", "b1b"), Map.of("WHARF_STORAGE_S3_REDIRECT_EXPIRY", "8d")))
                 .hasMessageContaining("storage.s3.redirect_expiry");
         assertThat(ConfigLoader.load(List.of("--config", write("storage:\n  s3:\n    redirect: true\n"),
-                "--storage-driver", "s3", "--storage-s3-bucket", "b1b"), Map.of()).s3())
-                .extracting(WharfConfig.S3::redirect, WharfConfig.S3::redirectExpiry)
+                "--storage-driver", "s3", "--storage-s3-bucket", "b1b"), Map.of()).storage().s3())
+                .extracting(StorageConfig.S3::redirect, StorageConfig.S3::redirectExpiry)
                 .containsExactly(true, Duration.ofMinutes(20));
         // Unused S3 settings do not stop a filesystem node.
         assertThat(ConfigLoader.load(List.of("--config", write(""), "--storage-s3-endpoint", "nonsense"), Map.of())
-                .storageDriver()).isEqualTo("filesystem");
+                .storage().driver()).isEqualTo("filesystem");
     }
 
     @Test

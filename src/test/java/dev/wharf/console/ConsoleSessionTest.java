@@ -159,6 +159,36 @@ class ConsoleSessionTest {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
     }
 
+    /** The console is one more door to the same session: a token's sign-in keeps the token's scope (docs/scopes.md). */
+    @Test
+    void aConsoleSignInWithAReadTokenReadsButChangesNothing() {
+        String admin = sessionOf(signIn());
+        HttpResponse<String> created = send("POST", "/v2/access-tokens",
+                "{\"token_label\":\"console-read\",\"scopes\":[\"repo:read\"]}", "Authorization", "Bearer " + admin);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        HttpResponse<String> signedIn = send("POST", "/console/api/session", "{\"username\":\"admin\",\"password\":\""
+                + json(created).path("token").asText() + "\"}");
+        assertThat(signedIn.statusCode()).as(signedIn.body()).isEqualTo(200);
+        assertThat(json(signedIn).path("kind").asText()).isEqualTo("personal_access_token");
+        assertThat(json(signedIn).path("scope").asText()).isEqualTo("repo:read");
+        String cookie = "wharf_session=" + sessionOf(signedIn);
+        String csrf = json(signedIn).path("csrf_token").asText();
+
+        assertThat(send("GET", "/v1/images/sources", null, "Cookie", cookie, "X-Hub-Id", "admin").statusCode())
+                .isEqualTo(200);
+        String source = "{\"name\":\"y\",\"type\":\"direct\",\"origin\":{\"type\":\"docker-hub\",\"details\":{\"target\":\"alpine\"}}}";
+        HttpResponse<String> cycle = send("POST", "/v1/images/sources", source, "Cookie", cookie, "X-Hub-Id", "admin",
+                "X-CSRF-Token", csrf);
+        assertThat(cycle.statusCode()).as(cycle.body()).isEqualTo(403);
+        assertThat(json(cycle).path("error").path("code").asText()).isEqualTo("403.permissions");
+        HttpResponse<String> badges = send("PUT", "/v2/namespaces/admin/badges", "{\"official\":true}", "Cookie",
+                cookie, "X-CSRF-Token", csrf);
+        assertThat(badges.statusCode()).as(badges.body()).isEqualTo(403);
+        assertThat(json(badges).path("detail").asText()).contains("repo:read");
+        assertThat(json(send("GET", "/v2/namespaces/admin/badges", null, "Cookie", cookie)).path("official")
+                .asBoolean()).isFalse();
+    }
+
     @Test
     void pullsPerDayListsEveryDay() {
         String cookie = "wharf_session=" + sessionOf(signIn());

@@ -183,6 +183,25 @@ abstract class GarbageCollectorContract {
     }
 
     @Test
+    void theBlobsOfADeletedRepositoryGoOneBlobGraceLaterUnlessAnotherUsesThem() throws IOException {
+        Digest own = upload("doomed", "own layer");
+        Digest shared = upload("doomed", "shared layer");
+        meta.linkBlob("survivor", shared, ("blob shared layer").length(), clock.instant());
+        image("survivor", "v1", List.of(shared), null);
+        image("doomed", "v1", List.of(own, shared), null);
+        clock.advance(BLOB_GRACE.plusMinutes(1));
+        assertThat(gc.run(false).blobsDeleted()).as("both in use").isZero();
+
+        assertThat(meta.deleteRepository("doomed", clock.instant())).isTrue();
+        clock.advance(BLOB_GRACE.minusMinutes(1));
+        assertThat(gc.run(false).blobsDeleted()).as("inside the blob grace period").isZero();
+        clock.advance(Duration.ofMinutes(2));
+        assertThat(gc.run(false).blobsDeleted()).isEqualTo(1);
+        assertThat(bytesPresent(own)).isFalse();
+        assertThat(bytesPresent(shared)).as("the other repository's image uses it").isTrue();
+    }
+
+    @Test
     void referrersStayWhileTheirSubjectIsStoredAndGoWithIt() throws IOException {
         Digest layer = upload("signed", "layer");
         Digest subject = image("signed", "v1", List.of(layer), null);

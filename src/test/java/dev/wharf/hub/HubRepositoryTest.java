@@ -182,4 +182,23 @@ class HubRepositoryTest {
         assertThat(patch(owner, "rowner/flip", Map.of("is_private", false)).statusCode()).isEqualTo(200);
         assertThat(registry.pullManifest(before, "rowner/flip", "v1").statusCode()).as("public again").isEqualTo(200);
     }
+
+    @Test
+    void makingARepositoryPrivateStopsMountsFromItAtOnce() {
+        assertThat(registry.pushImage("rowner", PASSWORD, "rowner/mnt", "v1", "layer-mount").statusCode())
+                .isEqualTo(201);
+        assertThat(patch(owner, "rowner/mnt", Map.of("is_private", false)).statusCode()).isEqualTo(200);
+        dev.wharf.model.Digest layer = dev.wharf.model.Digest.sha256("layer-mount".getBytes(
+                java.nio.charset.StandardCharsets.UTF_8));
+        String before = registry.token("rother", PASSWORD,
+                "repository:rowner/mnt:pull&scope=repository:rother/copy:pull,push&scope=repository:rother/copy2:pull,push");
+        assertThat(registry.mount(before, "rother/copy", "rowner/mnt", layer).statusCode())
+                .as("public: the mount links").isEqualTo(201);
+
+        assertThat(patch(owner, "rowner/mnt", Map.of("is_private", true)).statusCode()).isEqualTo(200);
+        // The token still says pull on rowner/mnt, but it was issued before the repository became private: a mount
+        // is a pull of the source repository and is re-checked the way a blob GET is.
+        HttpResponse<byte[]> after = registry.mount(before, "rother/copy2", "rowner/mnt", layer);
+        assertThat(after.statusCode()).as("private now: an upload session, not a link").isEqualTo(202);
+    }
 }

@@ -47,7 +47,7 @@ final class HubTestServer implements AutoCloseable {
         WharfConfig config = ConfigLoader.load(args, Map.of());
         server = WharfServer.start(config);
         base = "http://127.0.0.1:" + server.port();
-        database = Database.open(config.dbUrl(), null, null, 2, null);
+        database = Database.open(config.db().url(), null, null, 2, null);
         accounts = new AccountService(database, PasswordHasher.defaults(), Clock.systemUTC());
     }
 

@@ -46,7 +46,7 @@ final class ImagesServer implements AutoCloseable {
                 "--log-access", "false", "--admin-password", ADMIN_PASSWORD), Map.of());
         server = WharfServer.start(config, clock);
         base = "http://127.0.0.1:" + server.port();
-        database = Database.open(config.dbUrl(), null, null, 2, null);
+        database = Database.open(config.db().url(), null, null, 2, null);
         accounts = new AccountService(database, PasswordHasher.defaults(), clock);
         settings = new RepositorySettingsService(database, clock, true);
     }

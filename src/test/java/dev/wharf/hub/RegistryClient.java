@@ -54,6 +54,12 @@ final class RegistryClient {
                 .header("Accept", "application/vnd.oci.image.manifest.v1+json").GET());
     }
 
+    /** A cross-repository mount: 201 when the blob was linked, 202 (an upload session) when it was not. */
+    HttpResponse<byte[]> mount(String token, String repo, String from, Digest digest) {
+        return send(request(token, "/v2/" + repo + "/blobs/uploads/?mount=" + digest + "&from=" + from)
+                .POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
     private Digest pushBlob(String token, String repo, byte[] content) {
         Digest d = Digest.sha256(content);
         HttpResponse<byte[]> r = send(request(token, "/v2/" + repo + "/blobs/uploads/?digest=" + d)

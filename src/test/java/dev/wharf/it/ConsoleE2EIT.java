@@ -3,6 +3,7 @@ package dev.wharf.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wharf.it.support.DistributionProcess;
+import dev.wharf.it.support.HookReceiver;
 import dev.wharf.it.support.OciLayouts;
 import dev.wharf.it.support.RegistryHttp;
 import dev.wharf.it.support.Skopeo;
@@ -42,7 +43,9 @@ class ConsoleE2EIT {
         Path shots = Path.of(System.getProperty("console.screenshots", "target/console-screenshots"));
         Path data = Files.createDirectories(work.resolve("data"));
         try (DistributionProcess upstream = DistributionProcess.start(Files.createDirectories(work.resolve("up")));
-                WharfProcess wharf = WharfProcess.start(data)) {
+                HookReceiver hooks = new HookReceiver().start();
+                WharfProcess wharf = WharfProcess.start(data, Map.of("WHARF_OUTBOUND_ALLOW", "127.0.0.0/8",
+                        "WHARF_WEBHOOKS_RETRY_INITIAL", "500ms", "WHARF_WEBHOOKS_RETRY_MAX", "2s"))) {
             Skopeo.copy(Skopeo.oci(layout("upstream", 3, 40_000), "1.0"),
                     "docker://" + upstream.host() + "/team/app:1.0");
             OciLayouts.Image demo = OciLayouts.image(Files.createDirectories(work.resolve("demo1")), "1.0", 1, 20_000);
@@ -57,6 +60,7 @@ class ConsoleE2EIT {
             Skopeo.copy(Skopeo.oci(layout("tool", 5, 5_000), "1.0"), "docker://" + wharf.host() + "/acme/tool:1.0");
             for (int i = 0; i < 3; i++) Skopeo.inspectRaw("docker://" + wharf.host() + "/admin/demo:1.0"); // pulls
 
+            String pushToken = pushToken(wharf); // made before the script turns two-factor sign-in on
             Path log = work.resolve("e2e.log");
             ProcessBuilder node = new ProcessBuilder("node", "console.e2e.mjs").directory(e2e.toFile())
                     .redirectErrorStream(true).redirectOutput(log.toFile());
@@ -66,7 +70,9 @@ class ConsoleE2EIT {
                     "WHARF_PASSWORD", WharfProcess.ADMIN.password(),
                     "UPSTREAM_URL", "http://" + upstream.host(),
                     "SCREENSHOT_DIR", shots.toAbsolutePath().toString(),
-                    "BIG_REPOSITORY", "admin/big"));
+                    "BIG_REPOSITORY", "admin/big",
+                    "HOOK_URL", hooks.url("/console-hook"),
+                    "PUSH_TOKEN", pushToken));
             Process p = node.start();
             p.getOutputStream().close();
             boolean exited = p.waitFor(8, TimeUnit.MINUTES);
@@ -76,7 +82,19 @@ class ConsoleE2EIT {
             assertThat(exited).as("the browser test finished in time:\n" + output).isTrue();
             assertThat(output).as(output).containsPattern("(?m)^\\d+ passed, 0 failed$");
             assertThat(p.exitValue()).as(output).isZero();
+            // The hook the script made in the browser got the push and the redelivery, signed, same body.
+            assertThat(hooks.received()).hasSize(2);
+            assertThat(hooks.received().get(0).body()).isEqualTo(hooks.received().get(1).body());
         }
+    }
+
+    /** A personal access token that may push, for the script's registry push (a password stops working there once 2FA is on). */
+    private static String pushToken(WharfProcess wharf) throws Exception {
+        String session = WebhooksIT.login(wharf, WharfProcess.ADMIN.username(), WharfProcess.ADMIN.password());
+        java.net.http.HttpResponse<String> created = WebhooksIT.send(wharf, session, "POST", "/v2/access-tokens",
+                "{\"token_label\":\"e2e-push\",\"scopes\":[\"repo:write\"]}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        return WebhooksIT.JSON.readTree(created.body()).path("token").asText();
     }
 
     /**

@@ -80,6 +80,26 @@ class SkopeoIT {
     }
 
     @Test
+    void anIndexPushedWithoutItsChildrenIsASparseIndex() throws IOException {
+        // Distribution refuses an index whose children it does not hold; Wharf accepts it (spec v1.1.1).
+        org.junit.jupiter.api.Assumptions.assumeFalse(Registries.distributionIsTarget());
+        Path source = work.resolve("sparse-src");
+        OciLayouts.Index index = OciLayouts.multiArch(source, "1", 2, 100_000, 30_000);
+
+        Skopeo.copy(oci(source, "1"), docker(registry, "team/sparse:1"), "--multi-arch=index-only");
+
+        assertThat(Skopeo.inspectRaw(docker(registry, "team/sparse:1"))).isEqualTo(index.index());
+        String child = docker(registry, "team/sparse@" + index.images().getFirst().digest());
+        Skopeo.Result missing = Skopeo.tryRun(Duration.ofMinutes(1), "inspect", "--raw", "--tls-verify=false", child);
+        assertThat(missing.ok()).isFalse();
+        assertThat(missing.stderr()).containsIgnoringCase("manifest unknown");
+
+        // The children arrive later (a mirror fetching the platforms): the same index, now complete.
+        Skopeo.copy(oci(source, "1"), docker(registry, "team/sparse:1"), "--all");
+        assertThat(Skopeo.inspectRaw(child)).isEqualTo(index.images().getFirst().manifest());
+    }
+
+    @Test
     void deleteRemovesTheManifestAndItsTag() {
         Path source = work.resolve("delete-src");
         OciLayouts.Image image = OciLayouts.image(source, "1", 3, 50_000);

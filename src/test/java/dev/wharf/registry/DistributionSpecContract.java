@@ -170,6 +170,24 @@ abstract class DistributionSpecContract {
                 .firstValue("Docker-Content-Digest")).as("the other tag is untouched").hasValue(sha512.toString());
     }
 
+    // --- route order -----------------------------------------------------------------------------------
+
+    @Test
+    void aRepositoryNamedRepositoriesKeepsItsRegistryPathsBesideTheHubsOlderOnes() {
+        byte[] manifest = reg().pushImage("repositories", "v1", "named like a Hub path");
+        Digest digest = Digest.sha256(manifest);
+        HttpResponse<byte[]> tags = reg().get("/v2/repositories/tags/list");
+        assertThat(tags.statusCode()).isEqualTo(200);
+        assertThat(json(tags).path("tags").toString()).isEqualTo("[\"v1\"]");
+        assertThat(reg().get("/v2/repositories/referrers/" + digest).headers().firstValue("Content-Type"))
+                .hasValue(MediaTypes.OCI_INDEX);
+        assertThat(reg().send("DELETE", "/v2/repositories/manifests/v1", null).statusCode()).isEqualTo(202);
+        assertThat(reg().send("DELETE", "/v2/repositories/manifests/" + digest, null).statusCode()).isEqualTo(202);
+        HttpResponse<byte[]> gone = reg().get("/v2/repositories/manifests/" + digest);
+        assertThat(gone.statusCode()).isEqualTo(404);
+        assertThat(errorCode(gone)).isEqualTo("MANIFEST_UNKNOWN");
+    }
+
     // --- ?tag= ------------------------------------------------------------------------------------------
 
     @Test

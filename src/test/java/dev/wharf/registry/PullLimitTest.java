@@ -32,6 +32,18 @@ class PullLimitTest {
     }
 
     @Test
+    void unlimitedByDefaultWithoutHeaders() throws Exception {
+        try (TestRegistry reg = new TestRegistry(dir.resolve("d"), "--auth-enabled", "false")) {
+            reg.pushImage("free/app", "v1", "layer");
+            for (int i = 0; i < 1_100; i++) { // more than the old anonymous default of 1,000
+                HttpResponse<byte[]> r = reg.get("/v2/free/app/manifests/v1");
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.headers().firstValue("ratelimit-limit")).isEmpty();
+            }
+        }
+    }
+
+    @Test
     void redisSharesTheBudgetAcrossNodes() throws Exception {
         // A fresh window length gives this run its own Redis keys.
         String window = (3600 + (int) (Math.random() * 100_000)) + "s";

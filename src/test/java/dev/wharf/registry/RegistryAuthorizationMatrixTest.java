@@ -101,7 +101,7 @@ class RegistryAuthorizationMatrixTest {
     @BeforeAll
     static void start() {
         reg = new TestRegistry(dir, "--auth-enabled", "true", "--admin-password", ADMIN_PASSWORD);
-        db = Database.open(reg.config.dbUrl(), null, null, 2, null);
+        db = Database.open(reg.config.db().url(), null, null, 2, null);
         Clock clock = Clock.systemUTC();
         accounts = new AccountService(db, PasswordHasher.defaults(), clock);
         personalTokens = new AccessTokenService(db, clock);
@@ -220,6 +220,31 @@ class RegistryAuthorizationMatrixTest {
         HttpResponse<byte[]> r = withBearer(new JwtCodec(serverKey, Clock.systemUTC())
                 .sign("wharf", "admin", Duration.ofMinutes(5), adminClaims()));
         assertThat(r.statusCode()).as(TestRegistry.text(r)).isEqualTo(200);
+    }
+
+    /**
+     * A refresh token from a {@code repo:read} token's password grant keeps that scope: refreshing asks for push on
+     * acme/private again and gets pull only (docs/scopes.md, "Sessions and refresh tokens").
+     */
+    @Test
+    void aRefreshTokenKeepsTheScopeOfItsLogin() {
+        String[] user = CALLERS.get("pat:read").split(":", 2);
+        HttpResponse<byte[]> login = reg.send("POST", "/token", form("grant_type=password&client_id=matrix"
+                + "&access_type=offline&service=wharf&scope=repository:acme/private:pull,push&username=" + user[0]
+                + "&password=" + user[1]), "Content-Type", "application/x-www-form-urlencoded");
+        assertThat(login.statusCode()).as(TestRegistry.text(login)).isEqualTo(200);
+        assertThat(TestRegistry.json(login).path("scope").asText()).isEqualTo("repository:acme/private:pull");
+        String refresh = TestRegistry.json(login).path("refresh_token").asText();
+        assertThat(refresh).isNotBlank();
+        HttpResponse<byte[]> refreshed = reg.send("POST", "/token", form("grant_type=refresh_token&client_id=matrix"
+                + "&service=wharf&scope=repository:acme/private:pull,push&refresh_token=" + refresh),
+                "Content-Type", "application/x-www-form-urlencoded");
+        assertThat(refreshed.statusCode()).as(TestRegistry.text(refreshed)).isEqualTo(200);
+        assertThat(TestRegistry.json(refreshed).path("scope").asText()).isEqualTo("repository:acme/private:pull");
+    }
+
+    private static byte[] form(String text) {
+        return text.replace(",", "%2C").getBytes(StandardCharsets.UTF_8);
     }
 
     private static String forge(String forgery) throws Exception {

@@ -47,8 +47,8 @@ final class CycleServer implements AutoCloseable {
         WharfConfig config = ConfigLoader.load(args, Map.of());
         server = WharfServer.start(config);
         base = "http://127.0.0.1:" + server.port();
-        database = Database.open(config.dbUrl(), blankToNull(config.dbUser()), blankToNull(config.dbPassword()), 2,
-                blankToNull(config.dbSchema()));
+        database = Database.open(config.db().url(), blankToNull(config.db().user()), blankToNull(config.db().password()), 2,
+                blankToNull(config.db().schema()));
         Clock clock = Clock.systemUTC();
         accounts = new AccountService(database, new PasswordHasher(1024, 1, 1), clock);
         sessions = new SessionTokens(new JwtCodec(SigningKeys.loadOrCreate(database, dev.wharf.auth.SecretBox.load(null, dataDir)), clock), accounts,

@@ -28,6 +28,36 @@ class OriginsTest {
     }
 
     @Test
+    void aMaskedSecretIsKeptOnlyForTheSameDestination() {
+        String git = """
+                {"type": "docker-file", "details": {"repo": {"url": "%s", "auth": {"type": "http",
+                 "credentials": {"username": "u", "password": "%s"}}},
+                 "credentials": [{"url": "%s", "username": "u", "token": "%s"}]}}""";
+        Origins.Split first = Origins.parse(json(git.formatted("https://git.example.com/x.git", "pw",
+                "registry.example.com", "tok")), "/origin", Json.MAPPER.createObjectNode());
+        String m = Origins.MASK;
+        assertThat(Origins.parse(json(git.formatted("https://git.example.com/x.git", m, "registry.example.com", m)),
+                "/origin", first.secrets(), first.shown()).secrets()).isEqualTo(first.secrets());
+        assertThatThrownBy(() -> Origins.parse(json(git.formatted("https://evil.example.net/x.git", m,
+                "registry.example.com", m)), "/origin", first.secrets(), first.shown()))
+                .isInstanceOfSatisfying(CycleException.class, e -> assertThat(e.getMessage()).contains("send this"));
+        assertThatThrownBy(() -> Origins.parse(json(git.formatted("https://git.example.com/x.git", m,
+                "evil.example.net", m)), "/origin", first.secrets(), first.shown()))
+                .isInstanceOf(CycleException.class);
+
+        String registry = """
+                {"type": "%s", "details": {"target": "a/b:1", "url": "registry.example.com", "username": "u",
+                 "password": "%s"%s}}""";
+        Origins.Split reg = Origins.parse(json(registry.formatted("docker-registry", "pw", "")), "/origin",
+                Json.MAPPER.createObjectNode());
+        assertThatThrownBy(() -> Origins.parse(json(registry.formatted("docker-registry", m,
+                ", \"allow_plain_http\": true")), "/origin", reg.secrets(), reg.shown()))
+                .as("allowing plain HTTP changes how the secret travels").isInstanceOf(CycleException.class);
+        assertThat(Origins.parse(json(registry.formatted("docker-registry", m, "")), "/origin", reg.secrets(),
+                reg.shown()).secrets()).isEqualTo(reg.secrets());
+    }
+
+    @Test
     void everyVariantIsValidated() {
         assertThat(Origins.parse(json("{\"type\": \"docker-file\", \"details\": {\"repo\": {\"url\":"
                 + " \"https://git.example.com/x.git\", \"auth\": {\"type\": \"ssh\", \"credentials\": {\"username\":"

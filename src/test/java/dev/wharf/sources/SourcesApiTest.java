@@ -74,6 +74,10 @@ class SourcesApiTest {
         JsonNode filtered = sources(send("GET", "/v1/images/sources?filter[identifier]=my-app&filter[state]=live",
                 owner, null));
         assertThat(filtered.path("data").size()).isEqualTo(1);
+        // An unknown state is a 400 in Cycle's envelope, as on the images and jobs lists.
+        HttpResponse<byte[]> bogus = send("GET", "/v1/images/sources?filter[state]=bogus", owner, null);
+        assertThat(bogus.statusCode()).isEqualTo(400);
+        assertThat(new String(bogus.body())).contains("filter[state]").contains("live");
         JsonNode searched = sources(send("GET", "/v1/images/sources?filter[search]=zet", member, null));
         assertThat(searched.path("data").size()).isEqualTo(1);
 

@@ -2,6 +2,8 @@ package dev.wharf.auth.registry;
 
 import dev.wharf.audit.AuditContext;
 import dev.wharf.auth.AccessControl;
+import dev.wharf.auth.BasicCredentials;
+import dev.wharf.auth.LoginGuard;
 import dev.wharf.auth.Principal;
 import dev.wharf.auth.token.SessionTokens;
 import dev.wharf.auth.token.TokenException;
@@ -16,42 +18,59 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * /v2/ access by bearer token. Without a valid token, or with one that lacks the needed actions, the answer is
- * 401 with a {@code WWW-Authenticate: Bearer realm=…,service=…,scope=…} challenge, so clients fetch a token and
- * retry. A caller that may see the repository but not do what it asked gets 403 DENIED instead. A caller that
- * may not see it gets exactly what a missing repository gives: the same 401 challenge, never a hint that it
+ * /v2/ access by bearer token, or by HTTP Basic credentials (password, personal or organization access token) for
+ * scripts like {@code curl -u}. Without valid credentials, or with a token that lacks the needed actions, the
+ * answer is 401 with a {@code WWW-Authenticate: Bearer realm=…,service=…,scope=…} challenge, so clients fetch a
+ * token and retry. A caller that may see the repository but not do what it asked gets 403 DENIED instead. A caller
+ * that may not see it gets exactly what a missing repository gives: the same 401 challenge, never a hint that it
  * exists. A pull an organization's restricted images forbid is 403 DENIED with the reason.
+ *
+ * <p>What a request may do is what its token grants <em>and</em> what its principal may do now: a token's
+ * principal that was deleted or deactivated, a repository made private, a membership removed, all take effect
+ * within the bound of {@link dev.wharf.auth.AuthorizationEpoch}, not when the token expires. A Basic request may
+ * do what its principal may do now. Both checks are answered from {@link CachedAuthorization}.
  */
 public final class BearerRegistryAccess implements RegistryAccess {
-    private static final String PRINCIPAL = "wharf.principal";
+    private static final String CALLER = "wharf.caller";
+
+    /** Who this request is: a verified token (grant) or Basic credentials (grant null), and its principal now. */
+    private record Caller(RegistryTokens.Grant grant, Principal principal, String subject) {
+        /** What this caller may do on the repository now. */
+        Set<String> actionsOn(CachedAuthorization cache, String repository) {
+            Set<String> now = cache.allowed(principal, repository).stream().map(dev.wharf.auth.Action::scopeName)
+                    .collect(Collectors.toCollection(java.util.HashSet::new));
+            if (grant != null) now.retainAll(grant.actionsOn(repository));
+            return now;
+        }
+    }
 
     private final RegistryTokens tokens;
-    private final SessionTokens sessions;
+    private final CachedAuthorization cache;
     private final AccessControl access;
     private final String configuredRealm;
 
-    public BearerRegistryAccess(RegistryTokens tokens, SessionTokens sessions, AccessControl access, String realm) {
+    public BearerRegistryAccess(RegistryTokens tokens, CachedAuthorization cache, AccessControl access,
+            String realm) {
         this.tokens = tokens;
-        this.sessions = sessions;
+        this.cache = cache;
         this.access = access;
         this.configuredRealm = realm;
     }
 
     @Override
     public void requireBase(Context ctx) {
-        if (grant(ctx).isEmpty()) throw challenge(ctx, null, false);
+        if (caller(ctx).isEmpty()) throw challenge(ctx, null, false);
     }
 
     @Override
     public void require(Context ctx, String repository, Set<Action> actions) {
-        Optional<RegistryTokens.Grant> grant = grant(ctx);
+        Optional<Caller> caller = caller(ctx);
         Set<String> needed = actions.stream().map(a -> a.name().toLowerCase()).collect(Collectors.toSet());
         String scope = "repository:" + repository + ":" + scopeActions(actions);
-        if (grant.isEmpty()) throw challenge(ctx, scope, false);
-        Set<String> held = grant.get().actionsOn(repository);
-        if (held.containsAll(needed) && !staleGrant(grant.get(), repository)) return;
-        // The token lacks something. If the principal could have it, the client just asked for too little.
-        Principal principal = principal(ctx, grant.get());
+        if (caller.isEmpty()) throw challenge(ctx, scope, false);
+        if (caller.get().actionsOn(cache, repository).containsAll(needed)) return;
+        // Refused: say why, without revealing a repository the caller may not see.
+        Principal principal = caller.get().principal();
         if (needed.contains("pull")) {
             Optional<String> refusal = access.pullRefusal(principal, repository);
             if (refusal.isPresent()) {
@@ -60,69 +79,79 @@ public final class BearerRegistryAccess implements RegistryAccess {
         }
         Set<String> allowed = access.allowed(principal, repository).stream().map(a -> a.scopeName())
                 .collect(Collectors.toSet());
-        if (allowed.containsAll(needed) || !access.visible(principal, repository)) {
-            throw challenge(ctx, scope, true);
-        }
+        // The principal could have it: the token just asked for too little (a Basic caller always has all it may).
+        if (allowed.containsAll(needed) || !allowed.contains("pull")) throw challenge(ctx, scope, true);
         throw new RegistryException(OciError.DENIED, "requested access to the resource is denied",
                 Map.of("name", repository, "needed", needed.stream().sorted().toList()));
     }
 
-    /**
-     * A grant made before the repository's privacy changed is re-checked against the rules of now: the token may
-     * no longer be worth what it says.
-     */
-    private boolean staleGrant(RegistryTokens.Grant grant, String repository) {
-        java.util.Date issued = grant.claims().getIssueTime();
-        if (issued == null || !access.privacyChangedSince(repository, issued.toInstant())) return false;
-        Principal principal = sessions.resolve(grant.claims()).orElse(Principal.ANONYMOUS);
-        return !access.allowed(principal, repository).stream().map(a -> a.scopeName()).collect(Collectors.toSet())
-                .containsAll(grant.actionsOn(repository));
-    }
-
     @Override
     public boolean canPull(Context ctx, String repository) {
-        // As a blob GET decides: the token's grant, checked again when the repository's privacy changed since the
-        // token was issued (a mount is a pull of the source repository, so privacy applies to it at once too).
-        return grant(ctx).map(g -> g.actionsOn(repository).contains("pull") && !staleGrant(g, repository))
-                .orElse(false);
+        return caller(ctx).map(c -> c.actionsOn(cache, repository).contains("pull")).orElse(false);
     }
 
     @Override
     public List<String> visible(Context ctx, List<String> repositories) {
-        Optional<RegistryTokens.Grant> grant = grant(ctx);
-        if (grant.isEmpty()) throw challenge(ctx, "registry:catalog:*", false);
-        if (!grant.get().catalog()) throw challenge(ctx, "registry:catalog:*", true);
-        Principal principal = principal(ctx, grant.get());
-        return repositories.stream().filter(r -> access.visible(principal, r)).toList();
+        Optional<Caller> caller = caller(ctx);
+        if (caller.isEmpty()) throw challenge(ctx, "registry:catalog:*", false);
+        RegistryTokens.Grant grant = caller.get().grant();
+        if (grant != null && !grant.catalog()) throw challenge(ctx, "registry:catalog:*", true);
+        Principal principal = caller.get().principal();
+        return repositories.stream().filter(r -> cache.allowed(principal, r).contains(dev.wharf.auth.Action.PULL))
+                .toList();
     }
 
     @Override
     public Optional<String> account(Context ctx) {
-        return grant(ctx).map(g -> g.claims().getSubject()).filter(s -> s != null && !s.isEmpty());
+        return caller(ctx).map(Caller::subject).filter(s -> s != null && !s.isEmpty());
     }
 
-    /** The verified token of this request, if any; cached on the context. */
-    private Optional<RegistryTokens.Grant> grant(Context ctx) {
-        Object cached = ctx.attribute("wharf.grant");
-        if (cached instanceof RegistryTokens.Grant g) return Optional.of(g);
+    /**
+     * This request's caller, if its credentials are good and its principal still exists; cached on the context.
+     * Basic credentials that are refused answer at once (401, or 429 while the login throttle holds).
+     */
+    private Optional<Caller> caller(Context ctx) {
+        Object cached = ctx.attribute(CALLER);
+        if (cached instanceof Caller c) return Optional.of(c);
         String header = ctx.header("Authorization");
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) return Optional.empty();
+        Optional<Caller> caller;
+        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            caller = bearer(header.substring(7).trim());
+        } else if (BasicCredentials.isBasic(header)) {
+            caller = Optional.of(basic(ctx, header));
+        } else {
+            return Optional.empty();
+        }
+        caller.ifPresent(c -> {
+            ctx.attribute(CALLER, c);
+            AuditContext.setActor(c.subject()); // changes this request makes are attributed to it
+        });
+        return caller;
+    }
+
+    private Optional<Caller> bearer(String token) {
         try {
-            RegistryTokens.Grant g = tokens.verify(header.substring(7).trim());
-            ctx.attribute("wharf.grant", g);
-            AuditContext.setActor(g.claims().getSubject()); // changes this request makes are attributed to it
-            return Optional.of(g);
+            RegistryTokens.Grant grant = cache.verify(token);
+            return cache.principal(grant.claims()).map(p -> new Caller(grant, p, grant.claims().getSubject()));
         } catch (TokenException e) {
             return Optional.empty();
         }
     }
 
-    private Principal principal(Context ctx, RegistryTokens.Grant grant) {
-        Object cached = ctx.attribute(PRINCIPAL);
-        if (cached instanceof Principal p) return p;
-        Principal p = sessions.resolve(grant.claims()).orElse(Principal.ANONYMOUS);
-        ctx.attribute(PRINCIPAL, p);
-        return p;
+    private Caller basic(Context ctx, String header) {
+        BasicCredentials creds = BasicCredentials.fromHeader(header).orElseThrow(() -> challenge(ctx, null, false));
+        switch (cache.basic(creds.username(), creds.secret(), ctx.ip())) {
+            case LoginGuard.Attempt.Accepted a -> {
+                return new Caller(null, a.principal(), SessionTokens.identityClaims(a.principal()).build()
+                        .getSubject());
+            }
+            case LoginGuard.Attempt.Locked l -> {
+                String seconds = String.valueOf(Math.max(1, l.retryAfter().toSeconds()));
+                throw new RegistryException(OciError.TOOMANYREQUESTS, "too many failed logins; retry later", null,
+                        Map.of("Retry-After", seconds));
+            }
+            case LoginGuard.Attempt.Rejected r -> throw challenge(ctx, null, false);
+        }
     }
 
     private RegistryException challenge(Context ctx, String scope, boolean insufficient) {
@@ -144,7 +173,8 @@ public final class BearerRegistryAccess implements RegistryAccess {
 
     private static String scopeActions(Set<Action> actions) {
         StringBuilder b = new StringBuilder();
-        for (Action a : List.of(Action.PULL, Action.PUSH, Action.DELETE)) {
+        for (Action a : List.of(Action.PULL, Action.PUSH,
+                Action.DELETE)) {
             if (!actions.contains(a)) continue;
             if (!b.isEmpty()) b.append(',');
             b.append(a.name().toLowerCase());

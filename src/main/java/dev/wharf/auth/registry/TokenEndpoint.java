@@ -1,10 +1,8 @@
 package dev.wharf.auth.registry;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.wharf.auth.AccessControl;
 import dev.wharf.auth.Action;
 import dev.wharf.auth.BasicCredentials;
-import dev.wharf.auth.CredentialAuthenticator;
 import dev.wharf.auth.LoginGuard;
 import dev.wharf.auth.Principal;
 import dev.wharf.auth.token.SessionTokens;
@@ -33,21 +31,21 @@ public final class TokenEndpoint {
     public static final String REFRESH_AUDIENCE = "wharf-refresh";
     static final Duration REFRESH_TTL = Duration.ofDays(60);
 
-    private final CredentialAuthenticator authenticator;
+    private final CachedAuthorization cache;
     private final SessionTokens sessions;
-    private final AccessControl access;
     private final RegistryTokens tokens;
-    private final LoginGuard guard;
     private final ObjectMapper json;
     private final Clock clock;
 
-    public TokenEndpoint(CredentialAuthenticator authenticator, SessionTokens sessions, AccessControl access,
-            RegistryTokens tokens, LoginGuard guard, ObjectMapper json, Clock clock) {
-        this.authenticator = authenticator;
+    /**
+     * @param cache checks secrets (under the login throttle, a correct one cached briefly so that clients asking
+     *     for a token per repository do not pay an Argon2 hash each time) and what a principal may do
+     */
+    public TokenEndpoint(CachedAuthorization cache, SessionTokens sessions, RegistryTokens tokens, ObjectMapper json,
+            Clock clock) {
+        this.cache = cache;
         this.sessions = sessions;
-        this.access = access;
         this.tokens = tokens;
-        this.guard = guard;
         this.json = json;
         this.clock = clock;
     }
@@ -124,7 +122,7 @@ public final class TokenEndpoint {
 
     /** Checks a secret under the login throttle; on failure writes the response and returns empty. */
     private Optional<Principal> checkSecret(Context ctx, String username, String secret) {
-        switch (guard.authenticate(authenticator, username, secret, ctx.ip())) {
+        switch (cache.basic(username, secret, ctx.ip())) {
             case LoginGuard.Attempt.Accepted a -> {
                 return Optional.of(a.principal());
             }
@@ -154,7 +152,7 @@ public final class TokenEndpoint {
                 continue;
             }
             if (!s.type().equals("repository") || !RepositoryName.isValid(s.name())) continue;
-            Set<Action> allowed = access.registryAllowed(principal, s.name());
+            Set<Action> allowed = cache.allowed(principal, s.name());
             Set<String> actions = new LinkedHashSet<>();
             for (String a : s.actions()) {
                 if (a.equals("*")) {

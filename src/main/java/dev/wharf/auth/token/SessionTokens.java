@@ -1,6 +1,7 @@
 package dev.wharf.auth.token;
 
 import com.nimbusds.jwt.JWTClaimsSet;
+import dev.wharf.auth.AccessScope;
 import dev.wharf.auth.AccessTokenService;
 import dev.wharf.auth.AccountService;
 import dev.wharf.auth.OrgAccessTokenService;
@@ -15,7 +16,9 @@ import java.util.Optional;
 /**
  * The JWTs of the Hub API: the bearer token {@code POST /v2/users/login} returns, and the short-lived
  * {@code login_2fa_token} that stands between a correct password and a second factor. A session made from an
- * access token keeps that token's identity, so deactivating or deleting the token ends the session too.
+ * access token keeps that token's identity, so deactivating or deleting the token ends the session too, and
+ * its limits: a personal access token's scope ({@code scope} claim, capped by the token's current scope on every
+ * use), an organization token's resources (read from the token on every use).
  */
 public final class SessionTokens {
     public static final String HUB_AUDIENCE = "wharf-hub";
@@ -55,7 +58,8 @@ public final class SessionTokens {
                 yield u.username();
             }
             case Principal.PersonalToken t -> {
-                claims.claim("kind", "pat").claim("uid", t.user().userId()).claim("token", t.tokenUuid());
+                claims.claim("kind", "pat").claim("uid", t.user().userId()).claim("token", t.tokenUuid())
+                        .claim("scope", t.scope().wireName());
                 yield t.user().username();
             }
             case Principal.OrgToken o -> {
@@ -99,10 +103,13 @@ public final class SessionTokens {
             return switch (kind) {
                 case "user" -> accounts.findUser(c.getLongClaim("uid")).filter(u -> u.username().equals(subject))
                         .map(User::principal);
-                case "pat" -> personalTokens.get(c.getLongClaim("uid"), c.getStringClaim("token"))
-                        .filter(t -> live(t.isActive(), t.expiresAt()))
-                        .flatMap(t -> accounts.findUser(t.userId()).map(u -> (Principal) new Principal.PersonalToken(
-                                u.principal(), t.scope(), t.uuid(), true, t.expiresAt())));
+                case "pat" -> {
+                    String issued = c.getStringClaim("scope");
+                    yield personalTokens.get(c.getLongClaim("uid"), c.getStringClaim("token"))
+                            .filter(t -> live(t.isActive(), t.expiresAt()))
+                            .flatMap(t -> accounts.findUser(t.userId()).map(u -> (Principal) new Principal.PersonalToken(
+                                    u.principal(), issuedScope(issued, t.scope()), t.uuid(), true, t.expiresAt())));
+                }
                 case "oat" -> orgTokens.get(subject, c.getStringClaim("token"))
                         .filter(t -> live(t.isActive(), t.expiresAt()))
                         .map(t -> (Principal) new Principal.OrgToken(subject, t.resources(), t.id(), true,
@@ -113,6 +120,18 @@ public final class SessionTokens {
         } catch (ParseException | RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * The scope a personal-access-token session acts with: the one it was issued with ({@code scope} claim), never
+     * more than the token has now. So a session, and every refresh or registry token derived from it, keeps the
+     * scope of the login; a token whose scope went down takes its sessions down with it. Sessions issued before
+     * the claim existed carry the token's current scope.
+     */
+    private static AccessScope issuedScope(String issued, AccessScope current) {
+        if (issued == null) return current;
+        AccessScope claimed = AccessScope.parse(issued);
+        return claimed.allows(current) ? current : claimed;
     }
 
     private boolean live(boolean active, Instant expiresAt) {

@@ -1,10 +1,10 @@
 package dev.wharf.storage.blob;
 
-import static java.nio.file.StandardOpenOption.CREATE_NEW;
 import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
 
 import dev.wharf.model.Digest;
+import dev.wharf.storage.PrivateFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -43,9 +43,9 @@ public final class FilesystemBlobStore implements BlobStore {
     public FilesystemBlobStore(Path root) throws IOException {
         this.layout = new FilesystemLayout(root);
         try {
-            Files.createDirectories(layout.blobsDir());
-            Files.createDirectories(layout.uploadsDir());
-            Files.createDirectories(layout.tmpDir());
+            PrivateFiles.createDirectories(layout.blobsDir());
+            PrivateFiles.createDirectories(layout.uploadsDir());
+            PrivateFiles.createDirectories(layout.tmpDir());
         } catch (IOException e) {
             throw new IOException("cannot create blob storage directories under " + layout.root() + ": " + e, e);
         }
@@ -122,9 +122,9 @@ public final class FilesystemBlobStore implements BlobStore {
     @Override
     public void createUpload(String uploadId) throws IOException {
         Path dir = layout.uploadDir(uploadId);
-        Files.createDirectory(dir); // FileAlreadyExistsException when the id is not new
+        PrivateFiles.createDirectory(dir); // FileAlreadyExistsException when the id is not new
         try {
-            Files.createFile(layout.uploadData(uploadId));
+            PrivateFiles.createFile(layout.uploadData(uploadId)); // 0600: it becomes the blob file
         } catch (IOException e) {
             Files.deleteIfExists(dir);
             throw e;
@@ -139,7 +139,7 @@ public final class FilesystemBlobStore implements BlobStore {
             long size = channel.size();
             if (size != expectedOffset) throw new UploadOffsetException(uploadId, expectedOffset, size);
             try {
-                return size + copy(data, channel.position(size));
+                return size + copy(data, channel.position(size), file);
             } catch (IOException | RuntimeException e) {
                 // All or nothing: a broken client stream leaves the staging area exactly as it was.
                 channel.truncate(size);
@@ -186,7 +186,7 @@ public final class FilesystemBlobStore implements BlobStore {
                 channel.force(true); // the bytes must be durable before the name makes them visible
             }
             if (!Files.exists(target)) {
-                Files.createDirectories(target.getParent());
+                PrivateFiles.createDirectories(target.getParent());
                 try {
                     // rename(2): readers see the whole file or nothing. A concurrent publish of the same
                     // digest either loses (replaced by identical bytes) or makes the move fail here.
@@ -230,7 +230,8 @@ public final class FilesystemBlobStore implements BlobStore {
         byte[] expected = new byte[64];
         ThreadLocalRandom.current().nextBytes(expected);
         try {
-            Files.write(file, expected, CREATE_NEW, WRITE);
+            PrivateFiles.createFile(file);
+            Files.write(file, expected, WRITE);
             if (!Arrays.equals(expected, Files.readAllBytes(file))) {
                 throw new IOException("probe file " + file + " read back different bytes");
             }
@@ -258,18 +259,49 @@ public final class FilesystemBlobStore implements BlobStore {
         }
     }
 
-    /** Copies with a full buffer per write, so each write is one large syscall whatever the stream's reads. */
-    private static long copy(InputStream in, FileChannel out) throws IOException {
+    /**
+     * Copies with a full buffer per write, so each write is one large syscall whatever the stream's reads. Every
+     * {@link #WRITE_BEHIND} bytes it asks the disk, from another thread, to start writing what it has so far: the
+     * fsync that publishing needs then finds little left to write, instead of the whole blob at once while the
+     * client waits (JFR, skopeo pushing 128 MiB layers: 55–100 ms of fsync per push on the request thread before,
+     * 10–90 ms after, the rest done by the write-behind thread while bytes were still arriving).
+     */
+    private static long copy(InputStream in, FileChannel out, Path file) throws IOException {
         byte[] buffer = new byte[BUFFER_SIZE];
         ByteBuffer wrapped = ByteBuffer.wrap(buffer);
         long total = 0;
+        long unflushed = 0;
+        java.util.concurrent.Future<?> flushing = null;
         int n;
         while ((n = in.readNBytes(buffer, 0, buffer.length)) > 0) {
             wrapped.clear().limit(n);
             while (wrapped.hasRemaining()) out.write(wrapped);
             total += n;
+            unflushed += n;
+            if (unflushed >= WRITE_BEHIND && (flushing == null || flushing.isDone())) {
+                flushing = WRITE_BEHIND_THREAD.submit(() -> writeBehind(file));
+                unflushed = 0;
+            }
         }
         return total;
+    }
+
+    /** One thread for all uploads: the disk is what it waits for, and more threads would only queue there. */
+    private static final java.util.concurrent.ExecutorService WRITE_BEHIND_THREAD =
+            java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "wharf-write-behind");
+                t.setDaemon(true);
+                return t;
+            });
+    private static final long WRITE_BEHIND = 16L * 1024 * 1024;
+
+    /** fdatasync through a descriptor of its own, so the appending channel never waits for it (best effort). */
+    private static void writeBehind(Path file) {
+        try (FileChannel channel = FileChannel.open(file, WRITE)) {
+            channel.force(false);
+        } catch (IOException | RuntimeException e) {
+            // The upload was published, aborted or removed meanwhile; publishing makes its own fsync anyway.
+        }
     }
 
     private void removeUploadDir(String uploadId) throws IOException {

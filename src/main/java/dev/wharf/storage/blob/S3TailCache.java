@@ -1,5 +1,6 @@
 package dev.wharf.storage.blob;
 
+import dev.wharf.storage.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -30,7 +31,7 @@ final class S3TailCache {
     /** Creates {@code dir}; files left by an earlier process are removed because nothing vouches for them. */
     S3TailCache(Path dir) throws IOException {
         this.dir = dir;
-        Files.createDirectories(dir);
+        PrivateFiles.createDirectories(dir);
         try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, "*.tail")) {
             for (Path f : old) Files.deleteIfExists(f);
         }
@@ -47,7 +48,7 @@ final class S3TailCache {
         revisions.remove(uploadId);
         Files.deleteIfExists(file);
         if (state.tailSize() == 0) {
-            Files.createFile(file);
+            PrivateFiles.createFile(file);
         } else {
             download.into(file);
             long got = sizeOf(file);

@@ -2,6 +2,7 @@ package dev.wharf.storage.meta;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.wharf.storage.PrivateFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -57,6 +58,7 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
     private final ReentrantLock writeLock; // null on PostgreSQL, which has row locks
+    private final java.util.List<Runnable> writeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private Database(Dialect dialect, HikariDataSource dataSource) {
         this.dialect = dialect;
@@ -135,12 +137,20 @@ public final class Database implements AutoCloseable {
         return dataSource;
     }
 
+    /**
+     * Creates the database's directory (0700) and an empty database file (0600) before SQLite opens it: SQLite
+     * gives its WAL and shared-memory files the database file's mode, so none of them is readable by others.
+     */
     private static void createParentDirectory(String target) {
         String file = target.startsWith("file:") ? target.substring("file:".length()) : target;
         int query = file.indexOf('?');
-        Path parent = Path.of(query < 0 ? file : file.substring(0, query)).toAbsolutePath().getParent();
+        Path path = Path.of(query < 0 ? file : file.substring(0, query)).toAbsolutePath();
+        Path parent = path.getParent();
         try {
-            if (parent != null) Files.createDirectories(parent);
+            if (parent != null) PrivateFiles.createDirectories(parent);
+            if (!Files.exists(path)) PrivateFiles.createFile(path);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // another node or thread created it first
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create directory for the metadata database: " + parent, e);
         }
@@ -186,16 +196,35 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    /** Runs the callback in one transaction, serialized with this process's other writers on SQLite. */
+    /**
+     * Runs the callback in one transaction, serialized with this process's other writers on SQLite; then, once it
+     * has committed, runs the {@link #afterWrite} listeners (before returning, so the caller's next request sees
+     * what they did).
+     */
     public <R, X extends Exception> R inWriteTransaction(HandleCallback<R, X> callback) throws X {
-        if (writeLock == null) return jdbi.inTransaction(callback);
-        // Lock before taking a connection, so queued writers do not hold connections the readers need.
-        writeLock.lock();
-        try {
-            return jdbi.inTransaction(callback);
-        } finally {
-            writeLock.unlock();
+        R result;
+        if (writeLock == null) {
+            result = jdbi.inTransaction(callback);
+        } else {
+            // Lock before taking a connection, so queued writers do not hold connections the readers need.
+            writeLock.lock();
+            try {
+                result = jdbi.inTransaction(callback);
+            } finally {
+                writeLock.unlock();
+            }
         }
+        for (Runnable listener : writeListeners) listener.run();
+        return result;
+    }
+
+    /**
+     * Adds a listener run after every committed {@link #inWriteTransaction} of this process. Caches of state that
+     * other nodes change too use it to notice this node's own changes at once (see auth.AuthorizationEpoch).
+     * A listener must be quick and must not throw.
+     */
+    public void afterWrite(Runnable listener) {
+        writeListeners.add(listener);
     }
 
     @Override

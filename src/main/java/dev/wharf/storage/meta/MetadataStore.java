@@ -121,6 +121,23 @@ public interface MetadataStore extends AutoCloseable {
     /** Removes a tag (recorded in history); returns false when the tag did not exist. */
     boolean deleteTag(String repository, String tag, Instant now);
 
+    /**
+     * {@link #deleteTag} unless the repository's immutable-tags policy protects the tag.
+     *
+     * @throws ImmutableTagException when it does; nothing is written then
+     */
+    boolean deleteMutableTag(String repository, String tag, Instant now);
+
+    /**
+     * Deletes a repository with everything that hangs off it (manifests, tags and their history, blob links, pull
+     * statistics, descriptions, policies, privacy and team permissions) and queues its blobs for the collector's
+     * review; audited as {@code repo.delete}. Returns false when there is no such repository.
+     *
+     * @throws ImmutableTagException when a current tag is protected by the repository's immutable-tags policy;
+     *     nothing is written then
+     */
+    boolean deleteRepository(String repository, Instant now);
+
     /** Tag names in lexical order, strictly after {@code after} (null: from the start), at most limit. */
     List<String> listTags(String repository, String after, int limit);
 

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.StatementContext;
 
 /**
@@ -65,21 +66,43 @@ public final class RepositoryCatalog {
     }
 
     public long tagCount(String repository) {
-        return jdbi.withHandle(h -> h.createQuery(
-                        "SELECT COUNT(*) FROM tags t JOIN repositories r ON r.id = t.repository_id WHERE r.name = :repo")
-                .bind("repo", repository)
-                .mapTo(Long.class)
-                .one());
+        return tagCount(repository, null);
+    }
+
+    /** How many tags of the repository contain {@code name} (null: all of them). */
+    public long tagCount(String repository, String name) {
+        return jdbi.withHandle(h -> {
+            Query q = h.createQuery(
+                            "SELECT COUNT(*) FROM tags t JOIN repositories r ON r.id = t.repository_id WHERE r.name = :repo"
+                                    + (name == null ? "" : containsName()))
+                    .bind("repo", repository);
+            if (name != null) q.bind("name", name);
+            return q.mapTo(Long.class).one();
+        });
     }
 
     /** Tags by name, {@code limit} of them from {@code offset}. */
     public List<TagRecord> tags(String repository, long offset, int limit) {
-        return jdbi.withHandle(h -> h.createQuery(TAG_COLUMNS + " ORDER BY t.name LIMIT :limit OFFSET :offset")
-                .bind("repo", repository)
-                .bind("limit", limit)
-                .bind("offset", offset)
-                .map(RepositoryCatalog::tagRow)
-                .list());
+        return tags(repository, new TagQuery(null, TagQuery.Order.NAME, offset, limit));
+    }
+
+    /** One page of tags, filtered and ordered in SQL. */
+    public List<TagRecord> tags(String repository, TagQuery query) {
+        return jdbi.withHandle(h -> {
+            Query q = h.createQuery(TAG_COLUMNS + (query.name() == null ? "" : containsName())
+                            + " ORDER BY " + query.order().sql + " LIMIT :limit OFFSET :offset")
+                    .bind("repo", repository)
+                    .bind("limit", query.limit())
+                    .bind("offset", query.offset());
+            if (query.name() != null) q.bind("name", query.name());
+            return q.map(RepositoryCatalog::tagRow).list();
+        });
+    }
+
+    /** "The tag name contains :name", as a plain substring (no LIKE wildcards to escape), in either dialect. */
+    private String containsName() {
+        return database.dialect() == Database.Dialect.POSTGRESQL ? " AND strpos(t.name, :name) > 0"
+                : " AND instr(t.name, :name) > 0";
     }
 
     public Optional<TagRecord> tag(String repository, String tag) {

@@ -25,11 +25,22 @@ public final class CycleClient {
 
     private final WharfProcess wharf;
     private final String token;
+    private final String hub;
 
     public CycleClient(WharfProcess wharf) throws Exception {
+        this(wharf, WharfProcess.ADMIN);
+    }
+
+    /** As {@code user}, in the user's own hub. */
+    public CycleClient(WharfProcess wharf, Credentials user) throws Exception {
+        this(wharf, user, user.username());
+    }
+
+    /** As {@code user}, in {@code hub} (an organization the user belongs to, or their own name). */
+    public CycleClient(WharfProcess wharf, Credentials user, String hub) throws Exception {
         this.wharf = wharf;
-        String body = JSON.writeValueAsString(Map.of("username", WharfProcess.ADMIN.username(),
-                "password", WharfProcess.ADMIN.password()));
+        this.hub = hub;
+        String body = JSON.writeValueAsString(Map.of("username", user.username(), "password", user.password()));
         HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + wharf.host()
                         + "/v2/users/login")).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -59,7 +70,7 @@ public final class CycleClient {
     public String upload(String imageId, Path file) throws Exception {
         HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + wharf.host()
                         + "/v1/images/" + imageId + "/upload")).header("Authorization", "Bearer " + token)
-                .header("X-Hub-Id", "admin").header("Content-Type", "application/octet-stream")
+                .header("X-Hub-Id", hub).header("Content-Type", "application/octet-stream")
                 .POST(HttpRequest.BodyPublishers.ofFile(file)).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(200);
         return JSON.readTree(r.body()).path("data").path("job").path("id").asText();
@@ -97,7 +108,7 @@ public final class CycleClient {
     /** One call; {@code contract} checks the answer against Cycle's images-and-jobs API. */
     public JsonNode call(String method, String path, String body, int status, boolean contract) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + wharf.host() + path))
-                .header("Authorization", "Bearer " + token).header("X-Hub-Id", "admin")
+                .header("Authorization", "Bearer " + token).header("X-Hub-Id", hub)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) b.header("Content-Type", "application/json");

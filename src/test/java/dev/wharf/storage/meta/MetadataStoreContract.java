@@ -404,6 +404,100 @@ abstract class MetadataStoreContract {
     }
 
     @Test
+    void aProtectedTagIsNotDeletedAnOrdinaryOneIs() {
+        ManifestWrite image = pushImage("repo", "img", "v1", at(1));
+        store.putManifest("repo", image, "latest", at(2));
+        store.setImmutableTags("repo", new ImmutableTags(true, List.of("v[0-9]+")), at(3));
+
+        assertThatThrownBy(() -> store.deleteMutableTag("repo", "v1", at(4)))
+                .isInstanceOfSatisfying(ImmutableTagException.class,
+                        e -> assertThat(e.current()).isEqualTo(image.digest()));
+        assertThat(store.getManifestByTag("repo", "v1")).isPresent();
+        assertThat(store.deleteMutableTag("repo", "latest", at(5))).isTrue();
+        assertThat(store.deleteMutableTag("repo", "latest", at(6))).isFalse();
+        assertThat(store.deleteMutableTag("nowhere", "v1", at(6))).isFalse();
+        assertThat(store.tagHistory("repo", "latest")).extracting(TagEvent::action)
+                .containsExactly(TagEvent.Action.PUSH, TagEvent.Action.DELETE);
+    }
+
+    @Test
+    void deletingARepositoryRemovesEverythingAndAPushStartsAfresh() {
+        ManifestWrite amd64 = pushImage("gone/app", "amd64", null, at(1));
+        ManifestWrite index = index("idx", List.of(amd64.digest(), digestOf("not mirrored")));
+        store.putManifest("gone/app", index, "latest", at(2));
+        store.putManifest("gone/app", amd64, "amd64", at(2));
+        store.recordPulls("gone/app", index.digest(), 3, at(3));
+        store.setImmutableTags("gone/app", new ImmutableTags(true, List.of("release-.*")), at(3));
+        pushImage("gone/other", "kept", "v1", at(3));
+
+        assertThat(store.deleteRepository("gone/app", at(4))).isTrue();
+
+        assertThat(store.findRepository("gone/app")).isEmpty();
+        assertThat(store.getManifest("gone/app", amd64.digest())).isEmpty();
+        assertThat(store.getManifestByTag("gone/app", "latest")).isEmpty();
+        assertThat(store.tagHistory("gone/app", null)).isEmpty();
+        assertThat(store.linkedBlobSize("gone/app", amd64.blobs().getFirst())).isEmpty();
+        assertThat(store.immutableTags("gone/app")).isEqualTo(ImmutableTags.OFF);
+        assertThat(store.listRepositories(null, 10)).containsExactly("gone/other");
+        assertThat(store.deleteRepository("gone/app", at(5))).isFalse();
+
+        pushImage("gone/app", "again", "latest", at(6));
+        assertThat(store.findRepository("gone/app")).isPresent();
+        assertThat(store.tagHistory("gone/app", null)).hasSize(1);
+    }
+
+    @Test
+    void pushesDuringRepositoryDeletesEitherLandWholeOrAreRefusedCleanly() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Integer>> pushers = new ArrayList<>();
+            for (int p = 0; p < 3; p++) {
+                int pusher = p;
+                pushers.add(pool.submit(() -> {
+                    int landed = 0;
+                    for (int i = 0; i < 15; i++) {
+                        try {
+                            pushImage("race/doomed", "p" + pusher + "-" + i, "t" + pusher + "-" + i, at(i));
+                            landed++;
+                        } catch (MissingReferencesException e) {
+                            // the delete took the layer's link between link and manifest: the client pushes again
+                        }
+                    }
+                    return landed;
+                }));
+            }
+            Future<Integer> deleter = pool.submit(() -> {
+                int deleted = 0;
+                for (int i = 0; i < 15; i++) if (store.deleteRepository("race/doomed", at(100 + i))) deleted++;
+                return deleted;
+            });
+            for (Future<Integer> f : pushers) f.get(2, TimeUnit.MINUTES);
+            deleter.get(2, TimeUnit.MINUTES);
+        } finally {
+            pool.shutdownNow();
+        }
+        // Whatever is left is whole: every tag resolves to a stored manifest whose blob is linked.
+        for (String tag : store.listTags("race/doomed", null, 100)) {
+            ManifestRecord m = store.getManifestByTag("race/doomed", tag).orElseThrow();
+            assertThat(store.getManifest("race/doomed", m.digest())).isPresent();
+        }
+        pushImage("race/doomed", "after", "after", at(200));
+        assertThat(store.getManifestByTag("race/doomed", "after")).isPresent();
+    }
+
+    @Test
+    void aRepositoryWithAProtectedTagIsNotDeleted() {
+        ManifestWrite image = pushImage("repo", "img", "release-1", at(1));
+        store.setImmutableTags("repo", new ImmutableTags(true, List.of("release-.*")), at(2));
+
+        assertThatThrownBy(() -> store.deleteRepository("repo", at(3))).isInstanceOf(ImmutableTagException.class);
+        assertThat(store.getManifestByTag("repo", "release-1").orElseThrow().digest()).isEqualTo(image.digest());
+
+        store.setImmutableTags("repo", ImmutableTags.OFF, at(4));
+        assertThat(store.deleteRepository("repo", at(5))).isTrue();
+    }
+
+    @Test
     void anIndexListingADeletedManifestIsSparse() {
         ManifestWrite image = pushImage("repo", "img", null, T0);
         store.deleteManifest("repo", image.digest(), at(1));

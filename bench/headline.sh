@@ -1,0 +1,339 @@
+#!/usr/bin/env bash
+# The headline benchmark: Wharf as `./wharf serve` starts it (token auth on, default limits, access log on, the
+# launcher's JVM settings) against CNCF Distribution as people run it, without auth and with htpasswd auth, using
+# real clients: skopeo for whole-image push and pull, wrk with a token (Wharf: a bearer token from /token;
+# Distribution htpasswd: Basic) for manifest GETs, curl with the same credentials for blob GETs.
+#
+#   bench/headline.sh [--quick] [--no-build] [--no-memory] [--out FILE]
+#
+#   --quick      small sizes, short wrk runs, no 1 GiB memory phase (a smoke test of the harness)
+#   --no-build   use the existing target/wharf.jar
+#   --no-memory  skip the 1 GiB layer push/pull that measures Wharf's RSS (it needs ~3 GiB of /tmp)
+#   --out FILE   also write the Markdown table to FILE
+#
+# Every server runs from a fresh temp data dir on a free 127.0.0.1 port; every process started is stopped by
+# PID on exit. The three servers run side by side, but only one is loaded at a time, in an order that rotates
+# per repetition, so slow drift in the machine's background load hits every column alike.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+QUICK=0; BUILD=1; MEMORY=1; OUT=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) QUICK=1; MEMORY=0 ;;
+    --no-build) BUILD=0 ;;
+    --no-memory) MEMORY=0 ;;
+    --out) OUT="$2"; shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "unknown option: $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [[ $QUICK == 1 ]]; then
+  LAYER_MIB=32; REPS=1; BLOB_GETS=3; WRK_WARMUP=2; WRK_SECS=4; WRK_CHUNKS=1
+else
+  LAYER_MIB=128; REPS=3; BLOB_GETS=5; WRK_WARMUP=5; WRK_SECS=15; WRK_CHUNKS=3
+fi
+MEM_MIB=1024
+SMALL_LAYERS=3      # 1 MiB each, next to the large one
+WRK_CONNS=32; WRK_THREADS=2
+ADMIN_PASSWORD="bench-admin-$RANDOM$RANDOM"
+OCI_MANIFEST=application/vnd.oci.image.manifest.v1+json
+
+log() { echo "[headline] $*" >&2; }
+die() { echo "[headline] ERROR: $*" >&2; exit 1; }
+for c in wrk curl skopeo htpasswd; do command -v "$c" >/dev/null || die "$c not found"; done
+DIST_BIN=${DIST_BIN:-/usr/bin/docker-registry}
+[[ -x $DIST_BIN ]] || die "$DIST_BIN not found"
+. "$ROOT/bench/lib.sh"
+newest_jdk || exit 1
+
+WORK=$(mktemp -d /tmp/wharf-headline.XXXXXX)
+PIDS=()
+cleanup() { stop_pids; rm -rf "$WORK"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+now_ns() { date +%s%N; }
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+declare -A R
+
+# --- images: an OCI layout with one large random layer and a few small ones ------------------------------
+make_image() { # DIR LARGE_MIB
+  local dir=$1 mib=$2 blobs layers="" total=0 f d s
+  blobs="$dir/blobs/sha256"; mkdir -p "$blobs"
+  echo '{"imageLayoutVersion":"1.0.0"}' > "$dir/oci-layout"
+  for size in "$mib" $(for _ in $(seq 1 "$SMALL_LAYERS"); do echo 1; done); do
+    f="$dir/layer.tmp"
+    head -c "$((size * 1024 * 1024))" /dev/urandom > "$f"
+    d=$(sha256sum "$f" | cut -d' ' -f1); s=$(stat -c %s "$f"); mv "$f" "$blobs/$d"
+    [[ -f $dir/large.digest ]] || echo "$d" > "$dir/large.digest"
+    layers+="${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"sha256:$d\",\"size\":$s}"
+    total=$((total + s))
+  done
+  printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"bench":"%s"}' "$RANDOM$RANDOM" > "$dir/config.tmp"
+  d=$(sha256sum "$dir/config.tmp" | cut -d' ' -f1); s=$(stat -c %s "$dir/config.tmp"); mv "$dir/config.tmp" "$blobs/$d"
+  total=$((total + s))
+  printf '{"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' \
+    "$OCI_MANIFEST" "$d" "$s" "$layers" > "$dir/manifest.tmp"
+  d=$(sha256sum "$dir/manifest.tmp" | cut -d' ' -f1); s=$(stat -c %s "$dir/manifest.tmp"); mv "$dir/manifest.tmp" "$blobs/$d"
+  printf '{"schemaVersion":2,"manifests":[{"mediaType":"%s","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"latest"}}]}' \
+    "$OCI_MANIFEST" "$d" "$s" > "$dir/index.json"
+  echo "$total"
+}
+
+# --- servers ---------------------------------------------------------------------------------------------
+wait_ready() { # NAME PID URL T0 -> startup ms
+  local deadline=$(( $4 + 90 * 1000000000 )) code
+  while (( $(now_ns) < deadline )); do
+    kill -0 "$2" 2>/dev/null || { log "$1 exited during start-up"; tail -20 "$WORK/$1.log" >&2; return 1; }
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$3" || true)
+    if [[ $code == 200 || $code == 401 ]]; then echo $(( ($(now_ns) - $4) / 1000000 )); return 0; fi
+    sleep 0.01
+  done
+  return 1
+}
+
+start_distribution() { # NAME AUTH(none|htpasswd)
+  local name=$1 port; port=$(free_port)
+  mkdir -p "$WORK/$name-data"
+  local auth=""
+  if [[ $2 == htpasswd ]]; then
+    htpasswd -Bbn admin "$ADMIN_PASSWORD" > "$WORK/$name.htpasswd"
+    auth="auth:
+  htpasswd:
+    realm: bench
+    path: $WORK/$name.htpasswd"
+  fi
+  cat > "$WORK/$name.yml" <<EOF
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $WORK/$name-data
+  delete:
+    enabled: true
+  cache:
+    blobdescriptor: inmemory
+$auth
+http:
+  addr: 127.0.0.1:$port
+EOF
+  local t0; t0=$(now_ns)
+  "$DIST_BIN" serve "$WORK/$name.yml" > "$WORK/$name.log" 2>&1 &
+  local pid=$!; PIDS+=("$pid")
+  R[$name.startup_ms]=$(wait_ready "$name" "$pid" "http://127.0.0.1:$port/v2/" "$t0") || die "$name did not start"
+  R[$name.pid]=$pid; R[$name.host]="127.0.0.1:$port"
+  if [[ $2 == htpasswd ]]; then R[$name.creds]="admin:$ADMIN_PASSWORD"; else R[$name.creds]=""; fi
+  log "$name ready on :$port in ${R[$name.startup_ms]} ms"
+}
+
+start_wharf() {
+  if [[ $BUILD == 1 ]]; then
+    log "building Wharf"
+    (cd "$ROOT" && JAVA_HOME=$JDK_HOME ./mvnw -B -q package -DskipTests) > "$WORK/build.log" 2>&1 \
+      || { tail -30 "$WORK/build.log" >&2; die "build failed"; }
+  fi
+  # The class cache is recorded once per build by a training run; keep that out of the timed start.
+  WHARF_JAVA="$JDK_HOME/bin/java" "$ROOT/wharf" self-test > "$WORK/self-test.log" 2>&1 \
+    || { tail -20 "$WORK/self-test.log" >&2; die "self-test failed"; }
+  local port; port=$(free_port)
+  mkdir -p "$WORK/wharf-data" "$WORK/wharf-cwd"
+  local t0; t0=$(now_ns)
+  # Exactly `./wharf serve` with an address, a data dir and a known admin password; nothing else changed
+  # (run from an empty directory so no stray wharf.yaml applies).
+  ( cd "$WORK/wharf-cwd" && WHARF_ADDR=127.0.0.1:$port WHARF_DATA_DIR=$WORK/wharf-data \
+      WHARF_ADMIN_PASSWORD=$ADMIN_PASSWORD WHARF_JAVA="$JDK_HOME/bin/java" exec "$ROOT/wharf" serve ) \
+      > "$WORK/wharf.log" 2>&1 &
+  local pid=$!; PIDS+=("$pid")
+  R[wharf.startup_ms]=$(wait_ready wharf "$pid" "http://127.0.0.1:$port/v2/" "$t0") || die "wharf did not start"
+  R[wharf.pid]=$pid; R[wharf.host]="127.0.0.1:$port"; R[wharf.creds]="admin:$ADMIN_PASSWORD"
+  log "wharf ready on :$port in ${R[wharf.startup_ms]} ms"
+}
+
+# --- RSS sampling ----------------------------------------------------------------------------------------
+sample_start() { # SERVER PHASE: samples RSS every 100 ms into R[...] via a file
+  local pid=${R[$1.pid]} f="$WORK/rss.$1.$2"
+  [[ -f $f ]] || echo 0 > "$f"
+  rm -f "$WORK/sampling.stop"
+  ( max=$(cat "$f"); while [[ ! -f $WORK/sampling.stop ]]; do
+      r=$(rss_kb "$pid"); (( r > max )) && { max=$r; echo "$max" > "$f"; }; sleep 0.1; done ) &
+  SAMPLER=$!
+}
+sample_stop() { touch "$WORK/sampling.stop"; wait "$SAMPLER" 2>/dev/null || true; rm -f "$WORK/sampling.stop"; }
+rss_mb() { awk '{printf "%.0f", $1 / 1024}' "$WORK/rss.$1.$2" 2>/dev/null || echo n/a; }
+
+# --- measurements ----------------------------------------------------------------------------------------
+creds_flag() { [[ -n ${R[$1.creds]} ]] && echo "--$2-creds=${R[$1.creds]}" || echo "--$2-no-creds"; }
+
+secs_since() { awk -v a="$1" -v b="$(now_ns)" 'BEGIN {printf "%.3f", (b - a) / 1e9}'; }
+median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR==0) print "n/a"; else if (NR%2) print a[(NR+1)/2]; else printf "%.3f", (a[NR/2]+a[NR/2+1])/2}'; }
+
+push_once() { # SERVER LAYOUT BYTES REPO -> MB/s
+  local s=$1 t0; t0=$(now_ns)
+  # --preserve-digests: the layers go up as they are; without it skopeo gzips uncompressed layers on the way and
+  # the run would measure skopeo's compressor, not the registries.
+  skopeo copy -q --preserve-digests --dest-tls-verify=false "$(creds_flag "$s" dest)" "oci:$2:latest" "docker://${R[$s.host]}/$4:latest" \
+    >> "$WORK/skopeo.log" 2>&1 || { log "$s: skopeo push failed (see skopeo.log)"; tail -5 "$WORK/skopeo.log" >&2; echo n/a; return; }
+  awk -v b="$3" -v t="$(secs_since "$t0")" 'BEGIN {printf "%.1f", b / 1e6 / t}'
+}
+
+pull_once() { # SERVER BYTES REPO -> MB/s
+  local s=$1 dest="$WORK/pulled-$1" t0
+  rm -rf "$dest"; t0=$(now_ns)
+  skopeo copy -q --src-tls-verify=false "$(creds_flag "$s" src)" "docker://${R[$s.host]}/$3:latest" "dir:$dest" \
+    >> "$WORK/skopeo.log" 2>&1 || { log "$s: skopeo pull failed"; tail -5 "$WORK/skopeo.log" >&2; echo n/a; return; }
+  local mbps; mbps=$(awk -v b="$2" -v t="$(secs_since "$t0")" 'BEGIN {printf "%.1f", b / 1e6 / t}')
+  rm -rf "$dest"; echo "$mbps"
+}
+
+# The Authorization header a client sends for pulls of REPO: Wharf a bearer token from its /token (as docker,
+# containerd and skopeo do), Distribution htpasswd Basic, Distribution without auth none.
+auth_header() { # SERVER REPO
+  local s=$1
+  case $s in
+    wharf) local tok; tok=$(curl -sf -u "${R[wharf.creds]}" \
+             "http://${R[wharf.host]}/token?service=wharf&scope=repository:$2:pull" | sed 's/.*"token":"\([^"]*\)".*/\1/')
+           echo "Authorization: Bearer $tok" ;;
+    distribution-htpasswd) echo "Authorization: Basic $(printf '%s' "${R[$s.creds]}" | base64 -w0)" ;;
+    *) echo "" ;;
+  esac
+}
+
+blob_get_once() { # SERVER REPO DIGEST HEADER -> MB/s
+  local out
+  out=$(curl -s -o /dev/null -w '%{http_code} %{size_download} %{time_total}' ${4:+-H "$4"} \
+        "http://${R[$1.host]}/v2/$2/blobs/$3") || { echo n/a; return; }
+  awk '$1 == 200 {printf "%.1f", $2 / 1e6 / $3; exit} {print "n/a"}' <<<"$out"
+}
+
+wrk_run() { # SERVER URL HEADER SECS -> prints wrk output
+  local h=$3
+  { echo 'wrk.method = "GET"'
+    echo "wrk.headers[\"Accept\"] = \"$OCI_MANIFEST\""
+    [[ -n $h ]] && echo "wrk.headers[\"Authorization\"] = \"${h#Authorization: }\""
+  } > "$WORK/wrk.$1.lua"
+  wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"$4s" --latency -s "$WORK/wrk.$1.lua" "$2"
+}
+
+to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) {sub(/us$/,"",v); printf "%.2f", v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v); printf "%.2f", v} else if (v ~ /s$/) {sub(/s$/,"",v); printf "%.2f", v*1000} else print "n/a" }'; }
+
+# --- run -------------------------------------------------------------------------------------------------
+SERVERS=(distribution distribution-htpasswd wharf)
+start_distribution distribution none
+start_distribution distribution-htpasswd htpasswd
+start_wharf
+sleep 3
+for s in "${SERVERS[@]}"; do R[$s.rss_idle]=$(awk '{printf "%.0f", $1/1024}' <<<"$(rss_kb "${R[$s.pid]}")"); done
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# A new image per repetition: skopeo remembers where it has seen a blob and would mount it instead of uploading.
+log "making $REPS images of ${LAYER_MIB} MiB + ${SMALL_LAYERS}×1 MiB"
+for k in $(seq 1 "$REPS"); do make_image "$WORK/image-$k" "$LAYER_MIB" > "$WORK/image-$k.bytes"; done
+BYTES=$(cat "$WORK/image-1.bytes")
+BIG_DIGEST=$(cat "$WORK/image-1/large.digest")
+
+rotate() { local k=$1 n=${#SERVERS[@]} i; for i in $(seq 0 $((n - 1))); do echo "${SERVERS[$(( (i + k) % n ))]}"; done; }
+
+for k in $(seq 1 "$REPS"); do
+  for s in $(rotate "$k"); do
+    sample_start "$s" push; m=$(push_once "$s" "$WORK/image-$k" "$(cat "$WORK/image-$k.bytes")" "bench/push-$k"); sample_stop
+    R[$s._push]+=" $m"; log "$s push $k: $m MB/s"
+  done
+done
+for k in $(seq 1 "$REPS"); do
+  for s in $(rotate "$k"); do
+    sample_start "$s" pull; m=$(pull_once "$s" "$BYTES" "bench/push-1"); sample_stop
+    R[$s._pull]+=" $m"; log "$s pull $k: $m MB/s"
+  done
+done
+for s in "${SERVERS[@]}"; do R[$s.auth]=$(auth_header "$s" bench/push-1); done
+for k in $(seq 1 "$BLOB_GETS"); do
+  for s in $(rotate "$k"); do
+    sample_start "$s" blob; m=$(blob_get_once "$s" bench/push-1 "sha256:$BIG_DIGEST" "${R[$s.auth]}"); sample_stop
+    R[$s._blob]+=" $m"
+  done
+done
+for s in "${SERVERS[@]}"; do
+  url="http://${R[$s.host]}/v2/bench/push-1/manifests/latest"
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Accept: $OCI_MANIFEST" ${R[$s.auth]:+-H "${R[$s.auth]}"} "$url")
+  [[ $code == 200 ]] || die "$s: manifest GET with its credentials answered $code"
+  wrk_run "$s" "$url" "${R[$s.auth]}" "$WRK_WARMUP" > /dev/null
+done
+for k in $(seq 1 "$WRK_CHUNKS"); do
+  for s in $(rotate "$k"); do
+    # a fresh token per chunk: tokens live 5 minutes, as clients fetch them
+    R[$s.auth]=$(auth_header "$s" bench/push-1)
+    sample_start "$s" wrk
+    wrk_run "$s" "http://${R[$s.host]}/v2/bench/push-1/manifests/latest" "${R[$s.auth]}" \
+      $((WRK_SECS / WRK_CHUNKS)) > "$WORK/wrk.$s.$k.txt" || true
+    sample_stop
+    reqs=$(awk '/requests in/ {print $1}' "$WORK/wrk.$s.$k.txt")
+    dur=$(awk '/requests in/ {d=$4; sub(/,$/,"",d); sub(/s$/,"",d); print d}' "$WORK/wrk.$s.$k.txt")
+    R[$s._rps]+=" $(awk -v n="$reqs" -v t="$dur" 'BEGIN {printf "%.0f", n / t}')"
+    R[$s._p50]+=" $(to_ms "$(awk '$1 == "50%" {print $2}' "$WORK/wrk.$s.$k.txt")")"
+    R[$s._p99]+=" $(to_ms "$(awk '$1 == "99%" {print $2}' "$WORK/wrk.$s.$k.txt")")"
+    n2=$(awk -F': *' '/Non-2xx or 3xx/ {print $2}' "$WORK/wrk.$s.$k.txt"); [[ -n $n2 ]] && R[$s.non2xx]=$(( ${R[$s.non2xx]:-0} + n2 ))
+    log "$s wrk $k: $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.$s.$k.txt") req/s, p99 $(awk '$1 == "99%" {print $2}' "$WORK/wrk.$s.$k.txt")"
+  done
+done
+if [[ $MEMORY == 1 ]]; then
+  log "memory phase: a ${MEM_MIB} MiB layer pushed to and pulled from Wharf"
+  rm -rf "$WORK"/image-*
+  MEM_BYTES=$(make_image "$WORK/big" "$MEM_MIB")
+  sample_start wharf mem; R[wharf.mem_push]=$(push_once wharf "$WORK/big" "$MEM_BYTES" bench/big)
+  R[wharf.mem_pull]=$(pull_once wharf "$MEM_BYTES" bench/big); sample_stop
+  rm -rf "$WORK/big"
+fi
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+for s in "${SERVERS[@]}"; do
+  kill -0 "${R[$s.pid]}" 2>/dev/null || R[$s.failed]="process ended during the run; see its log"
+  for k in push pull blob rps p50 p99; do R[$s.$k]=$(median "${R[$s._$k]:-}"); done
+done
+
+# --- table -----------------------------------------------------------------------------------------------
+ratio() { awk -v w="${R[wharf.$2]}" -v d="${R[$1.$2]}" 'BEGIN { if (w+0 > 0 && d+0 > 0) printf "%.2f×", w / d; else print "n/a" }'; }
+meets() { awk -v v="${1%×}" -v l="$3" -v op="$2" 'BEGIN { if (v == "n/a" || v == "") {print "n/a"; exit}; ok = (op == ">=") ? (v >= l) : (v <= l); print ok ? "yes" : "**no**" }'; }
+row() { # LABEL KEY TARGET-KIND OP LIMIT
+  local r1 r2 m=""
+  r1=$(ratio distribution "$2"); r2=$(ratio distribution-htpasswd "$2")
+  case $3 in
+    ratio) m=$(meets "$r1" "$4" "$5") ;;
+    wharf) m=$(meets "${R[wharf.$2]}" "$4" "$5") ;;
+  esac
+  echo "| $1 | ${R[distribution.$2]} | ${R[distribution-htpasswd.$2]} | ${R[wharf.$2]} | $r1 | $r2 | $6 | $m |"
+}
+{
+  echo "Load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER (2 cores)."
+  echo "Images: one ${LAYER_MIB} MiB + ${SMALL_LAYERS} × 1 MiB random layers ($BYTES bytes); $REPS skopeo pushes (a new image each time) and pulls per server (median); $BLOB_GETS curl GETs of the large layer (median); wrk -t$WRK_THREADS -c$WRK_CONNS, ${WRK_SECS}s in $WRK_CHUNKS chunk(s) after ${WRK_WARMUP}s warm-up (median of chunks). MB/s = 10^6 bytes/s."
+  echo
+  echo "| | Distribution, no auth | Distribution, htpasswd | Wharf \`./wharf serve\` | Wharf / Dist. no auth | Wharf / Dist. htpasswd | target | met |"
+  echo "|---|---:|---:|---:|---:|---:|---|---|"
+  row "skopeo push, MB/s" push ratio ">=" 1.2 "≥ 1.2×"
+  row "skopeo pull, MB/s" pull - - - ""
+  row "blob GET with credentials, MB/s (curl)" blob ratio ">=" 1.0 "≥ 1.0×"
+  row "manifest GET with credentials, req/s (wrk)" rps ratio ">=" 3.0 "≥ 3×"
+  row "manifest GET p50, ms" p50 - - - ""
+  row "manifest GET p99, ms" p99 wharf "<=" 10 "Wharf ≤ 10 ms"
+  for s in "${SERVERS[@]}"; do
+    for p in push pull blob wrk; do R[$s.rss_$p]=$(rss_mb "$s" "$p"); done
+    R[$s.rss_peak]=$(printf '%s\n' "${R[$s.rss_push]}" "${R[$s.rss_pull]}" "${R[$s.rss_blob]}" "${R[$s.rss_wrk]}" | sort -g | tail -1)
+  done
+  row "RSS idle, MB" rss_idle - - - ""
+  row "RSS peak during wrk, MB" rss_wrk wharf "<=" 256 "Wharf ≤ 256 MB"
+  row "RSS peak over all phases (push, pull, blob GET, wrk), MB" rss_peak wharf "<=" 256 "Wharf ≤ 256 MB"
+  row "start-up to first answer on /v2/, ms" startup_ms wharf "<=" 2000 "Wharf < 2 s"
+  if [[ $MEMORY == 1 ]]; then
+    echo
+    echo "Memory phase (Wharf only): a ${MEM_MIB} MiB layer pushed (${R[wharf.mem_push]} MB/s) and pulled (${R[wharf.mem_pull]} MB/s) with skopeo; peak RSS $(rss_mb wharf mem) MB (target ≤ 256 MB: $(meets "$(rss_mb wharf mem)" "<=" 256))."
+  fi
+  for s in "${SERVERS[@]}"; do
+    [[ -n ${R[$s.failed]:-} ]] && echo "- $s: ${R[$s.failed]}"
+    [[ -n ${R[$s.non2xx]:-} ]] && echo "- $s: wrk saw ${R[$s.non2xx]} non-2xx responses (its numbers are invalid)"
+    echo "- $s per run: push${R[$s._push]:-} / pull${R[$s._pull]:-} / blob${R[$s._blob]:-} MB/s; wrk req/s${R[$s._rps]:-}, p99 ms${R[$s._p99]:-}"
+  done
+} > "$WORK/headline.md"
+[[ -n $OUT ]] && cp "$WORK/headline.md" "$OUT"
+mkdir -p "$ROOT/bench/out"; cp "$WORK/wharf.log" "$ROOT/bench/out/headline-wharf.log" 2>/dev/null || true
+cat "$WORK/headline.md"

@@ -1,0 +1,93 @@
+package dev.wharf.search;
+
+import dev.wharf.auth.AccessScope;
+import dev.wharf.auth.OrgTokenResource;
+import dev.wharf.auth.Principal;
+import dev.wharf.storage.meta.RepositorySearchStore;
+import dev.wharf.storage.meta.RepositorySearchStore.Filter;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Repository search rules: which repositories a caller may find (exactly those it may pull, so a private
+ * repository never shows to anyone outside it, see {@link dev.wharf.auth.Permissions}), what a query may be,
+ * and paging. The matching and ranking are {@link RepositorySearchStore}'s.
+ */
+public final class RepositorySearch {
+    public static final int MAX_QUERY_LENGTH = 255;
+    public static final int MAX_PAGE_SIZE = 100;
+
+    private final RepositorySearchStore store;
+    private final boolean authEnabled;
+    private final Clock clock;
+
+    public RepositorySearch(RepositorySearchStore store, boolean authEnabled, Clock clock) {
+        this.store = store;
+        this.authEnabled = authEnabled;
+        this.clock = clock;
+    }
+
+    /** One page; {@code page} counts from 1. */
+    public record Page(String query, int page, int pageSize, long total, java.util.List<RepositorySearchStore.Hit> hits) {
+        public long pages() {
+            return (total + pageSize - 1) / pageSize;
+        }
+    }
+
+    /**
+     * @throws IllegalArgumentException for a blank or over-long query, a page below 1 or a size outside 1..100,
+     *     with a message for the client
+     */
+    public Page search(Principal caller, String query, int page, int pageSize) {
+        String q = query == null ? "" : query.trim().toLowerCase(Locale.ROOT);
+        if (q.isEmpty()) throw new IllegalArgumentException("a search needs a query");
+        if (q.length() > MAX_QUERY_LENGTH) {
+            throw new IllegalArgumentException("the query is longer than " + MAX_QUERY_LENGTH + " characters");
+        }
+        if (page < 1) throw new IllegalArgumentException("page counts from 1");
+        if (pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+            throw new IllegalArgumentException("the page size must be between 1 and " + MAX_PAGE_SIZE);
+        }
+        RepositorySearchStore.Result result = store.search(q, filter(caller), (long) (page - 1) * pageSize, pageSize);
+        return new Page(q, page, pageSize, result.total(), result.hits());
+    }
+
+    /** What the caller may pull, as a filter: the same rules as Permissions.allowed(…).contains(PULL). */
+    Filter filter(Principal caller) {
+        if (!authEnabled) return Filter.EVERYTHING;
+        return switch (caller) {
+            case Principal.Anonymous a -> Filter.PUBLIC;
+            case Principal.UserPrincipal user -> userFilter(user);
+            case Principal.PersonalToken token -> {
+                if (!live(token.active(), token.expiresAt())) yield Filter.NOTHING;
+                yield token.scope() == AccessScope.PUBLIC_READ ? Filter.PUBLIC : userFilter(token.user());
+            }
+            case Principal.OrgToken token -> {
+                if (!live(token.active(), token.expiresAt())) yield Filter.NOTHING;
+                Set<String> namespaces = new HashSet<>();
+                Set<String> repositories = new HashSet<>();
+                for (OrgTokenResource r : token.resources()) {
+                    boolean pull = r.scopes().contains(OrgTokenResource.PULL) || r.scopes().contains(OrgTokenResource.PUSH);
+                    if (r.type() != OrgTokenResource.Type.TYPE_REPO || !pull) continue;
+                    if (r.path().equals(token.org() + "/*")) namespaces.add(token.org());
+                    else if (r.path().startsWith(token.org() + "/")) repositories.add(r.path());
+                }
+                yield new Filter(false, true, namespaces, repositories);
+            }
+        };
+    }
+
+    private Filter userFilter(Principal.UserPrincipal user) {
+        if (user.admin()) return Filter.EVERYTHING;
+        RepositorySearchStore.Grants grants = store.pullGrants(user.userId());
+        Set<String> namespaces = new HashSet<>(grants.namespaces());
+        namespaces.add(user.username());
+        return new Filter(false, true, namespaces, grants.repositories());
+    }
+
+    private boolean live(boolean active, java.time.Instant expiresAt) {
+        return active && (expiresAt == null || clock.instant().isBefore(expiresAt));
+    }
+}

@@ -1,0 +1,246 @@
+package dev.wharf.storage.meta;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Query;
+
+/**
+ * Repository search in SQL, ranked: 0 the full name or the name after the namespace equals the query, 1 either
+ * starts with it, 2 every word of the query starts a word of the name, 3 every word starts a word of the
+ * description; ties in name order. Each kind of match reads an index (migration V14: name ranges, the
+ * expression index of the name after the namespace, FTS5 on SQLite, GIN text-search indexes on PostgreSQL), so
+ * the cost grows with the matches, not with the number of repositories. Only repositories the {@link Filter}
+ * lets through are counted and returned: the caller's rules decide, this class only applies them.
+ */
+public final class RepositorySearchStore {
+
+    /**
+     * Which repositories a search may show: all of them; the public ones; those in {@code namespaces} (the part
+     * of the name before the first '/', or the whole name without one); and those named in {@code repositories}.
+     */
+    public record Filter(boolean all, boolean publicRepositories, Set<String> namespaces, Set<String> repositories) {
+        public static final Filter EVERYTHING = new Filter(true, true, Set.of(), Set.of());
+        public static final Filter PUBLIC = new Filter(false, true, Set.of(), Set.of());
+        public static final Filter NOTHING = new Filter(false, false, Set.of(), Set.of());
+
+        public Filter {
+            namespaces = Set.copyOf(namespaces);
+            repositories = Set.copyOf(repositories);
+        }
+    }
+
+    /** One result: {@code official} when an administrator marked the namespace official. */
+    public record Hit(String name, String description, long pullCount, boolean official) {}
+
+    /** One page of results and how many there are in all. */
+    public record Result(long total, List<Hit> hits) {}
+
+    /** What a user may pull beyond public repositories: namespaces (own, organization owner or editor) and team grants. */
+    public record Grants(Set<String> namespaces, Set<String> repositories) {}
+
+    private final Database database;
+    private final boolean defaultPrivate;
+    private final boolean sqlite;
+
+    /** @param defaultPrivate whether a repository without a settings row is private (repositories.default_private) */
+    public RepositorySearchStore(Database database, boolean defaultPrivate) {
+        this.database = database;
+        this.defaultPrivate = defaultPrivate;
+        this.sqlite = database.dialect() == Database.Dialect.SQLITE;
+    }
+
+    /** The organizations a user owns or edits (their repositories are pullable) and repositories a team grants. */
+    public Grants pullGrants(long userId) {
+        return database.jdbi().withHandle(h -> new Grants(
+                Set.copyOf(h.createQuery("""
+                        SELECT o.name FROM org_members m JOIN organizations o ON o.id = m.org_id
+                        WHERE m.user_id = :user AND m.role IN ('owner', 'editor')""")
+                        .bind("user", userId).mapTo(String.class).list()),
+                Set.copyOf(h.createQuery("""
+                        SELECT p.repository FROM team_members tm
+                        JOIN team_repository_permissions p ON p.team_id = tm.team_id
+                        WHERE tm.user_id = :user""")
+                        .bind("user", userId).mapTo(String.class).list())));
+    }
+
+    /**
+     * @param query lower-case search text, not blank
+     * @param offset results to skip (page × size)
+     */
+    public Result search(String query, Filter filter, long offset, int limit) {
+        if (!filter.all() && !filter.publicRepositories() && filter.namespaces().isEmpty()
+                && filter.repositories().isEmpty()) {
+            return new Result(0, List.of());
+        }
+        List<String> words = words(query);
+        Map<String, Object> binds = new HashMap<>();
+        binds.put("q", query);
+        binds.put("qhi", query + '\u007f'); // above every character a repository name may hold: a prefix range
+        // Visible matches only, per kind, then each repository once at its best rank; names for the page only.
+        String sql = "WITH matched AS (" + matches(words, filter, binds) + "),\n"
+                + " best AS (SELECT id, MIN(rnk) AS rnk FROM matched GROUP BY id)\n"
+                + "SELECT r.name, COUNT(*) OVER () AS total FROM best b JOIN repositories r ON r.id = b.id\n"
+                + "ORDER BY b.rnk, r.name LIMIT :limit OFFSET :offset";
+        binds.put("limit", limit);
+        binds.put("offset", offset);
+        return database.jdbi().withHandle(h -> {
+            List<String> names = new ArrayList<>();
+            long[] total = {0};
+            bind(h.createQuery(sql), binds).map((rs, ctx) -> {
+                total[0] = rs.getLong("total");
+                return rs.getString("name");
+            }).forEach(names::add);
+            if (names.isEmpty() && offset > 0) total[0] = count(h, sql, binds);
+            return new Result(total[0], details(h, names));
+        });
+    }
+
+    /** The total when the page is past the end (the window count then has no row to ride on). */
+    private static long count(Handle h, String sql, Map<String, Object> binds) {
+        String countSql = "SELECT COUNT(*) FROM (" + sql.substring(0, sql.indexOf("ORDER BY")) + ") c";
+        Map<String, Object> without = new HashMap<>(binds);
+        without.remove("limit");
+        without.remove("offset");
+        return bind(h.createQuery(countSql), without).mapTo(Long.class).one();
+    }
+
+    /** Pull counts and official badges of one page's repositories. */
+    private List<Hit> details(Handle h, List<String> rows) {
+        if (rows.isEmpty()) return List.of();
+        Map<String, Object> binds = new HashMap<>();
+        String names = list("n", rows, binds);
+        Map<String, Long> pulls = new HashMap<>();
+        Map<String, String> descriptions = new HashMap<>();
+        bind(h.createQuery("SELECT r.name, COALESCE(SUM(m.pull_count), 0) AS pulls,"
+                + " (SELECT d.description FROM repository_details d WHERE d.repository = r.name) AS description"
+                + " FROM repositories r LEFT JOIN manifests m ON m.repository_id = r.id"
+                + " WHERE r.name IN (" + names + ") GROUP BY r.name"), binds)
+                .map((rs, ctx) -> new String[] {rs.getString(1), Long.toString(rs.getLong(2)), rs.getString(3)})
+                .forEach(r -> {
+                    pulls.put(r[0], Long.parseLong(r[1]));
+                    descriptions.put(r[0], r[2] == null ? "" : r[2]);
+                });
+        Set<String> namespaces = new LinkedHashSet<>();
+        for (String row : rows) namespaces.add(namespaceOf(row));
+        Map<String, Object> nsBinds = new HashMap<>();
+        Set<String> official = Set.copyOf(bind(h.createQuery("SELECT namespace FROM namespace_badges WHERE official = "
+                + (sqlite ? "1" : "TRUE") + " AND namespace IN (" + list("b", List.copyOf(namespaces), nsBinds) + ")"),
+                nsBinds).mapTo(String.class).list());
+        List<Hit> hits = new ArrayList<>();
+        for (String name : rows) {
+            hits.add(new Hit(name, descriptions.getOrDefault(name, ""), pulls.getOrDefault(name, 0L),
+                    official.contains(namespaceOf(name))));
+        }
+        return hits;
+    }
+
+    /**
+     * One SELECT per kind of match, each answerable from an index and each keeping only visible repositories:
+     * name matches check the privacy row of each (they are few), word matches on SQLite carry visibility in the
+     * MATCH itself (the access words of migration V14), so a common word costs no lookup per matching row.
+     */
+    private String matches(List<String> words, Filter filter, Map<String, Object> binds) {
+        String name = sqlite ? "r.name" : "(r.name COLLATE \"C\")";
+        String shortName = sqlite ? "substr(r.name, instr(r.name, '/') + 1)"
+                : "(substr(r.name, strpos(r.name, '/') + 1) COLLATE \"C\")";
+        String visible = visibility(filter, binds);
+        String from = "FROM repositories r WHERE ";
+        List<String> parts = new ArrayList<>(List.of(
+                "SELECT r.id, 0 AS rnk " + from + name + " = :q AND " + visible,
+                "SELECT r.id, 0 AS rnk " + from + shortName + " = :q AND " + visible,
+                "SELECT r.id, 1 AS rnk " + from + name + " >= :q AND " + name + " < :qhi AND " + visible,
+                "SELECT r.id, 1 AS rnk " + from + shortName + " >= :q AND " + shortName + " < :qhi AND " + visible));
+        if (!words.isEmpty()) {
+            if (sqlite) {
+                String all = String.join(" AND ", words.stream().map(w -> "\"" + w + "\" *").toList());
+                String access = filter.all() ? "" : " AND access : (" + accessWords(filter) + ")";
+                binds.put("name_words", "name : (" + all + ")" + access);
+                binds.put("description_words", "description : (" + all + ")" + access);
+                parts.add("SELECT rowid AS id, 2 AS rnk FROM repository_search WHERE repository_search MATCH :name_words");
+                parts.add("SELECT rowid AS id, 3 AS rnk FROM repository_search"
+                        + " WHERE repository_search MATCH :description_words");
+            } else {
+                binds.put("words", String.join(" & ", words.stream().map(w -> w + ":*").toList()));
+                parts.add("SELECT r.id, 2 AS rnk " + from
+                        + "to_tsvector('simple', translate(r.name, '/._-', '    ')) @@ to_tsquery('simple', :words) AND "
+                        + visible);
+                parts.add("SELECT r.id, 3 AS rnk FROM repository_details d JOIN repositories r ON r.name = d.repository"
+                        + " WHERE to_tsvector('simple', d.description) @@ to_tsquery('simple', :words) AND " + visible);
+            }
+        }
+        return String.join("\n UNION ALL ", parts);
+    }
+
+    /** The filter as FTS5 words of the access column (see migration V14), OR-ed. */
+    private String accessWords(Filter filter) {
+        List<String> any = new ArrayList<>();
+        if (filter.publicRepositories()) {
+            any.add("\"public\"");
+            if (!defaultPrivate) any.add("\"unset\"");
+        }
+        for (String namespace : filter.namespaces()) any.add("\"n" + hex(namespace) + "\"");
+        for (String repository : filter.repositories()) any.add("\"r" + hex(repository) + "\"");
+        return String.join(" OR ", any);
+    }
+
+    private static String hex(String text) {
+        return java.util.HexFormat.of().formatHex(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private String visibility(Filter filter, Map<String, Object> binds) {
+        if (filter.all()) return "1 = 1";
+        List<String> any = new ArrayList<>();
+        if (filter.publicRepositories()) {
+            binds.put("default_private", defaultPrivate);
+            // A lookup by primary key per matching row: PostgreSQL otherwise hash-joins the whole settings table.
+            any.add("NOT COALESCE((SELECT s.is_private FROM repository_settings s WHERE s.repository = r.name),"
+                    + " :default_private)");
+        }
+        if (!filter.namespaces().isEmpty()) {
+            String namespace = sqlite
+                    ? "CASE WHEN instr(r.name, '/') = 0 THEN r.name ELSE substr(r.name, 1, instr(r.name, '/') - 1) END"
+                    : "split_part(r.name, '/', 1)";
+            any.add(namespace + " IN (" + list("ns", List.copyOf(filter.namespaces()), binds) + ")");
+        }
+        if (!filter.repositories().isEmpty()) {
+            any.add("r.name IN (" + list("repo", List.copyOf(filter.repositories()), binds) + ")");
+        }
+        return "(" + String.join(" OR ", any) + ")";
+    }
+
+    /** ":p0, :p1, …" with the values bound. */
+    private static String list(String prefix, List<String> values, Map<String, Object> binds) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < values.size(); i++) {
+            binds.put(prefix + i, values.get(i));
+            names.add(":" + prefix + i);
+        }
+        return String.join(", ", names);
+    }
+
+    private static Query bind(Query query, Map<String, Object> binds) {
+        binds.forEach(query::bind);
+        return query;
+    }
+
+    /** Letters and digits runs: what both full-text indexes split names and descriptions into. */
+    static List<String> words(String query) {
+        List<String> words = new ArrayList<>();
+        for (String w : query.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}]+")) {
+            if (!w.isEmpty()) words.add(w); // letters and digits only: nothing the query syntaxes could misread
+            if (words.size() == 8) break; // enough to narrow anything down; bounds the query
+        }
+        return words;
+    }
+
+    private static String namespaceOf(String repository) {
+        int slash = repository.indexOf('/');
+        return slash < 0 ? repository : repository.substring(0, slash);
+    }
+}

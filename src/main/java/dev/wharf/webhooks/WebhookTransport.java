@@ -1,0 +1,27 @@
+package dev.wharf.webhooks;
+
+import dev.wharf.upstream.OutboundDeniedException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
+import java.time.Duration;
+import java.util.Map;
+
+/** How a delivery reaches its receiver; {@link HttpWebhookTransport} in production, checked by the outbound policy. */
+public interface WebhookTransport {
+    /** The receiver's status and the first bytes of its answer (at most a few KiB are read). */
+    record Response(int status, byte[] bodyStart) {}
+
+    Response post(URI url, Map<String, String> headers, byte[] body, Duration timeout) throws IOException;
+
+    /** A failure in words, never the peer's bytes (they could be anything an internal service says). */
+    static String describe(IOException e) {
+        if (e instanceof HttpWebhookTransport.Failed failed) return failed.getMessage();
+        if (e instanceof OutboundDeniedException denied) return denied.getMessage();
+        if (e instanceof UnknownHostException) return "unknown host";
+        if (e instanceof HttpConnectTimeoutException) return "connection timed out";
+        if (e instanceof javax.net.ssl.SSLException) return "TLS handshake failed";
+        return "connection failed (" + e.getClass().getSimpleName() + ")";
+    }
+}
