@@ -216,8 +216,9 @@ public final class MirrorStore {
 
     /** The latest upstream check of any tag of the repository, for the Hub views. */
     public Optional<Instant> lastRevalidated(String repository) {
-        return database.jdbi().withHandle(h -> h.createQuery("SELECT MAX(checked_at) FROM mirror_tags"
-                        + " WHERE repository = :r")
+        // ORDER BY … LIMIT 1 rather than MAX(): no row (not NULL) when the repository has no mirrored tag.
+        return database.jdbi().withHandle(h -> h.createQuery("SELECT checked_at FROM mirror_tags"
+                        + " WHERE repository = :r ORDER BY checked_at DESC LIMIT 1")
                 .bind("r", repository).mapTo(Long.class).findOne().map(Instant::ofEpochMilli));
     }
 

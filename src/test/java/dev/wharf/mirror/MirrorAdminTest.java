@@ -44,9 +44,14 @@ class MirrorAdminTest {
     AccountService accounts;
     Mirrors mirrors;
 
+    /** A migrated, empty database (SQLite here; PostgresMirrorAdminTest runs the same on PostgreSQL). */
+    protected Database openDatabase() {
+        return Database.open("jdbc:sqlite:" + dir.resolve("meta.db"), null, null, 4, null);
+    }
+
     @BeforeEach
     void open() {
-        database = Database.open("jdbc:sqlite:" + dir.resolve("meta.db"), null, null, 4, null);
+        database = openDatabase();
         accounts = new AccountService(database, new PasswordHasher(1024, 1, 1), CLOCK);
         mirrors = new Mirrors(new MirrorStore(database, BOX), CLOCK, "hub");
     }
@@ -186,5 +191,7 @@ class MirrorAdminTest {
         assertThat(store.tag("hub/library/used", "1")).isPresent();
         // Its tag still names it: the manifest stays although it was fetched long ago.
         assertThat(store.manifest("hub/library/used", used)).isPresent();
+        assertThat(store.lastRevalidated("hub/library/used")).contains(t0);
+        assertThat(store.lastRevalidated("hub/library/old")).isEmpty();
     }
 }
