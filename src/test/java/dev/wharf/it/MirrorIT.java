@@ -61,6 +61,7 @@ class MirrorIT {
         return WharfProcess.start(Files.createDirectories(work.resolve("wharf")), Map.of(
                 "WHARF_MIRRORS_UPSTREAMS", "up=http://" + proxy.host(),
                 "WHARF_MIRRORS_CREDENTIALS", "up=" + UPSTREAM.colonSeparated(),
+                "WHARF_MIRRORS_HUB", "up",
                 "WHARF_MIRRORS_REVALIDATE_AFTER", revalidate,
                 "WHARF_MIRRORS_UPSTREAM_TIMEOUT", "3s"));
     }
@@ -97,6 +98,14 @@ class MirrorIT {
             }
             assertThat(tags.status()).isEqualTo(200);
             assertThat(tags.json().path("tags").toString()).contains("\"1\"");
+
+            // A Docker daemon's registry-mirrors request (no prefix) reaches the Hub mirror; a user's name does not.
+            RegistryHttp.Response routed = RegistryHttp.asAdmin(wharf).get(wharf, "/v2/team/app/manifests/1");
+            assertThat(routed.status()).as(routed.text()).isEqualTo(200);
+            assertThat(routed.header("Docker-Content-Digest")).contains(first.digest());
+            RegistryHttp.Response own = RegistryHttp.asAdmin(wharf).get(wharf, "/v2/admin/app/manifests/1");
+            assertThat(own.status()).isEqualTo(404);
+            assertThat(own.errorCode()).isIn("NAME_UNKNOWN", "MANIFEST_UNKNOWN");
 
             // The Hub repository views show the cached repository as a mirror's.
             HttpResponse<String> login = admin(wharf, "POST", "/v2/users/login", "{\"username\": \""
