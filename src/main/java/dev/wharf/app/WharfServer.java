@@ -29,6 +29,12 @@ import dev.wharf.retention.RetentionStore;
 import dev.wharf.jobs.JobHandler;
 import dev.wharf.gc.GcEndpoint;
 import dev.wharf.hub.HubRoutes;
+import dev.wharf.mirror.MirrorAdmin;
+import dev.wharf.mirror.MirrorEndpoint;
+import dev.wharf.mirror.MirrorMetrics;
+import dev.wharf.mirror.MirrorService;
+import dev.wharf.mirror.MirrorStore;
+import dev.wharf.mirror.Mirrors;
 import dev.wharf.images.ImageAccess;
 import dev.wharf.images.ImageService;
 import dev.wharf.ratelimit.LocalRateLimiter;
@@ -113,6 +119,7 @@ public final class WharfServer {
     private Webhooks webhooks;
     private OutboundHttp outbound;
     private GarbageCollector collector;
+    private MirrorService mirrors;
     private AuthorizationEpoch authEpoch;
     private volatile boolean stopping;
 
@@ -239,8 +246,23 @@ public final class WharfServer {
         PullLimit pullLimit = limiter == null ? null
                 : new PullLimit(limiter, limits.pullsAnonymous(), limits.pullsAuthenticated(), limits.pullsWindow(),
                         clock);
+        outbound = OutboundHttp.create(OutboundPolicy.of(config.outbound().allow(), config.outbound().deny()));
+        // Pull-through mirrors: definitions from the configuration first, then the service the registry asks.
+        Mirrors mirrorList = new Mirrors(new MirrorStore(database, identity.box()), clock, config.mirrors().hub());
+        MirrorAdmin mirrorAdmin = new MirrorAdmin(mirrorList, config.mirrors(), clock);
+        try {
+            mirrorAdmin.applyConfig();
+        } catch (MirrorAdmin.Refused e) {
+            throw new StartupException(e.getMessage(), e);
+        }
+        mirrors = new MirrorService(mirrorList, outbound, meta, blobService, manifests, uploads, new ManifestParser(json), pulls,
+                new MirrorMetrics(metrics.registry()), clock, config.mirrors().upstreamTimeout(),
+                config.dataDir().resolve("mirror-downloads"));
+        identity.accessControl().useMirrors(mirrors);
+        MirrorEndpoint mirrorEndpoint = new MirrorEndpoint(mirrorAdmin, config.mirrors().hub(),
+                identity.authenticator(), identity.loginGuard(), identity.sessions(), json);
         RegistryRoutes registry = new RegistryRoutes(manifests, blobService, uploads, metrics, json, access,
-                pullLimit);
+                pullLimit, mirrors);
         TokenEndpoint tokenEndpoint = new TokenEndpoint(authCache, identity.sessions(), identity.registryTokens(),
                 json, clock);
         HubRoutes hub = new HubRoutes(identity.authenticator(), identity.accounts(), identity.twoFactor(),
@@ -248,7 +270,7 @@ public final class WharfServer {
                 limiter, config.rateLimit().hubPerMinute(),
                 config.rateLimit().hubAnonymousPerMinute(), json, clock, images, auth, new HubServices(meta,
                         new RepositoryCatalog(database), identity.accessControl(), identity.repositorySettings(),
-                        new AuditLog(database), identity.imageRestrictions()));
+                        new AuditLog(database), identity.imageRestrictions(), mirrors));
         SearchEndpoint search = new SearchEndpoint(new RepositorySearch(
                 new RepositorySearchStore(database, config.auth().defaultPrivate()), auth, clock),
                 identity.authenticator(), identity.loginGuard(), identity.sessions(), config.auth().service(), json,
@@ -258,7 +280,6 @@ public final class WharfServer {
         HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);
         // Cycle /v1/ surface and the job workers behind it; workers start with the server and stop before the pool.
         JobStore jobStore = new JobStore(database, json, clock);
-        outbound = OutboundHttp.create(OutboundPolicy.of(config.outbound().allow(), config.outbound().deny()));
         WorkerPool[] pool = new WorkerPool[1];
         CycleRoutes cycle = new CycleRoutes(database, identity.accounts(), identity.sessions(), identity.box(),
                 jobStore, new CycleRoutes.Content(uploads, manifests, blobs, meta), config.sources().dockerHubUrl(),
@@ -336,6 +357,7 @@ public final class WharfServer {
             tokenEndpoint.register(c);
             health.register(c);
             gcEndpoint.register(c);
+            mirrorEndpoint.register(c);
             cycle.register(c);
             console.register(c); // last: its page route catches every GET no API took
             c.routes.exception(Exception.class, (e, ctx) -> {
@@ -385,6 +407,13 @@ public final class WharfServer {
             int n = auditLog.purgeOlderThan(clock.instant().minus(config.audit().retention()));
             if (n > 0) log.info("removed {} audit events older than {}", n, config.audit().retention());
         }), 1, 60, TimeUnit.MINUTES);
+        Duration evictAfter = config.mirrors().evictUnusedAfter();
+        if (!evictAfter.isZero()) {
+            background.scheduleWithFixedDelay(safely(() -> {
+                int n = mirrors.evictUnusedSince(clock.instant().minus(evictAfter));
+                if (n > 0) log.info("mirrors: evicted {} tags unused for {}", n, evictAfter);
+            }), 10, 60, TimeUnit.MINUTES);
+        }
         background.scheduleWithFixedDelay(safely(() -> {
             int n = uploads.expireIdle(config.storage().uploadsExpireAfter());
             if (n > 0) log.info("removed {} expired upload sessions", n);

@@ -46,7 +46,10 @@ public enum AuditAction {
     TEAM_MEMBER_ADD("org", "team.member.add", "Team Member Added"),
     TEAM_MEMBER_REMOVE("org", "team.member.remove", "Team Member Removed"),
     TEAM_PERMISSION_SET("org", "team.permission.set", "Team Permission Changed"),
-    TEAM_PERMISSION_REMOVE("org", "team.permission.remove", "Team Permission Removed");
+    TEAM_PERMISSION_REMOVE("org", "team.permission.remove", "Team Permission Removed"),
+    MIRROR_CREATE("mirror", "mirror.create", "Mirror Created"),
+    MIRROR_UPDATE("mirror", "mirror.update", "Mirror Changed"),
+    MIRROR_DELETE("mirror", "mirror.delete", "Mirror Deleted");
 
     private final String group;
     private final String wireName;

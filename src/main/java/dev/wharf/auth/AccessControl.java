@@ -16,6 +16,7 @@ public final class AccessControl {
     private final AccountService accounts;
     private final RepositorySettingsService settings;
     private final ImageRestrictions restrictions;
+    private volatile MirrorNamespaces mirrors = MirrorNamespaces.NONE;
 
     public AccessControl(Permissions permissions, AccountService accounts, RepositorySettingsService settings) {
         this(permissions, accounts, settings, null);
@@ -35,12 +36,17 @@ public final class AccessControl {
      * number (privacy in one, the user's relationships in two): for listings.
      */
     public Map<String, Set<Action>> allowedIn(Principal principal, String namespace, List<String> repositories) {
+        Map<String, Set<Action>> out = new HashMap<>();
+        Optional<String> mirror = mirrors.mirrorOf(namespace + "/_");
+        if (mirror.isPresent()) { // a mirror's rules do not depend on the repository
+            for (String repository : repositories) out.put(repository, mirrorActions(principal, repository, mirror.get()));
+            return out;
+        }
         Map<String, Boolean> privacy = settings.privacyIn(namespace, repositories);
         Principal.UserPrincipal user = userOf(principal);
         boolean needsRelationships = user != null && !user.admin() && !user.username().equals(namespace);
         Map<String, Relationship> relationships = needsRelationships
                 ? accounts.relationshipsIn(user.userId(), namespace, repositories) : Map.of();
-        Map<String, Set<Action>> out = new HashMap<>();
         for (String repository : repositories) {
             out.put(repository, permissions.allowed(principal, repository, privacy.get(repository),
                     relationships.getOrDefault(repository, Relationship.NONE)));
@@ -57,7 +63,14 @@ public final class AccessControl {
         };
     }
 
+    /** Wiring only: the mirror namespaces, known once the mirror service is built (after identity). */
+    public void useMirrors(MirrorNamespaces mirrors) {
+        this.mirrors = mirrors;
+    }
+
     public Set<Action> allowed(Principal principal, String repository) {
+        Optional<String> mirror = mirrors.mirrorOf(repository);
+        if (mirror.isPresent()) return mirrorActions(principal, repository, mirror.get());
         boolean isPrivate = settings.isPrivate(repository);
         return permissions.allowed(principal, repository, isPrivate, relationship(principal, repository));
     }
@@ -77,6 +90,23 @@ public final class AccessControl {
     /** Why an organization's restricted images forbid this pull, or empty. */
     public Optional<String> pullRefusal(Principal principal, String repository) {
         return restrictions == null ? Optional.empty() : restrictions.pullRefusal(principal, repository);
+    }
+
+    /**
+     * A mirror is read-only: pull for every live principal (a dead token gets nothing, as everywhere), for
+     * anonymous callers only when the mirror allows it; administrators may also delete cached content.
+     */
+    private Set<Action> mirrorActions(Principal principal, String repository, String mirror) {
+        Set<Action> actions = java.util.EnumSet.noneOf(Action.class);
+        if (principal instanceof Principal.Anonymous) {
+            if (mirrors.anonymousPulls(mirror)) actions.add(Action.PULL);
+            return actions;
+        }
+        // As for a public repository: this covers token liveness and scopes.
+        actions.addAll(permissions.allowed(principal, repository, false, Relationship.NONE));
+        actions.retainAll(java.util.EnumSet.of(Action.PULL, Action.DELETE));
+        if (!(principal instanceof Principal.UserPrincipal u && u.admin())) actions.remove(Action.DELETE);
+        return actions;
     }
 
     /** False means: answer as if the repository did not exist. */

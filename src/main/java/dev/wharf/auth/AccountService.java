@@ -205,6 +205,11 @@ public final class AccountService {
     }
 
     private static void claimNamespace(Handle h, String name, NamespaceKind kind) {
+        // Pull-through mirrors are namespaces too (docs/decisions/mirrors-namespaces.md).
+        if (h.createQuery("SELECT COUNT(*) FROM mirrors WHERE name = :name").bind("name", name).mapTo(Long.class)
+                .one() > 0) {
+            throw IdentityException.conflict("the name '" + name + "' is already taken by a pull-through mirror");
+        }
         int inserted = h.createUpdate(
                         "INSERT INTO namespaces (name, kind) VALUES (:name, :kind) ON CONFLICT (name) DO NOTHING")
                 .bind("name", name)

@@ -158,7 +158,8 @@ public final class ConfigLoader {
                 WebhooksConfig.from(c),
                 OutboundConfig.from(c),
                 BuildSandboxConfig.from(c),
-                TlsConfig.from(c));
+                TlsConfig.from(c),
+                MirrorsConfig.from(c));
     }
 
     /** True for an absolute http:// or https:// URL with a host. */

@@ -21,12 +21,13 @@ public record WharfConfig(
         WebhooksConfig webhooks,
         OutboundConfig outbound,
         BuildSandboxConfig buildSandbox,
-        TlsConfig tls) {
+        TlsConfig tls,
+        MirrorsConfig mirrors) {
 
     /** A copy listening elsewhere; tests use it to pick a free port. */
     public WharfConfig withPort(int newPort) {
         return new WharfConfig(dataDir, http.withPort(newPort), db, storage, auth, rateLimit, sources, gc, log, audit,
-                webhooks, outbound, buildSandbox, tls);
+                webhooks, outbound, buildSandbox, tls, mirrors);
     }
 
     /** Hides passwords and keys, so the config can be logged at start. */

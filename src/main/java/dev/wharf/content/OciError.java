@@ -30,6 +30,8 @@ public enum OciError {
     /** No /v2/ endpoint has this path; not a spec code, but clients only look at the 404. */
     NOT_FOUND(404, "no such endpoint"),
     METHOD_NOT_ALLOWED(405, "method not allowed on this endpoint"),
+    /** A pull-through mirror's upstream failed and nothing is cached; Distribution's code for 503. */
+    UNAVAILABLE(503, "service unavailable"),
     UNKNOWN(500, "unknown error");
 
     private final int status;

@@ -9,4 +9,9 @@ import dev.wharf.storage.meta.RepositoryCatalog;
 
 /** What the Hub's repository, tag and audit log endpoints read and change, beside the identity services. */
 public record HubServices(MetadataStore meta, RepositoryCatalog catalog, AccessControl access,
-        RepositorySettingsService settings, AuditLog auditLog, ImageRestrictions restrictions) {}
+        RepositorySettingsService settings, AuditLog auditLog, ImageRestrictions restrictions, MirrorViews mirrors) {
+    public HubServices(MetadataStore meta, RepositoryCatalog catalog, AccessControl access,
+            RepositorySettingsService settings, AuditLog auditLog, ImageRestrictions restrictions) {
+        this(meta, catalog, access, settings, auditLog, restrictions, MirrorViews.NONE);
+    }
+}

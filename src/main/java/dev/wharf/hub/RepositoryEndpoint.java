@@ -55,7 +55,9 @@ final class RepositoryEndpoint {
                     + String.join(", ", ORDERINGS));
         }
         Pages pages = Pages.capped(ctx);
-        if (accounts.namespaceKind(namespace).isEmpty()) throw RepositoryLookup.notFound();
+        if (accounts.namespaceKind(namespace).isEmpty() && !services.mirrors().isMirror(namespace)) {
+            throw RepositoryLookup.notFound();
+        }
         String filter = ctx.queryParam("name");
         // A bounded number of statements however large the namespace or the page: the summaries in one, what the
         // caller may do in a few more (the rules stay in Permissions), privacy for the page's entries in one.
@@ -74,7 +76,8 @@ final class RepositoryEndpoint {
         List<RepositorySummary> page = visible.stream().skip(pages.offset()).limit(pages.pageSize()).toList();
         Map<String, Boolean> privacy = services.settings().privacyIn(namespace,
                 page.stream().map(RepositorySummary::name).toList());
-        body.put("results", page.stream().map(s -> RepositoryViews.listEntry(s, privacy.get(s.name()))).toList());
+        body.put("results", page.stream().map(s -> RepositoryViews.listEntry(s, privacy.get(s.name()),
+                services.mirrors().describe(s.name()).orElse(null))).toList());
         HubJson.write(ctx, json, 200, body);
     }
 

@@ -59,7 +59,8 @@ final class RepositoryLookup {
     Map<String, Object> info(String repository, Principal principal) {
         RepositorySummary s = catalog.summary(repository).orElseThrow(RepositoryLookup::notFound);
         return RepositoryViews.info(s, services.settings().isPrivate(repository),
-                services.meta().immutableTags(repository), access.allowed(principal, repository));
+                services.meta().immutableTags(repository), access.allowed(principal, repository),
+                services.mirrors().describe(repository).orElse(null));
     }
 
     static HubException notFound() {

@@ -19,9 +19,9 @@ final class RepositoryViews {
     private RepositoryViews() {}
 
     static Map<String, Object> info(RepositorySummary s, boolean isPrivate, ImmutableTags immutable,
-            Set<Action> allowed) {
+            Set<Action> allowed, Map<String, Object> mirror) {
         String namespace = namespaceOf(s.name());
-        Map<String, Object> v = common(s, isPrivate);
+        Map<String, Object> v = common(s, isPrivate, mirror);
         v.put("user", namespace);
         v.put("is_automated", false);
         v.put("last_updated", HubJson.time(lastUpdated(s)));
@@ -37,14 +37,14 @@ final class RepositoryViews {
         return v;
     }
 
-    static Map<String, Object> listEntry(RepositorySummary s, boolean isPrivate) {
-        Map<String, Object> v = common(s, isPrivate);
+    static Map<String, Object> listEntry(RepositorySummary s, boolean isPrivate, Map<String, Object> mirror) {
+        Map<String, Object> v = common(s, isPrivate, mirror);
         v.put("last_updated", HubJson.time(s.lastPushed()));
         v.put("affiliation", "");
         return v;
     }
 
-    private static Map<String, Object> common(RepositorySummary s, boolean isPrivate) {
+    private static Map<String, Object> common(RepositorySummary s, boolean isPrivate, Map<String, Object> mirror) {
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("name", shortName(s.name()));
         v.put("namespace", namespaceOf(s.name()));
@@ -64,6 +64,7 @@ final class RepositoryViews {
         // Wharf's additions, which Docker Hub does not send: the console lists them beside each repository.
         v.put("tag_count", s.tagCount());
         v.put("last_pulled", HubJson.time(s.lastPulled()));
+        v.put("mirror", mirror); // a pull-through mirror's repository: its upstream and last check, else null
         return v;
     }
 

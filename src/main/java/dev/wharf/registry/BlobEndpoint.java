@@ -2,9 +2,14 @@ package dev.wharf.registry;
 
 import dev.wharf.content.BlobService;
 import dev.wharf.content.Names;
+import dev.wharf.content.OciError;
+import dev.wharf.content.RegistryException;
 import dev.wharf.model.Digest;
 import dev.wharf.ops.Metrics;
 import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.util.Optional;
 
@@ -17,14 +22,23 @@ import java.util.Optional;
 final class BlobEndpoint {
     private final BlobService blobs;
     private final Metrics metrics;
+    private final PullThrough mirrors;
 
-    BlobEndpoint(BlobService blobs, Metrics metrics) {
+    BlobEndpoint(BlobService blobs, Metrics metrics, PullThrough mirrors) {
         this.blobs = blobs;
         this.metrics = metrics;
+        this.mirrors = mirrors;
     }
 
     void get(Context ctx, String name, String digestText, boolean head) {
         Digest digest = Names.requireDigest(digestText);
+        if (mirrors != null && mirrors.mirrored(name)) {
+            Optional<PullThrough.Arriving> arriving = mirrors.blob(name, digest);
+            if (arriving.isPresent()) {
+                sendArriving(ctx, digest, arriving.get(), head);
+                return;
+            }
+        }
         long size = blobs.size(name, digest);
         ctx.header("Docker-Content-Digest", digest.toString());
         ctx.header("ETag", "\"" + digest + "\"");
@@ -59,6 +73,53 @@ final class BlobEndpoint {
         long sent = file.isPresent() ? Responses.sendFile(ctx, file.get(), start, length) : -1;
         if (sent < 0) sent = Responses.stream(ctx, blobs.open(digest, start), length);
         metrics.bytesOut(sent);
+    }
+
+    /**
+     * A mirror's blob still coming in from the upstream: the whole blob (a Range is ignored, as HTTP allows), as
+     * fast as it arrives. A failure before the first byte is an ordinary error; after it, the response is cut
+     * short (fewer bytes than its Content-Length), so the client sees a broken download, never a complete one.
+     */
+    private void sendArriving(Context ctx, Digest digest, PullThrough.Arriving blob, boolean head) {
+        ctx.header("Docker-Content-Digest", digest.toString());
+        ctx.header("ETag", "\"" + digest + "\"");
+        long size = blob.size();
+        if (head) {
+            ctx.contentType("application/octet-stream");
+            if (size >= 0) ctx.header("Content-Length", String.valueOf(size));
+            ctx.status(200);
+            return;
+        }
+        byte[] buf = new byte[256 * 1024];
+        long sent = 0;
+        InputStream in;
+        int n;
+        try {
+            in = blob.open();
+        } catch (IOException e) {
+            throw new RegistryException(OciError.UNAVAILABLE, e.getMessage(), null);
+        }
+        try (in) {
+            try {
+                n = in.read(buf);
+            } catch (IOException e) {
+                throw new RegistryException(OciError.UNAVAILABLE, e.getMessage(), null);
+            }
+            ctx.contentType("application/octet-stream");
+            if (size >= 0) ctx.header("Content-Length", String.valueOf(size));
+            ctx.status(200);
+            OutputStream out = ctx.res().getOutputStream();
+            while (n > 0) {
+                out.write(buf, 0, n);
+                sent += n;
+                n = in.read(buf);
+            }
+            out.flush();
+        } catch (IOException e) {
+            // The upstream broke (or the client left): what was sent stays short of the Content-Length.
+        } finally {
+            metrics.bytesOut(sent);
+        }
     }
 
     /**

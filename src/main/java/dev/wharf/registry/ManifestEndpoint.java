@@ -23,14 +23,22 @@ import java.util.stream.Collectors;
 final class ManifestEndpoint {
     private final ManifestService manifests;
     private final Metrics metrics;
+    private final PullThrough mirrors;
 
-    ManifestEndpoint(ManifestService manifests, Metrics metrics) {
+    ManifestEndpoint(ManifestService manifests, Metrics metrics, PullThrough mirrors) {
         this.manifests = manifests;
         this.metrics = metrics;
+        this.mirrors = mirrors;
     }
 
     void get(Context ctx, String name, String reference, boolean head) {
-        ManifestRecord m = manifests.get(name, reference, !head);
+        PullThrough.Manifest m;
+        if (mirrors != null && mirrors.mirrored(name)) {
+            m = mirrors.manifest(name, reference, !head);
+        } else {
+            ManifestRecord r = manifests.get(name, reference, !head);
+            m = new PullThrough.Manifest(r.digest(), r.mediaType(), r.content());
+        }
         // Clients such as skopeo send one Accept line per media type; all of them count.
         String accept = String.join(",", Collections.list(ctx.req().getHeaders("Accept")));
         if (!acceptable(accept, m.mediaType())) {

@@ -39,14 +39,22 @@ public final class RegistryRoutes {
     private final RegistryAccess access;
 
     private final PullLimit pullLimit;
+    private final PullThrough mirrors;
 
     /** @param pullLimit pull budgets, or null for none */
     public RegistryRoutes(ManifestService manifestService, BlobService blobService, UploadService uploadService,
             Metrics metrics, ObjectMapper json, RegistryAccess access, PullLimit pullLimit) {
+        this(manifestService, blobService, uploadService, metrics, json, access, pullLimit, null);
+    }
+
+    /** @param mirrors pull-through mirrors, or null for none */
+    public RegistryRoutes(ManifestService manifestService, BlobService blobService, UploadService uploadService,
+            Metrics metrics, ObjectMapper json, RegistryAccess access, PullLimit pullLimit, PullThrough mirrors) {
         this.access = access;
         this.pullLimit = pullLimit;
-        this.manifests = new ManifestEndpoint(manifestService, metrics);
-        this.blobs = new BlobEndpoint(blobService, metrics);
+        this.mirrors = mirrors;
+        this.manifests = new ManifestEndpoint(manifestService, metrics, mirrors);
+        this.blobs = new BlobEndpoint(blobService, metrics, mirrors);
         this.uploads = new UploadEndpoint(uploadService, blobService, metrics, access);
         this.listings = new ListingEndpoint(manifestService, json, access);
         this.referrers = new ReferrersEndpoint(manifestService, json);
@@ -104,7 +112,18 @@ public final class RegistryRoutes {
         ctx.attribute(ROUTE_ATTRIBUTE, p.kind().name().toLowerCase());
         if (p.name() != null) Names.requireRepository(p.name());
         String m = ctx.method().name();
-        authorize(ctx, p, m);
+        String name = p.name();
+        if (mirrors != null && name != null) {
+            boolean pull = (p.kind() == RegistryPath.Kind.MANIFEST || p.kind() == RegistryPath.Kind.BLOB)
+                    && (m.equals("GET") || m.equals("HEAD"));
+            if (pull) {
+                name = mirrors.route(name); // a registry-mirrors request (Hub name, no prefix) → the Hub mirror
+            } else if (writes(p.kind(), m) && mirrors.mirrored(name)) {
+                throw new RegistryException(OciError.DENIED, mirrors.readOnlyMessage(name), Map.of("name", name));
+            }
+        }
+        authorize(ctx, p, m); // as the client named it: its token names that repository
+        if (name != null && !name.equals(p.name())) p = new RegistryPath(p.kind(), name, p.reference());
         switch (p.kind()) {
             case BASE -> {
                 only(m, "GET", "HEAD");
@@ -172,6 +191,14 @@ public final class RegistryRoutes {
             throw new RegistryException(p.where().equals("path") ? OciError.NAME_INVALID : OciError.PARAMETER_INVALID,
                     p.message(), Map.of("where", p.where()));
         });
+    }
+
+    private static boolean writes(RegistryPath.Kind kind, String method) {
+        return switch (kind) {
+            case MANIFEST, BLOB -> method.equals("PUT") || method.equals("DELETE");
+            case UPLOADS, UPLOAD -> !method.equals("GET");
+            default -> false;
+        };
     }
 
     /** What each endpoint needs, in the terms of the token spec's actions. */

@@ -105,10 +105,15 @@ public final class OutboundHttp implements AutoCloseable {
      * @param timeout the whole exchange, body included
      */
     public Response get(URI uri, Map<String, String> headers, Duration timeout) {
+        return request("GET", uri, headers, timeout);
+    }
+
+    /** As {@link #get}, with another method without a body ({@code HEAD}). */
+    public Response request(String method, URI uri, Map<String, String> headers, Duration timeout) {
         URI current = uri;
         Map<String, String> sent = new LinkedHashMap<>(headers);
         for (int hop = 0; ; hop++) {
-            Response r = once(current, sent, timeout);
+            Response r = send(method, current, sent, null, timeout);
             if (!isRedirect(r.status()) || r.header("Location").isEmpty()) return r;
             r.close();
             if (hop >= MAX_REDIRECTS) {

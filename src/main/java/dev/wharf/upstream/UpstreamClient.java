@@ -28,6 +28,7 @@ public final class UpstreamClient {
     private final Credentials credentials;
     private final int maxManifestBytes;
     private final boolean allowPlainHttp;
+    private final Duration contactTimeout;
     private String authorization; // null until ping(); "" when the registry needs none
 
     /**
@@ -37,6 +38,13 @@ public final class UpstreamClient {
      */
     public UpstreamClient(OutboundHttp http, String baseUrl, String repository, Credentials credentials,
             int maxManifestBytes, boolean allowPlainHttp) {
+        this(http, baseUrl, repository, credentials, maxManifestBytes, allowPlainHttp, Http.TIMEOUT);
+    }
+
+    /** @param contactTimeout how long the first contact ({@code GET /v2/}) may take; mirrors keep it short */
+    public UpstreamClient(OutboundHttp http, String baseUrl, String repository, Credentials credentials,
+            int maxManifestBytes, boolean allowPlainHttp, Duration contactTimeout) {
+        this.contactTimeout = contactTimeout;
         String full = baseUrl.contains("://") ? baseUrl : "https://" + baseUrl;
         this.base = URI.create(full.endsWith("/") ? full.substring(0, full.length() - 1) : full);
         this.http = http;
@@ -57,7 +65,7 @@ public final class UpstreamClient {
 
     /** GET /v2/ and authenticate as the registry's challenge asks. */
     public void ping() {
-        OutboundHttp.Response r = http.get(base.resolve("/v2/"), Map.of(), Http.TIMEOUT);
+        OutboundHttp.Response r = http.get(base.resolve("/v2/"), Map.of(), contactTimeout);
         Http.drain(r);
         if (r.status() == 200) {
             authorization = ""; // no challenge, no credentials: they are sent only when asked for
@@ -98,8 +106,13 @@ public final class UpstreamClient {
 
     /** The manifest or index for a tag or digest, verified against the digest when one was asked for. */
     public UpstreamManifest manifest(String reference) {
+        return manifest(reference, Http.TIMEOUT);
+    }
+
+    /** As {@link #manifest(String)}, giving up when the exchange takes longer than {@code timeout}. */
+    public UpstreamManifest manifest(String reference, Duration timeout) {
         String what = "manifest " + repository + ":" + reference;
-        OutboundHttp.Response r = send(path("manifests", reference), ACCEPT, Http.TIMEOUT);
+        OutboundHttp.Response r = send(path("manifests", reference), ACCEPT, timeout);
         if (r.status() != 200) throw Http.failure(r, what);
         long declared = r.contentLength().orElse(-1);
         if (declared > maxManifestBytes) {
@@ -128,14 +141,42 @@ public final class UpstreamClient {
         return r.body();
     }
 
-    /** Sends with the current authorization; a 401 (a registry that challenges per repository) is answered once. */
+    /**
+     * The digest a tag (or digest) resolves to now, from a manifest HEAD, without downloading the manifest (a HEAD
+     * does not count against Docker Hub's pull limit); for pull-through mirrors revalidating a cached tag.
+     */
+    public String manifestDigest(String reference, Duration timeout) {
+        String what = "manifest " + repository + ":" + reference;
+        OutboundHttp.Response r = send("HEAD", path("manifests", reference), ACCEPT, timeout);
+        r.close();
+        if (r.status() != 200) throw Http.failure(r, what);
+        return r.header("Docker-Content-Digest").filter(Digest::looksLikeDigest)
+                .orElseThrow(() -> new UpstreamException(UpstreamException.Reason.PROTOCOL,
+                        "the registry answered the HEAD of " + what + " without a Docker-Content-Digest"));
+    }
+
+    /** A blob's stream and its length as the registry declared it ({@code -1} when it sent none). */
+    public record Blob(InputStream body, long length) {}
+
+    /** As {@link #blob(String)}, with the declared length, which a mirror needs before it answers its client. */
+    public Blob blobWithLength(String digest) {
+        OutboundHttp.Response r = send(path("blobs", digest), "*/*", BLOB_TIMEOUT);
+        if (r.status() != 200) throw Http.failure(r, "blob " + digest);
+        return new Blob(r.body(), r.contentLength().orElse(-1));
+    }
+
     private OutboundHttp.Response send(URI uri, String accept, Duration timeout) {
+        return send("GET", uri, accept, timeout);
+    }
+
+    /** Sends with the current authorization; a 401 (a registry that challenges per repository) is answered once. */
+    private OutboundHttp.Response send(String method, URI uri, String accept, Duration timeout) {
         if (authorization == null) ping();
-        OutboundHttp.Response r = http.get(uri, headers(accept), timeout);
+        OutboundHttp.Response r = http.request(method, uri, headers(accept), timeout);
         if (r.status() == 401 && authorization.isEmpty() && r.header("WWW-Authenticate").isPresent()) {
             Http.drain(r);
             authorization = answer(r);
-            r = http.get(uri, headers(accept), timeout);
+            r = http.request(method, uri, headers(accept), timeout);
         }
         return r;
     }

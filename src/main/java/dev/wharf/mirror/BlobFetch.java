@@ -1,0 +1,334 @@
+package dev.wharf.mirror;
+
+import dev.wharf.model.Digest;
+import dev.wharf.registry.PullThrough;
+import dev.wharf.upstream.UpstreamClient;
+import dev.wharf.upstream.UpstreamException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
+import java.util.function.Supplier;
+
+/**
+ * One download of a blob from an upstream into a node-local file, read by any number of clients while it grows
+ * (the tee): clients get bytes as they arrive instead of waiting for the whole layer. The file is hashed as it is
+ * written; the last byte is held back from readers until the digest has verified, so a client never receives a
+ * complete body with the wrong content. If the upstream breaks, stalls or sends other bytes, readers fail
+ * (their responses are cut short) and nothing is published; otherwise the verified file is handed to
+ * {@code publish} (an ordinary upload of the repository).
+ */
+final class BlobFetch implements PullThrough.Arriving {
+    private enum State { STARTING, STREAMING, VERIFIED, FAILED }
+
+    /** Stores the verified file as the blob (throws if it cannot). */
+    interface Publisher {
+        void publish(Path file) throws IOException;
+    }
+
+    private final Digest digest;
+    private final Path file;
+    private final Duration stallTimeout;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private State state = State.STARTING;
+    private long size = -1;
+    private long written;
+    private String failure;
+    private UpstreamException upstreamFailure;
+    private int readers;
+    private boolean finished;
+    private boolean deleted;
+    private volatile long lastProgressNanos = System.nanoTime();
+
+    BlobFetch(Digest digest, Path file, Duration stallTimeout) {
+        this.digest = digest;
+        this.file = file;
+        this.stallTimeout = stallTimeout;
+    }
+
+    /**
+     * Runs the download on the calling thread: open, stream to the file while hashing, verify, publish.
+     *
+     * @param upstreamBytes counts bytes received from the upstream (for the metric)
+     */
+    void run(Supplier<UpstreamClient.Blob> open, Publisher publish, LongConsumer upstreamBytes) {
+        java.util.concurrent.atomic.AtomicReference<InputStream> body = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread runner = Thread.currentThread();
+        Thread watchdog = Thread.ofVirtual().name("mirror-watchdog").start(() -> watch(runner, body));
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            UpstreamClient.Blob blob = open.get();
+            body.set(blob.body());
+            started(blob.length());
+            MessageDigest hasher = Digest.newHasher(digest.algorithm());
+            byte[] buf = new byte[256 * 1024];
+            try (InputStream in = blob.body()) {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    out.write(ByteBuffer.wrap(buf, 0, n));
+                    hasher.update(buf, 0, n);
+                    upstreamBytes.accept(n);
+                    advance(n);
+                    if (size >= 0 && written > size) throw new IOException("the upstream sent more than the "
+                            + size + " bytes it announced");
+                }
+            }
+            if (size >= 0 && written != size) {
+                throw new IOException("the upstream sent " + written + " of " + size + " bytes");
+            }
+            Digest actual = Digest.fromHasher(digest.algorithm(), hasher);
+            if (!actual.equals(digest)) {
+                fail("the upstream's bytes for " + digest + " hash to " + actual + "; not stored", null);
+                return;
+            }
+            verified();
+        } catch (UpstreamException e) {
+            fail(e.getMessage(), e);
+            return;
+        } catch (IOException | RuntimeException e) {
+            fail("the download of " + digest + " from the upstream broke after " + written + " bytes ("
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + "); not stored",
+                    null);
+            return;
+        } finally {
+            watchdog.interrupt();
+        }
+        try {
+            publish.publish(file);
+        } catch (IOException | RuntimeException e) {
+            // Every reader has its verified bytes already; the next pull fetches again.
+            throw new IllegalStateException("storing " + digest + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Called when the download is over and the fetch no longer listed: the file goes once no reader needs it. */
+    void finish() {
+        lock.lock();
+        try {
+            finished = true;
+            deleteIfUnused();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until the upstream answered (size known) or failed.
+     *
+     * @throws UpstreamException the upstream's failure, for the client's error
+     */
+    void awaitStarted(Duration timeout) throws InterruptedException {
+        lock.lock();
+        try {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (state == State.STARTING) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new UpstreamException(UpstreamException.Reason.UNREACHABLE,
+                            "the upstream did not start sending " + digest + " within " + timeout.toSeconds() + "s");
+                }
+                changed.awaitNanos(left);
+            }
+            if (state == State.FAILED) {
+                throw upstreamFailure != null ? upstreamFailure
+                        : new UpstreamException(UpstreamException.Reason.UNREACHABLE, failure);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long size() {
+        lock.lock();
+        try {
+            return size;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether a reader opening now would be served from the file (false once it is gone; then use storage). */
+    boolean readable() {
+        lock.lock();
+        try {
+            return !deleted;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public InputStream open() throws IOException {
+        lock.lock();
+        try {
+            if (deleted) throw new IOException("the download of " + digest + " is over; read it from storage");
+            readers++;
+        } finally {
+            lock.unlock();
+        }
+        try {
+            return new Reader(FileChannel.open(file, StandardOpenOption.READ));
+        } catch (IOException | RuntimeException e) {
+            release();
+            throw e;
+        }
+    }
+
+    private void started(long length) {
+        lock.lock();
+        try {
+            size = length;
+            state = State.STREAMING;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void advance(long n) {
+        lastProgressNanos = System.nanoTime();
+        lock.lock();
+        try {
+            written += n;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void verified() {
+        lock.lock();
+        try {
+            if (size < 0) size = written;
+            state = State.VERIFIED;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void fail(String message, UpstreamException cause) {
+        lock.lock();
+        try {
+            failure = message;
+            upstreamFailure = cause;
+            state = State.FAILED;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean failed() {
+        lock.lock();
+        try {
+            return state == State.FAILED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A stalled upstream is a failure: when no answer (interrupts the waiting download) or no byte (closes the
+     * stream) arrived for {@code stallTimeout}.
+     */
+    private void watch(Thread runner, java.util.concurrent.atomic.AtomicReference<InputStream> body) {
+        try {
+            while (true) {
+                TimeUnit.MILLISECONDS.sleep(Math.max(100, stallTimeout.toMillis() / 4));
+                if (System.nanoTime() - lastProgressNanos > stallTimeout.toNanos()) {
+                    InputStream stream = body.get();
+                    if (stream != null) {
+                        stream.close();
+                    } else {
+                        runner.interrupt();
+                    }
+                    return;
+                }
+            }
+        } catch (InterruptedException | IOException e) {
+            // Download over (interrupted), or the close failed: nothing more to watch.
+        }
+    }
+
+    private void release() {
+        lock.lock();
+        try {
+            readers--;
+            deleteIfUnused();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void deleteIfUnused() {
+        if (finished && readers == 0 && !deleted) {
+            deleted = true;
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                // A leftover temp file; the mirror's start-up sweep removes it.
+            }
+        }
+    }
+
+    /** Reads the growing file from the start; the last byte waits for verification. */
+    private final class Reader extends InputStream {
+        private final FileChannel channel;
+        private long position;
+        private boolean closed;
+
+        Reader(FileChannel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) return 0;
+            long available;
+            lock.lock();
+            try {
+                while (true) {
+                    long visible = state == State.VERIFIED ? written : Math.max(0, written - 1);
+                    available = visible - position;
+                    if (available > 0) break;
+                    if (state == State.FAILED) throw new IOException(failure);
+                    if (state == State.VERIFIED) return -1;
+                    changed.await(1, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the upstream");
+            } finally {
+                lock.unlock();
+            }
+            int n = channel.read(ByteBuffer.wrap(b, off, (int) Math.min(len, available)), position);
+            if (n > 0) position += n;
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (closed) return;
+            closed = true;
+            channel.close();
+            release();
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.wharf.mirror;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * The mirrors' Prometheus counters, labelled by mirror: cache hits and misses (manifest or blob), requests that
+ * joined a download already running, bytes received from upstreams, stale serves, failed upstream requests and
+ * tag revalidations (unchanged or moved). Per node, like every counter.
+ */
+public final class MirrorMetrics {
+    private final MeterRegistry registry;
+
+    public MirrorMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    void hit(String mirror, String kind) {
+        counter("wharf_mirror_hits", "requests served from a mirror's cache", mirror, "kind", kind).increment();
+    }
+
+    void miss(String mirror, String kind) {
+        counter("wharf_mirror_misses", "requests a mirror fetched from its upstream", mirror, "kind", kind)
+                .increment();
+    }
+
+    void joined(String mirror) {
+        counter("wharf_mirror_joined_downloads", "blob requests served from a download already in progress",
+                mirror).increment();
+    }
+
+    void upstreamBytes(String mirror, long n) {
+        counter("wharf_mirror_upstream_bytes", "blob bytes received from a mirror's upstream", mirror).increment(n);
+    }
+
+    void stale(String mirror) {
+        counter("wharf_mirror_stale_serves", "tags served from the cache because the upstream failed", mirror)
+                .increment();
+    }
+
+    void upstreamError(String mirror) {
+        counter("wharf_mirror_upstream_errors", "failed requests to a mirror's upstream", mirror).increment();
+    }
+
+    void revalidated(String mirror, String result) {
+        counter("wharf_mirror_revalidations", "tag checks against the upstream after the interval", mirror,
+                "result", result).increment();
+    }
+
+    private Counter counter(String name, String description, String mirror, String... tags) {
+        String[] all = new String[tags.length + 2];
+        all[0] = "mirror";
+        all[1] = mirror;
+        System.arraycopy(tags, 0, all, 2, tags.length);
+        return Counter.builder(name).description(description).tags(all).register(registry);
+    }
+}

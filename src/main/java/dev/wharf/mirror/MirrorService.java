@@ -1,0 +1,520 @@
+package dev.wharf.mirror;
+
+import dev.wharf.auth.MirrorNamespaces;
+import dev.wharf.hub.MirrorViews;
+import dev.wharf.content.BlobService;
+import dev.wharf.content.InvalidManifestException;
+import dev.wharf.content.ManifestParser;
+import dev.wharf.content.ManifestService;
+import dev.wharf.content.Names;
+import dev.wharf.content.OciError;
+import dev.wharf.content.ParsedManifest;
+import dev.wharf.content.PullRecorder;
+import dev.wharf.content.RegistryException;
+import dev.wharf.content.UploadService;
+import dev.wharf.model.Digest;
+import dev.wharf.registry.PullThrough;
+import dev.wharf.storage.meta.MetadataStore;
+import dev.wharf.upstream.OutboundHttp;
+import dev.wharf.upstream.UpstreamClient;
+import dev.wharf.upstream.UpstreamException;
+import dev.wharf.upstream.UpstreamManifest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pull-through mirrors: serves {@code <mirror>/<upstream name>} from the cache, fetching from the upstream on a
+ * miss (see docs/ARCHITECTURE.md, "Pull-through mirrors").
+ *
+ * <ul>
+ *   <li>Manifests are kept exactly as fetched (mirror_manifests) and served from there at once; each becomes
+ *       ordinary content (ManifestService, with its tags) when all its blobs are stored, so GC,
+ *       the Hub views and image management see it like a pushed image.
+ *   <li>A tag is served from the cache for the mirror's revalidation interval, then checked with a manifest HEAD;
+ *       by-digest pulls never go upstream once cached. Concurrent requests for the same tag, digest or blob share
+ *       one upstream request on this node ({@link SingleFlight}, {@link BlobFetch}).
+ *   <li>Upstream down, slow or refusing: a cached tag is served stale (metric, one log line per interval); a miss
+ *       fails with the upstream's problem in the error message.
+ * </ul>
+ */
+public final class MirrorService implements PullThrough, MirrorNamespaces, MirrorViews {
+    private static final Logger log = LoggerFactory.getLogger(MirrorService.class);
+    /** Bearer tokens of Docker Hub live 5 minutes; a client (and its token) is reused for less than that. */
+    private static final Duration CLIENT_REUSE = Duration.ofMinutes(4);
+    /** used_at columns are written at most this often per row: a pull must not always cost a write. */
+    private static final Duration TOUCH_EVERY = Duration.ofHours(1);
+
+    private record CachedClient(UpstreamClient client, Instant createdAt) {}
+
+    private final Mirrors mirrors;
+    private final OutboundHttp outbound;
+    private final MirrorStore store;
+    private final MetadataStore meta;
+    private final BlobService blobs;
+    private final ManifestService manifests;
+    private final UploadService uploads;
+    private final ManifestParser parser;
+    private final PullRecorder pulls;
+    private final MirrorMetrics metrics;
+    private final Clock clock;
+    private final Duration upstreamTimeout;
+    private final Path downloads;
+    private final SingleFlight<String> flights = new SingleFlight<>();
+    private final ConcurrentHashMap<String, BlobFetch> fetches = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, CachedClient> clients = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Instant> staleLogged = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Instant> touched = new ConcurrentHashMap<>();
+
+    public MirrorService(Mirrors mirrors, OutboundHttp outbound, MetadataStore meta, BlobService blobs,
+            ManifestService manifests, UploadService uploads,
+            ManifestParser parser, PullRecorder pulls, MirrorMetrics metrics, Clock clock, Duration upstreamTimeout,
+            Path downloads) {
+        this.mirrors = mirrors;
+        this.outbound = outbound;
+        this.store = mirrors.store();
+        this.meta = meta;
+        this.blobs = blobs;
+        this.manifests = manifests;
+        this.uploads = uploads;
+        this.parser = parser;
+        this.pulls = pulls;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.upstreamTimeout = upstreamTimeout;
+        this.downloads = downloads;
+        try {
+            Files.createDirectories(downloads);
+            // Downloads a previous run left behind (killed mid-layer) were never published: drop them.
+            try (var old = Files.list(downloads)) {
+                for (Path p : old.toList()) Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot prepare " + downloads + ": " + e.getMessage(), e);
+        }
+    }
+
+    // --- routing and access ----------------------------------------------------------------------------------
+
+    @Override
+    public boolean mirrored(String repository) {
+        return mirrors.of(repository).isPresent();
+    }
+
+    /**
+     * A Docker daemon with {@code registry-mirrors} asks for Docker Hub names ({@code library/alpine},
+     * {@code bitnami/redis}) with no prefix. Such a name goes to the Hub mirror ({@code hub/library/alpine}) when
+     * one is configured and the name is not Wharf's own: its first segment is no mirror, user or organization,
+     * and no repository of that exact name exists here. Everything else is served as Wharf's own.
+     */
+    @Override
+    public String route(String name) {
+        Optional<Mirror> hub = mirrors.hub();
+        if (hub.isEmpty() || mirrored(name)) return name;
+        String first = name.contains("/") ? name.substring(0, name.indexOf('/')) : name;
+        if (!name.contains("/") && !first.isEmpty()) {
+            // Docker always sends library/<name> for official images; a bare name is never a Hub pull.
+            return name;
+        }
+        if (meta.findRepository(name).isPresent() || store.namespaceTaken(first)) return name;
+        return hub.get().name() + "/" + name;
+    }
+
+    @Override
+    public Optional<String> mirrorOf(String repository) {
+        Optional<Mirror> m = mirrors.of(repository);
+        if (m.isPresent()) return Optional.of(m.get().name());
+        String routed = route(repository);
+        return routed.equals(repository) ? Optional.empty() : mirrors.of(routed).map(Mirror::name);
+    }
+
+    @Override
+    public boolean anonymousPulls(String mirror) {
+        return mirrors.named(mirror).map(Mirror::anonymousPulls).orElse(false);
+    }
+
+    @Override
+    public String readOnlyMessage(String repository) {
+        Mirror m = mirror(repository);
+        return "'" + m.name() + "' is a read-only pull-through mirror of " + m.upstream()
+                + "; push to a repository of your own namespace instead";
+    }
+
+    @Override
+    public boolean isMirror(String namespace) {
+        return mirrors.isMirror(namespace);
+    }
+
+    @Override
+    public Optional<Map<String, Object>> describe(String repository) {
+        return mirrors.of(repository).map(m -> {
+            Map<String, Object> v = new java.util.LinkedHashMap<>();
+            v.put("name", m.name());
+            v.put("upstream", m.upstream());
+            v.put("upstream_repository", upstreamName(m, m.upstreamRepository(repository)));
+            v.put("revalidate_seconds", m.revalidateAfter().toSeconds());
+            v.put("last_revalidated", store.lastRevalidated(repository).map(Instant::toString).orElse(null));
+            return v;
+        });
+    }
+
+    // --- manifests -------------------------------------------------------------------------------------------
+
+    @Override
+    public Manifest manifest(String repository, String reference, boolean countPull) {
+        Mirror m = mirror(repository);
+        Manifest result;
+        if (Digest.looksLikeDigest(reference)) {
+            Digest digest = Names.requireDigest(reference);
+            Optional<MirrorStore.CachedManifest> cached = store.manifest(repository, digest);
+            if (cached.isPresent()) {
+                metrics.hit(m.name(), "manifest");
+                touchManifest(cached.get());
+                result = of(cached.get());
+            } else {
+                result = flights.run("m|" + repository + "|" + digest, () -> store.manifest(repository, digest)
+                        .map(MirrorService::of)
+                        .orElseGet(() -> fetchManifest(m, repository, digest.toString())));
+            }
+        } else {
+            Names.requireTag(reference);
+            Optional<MirrorStore.CachedTag> tag = store.tag(repository, reference);
+            Optional<MirrorStore.CachedManifest> cached = tag.filter(t -> fresh(m, t))
+                    .flatMap(t -> store.manifest(repository, t.digest()));
+            if (cached.isPresent()) {
+                metrics.hit(m.name(), "manifest");
+                touchTag(tag.get());
+                result = of(cached.get());
+            } else {
+                // A pull arriving while this tag is being revalidated waits for that check and shares its result.
+                result = flights.run("t|" + repository + "|" + reference, () -> revalidate(m, repository, reference));
+            }
+        }
+        if (countPull) pulls.record(repository, result.digest(), clock.instant());
+        return result;
+    }
+
+    private boolean fresh(Mirror m, MirrorStore.CachedTag tag) {
+        return Duration.between(tag.checkedAt(), clock.instant()).compareTo(m.revalidateAfter()) < 0;
+    }
+
+    /** The tag is unknown or its interval has passed: ask the upstream (HEAD first when something is cached). */
+    private Manifest revalidate(Mirror m, String repository, String tag) {
+        Optional<MirrorStore.CachedTag> known = store.tag(repository, tag);
+        Optional<MirrorStore.CachedManifest> cached = known.flatMap(t -> store.manifest(repository, t.digest()));
+        if (cached.isPresent() && fresh(m, known.get())) {
+            metrics.hit(m.name(), "manifest"); // another node or request checked it a moment ago
+            return of(cached.get());
+        }
+        try {
+            if (cached.isPresent()) {
+                String now = call(m, repository, c -> c.manifestDigest(tag, upstreamTimeout));
+                if (now.equals(cached.get().digest().toString())) {
+                    store.putTag(repository, tag, cached.get().digest(), clock.instant());
+                    metrics.revalidated(m.name(), "unchanged");
+                    metrics.hit(m.name(), "manifest");
+                    return of(cached.get());
+                }
+                metrics.revalidated(m.name(), "moved");
+                log.info("mirror {}: {}:{} moved upstream from {} to {}", m.name(), repository, tag,
+                        cached.get().digest(), now);
+            }
+            metrics.miss(m.name(), "manifest");
+            UpstreamManifest fetched = call(m, repository, c -> c.manifest(tag, upstreamTimeout));
+            Manifest stored = keep(m, repository, fetched);
+            store.putTag(repository, tag, stored.digest(), clock.instant());
+            promote(repository);
+            return stored;
+        } catch (UpstreamException e) {
+            if (cached.isPresent() && e.reason() != UpstreamException.Reason.NOT_FOUND) {
+                stale(m, repository + ":" + tag, e);
+                return of(cached.get());
+            }
+            throw error(m, e, OciError.MANIFEST_UNKNOWN, repository, tag);
+        }
+    }
+
+    private Manifest fetchManifest(Mirror m, String repository, String digest) {
+        metrics.miss(m.name(), "manifest");
+        try {
+            Manifest stored = keep(m, repository, call(m, repository, c -> c.manifest(digest, upstreamTimeout)));
+            promote(repository);
+            return stored;
+        } catch (UpstreamException e) {
+            throw error(m, e, OciError.MANIFEST_UNKNOWN, repository, digest);
+        }
+    }
+
+    /**
+     * Keeps a fetched manifest: validated as a push would be, stored as served, its blobs noted as vouched for
+     * by the upstream, and those this node already stores for other repositories linked here at once.
+     */
+    private Manifest keep(Mirror m, String repository, UpstreamManifest fetched) {
+        ParsedManifest parsed;
+        try {
+            parsed = parser.parse(fetched.content(), fetched.mediaType());
+        } catch (InvalidManifestException e) {
+            throw new RegistryException(OciError.MANIFEST_INVALID, "mirror " + m.name() + ": the upstream served a"
+                    + " manifest Wharf cannot store: " + e.getMessage(), null);
+        }
+        Digest digest = Digest.parse(fetched.digest());
+        Instant now = clock.instant();
+        store.putManifest(repository, digest, parsed.mediaType(), fetched.content(), parsed.blobs(), now);
+        for (Digest blob : parsed.blobs()) {
+            if (meta.linkedBlobSize(repository, blob).isEmpty() && meta.blobSize(blob).isPresent()) {
+                mountFromMirror(m, repository, blob);
+            }
+        }
+        return new Manifest(digest, parsed.mediaType(), fetched.content());
+    }
+
+    /**
+     * Stores as ordinary content every cached manifest of the repository whose blobs are all here (an index at
+     * once, as a sparse index; an image once its config and layers are), and points its tags at it.
+     */
+    void promote(String repository) {
+        for (int round = 0; round < 3; round++) {
+            boolean progress = false;
+            for (MirrorStore.CachedManifest c : store.pending(repository)) {
+                ParsedManifest p;
+                try {
+                    p = parser.parse(c.content(), c.mediaType());
+                } catch (InvalidManifestException e) {
+                    continue; // validated when fetched; cannot happen
+                }
+                // Children need not be here: an index is stored sparse (only the platforms pulled follow it).
+                boolean complete = p.blobs().stream().allMatch(b -> meta.linkedBlobSize(repository, b).isPresent());
+                if (!complete) continue;
+                try {
+                    manifests.put(repository, c.digest().toString(), c.mediaType(), c.content());
+                    for (String tag : store.tagsOf(repository, c.digest())) {
+                        manifests.put(repository, tag, c.mediaType(), c.content());
+                    }
+                    store.markPromoted(repository, c.digest());
+                    progress = true;
+                } catch (RegistryException e) {
+                    // A blob was collected in between: it is fetched again on the next pull.
+                    log.debug("mirror: {}@{} not promoted yet: {}", repository, c.digest(), e.getMessage());
+                }
+            }
+            if (!progress) return;
+        }
+    }
+
+    // --- blobs -----------------------------------------------------------------------------------------------
+
+    @Override
+    public Optional<Arriving> blob(String repository, Digest digest) {
+        Mirror m = mirror(repository);
+        if (linked(m, repository, digest)) {
+            metrics.hit(m.name(), "blob");
+            return Optional.empty();
+        }
+        String key = repository + "@" + digest;
+        BlobFetch fetch = fetches.get(key);
+        if (fetch == null) {
+            BlobFetch mine = new BlobFetch(digest, downloads.resolve(UUID.randomUUID().toString()),
+                    upstreamTimeout.multipliedBy(2));
+            fetch = fetches.putIfAbsent(key, mine);
+            if (fetch == null) {
+                // A fetch that just finished published before it left the map: look once more.
+                if (linked(m, repository, digest)) {
+                    fetches.remove(key, mine);
+                    metrics.hit(m.name(), "blob");
+                    return Optional.empty();
+                }
+                fetch = mine;
+                metrics.miss(m.name(), "blob");
+                Thread.ofVirtual().name("mirror-fetch").start(() -> download(m, repository, digest, key, mine));
+            } else {
+                metrics.joined(m.name());
+            }
+        } else {
+            metrics.joined(m.name());
+        }
+        try {
+            fetch.awaitStarted(upstreamTimeout);
+        } catch (UpstreamException e) {
+            throw error(m, e, OciError.BLOB_UNKNOWN, repository, digest.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RegistryException(OciError.UNAVAILABLE, "interrupted while waiting for the upstream", null);
+        }
+        if (!fetch.readable()) {
+            if (linked(m, repository, digest)) return Optional.empty();
+            throw new RegistryException(OciError.UNAVAILABLE, "mirror " + m.name() + ": the download of " + digest
+                    + " failed; retry", null);
+        }
+        return Optional.of(fetch);
+    }
+
+    /** Linked here already, or stored for another repository and listed by a manifest fetched for this one. */
+    private boolean linked(Mirror m, String repository, Digest digest) {
+        if (meta.linkedBlobSize(repository, digest).isPresent()) return true;
+        if (meta.blobSize(digest).isPresent() && store.listsBlob(repository, digest)
+                && mountFromMirror(m, repository, digest)) {
+            promote(repository);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Links a blob another repository of the same mirror holds. Only for a digest a manifest fetched for this
+     * repository lists (the upstream vouched that the repository has exactly those bytes), and only from the same
+     * mirror: content from users' repositories or other mirrors (other upstream credentials) is never handed out
+     * on the strength of a digest alone.
+     */
+    private boolean mountFromMirror(Mirror m, String repository, Digest digest) {
+        String prefix = m.name() + "/";
+        return blobs.mountFromReadable(repository, digest, from -> from.startsWith(prefix) && !from.equals(repository));
+    }
+
+    private void download(Mirror m, String repository, Digest digest, String key, BlobFetch fetch) {
+        try {
+            fetch.run(() -> call(m, repository, c -> c.blobWithLength(digest.toString())),
+                    file -> {
+                        try (InputStream in = Files.newInputStream(file)) {
+                            uploads.uploadWhole(repository, digest, in);
+                        }
+                    },
+                    n -> metrics.upstreamBytes(m.name(), n));
+            if (fetch.failed()) {
+                metrics.upstreamError(m.name());
+            } else {
+                promote(repository);
+            }
+        } catch (RuntimeException e) {
+            log.warn("mirror {}: {}", m.name(), e.getMessage());
+        } finally {
+            fetches.remove(key, fetch);
+            fetch.finish();
+        }
+    }
+
+    // --- upstream calls --------------------------------------------------------------------------------------
+
+    /**
+     * Runs {@code work} with a client for the upstream repository, reused for a few minutes (it holds the bearer
+     * token); a refusal with a reused client is retried once with a fresh one, in case only the token expired.
+     */
+    private <T> T call(Mirror m, String repository, Function<UpstreamClient, T> work) {
+        String upstreamRepository = upstreamName(m, m.upstreamRepository(repository));
+        String key = m.name() + "|" + m.updatedAt().toEpochMilli() + "|" + upstreamRepository;
+        CachedClient cached = clients.get(key);
+        boolean reused = cached != null
+                && Duration.between(cached.createdAt(), clock.instant()).compareTo(CLIENT_REUSE) < 0;
+        if (!reused) {
+            // An upstream configured as http:// is the administrator's explicit choice: credentials go there.
+            cached = new CachedClient(new UpstreamClient(outbound, m.upstream(), upstreamRepository, m.credentials(),
+                    ManifestService.MAX_MANIFEST_BYTES, m.upstream().startsWith("http://"), upstreamTimeout),
+                    clock.instant());
+            clients.put(key, cached);
+        }
+        try {
+            return work.apply(cached.client());
+        } catch (UpstreamException e) {
+            if (!reused || e.reason() != UpstreamException.Reason.UNAUTHORIZED) {
+                if (e.reason() != UpstreamException.Reason.NOT_FOUND) metrics.upstreamError(m.name());
+                throw e;
+            }
+            clients.remove(key, cached);
+            return call(m, repository, work);
+        }
+    }
+
+    /** Docker Hub keeps official images under {@code library/}: {@code hub/alpine} means {@code library/alpine}. */
+    static String upstreamName(Mirror m, String name) {
+        boolean dockerHub = m.upstream().matches("https?://(registry-1\\.|index\\.)?docker\\.io/?");
+        return dockerHub && !name.contains("/") ? "library/" + name : name;
+    }
+
+    private void stale(Mirror m, String what, UpstreamException e) {
+        metrics.stale(m.name());
+        Instant now = clock.instant();
+        Duration every = m.revalidateAfter().compareTo(Duration.ofMinutes(1)) < 0 ? Duration.ofMinutes(1)
+                : m.revalidateAfter();
+        Instant last = staleLogged.get(m.name());
+        if (last == null || Duration.between(last, now).compareTo(every) >= 0) {
+            staleLogged.put(m.name(), now);
+            log.warn("mirror {}: upstream {} failed ({}); serving cached content, e.g. {} (logged once per {})",
+                    m.name(), m.upstream(), e.getMessage(), what, every);
+        }
+    }
+
+    private static RegistryException error(Mirror m, UpstreamException e, OciError notFound, String repository,
+            String reference) {
+        String message = "mirror " + m.name() + ": " + e.getMessage() + " (upstream " + m.upstream() + ")";
+        OciError code = switch (e.reason()) {
+            case NOT_FOUND -> notFound;
+            case UNAUTHORIZED, DENIED -> OciError.DENIED;
+            case TOO_LARGE -> OciError.MANIFEST_TOO_LARGE;
+            case UNREACHABLE, SERVER, PROTOCOL -> OciError.UNAVAILABLE;
+        };
+        return new RegistryException(code, message, Map.of("name", repository, "reference", reference,
+                "upstream", m.upstream()));
+    }
+
+    // --- bookkeeping -----------------------------------------------------------------------------------------
+
+    private Mirror mirror(String repository) {
+        return mirrors.of(repository).orElseThrow(() -> new RegistryException(OciError.NAME_UNKNOWN, null,
+                Map.of("name", repository)));
+    }
+
+    private static Manifest of(MirrorStore.CachedManifest c) {
+        return new Manifest(c.digest(), c.mediaType(), c.content());
+    }
+
+    private void touchTag(MirrorStore.CachedTag t) {
+        if (due("t|" + t.repository() + "|" + t.tag(), t.usedAt())) store.touchTag(t.repository(), t.tag(), clock.instant());
+    }
+
+    private void touchManifest(MirrorStore.CachedManifest c) {
+        if (due("m|" + c.repository() + "|" + c.digest(), c.usedAt())) {
+            store.touchManifest(c.repository(), c.digest(), clock.instant());
+        }
+    }
+
+    private boolean due(String key, Instant usedAt) {
+        Instant now = clock.instant();
+        if (Duration.between(usedAt, now).compareTo(TOUCH_EVERY) < 0) return false;
+        Instant last = touched.get(key);
+        if (last != null && Duration.between(last, now).compareTo(TOUCH_EVERY) < 0) return false;
+        touched.put(key, now);
+        return true;
+    }
+
+    /**
+     * Drops mirrored tags and manifests not pulled since {@code cutoff}, and the ordinary tags of those that were
+     * promoted, so that garbage collection removes the content once its grace periods pass.
+     *
+     * @return how many tags were evicted
+     */
+    public int evictUnusedSince(Instant cutoff) {
+        List<MirrorStore.CachedTag> evicted = new ArrayList<>(store.evictTags(cutoff));
+        for (MirrorStore.CachedTag t : evicted) {
+            meta.deleteTag(t.repository(), t.tag(), clock.instant());
+        }
+        touched.clear();
+        return evicted.size();
+    }
+
+    /** Downloads in progress on this node (for tests). */
+    int downloadsInProgress() {
+        return fetches.size();
+    }
+}

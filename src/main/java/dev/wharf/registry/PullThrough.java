@@ -1,0 +1,47 @@
+package dev.wharf.registry;
+
+import dev.wharf.model.Digest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+
+/**
+ * Pull-through mirrors as the registry sees them (implemented by {@code dev.wharf.mirror}): which repositories a
+ * mirror serves, their manifests (fetched upstream on a miss), and their blobs (stored and linked, or still
+ * streaming in from the upstream). The registry calls it only for GET/HEAD of manifests and blobs, and to refuse
+ * writes.
+ */
+public interface PullThrough {
+    /** A manifest as the mirror serves it. */
+    record Manifest(Digest digest, String mediaType, byte[] content) {}
+
+    /** A blob still arriving from the upstream: every reader gets the whole blob, as fast as it arrives. */
+    interface Arriving {
+        /** The blob's size, or -1 when the upstream did not say. */
+        long size();
+
+        /** Reads from the first byte; fails (IOException) if the upstream breaks or the bytes do not verify. */
+        InputStream open() throws IOException;
+    }
+
+    /**
+     * The repository a GET/HEAD of {@code name} is served from: {@code name} itself, or for a Docker daemon's
+     * {@code registry-mirrors} request (a Docker Hub name with no mirror prefix) the Hub mirror's repository.
+     */
+    String route(String name);
+
+    /** Whether {@code repository} is in a mirror namespace. */
+    boolean mirrored(String repository);
+
+    /** Why a write to a mirror repository is refused (the DENIED message). */
+    String readOnlyMessage(String repository);
+
+    /** The manifest for a tag or digest of a mirror repository; fetched upstream on a miss. */
+    Manifest manifest(String repository, String reference, boolean countPull);
+
+    /**
+     * Makes a mirror repository's blob available: empty when it is stored and linked now (serve it from storage),
+     * else the blob as it arrives from the upstream.
+     */
+    Optional<Arriving> blob(String repository, Digest digest);
+}

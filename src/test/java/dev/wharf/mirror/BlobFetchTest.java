@@ -1,0 +1,172 @@
+package dev.wharf.mirror;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.wharf.model.Digest;
+import dev.wharf.upstream.UpstreamClient;
+import dev.wharf.upstream.UpstreamException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BlobFetchTest {
+    @TempDir
+    Path dir;
+
+    private static byte[] bytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void readersGetTheWholeBlobAndTheVerifiedFileIsPublished() throws Exception {
+        byte[] content = bytes(1_000_000, 1);
+        Digest digest = Digest.sha256(content);
+        BlobFetch fetch = new BlobFetch(digest, dir.resolve("f"), Duration.ofSeconds(30));
+        AtomicReference<byte[]> published = new AtomicReference<>();
+        AtomicLong counted = new AtomicLong();
+        fetch.run(() -> new UpstreamClient.Blob(new ByteArrayInputStream(content), content.length),
+                file -> published.set(Files.readAllBytes(file)), counted::addAndGet);
+        fetch.awaitStarted(Duration.ofSeconds(1));
+        assertThat(fetch.size()).isEqualTo(content.length);
+        try (InputStream in = fetch.open()) {
+            assertThat(in.readAllBytes()).isEqualTo(content);
+        }
+        assertThat(published.get()).isEqualTo(content);
+        assertThat(counted.get()).isEqualTo(content.length);
+        fetch.finish();
+        assertThat(dir.resolve("f")).doesNotExist();
+    }
+
+    @Test
+    void theLastByteWaitsForTheDigestCheckAndWrongBytesAreNeverPublished() throws Exception {
+        byte[] content = bytes(300_000, 2);
+        byte[] served = content.clone();
+        served[served.length - 1] ^= 1; // the upstream sends other bytes than the digest names
+        BlobFetch fetch = new BlobFetch(Digest.sha256(content), dir.resolve("f"), Duration.ofSeconds(30));
+        PipedOutputStream upstream = new PipedOutputStream();
+        PipedInputStream body = new PipedInputStream(upstream, 1 << 20);
+        AtomicReference<Path> published = new AtomicReference<>();
+        CompletableFuture<Void> download = CompletableFuture.runAsync(() -> fetch.run(
+                () -> new UpstreamClient.Blob(body, served.length), published::set, n -> { }));
+        upstream.write(served, 0, served.length - 1);
+        upstream.flush();
+        fetch.awaitStarted(Duration.ofSeconds(10));
+        InputStream reader = fetch.open();
+        assertThat(reader.readNBytes(served.length - 2)).isEqualTo(java.util.Arrays.copyOf(served, served.length - 2));
+        // All but the last byte of what arrived so far is readable; the reader now waits for more.
+        upstream.write(served, served.length - 1, 1);
+        upstream.close();
+        download.get(10, TimeUnit.SECONDS);
+        assertThatThrownBy(reader::readAllBytes).isInstanceOf(IOException.class).hasMessageContaining("hash to");
+        reader.close();
+        assertThat(published.get()).isNull();
+        assertThat(fetch.failed()).isTrue();
+    }
+
+    @Test
+    void anUpstreamThatBreaksMidStreamFailsEveryReaderAndPublishesNothing() throws Exception {
+        byte[] content = bytes(200_000, 3);
+        BlobFetch fetch = new BlobFetch(Digest.sha256(content), dir.resolve("f"), Duration.ofSeconds(30));
+        InputStream broken = new InputStream() {
+            private int sent;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (sent >= 50_000) throw new IOException("connection reset");
+                int n = Math.min(len, 50_000 - sent);
+                System.arraycopy(content, sent, b, off, n);
+                sent += n;
+                return n;
+            }
+        };
+        AtomicReference<Path> published = new AtomicReference<>();
+        fetch.run(() -> new UpstreamClient.Blob(broken, content.length), published::set, n -> { });
+        assertThat(published.get()).isNull();
+        try (InputStream in = fetch.open()) {
+            assertThatThrownBy(in::readAllBytes).isInstanceOf(IOException.class)
+                    .hasMessageContaining("broke after 50000 bytes");
+        }
+    }
+
+    @Test
+    void aShortBodyIsABrokenDownload() throws Exception {
+        byte[] content = bytes(100_000, 4);
+        BlobFetch fetch = new BlobFetch(Digest.sha256(content), dir.resolve("f"), Duration.ofSeconds(30));
+        AtomicReference<Path> published = new AtomicReference<>();
+        fetch.run(() -> new UpstreamClient.Blob(new ByteArrayInputStream(content, 0, 60_000), content.length),
+                published::set, n -> { });
+        assertThat(published.get()).isNull();
+        assertThat(fetch.failed()).isTrue();
+    }
+
+    @Test
+    void anUpstreamRefusalReachesTheWaitingClient() {
+        BlobFetch fetch = new BlobFetch(Digest.sha256(new byte[1]), dir.resolve("f"), Duration.ofSeconds(30));
+        fetch.run(() -> {
+            throw new UpstreamException(UpstreamException.Reason.NOT_FOUND, "blob sha256:x not found");
+        }, file -> { }, n -> { });
+        assertThatThrownBy(() -> fetch.awaitStarted(Duration.ofSeconds(1))).isInstanceOfSatisfying(
+                UpstreamException.class, e -> assertThat(e.reason()).isEqualTo(UpstreamException.Reason.NOT_FOUND));
+    }
+
+    @Test
+    void aStalledUpstreamIsCutOff() throws Exception {
+        byte[] content = bytes(10_000, 5);
+        BlobFetch fetch = new BlobFetch(Digest.sha256(content), dir.resolve("f"), Duration.ofMillis(400));
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        // Like a socket: 1000 bytes, then a read that blocks until the stream is closed.
+        InputStream stalled = new InputStream() {
+            private boolean sent;
+
+            @Override
+            public int read() throws IOException {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (!sent) {
+                    sent = true;
+                    System.arraycopy(content, 0, b, off, 1000);
+                    return 1000;
+                }
+                try {
+                    closed.await();
+                } catch (InterruptedException e) {
+                    throw new IOException("interrupted");
+                }
+                throw new IOException("socket closed");
+            }
+
+            @Override
+            public void close() {
+                closed.countDown();
+            }
+        };
+        AtomicReference<Path> published = new AtomicReference<>();
+        fetch.run(() -> new UpstreamClient.Blob(stalled, content.length), published::set, n -> { });
+        assertThat(fetch.failed()).isTrue();
+        assertThat(published.get()).isNull();
+    }
+}
