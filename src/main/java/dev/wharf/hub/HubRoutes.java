@@ -97,8 +97,7 @@ public final class HubRoutes {
 
     /** Serves the webhook pipeline endpoints (left out when never called, as in tests of other endpoints). */
     public void webhooks(dev.wharf.webhooks.WebhookService service) {
-        this.webhooks = new WebhookEndpoint(service, new RepositoryLookup(services), new OrgGuard(accounts, auth),
-                accounts, auth, json);
+        this.webhooks = new WebhookEndpoint(service, administeredScope(), json);
     }
 
     /** Serves the quota endpoints (left out when never called, as in tests of other endpoints). */
@@ -108,8 +107,11 @@ public final class HubRoutes {
 
     /** Serves the retention endpoints (left out when never called). */
     public void retention(dev.wharf.retention.RetentionService service, Clock clock) {
-        this.retention = new RetentionEndpoint(service, new RepositoryLookup(services), new OrgGuard(accounts, auth),
-                accounts, auth, json, clock);
+        this.retention = new RetentionEndpoint(service, administeredScope(), json, clock);
+    }
+
+    private AdministeredScope administeredScope() {
+        return new AdministeredScope(new RepositoryLookup(services), new OrgGuard(accounts, auth), accounts, auth);
     }
 
     /** The login steps, for the web console's cookie sign-in. */

@@ -2,10 +2,6 @@ package dev.wharf.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.wharf.auth.AccessScope;
-import dev.wharf.auth.AccountService;
-import dev.wharf.auth.NamespaceKind;
-import dev.wharf.auth.Principal;
 import dev.wharf.jobs.Job;
 import dev.wharf.retention.RetentionPlan;
 import dev.wharf.retention.RetentionPolicy;
@@ -24,52 +20,30 @@ import java.util.Map;
  */
 final class RetentionEndpoint {
     private final RetentionService service;
-    private final RepositoryLookup lookup;
-    private final OrgGuard orgGuard;
-    private final AccountService accounts;
-    private final HubAuth auth;
+    private final AdministeredScope scopes;
     private final ObjectMapper json;
     private final Clock clock;
 
-    RetentionEndpoint(RetentionService service, RepositoryLookup lookup, OrgGuard orgGuard, AccountService accounts,
-            HubAuth auth, ObjectMapper json, Clock clock) {
+    RetentionEndpoint(RetentionService service, AdministeredScope scopes, ObjectMapper json, Clock clock) {
         this.service = service;
-        this.lookup = lookup;
-        this.orgGuard = orgGuard;
-        this.accounts = accounts;
-        this.auth = auth;
+        this.scopes = scopes;
         this.json = json;
         this.clock = clock;
     }
 
-    private record Scope(String namespace, String repository, String actor) {}
-
-    private Scope scope(Context ctx) {
-        Principal principal = auth.require(ctx);
-        String namespace = ctx.pathParam("namespace");
-        if (ctx.pathParamMap().containsKey("repository")) {
-            return new Scope(namespace, lookup.administered(ctx, principal).name(), HubAuth.actorName(principal));
-        }
-        NamespaceKind kind = accounts.namespaceKind(namespace).orElseThrow(RepositoryLookup::notFound);
-        if (kind == NamespaceKind.ORG) {
-            orgGuard.change(ctx, namespace, OrgGuard.Area.SETTINGS, "may manage its retention policy");
-            return new Scope(namespace, "", HubAuth.actorName(principal));
-        }
-        Principal.UserPrincipal user = HubAuth.userOf(principal);
-        if (user == null || !user.username().equals(namespace)) throw RepositoryLookup.notFound();
-        HubAuth.requireScope(principal, AccessScope.ADMIN, "managing retention");
-        return new Scope(namespace, "", user.username());
+    private AdministeredScope.Scope scope(Context ctx) {
+        return scopes.of(ctx, "retention policy");
     }
 
     void get(Context ctx) {
-        Scope s = scope(ctx);
-        RetentionPolicy p = service.store().get(s.namespace, s.repository)
+        AdministeredScope.Scope s = scope(ctx);
+        RetentionPolicy p = service.store().get(s.namespace(), s.repository())
                 .orElseThrow(() -> new HubException(HubError.NOT_FOUND, "No retention policy here"));
         HubJson.write(ctx, json, 200, view(p));
     }
 
     void put(Context ctx) {
-        Scope s = scope(ctx);
+        AdministeredScope.Scope s = scope(ctx);
         HubBody body = HubBody.parse(ctx, json);
         Long last = number(body, "keep_last");
         Long days = number(body, "keep_pulled_days");
@@ -85,13 +59,13 @@ final class RetentionEndpoint {
         body.check();
         RetentionPolicy p = new RetentionPolicy(last == null ? null : last.intValue(),
                 days == null ? null : days.intValue(), tags, interval);
-        service.store().put(s.namespace, s.repository, p, s.actor, clock.instant());
+        service.store().put(s.namespace(), s.repository(), p, s.actor(), clock.instant());
         HubJson.write(ctx, json, 200, view(p));
     }
 
     void delete(Context ctx) {
-        Scope s = scope(ctx);
-        if (!service.store().delete(s.namespace, s.repository)) {
+        AdministeredScope.Scope s = scope(ctx);
+        if (!service.store().delete(s.namespace(), s.repository())) {
             throw new HubException(HubError.NOT_FOUND, "No retention policy here");
         }
         ctx.status(204);
@@ -99,23 +73,23 @@ final class RetentionEndpoint {
 
     /** The dry run: exactly what a run started now would delete. */
     void preview(Context ctx) {
-        Scope s = scope(ctx);
-        List<Map<String, Object>> plans = service.preview(s.namespace, s.repository).stream()
+        AdministeredScope.Scope s = scope(ctx);
+        List<Map<String, Object>> plans = service.preview(s.namespace(), s.repository()).stream()
                 .map(RetentionEndpoint::view).toList();
         HubJson.write(ctx, json, 200, Map.of("dry_run", true, "repositories", plans));
     }
 
     void run(Context ctx) {
-        Scope s = scope(ctx);
-        Job job = service.submitRun(s.namespace, s.repository);
+        AdministeredScope.Scope s = scope(ctx);
+        Job job = service.submitRun(s.namespace(), s.repository());
         HubJson.write(ctx, json, 202, Map.of("run_id", job.id(), "state", job.state().wire()));
     }
 
     void runStatus(Context ctx) {
-        Scope s = scope(ctx);
+        AdministeredScope.Scope s = scope(ctx);
         Job job = service.run(ctx.pathParam("run"))
-                .filter(j -> j.input().path("namespace").asText().equals(s.namespace)
-                        && j.input().path("repository").asText("").equals(s.repository))
+                .filter(j -> j.input().path("namespace").asText().equals(s.namespace())
+                        && j.input().path("repository").asText("").equals(s.repository()))
                 .orElseThrow(() -> new HubException(HubError.NOT_FOUND, "No such retention run"));
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("run_id", job.id());

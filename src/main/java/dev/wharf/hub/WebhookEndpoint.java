@@ -2,10 +2,6 @@ package dev.wharf.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.wharf.auth.AccessScope;
-import dev.wharf.auth.AccountService;
-import dev.wharf.auth.NamespaceKind;
-import dev.wharf.auth.Principal;
 import dev.wharf.webhooks.Delivery;
 import dev.wharf.webhooks.Webhook;
 import dev.wharf.webhooks.WebhookEvent;
@@ -27,46 +23,22 @@ import java.util.Map;
  */
 final class WebhookEndpoint {
     private final WebhookService service;
-    private final RepositoryLookup lookup;
-    private final OrgGuard orgGuard;
-    private final AccountService accounts;
-    private final HubAuth auth;
+    private final AdministeredScope scopes;
     private final ObjectMapper json;
 
-    WebhookEndpoint(WebhookService service, RepositoryLookup lookup, OrgGuard orgGuard, AccountService accounts,
-            HubAuth auth, ObjectMapper json) {
+    WebhookEndpoint(WebhookService service, AdministeredScope scopes, ObjectMapper json) {
         this.service = service;
-        this.lookup = lookup;
-        this.orgGuard = orgGuard;
-        this.accounts = accounts;
-        this.auth = auth;
+        this.scopes = scopes;
         this.json = json;
     }
 
     /** Which hooks a path names: a repository's, or a namespace's own. */
-    private record Scope(String namespace, String repository, String creator) {}
-
-    private Scope scope(Context ctx) {
-        Principal principal = auth.require(ctx);
-        String namespace = ctx.pathParam("namespace");
-        if (ctx.pathParamMap().containsKey("repository")) {
-            String repository = lookup.administered(ctx, principal).name();
-            return new Scope(namespace, repository, HubAuth.actorName(principal));
-        }
-        NamespaceKind kind = accounts.namespaceKind(namespace).orElseThrow(RepositoryLookup::notFound);
-        if (kind == NamespaceKind.ORG) {
-            // An organization's hooks are part of its settings: owners, with a password session or repo:admin.
-            orgGuard.change(ctx, namespace, OrgGuard.Area.SETTINGS, "may manage its webhooks");
-            return new Scope(namespace, "", HubAuth.actorName(principal));
-        }
-        Principal.UserPrincipal user = HubAuth.userOf(principal);
-        if (user == null || !user.username().equals(namespace)) throw RepositoryLookup.notFound();
-        HubAuth.requireScope(principal, AccessScope.ADMIN, "managing webhooks");
-        return new Scope(namespace, "", user.username());
+    private AdministeredScope.Scope scope(Context ctx) {
+        return scopes.of(ctx, "webhooks");
     }
 
     void create(Context ctx) {
-        Scope scope = scope(ctx);
+        AdministeredScope.Scope scope = scope(ctx);
         HubBody body = HubBody.parse(ctx, json);
         String name = body.requiredString("name");
         List<WebhookService.Target> targets = new ArrayList<>();
@@ -98,14 +70,14 @@ final class WebhookEndpoint {
         body.optionalBoolean("expect_final_callback");
         body.check();
         WebhookService.Created created = call(() -> service.create(scope.namespace(), scope.repository(), name,
-                targets, events, scope.creator()));
+                targets, events, scope.actor()));
         Map<String, Object> view = view(created.pipeline());
         view.put("secret", created.secret());
         HubJson.write(ctx, json, 201, view);
     }
 
     void list(Context ctx) {
-        Scope scope = scope(ctx);
+        AdministeredScope.Scope scope = scope(ctx);
         Pages pages = Pages.of(ctx);
         List<WebhookService.Pipeline> all = service.list(scope.namespace(), scope.repository());
         Map<String, Object> body = new LinkedHashMap<>();
@@ -117,13 +89,13 @@ final class WebhookEndpoint {
     }
 
     void get(Context ctx) {
-        Scope scope = scope(ctx);
+        AdministeredScope.Scope scope = scope(ctx);
         HubJson.write(ctx, json, 200, view(call(() -> service.get(scope.namespace(), scope.repository(),
                 ctx.pathParam("slug")))));
     }
 
     void delete(Context ctx) {
-        Scope scope = scope(ctx);
+        AdministeredScope.Scope scope = scope(ctx);
         call(() -> {
             service.delete(scope.namespace(), scope.repository(), ctx.pathParam("slug"));
             return null;
@@ -132,7 +104,7 @@ final class WebhookEndpoint {
     }
 
     void deliveries(Context ctx) {
-        Scope scope = scope(ctx);
+        AdministeredScope.Scope scope = scope(ctx);
         Pages pages = Pages.of(ctx);
         WebhookService.DeliveryPage page = call(() -> service.deliveries(scope.namespace(), scope.repository(),
                 ctx.pathParam("slug"), pages.offset(), pages.pageSize()));
@@ -144,7 +116,7 @@ final class WebhookEndpoint {
     }
 
     void redeliver(Context ctx) {
-        Scope scope = scope(ctx);
+        AdministeredScope.Scope scope = scope(ctx);
         String id = call(() -> service.redeliver(scope.namespace(), scope.repository(), ctx.pathParam("slug"),
                 ctx.pathParam("delivery")));
         HubJson.write(ctx, json, 202, Map.of("id", id, "state", Delivery.State.PENDING.wire()));
