@@ -90,8 +90,10 @@ public final class CycleRoutes {
     }
 
     public void register(JavalinConfig config) {
-        // NUL or invalid UTF-8 in any string of a /v1/ request: Cycle's 400 before any handler reads it
-        config.routes.before("/v1/*", ctx -> RequestText.check(ctx, true).ifPresent(p -> {
+        // NUL or invalid UTF-8 in any string of a /v1/ request: Cycle's 400 before any handler reads it. An upload's
+        // body is a tarball, whatever Content-Type the client put on it: never read as text here (reading it would
+        // also leave the upload handler an empty stream).
+        config.routes.before("/v1/*", ctx -> RequestText.check(ctx, !UploadEndpoint.isUpload(ctx.path())).ifPresent(p -> {
             throw new CycleException(CycleError.INVALID_INPUT, p.message());
         }));
         sources.register(config);

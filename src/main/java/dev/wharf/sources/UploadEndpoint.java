@@ -61,7 +61,12 @@ final class UploadEndpoint {
                     + id + "/tasks", "/origin/type");
         }
         long declared = ctx.req().getContentLengthLong();
-        if (declared > maxBytes) throw tooLarge();
+        if (declared > maxBytes) {
+            // A client that sends without waiting for 100-continue sees a reset, not the 413, if we close mid-body:
+            // read and drop a body that is only a little too large; a much larger one is refused unread.
+            if (declared <= maxBytes + DRAIN_BYTES) discard(ctx.req().getInputStream(), declared);
+            throw tooLarge();
+        }
         String uploadId = "cycle-upload-" + UUID.randomUUID();
         blobs.createUpload(uploadId);
         try {
@@ -69,6 +74,7 @@ final class UploadEndpoint {
             if (size == 0) throw CycleException.invalid("", "the upload is empty; send the image tarball as the body");
         } catch (Limited.TooLarge e) {
             blobs.abortUpload(uploadId);
+            discard(ctx.req().getInputStream(), DRAIN_BYTES); // as above, for a body without Content-Length
             throw tooLarge();
         } catch (IOException | RuntimeException e) {
             blobs.abortUpload(uploadId);
@@ -83,6 +89,22 @@ final class UploadEndpoint {
                         caller.userId());
         wakeWorkers.run();
         CycleHttp.data(ctx, 200, JobView.descriptor("import", job), null);
+    }
+
+    /** How much of a too-large body is read and dropped so the client gets the 413 instead of a reset. */
+    private static final long DRAIN_BYTES = 64L << 20;
+
+    /** Whether a /v1/ path is this endpoint's (its body is binary). */
+    static boolean isUpload(String path) {
+        return path.startsWith("/v1/images/") && path.endsWith("/upload");
+    }
+
+    private static void discard(InputStream in, long bytes) {
+        try {
+            in.skipNBytes(bytes);
+        } catch (IOException e) {
+            // The client stopped sending or sent less: the 413 goes out either way.
+        }
     }
 
     private CycleException tooLarge() {
