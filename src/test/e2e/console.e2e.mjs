@@ -110,7 +110,7 @@ async function signIn() {
 }
 
 async function signOut() {
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.getByRole('heading', { name: 'Sign in to Wharf' }).waitFor();
 }
 
