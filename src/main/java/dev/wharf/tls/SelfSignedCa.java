@@ -1,5 +1,7 @@
 package dev.wharf.tls;
 
+import dev.wharf.storage.PrivateFiles;
+
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -10,7 +12,6 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -87,9 +88,9 @@ public final class SelfSignedCa {
         Path certFile = dir.resolve("server.crt");
         Path keyFile = dir.resolve("server.key");
         try {
-            java.nio.file.Files.createDirectories(dir);
+            Files.createDirectories(dir);
             boolean caCreated = false;
-            if (!java.nio.file.Files.exists(caFile) && !java.nio.file.Files.exists(caKeyFile)) {
+            if (!Files.exists(caFile) && !Files.exists(caKeyFile)) {
                 KeyPair pair = newKeyPair();
                 X509Certificate ca = caCertificate(pair, now);
                 writeKey(caKeyFile, pair.getPrivate());
@@ -114,7 +115,7 @@ public final class SelfSignedCa {
 
     /** Whether the stored server certificate is ours, valid for a while yet, and covers every requested host. */
     private static boolean fits(Path certFile, Path keyFile, X509Certificate ca, List<String> hosts, Instant now) {
-        if (!java.nio.file.Files.exists(certFile) || !java.nio.file.Files.exists(keyFile)) return false;
+        if (!Files.exists(certFile) || !Files.exists(keyFile)) return false;
         try {
             PemCredentials server = PemCredentials.load(certFile, keyFile, certFile.toString(), keyFile.toString(), now);
             X509Certificate cert = server.certificate();
@@ -226,20 +227,13 @@ public final class SelfSignedCa {
     /** Written beside, then renamed: a crash never leaves half a file, and a key is never readable by others. */
     private static void write(Path file, String text, boolean secret) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        java.nio.file.Files.deleteIfExists(tmp);
-        if (secret) {
-            try {
-                java.nio.file.Files.createFile(tmp, PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rw-------")));
-            } catch (UnsupportedOperationException e) {
-                java.nio.file.Files.createFile(tmp);
-            }
-        }
-        java.nio.file.Files.writeString(tmp, text, StandardCharsets.US_ASCII);
+        Files.deleteIfExists(tmp);
+        if (secret) PrivateFiles.createFile(tmp);
+        Files.writeString(tmp, text, StandardCharsets.US_ASCII);
         try {
-            java.nio.file.Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
-            java.nio.file.Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 }
