@@ -59,6 +59,10 @@ public final class SqlMetadataStore implements MetadataStore {
     private final String forShare;
     private final String forNoKeyUpdate;
     private final String forKeyShare;
+    private final SqlUploads uploads;
+    private final SqlRepositories repositories;
+    private final SqlRepositoryPolicies policies;
+    private final SqlPullStats pulls;
 
     public SqlMetadataStore(Database database) {
         this.database = database;
@@ -68,69 +72,46 @@ public final class SqlMetadataStore implements MetadataStore {
         this.forShare = rowLocks ? " FOR SHARE" : "";
         this.forNoKeyUpdate = rowLocks ? " FOR NO KEY UPDATE" : "";
         this.forKeyShare = rowLocks ? " FOR KEY SHARE" : "";
+        this.uploads = new SqlUploads(database);
+        this.repositories = new SqlRepositories(database, RowLocks.of(database));
+        this.policies = new SqlRepositoryPolicies(database, repositories);
+        this.pulls = new SqlPullStats(database);
     }
 
     // --- repositories ---------------------------------------------------------------------------------
 
     @Override
     public RepositoryRecord ensureRepository(String name, Instant now) {
-        return database.inWriteTransaction(h -> ensureRepository(h, name, now));
-    }
-
-    private RepositoryRecord ensureRepository(Handle h, String name, Instant now) {
-        for (int attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
-            int created = h.createUpdate("INSERT INTO repositories (name, created_at) VALUES (:name, :now)"
-                            + " ON CONFLICT (name) DO NOTHING")
-                    .bind("name", name)
-                    .bind("now", now.toEpochMilli())
-                    .execute();
-            if (created > 0) {
-                AuditWriter.write(h, AuditAction.REPO_CREATE, AuditWriter.namespaceOf(name), name, Map.of(),
-                        "created the repository " + name, now);
-            }
-            // FOR KEY SHARE (PostgreSQL): every writer into a repository holds this before any other row lock, so
-            // a repository delete (which takes the row FOR UPDATE first) and a push, link or mount take turns
-            // instead of each waiting for a row the other holds.
-            Optional<RepositoryRecord> found = h.createQuery(
-                            "SELECT id, name, created_at FROM repositories WHERE name = :name" + forKeyShare)
-                    .bind("name", name)
-                    .map(MetadataRows::repository)
-                    .findOne();
-            if (found.isPresent()) return found.get();
-            // Deleted by a repository delete we waited for: create it again.
-        }
-        throw new IllegalStateException("repository " + name + " kept disappearing while being written to");
+        return repositories.ensure(name, now);
     }
 
     @Override
     public Optional<RepositoryRecord> findRepository(String name) {
-        return jdbi.withHandle(h -> findRepository(h, name));
-    }
-
-    private static Optional<RepositoryRecord> findRepository(Handle h, String name) {
-        return h.createQuery("SELECT id, name, created_at FROM repositories WHERE name = :name")
-                .bind("name", name)
-                .map(MetadataRows::repository)
-                .findOne();
-    }
-
-    private static Optional<Long> repositoryId(Handle h, String name) {
-        return h.createQuery("SELECT id FROM repositories WHERE name = :name")
-                .bind("name", name)
-                .mapTo(Long.class)
-                .findOne();
+        return repositories.find(name);
     }
 
     @Override
     public List<String> listRepositories(String after, int limit) {
         requireLimit(limit);
-        // "" sorts before every name, so one statement (and one index range scan) covers "from the start".
-        return jdbi.withHandle(h -> h.createQuery(
-                        "SELECT name FROM repositories WHERE name > :after ORDER BY name LIMIT :limit")
-                .bind("after", after == null ? "" : after)
-                .bind("limit", limit)
-                .mapTo(String.class)
-                .list());
+        return repositories.list(after, limit);
+    }
+
+    /**
+     * Deletes the repository with everything that hangs off it; see {@link SqlRepositories}.
+     */
+    @Override
+    public boolean deleteRepository(String repository, Instant now) {
+        return repositories.delete(repository, now);
+    }
+
+    @Override
+    public ImmutableTags immutableTags(String repository) {
+        return policies.immutableTags(repository);
+    }
+
+    @Override
+    public void setImmutableTags(String repository, ImmutableTags policy, Instant now) {
+        policies.setImmutableTags(repository, policy, now);
     }
 
     // --- blobs ----------------------------------------------------------------------------------------
@@ -193,7 +174,7 @@ public final class SqlMetadataStore implements MetadataStore {
                 .mapTo(Long.class)
                 .findOne();
         if (current.isEmpty() || current.get() != generation) return false;
-        insertLink(h, ensureRepository(h, repository, now).id(), digest, now);
+        insertLink(h, repositories.ensure(h, repository, now).id(), digest, now);
         return true;
     }
 
@@ -224,7 +205,7 @@ public final class SqlMetadataStore implements MetadataStore {
                             WHERE r.name = :from AND rb.digest = :digest""")
                     .bind("digest", digest.toString()).bind("from", from);
             if (linked.mapTo(Integer.class).findOne().isEmpty()) return false;
-            insertLink(h, ensureRepository(h, repository, now).id(), digest, now);
+            insertLink(h, repositories.ensure(h, repository, now).id(), digest, now);
             return true;
         });
     }
@@ -303,48 +284,6 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
     @Override
-    public ImmutableTags immutableTags(String repository) {
-        return jdbi.withHandle(h -> repositoryId(h, repository).map(id -> immutableTags(h, id))
-                .orElse(ImmutableTags.OFF));
-    }
-
-    private static ImmutableTags immutableTags(Handle h, long repositoryId) {
-        return h.createQuery("""
-                        SELECT immutable_tags_enabled, immutable_tags_rules FROM repository_policies
-                        WHERE repository_id = :repo""")
-                .bind("repo", repositoryId)
-                .map((rs, ctx) -> ImmutableTags.stored(rs.getBoolean(1), MetadataRows.stringList(rs.getString(2))))
-                .findOne()
-                .orElse(ImmutableTags.OFF);
-    }
-
-    @Override
-    public void setImmutableTags(String repository, ImmutableTags policy, Instant now) {
-        database.inWriteTransaction(h -> {
-            long id = ensureRepository(h, repository, now).id();
-            h.createUpdate("""
-                            INSERT INTO repository_policies (repository_id, immutable_tags_enabled,
-                                immutable_tags_rules, updated_at)
-                            VALUES (:repo, :enabled, :rules, :now)
-                            ON CONFLICT (repository_id) DO UPDATE SET
-                                immutable_tags_enabled = excluded.immutable_tags_enabled,
-                                immutable_tags_rules = excluded.immutable_tags_rules,
-                                updated_at = excluded.updated_at""")
-                    .bind("repo", id)
-                    .bind("enabled", policy.enabled())
-                    .bind("rules", MetadataRows.stringListJson(policy.rules()))
-                    .bind("now", now.toEpochMilli())
-                    .execute();
-            AuditWriter.write(h, AuditAction.REPO_IMMUTABLE_TAGS_CHANGE, AuditWriter.namespaceOf(repository),
-                    repository, Map.of("enabled", String.valueOf(policy.enabled()), "rules",
-                            String.join(" ", policy.rules())),
-                    (policy.enabled() ? "enabled" : "disabled") + " immutable tags on the repository " + repository,
-                    now);
-            return null;
-        });
-    }
-
-    @Override
     public BlobStats blobStats() {
         return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM blobs")
                 .map((rs, ctx) -> new BlobStats(rs.getLong("n"), rs.getLong("bytes")))
@@ -360,7 +299,7 @@ public final class SqlMetadataStore implements MetadataStore {
             Set<Digest> listing = new TreeSet<>(manifest.children() == null ? List.of() : manifest.children());
             listing.add(manifest.digest());
             lockListings(h, repository, listing);
-            long repositoryId = ensureRepository(h, repository, now).id();
+            long repositoryId = repositories.ensure(h, repository, now).id();
             requireReferences(h, repositoryId, manifest); // throwing rolls back the repository creation too
             storeManifest(h, repositoryId, manifest, now);
             // Name order, so two multi-tag pushes lock shared tag rows in the same order and never deadlock.
@@ -537,7 +476,7 @@ public final class SqlMetadataStore implements MetadataStore {
     @Override
     public ImageDeletion deleteImage(String repository, Digest digest, DeleteGuard guard, Instant now) {
         return database.inWriteTransaction(h -> {
-            Optional<Long> repositoryId = repositoryId(h, repository);
+            Optional<Long> repositoryId = SqlRepositories.id(h, repository);
             if (repositoryId.isEmpty()) return ImageDeletion.refused(ImageDeletion.Result.NOT_FOUND);
             long repo = repositoryId.get();
             // A manifest's children follow from its digest (the content is immutable), so they can be read
@@ -630,7 +569,7 @@ public final class SqlMetadataStore implements MetadataStore {
             Optional<String> current = currentTarget(h, repositoryId, tag);
             if (current.isEmpty()) continue; // deleted by a concurrent transaction in between: create it
             if (current.get().equals(target)) return;
-            if (immutableTags(h, repositoryId).protects(tag)) {
+            if (SqlRepositoryPolicies.immutableTags(h, repositoryId).protects(tag)) {
                 throw new ImmutableTagException(tag, Digest.parse(current.get()));
             }
             h.createUpdate("""
@@ -710,99 +649,15 @@ public final class SqlMetadataStore implements MetadataStore {
 
     private boolean deleteTag(String repository, String tag, boolean honourPolicy, Instant now) {
         return database.inWriteTransaction(h -> {
-            Optional<Long> repositoryId = repositoryId(h, repository);
+            Optional<Long> repositoryId = SqlRepositories.id(h, repository);
             if (repositoryId.isEmpty()) return false;
             Optional<String> current = currentTarget(h, repositoryId.get(), tag); // locks the tag row
             if (current.isEmpty()) return false;
-            if (honourPolicy && immutableTags(h, repositoryId.get()).protects(tag)) {
+            if (honourPolicy && SqlRepositoryPolicies.immutableTags(h, repositoryId.get()).protects(tag)) {
                 throw new ImmutableTagException(tag, Digest.parse(current.get()));
             }
             deleteTagRow(h, repositoryId.get(), tag);
             appendHistory(h, repositoryId.get(), tag, current.get(), null, TagEvent.Action.DELETE, now);
-            return true;
-        });
-    }
-
-    /**
-     * Writers that do not go through {@code ensureRepository} (manifest deletes, pull statistics) lock a manifest
-     * row before the repository row's foreign key; against a repository delete that can be a deadlock, which
-     * PostgreSQL breaks by failing one side. When that side is the delete, it runs again.
-     */
-    @Override
-    public boolean deleteRepository(String repository, Instant now) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return deleteRepositoryOnce(repository, now);
-            } catch (RuntimeException e) {
-                if (attempt >= RACE_ATTEMPTS || !isDeadlock(e)) throw e;
-            }
-        }
-    }
-
-    private static boolean isDeadlock(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && "40P01".equals(sql.getSQLState())) return true;
-        }
-        return false;
-    }
-
-    private boolean deleteRepositoryOnce(String repository, Instant now) {
-        return database.inWriteTransaction(h -> {
-            Optional<Long> found = h.createQuery("SELECT id FROM repositories WHERE name = :name" + forUpdate)
-                    .bind("name", repository)
-                    .mapTo(Long.class)
-                    .findOne();
-            if (found.isEmpty()) return false;
-            long id = found.get();
-            ImmutableTags policy = immutableTags(h, id);
-            List<String[]> tags = h.createQuery(
-                            "SELECT name, manifest_digest FROM tags WHERE repository_id = :id ORDER BY name" + forUpdate)
-                    .bind("id", id)
-                    .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2)})
-                    .list();
-            for (String[] tag : tags) {
-                if (policy.protects(tag[0])) throw new ImmutableTagException(tag[0], Digest.parse(tag[1]));
-            }
-            long manifests = h.createQuery("SELECT COUNT(*) FROM manifests WHERE repository_id = :id")
-                    .bind("id", id).mapTo(Long.class).one();
-            // Every blob the repository used or linked may be garbage now; the collector reviews each after the
-            // blob grace period. Queue rows first and in digest order, the collector's lock order, and before
-            // the links go (the collector removes links while it holds a queue row).
-            h.createUpdate("""
-                            INSERT INTO gc_blob_queue (digest, touched_at)
-                            SELECT d.digest, :now FROM (
-                                SELECT mb.digest FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
-                                WHERE m.repository_id = :id
-                                UNION SELECT digest FROM repository_blobs WHERE repository_id = :id) d
-                            WHERE true ORDER BY d.digest
-                            ON CONFLICT (digest) DO UPDATE SET touched_at = CASE
-                                WHEN excluded.touched_at > gc_blob_queue.touched_at THEN excluded.touched_at
-                                ELSE gc_blob_queue.touched_at END""")
-                    .bind("id", id)
-                    .bind("now", now.toEpochMilli())
-                    .execute();
-            // Explicit rather than relying on ON DELETE CASCADE, which SQLite only honours with foreign_keys=ON;
-            // tables keyed by the name (not the id) have no foreign key at all.
-            for (String sql : List.of(
-                    "DELETE FROM manifest_blobs WHERE manifest_id IN (SELECT id FROM manifests WHERE repository_id = :id)",
-                    "DELETE FROM manifest_children"
-                            + " WHERE manifest_id IN (SELECT id FROM manifests WHERE repository_id = :id)",
-                    "DELETE FROM tags WHERE repository_id = :id",
-                    "DELETE FROM tag_history WHERE repository_id = :id",
-                    "DELETE FROM manifests WHERE repository_id = :id",
-                    "DELETE FROM repository_blobs WHERE repository_id = :id",
-                    "DELETE FROM repository_pull_days WHERE repository_id = :id",
-                    "DELETE FROM repository_policies WHERE repository_id = :id")) {
-                h.createUpdate(sql).bind("id", id).execute();
-            }
-            for (String table : List.of("repository_details", "repository_settings", "team_repository_permissions")) {
-                h.createUpdate("DELETE FROM " + table + " WHERE repository = :name").bind("name", repository).execute();
-            }
-            h.createUpdate("DELETE FROM repositories WHERE id = :id").bind("id", id).execute();
-            AuditWriter.write(h, AuditAction.REPO_DELETE, AuditWriter.namespaceOf(repository), repository,
-                    Map.of("tags", String.valueOf(tags.size()), "manifests", String.valueOf(manifests)),
-                    "deleted the repository " + repository + " (" + tags.size() + " tags, " + manifests
-                            + " manifests)", now);
             return true;
         });
     }
@@ -918,45 +773,12 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public void recordPulls(String repository, Digest digest, long count, Instant now) {
-        // One indexed UPDATE; the increment happens in SQL so concurrent pulls never lose counts, and
-        // last_pulled_at never moves backwards when pulls commit out of order; last_activity_at follows it.
-        database.inWriteTransaction(h -> h.createUpdate("""
-                        UPDATE manifests SET pull_count = pull_count + :count,
-                            last_pulled_at = CASE WHEN last_pulled_at IS NULL OR last_pulled_at < :now
-                                                  THEN :now ELSE last_pulled_at END,
-                            last_activity_at = CASE WHEN last_activity_at < :now
-                                                    THEN :now ELSE last_activity_at END
-                        WHERE repository_id = (SELECT id FROM repositories WHERE name = :repo) AND digest = :digest""")
-                .bind("repo", repository)
-                .bind("digest", digest.toString())
-                .bind("now", now.toEpochMilli())
-                .bind("count", count)
-                .execute() > 0
-                // The day's counter for the console's chart: an upsert both dialects understand.
-                ? h.createUpdate("""
-                        INSERT INTO repository_pull_days (repository_id, day, pulls)
-                        SELECT id, :day, :count FROM repositories WHERE name = :repo
-                        ON CONFLICT (repository_id, day) DO UPDATE
-                            SET pulls = repository_pull_days.pulls + excluded.pulls""")
-                .bind("repo", repository)
-                .bind("day", (int) now.atZone(ZoneOffset.UTC).toLocalDate().toEpochDay())
-                .bind("count", count)
-                .execute() : 0);
+        pulls.record(repository, digest, count, now);
     }
 
     @Override
-    public SortedMap<LocalDate, Long> pullsPerDay(String repository, LocalDate from,
-            LocalDate to) {
-        SortedMap<LocalDate, Long> days = new TreeMap<>();
-        jdbi.useHandle(h -> h.createQuery("""
-                        SELECT d.day, d.pulls FROM repository_pull_days d JOIN repositories r ON r.id = d.repository_id
-                        WHERE r.name = :repo AND d.day BETWEEN :from AND :to""")
-                .bind("repo", repository)
-                .bind("from", (int) from.toEpochDay())
-                .bind("to", (int) to.toEpochDay())
-                .map((rs, c) -> Map.entry(LocalDate.ofEpochDay(rs.getLong(1)), rs.getLong(2)))
-                .forEach(e -> days.put(e.getKey(), e.getValue())));
-        return days;
+    public SortedMap<LocalDate, Long> pullsPerDay(String repository, LocalDate from, LocalDate to) {
+        return pulls.perDay(repository, from, to);
     }
 
     // --- images -----------------------------------------------------------------------------------------
@@ -980,48 +802,27 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public void createUpload(UploadSession session) {
-        database.inWriteTransaction(h -> h.createUpdate("""
-                        INSERT INTO uploads (id, repository, started_at, last_activity)
-                        VALUES (:id, :repo, :started, :activity)""")
-                .bind("id", session.id())
-                .bind("repo", session.repository())
-                .bind("started", session.startedAt().toEpochMilli())
-                .bind("activity", session.lastActivity().toEpochMilli())
-                .execute());
+        uploads.create(session);
     }
 
     @Override
     public Optional<UploadSession> findUpload(String uploadId) {
-        return jdbi.withHandle(h -> h.createQuery(
-                        "SELECT id, repository, started_at, last_activity FROM uploads WHERE id = :id")
-                .bind("id", uploadId)
-                .map(MetadataRows::uploadSession)
-                .findOne());
+        return uploads.find(uploadId);
     }
 
     @Override
     public void touchUpload(String uploadId, Instant now) {
-        database.inWriteTransaction(h -> h.createUpdate("UPDATE uploads SET last_activity = :now WHERE id = :id")
-                .bind("id", uploadId)
-                .bind("now", now.toEpochMilli())
-                .execute());
+        uploads.touch(uploadId, now);
     }
 
     @Override
     public void deleteUpload(String uploadId) {
-        database.inWriteTransaction(h -> h.createUpdate("DELETE FROM uploads WHERE id = :id")
-                .bind("id", uploadId)
-                .execute());
+        uploads.delete(uploadId);
     }
 
     @Override
     public List<UploadSession> uploadsIdleSince(Instant cutoff) {
-        return jdbi.withHandle(h -> h.createQuery("""
-                        SELECT id, repository, started_at, last_activity FROM uploads
-                        WHERE last_activity < :cutoff ORDER BY last_activity, id""")
-                .bind("cutoff", cutoff.toEpochMilli())
-                .map(MetadataRows::uploadSession)
-                .list());
+        return uploads.idleSince(cutoff);
     }
 
     @Override
