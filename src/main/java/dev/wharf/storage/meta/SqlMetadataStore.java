@@ -60,6 +60,7 @@ public final class SqlMetadataStore implements MetadataStore {
     private final String forNoKeyUpdate;
     private final String forKeyShare;
     private final SqlUploads uploads;
+    private final SqlBlobLinks blobs;
     private final SqlRepositories repositories;
     private final SqlRepositoryPolicies policies;
     private final SqlPullStats pulls;
@@ -75,6 +76,7 @@ public final class SqlMetadataStore implements MetadataStore {
         this.uploads = new SqlUploads(database);
         this.repositories = new SqlRepositories(database, RowLocks.of(database));
         this.policies = new SqlRepositoryPolicies(database, repositories);
+        this.blobs = new SqlBlobLinks(database, RowLocks.of(database), repositories);
         this.pulls = new SqlPullStats(database);
     }
 
@@ -118,176 +120,47 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public void linkBlob(String repository, Digest digest, long size, Instant now) {
-        database.inWriteTransaction(h -> {
-            long generation = reserveBlob(h, digest, size, now);
-            return link(h, repository, digest, generation, now);
-        });
+        blobs.linkBlob(repository, digest, size, now);
     }
 
     @Override
     public long reserveBlob(Digest digest, long size, Instant now) {
-        return database.inWriteTransaction(h -> reserveBlob(h, digest, size, now));
-    }
-
-    /**
-     * Makes sure a live (not condemned) row exists for the blob and restarts its grace period. The UPDATE takes
-     * the row lock, so on PostgreSQL it waits for a collector that is deleting the bytes of a condemned row; once
-     * that collector commits, the row is gone and is created again here.
-     */
-    private long reserveBlob(Handle h, Digest digest, long size, Instant now) {
-        for (int attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
-            // A digest names its content, so the first recorded size stays.
-            h.createUpdate("""
-                            INSERT INTO blobs (digest, size, created_at) VALUES (:digest, :size, :now)
-                            ON CONFLICT (digest) DO NOTHING""")
-                    .bind("digest", digest.toString())
-                    .bind("size", size)
-                    .bind("now", now.toEpochMilli())
-                    .execute();
-            Optional<Long> generation = h.createQuery(
-                            "UPDATE blobs SET condemned_at = NULL WHERE digest = :digest RETURNING generation")
-                    .bind("digest", digest.toString())
-                    .mapTo(Long.class)
-                    .findOne();
-            if (generation.isPresent()) {
-                touchReview(h, digest, now);
-                return generation.get();
-            }
-            // deleted by a collector between the two statements: insert again
-        }
-        throw new IllegalStateException("blob " + digest + " kept disappearing while being reserved");
+        return blobs.reserveBlob(digest, size, now);
     }
 
     @Override
     public boolean linkReservedBlob(String repository, Digest digest, long generation, Instant now) {
-        return database.inWriteTransaction(h -> link(h, repository, digest, generation, now));
-    }
-
-    /**
-     * Links a reserved blob unless the collector condemned it since (its generation moved on): its bytes may be
-     * gone then. FOR SHARE keeps a collector from condemning it until we commit.
-     */
-    private boolean link(Handle h, String repository, Digest digest, long generation, Instant now) {
-        Optional<Long> current = h.createQuery(
-                        "SELECT generation FROM blobs WHERE digest = :digest AND condemned_at IS NULL" + forShare)
-                .bind("digest", digest.toString())
-                .mapTo(Long.class)
-                .findOne();
-        if (current.isEmpty() || current.get() != generation) return false;
-        insertLink(h, repositories.ensure(h, repository, now).id(), digest, now);
-        return true;
+        return blobs.linkReservedBlob(repository, digest, generation, now);
     }
 
     @Override
     public List<String> repositoriesLinking(Digest digest, int limit) {
-        return jdbi.withHandle(h -> h.createQuery("""
-                        SELECT r.name FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id
-                        WHERE rb.digest = :digest ORDER BY r.name LIMIT :limit""")
-                .bind("digest", digest.toString()).bind("limit", limit)
-                .mapTo(String.class).list());
+        return blobs.repositoriesLinking(digest, limit);
     }
 
     @Override
     public boolean mountBlob(String repository, String from, Digest digest, Instant now) {
-        java.util.Objects.requireNonNull(from, "from");
-        return database.inWriteTransaction(h -> {
-            // A blob with a link has published bytes (links are only made after publishing and are removed
-            // before a collector deletes bytes); the shared row lock keeps it that way until we commit.
-            boolean live = h.createQuery(
-                            "SELECT 1 FROM blobs WHERE digest = :digest AND condemned_at IS NULL" + forShare)
-                    .bind("digest", digest.toString())
-                    .mapTo(Integer.class)
-                    .findOne()
-                    .isPresent();
-            if (!live) return false;
-            Query linked = h.createQuery("""
-                            SELECT 1 FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id
-                            WHERE r.name = :from AND rb.digest = :digest""")
-                    .bind("digest", digest.toString()).bind("from", from);
-            if (linked.mapTo(Integer.class).findOne().isEmpty()) return false;
-            insertLink(h, repositories.ensure(h, repository, now).id(), digest, now);
-            return true;
-        });
-    }
-
-    private static void insertLink(Handle h, long repositoryId, Digest digest, Instant now) {
-        h.createUpdate("""
-                        INSERT INTO repository_blobs (repository_id, digest, linked_at) VALUES (:repo, :digest, :now)
-                        ON CONFLICT (repository_id, digest) DO NOTHING""")
-                .bind("repo", repositoryId)
-                .bind("digest", digest.toString())
-                .bind("now", now.toEpochMilli())
-                .execute();
-        touchReview(h, digest, now);
-    }
-
-    /** Puts the blob in the collector's review queue, due one blob grace period from {@code now}. */
-    static void touchReview(Handle h, Digest digest, Instant now) {
-        h.createUpdate(GarbageStore.TOUCH_REVIEW)
-                .bind("digest", digest.toString())
-                .bind("now", now.toEpochMilli())
-                .execute();
+        return blobs.mountBlob(repository, from, digest, now);
     }
 
     @Override
     public OptionalLong linkedBlobSize(String repository, Digest digest) {
-        return toOptionalLong(jdbi.withHandle(h -> h.createQuery("""
-                        SELECT b.size FROM repository_blobs rb
-                        JOIN repositories r ON r.id = rb.repository_id
-                        JOIN blobs b ON b.digest = rb.digest
-                        WHERE r.name = :repo AND rb.digest = :digest""")
-                .bind("repo", repository)
-                .bind("digest", digest.toString())
-                .mapTo(Long.class)
-                .findOne()));
+        return blobs.linkedBlobSize(repository, digest);
     }
 
     @Override
     public boolean unlinkBlob(String repository, Digest digest, Instant now) {
-        return database.inWriteTransaction(h -> {
-            // Blob row first, as every writer does, so this never waits in a circle with a collector that holds
-            // the blob row and its queue row and is removing the links.
-            h.createQuery("SELECT 1 FROM blobs WHERE digest = :digest" + forShare)
-                    .bind("digest", digest.toString())
-                    .mapTo(Integer.class)
-                    .findOne();
-            boolean removed = h.createUpdate("""
-                            DELETE FROM repository_blobs
-                            WHERE repository_id = (SELECT id FROM repositories WHERE name = :repo) AND digest = :digest""")
-                    .bind("repo", repository)
-                    .bind("digest", digest.toString())
-                    .execute() > 0;
-            if (removed) touchReview(h, digest, now);
-            return removed;
-        });
+        return blobs.unlinkBlob(repository, digest, now);
     }
 
     @Override
     public OptionalLong blobSize(Digest digest) {
-        // A blob no repository links any more is garbage waiting for collection, not "known".
-        return toOptionalLong(jdbi.withHandle(h -> h.createQuery("""
-                        SELECT b.size FROM blobs b
-                        WHERE b.digest = :digest
-                          AND EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.digest = b.digest)""")
-                .bind("digest", digest.toString())
-                .mapTo(Long.class)
-                .findOne()));
-    }
-
-    @Override
-    public void recordAudit(AuditAction action, String account, String name, Map<String, String> data,
-            String description, Instant now) {
-        database.inWriteTransaction(h -> {
-            AuditWriter.write(h, action, account, name, data, description, now);
-            return null;
-        });
+        return blobs.blobSize(digest);
     }
 
     @Override
     public BlobStats blobStats() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM blobs")
-                .map((rs, ctx) -> new BlobStats(rs.getLong("n"), rs.getLong("bytes")))
-                .one());
+        return blobs.blobStats();
     }
 
     // --- manifests ------------------------------------------------------------------------------------
@@ -826,6 +699,15 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
     @Override
+    public void recordAudit(AuditAction action, String account, String name, Map<String, String> data,
+            String description, Instant now) {
+        database.inWriteTransaction(h -> {
+            AuditWriter.write(h, action, account, name, data, description, now);
+            return null;
+        });
+    }
+
+    @Override
     public void ping() {
         jdbi.withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one());
     }
@@ -833,10 +715,6 @@ public final class SqlMetadataStore implements MetadataStore {
     @Override
     public void close() {
         database.close();
-    }
-
-    private static OptionalLong toOptionalLong(Optional<Long> value) {
-        return value.map(OptionalLong::of).orElseGet(OptionalLong::empty);
     }
 
     private static void requireLimit(int limit) {

@@ -113,7 +113,8 @@ final class SqlRepositories {
             long id = found.get();
             ImmutableTags policy = SqlRepositoryPolicies.immutableTags(h, id);
             List<String[]> tags = h.createQuery(
-                            "SELECT name, manifest_digest FROM tags WHERE repository_id = :id ORDER BY name" + locks.forUpdate())
+                            "SELECT name, manifest_digest FROM tags WHERE repository_id = :id ORDER BY name"
+                                    + locks.forUpdate())
                     .bind("id", id)
                     .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2)})
                     .list();
