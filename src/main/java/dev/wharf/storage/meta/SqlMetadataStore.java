@@ -45,11 +45,6 @@ public final class SqlMetadataStore implements MetadataStore {
              JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest
             WHERE r.name = ? AND t.name = ?""";
 
-    private static final String TAG_EVENT_COLUMNS =
-            "h.id AS id, r.name AS repository, h.tag, h.digest, h.previous_digest, h.action, h.at ";
-    private static final String HISTORY_FROM =
-            " FROM tag_history h JOIN repositories r ON r.id = h.repository_id WHERE r.name = :repo";
-
     /** A row that disappears between two statements is retried; more than this means something is wrong. */
     private static final int RACE_ATTEMPTS = 5;
 
@@ -60,6 +55,7 @@ public final class SqlMetadataStore implements MetadataStore {
     private final String forNoKeyUpdate;
     private final String forKeyShare;
     private final SqlUploads uploads;
+    private final SqlTags tags;
     private final SqlBlobLinks blobs;
     private final SqlRepositories repositories;
     private final SqlRepositoryPolicies policies;
@@ -76,6 +72,7 @@ public final class SqlMetadataStore implements MetadataStore {
         this.uploads = new SqlUploads(database);
         this.repositories = new SqlRepositories(database, RowLocks.of(database));
         this.policies = new SqlRepositoryPolicies(database, repositories);
+        this.tags = new SqlTags(database, RowLocks.of(database));
         this.blobs = new SqlBlobLinks(database, RowLocks.of(database), repositories);
         this.pulls = new SqlPullStats(database);
     }
@@ -176,7 +173,7 @@ public final class SqlMetadataStore implements MetadataStore {
             requireReferences(h, repositoryId, manifest); // throwing rolls back the repository creation too
             storeManifest(h, repositoryId, manifest, now);
             // Name order, so two multi-tag pushes lock shared tag rows in the same order and never deadlock.
-            for (String tag : new TreeSet<>(tags)) pointTag(h, repositoryId, tag, manifest.digest(), now);
+            for (String tag : new TreeSet<>(tags)) this.tags.point(h, repositoryId, tag, manifest.digest(), now);
             return findManifest(h, repository, manifest.digest()).orElseThrow();
         });
     }
@@ -397,8 +394,7 @@ public final class SqlMetadataStore implements MetadataStore {
                 return ImageDeletion.refused(ImageDeletion.Result.TAG_NOT_ALLOWED);
             }
             for (String tag : tags) {
-                deleteTagRow(h, repo, tag);
-                appendHistory(h, repo, tag, digest.toString(), null, TagEvent.Action.DELETE, now);
+                SqlTags.remove(h, repo, tag, digest.toString(), now);
             }
             countParents(h, repo, manifestId, -1);
             // Its blobs may be garbage now: the collector reviews them once the blob grace period has passed.
@@ -415,150 +411,6 @@ public final class SqlMetadataStore implements MetadataStore {
                     Map.of("digest", digest.toString()), "deleted the image " + digest + " from " + repository, now);
             return new ImageDeletion(ImageDeletion.Result.DELETED, tags);
         });
-    }
-
-    // --- tags -----------------------------------------------------------------------------------------
-
-    /**
-     * Creates or moves a tag and records it. On PostgreSQL the tag row is locked before its current digest is
-     * read, so concurrent pushes to one tag take turns and each MOVE names the digest it really replaced.
-     */
-    private void pointTag(Handle h, long repositoryId, String tag, Digest digest, Instant now) {
-        String target = digest.toString();
-        for (int attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
-            int created = h.createUpdate("""
-                            INSERT INTO tags (repository_id, name, manifest_digest, updated_at)
-                            VALUES (:repo, :tag, :digest, :now)
-                            ON CONFLICT (repository_id, name) DO NOTHING""")
-                    .bind("repo", repositoryId)
-                    .bind("tag", tag)
-                    .bind("digest", target)
-                    .bind("now", now.toEpochMilli())
-                    .execute();
-            if (created > 0) {
-                appendHistory(h, repositoryId, tag, target, null, TagEvent.Action.PUSH, now);
-                return;
-            }
-            Optional<String> current = currentTarget(h, repositoryId, tag);
-            if (current.isEmpty()) continue; // deleted by a concurrent transaction in between: create it
-            if (current.get().equals(target)) return;
-            if (SqlRepositoryPolicies.immutableTags(h, repositoryId).protects(tag)) {
-                throw new ImmutableTagException(tag, Digest.parse(current.get()));
-            }
-            h.createUpdate("""
-                            UPDATE tags SET manifest_digest = :digest, updated_at = :now
-                            WHERE repository_id = :repo AND name = :tag""")
-                    .bind("repo", repositoryId)
-                    .bind("tag", tag)
-                    .bind("digest", target)
-                    .bind("now", now.toEpochMilli())
-                    .execute();
-            appendHistory(h, repositoryId, tag, target, current.get(), TagEvent.Action.MOVE, now);
-            return;
-        }
-        throw new IllegalStateException("tag " + tag + " kept changing while being pushed");
-    }
-
-    /** The digest a tag points at, locking the tag row on PostgreSQL. */
-    private Optional<String> currentTarget(Handle h, long repositoryId, String tag) {
-        return h.createQuery(
-                        "SELECT manifest_digest FROM tags WHERE repository_id = :repo AND name = :tag" + forUpdate)
-                .bind("repo", repositoryId)
-                .bind("tag", tag)
-                .mapTo(String.class)
-                .findOne();
-    }
-
-    private static void deleteTagRow(Handle h, long repositoryId, String tag) {
-        h.createUpdate("DELETE FROM tags WHERE repository_id = :repo AND name = :tag")
-                .bind("repo", repositoryId)
-                .bind("tag", tag)
-                .execute();
-    }
-
-    private static void appendHistory(Handle h, long repositoryId, String tag, String digest, String previous,
-            TagEvent.Action action, Instant at) {
-        auditTag(h, repositoryId, tag, digest, previous, action, at);
-        h.createUpdate("""
-                        INSERT INTO tag_history (repository_id, tag, digest, previous_digest, action, at)
-                        VALUES (:repo, :tag, :digest, :previous, :action, :at)""")
-                .bind("repo", repositoryId)
-                .bind("tag", tag)
-                .bind("digest", digest)
-                .bind("previous", previous)
-                .bind("action", action.name())
-                .bind("at", at.toEpochMilli())
-                .execute();
-    }
-
-    /** Every tag event is also an audit event of the repository's namespace, in the same transaction. */
-    private static void auditTag(Handle h, long repositoryId, String tag, String digest, String previous,
-            TagEvent.Action action, Instant at) {
-        String repo = h.createQuery("SELECT name FROM repositories WHERE id = :id").bind("id", repositoryId)
-                .mapTo(String.class).one();
-        Map<String, String> data = new LinkedHashMap<>();
-        data.put("tag", tag);
-        data.put("digest", digest);
-        if (previous != null) data.put("previous_digest", previous);
-        switch (action) {
-            case PUSH -> AuditWriter.write(h, AuditAction.REPO_TAG_PUSH, AuditWriter.namespaceOf(repo), repo, data,
-                    "pushed the tag " + tag + " with the digest " + digest + " to the repository " + repo, at);
-            case MOVE -> AuditWriter.write(h, AuditAction.REPO_TAG_MOVE, AuditWriter.namespaceOf(repo), repo, data,
-                    "moved the tag " + tag + " from " + previous + " to " + digest + " in the repository " + repo, at);
-            case DELETE -> AuditWriter.write(h, AuditAction.REPO_TAG_DELETE, AuditWriter.namespaceOf(repo), repo,
-                    data, "deleted the tag " + tag + " (" + digest + ") from the repository " + repo, at);
-        }
-    }
-
-    @Override
-    public boolean deleteTag(String repository, String tag, Instant now) {
-        return deleteTag(repository, tag, false, now);
-    }
-
-    @Override
-    public boolean deleteMutableTag(String repository, String tag, Instant now) {
-        return deleteTag(repository, tag, true, now);
-    }
-
-    private boolean deleteTag(String repository, String tag, boolean honourPolicy, Instant now) {
-        return database.inWriteTransaction(h -> {
-            Optional<Long> repositoryId = SqlRepositories.id(h, repository);
-            if (repositoryId.isEmpty()) return false;
-            Optional<String> current = currentTarget(h, repositoryId.get(), tag); // locks the tag row
-            if (current.isEmpty()) return false;
-            if (honourPolicy && SqlRepositoryPolicies.immutableTags(h, repositoryId.get()).protects(tag)) {
-                throw new ImmutableTagException(tag, Digest.parse(current.get()));
-            }
-            deleteTagRow(h, repositoryId.get(), tag);
-            appendHistory(h, repositoryId.get(), tag, current.get(), null, TagEvent.Action.DELETE, now);
-            return true;
-        });
-    }
-
-    @Override
-    public List<String> listTags(String repository, String after, int limit) {
-        requireLimit(limit);
-        return jdbi.withHandle(h -> h.createQuery("""
-                        SELECT t.name FROM tags t JOIN repositories r ON r.id = t.repository_id
-                        WHERE r.name = :repo AND t.name > :after
-                        ORDER BY t.name LIMIT :limit""")
-                .bind("repo", repository)
-                .bind("after", after == null ? "" : after) // "" sorts before every tag
-                .bind("limit", limit)
-                .mapTo(String.class)
-                .list());
-    }
-
-    @Override
-    public List<String> tagsOf(String repository, Digest digest) {
-        return jdbi.withHandle(h -> h.createQuery("""
-                        SELECT t.name FROM tags t JOIN repositories r ON r.id = t.repository_id
-                        WHERE r.name = :repo AND t.manifest_digest = :digest
-                        ORDER BY t.name""")
-                .bind("repo", repository)
-                .bind("digest", digest.toString())
-                .mapTo(String.class)
-                .list());
     }
 
     // "+m.repository_id" keeps SQLite (which has no statistics) from walking every manifest of the repository
@@ -608,35 +460,37 @@ public final class SqlMetadataStore implements MetadataStore {
         });
     }
 
-    // History is ordered by id, which is the order the events were written in (see pointTag). Timestamps come
-    // from callers' clocks, so two racing pushes can carry timestamps in the opposite order; the id never lies.
+    // --- tags -----------------------------------------------------------------------------------------
+
+    @Override
+    public boolean deleteTag(String repository, String tag, Instant now) {
+        return tags.deleteTag(repository, tag, now);
+    }
+
+    @Override
+    public boolean deleteMutableTag(String repository, String tag, Instant now) {
+        return tags.deleteMutableTag(repository, tag, now);
+    }
+
+    @Override
+    public List<String> listTags(String repository, String after, int limit) {
+        requireLimit(limit);
+        return tags.listTags(repository, after, limit);
+    }
+
+    @Override
+    public List<String> tagsOf(String repository, Digest digest) {
+        return tags.tagsOf(repository, digest);
+    }
 
     @Override
     public List<TagEvent> tagHistory(String repository, String tag) {
-        String sql = "SELECT " + TAG_EVENT_COLUMNS + HISTORY_FROM
-                + (tag == null ? "" : " AND h.tag = :tag")
-                + " ORDER BY h.id";
-        return jdbi.withHandle(h -> {
-            Query query = h.createQuery(sql).bind("repo", repository);
-            if (tag != null) query.bind("tag", tag);
-            return query.map(MetadataRows::tagEvent).list();
-        });
+        return tags.tagHistory(repository, tag);
     }
 
     @Override
     public List<TagEvent> tagHistoryOf(String repository, Digest digest) {
-        // Two branches rather than "digest = x OR previous_digest = x": each is a range scan of its own index,
-        // where the OR made PostgreSQL scan the whole history table.
-        String sql = "SELECT " + TAG_EVENT_COLUMNS + HISTORY_FROM + " AND h.digest = :digest"
-                + " UNION ALL"
-                + " SELECT " + TAG_EVENT_COLUMNS + HISTORY_FROM + " AND h.previous_digest = :digest"
-                + " AND h.digest <> :digest"
-                + " ORDER BY id";
-        return jdbi.withHandle(h -> h.createQuery(sql)
-                .bind("repo", repository)
-                .bind("digest", digest.toString())
-                .map(MetadataRows::tagEvent)
-                .list());
+        return tags.tagHistoryOf(repository, digest);
     }
 
     @Override
