@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.Query;
 
 /**
@@ -14,17 +13,12 @@ import org.jdbi.v3.core.statement.Query;
  * linking it after, mounting, unlinking and sizes. Every link and unlink puts the blob in the collector's review
  * queue ({@link GarbageStore}); a blob's generation tells a publisher whether the collector condemned it meanwhile.
  */
-final class SqlBlobLinks {
+final class SqlBlobLinks extends SqlAggregate {
 
-    private final Database database;
-    private final Jdbi jdbi;
-    private final RowLocks locks;
     private final SqlRepositories repositories;
 
-    SqlBlobLinks(Database database, RowLocks locks, SqlRepositories repositories) {
-        this.database = database;
-        this.jdbi = database.jdbi();
-        this.locks = locks;
+    SqlBlobLinks(Database database, SqlRepositories repositories) {
+        super(database);
         this.repositories = repositories;
     }
 
@@ -45,7 +39,7 @@ final class SqlBlobLinks {
      * that collector commits, the row is gone and is created again here.
      */
     private long reserveBlob(Handle h, Digest digest, long size, Instant now) {
-        for (int attempt = 0; attempt < RowLocks.RACE_ATTEMPTS; attempt++) {
+        for (int attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
             // A digest names its content, so the first recorded size stays.
             h.createUpdate("""
                             INSERT INTO blobs (digest, size, created_at) VALUES (:digest, :size, :now)
@@ -78,8 +72,7 @@ final class SqlBlobLinks {
      */
     private boolean link(Handle h, String repository, Digest digest, long generation, Instant now) {
         Optional<Long> current = h.createQuery(
-                        "SELECT generation FROM blobs WHERE digest = :digest AND condemned_at IS NULL"
-                                + locks.forShare())
+                        "SELECT generation FROM blobs WHERE digest = :digest AND condemned_at IS NULL" + forShare)
                 .bind("digest", digest.toString())
                 .mapTo(Long.class)
                 .findOne();
@@ -102,7 +95,7 @@ final class SqlBlobLinks {
             // A blob with a link has published bytes (links are only made after publishing and are removed
             // before a collector deletes bytes); the shared row lock keeps it that way until we commit.
             boolean live = h.createQuery(
-                            "SELECT 1 FROM blobs WHERE digest = :digest AND condemned_at IS NULL" + locks.forShare())
+                            "SELECT 1 FROM blobs WHERE digest = :digest AND condemned_at IS NULL" + forShare)
                     .bind("digest", digest.toString())
                     .mapTo(Integer.class)
                     .findOne()
@@ -153,7 +146,7 @@ final class SqlBlobLinks {
         return database.inWriteTransaction(h -> {
             // Blob row first, as every writer does, so this never waits in a circle with a collector that holds
             // the blob row and its queue row and is removing the links.
-            h.createQuery("SELECT 1 FROM blobs WHERE digest = :digest" + locks.forShare())
+            h.createQuery("SELECT 1 FROM blobs WHERE digest = :digest" + forShare)
                     .bind("digest", digest.toString())
                     .mapTo(Integer.class)
                     .findOne();

@@ -11,7 +11,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.Query;
 
@@ -21,7 +20,7 @@ import org.jdbi.v3.core.statement.Query;
  * image under a {@link DeleteGuard}. {@code index_parents} (how many indexes of the repository list a manifest) is
  * kept here, by every write that adds or removes an index.
  */
-final class SqlManifests {
+final class SqlManifests extends SqlAggregate {
 
     private static final String MANIFEST_COLUMNS = MetadataRows.MANIFEST_COLUMNS;
 
@@ -35,16 +34,11 @@ final class SqlManifests {
              JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest
             WHERE r.name = ? AND t.name = ?""";
 
-    private final Database database;
-    private final Jdbi jdbi;
-    private final RowLocks locks;
     private final SqlRepositories repositories;
     private final SqlTags tags;
 
-    SqlManifests(Database database, RowLocks locks, SqlRepositories repositories, SqlTags tags) {
-        this.database = database;
-        this.jdbi = database.jdbi();
-        this.locks = locks;
+    SqlManifests(Database database, SqlRepositories repositories, SqlTags tags) {
+        super(database);
         this.repositories = repositories;
         this.tags = tags;
     }
@@ -73,7 +67,7 @@ final class SqlManifests {
      * so these transactions take turns and never wait on each other in a circle. SQLite serializes writers.
      */
     private void lockListings(Handle h, String repository, Set<Digest> digests) {
-        if (!locks.enabled() || digests.isEmpty()) return;
+        if (forUpdate.isEmpty() || digests.isEmpty()) return;
         long repositoryKey = repository.hashCode() * 0x9E3779B97F4A7C15L;
         for (long key : digests.stream().mapToLong(d -> repositoryKey ^ Long.parseUnsignedLong(d.hex()
                 .substring(0, 16), 16)).sorted().distinct().toArray()) {
@@ -90,18 +84,18 @@ final class SqlManifests {
         // On PostgreSQL the blob rows are share-locked first, in digest order: the collector locks a blob row
         // (FOR UPDATE SKIP LOCKED) before it removes the blob's links, so it skips blobs a push is about to
         // reference, and a push that waits for a collector then finds the links gone (MANIFEST_BLOB_UNKNOWN).
-        if (locks.enabled() && manifest.blobs() != null && !manifest.blobs().isEmpty()) {
-            h.createQuery("SELECT digest FROM blobs WHERE digest IN (<digests>) ORDER BY digest" + locks.forShare())
+        if (!forShare.isEmpty() && manifest.blobs() != null && !manifest.blobs().isEmpty()) {
+            h.createQuery("SELECT digest FROM blobs WHERE digest IN (<digests>) ORDER BY digest" + forShare)
                     .bindList("digests", new LinkedHashSet<>(manifest.blobs()).stream().map(Digest::toString).toList())
                     .mapTo(String.class)
                     .list();
         }
         List<Digest> missingBlobs = missing(h, manifest.blobs(),
                 "SELECT digest FROM repository_blobs WHERE repository_id = :repo AND digest IN (<digests>)"
-                        + locks.forShare(), repositoryId);
+                        + forShare, repositoryId);
         missing(h, manifest.children(),
                 "SELECT digest FROM manifests WHERE repository_id = :repo AND digest IN (<digests>)"
-                        + " ORDER BY digest" + locks.forNoKeyUpdate(),
+                        + " ORDER BY digest" + forNoKeyUpdate,
                 repositoryId);
         if (!missingBlobs.isEmpty()) throw new MissingReferencesException(missingBlobs);
     }
@@ -124,7 +118,7 @@ final class SqlManifests {
      * index is part of that index, not an image of its own (nor garbage for the collector).
      */
     private void storeManifest(Handle h, long repositoryId, ManifestWrite m, Instant now) {
-        for (int attempt = 0; attempt < RowLocks.RACE_ATTEMPTS; attempt++) {
+        for (int attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
             int inserted = h.createUpdate("""
                             INSERT INTO manifests (repository_id, digest, media_type, artifact_type, content,
                                 subject_digest, annotations_json, total_size, pushed_at, pull_count, last_activity_at,
@@ -146,8 +140,7 @@ final class SqlManifests {
                     .execute();
             // FOR SHARE: a concurrent deleteManifest must not remove the row we are about to tag.
             Optional<Long> id = h.createQuery(
-                            "SELECT id FROM manifests WHERE repository_id = :repo AND digest = :digest"
-                                    + locks.forShare())
+                            "SELECT id FROM manifests WHERE repository_id = :repo AND digest = :digest" + forShare)
                     .bind("repo", repositoryId)
                     .bind("digest", m.digest().toString())
                     .mapTo(Long.class)
@@ -245,7 +238,7 @@ final class SqlManifests {
             // recorded meanwhile wait for us too, so the activity checked below is the activity deleted.
             Optional<long[]> row = h.createQuery("""
                             SELECT id, last_activity_at FROM manifests
-                            WHERE repository_id = :repo AND digest = :digest""" + locks.forUpdate())
+                            WHERE repository_id = :repo AND digest = :digest""" + forUpdate)
                     .bind("repo", repo)
                     .bind("digest", digest.toString())
                     .map((rs, ctx) -> new long[] {rs.getLong("id"), rs.getLong("last_activity_at")})
@@ -267,7 +260,7 @@ final class SqlManifests {
             }
             List<String> tags = h.createQuery("""
                             SELECT name FROM tags WHERE repository_id = :repo AND manifest_digest = :digest
-                            ORDER BY name""" + locks.forUpdate())
+                            ORDER BY name""" + forUpdate)
                     .bind("repo", repo)
                     .bind("digest", digest.toString())
                     .mapTo(String.class)

@@ -20,10 +20,10 @@ import org.jdbi.v3.core.Jdbi;
  *
  * <p>Reads are single statements outside any transaction, so on SQLite they run concurrently with each other
  * and with the writer. Writes go through {@link Database#inWriteTransaction}. On PostgreSQL (READ COMMITTED)
- * writers that read-then-write lock the rows they depend on ({@link RowLocks}: {@code FOR UPDATE}/{@code FOR
- * SHARE}); on SQLite those clauses do not exist and are not needed because writers are serialized. A write that
- * spans aggregates (a push creates the repository, stores the manifest and points its tags) is one transaction:
- * the aggregates' {@code Handle} methods join the caller's.
+ * writers that read-then-write lock the rows they depend on ({@code FOR UPDATE}/{@code FOR SHARE}, see
+ * {@link SqlAggregate}); on SQLite those clauses do not exist and are not needed because writers are serialized.
+ * A write that spans aggregates (a push creates the repository, stores the manifest and points its tags) is one
+ * transaction: the aggregates' {@code Handle} methods join the caller's.
  *
  * <p>Closing the store closes its {@link Database}.
  */
@@ -42,12 +42,11 @@ public final class SqlMetadataStore implements MetadataStore {
     public SqlMetadataStore(Database database) {
         this.database = database;
         this.jdbi = database.jdbi();
-        RowLocks locks = RowLocks.of(database);
-        this.repositories = new SqlRepositories(database, locks);
+        this.repositories = new SqlRepositories(database);
         this.policies = new SqlRepositoryPolicies(database, repositories);
-        this.blobs = new SqlBlobLinks(database, locks, repositories);
-        this.tags = new SqlTags(database, locks);
-        this.manifests = new SqlManifests(database, locks, repositories, tags);
+        this.blobs = new SqlBlobLinks(database, repositories);
+        this.tags = new SqlTags(database);
+        this.manifests = new SqlManifests(database, repositories, tags);
         this.pulls = new SqlPullStats(database);
         this.uploads = new SqlUploads(database);
     }

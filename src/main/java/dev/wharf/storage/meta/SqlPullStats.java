@@ -7,20 +7,15 @@ import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * Pull statistics of {@link SqlMetadataStore}: the counters and last pull (hence last activity) of each manifest,
  * and each repository's pulls per UTC day for the console's chart.
  */
-final class SqlPullStats {
-
-    private final Database database;
-    private final Jdbi jdbi;
+final class SqlPullStats extends SqlAggregate {
 
     SqlPullStats(Database database) {
-        this.database = database;
-        this.jdbi = database.jdbi();
+        super(database);
     }
 
     void record(String repository, Digest digest, long count, Instant now) {

@@ -8,23 +8,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * Repositories of {@link SqlMetadataStore}: creating one on first write (audited), finding and listing them, and
  * deleting one with everything that hangs off it. Other aggregates create repositories through {@link #ensure}
  * inside their own transaction, which also takes the repository row lock every writer takes first.
  */
-final class SqlRepositories {
+final class SqlRepositories extends SqlAggregate {
 
-    private final Database database;
-    private final Jdbi jdbi;
-    private final RowLocks locks;
-
-    SqlRepositories(Database database, RowLocks locks) {
-        this.database = database;
-        this.jdbi = database.jdbi();
-        this.locks = locks;
+    SqlRepositories(Database database) {
+        super(database);
     }
 
     RepositoryRecord ensure(String name, Instant now) {
@@ -32,7 +25,7 @@ final class SqlRepositories {
     }
 
     RepositoryRecord ensure(Handle h, String name, Instant now) {
-        for (int attempt = 0; attempt < RowLocks.RACE_ATTEMPTS; attempt++) {
+        for (int attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
             int created = h.createUpdate("INSERT INTO repositories (name, created_at) VALUES (:name, :now)"
                             + " ON CONFLICT (name) DO NOTHING")
                     .bind("name", name)
@@ -46,7 +39,7 @@ final class SqlRepositories {
             // a repository delete (which takes the row FOR UPDATE first) and a push, link or mount take turns
             // instead of each waiting for a row the other holds.
             Optional<RepositoryRecord> found = h.createQuery(
-                            "SELECT id, name, created_at FROM repositories WHERE name = :name" + locks.forKeyShare())
+                            "SELECT id, name, created_at FROM repositories WHERE name = :name" + forKeyShare)
                     .bind("name", name)
                     .map(MetadataRows::repository)
                     .findOne();
@@ -91,7 +84,7 @@ final class SqlRepositories {
             try {
                 return deleteOnce(repository, now);
             } catch (RuntimeException e) {
-                if (attempt >= RowLocks.RACE_ATTEMPTS || !isDeadlock(e)) throw e;
+                if (attempt >= RACE_ATTEMPTS || !isDeadlock(e)) throw e;
             }
         }
     }
@@ -105,7 +98,7 @@ final class SqlRepositories {
 
     private boolean deleteOnce(String repository, Instant now) {
         return database.inWriteTransaction(h -> {
-            Optional<Long> found = h.createQuery("SELECT id FROM repositories WHERE name = :name" + locks.forUpdate())
+            Optional<Long> found = h.createQuery("SELECT id FROM repositories WHERE name = :name" + forUpdate)
                     .bind("name", repository)
                     .mapTo(Long.class)
                     .findOne();
@@ -113,8 +106,7 @@ final class SqlRepositories {
             long id = found.get();
             ImmutableTags policy = SqlRepositoryPolicies.immutableTags(h, id);
             List<String[]> tags = h.createQuery(
-                            "SELECT name, manifest_digest FROM tags WHERE repository_id = :id ORDER BY name"
-                                    + locks.forUpdate())
+                            "SELECT name, manifest_digest FROM tags WHERE repository_id = :id ORDER BY name" + forUpdate)
                     .bind("id", id)
                     .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2)})
                     .list();

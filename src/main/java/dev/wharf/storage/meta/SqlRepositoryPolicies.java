@@ -5,21 +5,17 @@ import dev.wharf.audit.AuditWriter;
 import java.time.Instant;
 import java.util.Map;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * Per-repository policies of {@link SqlMetadataStore} ({@code repository_policies}, keyed by repository id): today
  * the immutable-tags rules, which tag writers and the repository delete read inside their own transaction.
  */
-final class SqlRepositoryPolicies {
+final class SqlRepositoryPolicies extends SqlAggregate {
 
-    private final Database database;
-    private final Jdbi jdbi;
     private final SqlRepositories repositories;
 
     SqlRepositoryPolicies(Database database, SqlRepositories repositories) {
-        this.database = database;
-        this.jdbi = database.jdbi();
+        super(database);
         this.repositories = repositories;
     }
 

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.Query;
 
 /**
@@ -17,21 +16,15 @@ import org.jdbi.v3.core.statement.Query;
  * immutable-tags policy), deleting, listing. Every tag event is written to {@code tag_history} and to the audit
  * log in the transaction that changes the tag; manifest writes point and remove tags through this class.
  */
-final class SqlTags {
+final class SqlTags extends SqlAggregate {
 
     private static final String TAG_EVENT_COLUMNS =
             "h.id AS id, r.name AS repository, h.tag, h.digest, h.previous_digest, h.action, h.at ";
     private static final String HISTORY_FROM =
             " FROM tag_history h JOIN repositories r ON r.id = h.repository_id WHERE r.name = :repo";
 
-    private final Database database;
-    private final Jdbi jdbi;
-    private final RowLocks locks;
-
-    SqlTags(Database database, RowLocks locks) {
-        this.database = database;
-        this.jdbi = database.jdbi();
-        this.locks = locks;
+    SqlTags(Database database) {
+        super(database);
     }
 
     /**
@@ -40,7 +33,7 @@ final class SqlTags {
      */
     void point(Handle h, long repositoryId, String tag, Digest digest, Instant now) {
         String target = digest.toString();
-        for (int attempt = 0; attempt < RowLocks.RACE_ATTEMPTS; attempt++) {
+        for (int attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
             int created = h.createUpdate("""
                             INSERT INTO tags (repository_id, name, manifest_digest, updated_at)
                             VALUES (:repo, :tag, :digest, :now)
@@ -77,8 +70,7 @@ final class SqlTags {
     /** The digest a tag points at, locking the tag row on PostgreSQL. */
     private Optional<String> currentTarget(Handle h, long repositoryId, String tag) {
         return h.createQuery(
-                        "SELECT manifest_digest FROM tags WHERE repository_id = :repo AND name = :tag"
-                                + locks.forUpdate())
+                        "SELECT manifest_digest FROM tags WHERE repository_id = :repo AND name = :tag" + forUpdate)
                 .bind("repo", repositoryId)
                 .bind("tag", tag)
                 .mapTo(String.class)

@@ -3,17 +3,12 @@ package dev.wharf.storage.meta;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import org.jdbi.v3.core.Jdbi;
 
 /** Upload sessions of {@link SqlMetadataStore}: one row per blob upload in progress, keyed by its id. */
-final class SqlUploads {
-
-    private final Database database;
-    private final Jdbi jdbi;
+final class SqlUploads extends SqlAggregate {
 
     SqlUploads(Database database) {
-        this.database = database;
-        this.jdbi = database.jdbi();
+        super(database);
     }
 
     void create(UploadSession session) {
