@@ -75,7 +75,7 @@ final class SqlRepositories extends SqlAggregate {
     }
 
     /**
-     * Writers that do not go through {@code ensureRepository} (manifest deletes, pull statistics) lock a manifest
+     * Writers that do not go through {@link #ensure} (manifest deletes, pull statistics) lock a manifest
      * row before the repository row's foreign key; against a repository delete that can be a deadlock, which
      * PostgreSQL breaks by failing one side. When that side is the delete, it runs again.
      */
