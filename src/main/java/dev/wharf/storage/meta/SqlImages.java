@@ -30,7 +30,7 @@ final class SqlImages {
     private SqlImages() {}
 
     static Counted<ImageRecord> list(Handle h, ImageQuery q) {
-        Optional<Long> repo = repositoryId(h, q.repository());
+        Optional<Long> repo = SqlRepositories.id(h, q.repository());
         if (repo.isEmpty()) return new Counted<>(0, List.of());
         String where = " FROM manifests m WHERE m.repository_id = :repo" + NOT_A_CHILD
                 + switch (q.status()) {
@@ -99,7 +99,7 @@ final class SqlImages {
     }
 
     static ImageSummary summary(Handle h, String repository, Instant activeFrom) {
-        Optional<Long> repo = repositoryId(h, repository);
+        Optional<Long> repo = SqlRepositories.id(h, repository);
         if (repo.isEmpty()) return new ImageSummary(0, 0);
         return h.createQuery("SELECT COUNT(*) AS total,"
                         + " COALESCE(SUM(CASE WHEN m.last_activity_at >= :from THEN 1 ELSE 0 END), 0) AS active"
@@ -112,7 +112,7 @@ final class SqlImages {
 
     static Counted<ImageTag> tags(Handle h, String repository, Digest digest, int offset, int limit) {
         if (offset < 0 || limit < 0) throw new IllegalArgumentException("offset and limit must not be negative");
-        Optional<Long> repo = repositoryId(h, repository);
+        Optional<Long> repo = SqlRepositories.id(h, repository);
         if (repo.isEmpty()) return new Counted<>(0, List.of());
         String union = " FROM (SELECT name AS tag, 1 AS cur FROM tags"
                 + " WHERE repository_id = :repo AND manifest_digest = :digest"
@@ -129,11 +129,6 @@ final class SqlImages {
                 .map((rs, ctx) -> new ImageTag(rs.getString("tag"), rs.getInt("cur") == 1))
                 .list();
         return new Counted<>(total, page);
-    }
-
-    private static Optional<Long> repositoryId(Handle h, String name) {
-        return h.createQuery("SELECT id FROM repositories WHERE name = :name").bind("name", name)
-                .mapTo(Long.class).findOne();
     }
 
     private static Instant nullableInstant(long millis, boolean wasNull) {

@@ -1,354 +1,134 @@
 package dev.wharf.storage.meta;
 
+import dev.wharf.audit.AuditAction;
+import dev.wharf.audit.AuditWriter;
 import dev.wharf.model.Digest;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.util.LinkedHashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.SortedMap;
-import java.util.TreeMap;
-import java.util.TreeSet;
-import dev.wharf.audit.AuditAction;
-import dev.wharf.audit.AuditWriter;
-import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.PreparedBatch;
-import org.jdbi.v3.core.statement.Query;
 
 /**
- * {@link MetadataStore} in SQL, the same statements on SQLite and PostgreSQL.
+ * {@link MetadataStore} in SQL, the same statements on SQLite and PostgreSQL: a facade over one package-private
+ * class per aggregate, which own the SQL: {@link SqlRepositories}, {@link SqlRepositoryPolicies} (immutable tags),
+ * {@link SqlBlobLinks}, {@link SqlManifests}, {@link SqlTags} (with tag history), {@link SqlPullStats},
+ * {@link SqlImages} (image-management reads) and {@link SqlUploads}. Rows are mapped by {@link MetadataRows}.
  *
  * <p>Reads are single statements outside any transaction, so on SQLite they run concurrently with each other
  * and with the writer. Writes go through {@link Database#inWriteTransaction}. On PostgreSQL (READ COMMITTED)
- * writers that read-then-write lock the rows they depend on ({@code FOR UPDATE}/{@code FOR SHARE}); on SQLite
- * those clauses do not exist and are not needed because writers are serialized.
+ * writers that read-then-write lock the rows they depend on ({@code FOR UPDATE}/{@code FOR SHARE}, see
+ * {@link SqlAggregate}); on SQLite those clauses do not exist and are not needed because writers are serialized.
+ * A write that spans aggregates (a push creates the repository, stores the manifest and points its tags) is one
+ * transaction: the aggregates' {@code Handle} methods join the caller's.
  *
  * <p>Closing the store closes its {@link Database}.
  */
 public final class SqlMetadataStore implements MetadataStore {
 
-    private static final String MANIFEST_COLUMNS = MetadataRows.MANIFEST_COLUMNS;
-
-    // The two reads of every manifest pull, by plain JDBC (Database.queryOne).
-    private static final String MANIFEST_BY_DIGEST = "SELECT " + MANIFEST_COLUMNS + """
-             FROM manifests m JOIN repositories r ON r.id = m.repository_id
-            WHERE r.name = ? AND m.digest = ?""";
-    private static final String MANIFEST_BY_TAG = "SELECT " + MANIFEST_COLUMNS + """
-             FROM tags t
-             JOIN repositories r ON r.id = t.repository_id
-             JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest
-            WHERE r.name = ? AND t.name = ?""";
-
-    private static final String TAG_EVENT_COLUMNS =
-            "h.id AS id, r.name AS repository, h.tag, h.digest, h.previous_digest, h.action, h.at ";
-    private static final String HISTORY_FROM =
-            " FROM tag_history h JOIN repositories r ON r.id = h.repository_id WHERE r.name = :repo";
-
-    /** A row that disappears between two statements is retried; more than this means something is wrong. */
-    private static final int RACE_ATTEMPTS = 5;
-
     private final Database database;
     private final Jdbi jdbi;
-    private final String forUpdate;
-    private final String forShare;
-    private final String forNoKeyUpdate;
-    private final String forKeyShare;
+    private final SqlRepositories repositories;
+    private final SqlRepositoryPolicies policies;
+    private final SqlBlobLinks blobs;
+    private final SqlTags tags;
+    private final SqlManifests manifests;
+    private final SqlPullStats pulls;
+    private final SqlUploads uploads;
 
     public SqlMetadataStore(Database database) {
         this.database = database;
         this.jdbi = database.jdbi();
-        boolean rowLocks = database.dialect() == Database.Dialect.POSTGRESQL;
-        this.forUpdate = rowLocks ? " FOR UPDATE" : "";
-        this.forShare = rowLocks ? " FOR SHARE" : "";
-        this.forNoKeyUpdate = rowLocks ? " FOR NO KEY UPDATE" : "";
-        this.forKeyShare = rowLocks ? " FOR KEY SHARE" : "";
+        this.repositories = new SqlRepositories(database);
+        this.policies = new SqlRepositoryPolicies(database, repositories);
+        this.blobs = new SqlBlobLinks(database, repositories);
+        this.tags = new SqlTags(database);
+        this.manifests = new SqlManifests(database, repositories, tags);
+        this.pulls = new SqlPullStats(database);
+        this.uploads = new SqlUploads(database);
     }
 
     // --- repositories ---------------------------------------------------------------------------------
 
     @Override
     public RepositoryRecord ensureRepository(String name, Instant now) {
-        return database.inWriteTransaction(h -> ensureRepository(h, name, now));
-    }
-
-    private RepositoryRecord ensureRepository(Handle h, String name, Instant now) {
-        for (int attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
-            int created = h.createUpdate("INSERT INTO repositories (name, created_at) VALUES (:name, :now)"
-                            + " ON CONFLICT (name) DO NOTHING")
-                    .bind("name", name)
-                    .bind("now", now.toEpochMilli())
-                    .execute();
-            if (created > 0) {
-                AuditWriter.write(h, AuditAction.REPO_CREATE, AuditWriter.namespaceOf(name), name, Map.of(),
-                        "created the repository " + name, now);
-            }
-            // FOR KEY SHARE (PostgreSQL): every writer into a repository holds this before any other row lock, so
-            // a repository delete (which takes the row FOR UPDATE first) and a push, link or mount take turns
-            // instead of each waiting for a row the other holds.
-            Optional<RepositoryRecord> found = h.createQuery(
-                            "SELECT id, name, created_at FROM repositories WHERE name = :name" + forKeyShare)
-                    .bind("name", name)
-                    .map(MetadataRows::repository)
-                    .findOne();
-            if (found.isPresent()) return found.get();
-            // Deleted by a repository delete we waited for: create it again.
-        }
-        throw new IllegalStateException("repository " + name + " kept disappearing while being written to");
+        return repositories.ensure(name, now);
     }
 
     @Override
     public Optional<RepositoryRecord> findRepository(String name) {
-        return jdbi.withHandle(h -> findRepository(h, name));
-    }
-
-    private static Optional<RepositoryRecord> findRepository(Handle h, String name) {
-        return h.createQuery("SELECT id, name, created_at FROM repositories WHERE name = :name")
-                .bind("name", name)
-                .map(MetadataRows::repository)
-                .findOne();
-    }
-
-    private static Optional<Long> repositoryId(Handle h, String name) {
-        return h.createQuery("SELECT id FROM repositories WHERE name = :name")
-                .bind("name", name)
-                .mapTo(Long.class)
-                .findOne();
+        return repositories.find(name);
     }
 
     @Override
     public List<String> listRepositories(String after, int limit) {
         requireLimit(limit);
-        // "" sorts before every name, so one statement (and one index range scan) covers "from the start".
-        return jdbi.withHandle(h -> h.createQuery(
-                        "SELECT name FROM repositories WHERE name > :after ORDER BY name LIMIT :limit")
-                .bind("after", after == null ? "" : after)
-                .bind("limit", limit)
-                .mapTo(String.class)
-                .list());
+        return repositories.list(after, limit);
+    }
+
+    @Override
+    public boolean deleteRepository(String repository, Instant now) {
+        return repositories.delete(repository, now);
+    }
+
+    @Override
+    public ImmutableTags immutableTags(String repository) {
+        return policies.immutableTags(repository);
+    }
+
+    @Override
+    public void setImmutableTags(String repository, ImmutableTags policy, Instant now) {
+        policies.setImmutableTags(repository, policy, now);
     }
 
     // --- blobs ----------------------------------------------------------------------------------------
 
     @Override
     public void linkBlob(String repository, Digest digest, long size, Instant now) {
-        database.inWriteTransaction(h -> {
-            long generation = reserveBlob(h, digest, size, now);
-            return link(h, repository, digest, generation, now);
-        });
+        blobs.linkBlob(repository, digest, size, now);
     }
 
     @Override
     public long reserveBlob(Digest digest, long size, Instant now) {
-        return database.inWriteTransaction(h -> reserveBlob(h, digest, size, now));
-    }
-
-    /**
-     * Makes sure a live (not condemned) row exists for the blob and restarts its grace period. The UPDATE takes
-     * the row lock, so on PostgreSQL it waits for a collector that is deleting the bytes of a condemned row; once
-     * that collector commits, the row is gone and is created again here.
-     */
-    private long reserveBlob(Handle h, Digest digest, long size, Instant now) {
-        for (int attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
-            // A digest names its content, so the first recorded size stays.
-            h.createUpdate("""
-                            INSERT INTO blobs (digest, size, created_at) VALUES (:digest, :size, :now)
-                            ON CONFLICT (digest) DO NOTHING""")
-                    .bind("digest", digest.toString())
-                    .bind("size", size)
-                    .bind("now", now.toEpochMilli())
-                    .execute();
-            Optional<Long> generation = h.createQuery(
-                            "UPDATE blobs SET condemned_at = NULL WHERE digest = :digest RETURNING generation")
-                    .bind("digest", digest.toString())
-                    .mapTo(Long.class)
-                    .findOne();
-            if (generation.isPresent()) {
-                touchReview(h, digest, now);
-                return generation.get();
-            }
-            // deleted by a collector between the two statements: insert again
-        }
-        throw new IllegalStateException("blob " + digest + " kept disappearing while being reserved");
+        return blobs.reserveBlob(digest, size, now);
     }
 
     @Override
     public boolean linkReservedBlob(String repository, Digest digest, long generation, Instant now) {
-        return database.inWriteTransaction(h -> link(h, repository, digest, generation, now));
-    }
-
-    /**
-     * Links a reserved blob unless the collector condemned it since (its generation moved on): its bytes may be
-     * gone then. FOR SHARE keeps a collector from condemning it until we commit.
-     */
-    private boolean link(Handle h, String repository, Digest digest, long generation, Instant now) {
-        Optional<Long> current = h.createQuery(
-                        "SELECT generation FROM blobs WHERE digest = :digest AND condemned_at IS NULL" + forShare)
-                .bind("digest", digest.toString())
-                .mapTo(Long.class)
-                .findOne();
-        if (current.isEmpty() || current.get() != generation) return false;
-        insertLink(h, ensureRepository(h, repository, now).id(), digest, now);
-        return true;
+        return blobs.linkReservedBlob(repository, digest, generation, now);
     }
 
     @Override
     public List<String> repositoriesLinking(Digest digest, int limit) {
-        return jdbi.withHandle(h -> h.createQuery("""
-                        SELECT r.name FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id
-                        WHERE rb.digest = :digest ORDER BY r.name LIMIT :limit""")
-                .bind("digest", digest.toString()).bind("limit", limit)
-                .mapTo(String.class).list());
+        return blobs.repositoriesLinking(digest, limit);
     }
 
     @Override
     public boolean mountBlob(String repository, String from, Digest digest, Instant now) {
-        java.util.Objects.requireNonNull(from, "from");
-        return database.inWriteTransaction(h -> {
-            // A blob with a link has published bytes (links are only made after publishing and are removed
-            // before a collector deletes bytes); the shared row lock keeps it that way until we commit.
-            boolean live = h.createQuery(
-                            "SELECT 1 FROM blobs WHERE digest = :digest AND condemned_at IS NULL" + forShare)
-                    .bind("digest", digest.toString())
-                    .mapTo(Integer.class)
-                    .findOne()
-                    .isPresent();
-            if (!live) return false;
-            Query linked = h.createQuery("""
-                            SELECT 1 FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id
-                            WHERE r.name = :from AND rb.digest = :digest""")
-                    .bind("digest", digest.toString()).bind("from", from);
-            if (linked.mapTo(Integer.class).findOne().isEmpty()) return false;
-            insertLink(h, ensureRepository(h, repository, now).id(), digest, now);
-            return true;
-        });
-    }
-
-    private static void insertLink(Handle h, long repositoryId, Digest digest, Instant now) {
-        h.createUpdate("""
-                        INSERT INTO repository_blobs (repository_id, digest, linked_at) VALUES (:repo, :digest, :now)
-                        ON CONFLICT (repository_id, digest) DO NOTHING""")
-                .bind("repo", repositoryId)
-                .bind("digest", digest.toString())
-                .bind("now", now.toEpochMilli())
-                .execute();
-        touchReview(h, digest, now);
-    }
-
-    /** Puts the blob in the collector's review queue, due one blob grace period from {@code now}. */
-    static void touchReview(Handle h, Digest digest, Instant now) {
-        h.createUpdate(GarbageStore.TOUCH_REVIEW)
-                .bind("digest", digest.toString())
-                .bind("now", now.toEpochMilli())
-                .execute();
+        return blobs.mountBlob(repository, from, digest, now);
     }
 
     @Override
     public OptionalLong linkedBlobSize(String repository, Digest digest) {
-        return toOptionalLong(jdbi.withHandle(h -> h.createQuery("""
-                        SELECT b.size FROM repository_blobs rb
-                        JOIN repositories r ON r.id = rb.repository_id
-                        JOIN blobs b ON b.digest = rb.digest
-                        WHERE r.name = :repo AND rb.digest = :digest""")
-                .bind("repo", repository)
-                .bind("digest", digest.toString())
-                .mapTo(Long.class)
-                .findOne()));
+        return blobs.linkedBlobSize(repository, digest);
     }
 
     @Override
     public boolean unlinkBlob(String repository, Digest digest, Instant now) {
-        return database.inWriteTransaction(h -> {
-            // Blob row first, as every writer does, so this never waits in a circle with a collector that holds
-            // the blob row and its queue row and is removing the links.
-            h.createQuery("SELECT 1 FROM blobs WHERE digest = :digest" + forShare)
-                    .bind("digest", digest.toString())
-                    .mapTo(Integer.class)
-                    .findOne();
-            boolean removed = h.createUpdate("""
-                            DELETE FROM repository_blobs
-                            WHERE repository_id = (SELECT id FROM repositories WHERE name = :repo) AND digest = :digest""")
-                    .bind("repo", repository)
-                    .bind("digest", digest.toString())
-                    .execute() > 0;
-            if (removed) touchReview(h, digest, now);
-            return removed;
-        });
+        return blobs.unlinkBlob(repository, digest, now);
     }
 
     @Override
     public OptionalLong blobSize(Digest digest) {
-        // A blob no repository links any more is garbage waiting for collection, not "known".
-        return toOptionalLong(jdbi.withHandle(h -> h.createQuery("""
-                        SELECT b.size FROM blobs b
-                        WHERE b.digest = :digest
-                          AND EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.digest = b.digest)""")
-                .bind("digest", digest.toString())
-                .mapTo(Long.class)
-                .findOne()));
-    }
-
-    @Override
-    public void recordAudit(AuditAction action, String account, String name, Map<String, String> data,
-            String description, Instant now) {
-        database.inWriteTransaction(h -> {
-            AuditWriter.write(h, action, account, name, data, description, now);
-            return null;
-        });
-    }
-
-    @Override
-    public ImmutableTags immutableTags(String repository) {
-        return jdbi.withHandle(h -> repositoryId(h, repository).map(id -> immutableTags(h, id))
-                .orElse(ImmutableTags.OFF));
-    }
-
-    private static ImmutableTags immutableTags(Handle h, long repositoryId) {
-        return h.createQuery("""
-                        SELECT immutable_tags_enabled, immutable_tags_rules FROM repository_policies
-                        WHERE repository_id = :repo""")
-                .bind("repo", repositoryId)
-                .map((rs, ctx) -> ImmutableTags.stored(rs.getBoolean(1), MetadataRows.stringList(rs.getString(2))))
-                .findOne()
-                .orElse(ImmutableTags.OFF);
-    }
-
-    @Override
-    public void setImmutableTags(String repository, ImmutableTags policy, Instant now) {
-        database.inWriteTransaction(h -> {
-            long id = ensureRepository(h, repository, now).id();
-            h.createUpdate("""
-                            INSERT INTO repository_policies (repository_id, immutable_tags_enabled,
-                                immutable_tags_rules, updated_at)
-                            VALUES (:repo, :enabled, :rules, :now)
-                            ON CONFLICT (repository_id) DO UPDATE SET
-                                immutable_tags_enabled = excluded.immutable_tags_enabled,
-                                immutable_tags_rules = excluded.immutable_tags_rules,
-                                updated_at = excluded.updated_at""")
-                    .bind("repo", id)
-                    .bind("enabled", policy.enabled())
-                    .bind("rules", MetadataRows.stringListJson(policy.rules()))
-                    .bind("now", now.toEpochMilli())
-                    .execute();
-            AuditWriter.write(h, AuditAction.REPO_IMMUTABLE_TAGS_CHANGE, AuditWriter.namespaceOf(repository),
-                    repository, Map.of("enabled", String.valueOf(policy.enabled()), "rules",
-                            String.join(" ", policy.rules())),
-                    (policy.enabled() ? "enabled" : "disabled") + " immutable tags on the repository " + repository,
-                    now);
-            return null;
-        });
+        return blobs.blobSize(digest);
     }
 
     @Override
     public BlobStats blobStats() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM blobs")
-                .map((rs, ctx) -> new BlobStats(rs.getLong("n"), rs.getLong("bytes")))
-                .one());
+        return blobs.blobStats();
     }
 
     // --- manifests ------------------------------------------------------------------------------------
@@ -356,560 +136,78 @@ public final class SqlMetadataStore implements MetadataStore {
     @Override
     public ManifestRecord putTaggedManifest(String repository, ManifestWrite manifest, List<String> tags,
             Instant now) {
-        return database.inWriteTransaction(h -> {
-            Set<Digest> listing = new TreeSet<>(manifest.children() == null ? List.of() : manifest.children());
-            listing.add(manifest.digest());
-            lockListings(h, repository, listing);
-            long repositoryId = ensureRepository(h, repository, now).id();
-            requireReferences(h, repositoryId, manifest); // throwing rolls back the repository creation too
-            storeManifest(h, repositoryId, manifest, now);
-            // Name order, so two multi-tag pushes lock shared tag rows in the same order and never deadlock.
-            for (String tag : new TreeSet<>(tags)) pointTag(h, repositoryId, tag, manifest.digest(), now);
-            return findManifest(h, repository, manifest.digest()).orElseThrow();
-        });
-    }
-
-    /**
-     * On PostgreSQL, serializes the transactions that decide whether a manifest is listed by an index of its
-     * repository: storing an index, deleting one, and storing a manifest an index may list. Without it a sparse
-     * index and its missing child pushed at the same moment would each miss the other's uncommitted row, and the
-     * child would count no parent while listed (or, against a delete, one parent while listed by none).
-     * Transaction-scoped advisory locks, keyed by repository and digest, taken in key order before any row lock,
-     * so these transactions take turns and never wait on each other in a circle. SQLite serializes writers.
-     */
-    private void lockListings(Handle h, String repository, Set<Digest> digests) {
-        if (forUpdate.isEmpty() || digests.isEmpty()) return;
-        long repositoryKey = repository.hashCode() * 0x9E3779B97F4A7C15L;
-        for (long key : digests.stream().mapToLong(d -> repositoryKey ^ Long.parseUnsignedLong(d.hex()
-                .substring(0, 16), 16)).sorted().distinct().toArray()) {
-            h.createQuery("SELECT 1 FROM (SELECT pg_advisory_xact_lock(:key)) l").bind("key", key)
-                    .mapTo(Integer.class).one();
-        }
-    }
-
-    private void requireReferences(Handle h, long repositoryId, ManifestWrite manifest) {
-        // FOR SHARE (PostgreSQL) keeps the referenced rows from being unlinked or deleted until we commit. Child
-        // manifests are locked for update instead, because storeManifest bumps their index_parents: two shared
-        // locks upgraded by two index pushes would deadlock; in digest order, exclusive locks just take turns.
-        // Children the repository does not hold are fine (a sparse index): they are recorded as listed anyway.
-        // On PostgreSQL the blob rows are share-locked first, in digest order: the collector locks a blob row
-        // (FOR UPDATE SKIP LOCKED) before it removes the blob's links, so it skips blobs a push is about to
-        // reference, and a push that waits for a collector then finds the links gone (MANIFEST_BLOB_UNKNOWN).
-        if (!forShare.isEmpty() && manifest.blobs() != null && !manifest.blobs().isEmpty()) {
-            h.createQuery("SELECT digest FROM blobs WHERE digest IN (<digests>) ORDER BY digest" + forShare)
-                    .bindList("digests", new LinkedHashSet<>(manifest.blobs()).stream().map(Digest::toString).toList())
-                    .mapTo(String.class)
-                    .list();
-        }
-        List<Digest> missingBlobs = missing(h, manifest.blobs(),
-                "SELECT digest FROM repository_blobs WHERE repository_id = :repo AND digest IN (<digests>)"
-                        + forShare, repositoryId);
-        missing(h, manifest.children(),
-                "SELECT digest FROM manifests WHERE repository_id = :repo AND digest IN (<digests>)"
-                        + " ORDER BY digest" + forNoKeyUpdate,
-                repositoryId);
-        if (!missingBlobs.isEmpty()) throw new MissingReferencesException(missingBlobs);
-    }
-
-    /** The distinct digests of {@code wanted} (in order) that {@code presentSql} does not return. */
-    private static List<Digest> missing(Handle h, List<Digest> wanted, String presentSql, long repositoryId) {
-        Set<Digest> distinct = new LinkedHashSet<>(wanted == null ? List.of() : wanted);
-        if (distinct.isEmpty()) return List.of();
-        Set<String> present = h.createQuery(presentSql)
-                .bind("repo", repositoryId)
-                .bindList("digests", distinct.stream().map(Digest::toString).toList())
-                .mapTo(String.class)
-                .set();
-        return distinct.stream().filter(d -> !present.contains(d.toString())).toList();
-    }
-
-    /**
-     * Inserts the manifest and its references unless the repository already holds that digest. A new row starts
-     * with as many parents as indexes of the repository already list it: a child that arrives after its sparse
-     * index is part of that index, not an image of its own (nor garbage for the collector).
-     */
-    private void storeManifest(Handle h, long repositoryId, ManifestWrite m, Instant now) {
-        for (int attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
-            int inserted = h.createUpdate("""
-                            INSERT INTO manifests (repository_id, digest, media_type, artifact_type, content,
-                                subject_digest, annotations_json, total_size, pushed_at, pull_count, last_activity_at,
-                                index_parents)
-                            VALUES (:repo, :digest, :mediaType, :artifactType, :content,
-                                :subject, :annotations, :totalSize, :now, 0, :now,
-                                (SELECT COUNT(*) FROM manifest_children c JOIN manifests p ON p.id = c.manifest_id
-                                 WHERE c.child_digest = :digest AND +p.repository_id = :repo))
-                            ON CONFLICT (repository_id, digest) DO NOTHING""")
-                    .bind("repo", repositoryId)
-                    .bind("digest", m.digest().toString())
-                    .bind("mediaType", m.mediaType())
-                    .bind("artifactType", m.artifactType())
-                    .bind("content", m.content())
-                    .bind("subject", m.subject() == null ? null : m.subject().toString())
-                    .bind("annotations", m.annotationsJson())
-                    .bind("totalSize", m.totalSize())
-                    .bind("now", now.toEpochMilli())
-                    .execute();
-            // FOR SHARE: a concurrent deleteManifest must not remove the row we are about to tag.
-            Optional<Long> id = h.createQuery(
-                            "SELECT id FROM manifests WHERE repository_id = :repo AND digest = :digest" + forShare)
-                    .bind("repo", repositoryId)
-                    .bind("digest", m.digest().toString())
-                    .mapTo(Long.class)
-                    .findOne();
-            if (id.isPresent()) {
-                if (inserted > 0) {
-                    insertReferences(h, "INSERT INTO manifest_blobs (manifest_id, digest) VALUES (:id, :digest)",
-                            id.get(), m.blobs());
-                    insertReferences(h,
-                            "INSERT INTO manifest_children (manifest_id, child_digest) VALUES (:id, :digest)",
-                            id.get(), m.children());
-                    countParents(h, repositoryId, id.get(), +1);
-                }
-                return;
-            }
-            // The existing row was deleted by a concurrent transaction after our INSERT saw it: insert again.
-        }
-        throw new IllegalStateException("manifest " + m.digest() + " kept disappearing while being stored");
-    }
-
-    /**
-     * Keeps {@code index_parents} (how many indexes in the repository list a manifest) in step with an index's
-     * children being stored ({@code +1}) or deleted ({@code -1}): image listings read "no parent" from an index
-     * instead of probing manifest_children for every manifest.
-     */
-    private static void countParents(Handle h, long repositoryId, long indexId, int delta) {
-        h.createUpdate("""
-                        UPDATE manifests SET index_parents = index_parents + :delta
-                        WHERE repository_id = :repo
-                          AND digest IN (SELECT child_digest FROM manifest_children WHERE manifest_id = :id)""")
-                .bind("delta", delta)
-                .bind("repo", repositoryId)
-                .bind("id", indexId)
-                .execute();
-    }
-
-    private static void insertReferences(Handle h, String sql, long manifestId, List<Digest> digests) {
-        if (digests == null || digests.isEmpty()) return;
-        PreparedBatch batch = h.prepareBatch(sql);
-        for (Digest digest : new LinkedHashSet<>(digests)) {
-            batch.bind("id", manifestId).bind("digest", digest.toString()).add();
-        }
-        batch.execute();
+        return manifests.putTaggedManifest(repository, manifest, tags, now);
     }
 
     @Override
     public Optional<ManifestRecord> getManifest(String repository, Digest digest) {
-        return database.queryOne(MANIFEST_BY_DIGEST, s -> {
-            s.setString(1, repository);
-            s.setString(2, digest.toString());
-        }, MetadataRows::manifest);
-    }
-
-
-    private static Optional<ManifestRecord> findManifest(Handle h, String repository, Digest digest) {
-        return h.createQuery("SELECT " + MANIFEST_COLUMNS + """
-                         FROM manifests m JOIN repositories r ON r.id = m.repository_id
-                        WHERE r.name = :repo AND m.digest = :digest""")
-                .bind("repo", repository)
-                .bind("digest", digest.toString())
-                .map(MetadataRows::manifest)
-                .findOne();
+        return manifests.getManifest(repository, digest);
     }
 
     @Override
     public Optional<ManifestRecord> getManifestByTag(String repository, String tag) {
-        return database.queryOne(MANIFEST_BY_TAG, s -> {
-            s.setString(1, repository);
-            s.setString(2, tag);
-        }, MetadataRows::manifest);
+        return manifests.getManifestByTag(repository, tag);
     }
 
     @Override
     public DeleteOutcome deleteManifest(String repository, Digest digest, Instant now) {
-        return switch (deleteImage(repository, digest, DeleteGuard.NONE, now).result()) {
-            case DELETED -> DeleteOutcome.DELETED;
-            case NOT_FOUND -> DeleteOutcome.NOT_FOUND;
-            case REFERENCED_BY_INDEX -> DeleteOutcome.REFERENCED_BY_INDEX;
-            case BECAME_ACTIVE, TAG_NOT_ALLOWED -> throw new IllegalStateException("no guard was given");
-        };
+        return manifests.deleteManifest(repository, digest, now);
     }
 
     @Override
     public ImageDeletion deleteImage(String repository, Digest digest, DeleteGuard guard, Instant now) {
-        return database.inWriteTransaction(h -> {
-            Optional<Long> repositoryId = repositoryId(h, repository);
-            if (repositoryId.isEmpty()) return ImageDeletion.refused(ImageDeletion.Result.NOT_FOUND);
-            long repo = repositoryId.get();
-            // A manifest's children follow from its digest (the content is immutable), so they can be read
-            // before any lock; their listing locks come first, as in putManifest.
-            lockListings(h, repository, new TreeSet<>(h.createQuery("""
-                            SELECT c.child_digest FROM manifest_children c JOIN manifests m ON m.id = c.manifest_id
-                            WHERE m.repository_id = :repo AND m.digest = :digest""")
-                    .bind("repo", repo)
-                    .bind("digest", digest.toString())
-                    .map((rs, ctx) -> Digest.parse(rs.getString(1)))
-                    .list()));
-            // Lock first, check after: an index being pushed holds FOR SHARE on this row, so once we have the
-            // lock such an index is either committed (and seen below) or has not yet seen this row. Pulls
-            // recorded meanwhile wait for us too, so the activity checked below is the activity deleted.
-            Optional<long[]> row = h.createQuery("""
-                            SELECT id, last_activity_at FROM manifests
-                            WHERE repository_id = :repo AND digest = :digest""" + forUpdate)
-                    .bind("repo", repo)
-                    .bind("digest", digest.toString())
-                    .map((rs, ctx) -> new long[] {rs.getLong("id"), rs.getLong("last_activity_at")})
-                    .findOne();
-            if (row.isEmpty()) return ImageDeletion.refused(ImageDeletion.Result.NOT_FOUND);
-            long manifestId = row.get()[0];
-            // "+m.repository_id": start from the child digest index, see indexesReferencing
-            boolean referenced = h.createQuery("""
-                            SELECT 1 FROM manifest_children c JOIN manifests m ON m.id = c.manifest_id
-                            WHERE c.child_digest = :digest AND +m.repository_id = :repo LIMIT 1""")
-                    .bind("repo", repo)
-                    .bind("digest", digest.toString())
-                    .mapTo(Integer.class)
-                    .findOne()
-                    .isPresent();
-            if (referenced) return ImageDeletion.refused(ImageDeletion.Result.REFERENCED_BY_INDEX);
-            if (guard.inactiveSince() != null && row.get()[1] >= guard.inactiveSince().toEpochMilli()) {
-                return ImageDeletion.refused(ImageDeletion.Result.BECAME_ACTIVE);
-            }
-            List<String> tags = h.createQuery("""
-                            SELECT name FROM tags WHERE repository_id = :repo AND manifest_digest = :digest
-                            ORDER BY name""" + forUpdate)
-                    .bind("repo", repo)
-                    .bind("digest", digest.toString())
-                    .mapTo(String.class)
-                    .list();
-            if (guard.allowedTags() != null && !guard.allowedTags().containsAll(tags)) {
-                return ImageDeletion.refused(ImageDeletion.Result.TAG_NOT_ALLOWED);
-            }
-            for (String tag : tags) {
-                deleteTagRow(h, repo, tag);
-                appendHistory(h, repo, tag, digest.toString(), null, TagEvent.Action.DELETE, now);
-            }
-            countParents(h, repo, manifestId, -1);
-            // Its blobs may be garbage now: the collector reviews them once the blob grace period has passed.
-            // Digest order, like the collector's queue locks, so the two never wait on each other in a circle.
-            h.createUpdate(GarbageStore.REVIEW_MANIFEST_BLOBS)
-                    .bind("id", manifestId)
-                    .bind("now", now.toEpochMilli())
-                    .execute();
-            // Explicit rather than relying on ON DELETE CASCADE, which SQLite only honours with foreign_keys=ON.
-            h.createUpdate("DELETE FROM manifest_blobs WHERE manifest_id = :id").bind("id", manifestId).execute();
-            h.createUpdate("DELETE FROM manifest_children WHERE manifest_id = :id").bind("id", manifestId).execute();
-            h.createUpdate("DELETE FROM manifests WHERE id = :id").bind("id", manifestId).execute();
-            AuditWriter.write(h, AuditAction.REPO_MANIFEST_DELETE, AuditWriter.namespaceOf(repository), repository,
-                    Map.of("digest", digest.toString()), "deleted the image " + digest + " from " + repository, now);
-            return new ImageDeletion(ImageDeletion.Result.DELETED, tags);
-        });
+        return manifests.deleteImage(repository, digest, guard, now);
+    }
+
+    @Override
+    public List<Digest> indexesReferencing(String repository, Digest child) {
+        return manifests.indexesReferencing(repository, child);
+    }
+
+    @Override
+    public List<Digest> missingChildren(String repository, Digest index) {
+        return manifests.missingChildren(repository, index);
+    }
+
+    @Override
+    public List<ManifestRecord> referrers(String repository, Digest subject, String artifactType) {
+        return manifests.referrers(repository, subject, artifactType);
     }
 
     // --- tags -----------------------------------------------------------------------------------------
 
-    /**
-     * Creates or moves a tag and records it. On PostgreSQL the tag row is locked before its current digest is
-     * read, so concurrent pushes to one tag take turns and each MOVE names the digest it really replaced.
-     */
-    private void pointTag(Handle h, long repositoryId, String tag, Digest digest, Instant now) {
-        String target = digest.toString();
-        for (int attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
-            int created = h.createUpdate("""
-                            INSERT INTO tags (repository_id, name, manifest_digest, updated_at)
-                            VALUES (:repo, :tag, :digest, :now)
-                            ON CONFLICT (repository_id, name) DO NOTHING""")
-                    .bind("repo", repositoryId)
-                    .bind("tag", tag)
-                    .bind("digest", target)
-                    .bind("now", now.toEpochMilli())
-                    .execute();
-            if (created > 0) {
-                appendHistory(h, repositoryId, tag, target, null, TagEvent.Action.PUSH, now);
-                return;
-            }
-            Optional<String> current = currentTarget(h, repositoryId, tag);
-            if (current.isEmpty()) continue; // deleted by a concurrent transaction in between: create it
-            if (current.get().equals(target)) return;
-            if (immutableTags(h, repositoryId).protects(tag)) {
-                throw new ImmutableTagException(tag, Digest.parse(current.get()));
-            }
-            h.createUpdate("""
-                            UPDATE tags SET manifest_digest = :digest, updated_at = :now
-                            WHERE repository_id = :repo AND name = :tag""")
-                    .bind("repo", repositoryId)
-                    .bind("tag", tag)
-                    .bind("digest", target)
-                    .bind("now", now.toEpochMilli())
-                    .execute();
-            appendHistory(h, repositoryId, tag, target, current.get(), TagEvent.Action.MOVE, now);
-            return;
-        }
-        throw new IllegalStateException("tag " + tag + " kept changing while being pushed");
-    }
-
-    /** The digest a tag points at, locking the tag row on PostgreSQL. */
-    private Optional<String> currentTarget(Handle h, long repositoryId, String tag) {
-        return h.createQuery(
-                        "SELECT manifest_digest FROM tags WHERE repository_id = :repo AND name = :tag" + forUpdate)
-                .bind("repo", repositoryId)
-                .bind("tag", tag)
-                .mapTo(String.class)
-                .findOne();
-    }
-
-    private static void deleteTagRow(Handle h, long repositoryId, String tag) {
-        h.createUpdate("DELETE FROM tags WHERE repository_id = :repo AND name = :tag")
-                .bind("repo", repositoryId)
-                .bind("tag", tag)
-                .execute();
-    }
-
-    private static void appendHistory(Handle h, long repositoryId, String tag, String digest, String previous,
-            TagEvent.Action action, Instant at) {
-        auditTag(h, repositoryId, tag, digest, previous, action, at);
-        h.createUpdate("""
-                        INSERT INTO tag_history (repository_id, tag, digest, previous_digest, action, at)
-                        VALUES (:repo, :tag, :digest, :previous, :action, :at)""")
-                .bind("repo", repositoryId)
-                .bind("tag", tag)
-                .bind("digest", digest)
-                .bind("previous", previous)
-                .bind("action", action.name())
-                .bind("at", at.toEpochMilli())
-                .execute();
-    }
-
-    /** Every tag event is also an audit event of the repository's namespace, in the same transaction. */
-    private static void auditTag(Handle h, long repositoryId, String tag, String digest, String previous,
-            TagEvent.Action action, Instant at) {
-        String repo = h.createQuery("SELECT name FROM repositories WHERE id = :id").bind("id", repositoryId)
-                .mapTo(String.class).one();
-        Map<String, String> data = new LinkedHashMap<>();
-        data.put("tag", tag);
-        data.put("digest", digest);
-        if (previous != null) data.put("previous_digest", previous);
-        switch (action) {
-            case PUSH -> AuditWriter.write(h, AuditAction.REPO_TAG_PUSH, AuditWriter.namespaceOf(repo), repo, data,
-                    "pushed the tag " + tag + " with the digest " + digest + " to the repository " + repo, at);
-            case MOVE -> AuditWriter.write(h, AuditAction.REPO_TAG_MOVE, AuditWriter.namespaceOf(repo), repo, data,
-                    "moved the tag " + tag + " from " + previous + " to " + digest + " in the repository " + repo, at);
-            case DELETE -> AuditWriter.write(h, AuditAction.REPO_TAG_DELETE, AuditWriter.namespaceOf(repo), repo,
-                    data, "deleted the tag " + tag + " (" + digest + ") from the repository " + repo, at);
-        }
-    }
-
     @Override
     public boolean deleteTag(String repository, String tag, Instant now) {
-        return deleteTag(repository, tag, false, now);
+        return tags.deleteTag(repository, tag, now);
     }
 
     @Override
     public boolean deleteMutableTag(String repository, String tag, Instant now) {
-        return deleteTag(repository, tag, true, now);
-    }
-
-    private boolean deleteTag(String repository, String tag, boolean honourPolicy, Instant now) {
-        return database.inWriteTransaction(h -> {
-            Optional<Long> repositoryId = repositoryId(h, repository);
-            if (repositoryId.isEmpty()) return false;
-            Optional<String> current = currentTarget(h, repositoryId.get(), tag); // locks the tag row
-            if (current.isEmpty()) return false;
-            if (honourPolicy && immutableTags(h, repositoryId.get()).protects(tag)) {
-                throw new ImmutableTagException(tag, Digest.parse(current.get()));
-            }
-            deleteTagRow(h, repositoryId.get(), tag);
-            appendHistory(h, repositoryId.get(), tag, current.get(), null, TagEvent.Action.DELETE, now);
-            return true;
-        });
-    }
-
-    /**
-     * Writers that do not go through {@code ensureRepository} (manifest deletes, pull statistics) lock a manifest
-     * row before the repository row's foreign key; against a repository delete that can be a deadlock, which
-     * PostgreSQL breaks by failing one side. When that side is the delete, it runs again.
-     */
-    @Override
-    public boolean deleteRepository(String repository, Instant now) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return deleteRepositoryOnce(repository, now);
-            } catch (RuntimeException e) {
-                if (attempt >= RACE_ATTEMPTS || !isDeadlock(e)) throw e;
-            }
-        }
-    }
-
-    private static boolean isDeadlock(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && "40P01".equals(sql.getSQLState())) return true;
-        }
-        return false;
-    }
-
-    private boolean deleteRepositoryOnce(String repository, Instant now) {
-        return database.inWriteTransaction(h -> {
-            Optional<Long> found = h.createQuery("SELECT id FROM repositories WHERE name = :name" + forUpdate)
-                    .bind("name", repository)
-                    .mapTo(Long.class)
-                    .findOne();
-            if (found.isEmpty()) return false;
-            long id = found.get();
-            ImmutableTags policy = immutableTags(h, id);
-            List<String[]> tags = h.createQuery(
-                            "SELECT name, manifest_digest FROM tags WHERE repository_id = :id ORDER BY name" + forUpdate)
-                    .bind("id", id)
-                    .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2)})
-                    .list();
-            for (String[] tag : tags) {
-                if (policy.protects(tag[0])) throw new ImmutableTagException(tag[0], Digest.parse(tag[1]));
-            }
-            long manifests = h.createQuery("SELECT COUNT(*) FROM manifests WHERE repository_id = :id")
-                    .bind("id", id).mapTo(Long.class).one();
-            // Every blob the repository used or linked may be garbage now; the collector reviews each after the
-            // blob grace period. Queue rows first and in digest order, the collector's lock order, and before
-            // the links go (the collector removes links while it holds a queue row).
-            h.createUpdate("""
-                            INSERT INTO gc_blob_queue (digest, touched_at)
-                            SELECT d.digest, :now FROM (
-                                SELECT mb.digest FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
-                                WHERE m.repository_id = :id
-                                UNION SELECT digest FROM repository_blobs WHERE repository_id = :id) d
-                            WHERE true ORDER BY d.digest
-                            ON CONFLICT (digest) DO UPDATE SET touched_at = CASE
-                                WHEN excluded.touched_at > gc_blob_queue.touched_at THEN excluded.touched_at
-                                ELSE gc_blob_queue.touched_at END""")
-                    .bind("id", id)
-                    .bind("now", now.toEpochMilli())
-                    .execute();
-            // Explicit rather than relying on ON DELETE CASCADE, which SQLite only honours with foreign_keys=ON;
-            // tables keyed by the name (not the id) have no foreign key at all.
-            for (String sql : List.of(
-                    "DELETE FROM manifest_blobs WHERE manifest_id IN (SELECT id FROM manifests WHERE repository_id = :id)",
-                    "DELETE FROM manifest_children"
-                            + " WHERE manifest_id IN (SELECT id FROM manifests WHERE repository_id = :id)",
-                    "DELETE FROM tags WHERE repository_id = :id",
-                    "DELETE FROM tag_history WHERE repository_id = :id",
-                    "DELETE FROM manifests WHERE repository_id = :id",
-                    "DELETE FROM repository_blobs WHERE repository_id = :id",
-                    "DELETE FROM repository_pull_days WHERE repository_id = :id",
-                    "DELETE FROM repository_policies WHERE repository_id = :id")) {
-                h.createUpdate(sql).bind("id", id).execute();
-            }
-            for (String table : List.of("repository_details", "repository_settings", "team_repository_permissions")) {
-                h.createUpdate("DELETE FROM " + table + " WHERE repository = :name").bind("name", repository).execute();
-            }
-            h.createUpdate("DELETE FROM repositories WHERE id = :id").bind("id", id).execute();
-            AuditWriter.write(h, AuditAction.REPO_DELETE, AuditWriter.namespaceOf(repository), repository,
-                    Map.of("tags", String.valueOf(tags.size()), "manifests", String.valueOf(manifests)),
-                    "deleted the repository " + repository + " (" + tags.size() + " tags, " + manifests
-                            + " manifests)", now);
-            return true;
-        });
+        return tags.deleteMutableTag(repository, tag, now);
     }
 
     @Override
     public List<String> listTags(String repository, String after, int limit) {
         requireLimit(limit);
-        return jdbi.withHandle(h -> h.createQuery("""
-                        SELECT t.name FROM tags t JOIN repositories r ON r.id = t.repository_id
-                        WHERE r.name = :repo AND t.name > :after
-                        ORDER BY t.name LIMIT :limit""")
-                .bind("repo", repository)
-                .bind("after", after == null ? "" : after) // "" sorts before every tag
-                .bind("limit", limit)
-                .mapTo(String.class)
-                .list());
+        return tags.listTags(repository, after, limit);
     }
 
     @Override
     public List<String> tagsOf(String repository, Digest digest) {
-        return jdbi.withHandle(h -> h.createQuery("""
-                        SELECT t.name FROM tags t JOIN repositories r ON r.id = t.repository_id
-                        WHERE r.name = :repo AND t.manifest_digest = :digest
-                        ORDER BY t.name""")
-                .bind("repo", repository)
-                .bind("digest", digest.toString())
-                .mapTo(String.class)
-                .list());
+        return tags.tagsOf(repository, digest);
     }
-
-    // "+m.repository_id" keeps SQLite (which has no statistics) from walking every manifest of the repository
-    // through the (repository_id, digest) index; starting from the child digest index reads a handful of rows.
-    // The unary plus is plain arithmetic on PostgreSQL too.
-
-    @Override
-    public List<Digest> indexesReferencing(String repository, Digest child) {
-        return jdbi.withHandle(h -> h.createQuery("""
-                        SELECT m.digest FROM manifest_children c JOIN manifests m ON m.id = c.manifest_id
-                        WHERE c.child_digest = :child
-                          AND +m.repository_id = (SELECT id FROM repositories WHERE name = :repo)
-                        ORDER BY m.digest""")
-                .bind("repo", repository)
-                .bind("child", child.toString())
-                .map((rs, ctx) -> Digest.parse(rs.getString("digest")))
-                .list());
-    }
-
-    @Override
-    public List<Digest> missingChildren(String repository, Digest index) {
-        return jdbi.withHandle(h -> h.createQuery("""
-                        SELECT c.child_digest FROM manifest_children c
-                        JOIN manifests m ON m.id = c.manifest_id
-                        JOIN repositories r ON r.id = m.repository_id
-                        WHERE r.name = :repo AND m.digest = :index
-                          AND NOT EXISTS (SELECT 1 FROM manifests x
-                                          WHERE x.repository_id = m.repository_id AND x.digest = c.child_digest)
-                        ORDER BY c.child_digest""")
-                .bind("repo", repository)
-                .bind("index", index.toString())
-                .map((rs, ctx) -> Digest.parse(rs.getString(1)))
-                .list());
-    }
-
-    @Override
-    public List<ManifestRecord> referrers(String repository, Digest subject, String artifactType) {
-        String sql = "SELECT " + MANIFEST_COLUMNS
-                + " FROM manifests m JOIN repositories r ON r.id = m.repository_id"
-                + " WHERE r.name = :repo AND m.subject_digest = :subject"
-                + (artifactType == null ? "" : " AND m.artifact_type = :artifactType")
-                + " ORDER BY m.id"; // push order
-        return jdbi.withHandle(h -> {
-            Query query = h.createQuery(sql).bind("repo", repository).bind("subject", subject.toString());
-            if (artifactType != null) query.bind("artifactType", artifactType);
-            return query.map(MetadataRows::manifest).list();
-        });
-    }
-
-    // History is ordered by id, which is the order the events were written in (see pointTag). Timestamps come
-    // from callers' clocks, so two racing pushes can carry timestamps in the opposite order; the id never lies.
 
     @Override
     public List<TagEvent> tagHistory(String repository, String tag) {
-        String sql = "SELECT " + TAG_EVENT_COLUMNS + HISTORY_FROM
-                + (tag == null ? "" : " AND h.tag = :tag")
-                + " ORDER BY h.id";
-        return jdbi.withHandle(h -> {
-            Query query = h.createQuery(sql).bind("repo", repository);
-            if (tag != null) query.bind("tag", tag);
-            return query.map(MetadataRows::tagEvent).list();
-        });
+        return tags.tagHistory(repository, tag);
     }
 
     @Override
     public List<TagEvent> tagHistoryOf(String repository, Digest digest) {
-        // Two branches rather than "digest = x OR previous_digest = x": each is a range scan of its own index,
-        // where the OR made PostgreSQL scan the whole history table.
-        String sql = "SELECT " + TAG_EVENT_COLUMNS + HISTORY_FROM + " AND h.digest = :digest"
-                + " UNION ALL"
-                + " SELECT " + TAG_EVENT_COLUMNS + HISTORY_FROM + " AND h.previous_digest = :digest"
-                + " AND h.digest <> :digest"
-                + " ORDER BY id";
-        return jdbi.withHandle(h -> h.createQuery(sql)
-                .bind("repo", repository)
-                .bind("digest", digest.toString())
-                .map(MetadataRows::tagEvent)
-                .list());
+        return tags.tagHistoryOf(repository, digest);
     }
+
+    // --- pull statistics ------------------------------------------------------------------------------
 
     @Override
     public void recordPull(String repository, Digest digest, Instant now) {
@@ -918,45 +216,12 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public void recordPulls(String repository, Digest digest, long count, Instant now) {
-        // One indexed UPDATE; the increment happens in SQL so concurrent pulls never lose counts, and
-        // last_pulled_at never moves backwards when pulls commit out of order; last_activity_at follows it.
-        database.inWriteTransaction(h -> h.createUpdate("""
-                        UPDATE manifests SET pull_count = pull_count + :count,
-                            last_pulled_at = CASE WHEN last_pulled_at IS NULL OR last_pulled_at < :now
-                                                  THEN :now ELSE last_pulled_at END,
-                            last_activity_at = CASE WHEN last_activity_at < :now
-                                                    THEN :now ELSE last_activity_at END
-                        WHERE repository_id = (SELECT id FROM repositories WHERE name = :repo) AND digest = :digest""")
-                .bind("repo", repository)
-                .bind("digest", digest.toString())
-                .bind("now", now.toEpochMilli())
-                .bind("count", count)
-                .execute() > 0
-                // The day's counter for the console's chart: an upsert both dialects understand.
-                ? h.createUpdate("""
-                        INSERT INTO repository_pull_days (repository_id, day, pulls)
-                        SELECT id, :day, :count FROM repositories WHERE name = :repo
-                        ON CONFLICT (repository_id, day) DO UPDATE
-                            SET pulls = repository_pull_days.pulls + excluded.pulls""")
-                .bind("repo", repository)
-                .bind("day", (int) now.atZone(ZoneOffset.UTC).toLocalDate().toEpochDay())
-                .bind("count", count)
-                .execute() : 0);
+        pulls.record(repository, digest, count, now);
     }
 
     @Override
-    public SortedMap<LocalDate, Long> pullsPerDay(String repository, LocalDate from,
-            LocalDate to) {
-        SortedMap<LocalDate, Long> days = new TreeMap<>();
-        jdbi.useHandle(h -> h.createQuery("""
-                        SELECT d.day, d.pulls FROM repository_pull_days d JOIN repositories r ON r.id = d.repository_id
-                        WHERE r.name = :repo AND d.day BETWEEN :from AND :to""")
-                .bind("repo", repository)
-                .bind("from", (int) from.toEpochDay())
-                .bind("to", (int) to.toEpochDay())
-                .map((rs, c) -> Map.entry(LocalDate.ofEpochDay(rs.getLong(1)), rs.getLong(2)))
-                .forEach(e -> days.put(e.getKey(), e.getValue())));
-        return days;
+    public SortedMap<LocalDate, Long> pullsPerDay(String repository, LocalDate from, LocalDate to) {
+        return pulls.perDay(repository, from, to);
     }
 
     // --- images -----------------------------------------------------------------------------------------
@@ -980,48 +245,36 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public void createUpload(UploadSession session) {
-        database.inWriteTransaction(h -> h.createUpdate("""
-                        INSERT INTO uploads (id, repository, started_at, last_activity)
-                        VALUES (:id, :repo, :started, :activity)""")
-                .bind("id", session.id())
-                .bind("repo", session.repository())
-                .bind("started", session.startedAt().toEpochMilli())
-                .bind("activity", session.lastActivity().toEpochMilli())
-                .execute());
+        uploads.create(session);
     }
 
     @Override
     public Optional<UploadSession> findUpload(String uploadId) {
-        return jdbi.withHandle(h -> h.createQuery(
-                        "SELECT id, repository, started_at, last_activity FROM uploads WHERE id = :id")
-                .bind("id", uploadId)
-                .map(MetadataRows::uploadSession)
-                .findOne());
+        return uploads.find(uploadId);
     }
 
     @Override
     public void touchUpload(String uploadId, Instant now) {
-        database.inWriteTransaction(h -> h.createUpdate("UPDATE uploads SET last_activity = :now WHERE id = :id")
-                .bind("id", uploadId)
-                .bind("now", now.toEpochMilli())
-                .execute());
+        uploads.touch(uploadId, now);
     }
 
     @Override
     public void deleteUpload(String uploadId) {
-        database.inWriteTransaction(h -> h.createUpdate("DELETE FROM uploads WHERE id = :id")
-                .bind("id", uploadId)
-                .execute());
+        uploads.delete(uploadId);
     }
 
     @Override
     public List<UploadSession> uploadsIdleSince(Instant cutoff) {
-        return jdbi.withHandle(h -> h.createQuery("""
-                        SELECT id, repository, started_at, last_activity FROM uploads
-                        WHERE last_activity < :cutoff ORDER BY last_activity, id""")
-                .bind("cutoff", cutoff.toEpochMilli())
-                .map(MetadataRows::uploadSession)
-                .list());
+        return uploads.idleSince(cutoff);
+    }
+
+    @Override
+    public void recordAudit(AuditAction action, String account, String name, Map<String, String> data,
+            String description, Instant now) {
+        database.inWriteTransaction(h -> {
+            AuditWriter.write(h, action, account, name, data, description, now);
+            return null;
+        });
     }
 
     @Override
@@ -1032,10 +285,6 @@ public final class SqlMetadataStore implements MetadataStore {
     @Override
     public void close() {
         database.close();
-    }
-
-    private static OptionalLong toOptionalLong(Optional<Long> value) {
-        return value.map(OptionalLong::of).orElseGet(OptionalLong::empty);
     }
 
     private static void requireLimit(int limit) {
