@@ -7,10 +7,8 @@
 #                                                       dropped afterwards) + S3Proxy from target/s3proxy (default N 20000)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
 . "$ROOT/bench/lib.sh"
-newest_jdk || exit 1
-if [[ ${1:-} == --no-build ]]; then shift; else ./mvnw -q -o -DskipTests package; fi
+bench_java_prelude "$@"; shift "$BUILD_ARGS"
 if [[ ${1:-} == --pg-s3proxy ]]; then
   N=${2:-20000}
   DIR=$(mktemp -d)

@@ -40,21 +40,13 @@ WRK_CONNS=32; WRK_THREADS=2
 ADMIN_PASSWORD="bench-admin-$RANDOM$RANDOM"
 OCI_MANIFEST=application/vnd.oci.image.manifest.v1+json
 
-log() { echo "[headline] $*" >&2; }
-die() { echo "[headline] ERROR: $*" >&2; exit 1; }
+BENCH=headline
+. "$ROOT/bench/lib.sh"
 for c in wrk curl skopeo htpasswd; do command -v "$c" >/dev/null || die "$c not found"; done
 DIST_BIN=${DIST_BIN:-/usr/bin/docker-registry}
 [[ -x $DIST_BIN ]] || die "$DIST_BIN not found"
-. "$ROOT/bench/lib.sh"
 newest_jdk || exit 1
-
-WORK=$(mktemp -d /tmp/wharf-headline.XXXXXX)
-PIDS=()
-cleanup() { stop_pids; rm -rf "$WORK"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-now_ns() { date +%s%N; }
+bench_workdir headline
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 declare -A R
 
@@ -83,20 +75,8 @@ make_image() { # DIR LARGE_MIB
 }
 
 # --- servers ---------------------------------------------------------------------------------------------
-wait_ready() { # NAME PID URL T0 -> startup ms
-  local deadline=$(( $4 + 90 * 1000000000 )) code
-  while (( $(now_ns) < deadline )); do
-    kill -0 "$2" 2>/dev/null || { log "$1 exited during start-up"; tail -20 "$WORK/$1.log" >&2; return 1; }
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$3" || true)
-    if [[ $code == 200 || $code == 401 ]]; then echo $(( ($(now_ns) - $4) / 1000000 )); return 0; fi
-    sleep 0.01
-  done
-  return 1
-}
-
 start_distribution() { # NAME AUTH(none|htpasswd)
   local name=$1 port; port=$(free_port)
-  mkdir -p "$WORK/$name-data"
   local auth=""
   if [[ $2 == htpasswd ]]; then
     htpasswd -Bbn admin "$ADMIN_PASSWORD" > "$WORK/$name.htpasswd"
@@ -105,26 +85,9 @@ start_distribution() { # NAME AUTH(none|htpasswd)
     realm: bench
     path: $WORK/$name.htpasswd"
   fi
-  cat > "$WORK/$name.yml" <<EOF
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $WORK/$name-data
-  delete:
-    enabled: true
-  cache:
-    blobdescriptor: inmemory
-$auth
-http:
-  addr: 127.0.0.1:$port
-EOF
-  local t0; t0=$(now_ns)
-  "$DIST_BIN" serve "$WORK/$name.yml" > "$WORK/$name.log" 2>&1 &
-  local pid=$!; PIDS+=("$pid")
-  R[$name.startup_ms]=$(wait_ready "$name" "$pid" "http://127.0.0.1:$port/v2/" "$t0") || die "$name did not start"
-  R[$name.pid]=$pid; R[$name.host]="127.0.0.1:$port"
+  # Distribution as it ships: access log on, like Wharf's in this table.
+  DIST_ACCESS_LOG=on DIST_EXTRA=$auth run_distribution "$name" "$port" "200 401" || die "$name did not start"
+  R[$name.startup_ms]=$DIST_MS; R[$name.pid]=$DIST_PID; R[$name.host]="127.0.0.1:$port"
   if [[ $2 == htpasswd ]]; then R[$name.creds]="admin:$ADMIN_PASSWORD"; else R[$name.creds]=""; fi
   log "$name ready on :$port in ${R[$name.startup_ms]} ms"
 }
@@ -147,7 +110,7 @@ start_wharf() {
       WHARF_ADMIN_PASSWORD=$ADMIN_PASSWORD WHARF_JAVA="$JDK_HOME/bin/java" exec "$ROOT/wharf" serve ) \
       > "$WORK/wharf.log" 2>&1 &
   local pid=$!; PIDS+=("$pid")
-  R[wharf.startup_ms]=$(wait_ready wharf "$pid" "http://127.0.0.1:$port/v2/" "$t0") || die "wharf did not start"
+  R[wharf.startup_ms]=$(wait_ready wharf "$pid" "http://127.0.0.1:$port/v2/" "$t0" "200 401") || die "wharf did not start"
   R[wharf.pid]=$pid; R[wharf.host]="127.0.0.1:$port"; R[wharf.creds]="admin:$ADMIN_PASSWORD"
   log "wharf ready on :$port in ${R[wharf.startup_ms]} ms"
 }

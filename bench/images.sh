@@ -4,8 +4,6 @@
 # Usage: bench/images.sh [--no-build] [manifests] [requests per row]   (defaults 50000 1000)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
 . "$ROOT/bench/lib.sh"
-newest_jdk || exit 1
-if [[ ${1:-} == --no-build ]]; then shift; else ./mvnw -q -o -DskipTests package; fi
+bench_java_prelude "$@"; shift "$BUILD_ARGS"
 exec "$JAVA" -Xmx1g -cp target/wharf.jar bench/ImagesBench.java "${1:-50000}" "${2:-1000}"

@@ -39,3 +39,165 @@ stop_pids() {
   done
   wait 2>/dev/null || true
 }
+
+# Messages tagged with BENCH (set it before sourcing this file).
+log() { echo "[$BENCH] $*" >&2; }
+die() { echo "[$BENCH] ERROR: $*" >&2; exit 1; }
+now_ns() { date +%s%N; }
+
+# Builds target/wharf.jar (tests skipped) with the JDK newest_jdk found; further args go to Maven (e.g. -o).
+build_jar() {
+  (cd "$ROOT" && JAVA_HOME=$JDK_HOME ./mvnw -B -q -DskipTests "$@" package)
+}
+
+# A fresh WORK directory for the run, and the traps that stop every process in PIDS and remove WORK on exit.
+# A script with more to undo sets BENCH_CLEANUP to a command; it runs between the two.
+bench_workdir() { # NAME
+  WORK=$(mktemp -d "/tmp/wharf-$1.XXXXXX")
+  PIDS=()
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+bench_cleanup() {
+  stop_pids
+  ${BENCH_CLEANUP:-:}
+  rm -rf "$WORK"
+}
+
+# wait_ready NAME PID URL T0 [CODES] -> prints the ms since T0 once URL answers 200 (or one of the space-separated
+# CODES: an auth-protected /v2/ says 401 when ready). Fails, with the tail of WORK/NAME.log, when the process exits
+# first or after STARTUP_TIMEOUT seconds (default 90).
+wait_ready() {
+  local name=$1 pid=$2 url=$3 t0=$4 codes=" ${5:-200} " code deadline
+  deadline=$(( t0 + ${STARTUP_TIMEOUT:-90} * 1000000000 ))
+  while (( $(now_ns) < deadline )); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "$name exited during startup (see $WORK/$name.log)"; tail -20 "$WORK/$name.log" >&2 || true; return 1
+    fi
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url" || true)
+    if [[ $codes == *" $code "* ]]; then
+      echo $(( ($(now_ns) - t0) / 1000000 )); return 0
+    fi
+    sleep 0.01
+  done
+  log "$name not ready after ${STARTUP_TIMEOUT:-90}s"; return 1
+}
+
+# Starts CNCF Distribution (DIST_BIN, default /usr/bin/docker-registry) on 127.0.0.1:PORT, storage in
+# WORK/NAME-data, errors only, deletes on, no upload purging during the run; no access log unless
+# DIST_ACCESS_LOG=on, and DIST_EXTRA (top-level YAML, e.g. an auth section) added. Sets DIST_PID (also added to
+# PIDS) and DIST_MS, its start-up time; fails when /v2/ does not answer one of READY_CODES (default 200).
+run_distribution() { # NAME PORT [READY_CODES]
+  local name=$1 port=$2 codes=${3:-200} quiet=true t0
+  [[ ${DIST_ACCESS_LOG:-off} == on ]] && quiet=false
+  mkdir -p "$WORK/$name-data"
+  cat > "$WORK/$name.yml" <<YAML
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: $quiet
+storage:
+  filesystem:
+    rootdirectory: $WORK/$name-data
+  delete:
+    enabled: true
+  cache:
+    blobdescriptor: inmemory
+  maintenance:
+    uploadpurging:
+      enabled: false
+${DIST_EXTRA:-}
+http:
+  addr: 127.0.0.1:$port
+YAML
+  t0=$(now_ns)
+  "${DIST_BIN:-/usr/bin/docker-registry}" serve "$WORK/$name.yml" > "$WORK/$name.log" 2>&1 &
+  DIST_PID=$!; PIDS+=("$DIST_PID")
+  DIST_MS=$(wait_ready "$name" "$DIST_PID" "http://127.0.0.1:$port/v2/" "$t0" "$codes")
+}
+
+# Starts target/wharf.jar serve on 127.0.0.1:PORT from an empty directory (so no stray ./wharf.yaml applies), data
+# in WORK/NAME-data, warnings only, no access log, no rate limits, plus the VAR=VALUE settings given. Sets
+# WHARF_PID (also added to PIDS) and WHARF_MS; fails when it does not become ready.
+run_wharf() { # NAME PORT [VAR=VALUE ...]
+  local name=$1 port=$2 t0
+  shift 2
+  mkdir -p "$WORK/$name-data" "$WORK/$name-cwd"
+  t0=$(now_ns)
+  ( cd "$WORK/$name-cwd" && exec env WHARF_ADDR="127.0.0.1:$port" WHARF_DATA_DIR="$WORK/$name-data" \
+      WHARF_LOG_LEVEL=warn WHARF_LOG_ACCESS=false WHARF_RATELIMIT_ENABLED=false "$@" \
+      "$JAVA" -jar "$ROOT/target/wharf.jar" serve ) > "$WORK/$name.log" 2>&1 &
+  WHARF_PID=$!; PIDS+=("$WHARF_PID")
+  WHARF_MS=$(wait_ready "$name" "$WHARF_PID" "http://127.0.0.1:$port/readyz" "$t0")
+}
+
+# The start of a throughput run: the tools it needs and Distribution's binary (DIST_BIN), the JDK, a build unless
+# BUILD=0, and WORK (named after BENCH).
+bench_start() { # TOOL...
+  local tool
+  for tool in "$@"; do command -v "$tool" >/dev/null || die "$tool not found"; done
+  DIST_BIN=${DIST_BIN:-/usr/bin/docker-registry}
+  [[ -x $DIST_BIN ]] || die "$DIST_BIN not found (apt-get install -y docker-registry)"
+  newest_jdk || exit 1
+  if [[ ${BUILD:-1} == 1 ]]; then build_jar -o; fi
+  bench_workdir "$BENCH"
+}
+
+# The options of the throughput scripts: --no-build, --runs N, --mib M (into BUILD, RUNS, MIB; set the defaults
+# first).
+runs_options() {
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --no-build) BUILD=0 ;;
+      --runs) RUNS=$2; shift ;;
+      --mib) MIB=$2; shift ;;
+      *) echo "unknown option: $1" >&2; exit 2 ;;
+    esac
+    shift
+  done
+}
+
+# The start of the scripts that only run one bench/*.java: ROOT, the JDK, and a build unless the first argument
+# is --no-build (the caller then drops it: `shift $BUILD_ARGS`).
+bench_java_prelude() {
+  cd "$ROOT"
+  newest_jdk || exit 1
+  BUILD_ARGS=0
+  if [[ ${1:-} == --no-build ]]; then BUILD_ARGS=1; else build_jar -o; fi
+}
+
+# make_random_image DIR SEED: an OCI layout of random (incompressible) uncompressed tar layers (40/30/20/10 % of MIB MiB)
+# plus a config, tag "1"; prints what the layers and config weigh in bytes.
+make_random_image() { # DIR SEED
+  python3 - "$1" "$2" "$MIB" <<'PY'
+import hashlib, io, json, os, random, sys, tarfile
+out, seed, mib = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+os.makedirs(out + "/blobs/sha256", exist_ok=True)
+rnd = random.Random(seed)
+def put(data):
+    d = hashlib.sha256(data).hexdigest()
+    open(out + "/blobs/sha256/" + d, "wb").write(data)
+    return "sha256:" + d, len(data)
+layers = []
+for i, share in enumerate((40, 30, 20, 10)):
+    size = mib * 1024 * 1024 * share // 100
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        info = tarfile.TarInfo("layer%d.bin" % i); info.size = size
+        t.addfile(info, io.BytesIO(rnd.randbytes(size)))
+    layers.append(put(buf.getvalue()))
+config = {"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers",
+          "diff_ids": [d for d, _ in layers]}, "history": [{"created_by": "bench seed %d" % seed}]}
+cd, cs = put(json.dumps(config).encode())
+manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": cs},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": d, "size": s}
+                       for d, s in layers]}
+md, ms = put(json.dumps(manifest).encode())
+open(out + "/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
+json.dump({"schemaVersion": 2, "manifests": [{"mediaType": manifest["mediaType"], "digest": md, "size": ms,
+           "annotations": {"org.opencontainers.image.ref.name": "1"}}]}, open(out + "/index.json", "w"))
+print(sum(s for _, s in layers) + cs)
+PY
+}

@@ -57,30 +57,17 @@ WRK_THREADS=2
 STARTUP_TIMEOUT=90   # seconds
 IDLE_SETTLE=3        # seconds after ready before reading idle RSS
 
-log() { echo "[bench] $*" >&2; }
-die() { echo "[bench] ERROR: $*" >&2; exit 1; }
+BENCH=bench
+. "$ROOT/bench/lib.sh"
 
 command -v wrk >/dev/null || die "wrk not found (apt-get install -y wrk)"
 command -v curl >/dev/null || die "curl not found"
 DIST_BIN=${DIST_BIN:-/usr/bin/docker-registry}
 [[ -x $DIST_BIN ]] || die "$DIST_BIN not found (apt-get install -y docker-registry)"
-
-. "$ROOT/bench/lib.sh"
 newest_jdk || exit 1
 log "JDK: $JDK_HOME (major $JAVA_MAJOR)"
-
-WORK=$(mktemp -d /tmp/wharf-bench.XXXXXX)
+bench_workdir bench
 mkdir -p "$ROOT/bench/out"
-PIDS=()
-cleanup() {
-  stop_pids
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-
-now_ns() { date +%s%N; }
 
 # utime+stime of a process (all threads) in clock ticks
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -88,55 +75,15 @@ TICKS=$(getconf CLK_TCK)
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo ""; }
 
-# wait_ready NAME PID URL T0 -> prints startup ms, or fails
-wait_ready() {
-  local name=$1 pid=$2 url=$3 t0=$4 code deadline
-  deadline=$(( t0 + STARTUP_TIMEOUT * 1000000000 ))
-  while (( $(now_ns) < deadline )); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      log "$name exited during startup (see $WORK/$name.log)"; tail -20 "$WORK/$name.log" >&2 || true; return 1
-    fi
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url" || true)
-    if [[ $code == 200 ]]; then
-      echo $(( ($(now_ns) - t0) / 1000000 )); return 0
-    fi
-    sleep 0.01
-  done
-  log "$name not ready after ${STARTUP_TIMEOUT}s"; return 1
-}
 
 declare -A R   # results: R[<server>.<key>]=value
 
 # --- Distribution
 start_distribution() {
   local port; port=$(free_port)
-  mkdir -p "$WORK/dist-data"
-  cat > "$WORK/dist-config.yml" <<EOF
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $WORK/dist-data
-  delete:
-    enabled: true
-  cache:
-    blobdescriptor: inmemory
-  maintenance:
-    uploadpurging:
-      enabled: false
-http:
-  addr: 127.0.0.1:$port
-EOF
-  local t0; t0=$(now_ns)
-  "$DIST_BIN" serve "$WORK/dist-config.yml" > "$WORK/distribution.log" 2>&1 &
-  local pid=$!; PIDS+=("$pid")
-  local ms
-  if ms=$(wait_ready distribution "$pid" "http://127.0.0.1:$port/v2/" "$t0"); then
-    R[distribution.pid]=$pid; R[distribution.base]="http://127.0.0.1:$port"; R[distribution.startup_ms]=$ms
-    log "distribution ready on :$port in ${ms} ms (pid $pid)"
+  if run_distribution distribution "$port"; then
+    R[distribution.pid]=$DIST_PID; R[distribution.base]="http://127.0.0.1:$port"; R[distribution.startup_ms]=$DIST_MS
+    log "distribution ready on :$port in ${DIST_MS} ms (pid $DIST_PID)"
   else
     R[distribution.failed]="did not start"
   fi
@@ -146,7 +93,7 @@ EOF
 start_wharf() {
   if [[ $BUILD == 1 ]]; then
     log "building Wharf (./mvnw -B -q package -DskipTests)"
-    if ! (cd "$ROOT" && JAVA_HOME=$JDK_HOME ./mvnw -B -q package -DskipTests) > "$WORK/build.log" 2>&1; then
+    if ! build_jar > "$WORK/build.log" 2>&1; then
       tail -30 "$WORK/build.log" >&2; R[wharf.failed]="build failed"; return
     fi
   fi

@@ -51,36 +51,30 @@ SCHEMA="bench_scale_$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 BUCKET=wharf-scale
 STARTUP_TIMEOUT=120
 
-log() { echo "[scale] $*" >&2; }
-die() { echo "[scale] ERROR: $*" >&2; exit 1; }
+BENCH=scale
+. "$ROOT/bench/lib.sh"
 
 command -v curl >/dev/null || die "curl not found"
 command -v psql >/dev/null || die "psql not found (apt-get install -y postgresql-client)"
 psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -qtAc 'SELECT 1' >/dev/null 2>&1 \
   || die "PostgreSQL does not answer on $PG_HOST:$PG_PORT (db $PG_DB, user $PG_USER)"
-
-. "$ROOT/bench/lib.sh"
 newest_jdk || exit 1
 log "JDK: $JDK_HOME (major $JAVA_MAJOR)"
 
 if [[ $BUILD == 1 ]]; then
   log "building Wharf (./mvnw -B -q -o package -DskipTests)"
-  (cd "$ROOT" && JAVA_HOME=$JDK_HOME ./mvnw -B -q -o package -DskipTests) >/dev/null || die "build failed"
+  build_jar -o >/dev/null || die "build failed"
 fi
 [[ -f $JAR ]] || die "no jar at $JAR"
 [[ -f $S3PROXY_JAR ]] || die "no S3Proxy at $S3PROXY_JAR (./mvnw package copies it there)"
 
-WORK=$(mktemp -d /tmp/wharf-scale.XXXXXX)
-mkdir -p "$ROOT/bench/out"
-PIDS=()
-cleanup() {
-  stop_pids
+drop_schema() {
   psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -qc "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" \
     >/dev/null 2>&1 || true
-  rm -rf "$WORK"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+BENCH_CLEANUP=drop_schema
+bench_workdir scale
+mkdir -p "$ROOT/bench/out"
 
 
 # wait_for NAME PID URL: until URL answers at all (S3Proxy) or 200 (Wharf's /readyz)

@@ -5,8 +5,6 @@
 # postgres uses 127.0.0.1:5432 (trust, database test) in a schema of its own, dropped afterwards.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
 . "$ROOT/bench/lib.sh"
-newest_jdk || exit 1
-if [[ ${1:-} == --no-build ]]; then shift; else ./mvnw -q -o -DskipTests package; fi
+bench_java_prelude "$@"; shift "$BUILD_ARGS"
 exec "$JAVA" -Xmx1g -cp target/wharf.jar bench/SearchBench.java "${1:-sqlite}" "${2:-100000}" "${3:-300}"

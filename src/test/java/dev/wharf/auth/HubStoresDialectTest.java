@@ -11,16 +11,13 @@ import dev.wharf.storage.meta.RepositoryCatalog;
 import dev.wharf.storage.meta.RepositorySummary;
 import dev.wharf.storage.meta.SqlMetadataStore;
 import dev.wharf.storage.meta.TagRecord;
+import dev.wharf.testing.PostgresSchema;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -35,22 +32,17 @@ class HubStoresDialectTest {
     @ParameterizedTest
     @ValueSource(strings = {"sqlite", "postgresql"})
     void catalogAndRestrictions(String dialect) throws Exception {
-        String schema = "wharf_hub_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        PostgresSchema schema = new PostgresSchema("wharf_hub_");
         Database db = dialect.equals("sqlite")
                 ? Database.open("jdbc:sqlite:" + dir.resolve("meta.db"), null, null, 4, null)
-                : Database.open(PostgresIdentityTest.URL, PostgresIdentityTest.USER, null, 4, schema);
+                : schema.open(4, null);
         try (SqlMetadataStore meta = new SqlMetadataStore(db)) {
             Clock clock = Clock.fixed(T0, ZoneOffset.UTC);
             AccountService accounts = new AccountService(db, PasswordHasher.defaults(), clock);
             catalog(meta, new RepositoryCatalog(db), new AuditLog(db));
             restrictions(accounts, new ImageRestrictions(db, accounts, clock));
         } finally {
-            if (dialect.equals("postgresql")) {
-                try (Connection c = DriverManager.getConnection(PostgresIdentityTest.URL, PostgresIdentityTest.USER,
-                        null); Statement s = c.createStatement()) {
-                    s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-                }
-            }
+            if (dialect.equals("postgresql")) schema.drop();
         }
     }
 

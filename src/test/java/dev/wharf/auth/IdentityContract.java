@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.wharf.auth.IdentityException.Reason;
 import dev.wharf.auth.OrgTokenResource.Type;
 import dev.wharf.storage.meta.Database;
+import dev.wharf.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -2,6 +2,7 @@ package dev.wharf.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wharf.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;

@@ -1,34 +1,18 @@
 package dev.wharf.auth;
 
 import dev.wharf.storage.meta.Database;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
+import dev.wharf.testing.PostgresSchema;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Runs the contract against PostgreSQL on 127.0.0.1:5432 in a schema of its own, dropped afterwards. */
 class PostgresIdentityTest extends IdentityContract {
-
-    static final String URL = "jdbc:postgresql://127.0.0.1:5432/test";
-    static final String USER = "postgres";
-    static final String SCHEMA = "wharf_auth_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    @RegisterExtension
+    static final PostgresSchema SCHEMA = new PostgresSchema("wharf_auth_");
 
     @Override
     protected Database openDatabase() {
-        Database database = Database.open(URL, USER, null, 4, SCHEMA);
         // Migrated once per class run; each test starts from empty identity tables.
-        database.jdbi().useHandle(h -> h.execute("TRUNCATE namespaces, users, organizations, repository_settings, repositories"
-                + " RESTART IDENTITY CASCADE"));
-        return database;
-    }
-
-    @AfterAll
-    static void dropSchema() throws SQLException {
-        try (Connection connection = DriverManager.getConnection(URL, USER, null);
-                Statement statement = connection.createStatement()) {
-            statement.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
-        }
+        return SCHEMA.open(4, "TRUNCATE namespaces, users, organizations, repository_settings, repositories"
+                + " RESTART IDENTITY CASCADE");
     }
 }

@@ -4,8 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.wharf.app.WharfServer;
-import dev.wharf.config.ConfigLoader;
+import dev.wharf.testing.TestServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,24 +23,22 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ConsoleSessionTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String PASSWORD = "Adm1n-secret-for-console";
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @TempDir
     static Path dataDir;
-    static WharfServer server;
+    static TestServer wharf;
     static String base;
 
     @BeforeAll
     static void start() {
-        server = WharfServer.start(ConfigLoader.load(List.of("--addr", "127.0.0.1:0", "--data-dir",
-                dataDir.toString(), "--log-access", "false", "--admin-password", PASSWORD), Map.of()));
-        base = "http://127.0.0.1:" + server.port();
+        wharf = TestServer.builder(dataDir).build();
+        base = wharf.base;
     }
 
     @AfterAll
     static void stop() {
-        server.stop();
+        wharf.close();
     }
 
     @Test
@@ -223,7 +219,7 @@ class ConsoleSessionTest {
     }
 
     private static String credentials() {
-        return "{\"username\":\"admin\",\"password\":\"" + PASSWORD + "\"}";
+        return "{\"username\":\"admin\",\"password\":\"" + TestServer.ADMIN_PASSWORD + "\"}";
     }
 
     private static String sessionOf(HttpResponse<String> signIn) {

@@ -8,6 +8,7 @@ import dev.wharf.storage.blob.BlobStore;
 import dev.wharf.storage.blob.InMemoryBlobStore;
 import dev.wharf.storage.meta.Database;
 import dev.wharf.storage.meta.SqlMetadataStore;
+import dev.wharf.testing.MutableClock;
 import java.io.ByteArrayInputStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;

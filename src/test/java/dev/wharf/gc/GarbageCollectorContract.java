@@ -4,29 +4,22 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wharf.content.BlobService;
-import dev.wharf.content.MutableClock;
+import dev.wharf.testing.MetadataFixture;
+import dev.wharf.testing.MutableClock;
 import dev.wharf.content.OciError;
 import dev.wharf.content.RegistryException;
 import dev.wharf.content.UploadService;
 import dev.wharf.model.Digest;
-import dev.wharf.storage.blob.InMemoryBlobStore;
-import dev.wharf.storage.meta.Database;
 import dev.wharf.storage.meta.GarbageStore;
 import dev.wharf.storage.meta.ManifestWrite;
 import dev.wharf.storage.meta.MissingReferencesException;
-import dev.wharf.storage.meta.SqlMetadataStore;
+import dev.wharf.testing.Race;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,34 +29,24 @@ import org.junit.jupiter.api.Test;
  * The collection rules, on each database (subclasses say which). Time is a {@link MutableClock}: grace periods
  * pass by advancing it, so nothing here depends on real timing.
  */
-abstract class GarbageCollectorContract {
+abstract class GarbageCollectorContract extends MetadataFixture {
     static final String MANIFEST = "application/vnd.oci.image.manifest.v1+json";
     static final String INDEX = "application/vnd.oci.image.index.v1+json";
     static final Duration UNTAGGED_GRACE = Duration.ofHours(24);
     static final Duration BLOB_GRACE = Duration.ofHours(1);
 
-    Database database;
-    SqlMetadataStore meta;
     GarbageStore garbage;
-    InMemoryBlobStore blobs = new InMemoryBlobStore();
-    MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     GarbageCollector gc;
 
-    /** A migrated database with empty tables. */
-    protected abstract Database openDatabase();
-
     @BeforeEach
-    void open() {
-        database = openDatabase();
-        meta = new SqlMetadataStore(database);
+    void startCollector() {
         garbage = new GarbageStore(database);
         gc = new GarbageCollector(meta, garbage, blobs, UNTAGGED_GRACE, BLOB_GRACE, clock, "test", null);
     }
 
     @AfterEach
-    void close() {
+    void closeCollector() {
         gc.close();
-        meta.close();
     }
 
     // --- fixtures ---------------------------------------------------------------------------------------
@@ -365,62 +348,40 @@ abstract class GarbageCollectorContract {
         List<GarbageCollector> collectors = List.of(
                 new GarbageCollector(meta, garbage, blobs, tiny, tiny, real, "node-a", null),
                 new GarbageCollector(meta, garbage, blobs, tiny, tiny, real, "node-b", null));
-        AtomicBoolean stop = new AtomicBoolean();
         List<String> violations = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger stored = new AtomicInteger();
         AtomicInteger lost = new AtomicInteger();
         AtomicInteger mounted = new AtomicInteger();
-        ExecutorService threads = Executors.newCachedThreadPool();
-        try {
-            List<Future<?>> running = new ArrayList<>();
-            for (GarbageCollector c : collectors) {
-                running.add(threads.submit(() -> {
-                    while (!stop.get()) c.run(false);
-                    return null;
-                }));
-            }
-            List<Future<?>> writers = new ArrayList<>();
-            for (int w = 0; w < 4; w++) {
-                int writer = w;
-                writers.add(threads.submit(() -> {
-                    java.util.Random random = new java.util.Random(writer);
-                    for (int i = 0; i < 120; i++) {
-                        byte[] layer = ("shared layer " + random.nextInt(6)).getBytes(UTF_8);
-                        Digest digest = Digest.sha256(layer);
-                        String repo = "race/r" + (writer % 2);
-                        String tag = "w" + writer + "-" + i;
-                        try {
-                            if (i % 3 == 0 && blobService.mount(repo, "race/r" + ((writer + 1) % 2), digest, r -> true)) {
-                                mounted.incrementAndGet();
-                            } else {
-                                uploads.uploadWhole(repo, digest, new ByteArrayInputStream(layer));
-                            }
-                            byte[] content = ("{\"w\":\"" + tag + "\",\"l\":\"" + digest + "\"}").getBytes(UTF_8);
-                            meta.putManifest(repo, new ManifestWrite(Digest.sha256(content), MANIFEST, null, content,
-                                    List.of(digest), List.of(), null, null, 100), tag, real.instant());
-                            stored.incrementAndGet();
-                            // Tagged now: no collector may take its layer.
-                            if (blobs.size(digest).isEmpty()) violations.add(repo + ":" + tag + " lost " + digest);
-                            meta.deleteTag(repo, tag, real.instant()); // and now it is garbage
-                            if (i % 5 == 0) blobService.delete(repo, digest); // DELETE /v2/<repo>/blobs/<digest>
-                        } catch (RegistryException e) {
-                            // BLOB_UNKNOWN: the unlink came after a collector had removed the link already
-                            if (e.error() != OciError.BLOB_UPLOAD_INVALID && e.error() != OciError.BLOB_UNKNOWN) throw e;
-                            lost.incrementAndGet();
-                        } catch (MissingReferencesException e) {
-                            lost.incrementAndGet();
-                        }
+        Race.run(List.of(() -> collectors.get(0).run(false), () -> collectors.get(1).run(false)), 4, writer -> {
+            java.util.Random random = new java.util.Random(writer);
+            for (int i = 0; i < 120; i++) {
+                byte[] layer = ("shared layer " + random.nextInt(6)).getBytes(UTF_8);
+                Digest digest = Digest.sha256(layer);
+                String repo = "race/r" + (writer % 2);
+                String tag = "w" + writer + "-" + i;
+                try {
+                    if (i % 3 == 0 && blobService.mount(repo, "race/r" + ((writer + 1) % 2), digest, r -> true)) {
+                        mounted.incrementAndGet();
+                    } else {
+                        uploads.uploadWhole(repo, digest, new ByteArrayInputStream(layer));
                     }
-                    return null;
-                }));
+                    byte[] content = ("{\"w\":\"" + tag + "\",\"l\":\"" + digest + "\"}").getBytes(UTF_8);
+                    meta.putManifest(repo, new ManifestWrite(Digest.sha256(content), MANIFEST, null, content,
+                            List.of(digest), List.of(), null, null, 100), tag, real.instant());
+                    stored.incrementAndGet();
+                    // Tagged now: no collector may take its layer.
+                    if (blobs.size(digest).isEmpty()) violations.add(repo + ":" + tag + " lost " + digest);
+                    meta.deleteTag(repo, tag, real.instant()); // and now it is garbage
+                    if (i % 5 == 0) blobService.delete(repo, digest); // DELETE /v2/<repo>/blobs/<digest>
+                } catch (RegistryException e) {
+                    // BLOB_UNKNOWN: the unlink came after a collector had removed the link already
+                    if (e.error() != OciError.BLOB_UPLOAD_INVALID && e.error() != OciError.BLOB_UNKNOWN) throw e;
+                    lost.incrementAndGet();
+                } catch (MissingReferencesException e) {
+                    lost.incrementAndGet();
+                }
             }
-            for (Future<?> f : writers) f.get(3, TimeUnit.MINUTES);
-            stop.set(true);
-            for (Future<?> f : running) f.get(1, TimeUnit.MINUTES);
-        } finally {
-            stop.set(true);
-            threads.shutdownNow();
-        }
+        });
         System.out.printf("[%s] race: %d manifests stored, %d clean losses, %d mounts, %d passes, %d blobs deleted%n",
                 getClass().getSimpleName(), stored.get(), lost.get(), mounted.get(),
                 collectors.get(0).counters().passes() + collectors.get(1).counters().passes(),

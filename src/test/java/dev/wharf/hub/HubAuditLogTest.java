@@ -11,25 +11,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.wharf.auth.OrgRole;
 import dev.wharf.auth.User;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class HubAuditLogTest {
-    @TempDir
-    static Path dir;
-    static HubTestServer hub;
+    @RegisterExtension
+    static final HubTestServer hub = HubTestServer.perClass();
     static String alice;
     static String bob;
 
     @BeforeAll
     static void start() {
-        hub = new HubTestServer(dir);
         User a = hub.createUser("alice");
         hub.createUser("bob");
         hub.accounts.createOrganization("auditorg", a.id());
@@ -41,11 +37,6 @@ class HubAuditLogTest {
                     json(Map.of("token_label", label, "scopes", List.of("repo:read"))));
             assertThat(r.statusCode()).as(text(r)).isEqualTo(201);
         }
-    }
-
-    @AfterAll
-    static void stop() {
-        hub.close();
     }
 
     private static List<String> actions(HttpResponse<byte[]> r) {

@@ -10,14 +10,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wharf.contract.OpenApiContract;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Docker Hub's older {@code /v2/repositories/{namespace}/…} paths against their {@code /v2/namespaces/…} twins:
@@ -27,16 +25,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HubLegacyPathsTest {
     static final OpenApiContract LATEST = OpenApiContract.dockerHubLatest();
-    @TempDir
-    static Path dir;
-    static HubTestServer hub;
+    @RegisterExtension
+    static final HubTestServer hub = HubTestServer.perClass();
     static RegistryClient registry;
     static String owner;
     static String outsider;
 
     @BeforeAll
     static void start() {
-        hub = new HubTestServer(dir);
         registry = new RegistryClient(hub);
         hub.createUser("lowner");
         hub.createUser("loutsider");
@@ -54,11 +50,6 @@ class HubLegacyPathsTest {
             assertThat(hub.as(owner, "PATCH", "/v2/repositories/lowner/" + repo + "/",
                     json(Map.of("is_private", false))).statusCode()).isEqualTo(200);
         }
-    }
-
-    @AfterAll
-    static void stop() {
-        hub.close();
     }
 
     private static HttpResponse<byte[]> get(String session, String method, String path) {

@@ -7,29 +7,18 @@ import static dev.wharf.hub.HubTestServer.body;
 import static dev.wharf.hub.HubTestServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wharf.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class HubLoginTest {
-    @TempDir
-    static Path dir;
-    static HubTestServer hub;
-
-    @BeforeAll
-    static void start() {
-        hub = new HubTestServer(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        hub.close();
-    }
+    @RegisterExtension
+    static final HubTestServer hub = HubTestServer.perClass();
 
     @Test
     void loginReturnsASessionThatAuthenticatesHubCalls() {
@@ -104,7 +93,7 @@ class HubLoginTest {
 
     @Test
     void repeatedFailuresAreThrottledEvenForTheRightPassword(@TempDir Path own) {
-        try (HubTestServer fresh = new HubTestServer(own)) {
+        try (HubTestServer fresh = new HubTestServer(TestServer.builder(own).build())) {
             for (int i = 0; i < 6; i++) {
                 assertThat(fresh.login(ADMIN, "wrong-" + i).statusCode()).isEqualTo(401);
             }
@@ -121,7 +110,8 @@ class HubLoginTest {
     /** Issue 13 finding 9: six wrong passwords from six addresses used to lock the owner out everywhere. */
     @Test
     void wrongPasswordsFromManyAddressesDoNotLockTheOwnerOut(@TempDir Path own) {
-        try (HubTestServer fresh = new HubTestServer(own, "--http-trust-forwarded-for", "true")) {
+        try (HubTestServer fresh = new HubTestServer(TestServer.builder(own)
+                .flags("--http-trust-forwarded-for", "true").build())) {
             for (int i = 0; i < 30; i++) {
                 HttpResponse<byte[]> wrong = fresh.send("POST", "/v2/users/login",
                         json(Map.of("username", ADMIN, "password", "wrong-" + i)), "X-Forwarded-For", "203.0.113." + i);

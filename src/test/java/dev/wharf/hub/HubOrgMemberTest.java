@@ -1,6 +1,5 @@
 package dev.wharf.hub;
 
-import static dev.wharf.hub.HubTestServer.PASSWORD;
 import static dev.wharf.hub.HubTestServer.body;
 import static dev.wharf.hub.HubTestServer.json;
 import static dev.wharf.hub.HubTestServer.latest;
@@ -9,44 +8,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wharf.auth.OrgRole;
-import dev.wharf.auth.User;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class HubOrgMemberTest {
-    @TempDir
-    static Path dir;
-    static HubTestServer hub;
-    static String owner;
-    static String member;
-    static String outsider;
+    @RegisterExtension
+    static final HubTestServer hub = HubTestServer.perClass();
+    static HubTestServer.OrgCast cast;
 
     @BeforeAll
     static void start() {
-        hub = new HubTestServer(dir);
-        User o = hub.createUser("mowner");
-        for (String u : List.of("mmember", "mleaver", "mquiet", "moutsider")) hub.createUser(u);
-        hub.accounts.createOrganization("morg", o.id());
-        hub.accounts.setMember("morg", "mmember", OrgRole.MEMBER);
+        for (String u : List.of("mleaver", "mquiet")) hub.createUser(u);
+        cast = hub.org("morg", "m");
         hub.accounts.setMember("morg", "mleaver", OrgRole.MEMBER);
         hub.accounts.setMember("morg", "mquiet", OrgRole.MEMBER);
         hub.accounts.createTeam("morg", "devs", "developers");
         hub.accounts.addTeamMember("morg", "devs", "mmember");
-        owner = hub.session("mowner", PASSWORD);
-        member = hub.session("mmember", PASSWORD);
-        outsider = hub.session("moutsider", PASSWORD);
-    }
-
-    @AfterAll
-    static void stop() {
-        hub.close();
     }
 
     private static List<String> usernames(HttpResponse<byte[]> r) {
@@ -58,7 +40,7 @@ class HubOrgMemberTest {
     @Test
     void membersListMembersWithRolesAndTeams() {
         // 200 bodies are checked by hand: the contract types this response as an array of pages (see hub-api.md).
-        HttpResponse<byte[]> all = hub.as(member, "GET", "/v2/orgs/morg/members", null);
+        HttpResponse<byte[]> all = hub.as(cast.member(), "GET", "/v2/orgs/morg/members", null);
         assertThat(all.statusCode()).as(text(all)).isEqualTo(200);
         assertThat(body(all).path("count").asInt()).isGreaterThanOrEqualTo(3);
         assertThat(usernames(all)).contains("mowner", "mmember");
@@ -68,48 +50,48 @@ class HubOrgMemberTest {
         assertThat(mm.path("groups").path(0).asText()).isEqualTo("devs");
         assertThat(mm.path("email").asText()).isEqualTo("mmember@example.test");
 
-        assertThat(usernames(hub.as(member, "GET", "/v2/orgs/morg/members?role=owner", null)))
+        assertThat(usernames(hub.as(cast.member(), "GET", "/v2/orgs/morg/members?role=owner", null)))
                 .containsExactly("mowner");
-        assertThat(usernames(hub.as(member, "GET", "/v2/orgs/morg/members?search=quie", null)))
+        assertThat(usernames(hub.as(cast.member(), "GET", "/v2/orgs/morg/members?search=quie", null)))
                 .containsExactly("mquiet");
-        assertThat(body(hub.as(member, "GET", "/v2/orgs/morg/members?type=invitee", null)).path("count").asInt())
+        assertThat(body(hub.as(cast.member(), "GET", "/v2/orgs/morg/members?type=invitee", null)).path("count").asInt())
                 .isZero();
-        assertThat(latest(hub.as(member, "GET", "/v2/orgs/morg/members?role=king", null)).statusCode())
+        assertThat(latest(hub.as(cast.member(), "GET", "/v2/orgs/morg/members?role=king", null)).statusCode())
                 .isEqualTo(400);
-        assertThat(latest(hub.as(outsider, "GET", "/v2/orgs/morg/members", null)).statusCode()).isEqualTo(404);
+        assertThat(latest(hub.as(cast.outsider(), "GET", "/v2/orgs/morg/members", null)).statusCode()).isEqualTo(404);
         assertThat(latest(hub.send("GET", "/v2/orgs/morg/members", null)).statusCode()).isEqualTo(401);
     }
 
     @Test
     void ownersChangeRolesAndRemoveMembers() {
-        HttpResponse<byte[]> promoted = latest(hub.as(owner, "PUT", "/v2/orgs/morg/members/mleaver",
+        HttpResponse<byte[]> promoted = latest(hub.as(cast.owner(), "PUT", "/v2/orgs/morg/members/mleaver",
                 json(Map.of("role", "owner"))));
         assertThat(promoted.statusCode()).as(text(promoted)).isEqualTo(200);
         assertThat(body(promoted).path("role").asText()).isEqualTo("Owner");
-        HttpResponse<byte[]> demoted = latest(hub.as(owner, "PUT", "/v2/orgs/morg/members/mleaver",
+        HttpResponse<byte[]> demoted = latest(hub.as(cast.owner(), "PUT", "/v2/orgs/morg/members/mleaver",
                 json(Map.of("role", "member"))));
         assertThat(body(demoted).path("role").asText()).isEqualTo("Member");
 
-        assertThat(latest(hub.as(owner, "PUT", "/v2/orgs/morg/members/mleaver", json(Map.of("role", "boss"))))
+        assertThat(latest(hub.as(cast.owner(), "PUT", "/v2/orgs/morg/members/mleaver", json(Map.of("role", "boss"))))
                 .statusCode()).isEqualTo(400);
-        assertThat(latest(hub.as(owner, "PUT", "/v2/orgs/morg/members/mleaver", json(Map.of()))).statusCode())
+        assertThat(latest(hub.as(cast.owner(), "PUT", "/v2/orgs/morg/members/mleaver", json(Map.of()))).statusCode())
                 .isEqualTo(400);
-        HttpResponse<byte[]> lastOwner = latest(hub.as(owner, "PUT", "/v2/orgs/morg/members/mowner",
+        HttpResponse<byte[]> lastOwner = latest(hub.as(cast.owner(), "PUT", "/v2/orgs/morg/members/mowner",
                 json(Map.of("role", "member"))));
         assertThat(lastOwner.statusCode()).isEqualTo(400);
-        assertThat(latest(hub.as(owner, "DELETE", "/v2/orgs/morg/members/mowner", null)).statusCode())
+        assertThat(latest(hub.as(cast.owner(), "DELETE", "/v2/orgs/morg/members/mowner", null)).statusCode())
                 .isEqualTo(400);
-        assertThat(latest(hub.as(member, "PUT", "/v2/orgs/morg/members/mleaver", json(Map.of("role", "owner"))))
+        assertThat(latest(hub.as(cast.member(), "PUT", "/v2/orgs/morg/members/mleaver", json(Map.of("role", "owner"))))
                 .statusCode()).isEqualTo(403);
-        assertThat(latest(hub.as(owner, "PUT", "/v2/orgs/morg/members/moutsider", json(Map.of("role", "member"))))
+        assertThat(latest(hub.as(cast.owner(), "PUT", "/v2/orgs/morg/members/moutsider", json(Map.of("role", "member"))))
                 .statusCode()).as("not a member: nothing to update").isEqualTo(404);
-        assertThat(latest(hub.as(member, "DELETE", "/v2/orgs/morg/members/mleaver", null)).statusCode())
+        assertThat(latest(hub.as(cast.member(), "DELETE", "/v2/orgs/morg/members/mleaver", null)).statusCode())
                 .isEqualTo(403);
 
-        assertThat(latest(hub.as(owner, "DELETE", "/v2/orgs/morg/members/mleaver", null)).statusCode())
+        assertThat(latest(hub.as(cast.owner(), "DELETE", "/v2/orgs/morg/members/mleaver", null)).statusCode())
                 .isEqualTo(204);
-        assertThat(latest(hub.as(owner, "DELETE", "/v2/orgs/morg/members/mleaver", null)).statusCode())
+        assertThat(latest(hub.as(cast.owner(), "DELETE", "/v2/orgs/morg/members/mleaver", null)).statusCode())
                 .isEqualTo(404);
-        assertThat(usernames(hub.as(owner, "GET", "/v2/orgs/morg/members", null))).doesNotContain("mleaver");
+        assertThat(usernames(hub.as(cast.owner(), "GET", "/v2/orgs/morg/members", null))).doesNotContain("mleaver");
     }
 }

@@ -9,38 +9,23 @@ import static dev.wharf.hub.HubTestServer.json;
 import static dev.wharf.hub.HubTestServer.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.wharf.auth.OrgRole;
-import dev.wharf.auth.User;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class HubOrgSettingsTest {
-    @TempDir
-    static Path dir;
-    static HubTestServer hub;
+    @RegisterExtension
+    static final HubTestServer hub = HubTestServer.perClass();
     static RegistryClient registry;
-    static String owner;
-    static String member;
-    static String outsider;
+    static HubTestServer.OrgCast cast;
     static String admin;
 
     @BeforeAll
     static void start() {
-        hub = new HubTestServer(dir);
         registry = new RegistryClient(hub);
-        User o = hub.createUser("sowner");
-        hub.createUser("smember");
-        hub.createUser("soutsider");
-        hub.accounts.createOrganization("sorg", o.id());
-        hub.accounts.setMember("sorg", "smember", OrgRole.MEMBER);
-        owner = hub.session("sowner", PASSWORD);
-        member = hub.session("smember", PASSWORD);
-        outsider = hub.session("soutsider", PASSWORD);
+        cast = hub.org("sorg", "s");
         admin = hub.session(ADMIN, ADMIN_PASSWORD);
         publish("sowner", "sorg/app");
         for (String ns : new String[] {"offpub", "vpub", "random"}) {
@@ -56,11 +41,6 @@ class HubOrgSettingsTest {
         HttpResponse<byte[]> r = hub.as(session, "PATCH", "/v2/repositories/" + repo + "/",
                 json(Map.of("is_private", false)));
         assertThat(r.statusCode()).as(text(r)).isEqualTo(200);
-    }
-
-    @AfterAll
-    static void stop() {
-        hub.close();
     }
 
     private static int pull(String user, String repo) {
@@ -81,19 +61,19 @@ class HubOrgSettingsTest {
     void restrictedImagesLimitWhatMembersPull() {
         assertThat(pull("smember", "random/img")).isEqualTo(200);
 
-        HttpResponse<byte[]> read = beta(hub.as(member, "GET", "/v2/orgs/sorg/settings", null));
+        HttpResponse<byte[]> read = beta(hub.as(cast.member(), "GET", "/v2/orgs/sorg/settings", null));
         assertThat(read.statusCode()).as(text(read)).isEqualTo(200);
         assertThat(body(read).path("restricted_images").path("enabled").asBoolean()).isFalse();
-        assertThat(put(member, restricted(true, true, true)).statusCode()).isEqualTo(403);
-        assertThat(beta(hub.as(outsider, "GET", "/v2/orgs/sorg/settings", null)).statusCode()).isEqualTo(404);
-        assertThat(put(owner, Map.of("restricted_images", Map.of("enabled", true))).statusCode()).isEqualTo(400);
-        assertThat(put(owner, Map.of()).statusCode()).isEqualTo(400);
+        assertThat(put(cast.member(), restricted(true, true, true)).statusCode()).isEqualTo(403);
+        assertThat(beta(hub.as(cast.outsider(), "GET", "/v2/orgs/sorg/settings", null)).statusCode()).isEqualTo(404);
+        assertThat(put(cast.owner(), Map.of("restricted_images", Map.of("enabled", true))).statusCode()).isEqualTo(400);
+        assertThat(put(cast.owner(), Map.of()).statusCode()).isEqualTo(400);
 
-        HttpResponse<byte[]> on = put(owner, restricted(true, true, false));
+        HttpResponse<byte[]> on = put(cast.owner(), restricted(true, true, false));
         assertThat(on.statusCode()).as(text(on)).isEqualTo(200);
         assertThat(body(on).path("restricted_images").path("allow_verified_publishers").asBoolean()).isFalse();
 
-        assertThat(hub.as(owner, "PUT", "/v2/namespaces/offpub/badges", json(Map.of("official", true)))
+        assertThat(hub.as(cast.owner(), "PUT", "/v2/namespaces/offpub/badges", json(Map.of("official", true)))
                 .statusCode()).isEqualTo(403);
         HttpResponse<byte[]> badge = hub.as(admin, "PUT", "/v2/namespaces/offpub/badges",
                 json(Map.of("official", true)));
@@ -119,10 +99,10 @@ class HubOrgSettingsTest {
         assertThat(pull("smember", "sorg/app")).as("the organization's own images").isEqualTo(200);
         assertThat(pull("soutsider", "random/img")).as("not a member: not restricted").isEqualTo(200);
 
-        HttpResponse<byte[]> log = hub.as(owner, "GET", "/v2/auditlogs/sorg?action=org.settings.change", null);
+        HttpResponse<byte[]> log = hub.as(cast.owner(), "GET", "/v2/auditlogs/sorg?action=org.settings.change", null);
         assertThat(body(log).path("logs")).isNotEmpty();
 
-        assertThat(put(owner, restricted(false, true, true)).statusCode()).isEqualTo(200);
+        assertThat(put(cast.owner(), restricted(false, true, true)).statusCode()).isEqualTo(200);
         assertThat(pull("smember", "random/img")).isEqualTo(200);
     }
 }

@@ -10,8 +10,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
-import dev.wharf.auth.OrgRole;
-import dev.wharf.auth.User;
 import dev.wharf.model.Digest;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -19,25 +17,21 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Wharf's quota endpoints and a push refused over HTTP, against an in-process server (SQLite). */
 class HubQuotaTest {
-    @TempDir
-    static Path dir;
-    static HubTestServer hub;
+    @RegisterExtension
+    static final HubTestServer hub = HubTestServer.perClass(b -> b.flags("--outbound-allow", "127.0.0.0/8"));
     static RegistryClient registry;
     static String admin;
-    static String owner;
-    static String member;
-    static String outsider;
+    static HubTestServer.OrgCast cast;
     static HttpServer receiver;
     static final List<String> events = new CopyOnWriteArrayList<>();
 
@@ -51,42 +45,33 @@ class HubQuotaTest {
             exchange.close();
         });
         receiver.start();
-        hub = new HubTestServer(dir, "--outbound-allow", "127.0.0.0/8");
         registry = new RegistryClient(hub);
-        User o = hub.createUser("qowner");
-        hub.createUser("qmember");
-        hub.createUser("qoutsider");
-        hub.accounts.createOrganization("qorg", o.id());
-        hub.accounts.setMember("qorg", "qmember", OrgRole.MEMBER);
+        cast = hub.org("qorg", "q");
         admin = hub.session(ADMIN, ADMIN_PASSWORD);
-        owner = hub.session("qowner", PASSWORD);
-        member = hub.session("qmember", PASSWORD);
-        outsider = hub.session("qoutsider", PASSWORD);
         assertThat(registry.pushImage("qowner", PASSWORD, "qorg/app", "v1", "layer-1").statusCode()).isEqualTo(201);
     }
 
     @AfterAll
     static void stop() {
-        hub.close();
         receiver.stop(0);
     }
 
     @Test
     void adminsSetQuotasMembersReadThemAndAPushOverItIsDenied() throws Exception {
         String path = "/v2/namespaces/qorg/quota";
-        JsonNode usage = body(hub.as(member, "GET", path, null));
+        JsonNode usage = body(hub.as(cast.member(), "GET", path, null));
         long used = usage.path("used_bytes").asLong();
         assertThat(used).as("config and layer of v1").isPositive();
         assertThat(usage.path("limit_bytes").isNull()).isTrue();
         assertThat(usage.path("repositories").asLong()).isEqualTo(1);
-        assertThat(hub.as(outsider, "GET", path, null).statusCode()).isEqualTo(404);
-        assertThat(hub.as(owner, "PUT", path, json(Map.of("limit_bytes", 1))).statusCode()).isEqualTo(403);
+        assertThat(hub.as(cast.outsider(), "GET", path, null).statusCode()).isEqualTo(404);
+        assertThat(hub.as(cast.owner(), "PUT", path, json(Map.of("limit_bytes", 1))).statusCode()).isEqualTo(403);
         HttpResponse<byte[]> bad = hub.as(admin, "PUT", path, json(Map.of("limit_bytes", -5)));
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(text(bad)).contains("limit_bytes");
 
         // The namespace's hook for the warning.
-        HttpResponse<byte[]> hook = hub.as(owner, "POST", "/v2/namespaces/qorg/webhook_pipeline", json(Map.of(
+        HttpResponse<byte[]> hook = hub.as(cast.owner(), "POST", "/v2/namespaces/qorg/webhook_pipeline", json(Map.of(
                 "name", "quota", "events", List.of("quota.warning"), "webhooks", List.of(Map.of("hook_url",
                         "http://127.0.0.1:" + receiver.getAddress().getPort() + "/q")))));
         assertThat(hook.statusCode()).as(text(hook)).isEqualTo(201);
@@ -108,15 +93,15 @@ class HubQuotaTest {
         assertThat(error.path("code").asText()).isEqualTo("DENIED");
         assertThat(error.path("message").asText()).contains("storage quota exceeded", "qorg",
                 used + " B", "ask a server administrator");
-        assertThat(body(hub.as(member, "GET", path, null)).path("used_bytes").asLong()).isEqualTo(used);
+        assertThat(body(hub.as(cast.member(), "GET", path, null)).path("used_bytes").asLong()).isEqualTo(used);
 
         // The warning (usage over 50 %) was audited and sent to the namespace's hook, once.
-        JsonNode audit = body(hub.as(owner, "GET", "/v2/auditlogs/qorg?action=namespace.quota.warning", null));
+        JsonNode audit = body(hub.as(cast.owner(), "GET", "/v2/auditlogs/qorg?action=namespace.quota.warning", null));
         assertThat(audit.toString()).contains("namespace.quota.warning");
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (!events.contains("quota.warning") && System.nanoTime() < deadline) Thread.sleep(50);
         assertThat(events).containsExactly("quota.warning");
-        assertThat(body(hub.as(member, "GET", path, null)).path("warned_at").isNull()).isFalse();
+        assertThat(body(hub.as(cast.member(), "GET", path, null)).path("warned_at").isNull()).isFalse();
 
         // Admin overview: namespaces by usage; administrators only.
         JsonNode overview = body(hub.as(admin, "GET", "/v2/admin/quotas", null));
@@ -124,7 +109,7 @@ class HubQuotaTest {
         assertThat(overview.path("results").findValuesAsText("namespace")).contains("qorg");
         long first = overview.path("results").get(0).path("used_bytes").asLong();
         for (JsonNode r : overview.path("results")) assertThat(r.path("used_bytes").asLong()).isLessThanOrEqualTo(first);
-        assertThat(hub.as(owner, "GET", "/v2/admin/quotas", null).statusCode()).isEqualTo(403);
+        assertThat(hub.as(cast.owner(), "GET", "/v2/admin/quotas", null).statusCode()).isEqualTo(403);
 
         assertThat(hub.as(admin, "DELETE", path, null).statusCode()).isEqualTo(204);
         assertThat(registry.pushImage("qowner", PASSWORD, "qorg/app", "v2", "layer-2").statusCode()).isEqualTo(201);
@@ -135,29 +120,29 @@ class HubQuotaTest {
         assertThat(registry.pushImage("qowner", PASSWORD, "qowner/keep", "old", "old-layer").statusCode()).isEqualTo(201);
         assertThat(registry.pushImage("qowner", PASSWORD, "qowner/keep", "new", "new-layer").statusCode()).isEqualTo(201);
         String path = "/v2/namespaces/qowner/repositories/keep/retention";
-        assertThat(hub.as(outsider, "PUT", path, json(Map.of("keep_last", 1))).statusCode()).isEqualTo(404);
-        assertThat(hub.as(owner, "PUT", path, json(Map.of())).statusCode()).isEqualTo(400);
-        HttpResponse<byte[]> set = hub.as(owner, "PUT", path, json(Map.of("keep_last", 1)));
+        assertThat(hub.as(cast.outsider(), "PUT", path, json(Map.of("keep_last", 1))).statusCode()).isEqualTo(404);
+        assertThat(hub.as(cast.owner(), "PUT", path, json(Map.of())).statusCode()).isEqualTo(400);
+        HttpResponse<byte[]> set = hub.as(cast.owner(), "PUT", path, json(Map.of("keep_last", 1)));
         assertThat(set.statusCode()).as(text(set)).isEqualTo(200);
-        JsonNode preview = body(hub.as(owner, "POST", path + "/preview", null));
+        JsonNode preview = body(hub.as(cast.owner(), "POST", path + "/preview", null));
         JsonNode candidates = preview.path("repositories").get(0).path("candidates");
         assertThat(candidates.size()).isEqualTo(1);
         assertThat(candidates.get(0).path("tags").toString()).contains("old");
-        HttpResponse<byte[]> run = hub.as(owner, "POST", path + "/runs", null);
+        HttpResponse<byte[]> run = hub.as(cast.owner(), "POST", path + "/runs", null);
         assertThat(run.statusCode()).as(text(run)).isEqualTo(202);
         String id = body(run).path("run_id").asText();
         JsonNode status = null;
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (System.nanoTime() < deadline) {
-            status = body(hub.as(owner, "GET", path + "/runs/" + id, null));
+            status = body(hub.as(cast.owner(), "GET", path + "/runs/" + id, null));
             if (status.path("state").asText().equals("completed")) break;
             Thread.sleep(100);
         }
         assertThat(status.path("state").asText()).as(status.toString()).isEqualTo("completed");
         assertThat(status.path("result").path("images_deleted").asText()).isEqualTo("1");
-        assertThat(hub.as(owner, "GET", "/v2/namespaces/qowner/repositories/keep/tags/old", null).statusCode())
+        assertThat(hub.as(cast.owner(), "GET", "/v2/namespaces/qowner/repositories/keep/tags/old", null).statusCode())
                 .isEqualTo(404);
-        assertThat(hub.as(owner, "GET", "/v2/namespaces/qowner/repositories/keep/tags/new", null).statusCode())
+        assertThat(hub.as(cast.owner(), "GET", "/v2/namespaces/qowner/repositories/keep/tags/new", null).statusCode())
                 .isEqualTo(200);
     }
 }

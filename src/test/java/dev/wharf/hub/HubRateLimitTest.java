@@ -5,6 +5,7 @@ import static dev.wharf.hub.HubTestServer.ADMIN_PASSWORD;
 import static dev.wharf.hub.HubTestServer.body;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wharf.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -18,8 +19,8 @@ class HubRateLimitTest {
 
     @Test
     void budgetsPerAccountAndPerAnonymousIpWithHeadersOnEveryAnswer(@TempDir Path dir) {
-        try (HubTestServer hub = new HubTestServer(dir, "--ratelimit-hub-per-minute", "5",
-                "--ratelimit-hub-anonymous-per-minute", "3")) {
+        try (HubTestServer hub = new HubTestServer(TestServer.builder(dir)
+                .flags("--ratelimit-hub-per-minute", "5", "--ratelimit-hub-anonymous-per-minute", "3").build())) {
             long now = System.currentTimeMillis() / 1000;
             HttpResponse<byte[]> login = hub.login(ADMIN, ADMIN_PASSWORD); // anonymous: the IP's budget
             assertThat(login.statusCode()).isEqualTo(200);
@@ -61,8 +62,8 @@ class HubRateLimitTest {
 
     @Test
     void switchedOffMeansNoBudgetAndNoHeaders(@TempDir Path dir) {
-        try (HubTestServer hub = new HubTestServer(dir, "--ratelimit-enabled", "false",
-                "--ratelimit-hub-anonymous-per-minute", "1")) {
+        try (HubTestServer hub = new HubTestServer(TestServer.builder(dir)
+                .flags("--ratelimit-enabled", "false", "--ratelimit-hub-anonymous-per-minute", "1").build())) {
             for (int i = 0; i < 3; i++) {
                 HttpResponse<byte[]> r = hub.send("GET", "/v2/access-tokens", null);
                 assertThat(r.statusCode()).isEqualTo(401);

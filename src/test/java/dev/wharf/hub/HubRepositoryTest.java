@@ -12,19 +12,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.wharf.auth.OrgRole;
 import dev.wharf.auth.User;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class HubRepositoryTest {
-    @TempDir
-    static Path dir;
-    static HubTestServer hub;
+    @RegisterExtension
+    static final HubTestServer hub = HubTestServer.perClass();
     static RegistryClient registry;
     static String owner;
     static String other;
@@ -32,7 +29,6 @@ class HubRepositoryTest {
 
     @BeforeAll
     static void start() {
-        hub = new HubTestServer(dir);
         registry = new RegistryClient(hub);
         User o = hub.createUser("rowner");
         hub.createUser("rother");
@@ -43,11 +39,6 @@ class HubRepositoryTest {
         other = hub.session("rother", PASSWORD);
         member = hub.session("rmember", PASSWORD);
         assertThat(registry.pushImage("rowner", PASSWORD, "rowner/app", "v1", "layer-1").statusCode()).isEqualTo(201);
-    }
-
-    @AfterAll
-    static void stop() {
-        hub.close();
     }
 
     private static HttpResponse<byte[]> patch(String session, String repo, Object body) {

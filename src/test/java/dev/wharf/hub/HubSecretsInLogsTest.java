@@ -13,6 +13,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
 import dev.wharf.auth.Totp;
+import dev.wharf.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -39,7 +40,7 @@ class HubSecretsInLogsTest {
         wharf.setLevel(Level.DEBUG);
         access.setLevel(Level.INFO);
         List<String> secrets = new ArrayList<>(List.of(ADMIN_PASSWORD, PASSWORD, "Wr0ng-guess-for-logs"));
-        try (HubTestServer hub = new HubTestServer(dir, "--log-access", "true")) {
+        try (HubTestServer hub = new HubTestServer(TestServer.builder(dir).flags("--log-access", "true").build())) {
             String adminSession = body(hub.login(ADMIN, ADMIN_PASSWORD)).path("token").asText();
             secrets.add(adminSession);
             assertThat(hub.login(ADMIN, "Wr0ng-guess-for-logs").statusCode()).isEqualTo(401);

@@ -12,15 +12,12 @@ import dev.wharf.auth.User;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 13 finding 7 and issue 19: a password reset used to leave sessions and {@code docker login}'s 60-day
@@ -28,19 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code /v2/auth/sessions}, and a password or 2FA change revokes them.
  */
 class HubSessionsTest {
-    @TempDir
-    static Path dir;
-    static HubTestServer hub;
-
-    @BeforeAll
-    static void start() {
-        hub = new HubTestServer(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        hub.close();
-    }
+    @RegisterExtension
+    static final HubTestServer hub = HubTestServer.perClass();
 
     /** What {@code docker login} does: the password grant with access_type=offline, keeping the refresh token. */
     private static String dockerLogin(String user) {

@@ -9,29 +9,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class HubTagTest {
     static final String BASE = "/v2/namespaces/towner/repositories/";
-    @TempDir
-    static Path dir;
-    static HubTestServer hub;
+    @RegisterExtension
+    static final HubTestServer hub = HubTestServer.perClass();
     static RegistryClient registry;
     static String owner;
     static String other;
 
     @BeforeAll
     static void start() {
-        hub = new HubTestServer(dir);
         registry = new RegistryClient(hub);
         hub.createUser("towner");
         hub.createUser("tother");
@@ -41,11 +37,6 @@ class HubTagTest {
             assertThat(registry.pushImage("towner", PASSWORD, "towner/app", tag, "layer-" + tag).statusCode())
                     .isEqualTo(201);
         }
-    }
-
-    @AfterAll
-    static void stop() {
-        hub.close();
     }
 
     private static HttpResponse<byte[]> immutable(String session, String repo, Object body) {

@@ -6,79 +6,110 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.app.WharfServer;
 import dev.wharf.auth.AccountService;
-import dev.wharf.auth.PasswordHasher;
+import dev.wharf.auth.OrgRole;
 import dev.wharf.auth.User;
-import dev.wharf.config.ConfigLoader;
-import dev.wharf.config.WharfConfig;
 import dev.wharf.contract.OpenApiContract;
-import dev.wharf.storage.meta.Database;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import dev.wharf.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * An in-process Wharf with a known administrator, and a small JSON client for Hub API tests. Users and
- * organizations are made through a second connection to the same SQLite file, since the Hub API part under test
- * has no endpoints for them.
+ * The Hub API tests' client on a {@link TestServer}: JSON requests, Hub sessions, and the Docker Hub contract
+ * checks. Users and organizations are made through the test's own connection to the node's database, since the
+ * Hub API part under test has no endpoints for them.
  */
-final class HubTestServer implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
-    static final String ADMIN = "admin";
-    static final String ADMIN_PASSWORD = "Adm1n-secret-for-tests";
+final class HubTestServer implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
+    static final ObjectMapper JSON = TestServer.JSON;
+    static final String ADMIN = TestServer.ADMIN;
+    static final String ADMIN_PASSWORD = TestServer.ADMIN_PASSWORD;
     static final String PASSWORD = "Us3r-secret-for-tests";
 
-    final WharfServer server;
-    final String base;
-    private final Database database;
-    final AccountService accounts;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final UnaryOperator<TestServer.Builder> options;
+    TestServer wharf;
+    WharfServer server;
+    String base;
+    AccountService accounts;
 
-    HubTestServer(Path dataDir, String... extraFlags) {
-        List<String> args = new ArrayList<>(List.of("--addr", "127.0.0.1:0", "--data-dir", dataDir.toString(),
-                "--log-access", "false", "--admin-password", ADMIN_PASSWORD));
-        args.addAll(List.of(extraFlags));
-        WharfConfig config = ConfigLoader.load(args, Map.of());
-        server = WharfServer.start(config);
-        base = "http://127.0.0.1:" + server.port();
-        database = Database.open(config.db().url(), null, null, 2, null);
-        accounts = new AccountService(database, PasswordHasher.defaults(), Clock.systemUTC());
+    /** A client on a server the test started (and closes through this). */
+    HubTestServer(TestServer wharf) {
+        this.options = null;
+        attach(wharf);
+    }
+
+    private HubTestServer(UnaryOperator<TestServer.Builder> options) {
+        this.options = options;
+    }
+
+    /**
+     * One server for a whole test class, as {@code @RegisterExtension static final}: started on a data directory
+     * of its own before the class's {@code @BeforeAll} methods, stopped after the class.
+     */
+    static HubTestServer perClass(UnaryOperator<TestServer.Builder> options) {
+        return new HubTestServer(options);
+    }
+
+    static HubTestServer perClass() {
+        return perClass(b -> b);
+    }
+
+    private void attach(TestServer started) {
+        wharf = started;
+        server = started.server;
+        base = started.base;
+        accounts = started.accounts();
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        attach(options.apply(TestServer.builder()).build());
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     User createUser(String name) {
         return accounts.createUser(name, name + "@example.test", PASSWORD, false);
     }
 
+    /** A new user with {@link #PASSWORD}, signed in. */
+    String newSession(String name) {
+        createUser(name);
+        return session(name, PASSWORD);
+    }
+
+    /** Sessions of an organization's owner, one plain member, and a user outside it. */
+    record OrgCast(String owner, String member, String outsider) {
+    }
+
+    /**
+     * Makes organization {@code org} with users {@code <prefix>owner} (its owner), {@code <prefix>member} (a
+     * plain member) and {@code <prefix>outsider} (no member), and signs them in.
+     */
+    OrgCast org(String org, String prefix) {
+        User owner = createUser(prefix + "owner");
+        accounts.createOrganization(org, owner.id());
+        String member = newSession(prefix + "member");
+        accounts.setMember(org, prefix + "member", OrgRole.MEMBER);
+        return new OrgCast(session(prefix + "owner", PASSWORD), member, newSession(prefix + "outsider"));
+    }
+
     HttpResponse<byte[]> send(String method, String path, String body, String... headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) b.header("Content-Type", "application/json");
-        for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
-        try {
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (Exception e) {
-            throw new IllegalStateException(method + " " + path + " failed", e);
-        }
+        if (body == null) return wharf.send(method, path, null, headers);
+        return wharf.send(method, path, body.getBytes(StandardCharsets.UTF_8),
+                TestServer.header("Content-Type", "application/json", headers));
     }
 
     /** A form POST (the token endpoint's password and refresh grants). */
     HttpResponse<byte[]> sendForm(String path, String form) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .header("User-Agent", "docker/27.0 go/go1.22")
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build();
-        try {
-            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        } catch (Exception e) {
-            throw new IllegalStateException("POST " + path + " failed", e);
-        }
+        return wharf.send("POST", path, form.getBytes(StandardCharsets.UTF_8), "Content-Type",
+                "application/x-www-form-urlencoded", "User-Agent", "docker/27.0 go/go1.22");
     }
 
     /** A request with a Hub session. */
@@ -106,15 +137,11 @@ final class HubTestServer implements AutoCloseable {
     }
 
     static String text(HttpResponse<byte[]> r) {
-        return new String(r.body(), StandardCharsets.UTF_8);
+        return TestServer.text(r);
     }
 
     static JsonNode body(HttpResponse<byte[]> r) {
-        try {
-            return JSON.readTree(r.body());
-        } catch (Exception e) {
-            throw new IllegalStateException("not JSON: " + text(r), e);
-        }
+        return TestServer.json(r);
     }
 
     /** Asserts the response against the restored seed document (the beta Docker Hub contract). */
@@ -152,7 +179,6 @@ final class HubTestServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop();
-        database.close();
+        wharf.close();
     }
 }

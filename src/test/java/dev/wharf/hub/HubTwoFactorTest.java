@@ -9,31 +9,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wharf.auth.Totp;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class HubTwoFactorTest {
-    @TempDir
-    static Path dir;
-    static HubTestServer hub;
+    @RegisterExtension
+    static final HubTestServer hub = HubTestServer.perClass();
     static final Totp TOTP = new Totp();
-
-    @BeforeAll
-    static void start() {
-        hub = new HubTestServer(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        hub.close();
-    }
 
     // Every failed code below counts against 127.0.0.1 in the login throttle, which locks after five: this
     // server is for the flow alone, and forged-token cases live in HubLoginTest.

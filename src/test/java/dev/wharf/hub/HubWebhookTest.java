@@ -7,30 +7,25 @@ import static dev.wharf.hub.HubTestServer.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.wharf.auth.OrgRole;
-import dev.wharf.auth.User;
 import dev.wharf.webhooks.WebhookSignature;
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Docker Hub's webhook_pipeline endpoints and Wharf's additions, against an in-process server (SQLite). */
 class HubWebhookTest {
-    @TempDir
-    static Path dir;
-    static HubTestServer hub;
+    @RegisterExtension
+    static final HubTestServer hub = HubTestServer.perClass(b -> b
+            .flags("--outbound-allow", "127.0.0.0/8", "--webhooks-retry-initial", "200ms", "--webhooks-retry-max", "500ms"));
     static RegistryClient registry;
-    static String owner;
-    static String member;
-    static String outsider;
+    static HubTestServer.OrgCast cast;
     static HttpServer receiver;
     static final List<Map<String, Object>> received = new CopyOnWriteArrayList<>();
 
@@ -46,26 +41,16 @@ class HubWebhookTest {
             exchange.close();
         });
         receiver.start();
-        hub = new HubTestServer(dir, "--outbound-allow", "127.0.0.0/8", "--webhooks-retry-initial", "200ms",
-                "--webhooks-retry-max", "500ms");
         registry = new RegistryClient(hub);
-        User o = hub.createUser("whowner");
-        hub.createUser("whmember");
-        hub.createUser("whoutsider");
-        hub.accounts.createOrganization("whorg", o.id());
-        hub.accounts.setMember("whorg", "whmember", OrgRole.MEMBER);
-        owner = hub.session("whowner", PASSWORD);
-        member = hub.session("whmember", PASSWORD);
-        outsider = hub.session("whoutsider", PASSWORD);
+        cast = hub.org("whorg", "wh");
         assertThat(registry.pushImage("whowner", PASSWORD, "whorg/app", "v1", "layer-1").statusCode()).isEqualTo(201);
         // Public, so that members (and everyone) can see it without administering it.
-        assertThat(hub.as(owner, "PATCH", "/v2/repositories/whorg/app/", json(Map.of("is_private", false)))
+        assertThat(hub.as(cast.owner(), "PATCH", "/v2/repositories/whorg/app/", json(Map.of("is_private", false)))
                 .statusCode()).isEqualTo(200);
     }
 
     @AfterAll
     static void stop() {
-        hub.close();
         receiver.stop(0);
     }
 
@@ -79,14 +64,14 @@ class HubWebhookTest {
         String create = json(Map.of("name", "Deploy Hook", "expect_final_callback", false,
                 "webhooks", List.of(Map.of("name", "deploy", "hook_url", hookUrl())),
                 "events", List.of("push", "tag.deleted", "image.deleted")));
-        HttpResponse<byte[]> byMember = hub.as(member, "POST", path, create);
+        HttpResponse<byte[]> byMember = hub.as(cast.member(), "POST", path, create);
         assertThat(byMember.statusCode()).as(text(byMember)).isEqualTo(403);
-        HttpResponse<byte[]> byOutsider = hub.as(outsider, "POST", path, create);
+        HttpResponse<byte[]> byOutsider = hub.as(cast.outsider(), "POST", path, create);
         assertThat(byOutsider.statusCode()).as(text(byOutsider)).isEqualTo(403);
-        HttpResponse<byte[]> hidden = hub.as(outsider, "GET", "/v2/repositories/whorg/nothere/webhook_pipeline/", null);
+        HttpResponse<byte[]> hidden = hub.as(cast.outsider(), "GET", "/v2/repositories/whorg/nothere/webhook_pipeline/", null);
         assertThat(hidden.statusCode()).as(text(hidden)).isEqualTo(404);
 
-        HttpResponse<byte[]> created = hub.as(owner, "POST", path, create);
+        HttpResponse<byte[]> created = hub.as(cast.owner(), "POST", path, create);
         assertThat(created.statusCode()).as(text(created)).isEqualTo(201);
         JsonNode pipeline = body(created);
         assertThat(pipeline.path("slug").asText()).isEqualTo("deploy-hook");
@@ -95,17 +80,17 @@ class HubWebhookTest {
         String secret = pipeline.path("secret").asText();
         assertThat(secret).isNotBlank();
 
-        HttpResponse<byte[]> again = hub.as(owner, "POST", path, create);
+        HttpResponse<byte[]> again = hub.as(cast.owner(), "POST", path, create);
         assertThat(again.statusCode()).isEqualTo(409);
 
-        JsonNode list = body(hub.as(owner, "GET", path, null));
+        JsonNode list = body(hub.as(cast.owner(), "GET", path, null));
         assertThat(list.path("count").asInt()).isEqualTo(1);
         assertThat(list.path("results").get(0).has("secret")).isFalse();
         assertThat(list.path("results").get(0).path("events").toString()).contains("tag.deleted");
-        assertThat(hub.as(owner, "GET", "/v2/repositories/whorg/app/webhook_pipeline", null).statusCode())
+        assertThat(hub.as(cast.owner(), "GET", "/v2/repositories/whorg/app/webhook_pipeline", null).statusCode())
                 .isEqualTo(200);
-        assertThat(hub.as(member, "GET", path, null).statusCode()).isEqualTo(403);
-        assertThat(hub.as(outsider, "GET", path + "deploy-hook/", null).statusCode()).isEqualTo(403);
+        assertThat(hub.as(cast.member(), "GET", path, null).statusCode()).isEqualTo(403);
+        assertThat(hub.as(cast.outsider(), "GET", path + "deploy-hook/", null).statusCode()).isEqualTo(403);
 
         // A push and a tag deletion reach the receiver, signed with the secret.
         received.clear();
@@ -121,7 +106,7 @@ class HubWebhookTest {
 
         // Deleting the image (the seed's delete-images, warnings acknowledged) sends Wharf's image.deleted event.
         String digest = payload.path("push_data").path("digest").asText();
-        HttpResponse<byte[]> deleted = hub.as(owner, "POST", "/v2/namespaces/whorg/delete-images", json(Map.of(
+        HttpResponse<byte[]> deleted = hub.as(cast.owner(), "POST", "/v2/namespaces/whorg/delete-images", json(Map.of(
                 "manifests", List.of(Map.of("repository", "app", "digest", digest)),
                 "ignore_warnings", List.of(
                         Map.of("repository", "app", "digest", digest, "warning", "is_active"),
@@ -137,28 +122,28 @@ class HubWebhookTest {
         assertThat(event.path("actor").asText()).isEqualTo("whowner");
         assertThat(event.path("data").path("digest").asText()).isEqualTo(digest);
 
-        JsonNode deliveries = body(hub.as(owner, "GET", path + "deploy-hook/deliveries/", null));
+        JsonNode deliveries = body(hub.as(cast.owner(), "GET", path + "deploy-hook/deliveries/", null));
         assertThat(deliveries.path("count").asInt()).isGreaterThanOrEqualTo(1);
-        assertThat(hub.as(owner, "DELETE", path + "deploy-hook/", null).statusCode()).isEqualTo(204);
-        assertThat(hub.as(owner, "GET", path + "deploy-hook/", null).statusCode()).isEqualTo(404);
+        assertThat(hub.as(cast.owner(), "DELETE", path + "deploy-hook/", null).statusCode()).isEqualTo(204);
+        assertThat(hub.as(cast.owner(), "GET", path + "deploy-hook/", null).statusCode()).isEqualTo(404);
     }
 
     @Test
     void namespacePipelinesAreForOwnersAndRefuseForbiddenAddresses() {
         String path = "/v2/namespaces/whorg/webhook_pipeline";
         String create = json(Map.of("name", "all", "webhooks", List.of(Map.of("hook_url", hookUrl()))));
-        assertThat(hub.as(member, "POST", path, create).statusCode()).isEqualTo(403);
-        assertThat(hub.as(outsider, "POST", path, create).statusCode()).isEqualTo(404);
-        assertThat(hub.as(outsider, "POST", "/v2/namespaces/whowner/webhook_pipeline", create).statusCode())
+        assertThat(hub.as(cast.member(), "POST", path, create).statusCode()).isEqualTo(403);
+        assertThat(hub.as(cast.outsider(), "POST", path, create).statusCode()).isEqualTo(404);
+        assertThat(hub.as(cast.outsider(), "POST", "/v2/namespaces/whowner/webhook_pipeline", create).statusCode())
                 .isEqualTo(404);
         // Link-local (the cloud metadata address) stays refused: the test policy only allows loopback.
-        HttpResponse<byte[]> metadata = hub.as(owner, "POST", path, json(Map.of("name", "meta",
+        HttpResponse<byte[]> metadata = hub.as(cast.owner(), "POST", path, json(Map.of("name", "meta",
                 "webhooks", List.of(Map.of("hook_url", "http://169.254.169.254/latest/")))));
         assertThat(metadata.statusCode()).as(text(metadata)).isEqualTo(400);
         assertThat(text(metadata)).contains("outbound");
-        HttpResponse<byte[]> created = hub.as(owner, "POST", path, create);
+        HttpResponse<byte[]> created = hub.as(cast.owner(), "POST", path, create);
         assertThat(created.statusCode()).as(text(created)).isEqualTo(201);
-        assertThat(hub.as(owner, "DELETE", path + "/all", null).statusCode()).isEqualTo(204);
+        assertThat(hub.as(cast.owner(), "DELETE", path + "/all", null).statusCode()).isEqualTo(204);
     }
 
     private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {

@@ -9,6 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wharf.contract.OpenApiContract;
 import dev.wharf.model.Digest;
+import dev.wharf.testing.MutableClock;
+import dev.wharf.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,13 +35,14 @@ class ImageApiTest {
 
     @TempDir
     static Path dir;
+    final MutableClock clock = new MutableClock(NOW);
     ImagesServer wharf;
     String admin;
     static final String BOB_PASSWORD = "bob-has-a-long-password";
 
     @BeforeAll
     void start() {
-        wharf = new ImagesServer(dir, NOW);
+        wharf = new ImagesServer(TestServer.builder(dir).clock(clock).build());
         wharf.accounts.createUser("bob", "bob@example.com", BOB_PASSWORD, false);
     }
 
@@ -49,7 +52,7 @@ class ImageApiTest {
     }
 
     void at(Instant instant) {
-        wharf.setClock(instant);
+        clock.advance(Duration.between(clock.instant(), instant));
         admin = wharf.session("admin", ImagesServer.ADMIN_PASSWORD); // sessions last hours; the clock jumps days
     }
 

@@ -1,58 +1,34 @@
 package dev.wharf.hub;
 
+import static dev.wharf.testing.TestServer.bearer;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.wharf.app.WharfServer;
 import dev.wharf.auth.AccountService;
-import dev.wharf.auth.PasswordHasher;
 import dev.wharf.auth.RepositorySettingsService;
-import dev.wharf.config.ConfigLoader;
-import dev.wharf.config.WharfConfig;
-import dev.wharf.content.MutableClock;
 import dev.wharf.model.Digest;
-import dev.wharf.storage.meta.Database;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import dev.wharf.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 
 /**
- * An in-process Wharf with auth enabled and a test clock, plus what the image API tests need around it: registry
- * tokens from {@code /token} for pushes and pulls, Hub sessions from {@code POST /v2/users/login}, and users and
- * repository privacy set through the identity services on the node's database (no HTTP API for those yet).
+ * What the image API tests need around a {@link TestServer} (auth on, a test clock): registry tokens from
+ * {@code /token} for pushes and pulls, Hub sessions from {@code POST /v2/users/login}, and repository privacy set
+ * through the identity services on the node's database (no HTTP API for those yet).
  */
 final class ImagesServer implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
-    static final String ADMIN_PASSWORD = "correct-horse-battery";
+    static final String ADMIN_PASSWORD = TestServer.ADMIN_PASSWORD;
+    private static final String INDEX = "application/vnd.oci.image.index.v1+json";
 
-    final MutableClock clock;
-    final WharfServer server;
-    final String base;
-    private final Database database;
+    private final TestServer wharf;
     final AccountService accounts;
     final RepositorySettingsService settings;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    ImagesServer(Path dataDir, Instant start) {
-        clock = new MutableClock(start);
-        WharfConfig config = ConfigLoader.load(List.of("--addr", "127.0.0.1:0", "--data-dir", dataDir.toString(),
-                "--log-access", "false", "--admin-password", ADMIN_PASSWORD), Map.of());
-        server = WharfServer.start(config, clock);
-        base = "http://127.0.0.1:" + server.port();
-        database = Database.open(config.db().url(), null, null, 2, null);
-        accounts = new AccountService(database, PasswordHasher.defaults(), clock);
-        settings = new RepositorySettingsService(database, clock, true);
-    }
-
-    void setClock(Instant instant) {
-        clock.advance(Duration.between(clock.instant(), instant));
+    ImagesServer(TestServer wharf) {
+        this.wharf = wharf;
+        accounts = wharf.accounts();
+        settings = new RepositorySettingsService(wharf.database(), wharf.clock(), true);
     }
 
     /** A Hub session from {@code POST /v2/users/login}, valid at the clock's current time. */
@@ -74,14 +50,7 @@ final class ImagesServer implements AutoCloseable {
     }
 
     HttpResponse<byte[]> send(String method, String path, byte[] body, String... headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).method(method,
-                body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
-        for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
-        try {
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (Exception e) {
-            throw new IllegalStateException(method + " " + path + " failed", e);
-        }
+        return wharf.send(method, path, body, headers);
     }
 
     /**
@@ -89,17 +58,10 @@ final class ImagesServer implements AutoCloseable {
      * manifest digest.
      */
     Digest pushImage(String repository, String ref, String seed) {
-        String token = registryToken(repository);
         byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"seed\":\"" + seed + "\"}")
                 .getBytes(StandardCharsets.UTF_8);
-        byte[] layer = ("layer " + seed).getBytes(StandardCharsets.UTF_8);
-        Digest c = pushBlob(repository, token, config);
-        Digest l = pushBlob(repository, token, layer);
-        String manifest = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + c
-                + "\",\"size\":" + config.length + "},\"layers\":[{\"mediaType\":"
-                + "\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" + l + "\",\"size\":" + layer.length + "}]}";
-        return putManifest(repository, ref, token, "application/vnd.oci.image.manifest.v1+json", manifest);
+        return wharf.pushImage(repository, ref, config, ("layer " + seed).getBytes(StandardCharsets.UTF_8),
+                bearer(registryToken(repository))).created().digest();
     }
 
     /** Pushes an index of the given (already pushed) image manifests. */
@@ -107,60 +69,35 @@ final class ImagesServer implements AutoCloseable {
         StringBuilder manifests = new StringBuilder();
         for (int i = 0; i < children.size(); i++) {
             if (i > 0) manifests.append(',');
-            manifests.append("{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"")
+            manifests.append("{\"mediaType\":\"").append(TestServer.OCI_MANIFEST).append("\",\"digest\":\"")
                     .append(children.get(i)).append("\",\"size\":").append(sizes.get(i))
                     .append(",\"platform\":{\"architecture\":\"arch").append(i).append("\",\"os\":\"linux\"}}");
         }
-        String index = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
-                + manifests + "]}";
-        return putManifest(repository, ref, registryToken(repository), "application/vnd.oci.image.index.v1+json",
-                index);
-    }
-
-    private Digest putManifest(String repository, String ref, String token, String type, String manifest) {
-        byte[] bytes = manifest.getBytes(StandardCharsets.UTF_8);
-        if (ref == null) ref = Digest.sha256(bytes).toString();
-        HttpResponse<byte[]> r = send("PUT", "/v2/" + repository + "/manifests/" + ref, bytes, "Content-Type", type,
-                "Authorization", "Bearer " + token);
-        if (r.statusCode() != 201) throw new IllegalStateException("manifest push: " + r.statusCode() + " " + text(r));
-        return Digest.sha256(bytes);
-    }
-
-    private Digest pushBlob(String repository, String token, byte[] content) {
-        Digest d = Digest.sha256(content);
-        HttpResponse<byte[]> r = send("POST", "/v2/" + repository + "/blobs/uploads/?digest=" + d, content,
-                "Authorization", "Bearer " + token);
-        if (r.statusCode() != 201) throw new IllegalStateException("blob push: " + r.statusCode() + " " + text(r));
-        return d;
+        String index = "{\"schemaVersion\":2,\"mediaType\":\"" + INDEX + "\",\"manifests\":[" + manifests + "]}";
+        return wharf.putManifest(repository, ref, INDEX, index.getBytes(StandardCharsets.UTF_8),
+                bearer(registryToken(repository))).created().digest();
     }
 
     /** GET of a manifest by tag or digest: a pull. */
     HttpResponse<byte[]> pull(String repository, String reference) {
-        return send("GET", "/v2/" + repository + "/manifests/" + reference, null, "Authorization",
-                "Bearer " + registryToken(repository), "Accept",
-                "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json");
+        return send("GET", "/v2/" + repository + "/manifests/" + reference, null, TestServer.header("Accept",
+                TestServer.OCI_MANIFEST + ", " + INDEX, bearer(registryToken(repository))));
     }
 
     HttpResponse<byte[]> getBlob(String repository, String digest) {
-        return send("GET", "/v2/" + repository + "/blobs/" + digest, null, "Authorization",
-                "Bearer " + registryToken(repository));
+        return send("GET", "/v2/" + repository + "/blobs/" + digest, null, bearer(registryToken(repository)));
     }
 
     static String text(HttpResponse<byte[]> r) {
-        return new String(r.body(), StandardCharsets.UTF_8);
+        return TestServer.text(r);
     }
 
     static JsonNode json(HttpResponse<byte[]> r) {
-        try {
-            return JSON.readTree(r.body());
-        } catch (Exception e) {
-            throw new IllegalStateException("not JSON: " + text(r), e);
-        }
+        return TestServer.json(r);
     }
 
     @Override
     public void close() {
-        server.stop();
-        database.close();
+        wharf.close();
     }
 }

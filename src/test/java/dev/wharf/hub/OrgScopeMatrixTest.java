@@ -8,9 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wharf.auth.OrgRole;
 import dev.wharf.auth.User;
+import dev.wharf.testing.ScopeMatrix;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,11 +17,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Stream;
-import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -42,7 +39,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class OrgScopeMatrixTest {
 
-    private static final String MATRIX = """
+    private static final ScopeMatrix MATRIX = new ScopeMatrix("""
             caller          | get settings | put settings | list members | make owner | remove member | list groups | create group | update group | delete group | add to group | remove from group | list org tokens | create org token
             olivia          | 200          | 200          | 200          | 200        | 204           | 200         | 201          | 200          | 204          | 200          | 204               | 200             | 201
             mia             | 200          | 403          | 200          | 403        | 403           | 200         | 403          | 403          | 403          | 403          | 403               | 403             | 403
@@ -55,17 +52,16 @@ class OrgScopeMatrixTest {
             oat:read        | 403          | 403          | 200          | 403        | 403           | 200         | 403          | 403          | 403          | 403          | 403               | 401             | 401
             oat:edit        | 403          | 403          | 200          | 200        | 204           | 200         | 201          | 200          | 204          | 200          | 204               | 401             | 401
             oat:other       | 404          | 404          | 404          | 404        | 404           | 404         | 404          | 404          | 404          | 404          | 404               | 401             | 401
-            """;
+            """);
 
-    @TempDir static Path dir;
-    static HubTestServer hub;
+    @RegisterExtension
+    static final HubTestServer hub = HubTestServer.perClass();
     static String owner;
     static final Map<String, String> SESSIONS = new HashMap<>();
     static final AtomicInteger FRESH = new AtomicInteger();
 
     @BeforeAll
     static void start() {
-        hub = new HubTestServer(dir);
         User olivia = hub.createUser("olivia");
         hub.createUser("mia");
         User sam = hub.createUser("sam");
@@ -100,31 +96,14 @@ class OrgScopeMatrixTest {
         return hub.session(org, body(created).path("token").asText());
     }
 
-    @AfterAll
-    static void stop() {
-        hub.close();
-    }
-
     static Stream<Arguments> rows() {
-        List<String> lines = MATRIX.lines().filter(l -> !l.isBlank()).toList();
-        return lines.subList(1, lines.size()).stream().map(line -> {
-            List<String> cells = new ArrayList<>();
-            for (String cell : line.split("\\|")) cells.add(cell.trim());
-            return Arguments.of(cells.get(0), cells.subList(1, cells.size()));
-        });
-    }
-
-    @Test
-    void everyRowHasEveryColumn() {
-        int columns = MATRIX.lines().findFirst().orElseThrow().split("\\|").length;
-        rows().forEach(a -> assertThat((List<?>) a.get()[1]).as("%s", a.get()[0]).hasSize(columns - 1));
+        return MATRIX.rows();
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("rows")
     void matrix(String caller, List<String> expected) {
         String s = SESSIONS.get(caller);
-        assertThat(s).as(caller).isNotNull();
         Map<String, Function<String, HttpResponse<byte[]>>> ops = new LinkedHashMap<>();
         ops.put("get settings", t -> hub.as(t, "GET", "/v2/orgs/acme/settings", null));
         ops.put("put settings", t -> hub.as(t, "PUT", "/v2/orgs/acme/settings", "{\"restricted_images\": {\"enabled\":"
@@ -146,13 +125,7 @@ class OrgScopeMatrixTest {
         ops.put("create org token", t -> hub.as(t, "POST", "/v2/orgs/acme/access-tokens", "{\"label\": \"by-"
                 + FRESH.incrementAndGet() + "\", \"resources\": [{\"type\": \"TYPE_REPO\", \"path\": \"acme/*\","
                 + " \"scopes\": [\"scope-image-pull\"]}]}"));
-        List<String> names = List.copyOf(ops.keySet());
-        SoftAssertions soft = new SoftAssertions();
-        for (int i = 0; i < names.size(); i++) {
-            HttpResponse<byte[]> r = ops.get(names.get(i)).apply(s);
-            soft.assertThat(outcome(r)).as("%s: %s (%s)", caller, names.get(i), text(r)).isEqualTo(expected.get(i));
-        }
-        soft.assertAll();
+        MATRIX.assertRow(caller, s, expected, ops, OrgScopeMatrixTest::outcome, HubTestServer::text);
     }
 
     /** The finding's own requests: read-only tokens of the owner change nothing, and say why. */

@@ -9,14 +9,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.wharf.auth.OrgRole;
 import dev.wharf.auth.User;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A repository list costs the same number of SQL statements for 2 repositories as for 40 (no query per row),
@@ -26,15 +24,14 @@ import org.junit.jupiter.api.io.TempDir;
 class RepositoryListQueriesTest {
     private static final Pattern STATEMENTS = Pattern.compile("(?m)^wharf_db_statements (\\S+)$");
 
-    @TempDir
-    static Path dir;
-    static HubTestServer hub;
+    @RegisterExtension
+    static final HubTestServer hub = HubTestServer.perClass(b -> b
+            .flags("--gc-enabled", "false", "--webhooks-deliver", "false"));
     static String owner;
     static String member;
 
     @BeforeAll
     static void start() {
-        hub = new HubTestServer(dir, "--gc-enabled", "false", "--webhooks-deliver", "false");
         User o = hub.createUser("qowner");
         hub.createUser("qmember");
         hub.accounts.createOrganization("qsmall", o.id());
@@ -53,11 +50,6 @@ class RepositoryListQueriesTest {
                     json(Map.of("name", "repo-" + i, "namespace", org, "is_private", i % 2 == 0)));
             assertThat(r.statusCode()).as(text(r)).isEqualTo(201);
         }
-    }
-
-    @AfterAll
-    static void stop() {
-        hub.close();
     }
 
     @Test

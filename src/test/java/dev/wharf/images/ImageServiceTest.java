@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.wharf.auth.Action;
 import dev.wharf.auth.Principal;
-import dev.wharf.content.MutableClock;
+import dev.wharf.testing.MutableClock;
 import dev.wharf.images.DeleteImagesReport.Metrics;
 import dev.wharf.images.DeleteImagesReport.Problem;
 import dev.wharf.images.DeleteImagesRequest.IgnoredWarning;

@@ -1,31 +1,16 @@
 package dev.wharf.jobs;
 
 import dev.wharf.storage.meta.Database;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
+import dev.wharf.testing.PostgresSchema;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link JobStoreTest} on PostgreSQL at 127.0.0.1:5432, in a schema of its own that is dropped afterwards. */
 class PostgresJobStoreTest extends JobStoreTest {
-    static final String URL = "jdbc:postgresql://127.0.0.1:5432/test";
-    static final String USER = "postgres";
-    static final String SCHEMA = "wharf_jobs_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    @RegisterExtension
+    static final PostgresSchema SCHEMA = new PostgresSchema("wharf_jobs_");
 
     @Override
     protected Database openDatabase() {
-        Database database = Database.open(URL, USER, null, 2, SCHEMA);
-        database.jdbi().useHandle(h -> h.execute("TRUNCATE jobs"));
-        return database;
-    }
-
-    @AfterAll
-    static void dropSchema() throws SQLException {
-        try (Connection connection = DriverManager.getConnection(URL, USER, null);
-                Statement statement = connection.createStatement()) {
-            statement.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
-        }
+        return SCHEMA.open(2, "TRUNCATE jobs");
     }
 }

@@ -1,6 +1,6 @@
 package dev.wharf.mirror;
 
-import dev.wharf.sources.PostgresSchema;
+import dev.wharf.testing.PostgresSchema;
 import dev.wharf.storage.meta.Database;
 import org.junit.jupiter.api.AfterEach;
 

@@ -8,67 +8,44 @@ import dev.wharf.audit.AuditAction;
 import dev.wharf.content.BlobService;
 import dev.wharf.content.ManifestParser;
 import dev.wharf.content.ManifestService;
-import dev.wharf.content.MutableClock;
+import dev.wharf.testing.MetadataFixture;
 import dev.wharf.content.OciError;
 import dev.wharf.content.PullRecorder;
 import dev.wharf.content.RegistryException;
 import dev.wharf.content.UploadService;
 import dev.wharf.gc.GarbageCollector;
 import dev.wharf.model.Digest;
-import dev.wharf.storage.blob.InMemoryBlobStore;
-import dev.wharf.storage.meta.Database;
 import dev.wharf.storage.meta.GarbageStore;
 import dev.wharf.storage.meta.ManifestWrite;
 import dev.wharf.storage.meta.MissingReferencesException;
-import dev.wharf.storage.meta.SqlMetadataStore;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wharf.testing.Race;
 import java.io.ByteArrayInputStream;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Quota counting and enforcement on each database (subclasses say which). */
-abstract class QuotaContract {
+abstract class QuotaContract extends MetadataFixture {
     static final String MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 
-    Database database;
-    SqlMetadataStore meta;
-    InMemoryBlobStore blobs = new InMemoryBlobStore();
-    MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     QuotaStore store;
     NamespaceQuotas quotas;
     UploadService uploads;
     BlobService blobService;
     ManifestService manifests;
 
-    protected abstract Database openDatabase();
-
     @BeforeEach
-    void open() {
-        database = openDatabase();
-        meta = new SqlMetadataStore(database);
+    void openServices() {
         store = new QuotaStore(database);
         quotas = new NamespaceQuotas(store, clock);
         uploads = new UploadService(blobs, meta, clock, quotas);
         blobService = new BlobService(blobs, meta, clock, quotas);
         manifests = new ManifestService(meta, new ManifestParser(new ObjectMapper()), new PullRecorder(meta), clock,
                 quotas);
-    }
-
-    @AfterEach
-    void close() {
-        meta.close();
     }
 
     Digest push(String repository, String content) {
@@ -206,67 +183,42 @@ abstract class QuotaContract {
                 new GarbageCollector(meta, garbage, blobs, tiny, tiny, real, "node-a", null),
                 new GarbageCollector(meta, garbage, blobs, tiny, tiny, real, "node-b", null));
         store.set("ns0", 1L << 40, 100L, 80, "admin", clock.instant()); // a quota on the hot path, never reached
-        AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger stored = new AtomicInteger();
-        ExecutorService threads = Executors.newCachedThreadPool();
-        try {
-            List<Future<?>> running = new ArrayList<>();
-            for (GarbageCollector c : collectors) {
-                running.add(threads.submit(() -> {
-                    while (!stop.get()) c.run(false);
-                    return null;
-                }));
-            }
-            running.add(threads.submit(() -> { // the quota sweep of two nodes, folding usage changes meanwhile
-                while (!stop.get()) {
-                    store.compact();
-                    quotas.sweep();
-                }
-                return null;
-            }));
-            List<Future<?>> writers = new ArrayList<>();
-            for (int w = 0; w < 4; w++) {
-                int writer = w;
-                writers.add(threads.submit(() -> {
-                    java.util.Random random = new java.util.Random(writer);
-                    for (int i = 0; i < 100; i++) {
-                        byte[] layer = ("shared layer " + random.nextInt(6)).repeat(1 + random.nextInt(5))
-                                .getBytes(UTF_8);
-                        Digest digest = Digest.sha256(layer);
-                        String repo = "ns" + (writer % 2) + "/r" + (i % 3);
-                        String tag = "w" + writer + "-" + i;
-                        try {
-                            String from = "ns" + ((writer + 1) % 2) + "/r" + (i % 3);
-                            if (i % 3 != 0 || !racingBlobs.mount(repo, from, digest, r -> true)) {
-                                racingUploads.uploadWhole(repo, digest, new ByteArrayInputStream(layer));
-                            }
-                            byte[] content = ("{\"w\":\"" + tag + "\",\"l\":\"" + digest + "\"}").getBytes(UTF_8);
-                            meta.putManifest(repo, new ManifestWrite(Digest.sha256(content), MANIFEST, null, content,
-                                    List.of(digest), List.of(), null, null, 100), tag, real.instant());
-                            stored.incrementAndGet();
-                            if (i % 2 == 0) meta.deleteTag(repo, tag, real.instant());
-                            if (i % 5 == 0) racingBlobs.delete(repo, digest);
-                        } catch (RegistryException e) {
-                            if (e.error() != OciError.BLOB_UPLOAD_INVALID && e.error() != OciError.BLOB_UNKNOWN) {
-                                throw e;
-                            }
-                        } catch (MissingReferencesException e) {
-                            // lost a race with a collector: the client would push again
-                        }
-                        if (i % 10 == 0) {
-                            assertThat(store.maintained().values()).allMatch(v -> v >= 0);
-                        }
+        Runnable sweep = () -> { // the quota sweep of two nodes, folding usage changes meanwhile
+            store.compact();
+            quotas.sweep();
+        };
+        Race.run(List.of(() -> collectors.get(0).run(false), () -> collectors.get(1).run(false), sweep), 4, writer -> {
+            java.util.Random random = new java.util.Random(writer);
+            for (int i = 0; i < 100; i++) {
+                byte[] layer = ("shared layer " + random.nextInt(6)).repeat(1 + random.nextInt(5))
+                        .getBytes(UTF_8);
+                Digest digest = Digest.sha256(layer);
+                String repo = "ns" + (writer % 2) + "/r" + (i % 3);
+                String tag = "w" + writer + "-" + i;
+                try {
+                    String from = "ns" + ((writer + 1) % 2) + "/r" + (i % 3);
+                    if (i % 3 != 0 || !racingBlobs.mount(repo, from, digest, r -> true)) {
+                        racingUploads.uploadWhole(repo, digest, new ByteArrayInputStream(layer));
                     }
-                    return null;
-                }));
+                    byte[] content = ("{\"w\":\"" + tag + "\",\"l\":\"" + digest + "\"}").getBytes(UTF_8);
+                    meta.putManifest(repo, new ManifestWrite(Digest.sha256(content), MANIFEST, null, content,
+                            List.of(digest), List.of(), null, null, 100), tag, real.instant());
+                    stored.incrementAndGet();
+                    if (i % 2 == 0) meta.deleteTag(repo, tag, real.instant());
+                    if (i % 5 == 0) racingBlobs.delete(repo, digest);
+                } catch (RegistryException e) {
+                    if (e.error() != OciError.BLOB_UPLOAD_INVALID && e.error() != OciError.BLOB_UNKNOWN) {
+                        throw e;
+                    }
+                } catch (MissingReferencesException e) {
+                    // lost a race with a collector: the client would push again
+                }
+                if (i % 10 == 0) {
+                    assertThat(store.maintained().values()).allMatch(v -> v >= 0);
+                }
             }
-            for (Future<?> f : writers) f.get(3, TimeUnit.MINUTES);
-            stop.set(true);
-            for (Future<?> f : running) f.get(1, TimeUnit.MINUTES);
-        } finally {
-            stop.set(true);
-            threads.shutdownNow();
-        }
+        });
         long deleted = collectors.get(0).counters().blobsDeleted() + collectors.get(1).counters().blobsDeleted();
         System.out.printf("[%s] quota race: %d manifests, %d blobs collected, usage %s%n", getClass().getSimpleName(),
                 stored.get(), deleted, store.maintained());

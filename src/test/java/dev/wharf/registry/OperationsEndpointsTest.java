@@ -2,6 +2,7 @@ package dev.wharf.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wharf.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
@@ -15,7 +16,7 @@ class OperationsEndpointsTest {
 
     @Test
     void healthAndReadinessAnswer() {
-        try (TestRegistry reg = new TestRegistry(dir)) {
+        try (TestRegistry reg = new TestRegistry(TestServer.builder(dir).auth(false).build())) {
             assertThat(reg.get("/healthz").statusCode()).isEqualTo(200);
             assertThat(reg.get("/readyz").statusCode()).isEqualTo(200);
         }
@@ -23,7 +24,7 @@ class OperationsEndpointsTest {
 
     @Test
     void metricsCountRequestsByRouteAndStatusAndBytesSent() {
-        try (TestRegistry reg = new TestRegistry(dir)) {
+        try (TestRegistry reg = new TestRegistry(TestServer.builder(dir).auth(false).build())) {
             byte[] manifest = reg.pushImage("ops/app", "v1", "layer bytes");
             for (int i = 0; i < 3; i++) {
                 assertThat(reg.get("/v2/ops/app/manifests/v1").statusCode()).isEqualTo(200);

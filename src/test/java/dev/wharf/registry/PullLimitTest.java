@@ -3,6 +3,7 @@ package dev.wharf.registry;
 import static dev.wharf.registry.TestRegistry.errorCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wharf.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -14,8 +15,8 @@ class PullLimitTest {
 
     @Test
     void getsCountHeadsDoNot() throws Exception {
-        try (TestRegistry reg = new TestRegistry(dir.resolve("a"), "--auth-enabled", "false",
-                "--ratelimit-pulls-anonymous", "2")) {
+        try (TestRegistry reg = new TestRegistry(TestServer.builder(dir.resolve("a")).auth(false)
+                .flags("--ratelimit-pulls-anonymous", "2").build())) {
             reg.pushImage("limit/app", "v1", "layer");
             HttpResponse<byte[]> head = reg.send("HEAD", "/v2/limit/app/manifests/v1", null);
             assertThat(head.headers().firstValue("ratelimit-limit")).hasValue("2;w=21600");
@@ -35,8 +36,8 @@ class PullLimitTest {
     @Test
     void retryAfterIsMeasuredOnTheServersClock() throws Exception {
         java.time.Clock behind = java.time.Clock.offset(java.time.Clock.systemUTC(), java.time.Duration.ofHours(-2));
-        try (TestRegistry reg = new TestRegistry(dir.resolve("c"), behind, "--auth-enabled", "false",
-                "--ratelimit-pulls-anonymous", "1", "--ratelimit-pulls-window", "6h")) {
+        try (TestRegistry reg = new TestRegistry(TestServer.builder(dir.resolve("c")).auth(false).clock(behind)
+                .flags("--ratelimit-pulls-anonymous", "1", "--ratelimit-pulls-window", "6h").build())) {
             reg.pushImage("limit/clock", "v1", "layer");
             assertThat(reg.get("/v2/limit/clock/manifests/v1").statusCode()).isEqualTo(200);
             HttpResponse<byte[]> refused = reg.get("/v2/limit/clock/manifests/v1");
@@ -49,7 +50,7 @@ class PullLimitTest {
 
     @Test
     void unlimitedByDefaultWithoutHeaders() throws Exception {
-        try (TestRegistry reg = new TestRegistry(dir.resolve("d"), "--auth-enabled", "false")) {
+        try (TestRegistry reg = new TestRegistry(TestServer.builder(dir.resolve("d")).auth(false).build())) {
             reg.pushImage("free/app", "v1", "layer");
             for (int i = 0; i < 1_100; i++) { // more than the old anonymous default of 1,000
                 HttpResponse<byte[]> r = reg.get("/v2/free/app/manifests/v1");
@@ -63,11 +64,12 @@ class PullLimitTest {
     void redisSharesTheBudgetAcrossNodes() throws Exception {
         // A fresh window length gives this run its own Redis keys.
         String window = (3600 + (int) (Math.random() * 100_000)) + "s";
-        try (TestRegistry a = new TestRegistry(dir.resolve("a"), "--auth-enabled", "false", "--ratelimit-pulls-anonymous", "3",
-                "--ratelimit-pulls-window", window, "--redis-url", "redis://127.0.0.1:6379");
-                TestRegistry b = new TestRegistry(dir.resolve("b"), "--auth-enabled", "false",
-                        "--ratelimit-pulls-anonymous", "3",
-                        "--ratelimit-pulls-window", window, "--redis-url", "redis://127.0.0.1:6379")) {
+        try (TestRegistry a = new TestRegistry(TestServer.builder(dir.resolve("a")).auth(false)
+                .flags("--ratelimit-pulls-anonymous", "3", "--ratelimit-pulls-window", window, "--redis-url",
+                        "redis://127.0.0.1:6379").build());
+                TestRegistry b = new TestRegistry(TestServer.builder(dir.resolve("b")).auth(false)
+                        .flags("--ratelimit-pulls-anonymous", "3", "--ratelimit-pulls-window", window, "--redis-url",
+                                "redis://127.0.0.1:6379").build())) {
             a.pushImage("shared/app", "v1", "layer");
             b.pushImage("shared/app", "v1", "layer");
             assertThat(a.get("/v2/shared/app/manifests/v1").statusCode()).isEqualTo(200);

@@ -7,6 +7,7 @@ import dev.wharf.auth.token.JwtCodec;
 import dev.wharf.auth.token.SigningKeys;
 import dev.wharf.auth.SecretBox;
 import dev.wharf.storage.meta.Database;
+import dev.wharf.testing.TestServer;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -38,8 +39,8 @@ class RegistryAuthCacheTest {
     static void start() {
         // Each request below comes "from" an address of its own (X-Forwarded-For), so that the wrong secrets some
         // tests try on purpose never add up to the login throttle's lock of 127.0.0.1.
-        reg = new TestRegistry(dir, "--auth-enabled", "true", "--admin-password", ADMIN_PASSWORD,
-                "--http-trust-forwarded-for", "true");
+        reg = new TestRegistry(TestServer.builder(dir).adminPassword(ADMIN_PASSWORD)
+                .flags("--http-trust-forwarded-for", "true").build());
         adminSession = login("admin", ADMIN_PASSWORD);
         for (String repo : java.util.List.of("admin/one", "admin/two", "admin/pub")) {
             pushAsAdmin(repo);

@@ -23,6 +23,8 @@ import dev.wharf.auth.token.SessionTokens;
 import dev.wharf.auth.token.SigningKeys;
 import dev.wharf.model.Digest;
 import dev.wharf.storage.meta.Database;
+import dev.wharf.testing.ScopeMatrix;
+import dev.wharf.testing.TestServer;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -66,7 +68,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class RegistryAuthorizationMatrixTest {
 
-    private static final String MATRIX = """
+    private static final ScopeMatrix MATRIX = new ScopeMatrix("""
             caller          | pull public | pull private     | push public | push private     | delete private   | tags private     | catalog
             anonymous       | 200         | 401 UNAUTHORIZED | 403 DENIED  | 401 UNAUTHORIZED | 401 UNAUTHORIZED | 401 UNAUTHORIZED | acme/public
             sam             | 200         | 401 UNAUTHORIZED | 403 DENIED  | 401 UNAUTHORIZED | 401 UNAUTHORIZED | 401 UNAUTHORIZED | acme/public sam/own
@@ -82,7 +84,7 @@ class RegistryAuthorizationMatrixTest {
             oat:pull        | 200         | 200              | 403 DENIED  | 403 DENIED       | 403 DENIED       | 200              | acme/private acme/public
             oat:push        | 200         | 200              | 201         | 201              | 403 DENIED       | 200              | acme/private acme/public
             admin           | 200         | 200              | 201         | 201              | 202              | 200              | acme/private acme/public sam/own
-            """;
+            """);
 
     private static final String ADMIN_PASSWORD = "matrix-admin-secret";
     private static final Pattern PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
@@ -100,7 +102,7 @@ class RegistryAuthorizationMatrixTest {
 
     @BeforeAll
     static void start() {
-        reg = new TestRegistry(dir, "--auth-enabled", "true", "--admin-password", ADMIN_PASSWORD);
+        reg = new TestRegistry(TestServer.builder(dir).adminPassword(ADMIN_PASSWORD).build());
         db = Database.open(reg.config.db().url(), null, null, 2, null);
         Clock clock = Clock.systemUTC();
         accounts = new AccountService(db, PasswordHasher.defaults(), clock);
@@ -167,12 +169,7 @@ class RegistryAuthorizationMatrixTest {
     }
 
     static Stream<Arguments> rows() {
-        List<String> lines = MATRIX.lines().filter(l -> !l.isBlank()).toList();
-        return lines.subList(1, lines.size()).stream().map(line -> {
-            List<String> cells = new ArrayList<>();
-            for (String cell : line.split("\\|")) cells.add(cell.trim());
-            return Arguments.of(cells.get(0), cells.subList(1, cells.size()));
-        });
+        return MATRIX.rows();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wharf.model.Digest;
+import dev.wharf.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ class RegistryProtocolTest {
 
     @BeforeAll
     static void start() {
-        reg = new TestRegistry(dir);
+        reg = new TestRegistry(TestServer.builder(dir).auth(false).build());
     }
 
     @AfterAll

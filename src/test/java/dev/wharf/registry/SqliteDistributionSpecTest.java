@@ -1,5 +1,6 @@
 package dev.wharf.registry;
 
+import dev.wharf.testing.TestServer;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -12,7 +13,7 @@ class SqliteDistributionSpecTest extends DistributionSpecContract {
 
     @BeforeAll
     static void start() {
-        registry = new TestRegistry(dir);
+        registry = new TestRegistry(TestServer.builder(dir).auth(false).build());
     }
 
     @AfterAll

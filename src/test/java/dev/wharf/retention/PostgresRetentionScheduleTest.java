@@ -3,7 +3,7 @@ package dev.wharf.retention;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.wharf.content.MutableClock;
+import dev.wharf.testing.MutableClock;
 import dev.wharf.jobs.JobStore;
 import dev.wharf.storage.meta.Database;
 import dev.wharf.storage.meta.SqlMetadataStore;

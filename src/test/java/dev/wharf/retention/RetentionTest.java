@@ -4,7 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.wharf.content.MutableClock;
+import dev.wharf.testing.MutableClock;
 import dev.wharf.jobs.Backoff;
 import dev.wharf.jobs.Job;
 import dev.wharf.jobs.JobState;

@@ -5,16 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wharf.auth.OrgRole;
 import dev.wharf.auth.User;
+import dev.wharf.testing.ScopeMatrix;
+import dev.wharf.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Stream;
-import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,7 +37,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class CycleScopeMatrixTest {
 
-    private static final String MATRIX = """
+    private static final ScopeMatrix MATRIX = new ScopeMatrix("""
             caller          | list sources         | get source           | create source        | create (own hub)     | update source        | source acl           | delete source        | list images          | create image         | rename image         | import               | build                | upload               | delete image         | prune                | list jobs
             olivia          | 200                  | 200                  | 201                  | 201                  | 200                  | 200                  | 202                  | 200                  | 201                  | 200                  | 200                  | 200                  | 200                  | 200                  | 202                  | 200
             mia             | 200                  | 200                  | 403 403.permissions  | 201                  | 403 403.permissions  | 403 403.permissions  | 403 403.permissions  | 200                  | 403 403.permissions  | 403 403.permissions  | 403 403.permissions  | 403 403.permissions  | 403 403.permissions  | 403 403.permissions  | 403 403.permissions  | 200
@@ -46,7 +46,7 @@ class CycleScopeMatrixTest {
             pat:write       | 200                  | 200                  | 201                  | 201                  | 200                  | 403 403.permissions  | 403 403.permissions  | 200                  | 201                  | 200                  | 200                  | 200                  | 200                  | 403 403.permissions  | 403 403.permissions  | 200
             pat:admin       | 200                  | 200                  | 201                  | 201                  | 200                  | 200                  | 202                  | 200                  | 201                  | 200                  | 200                  | 200                  | 200                  | 200                  | 202                  | 200
             oat             | 401 401.auth-invalid | 401 401.auth-invalid | 401 401.auth-invalid | 401 401.auth-invalid | 401 401.auth-invalid | 401 401.auth-invalid | 401 401.auth-invalid | 401 401.auth-invalid | 401 401.auth-invalid | 401 401.auth-invalid | 401 401.auth-invalid | 401 401.auth-invalid | 401 401.auth-invalid | 401 401.auth-invalid | 401 401.auth-invalid | 401 401.auth-invalid
-            """;
+            """);
 
     private static final String REGISTRY_SOURCE = "{\"name\": \"app\", \"type\": \"direct\", \"origin\": {\"type\":"
             + " \"docker-registry\", \"details\": {\"target\": \"team/app:1\", \"url\": \"http://127.0.0.1:1\"}}}";
@@ -65,7 +65,7 @@ class CycleScopeMatrixTest {
 
     @BeforeAll
     static void start() {
-        wharf = new CycleServer(dir);
+        wharf = new CycleServer(TestServer.builder(dir).build());
         User olivia = wharf.user("olivia");
         User mia = wharf.user("mia");
         wharf.org("acme", olivia);
@@ -98,25 +98,13 @@ class CycleScopeMatrixTest {
     }
 
     static Stream<Arguments> rows() {
-        List<String> lines = MATRIX.lines().filter(l -> !l.isBlank()).toList();
-        return lines.subList(1, lines.size()).stream().map(line -> {
-            List<String> cells = new ArrayList<>();
-            for (String cell : line.split("\\|")) cells.add(cell.trim());
-            return Arguments.of(cells.get(0), cells.subList(1, cells.size()));
-        });
-    }
-
-    @Test
-    void everyRowHasEveryColumn() {
-        int columns = MATRIX.lines().findFirst().orElseThrow().split("\\|").length;
-        rows().forEach(a -> assertThat((List<?>) a.get()[1]).as("%s", a.get()[0]).hasSize(columns - 1));
+        return MATRIX.rows();
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("rows")
     void matrix(String caller, List<String> expected) {
         String s = SESSIONS.get(caller);
-        assertThat(s).as(caller).isNotNull();
         Map<String, Function<String, HttpResponse<byte[]>>> ops = new java.util.LinkedHashMap<>();
         ops.put("list sources", t -> as(t, "GET", "/v1/images/sources", null));
         ops.put("get source", t -> as(t, "GET", "/v1/images/sources/" + source(REGISTRY_SOURCE), null));
@@ -143,13 +131,7 @@ class CycleScopeMatrixTest {
         ops.put("prune", t -> as(t, "POST", "/v1/images/tasks", "{\"action\": \"prune\", \"contents\":"
                 + " {\"source_ids\": [\"" + source(REGISTRY_SOURCE) + "\"]}}"));
         ops.put("list jobs", t -> as(t, "GET", "/v1/jobs", null));
-        List<String> names = List.copyOf(ops.keySet());
-        SoftAssertions soft = new SoftAssertions();
-        for (int i = 0; i < names.size(); i++) {
-            HttpResponse<byte[]> r = ops.get(names.get(i)).apply(s);
-            soft.assertThat(outcome(r)).as("%s: %s (%s)", caller, names.get(i), brief(r)).isEqualTo(expected.get(i));
-        }
-        soft.assertAll();
+        MATRIX.assertRow(caller, s, expected, ops, CycleScopeMatrixTest::outcome, CycleScopeMatrixTest::brief);
     }
 
     /** The finding's own words: a repo:public_read token may not import over its user's private repository. */

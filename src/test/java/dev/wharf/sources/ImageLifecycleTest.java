@@ -10,6 +10,7 @@ import dev.wharf.auth.User;
 import dev.wharf.it.support.DistributionProcess;
 import dev.wharf.it.support.OciLayouts;
 import dev.wharf.it.support.Skopeo;
+import dev.wharf.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +32,8 @@ class ImageLifecycleTest {
     static void start() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/docker-registry")), "CNCF Distribution is not installed");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/skopeo")), "skopeo is not installed");
-        wharf = new CycleServer(Files.createDirectories(dir.resolve("wharf")), "--outbound-allow", "127.0.0.0/8");
+        wharf = new CycleServer(TestServer.builder(Files.createDirectories(dir.resolve("wharf")))
+                .flags("--outbound-allow", "127.0.0.0/8").build());
         upstream = DistributionProcess.start(Files.createDirectories(dir.resolve("upstream")));
         User erin = wharf.user("erin");
         User finn = wharf.user("finn");

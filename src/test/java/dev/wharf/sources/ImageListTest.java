@@ -9,6 +9,8 @@ import dev.wharf.auth.OrgRole;
 import dev.wharf.auth.User;
 import dev.wharf.contract.OpenApiContract;
 import dev.wharf.model.ObjectId;
+import dev.wharf.testing.PostgresSchema;
+import dev.wharf.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,14 +41,14 @@ class ImageListTest {
     String delta;
     String secret;
 
-    /** Extra server flags: none for SQLite; the PostgreSQL subclass points the server at a schema of its own. */
-    String[] databaseArgs() {
-        return new String[0];
+    /** The PostgreSQL subclass runs the tests on a schema of its own; null: SQLite. */
+    PostgresSchema postgres() {
+        return null;
     }
 
     @BeforeAll
     void start(@TempDir Path dir) {
-        wharf = new CycleServer(dir, databaseArgs());
+        wharf = new CycleServer(TestServer.builder(dir).database(postgres()).build());
         alice = wharf.user("alice");
         User bob = wharf.user("bob");
         wharf.org("acme", alice);

@@ -10,6 +10,7 @@ import dev.wharf.it.support.DistributionProcess;
 import dev.wharf.it.support.FreePort;
 import dev.wharf.it.support.OciLayouts;
 import dev.wharf.it.support.Skopeo;
+import dev.wharf.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +35,9 @@ class ImportFromDistributionTest {
         upstream = DistributionProcess.start(Files.createDirectories(dir.resolve("upstream")));
         // The local Distribution stands in for Docker Hub's registry too (docker-hub origins).
         // Loopback upstreams: the outbound policy refuses loopback unless told otherwise.
-        wharf = new CycleServer(Files.createDirectories(dir.resolve("wharf")), "--sources-docker-hub-url",
-                "http://" + upstream.host(), "--outbound-allow", "127.0.0.0/8");
+        wharf = new CycleServer(TestServer.builder(Files.createDirectories(dir.resolve("wharf")))
+                .flags("--sources-docker-hub-url", "http://" + upstream.host(), "--outbound-allow",
+                        "127.0.0.0/8").build());
         if (DistributionProcess.htpasswdAvailable()) {
             locked = DistributionProcess.startWithUser(Files.createDirectories(dir.resolve("locked")), "puller",
                     "right-password");

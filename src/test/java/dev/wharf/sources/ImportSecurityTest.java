@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wharf.auth.User;
 import dev.wharf.model.Digest;
+import dev.wharf.testing.PostgresSchema;
+import dev.wharf.testing.TestServer;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -41,18 +43,15 @@ class ImportSecurityTest {
     User bob;
     String bobSession;
 
-    String[] databaseArgs() {
-        return new String[0];
+    /** The PostgreSQL subclass runs the tests on a schema of its own; null: SQLite. */
+    PostgresSchema postgres() {
+        return null;
     }
 
     @BeforeAll
     void start(@TempDir Path dir) {
-        String[] db = databaseArgs();
-        String[] args = new String[db.length + 2];
-        System.arraycopy(db, 0, args, 0, db.length);
-        args[db.length] = "--outbound-allow";
-        args[db.length + 1] = "127.0.0.1/32";
-        wharf = new CycleServer(dir, args);
+        wharf = new CycleServer(TestServer.builder(dir).database(postgres())
+                .flags("--outbound-allow", "127.0.0.1/32").build());
         alice = wharf.user("alice");
         bob = wharf.user("bob");
         bobSession = wharf.token(bob);

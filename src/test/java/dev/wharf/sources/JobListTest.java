@@ -8,6 +8,8 @@ import dev.wharf.auth.User;
 import dev.wharf.jobs.Job;
 import dev.wharf.jobs.JobStore;
 import dev.wharf.model.ObjectId;
+import dev.wharf.testing.PostgresSchema;
+import dev.wharf.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -35,14 +37,14 @@ class JobListTest {
     String second;
     String third;
 
-    /** Extra server flags: none for SQLite; the PostgreSQL subclass points the server at a schema of its own. */
-    String[] databaseArgs() {
-        return new String[0];
+    /** The PostgreSQL subclass runs the tests on a schema of its own; null: SQLite. */
+    PostgresSchema postgres() {
+        return null;
     }
 
     @BeforeAll
     void start(@TempDir Path dir) {
-        wharf = new CycleServer(dir, databaseArgs());
+        wharf = new CycleServer(TestServer.builder(dir).database(postgres()).build());
         dana = wharf.user("dana");
         wharf.org("works", dana);
         owner = wharf.token(dana);

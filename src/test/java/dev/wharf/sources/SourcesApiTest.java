@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wharf.auth.OrgRole;
 import dev.wharf.auth.User;
+import dev.wharf.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +30,7 @@ class SourcesApiTest {
 
     @BeforeAll
     static void start() {
-        wharf = new CycleServer(dir);
+        wharf = new CycleServer(TestServer.builder(dir).build());
         User alice = wharf.user("alice");
         User bob = wharf.user("bob");
         User carol = wharf.user("carol");

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.wharf.auth.User;
 import dev.wharf.it.support.OciLayouts;
 import dev.wharf.it.support.Skopeo;
+import dev.wharf.testing.TestServer;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.URI;
@@ -39,7 +40,8 @@ class TarballUploadTest {
     static void start() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/skopeo")), "skopeo is not installed");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/tar")) || Files.isExecutable(Path.of("/bin/tar")), "no tar");
-        wharf = new CycleServer(Files.createDirectories(dir.resolve("wharf")), "--sources-upload-max-bytes", "4000000");
+        wharf = new CycleServer(TestServer.builder(Files.createDirectories(dir.resolve("wharf")))
+                .flags("--sources-upload-max-bytes", "4000000").build());
         User gil = wharf.user("gil");
         token = wharf.token(gil);
         layout = dir.resolve("layout");

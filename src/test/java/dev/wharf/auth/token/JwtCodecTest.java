@@ -11,7 +11,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import dev.wharf.auth.SecretBox;
-import dev.wharf.content.MutableClock;
+import dev.wharf.testing.MutableClock;
 import dev.wharf.storage.meta.Database;
 import java.nio.file.Path;
 import java.time.Duration;

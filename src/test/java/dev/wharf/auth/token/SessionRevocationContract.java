@@ -14,7 +14,7 @@ import dev.wharf.auth.SecretBox;
 import dev.wharf.auth.Totp;
 import dev.wharf.auth.TwoFactorService;
 import dev.wharf.auth.User;
-import dev.wharf.content.MutableClock;
+import dev.wharf.testing.MutableClock;
 import dev.wharf.storage.meta.Database;
 import java.time.Duration;
 import java.time.Instant;

@@ -9,20 +9,16 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** CNCF Distribution ({@code docker-registry}, the Debian package) as the reference registry. */
-public final class DistributionProcess implements RegistryServer {
+public final class DistributionProcess extends ChildServer {
     private static final String BINARY = "/usr/bin/docker-registry";
 
     private final Path config;
-    private final int port;
-    private final Path log;
     private final boolean auth;
-    private Process process;
 
     private DistributionProcess(Path config, int port, boolean auth) {
+        super("distribution", port);
         this.config = config;
-        this.port = port;
         this.auth = auth;
-        this.log = ChildProcess.logDir().resolve("distribution-" + port + ".log");
     }
 
     /** No authentication, deletes enabled, storage under {@code dir/storage}. */
@@ -81,52 +77,18 @@ public final class DistributionProcess implements RegistryServer {
         try {
             DistributionProcess registry = new DistributionProcess(
                     Files.writeString(dir.resolve("config-" + port + ".yml"), yaml), port, htpasswd != null);
-            registry.run();
+            registry.launch();
             return registry;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private void run() {
+    @Override
+    protected void launch() {
         process = ChildProcess.start(List.of(BINARY, "serve", config.toString()), Map.of(), log);
         // With auth on, an anonymous /v2/ answers 401, which also proves the server is up.
         ChildProcess.awaitReady(process, "http://" + host() + "/v2/",
                 status -> status == 200 || (auth && status == 401), log);
-    }
-
-    @Override
-    public String host() {
-        return "127.0.0.1:" + port;
-    }
-
-    @Override
-    public void stop() {
-        ChildProcess.terminate(process, log);
-    }
-
-    @Override
-    public void kill9() {
-        ChildProcess.kill(process);
-    }
-
-    @Override
-    public void restart() {
-        if (process.isAlive()) {
-            throw new IllegalStateException("still running: stop() or kill9() first");
-        }
-        run();
-    }
-
-    @Override
-    public Path logFile() {
-        return log;
-    }
-
-    @Override
-    public void close() {
-        if (process != null) {
-            stop();
-        }
     }
 }

@@ -17,22 +17,19 @@ import java.util.concurrent.TimeUnit;
  * token auth on (the default) and a known administrator, whose credentials skopeo's auth file then holds for
  * this host.
  */
-public final class WharfProcess implements RegistryServer {
+public final class WharfProcess extends ChildServer {
     /** The administrator created at first start (unless {@code extraEnv} names another). */
     public static final Credentials ADMIN = new Credentials("admin", "it-admin-secret-1");
 
     private final Path jar;
     private final Path dataDir;
-    private final int port;
     private final Map<String, String> env;
-    private final Path log;
     private final Credentials admin;
-    private Process process;
 
     private WharfProcess(Path jar, Path dataDir, int port, Map<String, String> extraEnv) {
+        super("wharf", port);
         this.jar = jar;
         this.dataDir = dataDir;
-        this.port = port;
         this.env = new HashMap<>(extraEnv);
         env.putIfAbsent("WHARF_ADMIN_USER", ADMIN.username());
         env.putIfAbsent("WHARF_ADMIN_PASSWORD", ADMIN.password());
@@ -42,7 +39,6 @@ public final class WharfProcess implements RegistryServer {
         // outbound policy refuses by default; a test may set its own value.
         env.putIfAbsent("WHARF_OUTBOUND_ALLOW", "127.0.0.0/8");
         this.admin = new Credentials(env.get("WHARF_ADMIN_USER"), env.get("WHARF_ADMIN_PASSWORD"));
-        this.log = ChildProcess.logDir().resolve("wharf-" + port + ".log");
     }
 
     public static WharfProcess start(Path dataDir) {
@@ -102,7 +98,8 @@ public final class WharfProcess implements RegistryServer {
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
-    private void launch() {
+    @Override
+    protected void launch() {
         long startedBefore = startedLines();
         process = ChildProcess.start(List.of(javaBinary(), "-jar", jar.toString(), "serve"), env, log);
         ChildProcess.awaitReady(process, "http://" + host() + "/readyz", status -> status == 200, log);
@@ -119,12 +116,7 @@ public final class WharfProcess implements RegistryServer {
             if (!process.isAlive() || System.nanoTime() > deadline) {
                 throw new IllegalStateException("no 'ready on' line in the log; log:\n" + ChildProcess.tail(log));
             }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
+            ChildProcess.sleep(50);
         }
     }
 
@@ -136,11 +128,6 @@ public final class WharfProcess implements RegistryServer {
         }
     }
 
-    @Override
-    public String host() {
-        return "127.0.0.1:" + port;
-    }
-
     public Path dataDir() {
         return dataDir;
     }
@@ -150,37 +137,7 @@ public final class WharfProcess implements RegistryServer {
     }
 
     @Override
-    public void stop() {
-        ChildProcess.terminate(process, log);
-    }
-
-    @Override
-    public void kill9() {
-        ChildProcess.kill(process);
-    }
-
-    @Override
-    public void restart() {
-        if (process.isAlive()) {
-            throw new IllegalStateException("still running: stop() or kill9() first");
-        }
-        launch();
-    }
-
-    @Override
     public Optional<Credentials> credentials() {
         return Optional.of(admin);
-    }
-
-    @Override
-    public Path logFile() {
-        return log;
-    }
-
-    @Override
-    public void close() {
-        if (process != null) {
-            stop();
-        }
     }
 }

@@ -3,6 +3,7 @@ package dev.wharf.storage.meta;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.wharf.testing.PostgresSchema;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -96,19 +97,16 @@ class DatabaseTest {
 
     @Test
     void postgresSchemaIsCreatedAndUsed() throws Exception {
-        String schema = PostgresMetadataStoreTest.SCHEMA + "_db";
-        try (Database database = Database.open(PostgresMetadataStoreTest.URL, "postgres", null, 2, schema)) {
+        PostgresSchema schema = new PostgresSchema("wharf_db_");
+        try (Database database = schema.open(2, null)) {
             assertThat(database.dialect()).isEqualTo(Database.Dialect.POSTGRESQL);
             String current = database.jdbi().withHandle(h ->
                     h.createQuery("SELECT current_schema()").mapTo(String.class).one());
-            assertThat(current).isEqualTo(schema);
+            assertThat(current).isEqualTo(schema.name());
         } finally {
-            try (var connection = java.sql.DriverManager.getConnection(PostgresMetadataStoreTest.URL, "postgres", null);
-                    var statement = connection.createStatement()) {
-                statement.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            }
+            schema.drop();
         }
-        assertThatThrownBy(() -> Database.open(PostgresMetadataStoreTest.URL, "postgres", null, 2, "Bad;Name"))
+        assertThatThrownBy(() -> Database.open(PostgresSchema.URL, PostgresSchema.USER, null, 2, "Bad;Name"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("schema");
     }

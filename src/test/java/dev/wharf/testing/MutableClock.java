@@ -1,4 +1,4 @@
-package dev.wharf.content;
+package dev.wharf.testing;
 
 import java.time.Clock;
 import java.time.Duration;
