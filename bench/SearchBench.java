@@ -52,8 +52,8 @@ public class SearchBench {
         }
         var config = ConfigLoader.load(flags, Map.of());
         WharfServer server = WharfServer.start(config); // migrates the schema
-        Database database = Database.open(config.dbUrl(), config.dbUser().isEmpty() ? null : config.dbUser(), null, 4,
-                config.dbSchema().isEmpty() ? null : config.dbSchema());
+        Database database = Database.open(config.db().url(), config.db().user().isEmpty() ? null : config.db().user(),
+                null, 4, config.db().schema().isEmpty() ? null : config.db().schema());
         try {
             long t0 = System.nanoTime();
             fill(database, count);
