@@ -13,7 +13,6 @@ import dev.wharf.auth.OrgRole;
 import dev.wharf.auth.User;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -115,20 +114,14 @@ class NewerEndpointsScopeMatrixTest {
     }
 
     static Stream<Arguments> rows() {
-        List<String> lines = MATRIX.lines().filter(l -> !l.isBlank()).toList();
-        return lines.subList(1, lines.size()).stream().map(line -> {
-            List<String> cells = new ArrayList<>();
-            for (String cell : line.split("\\|")) cells.add(cell.trim());
-            return Arguments.of(cells.get(0), cells.subList(1, cells.size()));
-        });
+        return MatrixTable.parse(MATRIX).arguments();
     }
 
     @Test
-    void everyRowHasEveryColumn() {
-        int columns = MATRIX.lines().findFirst().orElseThrow().split("\\|").length;
-        rows().forEach(a -> assertThat((List<?>) a.get()[1]).as("%s", a.get()[0]).hasSize(columns - 1));
-        assertThat(operations().keySet()).containsExactlyElementsOf(List.of(MATRIX.lines().findFirst().orElseThrow()
-                .split("\\|")).subList(1, columns).stream().map(String::trim).toList());
+    void everyRowHasEveryColumnInTheOrderOfTheOperations() {
+        MatrixTable table = MatrixTable.parse(MATRIX);
+        assertThat(table.operations()).containsExactlyElementsOf(operations().keySet());
+        table.rows().forEach(r -> assertThat(r).as(r.get(0)).hasSize(table.operations().size() + 1));
     }
 
     @ParameterizedTest(name = "{0}")
