@@ -32,10 +32,12 @@ final class MetadataCopy {
     /**
      * Not copied: upload sessions and states point at staging areas of the old blob store, which are not migrated;
      * quota usage ({@code namespace_blobs} and the usage totals) is rebuilt by the target's triggers as
-     * {@code repository_blobs} is copied, and copying it too would count every blob twice.
+     * {@code repository_blobs} is copied, and copying it too would count every blob twice; so is PostgreSQL's
+     * search table ({@code repository_search}, V19: its triggers on repositories, settings and descriptions), whose
+     * SQLite namesake is an FTS5 table of other columns.
      */
     static final Set<String> SKIPPED = Set.of("uploads", "upload_states", "flyway_schema_history",
-            "namespace_blobs", "namespace_usage", "namespace_usage_changes");
+            "namespace_blobs", "namespace_usage", "namespace_usage_changes", "repository_search");
     private static final int BATCH = 500;
     private static final long PROGRESS_EVERY_NANOS = 5_000_000_000L;
 

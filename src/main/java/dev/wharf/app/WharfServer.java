@@ -272,7 +272,8 @@ public final class WharfServer {
                         new RepositoryCatalog(database), identity.accessControl(), identity.repositorySettings(),
                         new AuditLog(database), identity.imageRestrictions(), mirrors));
         SearchEndpoint search = new SearchEndpoint(new RepositorySearch(
-                new RepositorySearchStore(database, config.auth().defaultPrivate()), auth, clock),
+                new RepositorySearchStore(database, config.auth().defaultPrivate()), identity.imageRestrictions(), auth,
+                clock),
                 identity.authenticator(), identity.loginGuard(), identity.sessions(), config.auth().service(), json,
                 clock);
         ConsoleRoutes console = new ConsoleRoutes(hub.logins(), identity.sessions(), identity.accounts(),

@@ -1,6 +1,7 @@
 package dev.wharf.search;
 
 import dev.wharf.auth.AccessScope;
+import dev.wharf.auth.ImageRestrictions;
 import dev.wharf.auth.OrgTokenResource;
 import dev.wharf.auth.Principal;
 import dev.wharf.storage.meta.RepositorySearchStore;
@@ -12,7 +13,8 @@ import java.util.Set;
 
 /**
  * Repository search rules: which repositories a caller may find (exactly those it may pull, so a private
- * repository never shows to anyone outside it, see {@link dev.wharf.auth.Permissions}), what a query may be,
+ * repository never shows to anyone outside it, see {@link dev.wharf.auth.Permissions}, and an organization's
+ * restricted images hide what its members may not pull, see {@link ImageRestrictions}), what a query may be,
  * and paging. The matching and ranking are {@link RepositorySearchStore}'s.
  */
 public final class RepositorySearch {
@@ -20,11 +22,14 @@ public final class RepositorySearch {
     public static final int MAX_PAGE_SIZE = 100;
 
     private final RepositorySearchStore store;
+    private final ImageRestrictions restrictions;
     private final boolean authEnabled;
     private final Clock clock;
 
-    public RepositorySearch(RepositorySearchStore store, boolean authEnabled, Clock clock) {
+    public RepositorySearch(RepositorySearchStore store, ImageRestrictions restrictions, boolean authEnabled,
+            Clock clock) {
         this.store = store;
+        this.restrictions = restrictions;
         this.authEnabled = authEnabled;
         this.clock = clock;
     }
@@ -54,8 +59,17 @@ public final class RepositorySearch {
         return new Page(q, page, pageSize, result.total(), result.hits());
     }
 
-    /** What the caller may pull, as a filter: the same rules as Permissions.allowed(…).contains(PULL). */
+    /**
+     * What the caller may pull through the registry, as a filter: the same rules as
+     * AccessControl.registryAllowed(…).contains(PULL) (permissions, then restricted images).
+     */
     Filter filter(Principal caller) {
+        Filter permitted = permitted(caller);
+        if (permitted.all() || permitted.equals(Filter.NOTHING)) return permitted;
+        return restrictions.pullableNamespaces(caller).map(permitted::within).orElse(permitted);
+    }
+
+    private Filter permitted(Principal caller) {
         if (!authEnabled) return Filter.EVERYTHING;
         return switch (caller) {
             case Principal.Anonymous a -> Filter.PUBLIC;

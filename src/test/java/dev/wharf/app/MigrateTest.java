@@ -118,6 +118,9 @@ class MigrateTest {
                 + " split_part(r.name, '/', 1) AS ns, rb.digest FROM repository_blobs rb JOIN repositories r"
                 + " ON r.id = rb.repository_id) d JOIN blobs b ON b.digest = d.digest GROUP BY d.ns ORDER BY 1"));
         assertThat(summary.tables()).extracting(MetadataCopy.TableResult::table).doesNotContain("uploads");
+        // So is the search table (V19), with each repository's access words.
+        assertThat(query("SELECT s.name || ':' || s.access[2] FROM repository_search s ORDER BY 1")).isNotEmpty()
+                .isEqualTo(query("SELECT name || ':n:' || split_part(name, '/', 1) FROM repositories ORDER BY 1"));
         assertThat(snapshot(source)).as("source files, sizes and times").isEqualTo(before);
         assertThat(lastOutput).contains("manifests", "done: ", blobs.size() + " blobs copied",
                 "secret_key = the content of " + source.resolve("secret.key"));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.app.WharfServer;
 import dev.wharf.auth.AccountService;
+import dev.wharf.auth.ImageRestrictions;
 import dev.wharf.auth.OrgRole;
 import dev.wharf.auth.PasswordHasher;
 import dev.wharf.auth.RepositorySettingsService;
@@ -62,7 +63,7 @@ abstract class SearchContract {
         AccountService accounts = new AccountService(database, PasswordHasher.defaults(), Clock.systemUTC());
         RepositorySettingsService settings = new RepositorySettingsService(database, Clock.systemUTC(), true);
         RepositoryCatalog catalog = new RepositoryCatalog(database);
-        for (String user : List.of("alice", "bob", "carol", "dave", "erin")) {
+        for (String user : List.of("alice", "bob", "carol", "dave", "erin", "frank")) {
             accounts.createUser(user, user + "@example.test", PASSWORD, false);
         }
         long alice = accounts.findUser("alice").orElseThrow().id();
@@ -81,7 +82,16 @@ abstract class SearchContract {
                 {"acme/app", true, ""},
                 {"acme/billing", true, "billing app for acme"},
                 {"bob/zeta", false, "has an app inside"},
+                {"grace/widget", false, ""},
+                {"vendor/widget", false, "official widget builds"},
+                {"locked/widget", true, ""},
+                {"frank/gadget", false, ""},
         };
+        // frank owns "locked", which restricts its members' pulls to its own images and official ones.
+        accounts.createOrganization("locked", accounts.findUser("frank").orElseThrow().id());
+        ImageRestrictions restrictions = new ImageRestrictions(database, accounts, Clock.systemUTC());
+        restrictions.setSettings("locked", new ImageRestrictions.Settings(true, true, false));
+        restrictions.setBadges("vendor", new ImageRestrictions.Badges(true, false));
         for (Object[] r : repos) {
             String name = (String) r[0];
             database.jdbi().useHandle(h -> h.execute("INSERT INTO repositories (name, created_at) VALUES (?, ?)",
@@ -128,6 +138,26 @@ abstract class SearchContract {
         assertThat(hubNames("secrets", basic("bob", PASSWORD))).containsExactly("bob/secret");
         // The administrator sees everything.
         assertThat(v1Names("app", basic("admin", ADMIN_PASSWORD))).hasSize(7);
+    }
+
+    @Test
+    void restrictedImagesHideWhatAnOrganizationsMembersMayNotPull() throws Exception {
+        // Outsiders are not restricted: every public widget.
+        assertThat(v1Names("widget", null)).containsExactly("grace/widget", "vendor/widget");
+        assertThat(v1Names("widget", basic("dave", PASSWORD))).containsExactly("grace/widget", "vendor/widget");
+        // frank may pull his organization's images and official ones, nothing else (not even public ones, and not
+        // his own namespace's: AccessControl.registryAllowed refuses those pulls too), whichever kind of match.
+        assertThat(v1Names("widget", basic("frank", PASSWORD))).containsExactly("locked/widget", "vendor/widget");
+        assertThat(hubNames("widget", basic("frank", PASSWORD))).containsExactly("locked/widget", "vendor/widget");
+        assertThat(v1Names("builds", basic("frank", PASSWORD))).containsExactly("vendor/widget");
+        assertThat(v1Names("gadget", basic("frank", PASSWORD))).isEmpty();
+        assertThat(v1Names("app", basic("frank", PASSWORD))).isEmpty();
+        assertThat(v1("widget", basic("frank", PASSWORD)).path("num_results").asLong()).isEqualTo(2);
+        JsonNode official = hub("widget", basic("frank", PASSWORD)).path("results").get(1);
+        assertThat(official.path("is_official").asBoolean()).isTrue();
+        // The administrator is never restricted.
+        assertThat(v1Names("widget", basic("admin", ADMIN_PASSWORD)))
+                .containsExactly("grace/widget", "locked/widget", "vendor/widget");
     }
 
     @Test

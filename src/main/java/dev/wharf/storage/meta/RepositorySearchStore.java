@@ -2,10 +2,12 @@ package dev.wharf.storage.meta;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Query;
@@ -13,25 +15,51 @@ import org.jdbi.v3.core.statement.Query;
 /**
  * Repository search in SQL, ranked: 0 the full name or the name after the namespace equals the query, 1 either
  * starts with it, 2 every word of the query starts a word of the name, 3 every word starts a word of the
- * description; ties in name order. Each kind of match reads an index (migration V14: name ranges, the
- * expression index of the name after the namespace, FTS5 on SQLite, GIN text-search indexes on PostgreSQL), so
- * the cost grows with the matches, not with the number of repositories. Only repositories the {@link Filter}
- * lets through are counted and returned: the caller's rules decide, this class only applies them.
+ * description; ties in name order. Each kind of match reads an index, and who may see a row is data next to its
+ * words, never a lookup per match: on SQLite an FTS5 table with access words (migration V14) beside the name
+ * indexes; on PostgreSQL one table of names, word vectors and an access array, GIN and "C" btree indexes
+ * (migration V19). So the cost grows with the visible matches, not with the number of repositories, and only the
+ * page's rows are read further. Only repositories the {@link Filter} lets through are counted and returned: the
+ * caller's rules decide, this class only applies them.
  */
 public final class RepositorySearchStore {
 
     /**
-     * Which repositories a search may show: all of them; the public ones; those in {@code namespaces} (the part
-     * of the name before the first '/', or the whole name without one); and those named in {@code repositories}.
+     * Which repositories a search may show: all of them; the public ones (only those in the namespaces of
+     * {@code publicOnlyIn} when present); those in {@code namespaces} (the part of the name before the first '/',
+     * or the whole name without one); and those named in {@code repositories}.
      */
-    public record Filter(boolean all, boolean publicRepositories, Set<String> namespaces, Set<String> repositories) {
+    public record Filter(boolean all, boolean publicRepositories, Optional<Set<String>> publicOnlyIn,
+            Set<String> namespaces, Set<String> repositories) {
         public static final Filter EVERYTHING = new Filter(true, true, Set.of(), Set.of());
         public static final Filter PUBLIC = new Filter(false, true, Set.of(), Set.of());
         public static final Filter NOTHING = new Filter(false, false, Set.of(), Set.of());
 
         public Filter {
+            publicOnlyIn = publicOnlyIn.map(Set::copyOf);
+            if (publicOnlyIn.isPresent() && publicOnlyIn.get().isEmpty()) publicRepositories = false;
             namespaces = Set.copyOf(namespaces);
             repositories = Set.copyOf(repositories);
+        }
+
+        public Filter(boolean all, boolean publicRepositories, Set<String> namespaces, Set<String> repositories) {
+            this(all, publicRepositories, Optional.empty(), namespaces, repositories);
+        }
+
+        /** This filter, keeping only repositories of these namespaces (an organization's restricted images). */
+        public Filter within(Set<String> allowed) {
+            if (all) return this; // administrators are never restricted
+            Set<String> ns = new HashSet<>(namespaces);
+            ns.retainAll(allowed);
+            Set<String> repos = new HashSet<>();
+            for (String r : repositories) if (allowed.contains(namespaceOf(r))) repos.add(r);
+            Set<String> pub = new HashSet<>(allowed);
+            publicOnlyIn.ifPresent(pub::retainAll);
+            return new Filter(false, publicRepositories && !pub.isEmpty(), Optional.of(pub), ns, repos);
+        }
+
+        boolean empty() {
+            return !all && !publicRepositories && namespaces.isEmpty() && repositories.isEmpty();
         }
     }
 
@@ -74,19 +102,12 @@ public final class RepositorySearchStore {
      * @param offset results to skip (page × size)
      */
     public Result search(String query, Filter filter, long offset, int limit) {
-        if (!filter.all() && !filter.publicRepositories() && filter.namespaces().isEmpty()
-                && filter.repositories().isEmpty()) {
-            return new Result(0, List.of());
-        }
+        if (filter.empty()) return new Result(0, List.of());
         List<String> words = words(query);
         Map<String, Object> binds = new HashMap<>();
         binds.put("q", query);
         binds.put("qhi", query + '\u007f'); // above every character a repository name may hold: a prefix range
-        // Visible matches only, per kind, then each repository once at its best rank; names for the page only.
-        String sql = "WITH matched AS (" + matches(words, filter, binds) + "),\n"
-                + " best AS (SELECT id, MIN(rnk) AS rnk FROM matched GROUP BY id)\n"
-                + "SELECT r.name, COUNT(*) OVER () AS total FROM best b JOIN repositories r ON r.id = b.id\n"
-                + "ORDER BY b.rnk, r.name LIMIT :limit OFFSET :offset";
+        String sql = sqlite ? sqliteSearch(words, filter, binds) : PostgresSearch.sql(words, filter, defaultPrivate, binds);
         binds.put("limit", limit);
         binds.put("offset", offset);
         return database.jdbi().withHandle(h -> {
@@ -140,15 +161,22 @@ public final class RepositorySearchStore {
         return hits;
     }
 
+    /** Visible matches only, per kind, then each repository once at its best rank; names for the page only. */
+    private String sqliteSearch(List<String> words, Filter filter, Map<String, Object> binds) {
+        return "WITH matched AS (" + matches(words, filter, binds) + "),\n"
+                + " best AS (SELECT id, MIN(rnk) AS rnk FROM matched GROUP BY id)\n"
+                + "SELECT r.name, COUNT(*) OVER () AS total FROM best b JOIN repositories r ON r.id = b.id\n"
+                + "ORDER BY b.rnk, r.name LIMIT :limit OFFSET :offset";
+    }
+
     /**
-     * One SELECT per kind of match, each answerable from an index and each keeping only visible repositories:
+     * SQLite: one SELECT per kind of match, each answerable from an index and each keeping only visible repositories:
      * name matches check the privacy row of each (they are few), word matches on SQLite carry visibility in the
      * MATCH itself (the access words of migration V14), so a common word costs no lookup per matching row.
      */
     private String matches(List<String> words, Filter filter, Map<String, Object> binds) {
-        String name = sqlite ? "r.name" : "(r.name COLLATE \"C\")";
-        String shortName = sqlite ? "substr(r.name, instr(r.name, '/') + 1)"
-                : "(substr(r.name, strpos(r.name, '/') + 1) COLLATE \"C\")";
+        String name = "r.name";
+        String shortName = "substr(r.name, instr(r.name, '/') + 1)";
         String visible = visibility(filter, binds);
         String from = "FROM repositories r WHERE ";
         List<String> parts = new ArrayList<>(List.of(
@@ -157,22 +185,13 @@ public final class RepositorySearchStore {
                 "SELECT r.id, 1 AS rnk " + from + name + " >= :q AND " + name + " < :qhi AND " + visible,
                 "SELECT r.id, 1 AS rnk " + from + shortName + " >= :q AND " + shortName + " < :qhi AND " + visible));
         if (!words.isEmpty()) {
-            if (sqlite) {
-                String all = String.join(" AND ", words.stream().map(w -> "\"" + w + "\" *").toList());
-                String access = filter.all() ? "" : " AND access : (" + accessWords(filter) + ")";
-                binds.put("name_words", "name : (" + all + ")" + access);
-                binds.put("description_words", "description : (" + all + ")" + access);
-                parts.add("SELECT rowid AS id, 2 AS rnk FROM repository_search WHERE repository_search MATCH :name_words");
-                parts.add("SELECT rowid AS id, 3 AS rnk FROM repository_search"
-                        + " WHERE repository_search MATCH :description_words");
-            } else {
-                binds.put("words", String.join(" & ", words.stream().map(w -> w + ":*").toList()));
-                parts.add("SELECT r.id, 2 AS rnk " + from
-                        + "to_tsvector('simple', translate(r.name, '/._-', '    ')) @@ to_tsquery('simple', :words) AND "
-                        + visible);
-                parts.add("SELECT r.id, 3 AS rnk FROM repository_details d JOIN repositories r ON r.name = d.repository"
-                        + " WHERE to_tsvector('simple', d.description) @@ to_tsquery('simple', :words) AND " + visible);
-            }
+            String all = String.join(" AND ", words.stream().map(w -> "\"" + w + "\" *").toList());
+            String access = filter.all() ? "" : " AND access : (" + accessWords(filter) + ")";
+            binds.put("name_words", "name : (" + all + ")" + access);
+            binds.put("description_words", "description : (" + all + ")" + access);
+            parts.add("SELECT rowid AS id, 2 AS rnk FROM repository_search WHERE repository_search MATCH :name_words");
+            parts.add("SELECT rowid AS id, 3 AS rnk FROM repository_search"
+                    + " WHERE repository_search MATCH :description_words");
         }
         return String.join("\n UNION ALL ", parts);
     }
@@ -181,8 +200,9 @@ public final class RepositorySearchStore {
     private String accessWords(Filter filter) {
         List<String> any = new ArrayList<>();
         if (filter.publicRepositories()) {
-            any.add("\"public\"");
-            if (!defaultPrivate) any.add("\"unset\"");
+            String pub = defaultPrivate ? "\"public\"" : "(\"public\" OR \"unset\")";
+            any.add(filter.publicOnlyIn().map(in -> "(" + pub + " AND ("
+                    + String.join(" OR ", in.stream().map(n -> "\"n" + hex(n) + "\"").toList()) + "))").orElse(pub));
         }
         for (String namespace : filter.namespaces()) any.add("\"n" + hex(namespace) + "\"");
         for (String repository : filter.repositories()) any.add("\"r" + hex(repository) + "\"");
@@ -193,19 +213,19 @@ public final class RepositorySearchStore {
         return java.util.HexFormat.of().formatHex(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
+    /** SQLite: the filter as a condition on repositories r, for the name matches (few rows each). */
     private String visibility(Filter filter, Map<String, Object> binds) {
         if (filter.all()) return "1 = 1";
+        String namespace = "CASE WHEN instr(r.name, '/') = 0 THEN r.name ELSE substr(r.name, 1, instr(r.name, '/') - 1) END";
         List<String> any = new ArrayList<>();
         if (filter.publicRepositories()) {
             binds.put("default_private", defaultPrivate);
-            // A lookup by primary key per matching row: PostgreSQL otherwise hash-joins the whole settings table.
-            any.add("NOT COALESCE((SELECT s.is_private FROM repository_settings s WHERE s.repository = r.name),"
-                    + " :default_private)");
+            String pub = "NOT COALESCE((SELECT s.is_private FROM repository_settings s WHERE s.repository = r.name),"
+                    + " :default_private)";
+            any.add(filter.publicOnlyIn().map(in -> "(" + pub + " AND " + namespace + " IN ("
+                    + list("pns", List.copyOf(in), binds) + "))").orElse(pub));
         }
         if (!filter.namespaces().isEmpty()) {
-            String namespace = sqlite
-                    ? "CASE WHEN instr(r.name, '/') = 0 THEN r.name ELSE substr(r.name, 1, instr(r.name, '/') - 1) END"
-                    : "split_part(r.name, '/', 1)";
             any.add(namespace + " IN (" + list("ns", List.copyOf(filter.namespaces()), binds) + ")");
         }
         if (!filter.repositories().isEmpty()) {
@@ -215,7 +235,7 @@ public final class RepositorySearchStore {
     }
 
     /** ":p0, :p1, …" with the values bound. */
-    private static String list(String prefix, List<String> values, Map<String, Object> binds) {
+    static String list(String prefix, List<String> values, Map<String, Object> binds) {
         List<String> names = new ArrayList<>();
         for (int i = 0; i < values.size(); i++) {
             binds.put(prefix + i, values.get(i));
@@ -239,7 +259,7 @@ public final class RepositorySearchStore {
         return words;
     }
 
-    private static String namespaceOf(String repository) {
+    static String namespaceOf(String repository) {
         int slash = repository.indexOf('/');
         return slash < 0 ? repository : repository.substring(0, slash);
     }
