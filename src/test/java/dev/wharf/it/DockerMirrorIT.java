@@ -107,7 +107,20 @@ class DockerMirrorIT {
                     // A name the upstream does not have fails (Wharf answers MANIFEST_UNKNOWN; Docker Hub itself
                     // is unreachable for the fallback), and nothing of it reaches the log with the secret.
                     assertThat(docker.docker("pull", "library/missing:1").ok()).isFalse();
-                    assertThat(wharf.output()).doesNotContain(UPSTREAM.password());
+
+                    // dockerd hands a mirror the Docker Hub credentials of `docker login` (moby/moby#42022). Wharf
+                    // does not know them and refuses, so the daemon skips the mirror (and would go to Docker Hub
+                    // itself): docs/operations.md tells operators not to log Docker hosts in to Docker Hub.
+                    docker.dockerOk("rmi", "alpine:3.20");
+                    Files.createDirectories(docker.cliConfigDir());
+                    Files.writeString(docker.cliConfigDir().resolve("config.json"), "{\"auths\": {"
+                            + "\"https://index.docker.io/v1/\": {\"auth\": \"" + java.util.Base64.getEncoder()
+                            .encodeToString("hubuser:hub-password".getBytes()) + "\"}}}");
+                    PrivateDockerd.Result loggedIn = docker.docker("pull", "alpine:3.20");
+                    assertThat(loggedIn.ok()).as(loggedIn.toString()).isFalse();
+                    assertThat(docker.logTail()).contains("Attempting next endpoint for pull after error: Head \"https://"
+                            + mirror + "/v2/library/alpine/manifests/3.20\": unauthorized");
+                    assertThat(wharf.output()).doesNotContain(UPSTREAM.password()).doesNotContain("hub-password");
                 }
             }
         }
