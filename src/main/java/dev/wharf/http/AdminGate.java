@@ -17,16 +17,7 @@ import java.util.Optional;
  * session ({@code Authorization: Bearer}) or the console's session cookie (a state-changing request needs its
  * CSRF header, as on the Hub API). Answers are {@code {"message": ...}}: 401 with a Basic challenge, 403, 429.
  */
-public final class AdminGate {
-    private final CredentialAuthenticator authenticator;
-    private final LoginGuard guard;
-    private final SessionTokens sessions;
-
-    public AdminGate(CredentialAuthenticator authenticator, LoginGuard guard, SessionTokens sessions) {
-        this.authenticator = authenticator;
-        this.guard = guard;
-        this.sessions = sessions;
-    }
+public record AdminGate(CredentialAuthenticator authenticator, LoginGuard guard, SessionTokens sessions) {
 
     /**
      * True for a server administrator, who becomes the audit actor of the request; otherwise the 401, 403 or 429
