@@ -118,8 +118,9 @@ class DockerMirrorIT {
                             .encodeToString("hubuser:hub-password".getBytes()) + "\"}}}");
                     PrivateDockerd.Result loggedIn = docker.docker("pull", "alpine:3.20");
                     assertThat(loggedIn.ok()).as(loggedIn.toString()).isFalse();
-                    assertThat(docker.logTail()).contains("Attempting next endpoint for pull after error: Head \"https://"
-                            + mirror + "/v2/library/alpine/manifests/3.20\": unauthorized");
+                    // (dockerd's log escapes the quotes around the URL)
+                    assertThat(docker.logTail()).contains("Attempting next endpoint for pull after error: Head"
+                            + " \\\"https://" + mirror + "/v2/library/alpine/manifests/3.20\\\": unauthorized");
                     assertThat(wharf.output()).doesNotContain(UPSTREAM.password()).doesNotContain("hub-password");
                 }
             }
