@@ -472,6 +472,49 @@ try {
     });
   }
 
+  // --- Pull-through mirrors (issue 16): MIRROR_NAMESPACE mirrors UPSTREAM; ConsoleE2EIT pulled MIRROR_REPOSITORY
+  // through it twice (a cold pull, then one served from the cache). Kept apart from the blocks above and below.
+  const MIRROR = process.env.MIRROR_NAMESPACE || '';
+  const MIRRORED = process.env.MIRROR_REPOSITORY || '';
+  if (MIRROR) {
+    await step('mirrors: the admin page lists the mirror with its upstream, repositories, hits and misses', async () => {
+      await page.goto(`/repositories/${USER}`);
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Mirrors' }).click();
+      await page.getByRole('heading', { name: 'Mirrors' }).waitFor();
+      const row = page.locator(`tr[data-mirror="${MIRROR}"]`);
+      await row.waitFor();
+      const cells = await row.getByRole('cell').allTextContents();
+      check(cells[1] === UPSTREAM, 'upstream: ' + cells.join(' | '));
+      check(cells[8].startsWith('configuration'), 'defined in: ' + cells[8]);
+      check(Number(cells[5]) >= 1 && Number(cells[6].replace(/\D/g, '')) >= 1
+        && Number(cells[7].replace(/\D/g, '')) >= 1, 'repositories, hits, misses: ' + cells.join(' | '));
+      await shot('mirrors');
+    });
+
+    await step('mirrors: a mirrored repository is badged and shows upstream, last revalidation and its hits', async () => {
+      await page.locator(`tr[data-mirror="${MIRROR}"]`).getByRole('link', { name: MIRROR, exact: true }).click();
+      const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: MIRRORED, exact: true }) });
+      await row.waitFor();
+      check((await row.textContent()).includes('mirror'), 'mirror badge in the list');
+      await row.getByRole('link', { name: MIRRORED, exact: true }).click();
+      await page.getByRole('heading', { name: `${MIRROR}/${MIRRORED}` }).waitFor();
+      const card = page.getByTestId('mirror-card');
+      await card.waitFor();
+      const facts = {};
+      const terms = await card.locator('dt').allTextContents();
+      const values = await card.locator('dd').allTextContents();
+      terms.forEach((t, i) => { facts[t] = values[i]; });
+      check(facts.Upstream === `${UPSTREAM} (${MIRRORED})`, 'upstream: ' + JSON.stringify(facts));
+      check(facts['Last revalidated'] && facts['Last revalidated'] !== '—', 'revalidated: ' + JSON.stringify(facts));
+      check(Number(facts['Cache hits'].replace(/\D/g, '')) >= 1, 'hits: ' + JSON.stringify(facts));
+      check(Number(facts['Cache misses'].replace(/\D/g, '')) >= 1, 'misses: ' + JSON.stringify(facts));
+      // The cached tag is ordinary content: listed on the tags tab like a pushed one.
+      await page.getByRole('cell', { name: '1.0', exact: true }).waitFor();
+      await shot('mirror-repository');
+    });
+  }
+  // --- end of the mirrors block
+
   await step('no script errors on any page', async () => {
     const real = consoleErrors.filter((e) => !/status of (401|403|404|400)/.test(e));
     check(real.length === 0, real.join('\n'));

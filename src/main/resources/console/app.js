@@ -12,6 +12,7 @@ import { jobsPage, jobPage } from './pages/jobs.js';
 import { auditPage } from './pages/audit.js';
 import { accountPage } from './pages/account.js';
 import { orgPage } from './pages/org.js';
+import { mirrorsPage } from './pages/mirrors.js';
 
 const session = { current: null };
 
@@ -27,6 +28,7 @@ const routes = [
   [/^\/audit\/([^/]+)$/, (account) => auditPage(session, account)],
   [/^\/account$/, () => accountPage(session)],
   [/^\/orgs\/([^/]+)$/, (org) => orgPage(session, org)],
+  [/^\/mirrors$/, () => mirrorsPage(session)],
 ];
 
 /** Each page render gets a token; a page that finished loading after the user moved on must not draw. */
@@ -89,6 +91,7 @@ function drawHeader() {
     ['Audit log', '/audit/' + encodeURIComponent(ns)],
   ];
   if (ns !== s.username && s.namespaces.includes(ns)) links.push(['Organization', '/orgs/' + encodeURIComponent(ns)]);
+  if (s.admin) links.push(['Mirrors', '/mirrors']);
   links.push(['Account', '/account']);
   const nav = el('nav', { 'aria-label': 'Main' }, el('ul', {}, links.map(([label, href]) =>
     el('li', {}, el('a', { href, 'aria-current': location.pathname.startsWith(href.split('/').slice(0, 2).join('/'))

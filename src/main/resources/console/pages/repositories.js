@@ -24,9 +24,13 @@ export async function repositoriesPage(session, ns) {
   } }, search, el('button', { type: 'submit' }, 'Search'));
 
   const rows = data.results.map((r) => el('tr', {},
-    el('td', {}, el('a', { href: `/repositories/${enc(ns)}/${enc(r.name)}` }, r.name),
-      r.description ? el('div', { class: 'muted small' }, r.description) : null),
-    el('td', {}, r.is_private ? badge('private', 'private') : badge('public', 'public')),
+    el('td', {}, nameCell(ns, r),
+      r.description ? el('div', { class: 'muted small' }, r.description) : null,
+      r.mirror ? el('div', { class: 'muted small' }, `mirror of ${r.mirror.upstream} (${r.mirror.upstream_repository}),`
+        + ` ${Number(r.mirror.hits).toLocaleString()} hits, ${Number(r.mirror.misses).toLocaleString()} misses,`
+        + ' last revalidated ', when(r.mirror.last_revalidated)) : null),
+    el('td', {}, r.is_private ? badge('private', 'private') : badge('public', 'public'),
+      r.mirror ? badge('mirror', 'mirror') : null),
     el('td', { class: 'num' }, bytes(r.storage_size)),
     el('td', { class: 'num' }, Number(r.tag_count).toLocaleString()),
     el('td', { class: 'num' }, Number(r.pull_count).toLocaleString()),
@@ -50,6 +54,13 @@ export async function repositoriesPage(session, ns) {
     el('div', { class: 'table-wrap' }, table),
     pager({ page, pageSize: PAGE_SIZE, count: data.count, onPage: (n) => setParams({ page: n }) }),
     chart);
+}
+
+// A repository name below the namespace with a slash (a mirror's hub/library/alpine is library/alpine here) has no
+// page: the Hub's repository paths take one segment and the server refuses an encoded slash in a path.
+function nameCell(ns, r) {
+  if (r.name.includes('/')) return el('span', { title: 'no repository page for names with a slash' }, r.name);
+  return el('a', { href: `/repositories/${enc(ns)}/${enc(r.name)}` }, r.name);
 }
 
 // The namespace's storage against its quota (docs/hub-api.md, "Quotas"): distinct blobs, each counted once.

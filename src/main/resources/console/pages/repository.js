@@ -7,6 +7,7 @@ import { pager, params, setParams, pageTitle, errorBox, toast, navigate } from '
 import { renderMarkdown } from '../markdown.js';
 import { barChart, splitBar } from '../chart.js';
 import { webhooksTab } from './webhooks.js';
+import { every } from './mirrors.js';
 
 const PAGE_SIZE = 25;
 
@@ -28,8 +29,10 @@ export async function repositoryPage(session, ns, repo) {
   const pull = `docker pull ${host}/${ns}/${repo}`;
   const copy = `skopeo copy docker://${host}/${ns}/${repo}:latest oci:./${repo}:latest`;
   return el('div', {},
-    pageTitle(`${ns}/${repo}`, info.is_private ? badge('private', 'private') : badge('public', 'public')),
+    pageTitle(`${ns}/${repo}`, info.is_private ? badge('private', 'private') : badge('public', 'public'),
+      info.mirror ? badge('mirror', 'mirror') : null),
     info.description ? el('p', { class: 'lead' }, info.description) : null,
+    info.mirror ? mirrorCard(info.mirror) : null,
     el('div', { class: 'grid2' },
       el('section', { class: 'card', 'aria-label': 'Copy commands' },
         el('h2', {}, 'Pull'),
@@ -46,6 +49,20 @@ export async function repositoryPage(session, ns, repo) {
     info.full_description ? el('section', { class: 'card' }, el('h2', {}, 'Overview'),
       renderMarkdown(info.full_description)) : null,
     tabBar, body);
+}
+
+// A pull-through mirror's repository (docs/operations.md, "Pull-through mirrors"): where it comes from, when its
+// tags were last checked upstream, and how often the cache answered.
+function mirrorCard(m) {
+  return el('section', { class: 'card', 'aria-label': 'Mirror', 'data-testid': 'mirror-card' },
+    el('h2', {}, 'Pull-through mirror'),
+    el('p', { class: 'muted' }, `Read-only: pulls of tags and digests the cache lacks are fetched from ${m.upstream}.`),
+    el('dl', { class: 'facts' },
+      el('dt', {}, 'Upstream'), el('dd', { class: 'mono' }, `${m.upstream} (${m.upstream_repository})`),
+      el('dt', {}, 'Last revalidated'), el('dd', {}, when(m.last_revalidated)),
+      el('dt', {}, 'Revalidate tags after'), el('dd', {}, every(m.revalidate_seconds)),
+      el('dt', {}, 'Cache hits'), el('dd', {}, Number(m.hits).toLocaleString()),
+      el('dt', {}, 'Cache misses'), el('dd', {}, Number(m.misses).toLocaleString())));
 }
 
 async function tagsTab(ns, repo, base) {

@@ -28,6 +28,7 @@ import dev.wharf.retention.RetentionService;
 import dev.wharf.retention.RetentionStore;
 import dev.wharf.jobs.JobHandler;
 import dev.wharf.gc.GcEndpoint;
+import dev.wharf.http.AdminGate;
 import dev.wharf.hub.HubRoutes;
 import dev.wharf.mirror.MirrorAdmin;
 import dev.wharf.mirror.MirrorEndpoint;
@@ -259,8 +260,8 @@ public final class WharfServer {
                 new MirrorMetrics(metrics.registry()), clock, config.mirrors().upstreamTimeout(),
                 config.dataDir().resolve("mirror-downloads"));
         identity.accessControl().useMirrors(mirrors);
-        MirrorEndpoint mirrorEndpoint = new MirrorEndpoint(mirrorAdmin, config.mirrors().hub(),
-                identity.authenticator(), identity.loginGuard(), identity.sessions(), json);
+        AdminGate adminGate = new AdminGate(identity.authenticator(), identity.loginGuard(), identity.sessions());
+        MirrorEndpoint mirrorEndpoint = new MirrorEndpoint(mirrorAdmin, config.mirrors().hub(), adminGate, json);
         RegistryRoutes registry = new RegistryRoutes(manifests, blobService, uploads, metrics, json, access,
                 pullLimit, mirrors);
         TokenEndpoint tokenEndpoint = new TokenEndpoint(authCache, identity.sessions(), identity.registryTokens(),
@@ -304,8 +305,7 @@ public final class WharfServer {
         GarbageStore garbage = new GarbageStore(database);
         collector = new GarbageCollector(meta, garbage, blobs, gc.untaggedGrace(), gc.blobGrace(), clock,
                 GcCli.nodeName("serve"), metrics);
-        GcEndpoint gcEndpoint = new GcEndpoint(collector, garbage, identity.authenticator(), identity.loginGuard(),
-                identity.sessions(), gc.enabled(), gc.interval());
+        GcEndpoint gcEndpoint = new GcEndpoint(collector, garbage, adminGate, gc.enabled(), gc.interval());
         Supplier<BlobStats> stats = Metrics.memoize(meta::blobStats, Duration.ofSeconds(15));
         metrics.gauge("wharf_blobs", "distinct blobs stored", () -> stats.get().count());
         metrics.gauge("wharf_db_statements", "SQL statements sent to the metadata database since start",
@@ -398,6 +398,7 @@ public final class WharfServer {
         if (config.gc().enabled()) collector.start(config.gc().interval());
         background.schedule(safely(MemoryFootprint::compactAfterStartup), 1, TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(safely(pulls::flush), 1, 1, TimeUnit.SECONDS);
+        background.scheduleWithFixedDelay(safely(mirrors::flushCounts), 1, 1, TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(safely(() -> quotaMetrics.update(quotas.sweep(), quotaStore)), 5, 30,
                 TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(safely(() -> {

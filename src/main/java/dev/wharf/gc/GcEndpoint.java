@@ -1,17 +1,12 @@
 package dev.wharf.gc;
 
-import dev.wharf.auth.BasicCredentials;
-import dev.wharf.auth.CredentialAuthenticator;
-import dev.wharf.auth.LoginGuard;
-import dev.wharf.auth.Principal;
-import dev.wharf.auth.token.SessionTokens;
+import dev.wharf.http.AdminGate;
 import dev.wharf.storage.meta.GarbageStore;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * {@code GET /admin/gc}: the collector's settings, this node's counters, the cluster's totals and last pass, and
@@ -26,19 +21,14 @@ public final class GcEndpoint {
 
     private final GarbageCollector collector;
     private final GarbageStore store;
-    private final CredentialAuthenticator authenticator;
-    private final LoginGuard guard;
-    private final SessionTokens sessions;
+    private final AdminGate gate;
     private final boolean enabled;
     private final Duration interval;
 
-    public GcEndpoint(GarbageCollector collector, GarbageStore store, CredentialAuthenticator authenticator,
-            LoginGuard guard, SessionTokens sessions, boolean enabled, Duration interval) {
+    public GcEndpoint(GarbageCollector collector, GarbageStore store, AdminGate gate, boolean enabled, Duration interval) {
         this.collector = collector;
         this.store = store;
-        this.authenticator = authenticator;
-        this.guard = guard;
-        this.sessions = sessions;
+        this.gate = gate;
         this.enabled = enabled;
         this.interval = interval;
     }
@@ -117,37 +107,7 @@ public final class GcEndpoint {
         return body;
     }
 
-    /** True for a server administrator; otherwise writes the 401/403/429 and returns false. */
     private boolean admin(Context ctx) {
-        Optional<Principal> principal = principal(ctx);
-        if (principal == null) return false; // answered already
-        if (principal.isEmpty()) {
-            ctx.header("WWW-Authenticate", "Basic realm=\"wharf admin\"");
-            ctx.status(401).json(Map.of("message", "authentication required: an administrator's credentials"));
-            return false;
-        }
-        if (!(principal.get() instanceof Principal.UserPrincipal u) || !u.admin()) {
-            ctx.status(403).json(Map.of("message", "only a server administrator may use " + PATH));
-            return false;
-        }
-        return true;
-    }
-
-    /** The caller, empty when unauthenticated, null when a response (429) was already written. */
-    private Optional<Principal> principal(Context ctx) {
-        String header = ctx.header("Authorization");
-        if (header == null) return Optional.empty();
-        if (header.regionMatches(true, 0, "Bearer ", 0, 7)) return sessions.verify(header.substring(7).trim());
-        Optional<BasicCredentials> creds = BasicCredentials.fromHeader(header);
-        if (creds.isEmpty()) return Optional.empty();
-        return switch (guard.authenticate(authenticator, creds.get().username(), creds.get().secret(), ctx.ip())) {
-            case LoginGuard.Attempt.Accepted a -> Optional.of(a.principal());
-            case LoginGuard.Attempt.Rejected r -> Optional.empty();
-            case LoginGuard.Attempt.Locked l -> {
-                ctx.header("Retry-After", String.valueOf(Math.max(1, l.retryAfter().toSeconds())));
-                ctx.status(429).json(Map.of("message", "too many failed logins; retry later"));
-                yield null;
-            }
-        };
+        return gate.admit(ctx, "only a server administrator may use " + PATH);
     }
 }

@@ -92,6 +92,11 @@ public final class MirrorAdmin {
         return store.find(name);
     }
 
+    /** The mirror's cached repositories with counts and their hits and misses. */
+    public MirrorStore.MirrorTotals totals(String name) {
+        return store.totals(name);
+    }
+
     /** Creates or changes a mirror through the admin API; true when it was created. */
     public boolean put(String name, Change change) {
         if (!MirrorsConfig.NAME.matcher(name).matches()) {

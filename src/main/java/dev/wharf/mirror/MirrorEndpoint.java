@@ -2,12 +2,7 @@ package dev.wharf.mirror;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.wharf.audit.AuditContext;
-import dev.wharf.auth.BasicCredentials;
-import dev.wharf.auth.CredentialAuthenticator;
-import dev.wharf.auth.LoginGuard;
-import dev.wharf.auth.Principal;
-import dev.wharf.auth.token.SessionTokens;
+import dev.wharf.http.AdminGate;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -27,18 +22,13 @@ public final class MirrorEndpoint {
 
     private final MirrorAdmin admin;
     private final String hubMirror;
-    private final CredentialAuthenticator authenticator;
-    private final LoginGuard guard;
-    private final SessionTokens sessions;
+    private final AdminGate gate;
     private final ObjectMapper json;
 
-    public MirrorEndpoint(MirrorAdmin admin, String hubMirror, CredentialAuthenticator authenticator,
-            LoginGuard guard, SessionTokens sessions, ObjectMapper json) {
+    public MirrorEndpoint(MirrorAdmin admin, String hubMirror, AdminGate gate, ObjectMapper json) {
         this.admin = admin;
         this.hubMirror = hubMirror;
-        this.authenticator = authenticator;
-        this.guard = guard;
-        this.sessions = sessions;
+        this.gate = gate;
         this.json = json;
     }
 
@@ -116,6 +106,10 @@ public final class MirrorEndpoint {
         v.put("managed_by", m.managedBy());
         v.put("created_at", m.createdAt().toString());
         v.put("updated_at", m.updatedAt().toString());
+        MirrorStore.MirrorTotals totals = admin.totals(m.name());
+        v.put("repositories", totals.repositories());
+        v.put("hits", totals.hits());
+        v.put("misses", totals.misses());
         return v;
     }
 
@@ -139,38 +133,7 @@ public final class MirrorEndpoint {
         return v.asBoolean();
     }
 
-    /** True for a server administrator (who becomes the audit actor); otherwise writes the 401/403/429. */
     private boolean admin(Context ctx) {
-        Optional<Principal> principal = principal(ctx);
-        if (principal == null) return false;
-        if (principal.isEmpty()) {
-            ctx.header("WWW-Authenticate", "Basic realm=\"wharf admin\"");
-            ctx.status(401).json(Map.of("message", "authentication required: an administrator's credentials"));
-            return false;
-        }
-        if (!(principal.get() instanceof Principal.UserPrincipal u) || !u.admin()) {
-            ctx.status(403).json(Map.of("message", "only a server administrator may manage mirrors"));
-            return false;
-        }
-        AuditContext.setActor(u.username());
-        return true;
-    }
-
-    /** As GcEndpoint: empty when unauthenticated, null when a response (429) was already written. */
-    private Optional<Principal> principal(Context ctx) {
-        String header = ctx.header("Authorization");
-        if (header == null) return Optional.empty();
-        if (header.regionMatches(true, 0, "Bearer ", 0, 7)) return sessions.verify(header.substring(7).trim());
-        Optional<BasicCredentials> creds = BasicCredentials.fromHeader(header);
-        if (creds.isEmpty()) return Optional.empty();
-        return switch (guard.authenticate(authenticator, creds.get().username(), creds.get().secret(), ctx.ip())) {
-            case LoginGuard.Attempt.Accepted a -> Optional.of(a.principal());
-            case LoginGuard.Attempt.Rejected r -> Optional.empty();
-            case LoginGuard.Attempt.Locked l -> {
-                ctx.header("Retry-After", String.valueOf(Math.max(1, l.retryAfter().toSeconds())));
-                ctx.status(429).json(Map.of("message", "too many failed logins; retry later"));
-                yield null;
-            }
-        };
+        return gate.admit(ctx, "only a server administrator may manage mirrors");
     }
 }

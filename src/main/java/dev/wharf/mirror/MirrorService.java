@@ -73,6 +73,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     private final Clock clock;
     private final Duration upstreamTimeout;
     private final Path downloads;
+    private final RepositoryCounts counts;
     private final SingleFlight<String> flights = new SingleFlight<>();
     private final ConcurrentHashMap<String, BlobFetch> fetches = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, CachedClient> clients = new ConcurrentHashMap<>();
@@ -86,6 +87,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
         this.mirrors = mirrors;
         this.outbound = outbound;
         this.store = mirrors.store();
+        this.counts = new RepositoryCounts(store);
         this.meta = meta;
         this.blobs = blobs;
         this.manifests = manifests;
@@ -166,7 +168,10 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
             v.put("upstream", m.upstream());
             v.put("upstream_repository", upstreamName(m, m.upstreamRepository(repository)));
             v.put("revalidate_seconds", m.revalidateAfter().toSeconds());
-            v.put("last_revalidated", store.lastRevalidated(repository).map(Instant::toString).orElse(null));
+            MirrorStore.RepositoryStats stats = store.repositoryStats(repository);
+            v.put("last_revalidated", stats.lastRevalidated().map(Instant::toString).orElse(null));
+            v.put("hits", stats.hits());
+            v.put("misses", stats.misses());
             return v;
         });
     }
@@ -181,7 +186,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
             Digest digest = Names.requireDigest(reference);
             Optional<MirrorStore.CachedManifest> cached = store.manifest(repository, digest);
             if (cached.isPresent()) {
-                metrics.hit(m.name(), "manifest");
+                hit(m, repository, "manifest");
                 touchManifest(cached.get());
                 result = of(cached.get());
             } else {
@@ -195,7 +200,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
             Optional<MirrorStore.CachedManifest> cached = tag.filter(t -> fresh(m, t))
                     .flatMap(t -> store.manifest(repository, t.digest()));
             if (cached.isPresent()) {
-                metrics.hit(m.name(), "manifest");
+                hit(m, repository, "manifest");
                 touchTag(tag.get());
                 result = of(cached.get());
             } else {
@@ -216,7 +221,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
         Optional<MirrorStore.CachedTag> known = store.tag(repository, tag);
         Optional<MirrorStore.CachedManifest> cached = known.flatMap(t -> store.manifest(repository, t.digest()));
         if (cached.isPresent() && fresh(m, known.get())) {
-            metrics.hit(m.name(), "manifest"); // another node or request checked it a moment ago
+            hit(m, repository, "manifest"); // another node or request checked it a moment ago
             return of(cached.get());
         }
         try {
@@ -225,14 +230,14 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
                 if (now.equals(cached.get().digest().toString())) {
                     store.putTag(repository, tag, cached.get().digest(), clock.instant());
                     metrics.revalidated(m.name(), "unchanged");
-                    metrics.hit(m.name(), "manifest");
+                    hit(m, repository, "manifest");
                     return of(cached.get());
                 }
                 metrics.revalidated(m.name(), "moved");
                 log.info("mirror {}: {}:{} moved upstream from {} to {}", m.name(), repository, tag,
                         cached.get().digest(), now);
             }
-            metrics.miss(m.name(), "manifest");
+            miss(m, repository, "manifest");
             UpstreamManifest fetched = call(m, repository, c -> c.manifest(tag, upstreamTimeout));
             Manifest stored = keep(m, repository, fetched);
             store.putTag(repository, tag, stored.digest(), clock.instant());
@@ -248,7 +253,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     }
 
     private Manifest fetchManifest(Mirror m, String repository, String digest) {
-        metrics.miss(m.name(), "manifest");
+        miss(m, repository, "manifest");
         try {
             Manifest stored = keep(m, repository, call(m, repository, c -> c.manifest(digest, upstreamTimeout)));
             promote(repository);
@@ -320,7 +325,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     public Optional<Arriving> blob(String repository, Digest digest) {
         Mirror m = mirror(repository);
         if (linked(m, repository, digest)) {
-            metrics.hit(m.name(), "blob");
+            hit(m, repository, "blob");
             return Optional.empty();
         }
         String key = repository + "@" + digest;
@@ -333,17 +338,17 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
                 // A fetch that just finished published before it left the map: look once more.
                 if (linked(m, repository, digest)) {
                     fetches.remove(key, mine);
-                    metrics.hit(m.name(), "blob");
+                    hit(m, repository, "blob");
                     return Optional.empty();
                 }
                 fetch = mine;
-                metrics.miss(m.name(), "blob");
+                miss(m, repository, "blob");
                 Thread.ofVirtual().name("mirror-fetch").start(() -> download(m, repository, digest, key, mine));
             } else {
-                metrics.joined(m.name());
+                joined(m, repository);
             }
         } else {
-            metrics.joined(m.name());
+            joined(m, repository);
         }
         try {
             fetch.awaitStarted(upstreamTimeout);
@@ -469,6 +474,27 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     }
 
     // --- bookkeeping -----------------------------------------------------------------------------------------
+
+    private void hit(Mirror m, String repository, String kind) {
+        metrics.hit(m.name(), kind);
+        counts.hit(repository);
+    }
+
+    private void miss(Mirror m, String repository, String kind) {
+        metrics.miss(m.name(), kind);
+        counts.miss(repository);
+    }
+
+    /** A request served from a download already running: a miss for the repository (it waited on the upstream). */
+    private void joined(Mirror m, String repository) {
+        metrics.joined(m.name());
+        counts.miss(repository);
+    }
+
+    /** Adds this node's per-repository hits and misses to the shared table (the server calls it every second). */
+    public void flushCounts() {
+        counts.flush();
+    }
 
     private Mirror mirror(String repository) {
         return mirrors.of(repository).orElseThrow(() -> new RegistryException(OciError.NAME_UNKNOWN, null,

@@ -105,7 +105,7 @@ public final class MirrorStore {
             if (m.isEmpty()) return false;
             h.createUpdate("DELETE FROM mirrors WHERE name = :name").bind("name", name).execute();
             String prefix = name + "/";
-            for (String table : List.of("mirror_tags", "mirror_manifests", "mirror_blobs")) {
+            for (String table : List.of("mirror_tags", "mirror_manifests", "mirror_blobs", "mirror_repository_counts")) {
                 h.createUpdate("DELETE FROM " + table + " WHERE repository >= :lo AND repository < :hi")
                         .bind("lo", prefix).bind("hi", name + "0").execute(); // '0' sorts right after '/'
             }
@@ -214,12 +214,43 @@ public final class MirrorStore {
                 .bind("r", repository).bind("d", digest.toString()).bind("now", now.toEpochMilli()).execute());
     }
 
-    /** The latest upstream check of any tag of the repository, for the Hub views. */
-    public Optional<Instant> lastRevalidated(String repository) {
-        // ORDER BY … LIMIT 1 rather than MAX(): no row (not NULL) when the repository has no mirrored tag.
-        return database.jdbi().withHandle(h -> h.createQuery("SELECT checked_at FROM mirror_tags"
-                        + " WHERE repository = :r ORDER BY checked_at DESC LIMIT 1")
-                .bind("r", repository).mapTo(Long.class).findOne().map(Instant::ofEpochMilli));
+    /** What the Hub views and the console show of a mirrored repository. */
+    public record RepositoryStats(Optional<Instant> lastRevalidated, long hits, long misses) {}
+
+    /** What a mirror holds: repositories with counts, and their hits and misses. */
+    public record MirrorTotals(long repositories, long hits, long misses) {}
+
+    /** The latest upstream check of any tag of the repository and its hit/miss counts, in one statement. */
+    public RepositoryStats repositoryStats(String repository) {
+        // ORDER BY … LIMIT 1 rather than MAX(): no row (NULL from the subquery) when no tag was ever checked.
+        return database.jdbi().withHandle(h -> h.createQuery("SELECT (SELECT checked_at FROM mirror_tags"
+                        + " WHERE repository = :r ORDER BY checked_at DESC LIMIT 1) AS checked,"
+                        + " (SELECT hits FROM mirror_repository_counts WHERE repository = :r) AS hits,"
+                        + " (SELECT misses FROM mirror_repository_counts WHERE repository = :r) AS misses")
+                .bind("r", repository)
+                .map((rs, ctx) -> {
+                    long checked = rs.getLong("checked");
+                    Optional<Instant> last = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(checked));
+                    return new RepositoryStats(last, rs.getLong("hits"), rs.getLong("misses"));
+                }).one());
+    }
+
+    /** Sums over the mirror's repositories. */
+    public MirrorTotals totals(String mirror) {
+        return database.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) AS n, COALESCE(SUM(hits), 0) AS hits,"
+                        + " COALESCE(SUM(misses), 0) AS misses FROM mirror_repository_counts"
+                        + " WHERE repository >= :lo AND repository < :hi")
+                .bind("lo", mirror + "/").bind("hi", mirror + "0") // '0' sorts right after '/'
+                .map((rs, ctx) -> new MirrorTotals(rs.getLong("n"), rs.getLong("hits"), rs.getLong("misses")))
+                .one());
+    }
+
+    /** Adds a node's counts since its last flush (see RepositoryCounts). */
+    public void addCounts(String repository, long hits, long misses) {
+        database.inWriteTransaction(h -> h.createUpdate("INSERT INTO mirror_repository_counts (repository, hits,"
+                        + " misses) VALUES (:r, :h, :m) ON CONFLICT (repository) DO UPDATE SET"
+                        + " hits = mirror_repository_counts.hits + :h, misses = mirror_repository_counts.misses + :m")
+                .bind("r", repository).bind("h", hits).bind("m", misses).execute());
     }
 
     /** Tags of mirrored repositories not pulled since {@code cutoff}; removed from the mirror tables here. */

@@ -89,6 +89,25 @@ class GcAdminTest {
             assertThat(send("GET", "/v2/team/app/blobs/" + layer, null, null).statusCode())
                     .as("queued when its manifest went, due one blob grace later").isEqualTo(200);
 
+            // The console's cookie (http.AdminGate, shared with /admin/mirrors): reads need only the cookie,
+            // a pass also the CSRF header; a non-administrator's cookie is refused.
+            HttpResponse<String> signIn = send("POST", "/console/api/session", "{\"username\": \"root\","
+                    + " \"password\": \"" + ROOT_PASSWORD + "\"}", null, "Content-Type", "application/json");
+            assertThat(signIn.statusCode()).as(signIn.body()).isEqualTo(200);
+            String cookie = signIn.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+            String csrf = JSON.readTree(signIn.body()).path("csrf_token").asText();
+            assertThat(send("GET", "/admin/gc", null, null, "Cookie", cookie).statusCode()).isEqualTo(200);
+            HttpResponse<String> forged = send("POST", "/admin/gc?dry_run=maybe", "", null, "Cookie", cookie);
+            assertThat(forged.statusCode()).isEqualTo(403);
+            assertThat(JSON.readTree(forged.body()).path("message").asText()).contains("CSRF");
+            // Admitted with the header (and then refused for its bad parameter, so no pass runs here).
+            assertThat(send("POST", "/admin/gc?dry_run=maybe", "", null, "Cookie", cookie, "X-CSRF-Token", csrf)
+                    .statusCode()).isEqualTo(400);
+            HttpResponse<String> bobIn = send("POST", "/console/api/session", "{\"username\": \"bob\","
+                    + " \"password\": \"bob-secret-password-1\"}", null, "Content-Type", "application/json");
+            assertThat(send("GET", "/admin/gc", null, null, "Cookie",
+                    bobIn.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0]).statusCode()).isEqualTo(403);
+
             JsonNode status = JSON.readTree(send("GET", "/admin/gc", null, basic("root", ROOT_PASSWORD)).body());
             assertThat(status.path("enabled").asBoolean()).isFalse();
             assertThat(status.path("cluster").path("passes").asLong()).isEqualTo(1);

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The web console in a real browser: Debian's headless chromium driven by playwright-core runs
  * {@code src/test/e2e/console.e2e.mjs} against the packaged jar. Here: a Wharf and a Distribution upstream, images
  * pushed with skopeo (two tags of {@code admin/demo}, {@code team/app:1.0} upstream for the import, {@code acme/tool}
- * in an organization made with the admin commands), and a
+ * in an organization made with the admin commands; {@code tool:1.0} pulled twice through the mirror {@code up} of
+ * that upstream), and a
  * repository with 100,000 tags seeded straight into the metadata database, whose pages the script times.
  * The test fails when the script reports any failed step.
  */
@@ -45,9 +46,15 @@ class ConsoleE2EIT {
         try (DistributionProcess upstream = DistributionProcess.start(Files.createDirectories(work.resolve("up")));
                 HookReceiver hooks = new HookReceiver().start();
                 WharfProcess wharf = WharfProcess.start(data, Map.of("WHARF_OUTBOUND_ALLOW", "127.0.0.0/8",
-                        "WHARF_WEBHOOKS_RETRY_INITIAL", "500ms", "WHARF_WEBHOOKS_RETRY_MAX", "2s"))) {
+                        "WHARF_WEBHOOKS_RETRY_INITIAL", "500ms", "WHARF_WEBHOOKS_RETRY_MAX", "2s",
+                        "WHARF_MIRRORS_UPSTREAMS", "up=http://" + upstream.host()))) {
             Skopeo.copy(Skopeo.oci(layout("upstream", 3, 40_000), "1.0"),
                     "docker://" + upstream.host() + "/team/app:1.0");
+            // Through the mirror "up": a cold pull, then a warm one (hits and misses for the mirrors block). A
+            // one-segment upstream name: the Hub's repository paths, and so the console's pages, take one segment.
+            Skopeo.copy(Skopeo.oci(work.resolve("upstream"), "1.0"), "docker://" + upstream.host() + "/tool:1.0");
+            for (int i = 0; i < 2; i++) Skopeo.copy("docker://" + wharf.host() + "/up/tool:1.0",
+                    Skopeo.oci(work.resolve("mirrored-" + i), "1.0"));
             OciLayouts.Image demo = OciLayouts.image(Files.createDirectories(work.resolve("demo1")), "1.0", 1, 20_000);
             Skopeo.copy(Skopeo.oci(work.resolve("demo1"), "1.0"), "docker://" + wharf.host() + "/admin/demo:1.0");
             pushSignature(wharf, "admin/demo", demo);
@@ -73,6 +80,7 @@ class ConsoleE2EIT {
                     "BIG_REPOSITORY", "admin/big",
                     "HOOK_URL", hooks.url("/console-hook"),
                     "PUSH_TOKEN", pushToken));
+            node.environment().putAll(Map.of("MIRROR_NAMESPACE", "up", "MIRROR_REPOSITORY", "tool"));
             Process p = node.start();
             p.getOutputStream().close();
             boolean exited = p.waitFor(8, TimeUnit.MINUTES);

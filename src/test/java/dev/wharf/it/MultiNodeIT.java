@@ -93,7 +93,8 @@ class MultiNodeIT {
 
     @BeforeAll
     void startCluster() throws Exception {
-        assumeTrue(postgresAnswers(), "PostgreSQL does not answer on " + DB_URL + " as " + DB_USER);
+        assumeTrue(dev.wharf.testing.PostgresSchema.available(),
+                "PostgreSQL does not answer on " + DB_URL + " as " + DB_USER);
         assumeTrue(redisAnswers(), "Redis does not answer on 127.0.0.1:6379");
         if (System.getProperty("s3proxy.jar") == null && System.getProperty("wharf.jar") != null) {
             // failsafe only passes wharf.jar; the build copies S3Proxy next to it (target/s3proxy/).
@@ -473,16 +474,6 @@ class MultiNodeIT {
 
     private static long millisSince(long nanos) {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);
-    }
-
-    private static boolean postgresAnswers() {
-        DriverManager.setLoginTimeout(5);
-        try (Connection db = DriverManager.getConnection(DB_URL, DB_USER, null);
-                Statement s = db.createStatement()) {
-            return s.execute("SELECT 1");
-        } catch (SQLException e) {
-            return false;
-        }
     }
 
     private static boolean redisAnswers() {

@@ -191,7 +191,41 @@ class MirrorAdminTest {
         assertThat(store.tag("hub/library/used", "1")).isPresent();
         // Its tag still names it: the manifest stays although it was fetched long ago.
         assertThat(store.manifest("hub/library/used", used)).isPresent();
-        assertThat(store.lastRevalidated("hub/library/used")).contains(t0);
-        assertThat(store.lastRevalidated("hub/library/old")).isEmpty();
+        assertThat(store.repositoryStats("hub/library/used").lastRevalidated()).contains(t0);
+        assertThat(store.repositoryStats("hub/library/old").lastRevalidated()).isEmpty();
+    }
+
+    @Test
+    void hitsAndMissesAddUpPerRepositoryAcrossFlushesAndNodes() {
+        MirrorStore store = mirrors.store();
+        RepositoryCounts nodeA = new RepositoryCounts(store);
+        RepositoryCounts nodeB = new RepositoryCounts(store);
+        assertThat(store.repositoryStats("hub/library/alpine"))
+                .isEqualTo(new MirrorStore.RepositoryStats(Optional.empty(), 0, 0));
+        nodeA.miss("hub/library/alpine");
+        nodeA.hit("hub/library/alpine");
+        nodeA.hit("hub/library/alpine");
+        nodeB.hit("hub/library/alpine");
+        nodeB.miss("hub/library/redis");
+        // Nothing is written before a flush: a pull never waits for the count.
+        assertThat(store.repositoryStats("hub/library/alpine").hits()).isZero();
+        nodeA.flush();
+        nodeB.flush();
+        nodeA.flush(); // nothing new: adds nothing
+        assertThat(store.repositoryStats("hub/library/alpine"))
+                .isEqualTo(new MirrorStore.RepositoryStats(Optional.empty(), 3, 1));
+        assertThat(store.repositoryStats("hub/library/redis").misses()).isEqualTo(1);
+        assertThat(store.totals("hub")).isEqualTo(new MirrorStore.MirrorTotals(2, 3, 2));
+        assertThat(store.totals("hu")).isEqualTo(new MirrorStore.MirrorTotals(0, 0, 0));
+        // Deleting a mirror deletes its counts.
+        MirrorAdmin api = admin();
+        AuditContext.setActor("root");
+        api.put("ghcr", new MirrorAdmin.Change("https://ghcr.io", null, null, null, null));
+        nodeA.hit("ghcr/org/tool");
+        nodeA.flush();
+        assertThat(store.totals("ghcr").hits()).isEqualTo(1);
+        api.delete("ghcr");
+        assertThat(store.totals("ghcr").repositories()).isZero();
+        assertThat(store.totals("hub").repositories()).isEqualTo(2);
     }
 }

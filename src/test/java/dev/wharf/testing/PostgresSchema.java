@@ -28,6 +28,17 @@ public final class PostgresSchema implements AfterAllCallback {
         return name;
     }
 
+    /** Whether PostgreSQL answers at {@link #URL} (tests that need it are skipped otherwise). */
+    public static boolean available() {
+        DriverManager.setLoginTimeout(5);
+        try (Connection connection = DriverManager.getConnection(URL, USER, null);
+                Statement statement = connection.createStatement()) {
+            return statement.execute("SELECT 1");
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
     /** Flags that start a Wharf server on this schema (created by its migrations). */
     public String[] serverArgs() {
         return new String[] {"--db-url", URL, "--db-user", USER, "--db-schema", name};

@@ -16,7 +16,8 @@ import java.util.function.IntPredicate;
 
 /** Starting, probing and stopping a server child process; shared by the registry wrappers. */
 final class ChildProcess {
-    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+    /** Generous: on a shared 2-core machine under load a node on PostgreSQL + S3 has taken 55 s to start. */
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();

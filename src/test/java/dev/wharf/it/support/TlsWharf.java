@@ -35,8 +35,15 @@ public final class TlsWharf implements AutoCloseable {
 
     /** Starts {@code serve flags…} with the test administrator and no access log; waits until ready. */
     public static TlsWharf start(Path dataDir, String... flags) {
+        return start(dataDir, Map.of(), flags);
+    }
+
+    /** As {@link #start(Path, String...)} with more environment (WHARF_* settings, e.g. secrets kept off argv). */
+    public static TlsWharf start(Path dataDir, Map<String, String> extraEnv, String... flags) {
         Path log = ChildProcess.logDir().resolve("wharf-tls-" + dataDir.getFileName() + "-" + System.nanoTime() + ".log");
-        Process process = ChildProcess.start(command(dataDir, flags), env(), log);
+        Map<String, String> env = new java.util.HashMap<>(extraEnv);
+        env.putAll(env());
+        Process process = ChildProcess.start(command(dataDir, flags), env, log);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {

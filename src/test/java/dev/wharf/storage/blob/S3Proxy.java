@@ -78,6 +78,14 @@ public final class S3Proxy implements AutoCloseable {
         return endpoint;
     }
 
+    /** The WHARF_STORAGE_* settings of a Wharf node keeping its blobs in {@code bucket} here. */
+    public java.util.Map<String, String> wharfEnv(String bucket) {
+        return java.util.Map.of("WHARF_STORAGE_DRIVER", "s3", "WHARF_STORAGE_S3_ENDPOINT", endpoint,
+                "WHARF_STORAGE_S3_BUCKET", bucket, "WHARF_STORAGE_S3_REGION", REGION,
+                "WHARF_STORAGE_S3_PATH_STYLE", "true", "WHARF_STORAGE_S3_ACCESS_KEY", ACCESS_KEY,
+                "WHARF_STORAGE_S3_SECRET_KEY", SECRET_KEY);
+    }
+
     /** A plain SDK client on the proxy, for looking at the bucket directly. */
     public S3Client client() {
         return S3Client.builder().endpointOverride(URI.create(endpoint)).region(Region.of(REGION))
