@@ -1,5 +1,6 @@
 package dev.wharf.hub;
 
+import dev.wharf.testing.TestServer;
 import static dev.wharf.hub.HubTestServer.ADMIN;
 import static dev.wharf.hub.HubTestServer.ADMIN_PASSWORD;
 import static dev.wharf.hub.HubTestServer.PASSWORD;
@@ -67,7 +68,7 @@ class NewerEndpointsScopeMatrixTest {
 
     @BeforeAll
     static void start() {
-        hub = new HubTestServer(dir, "--outbound-allow", "127.0.0.0/8");
+        hub = new HubTestServer(TestServer.builder(dir).flags("--outbound-allow", "127.0.0.0/8").build());
         User olivia = hub.createUser("olivia");
         hub.createUser("mia");
         hub.createUser("sam");
