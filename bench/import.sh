@@ -21,7 +21,9 @@ DIST=127.0.0.1:$DPORT
 
 WPORT=$(free_port)
 ADMIN_PASSWORD=bench-admin-password-1
-run_wharf wharf "$WPORT" WHARF_ADMIN_PASSWORD="$ADMIN_PASSWORD" || die "wharf did not start"
+# The upstream Distribution is on loopback, which the outbound policy refuses unless allowed.
+run_wharf wharf "$WPORT" WHARF_ADMIN_PASSWORD="$ADMIN_PASSWORD" WHARF_OUTBOUND_ALLOW=127.0.0.0/8 \
+  || die "wharf did not start"
 WHARF=http://127.0.0.1:$WPORT
 TOKEN=""
 for _ in $(seq 1 100); do # the administrator is created just after /readyz answers
