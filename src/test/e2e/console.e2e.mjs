@@ -495,7 +495,7 @@ try {
     await page.getByRole('link', { name: 'Quotas' }).click();
     await page.getByRole('heading', { name: 'Quotas' }).waitFor();
     check(await page.locator(`tr[data-namespace="${USER}"]`).count() === 1, USER + ' not listed by usage');
-    await page.getByLabel('Namespace', { exact: true }).fill(USER);
+    await page.getByLabel('Namespace name', { exact: true }).fill(USER);
     await page.getByLabel('Storage limit (MiB)').fill('1024');
     await page.getByRole('button', { name: 'Save quota' }).click();
     await page.getByText('Quota saved').waitFor();

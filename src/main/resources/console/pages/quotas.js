@@ -78,7 +78,7 @@ function quotaForm() {
       navigate(location.pathname + location.search, true);
     } catch (err) { status.append(errorBox(err)); }
   } }, el('h2', {}, 'Set a namespace\'s quota'),
-  el('div', { class: 'grid2' }, field('Namespace', namespace),
+  el('div', { class: 'grid2' }, field('Namespace name', namespace),
     field('Storage limit (MiB)', limit, 'Empty: no storage limit.'),
     field('Repository limit', repositories, 'Empty: no limit.'),
     field('Warn at (% of the storage limit)', warn)),

@@ -229,4 +229,24 @@ class RetentionTest {
         assertThat(audited("repo.tag.delete")).isEqualTo(4);
         assertThat(service.preview("acme", REPO).get(0).candidates()).isEmpty();
     }
+
+    /**
+     * A manifest delete checks the tags foreign key through tags_manifest on every pooled connection (V19's
+     * statistics), not by walking all of the repository's tags: that walk made a run cost O(tags) per image.
+     */
+    @Test
+    void aManifestDeleteLooksItsTagsUpByDigestOnEveryConnection() throws Exception {
+        List<org.jdbi.v3.core.Handle> handles = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) handles.add(database.jdbi().open());
+            for (org.jdbi.v3.core.Handle h : handles) {
+                String plan = String.join("\n", h.createQuery("EXPLAIN QUERY PLAN DELETE FROM manifests WHERE id = 1")
+                        .map((rs, ctx) -> rs.getString(4)).list());
+                assertThat(plan).containsPattern("tags USING (COVERING )?INDEX tags_manifest")
+                        .doesNotContain("tags USING PRIMARY KEY");
+            }
+        } finally {
+            for (org.jdbi.v3.core.Handle h : handles) h.close();
+        }
+    }
 }
