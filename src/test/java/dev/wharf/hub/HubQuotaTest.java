@@ -124,6 +124,11 @@ class HubQuotaTest {
         assertThat(overview.path("results").findValuesAsText("namespace")).contains("qorg");
         long first = overview.path("results").get(0).path("used_bytes").asLong();
         for (JsonNode r : overview.path("results")) assertThat(r.path("used_bytes").asLong()).isLessThanOrEqualTo(first);
+        for (JsonNode r : overview.path("results")) {
+            if (r.path("namespace").asText().equals("qorg")) {
+                assertThat(r.path("repositories").asLong()).as("the overview counts repositories too").isPositive();
+            }
+        }
         assertThat(hub.as(owner, "GET", "/v2/admin/quotas", null).statusCode()).isEqualTo(403);
 
         assertThat(hub.as(admin, "DELETE", path, null).statusCode()).isEqualTo(204);
