@@ -26,8 +26,13 @@ import org.junit.jupiter.api.Test;
 class PostgresRetentionScheduleTest {
     static final String URL = "jdbc:postgresql://127.0.0.1:5432/test";
 
-    @Test
-    void aScheduledRunOnTwoNodesIsSubmittedOncePerInterval() throws Exception {
+    /** The body's view of two nodes on one fresh PostgreSQL schema (dropped afterwards). */
+    interface TwoNodes {
+        void run(List<Database> nodes, List<RetentionService> services, MutableClock clock, ExecutorService threads)
+                throws Exception;
+    }
+
+    static void onTwoNodes(TwoNodes body) throws Exception {
         String schema = "wharf_ret_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
         ObjectMapper json = new ObjectMapper();
@@ -40,6 +45,19 @@ class PostgresRetentionScheduleTest {
                 services.add(new RetentionService(new RetentionStore(db), new SqlMetadataStore(db),
                         new JobStore(db, json, clock), json, clock));
             }
+            body.run(nodes, services, clock, threads);
+        } finally {
+            threads.shutdownNow();
+            for (Database db : nodes) db.close();
+            try (Connection c = DriverManager.getConnection(URL, "postgres", null); Statement st = c.createStatement()) {
+                st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        }
+    }
+
+    @Test
+    void aScheduledRunOnTwoNodesIsSubmittedOncePerInterval() throws Exception {
+        onTwoNodes((nodes, services, clock, threads) -> {
             services.get(0).store().put("acme", "", new RetentionPolicy(5, null, null, 3600L), "admin",
                     clock.instant());
             int submitted = 0;
@@ -62,13 +80,7 @@ class PostgresRetentionScheduleTest {
             long jobs = nodes.get(0).jdbi().withHandle(h -> h.createQuery(
                     "SELECT COUNT(*) FROM jobs WHERE type = 'retention.run'").mapTo(Long.class).one());
             assertThat(jobs).isEqualTo(submitted).isEqualTo(5);
-        } finally {
-            threads.shutdownNow();
-            for (Database db : nodes) db.close();
-            try (Connection c = DriverManager.getConnection(URL, "postgres", null); Statement st = c.createStatement()) {
-                st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            }
-        }
+        });
     }
 
     /**
@@ -77,18 +89,7 @@ class PostgresRetentionScheduleTest {
      */
     @Test
     void twoNodesRunningOnePlanInBatchesDeleteEachImageOnce() throws Exception {
-        String schema = "wharf_ret_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-        ObjectMapper json = new ObjectMapper();
-        List<Database> nodes = List.of(Database.open(URL, "postgres", null, 4, schema),
-                Database.open(URL, "postgres", null, 4, schema));
-        ExecutorService threads = Executors.newFixedThreadPool(2);
-        try {
-            List<RetentionService> services = new ArrayList<>();
-            for (Database db : nodes) {
-                services.add(new RetentionService(new RetentionStore(db), new SqlMetadataStore(db),
-                        new JobStore(db, json, clock), json, clock));
-            }
+        onTwoNodes((nodes, services, clock, threads) -> {
             SqlMetadataStore meta = new SqlMetadataStore(nodes.get(0));
             for (int i = 0; i < 20; i++) {
                 clock.advance(Duration.ofHours(1));
@@ -117,12 +118,6 @@ class PostgresRetentionScheduleTest {
                     "SELECT COUNT(*) FROM audit_events WHERE action = 'repo.manifest.delete'").mapTo(Long.class).one());
             assertThat(audited).isEqualTo(18);
             assertThat(services.get(1).preview("acme", "").get(0).images()).isEqualTo(2);
-        } finally {
-            threads.shutdownNow();
-            for (Database db : nodes) db.close();
-            try (Connection c = DriverManager.getConnection(URL, "postgres", null); Statement st = c.createStatement()) {
-                st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            }
-        }
+        });
     }
 }
