@@ -3,7 +3,7 @@
 // images with skopeo and passes everything in environment variables. Each step prints "ok"/"not ok"; the last
 // line is "N passed, N failed" and the exit code is non-zero when any step failed.
 import { chromium } from 'playwright-core';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtempSync, mkdirSync } from 'node:fs';
@@ -37,6 +37,30 @@ async function pushTag(repository, from, to) {
   check(got.ok, 'manifest GET: ' + got.status);
   const put = await fetch(`${BASE}/v2/${repository}/manifests/${to}`, { method: 'PUT',
     headers: { ...auth, 'Content-Type': got.headers.get('content-type') }, body: Buffer.from(await got.arrayBuffer()) });
+  check(put.status === 201, 'manifest PUT: ' + put.status);
+}
+/** Pushes a small image of its own (a random layer and config) over the registry API: a distinct manifest. */
+async function pushDistinctImage(repository, tag) {
+  const basic = 'Basic ' + Buffer.from(`${USER}:${PUSH_TOKEN}`).toString('base64');
+  const grant = await fetch(`${BASE}/token?service=wharf&scope=repository:${repository}:pull,push`,
+    { headers: { Authorization: basic } });
+  check(grant.ok, 'token: ' + grant.status);
+  const auth = { Authorization: 'Bearer ' + (await grant.json()).token };
+  const blob = async (bytes) => {
+    const digest = 'sha256:' + createHash('sha256').update(bytes).digest('hex');
+    const put = await fetch(`${BASE}/v2/${repository}/blobs/uploads/?digest=${digest}`, { method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/octet-stream' }, body: bytes });
+    check(put.status === 201, 'blob upload: ' + put.status);
+    return { digest, size: bytes.length };
+  };
+  const layer = await blob(randomBytes(4096));
+  const config = await blob(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', tag,
+    rootfs: { type: 'layers', diff_ids: [layer.digest] } })));
+  const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }] });
+  const put = await fetch(`${BASE}/v2/${repository}/manifests/${tag}`, { method: 'PUT',
+    headers: { ...auth, 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' }, body: manifest });
   check(put.status === 201, 'manifest PUT: ' + put.status);
 }
 mkdirSync(SHOTS, { recursive: true });
@@ -422,6 +446,68 @@ try {
     }
     check((await card.getByText('delivered', { exact: true }).count()) === 2, 'redelivery not delivered');
   });
+
+  // ---- Retention and quotas (issue 18): a policy set, previewed and run in the browser; quota usage seen. ----
+  // Self-contained: pushes its own images into ${USER}/retained over the registry API.
+  const retained = `${USER}/retained`;
+  await step('retention: push three images, set keep-last 1 on the Retention tab', async () => {
+    for (const tag of ['r1', 'r2', 'r3']) await pushDistinctImage(retained, tag);
+    await page.goto(`/repositories/${retained}?tab=retention`);
+    await page.getByRole('heading', { name: 'Retention policy' }).waitFor();
+    await page.getByLabel('Keep the most recently pushed').fill('1');
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await page.getByText('Retention policy saved').waitFor();
+    const policy = await page.evaluate(async (r) => (await fetch(`/v2/namespaces/${r.replace('/', '/repositories/')}`
+      + '/retention')).json(), retained);
+    check(policy.keep_last === 1, 'policy: ' + JSON.stringify(policy));
+  });
+
+  await step('retention: the dry run lists the two older images with their warnings and deletes nothing', async () => {
+    await page.getByRole('button', { name: 'Preview (dry run)' }).click();
+    const report = page.getByTestId('retention-preview');
+    await report.getByText(/2 of 3 images would be deleted/).waitFor();
+    for (const tag of ['r1', 'r2']) check(await report.getByText(tag, { exact: true }).count() === 1, 'row of ' + tag);
+    check(await report.getByText('r3', { exact: true }).count() === 0, 'the kept image is listed');
+    check(await report.getByText('current_tag', { exact: true }).count() >= 2, 'current_tag warnings');
+    check(await report.getByText('is_active', { exact: true }).count() >= 2, 'is_active warnings (just pushed)');
+    await shot('retention-preview');
+    const status = await page.evaluate(async (r) => (await fetch(`/v2/namespaces/${r.replace('/', '/repositories/')}`
+      + '/tags/r1')).status, retained);
+    check(status === 200, 'the dry run deleted r1: ' + status);
+  });
+
+  await step('retention: run now, follow the run to its result, the older tags are gone', async () => {
+    acceptDialogs = 1;
+    await page.getByRole('button', { name: 'Run now' }).click();
+    const last = page.getByTestId('retention-last-run');
+    await last.getByText('completed', { exact: true }).waitFor({ timeout: 30000 });
+    const text = await last.textContent();
+    check(/Images deleted2/.test(text) && /Tags deleted2/.test(text), 'run result: ' + text);
+    await shot('retention-run');
+    const statuses = await page.evaluate(async (r) => Promise.all(['r1', 'r2', 'r3'].map(async (t) =>
+      (await fetch(`/v2/namespaces/${r.replace('/', '/repositories/')}/tags/${t}`)).status)), retained);
+    check(JSON.stringify(statuses) === '[404,404,200]', 'tags after the run: ' + statuses);
+    await page.reload();
+    await page.getByTestId('retention-last-run').getByText('completed', { exact: true }).waitFor();
+  });
+
+  await step('quotas: the admin page lists namespaces by usage; a quota set there shows as a bar', async () => {
+    await page.getByRole('link', { name: 'Quotas' }).click();
+    await page.getByRole('heading', { name: 'Quotas' }).waitFor();
+    check(await page.locator(`tr[data-namespace="${USER}"]`).count() === 1, USER + ' not listed by usage');
+    await page.getByLabel('Namespace name', { exact: true }).fill(USER);
+    await page.getByLabel('Storage limit (MiB)').fill('1024');
+    await page.getByRole('button', { name: 'Save quota' }).click();
+    await page.getByText('Quota saved').waitFor();
+    await page.locator(`tr[data-namespace="${USER}"] meter`).waitFor();
+    await shot('admin-quotas');
+    await page.goto(`/repositories/${USER}`);
+    const usage = page.getByTestId('quota-usage');
+    await usage.getByText(/of 1\.0 GiB/).waitFor();
+    check(await usage.locator('meter').count() === 1, 'no usage bar');
+    await shot('quota-usage');
+  });
+  // ---- end of retention and quotas ----
 
   await step('keyboard: the first Tab reaches the skip link, and it moves focus to the content', async () => {
     await page.goto(`/repositories/${USER}`);

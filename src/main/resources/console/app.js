@@ -13,8 +13,12 @@ import { auditPage } from './pages/audit.js';
 import { accountPage } from './pages/account.js';
 import { orgPage } from './pages/org.js';
 import { mirrorsPage } from './pages/mirrors.js';
+import { namespaceRetentionPage } from './pages/retention.js';
+import { quotasPage } from './pages/quotas.js';
 
 const session = { current: null };
+/** First path segments whose second segment is a namespace (the picker keeps the section when switching). */
+const NAMESPACED = ['repositories', 'sources', 'jobs', 'audit', 'orgs', 'retention'];
 
 const routes = [
   [/^\/signin$/, () => signInPage(session, onSignedIn)],
@@ -29,6 +33,8 @@ const routes = [
   [/^\/account$/, () => accountPage(session)],
   [/^\/orgs\/([^/]+)$/, (org) => orgPage(session, org)],
   [/^\/mirrors$/, () => mirrorsPage(session)],
+  [/^\/retention\/([^/]+)$/, (ns) => namespaceRetentionPage(session, ns)],
+  [/^\/admin\/quotas$/, () => quotasPage(session)],
 ];
 
 /** Each page render gets a token; a page that finished loading after the user moved on must not draw. */
@@ -92,6 +98,7 @@ function drawHeader() {
   ];
   if (ns !== s.username && s.namespaces.includes(ns)) links.push(['Organization', '/orgs/' + encodeURIComponent(ns)]);
   if (s.admin) links.push(['Mirrors', '/mirrors']);
+  if (s.admin) links.push(['Quotas', '/admin/quotas']);
   links.push(['Account', '/account']);
   const nav = el('nav', { 'aria-label': 'Main' }, el('ul', {}, links.map(([label, href]) =>
     el('li', {}, el('a', { href, 'aria-current': location.pathname.startsWith(href.split('/').slice(0, 2).join('/'))
@@ -100,7 +107,7 @@ function drawHeader() {
     s.namespaces.map((n) => el('option', { value: n, selected: n === ns }, n)));
   picker.addEventListener('change', () => {
     const section = location.pathname.split('/')[1];
-    const scoped = ['repositories', 'sources', 'jobs', 'audit', 'orgs'].includes(section) ? section : 'repositories';
+    const scoped = NAMESPACED.includes(section) ? section : 'repositories';
     navigate('/' + scoped + '/' + encodeURIComponent(picker.value));
   });
   const signOut = el('button', { type: 'button', class: 'link', onclick: async () => {
@@ -116,7 +123,7 @@ function drawHeader() {
 /** The namespace the URL is about, else the user's own. */
 export function currentNamespace(s) {
   const parts = location.pathname.split('/');
-  if (['repositories', 'sources', 'jobs', 'audit', 'orgs'].includes(parts[1]) && parts[2]) {
+  if (NAMESPACED.includes(parts[1]) && parts[2]) {
     return decodeURIComponent(parts[2]);
   }
   return s.namespaces[0] || s.username;

@@ -3,6 +3,7 @@ import { api, query, enc } from '../api.js';
 import { el, bytes, when, badge, field } from '../html.js';
 import { pager, params, setParams, pageTitle, errorBox, navigate } from '../ui.js';
 import { barChart } from '../chart.js';
+import { usageBar } from './quotas.js';
 
 const PAGE_SIZE = 25;
 
@@ -50,7 +51,8 @@ export async function repositoriesPage(session, ns) {
   return el('div', {},
     pageTitle('Repositories', el('span', { class: 'muted' }, ns)),
     quota ? usageBar(quota) : null,
-    el('div', { class: 'toolbar' }, searchForm, createForm(ns)),
+    el('div', { class: 'toolbar' }, searchForm, createForm(ns),
+      el('a', { href: `/retention/${enc(ns)}`, class: 'small' }, 'Retention policy of ', ns)),
     el('div', { class: 'table-wrap' }, table),
     pager({ page, pageSize: PAGE_SIZE, count: data.count, onPage: (n) => setParams({ page: n }) }),
     chart);
@@ -61,20 +63,6 @@ export async function repositoriesPage(session, ns) {
 function nameCell(ns, r) {
   if (r.name.includes('/')) return el('span', { title: 'no repository page for names with a slash' }, r.name);
   return el('a', { href: `/repositories/${enc(ns)}/${enc(r.name)}` }, r.name);
-}
-
-// The namespace's storage against its quota (docs/hub-api.md, "Quotas"): distinct blobs, each counted once.
-function usageBar(q) {
-  const text = q.limit_bytes == null
-    ? `Storage used: ${bytes(q.used_bytes)} (no quota)`
-    : `Storage used: ${bytes(q.used_bytes)} of ${bytes(q.limit_bytes)} (${q.used_percent} %)`;
-  const repos = q.limit_repositories == null ? null
-    : el('div', { class: 'muted small' }, `${q.repositories} of ${q.limit_repositories} repositories`);
-  if (q.limit_bytes == null) return el('p', { class: 'muted', 'data-testid': 'quota-usage' }, text, repos);
-  const meter = el('meter', { min: 0, max: q.limit_bytes, value: Math.min(q.used_bytes, q.limit_bytes),
-    low: Math.round(q.limit_bytes * q.warn_percent / 100), high: Math.round(q.limit_bytes * 0.99),
-    optimum: 0, 'aria-label': 'Storage used of quota' });
-  return el('div', { class: 'card', 'data-testid': 'quota-usage' }, el('div', {}, text), meter, repos);
 }
 
 function createForm(ns) {

@@ -1,5 +1,6 @@
-// One repository: pull command, description, pulls per day, and tabs for tags, images (with cleanup) and
-// settings (description, privacy, immutable tags, the teams with a permission on an organization's repository).
+// One repository: pull command, description, pulls per day, and tabs for tags, images (with cleanup),
+// settings (description, privacy, immutable tags, the teams with a permission on an organization's repository),
+// webhooks and retention.
 // Every list is a server-side page.
 import { api, query, enc } from '../api.js';
 import { el, bytes, when, badge, field, copyButton, shortDigest } from '../html.js';
@@ -8,6 +9,7 @@ import { renderMarkdown } from '../markdown.js';
 import { barChart, splitBar } from '../chart.js';
 import { webhooksTab } from './webhooks.js';
 import { every } from './mirrors.js';
+import { retentionPanel } from './retention.js';
 
 const PAGE_SIZE = 25;
 
@@ -16,13 +18,16 @@ export async function repositoryPage(session, ns, repo) {
   const [info, pulls] = await Promise.all([api('GET', base), api('GET', base + '/pulls-per-day?days=30')]);
   const tab = params().get('tab') || 'tags';
   const tabs = [['tags', 'Tags'], ['images', 'Images and cleanup']];
-  if (info.permissions && info.permissions.admin) tabs.push(['settings', 'Settings'], ['webhooks', 'Webhooks']);
+  if (info.permissions && info.permissions.admin) {
+    tabs.push(['settings', 'Settings'], ['webhooks', 'Webhooks'], ['retention', 'Retention']);
+  }
   const tabBar = el('nav', { class: 'tabs', 'aria-label': 'Repository sections' }, tabs.map(([id, label]) =>
     el('a', { href: `?tab=${id}`, 'aria-current': tab === id ? 'page' : null }, label)));
   let body;
   if (tab === 'images') body = await imagesTab(ns, repo, base);
   else if (tab === 'settings') body = settingsTab(ns, repo, info, isOrganization(session, ns));
   else if (tab === 'webhooks') body = webhooksTab(ns, repo);
+  else if (tab === 'retention') body = retentionPanel(ns, repo);
   else body = await tagsTab(ns, repo, base);
 
   const host = location.host;

@@ -286,6 +286,7 @@ public final class HubRoutes {
                 route(config, HandlerType.DELETE, path, "hub_retention", retention::delete);
                 route(config, HandlerType.POST, path + "/preview", "hub_retention_preview", retention::preview);
                 route(config, HandlerType.POST, path + "/runs", "hub_retention_runs", retention::run);
+                route(config, HandlerType.GET, path + "/runs", "hub_retention_runs", retention::runs);
                 route(config, HandlerType.GET, path + "/runs/{run}", "hub_retention_run", retention::runStatus);
             }
         }

@@ -2,12 +2,15 @@ package dev.wharf.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wharf.images.ActiveFrom;
 import dev.wharf.jobs.Job;
 import dev.wharf.retention.RetentionPlan;
 import dev.wharf.retention.RetentionPolicy;
 import dev.wharf.retention.RetentionService;
 import io.javalin.http.Context;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,12 +74,39 @@ final class RetentionEndpoint {
         ctx.status(204);
     }
 
-    /** The dry run: exactly what a run started now would delete. */
+    /**
+     * The dry run: exactly what a run started now would delete, its candidates paged across the scope's
+     * repositories (each with delete-images' warnings: every candidate has a {@code current_tag}; one pushed or
+     * pulled within the default {@code active_from}, a month, is also {@code is_active}).
+     */
     void preview(Context ctx) {
         AdministeredScope.Scope s = scope(ctx);
-        List<Map<String, Object>> plans = service.preview(s.namespace(), s.repository()).stream()
-                .map(RetentionEndpoint::view).toList();
-        HubJson.write(ctx, json, 200, Map.of("dry_run", true, "repositories", plans));
+        Pages pages = Pages.of(ctx, 25);
+        List<RetentionPlan> plans = service.preview(s.namespace(), s.repository());
+        List<Map<String, Object>> repositories = new ArrayList<>();
+        List<Map<String, Object>> results = new ArrayList<>();
+        long count = 0, bytes = 0, skip = pages.offset();
+        for (RetentionPlan plan : plans) {
+            repositories.add(summary(plan));
+            bytes += plan.bytesFreed();
+            count += plan.candidates().size();
+            Instant activeFrom = ActiveFrom.defaultFor(plan.planAt());
+            for (RetentionPlan.Candidate c : plan.candidates()) {
+                if (skip > 0) {
+                    skip--;
+                } else if (results.size() < pages.pageSize()) {
+                    results.add(view(plan.repository(), c, activeFrom));
+                }
+            }
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("dry_run", true);
+        body.put("count", count);
+        body.put("bytes_freed", bytes);
+        body.put("repositories", repositories);
+        pages.links(ctx, count, body);
+        body.put("results", results);
+        HubJson.write(ctx, json, 200, body);
     }
 
     void run(Context ctx) {
@@ -91,12 +121,31 @@ final class RetentionEndpoint {
                 .filter(j -> j.input().path("namespace").asText().equals(s.namespace())
                         && j.input().path("repository").asText("").equals(s.repository()))
                 .orElseThrow(() -> new HubException(HubError.NOT_FOUND, "No such retention run"));
+        HubJson.write(ctx, json, 200, view(job));
+    }
+
+    /** The scope's runs, newest first, paged: the console shows the last one's result. */
+    void runs(Context ctx) {
+        AdministeredScope.Scope s = scope(ctx);
+        Pages pages = Pages.of(ctx);
+        long count = service.runCount(s.namespace(), s.repository());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("count", count);
+        pages.links(ctx, count, body);
+        body.put("results", service.runs(s.namespace(), s.repository(), pages.offset(), pages.pageSize()).stream()
+                .map(RetentionEndpoint::view).toList());
+        HubJson.write(ctx, json, 200, body);
+    }
+
+    private static Map<String, Object> view(Job job) {
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("run_id", job.id());
         v.put("state", job.state().wire());
         v.put("error", job.error());
         v.put("result", job.progress() == null ? null : job.progress().path("output"));
-        HubJson.write(ctx, json, 200, v);
+        v.put("created_at", HubJson.time(job.createdAt()));
+        v.put("completed_at", job.completedAt() == null ? null : HubJson.time(job.completedAt()));
+        return v;
     }
 
     private static Long number(HubBody body, String field) {
@@ -118,19 +167,26 @@ final class RetentionEndpoint {
         return v;
     }
 
-    private static Map<String, Object> view(RetentionPlan plan) {
+    private static Map<String, Object> summary(RetentionPlan plan) {
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("repository", plan.repository());
         v.put("images", plan.images());
+        v.put("candidate_count", plan.candidates().size());
         v.put("bytes_freed", plan.bytesFreed());
-        v.put("candidates", plan.candidates().stream().map(c -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("digest", c.digest());
-            m.put("tags", c.tags());
-            m.put("pushed_at", HubJson.time(c.pushedAt()));
-            m.put("last_pulled", c.lastPulled() == null ? null : HubJson.time(c.lastPulled()));
-            return m;
-        }).toList());
         return v;
+    }
+
+    private static Map<String, Object> view(String repository, RetentionPlan.Candidate c, Instant activeFrom) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("repository", repository);
+        m.put("digest", c.digest());
+        m.put("tags", c.tags());
+        m.put("pushed_at", HubJson.time(c.pushedAt()));
+        m.put("last_pulled", c.lastPulled() == null ? null : HubJson.time(c.lastPulled()));
+        Instant activity = c.lastPulled() != null && c.lastPulled().isAfter(c.pushedAt()) ? c.lastPulled()
+                : c.pushedAt();
+        m.put("warnings", activity.isBefore(activeFrom) ? List.of("current_tag")
+                : List.of("current_tag", "is_active"));
+        return m;
     }
 }

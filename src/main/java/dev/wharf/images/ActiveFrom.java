@@ -8,7 +8,7 @@ import java.time.format.DateTimeParseException;
 import java.util.regex.Pattern;
 
 /** The {@code active_from} instant: an RFC 3339 timestamp, or one month before now when absent. */
-final class ActiveFrom {
+public final class ActiveFrom {
 
     // RFC 3339 date-time: seconds required, optional fraction, Z or a numeric offset. ISO_OFFSET_DATE_TIME alone
     // would also accept a missing seconds field, which RFC 3339 does not allow.
@@ -18,15 +18,18 @@ final class ActiveFrom {
     private ActiveFrom() {}
 
     static Instant parse(String raw, Clock clock) {
-        if (raw == null || raw.isEmpty()) {
-            return OffsetDateTime.now(clock.withZone(ZoneOffset.UTC)).minusMonths(1).toInstant();
-        }
+        if (raw == null || raw.isEmpty()) return defaultFor(clock.instant());
         if (!RFC_3339.matcher(raw).matches()) throw invalid(raw);
         try {
             return OffsetDateTime.parse(raw.toUpperCase(java.util.Locale.ROOT)).toInstant();
         } catch (DateTimeParseException e) {
             throw invalid(raw); // shaped right but not a real date, e.g. 2024-02-30
         }
+    }
+
+    /** The default: one calendar month (UTC) before {@code now}; images active since then get {@code is_active}. */
+    public static Instant defaultFor(Instant now) {
+        return OffsetDateTime.ofInstant(now, ZoneOffset.UTC).minusMonths(1).toInstant();
     }
 
     private static ImageException invalid(String raw) {

@@ -16,9 +16,13 @@ import java.util.Optional;
  */
 public final class QuotaStore {
     /** Repositories of a namespace: "ns" itself or "ns/…" (the namespace is the first path component). */
-    private static final String REPOSITORY_COUNT = """
-            (SELECT COUNT(*) FROM repositories WHERE name = :namespace
-                OR substr(name, 1, length(:namespace) + 1) = :namespace || '/')""";
+    private static final String REPOSITORY_COUNT = repositoryCount(":namespace");
+
+    /** {@link #REPOSITORY_COUNT} of the namespace an SQL expression (a parameter or a column) names. */
+    private static String repositoryCount(String namespace) {
+        return "(SELECT COUNT(*) FROM repositories WHERE name = " + namespace + "\n    OR substr(name, 1, length("
+                + namespace + ") + 1) = " + namespace + " || '/')";
+    }
 
     private final Database database;
 
@@ -146,7 +150,9 @@ public final class QuotaStore {
     public List<Quota> byUsage(int offset, int limit) {
         return database.jdbi().withHandle(h -> h.createQuery("""
                         SELECT u.namespace, q.limit_bytes, q.limit_repositories, COALESCE(q.warn_percent, 80)
-                            AS warn_percent, q.warned_at, u.used, 0 AS repositories
+                            AS warn_percent, q.warned_at, u.used,
+                            """ + repositoryCount("u.namespace") + """
+                             AS repositories
                         FROM (SELECT namespace, SUM(bytes) AS used FROM (SELECT namespace, bytes FROM namespace_usage
                                 UNION ALL SELECT namespace, bytes FROM namespace_usage_changes) a
                             GROUP BY namespace HAVING SUM(bytes) > 0) u

@@ -112,24 +112,53 @@ public final class RetentionService {
     public record Outcome(int imagesDeleted, int tagsDeleted, int imagesKeptAfterChange, long bytesFreed) {}
 
     /**
-     * Deletes a plan's candidates, each in its own transaction with the same guard as delete-images: an image
-     * pushed, pulled or tagged anew since the plan was made is kept. Each deletion is audited
-     * by the store in the deleting transaction ({@code repo.tag.delete} per tag, {@code repo.manifest.delete}; each
-     * with its webhooks).
+     * Candidates deleted per transaction. Each deletion is still the store's own, with its guard, tag history and
+     * audit rows; a batch shares the transaction's begin and commit (and, on PostgreSQL, holds its rows' locks
+     * until the batch commits, which is why batches stay small).
+     */
+    static final int BATCH_SIZE = 250;
+
+    /**
+     * Deletes a plan's candidates with the same guard as delete-images: an image pushed, pulled or tagged anew
+     * since the plan was made is kept. Deletions go {@link #BATCH_SIZE} to a transaction, in digest order within a
+     * batch (the order in which pushes and other deleters lock manifests). Each deletion is audited by the store in
+     * the deleting transaction ({@code repo.tag.delete} per tag, {@code repo.manifest.delete}; each with its
+     * webhooks).
      */
     Outcome execute(RetentionPlan plan) {
+        return execute(plan, BATCH_SIZE);
+    }
+
+    Outcome execute(RetentionPlan plan, int batchSize) {
         int images = 0, tags = 0, keptAfterChange = 0;
-        for (RetentionPlan.Candidate c : plan.candidates()) {
-            ImageDeletion done = meta.deleteImage(plan.repository(), Digest.parse(c.digest()),
-                    new DeleteGuard(plan.planAt(), Set.copyOf(c.tags())), clock.instant());
-            if (done.result() == ImageDeletion.Result.DELETED) {
-                images++;
-                tags += done.deletedTags().size();
-            } else {
-                keptAfterChange++;
+        List<RetentionPlan.Candidate> all = plan.candidates();
+        for (int from = 0; from < all.size(); from += batchSize) {
+            List<RetentionPlan.Candidate> batch = new ArrayList<>(all.subList(from, Math.min(all.size(),
+                    from + batchSize)));
+            batch.sort(java.util.Comparator.comparing(RetentionPlan.Candidate::digest));
+            List<ImageDeletion> done;
+            try {
+                done = store.inOneTransaction(() -> batch.stream().map(c -> delete(plan, c)).toList());
+            } catch (RuntimeException e) {
+                // A batch aborted as a whole (on PostgreSQL, a deadlock with a writer locking the same rows in
+                // another order): nothing of it was committed, so the same deletions go again one by one.
+                done = batch.stream().map(c -> delete(plan, c)).toList();
+            }
+            for (ImageDeletion d : done) {
+                if (d.result() == ImageDeletion.Result.DELETED) {
+                    images++;
+                    tags += d.deletedTags().size();
+                } else {
+                    keptAfterChange++;
+                }
             }
         }
         return new Outcome(images, tags, keptAfterChange, keptAfterChange == 0 ? plan.bytesFreed() : -1);
+    }
+
+    private ImageDeletion delete(RetentionPlan plan, RetentionPlan.Candidate c) {
+        return meta.deleteImage(plan.repository(), Digest.parse(c.digest()),
+                new DeleteGuard(plan.planAt(), Set.copyOf(c.tags())), clock.instant());
     }
 
     /** Queues a run of a scope as a persistent job; any node's worker runs it once (the job lease). */
@@ -143,6 +172,16 @@ public final class RetentionService {
 
     private static String caption(String namespace, String repository) {
         return "retention run of " + (repository.isEmpty() ? namespace : repository);
+    }
+
+    /** A scope's runs, newest first (its caption names the scope: a repository's full name has a slash). */
+    public List<Job> runs(String namespace, String repository, long offset, int limit) {
+        return store.runIds(caption(namespace, repository), offset, limit).stream()
+                .flatMap(id -> jobs.find(id).stream()).toList();
+    }
+
+    public long runCount(String namespace, String repository) {
+        return store.runCount(caption(namespace, repository));
     }
 
     public Optional<Job> run(String id) {

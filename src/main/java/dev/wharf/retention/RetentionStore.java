@@ -51,6 +51,32 @@ public final class RetentionStore {
                 .bind("ns", namespace).bind("repo", repository).execute()) > 0;
     }
 
+    /**
+     * Runs {@code work} in one write transaction. Store calls {@code work} makes on this thread join it (such as
+     * {@code MetadataStore.deleteImage}): Jdbi hands the thread's open handle to nested calls, and a transaction
+     * opened on a handle already in one joins it. A batch of deletions thus commits (or rolls back) as one.
+     */
+    <R> R inOneTransaction(java.util.function.Supplier<R> work) {
+        return database.inWriteTransaction(h -> work.get());
+    }
+
+    /** Ids of the runs with this caption (one scope's), newest first. */
+    List<String> runIds(String caption, long offset, int limit) {
+        return database.jdbi().withHandle(h -> h.createQuery("""
+                        SELECT id FROM jobs WHERE hub = :hub AND type = :type AND caption = :caption
+                        ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset""")
+                .bind("hub", RetentionService.JOB_HUB).bind("type", RetentionService.JOB_TYPE)
+                .bind("caption", caption).bind("limit", limit).bind("offset", offset)
+                .mapTo(String.class).list());
+    }
+
+    long runCount(String caption) {
+        return database.jdbi().withHandle(h -> h.createQuery(
+                        "SELECT COUNT(*) FROM jobs WHERE hub = :hub AND type = :type AND caption = :caption")
+                .bind("hub", RetentionService.JOB_HUB).bind("type", RetentionService.JOB_TYPE)
+                .bind("caption", caption).mapTo(Long.class).one());
+    }
+
     /** Repositories of a namespace (full names), for a namespace policy's run. */
     List<String> repositories(String namespace) {
         return database.jdbi().withHandle(h -> h.createQuery("""

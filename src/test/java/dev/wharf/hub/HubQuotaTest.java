@@ -109,6 +109,11 @@ class HubQuotaTest {
         assertThat(overview.path("results").findValuesAsText("namespace")).contains("qorg");
         long first = overview.path("results").get(0).path("used_bytes").asLong();
         for (JsonNode r : overview.path("results")) assertThat(r.path("used_bytes").asLong()).isLessThanOrEqualTo(first);
+        for (JsonNode r : overview.path("results")) {
+            if (r.path("namespace").asText().equals("qorg")) {
+                assertThat(r.path("repositories").asLong()).as("the overview counts repositories too").isPositive();
+            }
+        }
         assertThat(hub.as(cast.owner(), "GET", "/v2/admin/quotas", null).statusCode()).isEqualTo(403);
 
         assertThat(hub.as(admin, "DELETE", path, null).statusCode()).isEqualTo(204);
@@ -118,16 +123,29 @@ class HubQuotaTest {
     @Test
     void ownersSetARetentionPolicyPreviewItAndRunIt() throws Exception {
         assertThat(registry.pushImage("qowner", PASSWORD, "qowner/keep", "old", "old-layer").statusCode()).isEqualTo(201);
+        assertThat(registry.pushImage("qowner", PASSWORD, "qowner/keep", "older", "older-layer").statusCode())
+                .isEqualTo(201);
         assertThat(registry.pushImage("qowner", PASSWORD, "qowner/keep", "new", "new-layer").statusCode()).isEqualTo(201);
         String path = "/v2/namespaces/qowner/repositories/keep/retention";
         assertThat(hub.as(cast.outsider(), "PUT", path, json(Map.of("keep_last", 1))).statusCode()).isEqualTo(404);
         assertThat(hub.as(cast.owner(), "PUT", path, json(Map.of())).statusCode()).isEqualTo(400);
         HttpResponse<byte[]> set = hub.as(cast.owner(), "PUT", path, json(Map.of("keep_last", 1)));
         assertThat(set.statusCode()).as(text(set)).isEqualTo(200);
-        JsonNode preview = body(hub.as(cast.owner(), "POST", path + "/preview", null));
-        JsonNode candidates = preview.path("repositories").get(0).path("candidates");
-        assertThat(candidates.size()).isEqualTo(1);
-        assertThat(candidates.get(0).path("tags").toString()).contains("old");
+        JsonNode preview = body(hub.as(cast.owner(), "POST", path + "/preview?page_size=1", null));
+        assertThat(preview.path("count").asLong()).isEqualTo(2);
+        assertThat(preview.path("repositories").get(0).path("candidate_count").asInt()).isEqualTo(2);
+        assertThat(preview.path("results").size()).isEqualTo(1);
+        assertThat(preview.path("next").asText()).contains("page=2", "page_size=1");
+        JsonNode second = body(hub.as(cast.owner(), "POST", path + "/preview?page=2&page_size=1", null));
+        assertThat(second.path("results").size()).isEqualTo(1);
+        assertThat(second.has("next")).isFalse();
+        assertThat(preview.path("results").get(0).path("tags").toString()
+                + second.path("results").get(0).path("tags")).contains("\"old\"", "\"older\"");
+        assertThat(second.path("results").get(0).path("repository").asText()).isEqualTo("qowner/keep");
+        assertThat(second.path("results").get(0).path("warnings").toString())
+                .as("just pushed: tagged and active, as delete-images would warn")
+                .isEqualTo("[\"current_tag\",\"is_active\"]");
+        assertThat(hub.as(cast.owner(), "POST", path + "/preview?page_size=0", null).statusCode()).isEqualTo(400);
         HttpResponse<byte[]> run = hub.as(cast.owner(), "POST", path + "/runs", null);
         assertThat(run.statusCode()).as(text(run)).isEqualTo(202);
         String id = body(run).path("run_id").asText();
@@ -139,7 +157,12 @@ class HubQuotaTest {
             Thread.sleep(100);
         }
         assertThat(status.path("state").asText()).as(status.toString()).isEqualTo("completed");
-        assertThat(status.path("result").path("images_deleted").asText()).isEqualTo("1");
+        assertThat(status.path("result").path("images_deleted").asText()).isEqualTo("2");
+        JsonNode runs = body(hub.as(cast.owner(), "GET", path + "/runs", null));
+        assertThat(runs.path("count").asLong()).isEqualTo(1);
+        assertThat(runs.path("results").get(0).path("run_id").asText()).isEqualTo(id);
+        assertThat(runs.path("results").get(0).path("result").path("tags_deleted").asText()).isEqualTo("2");
+        assertThat(hub.as(cast.outsider(), "GET", path + "/runs", null).statusCode()).isEqualTo(404);
         assertThat(hub.as(cast.owner(), "GET", "/v2/namespaces/qowner/repositories/keep/tags/old", null).statusCode())
                 .isEqualTo(404);
         assertThat(hub.as(cast.owner(), "GET", "/v2/namespaces/qowner/repositories/keep/tags/new", null).statusCode())

@@ -157,4 +157,96 @@ class RetentionTest {
         assertThat(service.store().effective("acme", REPO).orElseThrow().keepLast()).isEqualTo(5);
         assertThat(service.store().effective("acme", "acme/other").orElseThrow().keepLast()).isEqualTo(1);
     }
+
+    long audited(String action) {
+        return database.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM audit_events WHERE action = :a")
+                .bind("a", action).mapTo(Long.class).one());
+    }
+
+    @Test
+    void aRunOfMoreCandidatesThanOneBatchDeletesEachOnceAndAuditsEach() {
+        List<Digest> pushed = new java.util.ArrayList<>();
+        byte[] content = "{\"two-tags\":1}".getBytes(UTF_8); // one candidate with two tags
+        pushed.add(Digest.sha256(content));
+        meta.putTaggedManifest(REPO, new ManifestWrite(pushed.get(0), MANIFEST, null, content, List.of(), List.of(),
+                null, null, 100), List.of("t0", "t0-extra"), clock.instant());
+        for (int i = 1; i < 8; i++) pushed.add(image("t" + i, null));
+        clock.advance(Duration.ofDays(1));
+        service.store().put("acme", REPO, new RetentionPolicy(1, null, null, null), "admin", clock.instant());
+        RetentionPlan plan = service.preview("acme", REPO).get(0);
+        assertThat(plan.candidates()).hasSize(7); // batches of 3: 3, 3, 1
+        Digest pulledMeanwhile = pushed.get(3); // in the second batch
+        clock.advance(Duration.ofSeconds(1));
+        meta.recordPull(REPO, pulledMeanwhile, clock.instant());
+
+        RetentionService.Outcome outcome = service.execute(plan, 3);
+
+        assertThat(outcome.imagesDeleted()).isEqualTo(6);
+        assertThat(outcome.tagsDeleted()).isEqualTo(7);
+        assertThat(outcome.imagesKeptAfterChange()).isEqualTo(1);
+        assertThat(meta.getManifest(REPO, pulledMeanwhile)).isPresent();
+        assertThat(meta.getManifest(REPO, pushed.get(7))).isPresent();
+        for (Digest d : pushed.subList(0, 7)) {
+            if (!d.equals(pulledMeanwhile)) assertThat(meta.getManifest(REPO, d)).as(d.toString()).isEmpty();
+        }
+        assertThat(audited("repo.manifest.delete")).isEqualTo(6);
+        assertThat(audited("repo.tag.delete")).isEqualTo(7);
+    }
+
+    @Test
+    void aBatchThatFailsIsRolledBackWholeAndDoneAgainOneByOne() {
+        List<Digest> pushed = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) pushed.add(image("t" + i, null));
+        clock.advance(Duration.ofDays(1));
+        service.store().put("acme", REPO, new RetentionPolicy(1, null, null, null), "admin", clock.instant());
+        RetentionPlan plan = service.preview("acme", REPO).get(0);
+        assertThat(plan.candidates()).hasSize(4);
+        // The store fails once on the batch's last deletion, after the others of the batch went through.
+        String last = plan.candidates().stream().map(RetentionPlan.Candidate::digest).sorted().toList().get(3);
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        dev.wharf.storage.meta.MetadataStore failingOnce = (dev.wharf.storage.meta.MetadataStore)
+                java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                        new Class<?>[] {dev.wharf.storage.meta.MetadataStore.class}, (proxy, method, args) -> {
+                            if (method.getName().equals("deleteImage") && args[1].toString().equals(last)
+                                    && failed.compareAndSet(false, true)) {
+                                throw new IllegalStateException("deadlock detected (simulated)");
+                            }
+                            try {
+                                return method.invoke(meta, args);
+                            } catch (java.lang.reflect.InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                        });
+        RetentionService failing = new RetentionService(new RetentionStore(database), failingOnce, jobs,
+                new ObjectMapper(), clock);
+
+        RetentionService.Outcome outcome = failing.execute(plan, 4);
+
+        assertThat(failed).isTrue();
+        assertThat(outcome.imagesDeleted()).isEqualTo(4);
+        assertThat(outcome.imagesKeptAfterChange()).isZero();
+        assertThat(audited("repo.manifest.delete")).as("the rolled-back attempt left no audit rows").isEqualTo(4);
+        assertThat(audited("repo.tag.delete")).isEqualTo(4);
+        assertThat(service.preview("acme", REPO).get(0).candidates()).isEmpty();
+    }
+
+    /**
+     * A manifest delete checks the tags foreign key through tags_manifest on every pooled connection (V21's
+     * statistics), not by walking all of the repository's tags: that walk made a run cost O(tags) per image.
+     */
+    @Test
+    void aManifestDeleteLooksItsTagsUpByDigestOnEveryConnection() throws Exception {
+        List<org.jdbi.v3.core.Handle> handles = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) handles.add(database.jdbi().open());
+            for (org.jdbi.v3.core.Handle h : handles) {
+                String plan = String.join("\n", h.createQuery("EXPLAIN QUERY PLAN DELETE FROM manifests WHERE id = 1")
+                        .map((rs, ctx) -> rs.getString(4)).list());
+                assertThat(plan).containsPattern("tags USING (COVERING )?INDEX tags_manifest")
+                        .doesNotContain("tags USING PRIMARY KEY");
+            }
+        } finally {
+            for (org.jdbi.v3.core.Handle h : handles) h.close();
+        }
+    }
 }
