@@ -12,6 +12,7 @@ import dev.wharf.config.ConfigLoader;
 import dev.wharf.config.WharfConfig;
 import dev.wharf.contract.OpenApiContract;
 import dev.wharf.storage.meta.Database;
+import dev.wharf.testing.StatementMeter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,8 +48,18 @@ final class HubTestServer implements AutoCloseable {
         WharfConfig config = ConfigLoader.load(args, Map.of());
         server = WharfServer.start(config);
         base = "http://127.0.0.1:" + server.port();
-        database = Database.open(config.db().url(), null, null, 2, null);
+        database = Database.open(config.db().url(), blankToNull(config.db().user()),
+                blankToNull(config.db().password()), 2, blankToNull(config.db().schema()));
         accounts = new AccountService(database, PasswordHasher.defaults(), Clock.systemUTC());
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    /** Counts the statements of requests to this server (see {@link StatementMeter}). */
+    StatementMeter statementMeter() {
+        return new StatementMeter(() -> send("GET", "/metrics", null));
     }
 
     User createUser(String name) {

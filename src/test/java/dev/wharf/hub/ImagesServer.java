@@ -40,15 +40,23 @@ final class ImagesServer implements AutoCloseable {
     final RepositorySettingsService settings;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    ImagesServer(Path dataDir, Instant start) {
+    /** @param extraFlags more server flags (e.g. a PostgreSQL database) */
+    ImagesServer(Path dataDir, Instant start, String... extraFlags) {
         clock = new MutableClock(start);
-        WharfConfig config = ConfigLoader.load(List.of("--addr", "127.0.0.1:0", "--data-dir", dataDir.toString(),
-                "--log-access", "false", "--admin-password", ADMIN_PASSWORD), Map.of());
+        List<String> args = new java.util.ArrayList<>(List.of("--addr", "127.0.0.1:0", "--data-dir",
+                dataDir.toString(), "--log-access", "false", "--admin-password", ADMIN_PASSWORD));
+        args.addAll(List.of(extraFlags));
+        WharfConfig config = ConfigLoader.load(args, Map.of());
         server = WharfServer.start(config, clock);
         base = "http://127.0.0.1:" + server.port();
-        database = Database.open(config.db().url(), null, null, 2, null);
+        database = Database.open(config.db().url(), blankToNull(config.db().user()),
+                blankToNull(config.db().password()), 2, blankToNull(config.db().schema()));
         accounts = new AccountService(database, PasswordHasher.defaults(), clock);
         settings = new RepositorySettingsService(database, clock, true);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
     }
 
     void setClock(Instant instant) {

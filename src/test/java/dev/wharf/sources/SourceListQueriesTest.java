@@ -1,0 +1,105 @@
+package dev.wharf.sources;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.wharf.auth.OrgRole;
+import dev.wharf.auth.User;
+import dev.wharf.testing.StatementMeter;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code GET /v1/images/sources} costs the same number of SQL statements for 2 sources as for 40, ACL, creators
+ * include and images_count meta included ({@link StatementMeter}). Hub "ssmall" has 2 sources, "slarge" 40, each
+ * made by an editor of its own; every other source has an ACL that lets members view it, the rest one that hides
+ * them from members.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SourceListQueriesTest {
+    private static final int LARGE = 40;
+    private static final String LIST = "/v1/images/sources?page[size]=100&include=creators&meta=images_count";
+    CycleServer wharf;
+    StatementMeter meter;
+    String owner;
+    String member;
+
+    /** Extra server flags: none for SQLite; the PostgreSQL subclass points the server at a schema of its own. */
+    String[] databaseArgs() {
+        return new String[0];
+    }
+
+    @BeforeAll
+    void start(@TempDir Path dir) {
+        wharf = new CycleServer(dir, databaseArgs());
+        meter = new StatementMeter(() -> wharf.send("GET", "/metrics", null, null, null));
+        User alice = wharf.user("salice");
+        User bob = wharf.user("sbob");
+        owner = wharf.token(alice);
+        member = wharf.token(bob);
+        List<User> editors = new ArrayList<>();
+        for (int i = 0; i < LARGE; i++) editors.add(wharf.user("seditor-" + i));
+        fill("ssmall", alice, bob, editors.subList(0, 2));
+        fill("slarge", alice, bob, editors);
+    }
+
+    private void fill(String hub, User alice, User bob, List<User> editors) {
+        wharf.org(hub, alice);
+        wharf.member(hub, bob, OrgRole.MEMBER);
+        for (int i = 0; i < editors.size(); i++) {
+            wharf.member(hub, editors.get(i), OrgRole.EDITOR);
+            boolean membersSee = i % 2 == 0;
+            String body = "{\"name\": \"Source " + i + "\", \"type\": \"direct\", \"origin\": {\"type\": \"none\"},"
+                    + " \"acl\": {\"roles\": {\"editor\": {\"view\": true, \"modify\": true, \"manage\": false},"
+                    + " \"member\": {\"view\": " + membersSee + ", \"modify\": false, \"manage\": false}}}}";
+            HttpResponse<byte[]> r = wharf.send("POST", "/v1/images/sources", wharf.token(editors.get(i)), hub, body);
+            assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(201);
+            String id = CycleServer.json(r).path("data").path("id").asText();
+            HttpResponse<byte[]> image = wharf.send("POST", "/v1/images", owner, hub,
+                    "{\"source_id\": \"" + id + "\", \"name\": \"image-" + i + "\"}");
+            assertThat(image.statusCode()).as(new String(image.body())).isEqualTo(201);
+        }
+    }
+
+    @AfterAll
+    void stop() {
+        wharf.close();
+    }
+
+    @Test
+    void theListCostsTheSameStatementsWhateverItsSize() {
+        for (String who : List.of("owner", "member")) {
+            String token = who.equals("owner") ? owner : member;
+            long small = meter.fewest(() -> wharf.send("GET", LIST, token, "ssmall", null));
+            long large = meter.fewest(() -> wharf.send("GET", LIST, token, "slarge", null));
+            System.out.printf("statements sources list as %s: 2 rows %d, 40 rows %d%n", who, small, large);
+            assertThat(large).as(who).isEqualTo(small).isLessThanOrEqualTo(8);
+        }
+    }
+
+    @Test
+    void theAnswersAreRight() {
+        JsonNode asMember = CycleServer.sources(wharf.send("GET", LIST + "&sort=-name", member, "slarge", null));
+        assertThat(asMember.path("data").size()).isEqualTo(LARGE / 2);
+        List<String> names = new ArrayList<>();
+        for (JsonNode s : asMember.path("data")) {
+            names.add(s.path("name").asText());
+            assertThat(s.path("meta").path("images_count").path("total").asLong()).isEqualTo(1);
+            String creator = s.path("creator").path("id").asText();
+            assertThat(asMember.path("includes").path("creators").path("accounts").path(creator).path("name")
+                    .path("first").asText()).startsWith("seditor-");
+        }
+        assertThat(names).isSortedAccordingTo(java.util.Comparator.reverseOrder()).allSatisfy(n -> assertThat(
+                Integer.parseInt(n.substring("Source ".length())) % 2).isZero());
+        JsonNode asOwner = CycleServer.sources(wharf.send("GET", LIST, owner, "slarge", null));
+        assertThat(asOwner.path("data").size()).isEqualTo(LARGE);
+        assertThat(asOwner.path("includes").path("creators").path("accounts").size()).isEqualTo(LARGE);
+    }
+}
