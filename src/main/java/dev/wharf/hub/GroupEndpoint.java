@@ -2,8 +2,8 @@ package dev.wharf.hub;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.auth.AccountService;
-import dev.wharf.auth.Page;
 import dev.wharf.auth.IdentityException;
+import dev.wharf.auth.Page;
 import dev.wharf.auth.Team;
 import dev.wharf.auth.User;
 import io.javalin.http.Context;

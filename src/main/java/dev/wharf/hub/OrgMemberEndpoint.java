@@ -2,12 +2,12 @@ package dev.wharf.hub;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.auth.AccountService;
-import dev.wharf.auth.OrgListQueries;
-import dev.wharf.auth.Page;
-import dev.wharf.auth.User;
 import dev.wharf.auth.IdentityException;
+import dev.wharf.auth.OrgListQueries;
 import dev.wharf.auth.OrgMember;
 import dev.wharf.auth.OrgRole;
+import dev.wharf.auth.Page;
+import dev.wharf.auth.User;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.List;
