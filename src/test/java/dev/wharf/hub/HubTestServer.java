@@ -53,6 +53,13 @@ final class HubTestServer implements AutoCloseable {
         accounts = new AccountService(database, PasswordHasher.defaults(), Clock.systemUTC());
     }
 
+    /** A server whose background work stays out of statement counts: no GC passes, no webhook deliveries. */
+    static HubTestServer quiet(Path dataDir, String... databaseFlags) {
+        List<String> flags = new ArrayList<>(List.of("--gc-enabled", "false", "--webhooks-deliver", "false"));
+        flags.addAll(List.of(databaseFlags));
+        return new HubTestServer(dataDir, flags.toArray(String[]::new));
+    }
+
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s;
     }
