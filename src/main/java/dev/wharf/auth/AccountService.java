@@ -81,6 +81,17 @@ public final class AccountService {
                 .findOne());
     }
 
+    /** The users with these ids that exist, by id, in one statement (lists that show their rows' creators). */
+    public java.util.Map<Long, User> findUsers(java.util.Collection<Long> userIds) {
+        java.util.Map<Long, User> out = new java.util.HashMap<>();
+        if (userIds.isEmpty()) return out;
+        jdbi.useHandle(h -> h.createQuery("SELECT " + USER_COLUMNS + " FROM users u WHERE u.id IN (<ids>)")
+                .bindList("ids", java.util.List.copyOf(new java.util.HashSet<>(userIds)))
+                .map(IdentityRows::user)
+                .forEach(u -> out.put(u.id(), u)));
+        return out;
+    }
+
     private static Optional<User> findUser(Handle h, String username) {
         return h.createQuery("SELECT " + USER_COLUMNS + " FROM users u WHERE u.username = :username")
                 .bind("username", username)
@@ -363,6 +374,11 @@ public final class AccountService {
         if (owners < 2) {
             throw new IdentityException(IdentityException.Reason.INVALID_STATE, "an organization needs an owner");
         }
+    }
+
+    /** Members and teams as pages, a bounded number of statements each (see {@link OrgListQueries}). */
+    public OrgListQueries listQueries() {
+        return new OrgListQueries(database);
     }
 
     public List<OrgMember> listMembers(String org) {

@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -126,8 +127,9 @@ public final class OrgAccessTokenService {
                     .list();
             long total = h.createQuery("SELECT COUNT(*) FROM org_access_tokens WHERE org_id = :org")
                     .bind("org", orgId).mapTo(Long.class).one();
+            Map<String, List<OrgTokenResource>> resources = resources(h, rows.stream().map(Row::uuid).toList());
             List<OrgAccessToken> tokens = new ArrayList<>();
-            for (Row row : rows) tokens.add(row.withResources(resources(h, row.uuid())));
+            for (Row row : rows) tokens.add(row.withResources(resources.getOrDefault(row.uuid(), List.of())));
             return new Page<>(tokens, total);
         });
     }
@@ -241,12 +243,24 @@ public final class OrgAccessTokenService {
     }
 
     private static List<OrgTokenResource> resources(Handle h, String uuid) {
-        return h.createQuery("SELECT type, path, scopes FROM org_access_token_resources WHERE token_uuid = :uuid"
-                        + " ORDER BY type, path")
-                .bind("uuid", uuid)
-                .map((rs, ctx) -> new OrgTokenResource(OrgTokenResource.Type.valueOf(rs.getString("type")),
-                        rs.getString("path"), IdentityRows.words(rs.getString("scopes"))))
+        return resources(h, List.of(uuid)).getOrDefault(uuid, List.of());
+    }
+
+    /** The resources of several tokens in one statement (a list page costs no query per token), by uuid. */
+    private static Map<String, List<OrgTokenResource>> resources(Handle h, List<String> uuids) {
+        Map<String, List<OrgTokenResource>> out = new HashMap<>();
+        if (uuids.isEmpty()) return out;
+        h.createQuery("SELECT token_uuid, type, path, scopes FROM org_access_token_resources"
+                        + " WHERE token_uuid IN (<uuids>) ORDER BY type, path")
+                .bindList("uuids", uuids)
+                .map((rs, ctx) -> {
+                    out.computeIfAbsent(rs.getString("token_uuid"), k -> new ArrayList<>()).add(new OrgTokenResource(
+                            OrgTokenResource.Type.valueOf(rs.getString("type")), rs.getString("path"),
+                            IdentityRows.words(rs.getString("scopes"))));
+                    return null;
+                })
                 .list();
+        return out;
     }
 
     private record Row(String uuid, String org, String label, String description, String createdBy, boolean active,

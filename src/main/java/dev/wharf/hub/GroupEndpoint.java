@@ -3,6 +3,7 @@ package dev.wharf.hub;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.auth.AccountService;
 import dev.wharf.auth.IdentityException;
+import dev.wharf.auth.Page;
 import dev.wharf.auth.Team;
 import dev.wharf.auth.User;
 import io.javalin.http.Context;
@@ -31,12 +32,13 @@ final class GroupEndpoint {
         Pages pages = Pages.of(ctx);
         String search = ctx.queryParam("search");
         String username = ctx.queryParam("username");
-        List<Team> teams = accounts.listTeams(org).stream()
-                .filter(t -> search == null || search.isBlank() || t.name().contains(search.strip()))
-                .filter(t -> username == null || username.isBlank() || accounts.listTeamMembers(org, t.name())
-                        .stream().anyMatch(u -> u.username().equals(username.strip())))
-                .toList();
-        page(ctx, pages, teams.stream().map(GroupEndpoint::view).toList());
+        Page<Team> teams = accounts.listQueries().teams(org, blankToNull(search), blankToNull(username),
+                pages.offset(), pages.pageSize());
+        write(ctx, pages, teams.count(), teams.results().stream().map(GroupEndpoint::view).toList());
+    }
+
+    private static String blankToNull(String text) {
+        return text == null || text.isBlank() ? null : text.strip();
     }
 
     void create(Context ctx) {
@@ -130,10 +132,15 @@ final class GroupEndpoint {
     }
 
     private void page(Context ctx, Pages pages, List<Map<String, Object>> items) {
+        write(ctx, pages, items.size(), items.stream().skip(pages.offset()).limit(pages.pageSize()).toList());
+    }
+
+    /** A listing body: the total, links to the neighbouring pages, and this page's results. */
+    private void write(Context ctx, Pages pages, long total, List<Map<String, Object>> results) {
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("count", items.size());
-        pages.links(ctx, items.size(), body);
-        body.put("results", items.stream().skip(pages.offset()).limit(pages.pageSize()).toList());
+        body.put("count", total);
+        pages.links(ctx, total, body);
+        body.put("results", results);
         HubJson.write(ctx, json, 200, body);
     }
 

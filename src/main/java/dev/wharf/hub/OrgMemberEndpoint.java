@@ -3,17 +3,16 @@ package dev.wharf.hub;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.auth.AccountService;
 import dev.wharf.auth.IdentityException;
+import dev.wharf.auth.OrgListQueries;
 import dev.wharf.auth.OrgMember;
 import dev.wharf.auth.OrgRole;
-import dev.wharf.auth.Team;
+import dev.wharf.auth.Page;
 import dev.wharf.auth.User;
 import io.javalin.http.Context;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Members of an organization ({@code /v2/orgs/{org_name}/members[/{username}]} of the current contract): members
@@ -23,11 +22,13 @@ import java.util.TreeMap;
  */
 final class OrgMemberEndpoint {
     private final AccountService accounts;
+    private final OrgListQueries lists;
     private final OrgGuard guard;
     private final ObjectMapper json;
 
     OrgMemberEndpoint(AccountService accounts, OrgGuard guard, ObjectMapper json) {
         this.accounts = accounts;
+        this.lists = accounts.listQueries();
         this.guard = guard;
         this.json = json;
     }
@@ -43,19 +44,13 @@ final class OrgMemberEndpoint {
             throw HubException.invalidField("type", "Must be all, member or invitee.");
         }
         String search = ctx.queryParam("search");
-        Map<String, List<String>> teams = teamsByUser(org);
-        List<Map<String, Object>> matching = new ArrayList<>();
-        if (!"invitee".equals(type)) {
-            for (OrgMember m : accounts.listMembers(org)) {
-                if (role != null && m.role() != role) continue;
-                if (search != null && !search.isBlank() && !m.user().username().contains(search.strip())) continue;
-                matching.add(view(m, teams.getOrDefault(m.user().username(), List.of())));
-            }
-        }
+        Page<OrgListQueries.MemberRow> page = "invitee".equals(type) ? new Page<>(List.of(), 0)
+                : lists.members(org, role, search == null || search.isBlank() ? null : search.strip(),
+                        pages.offset(), pages.pageSize());
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("count", matching.size());
-        pages.links(ctx, matching.size(), body);
-        body.put("results", matching.stream().skip(pages.offset()).limit(pages.pageSize()).toList());
+        body.put("count", page.count());
+        pages.links(ctx, page.count(), body);
+        body.put("results", page.results().stream().map(r -> view(r.member(), r.teams())).toList());
         HubJson.write(ctx, json, 200, body);
     }
 
@@ -74,7 +69,7 @@ final class OrgMemberEndpoint {
         } catch (IdentityException e) {
             throw lastOwner(e);
         }
-        HubJson.write(ctx, json, 200, view(updated, teamsByUser(org).getOrDefault(username, List.of())));
+        HubJson.write(ctx, json, 200, view(updated, lists.teamsOf(org, updated.user().id())));
     }
 
     void remove(Context ctx) {
@@ -92,16 +87,6 @@ final class OrgMemberEndpoint {
     private OrgMember member(String org, String username) {
         return accounts.listMembers(org).stream().filter(m -> m.user().username().equals(username)).findFirst()
                 .orElseThrow(() -> new HubException(HubError.NOT_FOUND, "Member not found"));
-    }
-
-    private Map<String, List<String>> teamsByUser(String org) {
-        Map<String, List<String>> out = new TreeMap<>();
-        for (Team t : accounts.listTeams(org)) {
-            for (User u : accounts.listTeamMembers(org, t.name())) {
-                out.computeIfAbsent(u.username(), k -> new ArrayList<>()).add(t.name());
-            }
-        }
-        return out;
     }
 
     private static OrgRole parseRole(String text, String field) {

@@ -2,18 +2,16 @@ package dev.wharf.sources;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
  * Cycle's list parameters: {@code sort} (comma separated, {@code -} for descending) and
  * {@code page[size]}/{@code page[number]} (1-based; 20 per page unless told, at most 100). Parsed once here, then
- * applied in memory (image sources: few per hub, ACL checked in Java) or in SQL (images, jobs).
+ * applied in SQL (sources, images, jobs).
  */
 final class ListQuery {
     static final int DEFAULT_PAGE_SIZE = 20;
@@ -67,21 +65,6 @@ final class ListQuery {
                 .collect(Collectors.joining(", ")) + ", " + tieBreak;
     }
 
-    static <T> List<T> sortAndPage(List<T> items, List<String> sortParams, Map<String, Comparator<T>> sortable,
-            String pageSize, String pageNumber) {
-        List<T> sorted = new ArrayList<>(items);
-        Comparator<T> order = null;
-        for (Sort s : sorts(sortParams, sortable.keySet())) {
-            Comparator<T> c = sortable.get(s.field());
-            if (s.descending()) c = c.reversed();
-            order = order == null ? c : order.thenComparing(c);
-        }
-        if (order != null) sorted.sort(order);
-        Page page = page(pageSize, pageNumber);
-        if (page.offset() >= sorted.size()) return List.of();
-        return sorted.subList((int) page.offset(), (int) Math.min(sorted.size(), page.offset() + page.size()));
-    }
-
     private static int number(String value, String name, int fallback) {
         if (value == null || value.isBlank()) return fallback;
         try {
@@ -121,9 +104,5 @@ final class ListQuery {
         String escaped = text.toLowerCase(java.util.Locale.ROOT).replace("!", "!!").replace("%", "!%")
                 .replace("_", "!_");
         return "%" + escaped + "%";
-    }
-
-    static <T, K extends Comparable<K>> Comparator<T> by(Function<T, K> key) {
-        return Comparator.comparing(key, Comparator.nullsFirst(Comparator.naturalOrder()));
     }
 }

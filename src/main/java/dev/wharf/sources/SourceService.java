@@ -10,7 +10,6 @@ import dev.wharf.model.ObjectId;
 import dev.wharf.sources.build.BuildGate;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,12 +19,9 @@ import java.util.Set;
 public final class SourceService {
     static final String DELETE_JOB = "image-source.delete";
     static final Set<String> TYPES = Set.of("stack-build", "direct", "bucket");
-    private static final Map<String, Comparator<ImageSource>> SORTABLE = Map.of(
-            "id", ListQuery.by(ImageSource::id), "name", ListQuery.by(ImageSource::name),
-            "identifier", ListQuery.by(ImageSource::identifier), "state", ListQuery.by(ImageSource::state),
-            "created", ListQuery.by(ImageSource::createdAt), "updated", ListQuery.by(ImageSource::updatedAt));
 
     private final SourceStore store;
+    private final SourceListQuery listQuery;
     private final JobStore jobs;
     private final SecretBox box;
     private final Clock clock;
@@ -33,6 +29,7 @@ public final class SourceService {
 
     public SourceService(SourceStore store, JobStore jobs, SecretBox box, Clock clock, BuildGate builds) {
         this.store = store;
+        this.listQuery = new SourceListQuery(store.database());
         this.jobs = jobs;
         this.box = box;
         this.clock = clock;
@@ -82,18 +79,13 @@ public final class SourceService {
         return visible(caller, id);
     }
 
-    /** The sources the caller may see, filtered, sorted and paged. */
+    /** The sources the caller may see, filtered, sorted and paged (by the database: {@link SourceListQuery}). */
     List<ImageSource> list(Caller caller, String identifier, String search, Set<String> states, List<String> sort,
             String pageSize, String pageNumber) {
         caller.require(Operation.VIEW_SOURCES);
-        String needle = search == null ? null : search.toLowerCase(Locale.ROOT);
-        List<ImageSource> matching = store.list(caller.hub()).stream()
-                .filter(s -> Acl.allows(s.acl(), caller, Acl.Privilege.VIEW))
-                .filter(s -> identifier == null || identifier.equals(s.identifier()))
-                .filter(s -> states.isEmpty() || states.contains(s.state()))
-                .filter(s -> needle == null || matches(s, needle))
-                .toList();
-        return ListQuery.sortAndPage(matching, sort, SORTABLE, pageSize, pageNumber);
+        List<ListQuery.Sort> sorts = ListQuery.sorts(sort, SourceListQuery.sortable());
+        ListQuery.Page page = ListQuery.page(pageSize, pageNumber);
+        return listQuery.page(caller, identifier, search, states, sorts, page);
     }
 
     ImageSource update(Caller caller, String id, JsonNode body) {
@@ -217,11 +209,6 @@ public final class SourceService {
 
     private String seal(String id, ObjectNode secrets) {
         return secrets.isEmpty() ? null : box.seal(Json.write(secrets), "image-source:" + id);
-    }
-
-    private static boolean matches(ImageSource s, String needle) {
-        return s.name().toLowerCase(Locale.ROOT).contains(needle) || s.identifier().contains(needle)
-                || s.id().equals(needle) || s.origin().path("details").path("target").asText("").contains(needle);
     }
 
     private static String defaultName(ObjectNode origin) {

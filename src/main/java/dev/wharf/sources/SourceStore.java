@@ -13,7 +13,7 @@ import org.jdbi.v3.core.Handle;
 
 /** The {@code image_sources} table. Deleted sources stay as rows (state {@code deleted}) but are never listed. */
 final class SourceStore {
-    private static final String COLUMNS = "id, hub, name, identifier, type, origin_json, origin_secrets,"
+    static final String COLUMNS = "id, hub, name, identifier, type, origin_json, origin_secrets,"
             + " builder_json, about_json, acl_json, creator_user_id, state, state_changed, state_error, created_at,"
             + " updated_at, deleted_at";
 
@@ -99,7 +99,7 @@ final class SourceStore {
         return p;
     }
 
-    private static ImageSource row(ResultSet rs) throws SQLException {
+    static ImageSource row(ResultSet rs) throws SQLException {
         long deleted = rs.getLong("deleted_at");
         Instant deletedAt = rs.wasNull() ? null : Instant.ofEpochMilli(deleted);
         return new ImageSource(rs.getString("id"), rs.getString("hub"), rs.getString("name"),

@@ -8,7 +8,6 @@ import dev.wharf.model.ObjectId;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /** Renders sources as Cycle's ImageSource, with the images_count meta and creators/integrations includes. */
 final class SourceView {
@@ -58,15 +57,15 @@ final class SourceView {
         return inc;
     }
 
-    /** Cycle's CreatorInclude for these users: each once, as a public account keyed by its id. */
+    /** Cycle's CreatorInclude for these users: each once, as a public account keyed by its id (one query). */
     ObjectNode creators(Collection<Long> userIds) {
         ObjectNode creators = F.objectNode();
         ObjectNode accountsNode = creators.putObject("accounts");
+        Map<Long, User> users = accounts.findUsers(userIds);
         for (long userId : userIds) {
             String id = ObjectId.ofLong(userId);
-            if (accountsNode.has(id)) continue;
-            Optional<User> u = accounts.findUser(userId);
-            u.ifPresent(user -> accountsNode.set(id, account(id, user)));
+            User user = users.get(userId);
+            if (user != null && !accountsNode.has(id)) accountsNode.set(id, account(id, user));
         }
         return creators;
     }

@@ -9,9 +9,11 @@ import dev.wharf.auth.AccountService;
 import dev.wharf.auth.OrgRole;
 import dev.wharf.auth.User;
 import dev.wharf.contract.OpenApiContract;
+import dev.wharf.testing.StatementMeter;
 import dev.wharf.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -72,6 +74,17 @@ final class HubTestServer implements AutoCloseable, BeforeAllCallback, AfterAllC
     @Override
     public void afterAll(ExtensionContext context) {
         close();
+    }
+
+    /** A server whose background work stays out of statement counts: no GC passes, no webhook deliveries. */
+    static HubTestServer quiet(Path dataDir, String... databaseFlags) {
+        return new HubTestServer(TestServer.builder(dataDir).flags("--gc-enabled", "false", "--webhooks-deliver", "false")
+                .flags(databaseFlags).build());
+    }
+
+    /** Counts the statements of requests to this server (see {@link StatementMeter}). */
+    StatementMeter statementMeter() {
+        return new StatementMeter(() -> send("GET", "/metrics", null));
     }
 
     User createUser(String name) {
