@@ -283,30 +283,29 @@ BIG_DIGEST=$(cat "$WORK/image-1/large.digest")
 
 rotate() { local k=$1 n=${#SERVERS[@]} i; for i in $(seq 0 $((n - 1))); do echo "${SERVERS[$(( (i + k) % n ))]}"; done; }
 
-for k in $(seq 1 "$REPS"); do
-  for s in $(rotate "$k"); do
-    sample_start "$s" push; m=$(push_once "$s" "$WORK/image-$k" "$(cat "$WORK/image-$k.bytes")" "bench/push-$k"); sample_stop
-    R[$s._push]+=" $m"; log "$s push $k: $m MB/s"
+# Runs `COMMAND SERVER K` for every repetition K against every server in rotated order, sampling RSS as PHASE and
+# collecting the MB/s it prints under KEY.
+rotated() { # PHASE KEY LABEL COMMAND
+  local phase=$1 key=$2 label=$3 cmd=$4 k s m
+  for k in $(seq 1 "$REPS"); do
+    for s in $(rotate "$k"); do
+      sample_start "$s" "$phase"; m=$("$cmd" "$s" "$k"); sample_stop
+      R[$s._$key]+=" $m"; log "$s $label $k: $m MB/s"
+    done
   done
-done
+}
+push_k() { push_once "$1" "$WORK/image-$2" "$(cat "$WORK/image-$2.bytes")" "bench/push-$2"; }
+docker_push_k() { docker_push_once "$1" "$2" "${R[docker.bytes.$2]}"; }
+pull_k() { pull_once "$1" "$BYTES" "bench/push-1"; }
+rotated push push push push_k
 if [[ $DOCKER == 1 ]] && docker_available; then
   log "starting a private dockerd; making $REPS docker images"
   start_dockerd
   for s in "${SERVERS[@]}"; do docker_login "$s"; done
   for k in $(seq 1 "$REPS"); do R[docker.bytes.$k]=$(make_docker_image "$k" "$LAYER_MIB"); done
-  for k in $(seq 1 "$REPS"); do
-    for s in $(rotate "$k"); do
-      sample_start "$s" push; m=$(docker_push_once "$s" "$k" "${R[docker.bytes.$k]}"); sample_stop
-      R[$s._dpush]+=" $m"; log "$s docker push $k: $m MB/s"
-    done
-  done
+  rotated push dpush "docker push" docker_push_k
 fi
-for k in $(seq 1 "$REPS"); do
-  for s in $(rotate "$k"); do
-    sample_start "$s" pull; m=$(pull_once "$s" "$BYTES" "bench/push-1"); sample_stop
-    R[$s._pull]+=" $m"; log "$s pull $k: $m MB/s"
-  done
-done
+rotated pull pull pull pull_k
 for s in "${SERVERS[@]}"; do R[$s.auth]=$(auth_header "$s" bench/push-1); done
 for k in $(seq 1 "$BLOB_GETS"); do
   for s in $(rotate "$k"); do
