@@ -182,7 +182,7 @@ make_docker_image() { # K LARGE_MIB
   head -c "$(($2 * 1024 * 1024))" /dev/urandom > "$d/large"
   for i in $(seq 1 "$SMALL_LAYERS"); do head -c $((1024 * 1024)) /dev/urandom > "$d/small-$i"; done
   tar -C "$d" -cf "$WORK/docker-$1.tar" .
-  docker import -q "$WORK/docker-$1.tar" "bench/docker-$1:latest" > /dev/null || die "docker import failed"
+  docker import "$WORK/docker-$1.tar" "bench/docker-$1:latest" > /dev/null || die "docker import failed"
   stat -c %s "$WORK/docker-$1.tar"; rm -rf "$d" "$WORK/docker-$1.tar"
 }
 docker_login() { # SERVER
