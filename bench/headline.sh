@@ -4,11 +4,13 @@
 # real clients: skopeo for whole-image push and pull, wrk with a token (Wharf: a bearer token from /token;
 # Distribution htpasswd: Basic) for manifest GETs, curl with the same credentials for blob GETs.
 #
-#   bench/headline.sh [--quick] [--no-build] [--no-memory] [--out FILE]
+#   bench/headline.sh [--quick] [--no-build] [--no-memory] [--no-docker] [--push-4gib] [--out FILE]
 #
 #   --quick      small sizes, short wrk runs, no 1 GiB memory phase (a smoke test of the harness)
 #   --no-build   use the existing target/wharf.jar
 #   --no-memory  skip the 1 GiB layer push/pull that measures Wharf's RSS (it needs ~3 GiB of /tmp)
+#   --no-docker  skip `docker push` (it needs root and dockerd: a private daemon of the run's own is started)
+#   --push-4gib  in the memory phase, also push a 4 GiB layer to Wharf (needs ~9 GiB of /tmp; about 1-2 min)
 #   --out FILE   also write the Markdown table to FILE
 #
 # Every server runs from a fresh temp data dir on a free 127.0.0.1 port; every process started is stopped by
@@ -17,14 +19,16 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-QUICK=0; BUILD=1; MEMORY=1; OUT=""
+QUICK=0; BUILD=1; MEMORY=1; DOCKER=1; HUGE=0; OUT=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) QUICK=1; MEMORY=0 ;;
     --no-build) BUILD=0 ;;
     --no-memory) MEMORY=0 ;;
+    --no-docker) DOCKER=0 ;;
+    --push-4gib) HUGE=1 ;;
     --out) OUT="$2"; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -115,6 +119,49 @@ start_wharf() {
   log "wharf ready on :$port in ${R[wharf.startup_ms]} ms"
 }
 
+# --- docker push: a private dockerd of the run's own --------------------------------------------------------
+# As the integration tests' PrivateDockerd: root, no networking of its own, vfs storage, its data root, exec root,
+# socket and /etc/docker (bind-mounted in a mount namespace) under the run's temp dir. dockerd treats 127.0.0.0/8 as
+# an insecure registry, so plain HTTP on loopback works without configuration.
+docker_available() {
+  [[ $(id -u) == 0 ]] || { log "docker push skipped: dockerd needs root"; return 1; }
+  for c in dockerd docker unshare mount tar; do command -v "$c" >/dev/null || { log "docker push skipped: no $c"; return 1; }; done
+}
+start_dockerd() {
+  local dd="$WORK/dd"
+  mkdir -p "$dd/etc" "$dd/cli" /etc/docker; echo '{}' > "$dd/etc/daemon.json"
+  unshare --mount --propagation private sh -c "set -e; mount --bind $dd/etc /etc/docker; exec dockerd \
+      --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs --config-file $dd/etc/daemon.json \
+      --data-root $dd/d --exec-root $dd/e -H unix://$dd/s --pidfile $dd/p" > "$WORK/dockerd.log" 2>&1 &
+  PIDS+=($!)
+  export DOCKER_HOST="unix://$dd/s" DOCKER_CONFIG="$dd/cli"
+  for _ in $(seq 1 600); do docker version >/dev/null 2>&1 && return 0; sleep 0.1; done
+  tail -20 "$WORK/dockerd.log" >&2; die "dockerd did not start"
+}
+# An image for dockerd: one layer (a tar of one LARGE_MIB random file and SMALL_LAYERS 1 MiB ones; docker only
+# takes real tar layers), imported as bench/docker-K. Prints the layer's size in bytes.
+make_docker_image() { # K LARGE_MIB
+  local d="$WORK/docker-src-$1"; mkdir -p "$d"
+  head -c "$(($2 * 1024 * 1024))" /dev/urandom > "$d/large"
+  for i in $(seq 1 "$SMALL_LAYERS"); do head -c $((1024 * 1024)) /dev/urandom > "$d/small-$i"; done
+  tar -C "$d" -cf "$WORK/docker-$1.tar" .
+  docker import "$WORK/docker-$1.tar" "bench/docker-$1:latest" > /dev/null || die "docker import failed"
+  stat -c %s "$WORK/docker-$1.tar"; rm -rf "$d" "$WORK/docker-$1.tar"
+}
+docker_login() { # SERVER
+  [[ -n ${R[$1.creds]} ]] || return 0
+  printf '%s' "${R[$1.creds]#*:}" | docker login -u "${R[$1.creds]%%:*}" --password-stdin "${R[$1.host]}" \
+    >> "$WORK/docker.log" 2>&1 || die "$1: docker login failed (see docker.log)"
+}
+docker_push_once() { # SERVER K BYTES -> MB/s
+  local ref="${R[$1.host]}/bench/docker-$2:latest" t0
+  docker tag "bench/docker-$2:latest" "$ref"
+  t0=$(now_ns)
+  # docker gzips the layer on the way (as every docker push does), so this includes the client's compression.
+  docker push -q "$ref" >> "$WORK/docker.log" 2>&1 || { log "$1: docker push failed (see docker.log)"; tail -5 "$WORK/docker.log" >&2; echo n/a; return; }
+  awk -v b="$3" -v t="$(secs_since "$t0")" 'BEGIN {printf "%.1f", b / 1e6 / t}'
+}
+
 # --- RSS sampling ----------------------------------------------------------------------------------------
 sample_start() { # SERVER PHASE: samples RSS every 100 ms into R[...] via a file
   local pid=${R[$1.pid]} f="$WORK/rss.$1.$2"
@@ -199,18 +246,29 @@ BIG_DIGEST=$(cat "$WORK/image-1/large.digest")
 
 rotate() { local k=$1 n=${#SERVERS[@]} i; for i in $(seq 0 $((n - 1))); do echo "${SERVERS[$(( (i + k) % n ))]}"; done; }
 
-for k in $(seq 1 "$REPS"); do
-  for s in $(rotate "$k"); do
-    sample_start "$s" push; m=$(push_once "$s" "$WORK/image-$k" "$(cat "$WORK/image-$k.bytes")" "bench/push-$k"); sample_stop
-    R[$s._push]+=" $m"; log "$s push $k: $m MB/s"
+# Runs `COMMAND SERVER K` for every repetition K against every server in rotated order, sampling RSS as PHASE and
+# collecting the MB/s it prints under KEY.
+rotated() { # PHASE KEY LABEL COMMAND
+  local phase=$1 key=$2 label=$3 cmd=$4 k s m
+  for k in $(seq 1 "$REPS"); do
+    for s in $(rotate "$k"); do
+      sample_start "$s" "$phase"; m=$("$cmd" "$s" "$k"); sample_stop
+      R[$s._$key]+=" $m"; log "$s $label $k: $m MB/s"
+    done
   done
-done
-for k in $(seq 1 "$REPS"); do
-  for s in $(rotate "$k"); do
-    sample_start "$s" pull; m=$(pull_once "$s" "$BYTES" "bench/push-1"); sample_stop
-    R[$s._pull]+=" $m"; log "$s pull $k: $m MB/s"
-  done
-done
+}
+push_k() { push_once "$1" "$WORK/image-$2" "$(cat "$WORK/image-$2.bytes")" "bench/push-$2"; }
+docker_push_k() { docker_push_once "$1" "$2" "${R[docker.bytes.$2]}"; }
+pull_k() { pull_once "$1" "$BYTES" "bench/push-1"; }
+rotated push push push push_k
+if [[ $DOCKER == 1 ]] && docker_available; then
+  log "starting a private dockerd; making $REPS docker images"
+  start_dockerd
+  for s in "${SERVERS[@]}"; do docker_login "$s"; done
+  for k in $(seq 1 "$REPS"); do R[docker.bytes.$k]=$(make_docker_image "$k" "$LAYER_MIB"); done
+  rotated push dpush "docker push" docker_push_k
+fi
+rotated pull pull pull pull_k
 for s in "${SERVERS[@]}"; do R[$s.auth]=$(auth_header "$s" bench/push-1); done
 for k in $(seq 1 "$BLOB_GETS"); do
   for s in $(rotate "$k"); do
@@ -248,11 +306,17 @@ if [[ $MEMORY == 1 ]]; then
   sample_start wharf mem; R[wharf.mem_push]=$(push_once wharf "$WORK/big" "$MEM_BYTES" bench/big)
   R[wharf.mem_pull]=$(pull_once wharf "$MEM_BYTES" bench/big); sample_stop
   rm -rf "$WORK/big"
+  if [[ $HUGE == 1 ]]; then
+    log "memory phase: a 4096 MiB layer pushed to Wharf"
+    HUGE_BYTES=$(make_image "$WORK/huge" 4096)
+    sample_start wharf huge; R[wharf.huge_push]=$(push_once wharf "$WORK/huge" "$HUGE_BYTES" bench/huge); sample_stop
+    rm -rf "$WORK/huge"
+  fi
 fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 for s in "${SERVERS[@]}"; do
   kill -0 "${R[$s.pid]}" 2>/dev/null || R[$s.failed]="process ended during the run; see its log"
-  for k in push pull blob rps p50 p99; do R[$s.$k]=$(median "${R[$s._$k]:-}"); done
+  for k in push dpush pull blob rps p50 p99; do R[$s.$k]=$(median "${R[$s._$k]:-}"); done
 done
 
 # --- table -----------------------------------------------------------------------------------------------
@@ -274,6 +338,7 @@ row() { # LABEL KEY TARGET-KIND OP LIMIT
   echo "| | Distribution, no auth | Distribution, htpasswd | Wharf \`./wharf serve\` | Wharf / Dist. no auth | Wharf / Dist. htpasswd | target | met |"
   echo "|---|---:|---:|---:|---:|---:|---|---|"
   row "skopeo push, MB/s" push ratio ">=" 1.2 "≥ 1.2×"
+  [[ -n ${R[wharf._dpush]:-} ]] && row "docker push, MB/s (private dockerd; includes docker's gzip)" dpush ratio ">=" 1.2 "≥ 1.2×"
   row "skopeo pull, MB/s" pull - - - ""
   row "blob GET with credentials, MB/s (curl)" blob ratio ">=" 1.0 "≥ 1.0×"
   row "manifest GET with credentials, req/s (wrk)" rps ratio ">=" 3.0 "≥ 3×"
@@ -290,11 +355,12 @@ row() { # LABEL KEY TARGET-KIND OP LIMIT
   if [[ $MEMORY == 1 ]]; then
     echo
     echo "Memory phase (Wharf only): a ${MEM_MIB} MiB layer pushed (${R[wharf.mem_push]} MB/s) and pulled (${R[wharf.mem_pull]} MB/s) with skopeo; peak RSS $(rss_mb wharf mem) MB (target ≤ 256 MB: $(meets "$(rss_mb wharf mem)" "<=" 256))."
+    [[ $HUGE == 1 ]] && echo "A 4096 MiB layer pushed with skopeo: ${R[wharf.huge_push]} MB/s (n/a = failed); peak RSS $(rss_mb wharf huge) MB (target ≤ 256 MB: $(meets "$(rss_mb wharf huge)" "<=" 256))."
   fi
   for s in "${SERVERS[@]}"; do
     [[ -n ${R[$s.failed]:-} ]] && echo "- $s: ${R[$s.failed]}"
     [[ -n ${R[$s.non2xx]:-} ]] && echo "- $s: wrk saw ${R[$s.non2xx]} non-2xx responses (its numbers are invalid)"
-    echo "- $s per run: push${R[$s._push]:-} / pull${R[$s._pull]:-} / blob${R[$s._blob]:-} MB/s; wrk req/s${R[$s._rps]:-}, p99 ms${R[$s._p99]:-}"
+    echo "- $s per run: push${R[$s._push]:-} / docker push${R[$s._dpush]:-} / pull${R[$s._pull]:-} / blob${R[$s._blob]:-} MB/s; wrk req/s${R[$s._rps]:-}, p99 ms${R[$s._p99]:-}"
   done
 } > "$WORK/headline.md"
 [[ -n $OUT ]] && cp "$WORK/headline.md" "$OUT"

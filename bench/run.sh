@@ -2,17 +2,22 @@
 # Wharf vs CNCF Distribution, side by side on loopback, from one run. Two tables, in this order:
 #  1. the headline (bench/headline.sh): Wharf as `./wharf serve` starts it (auth on, default limits, access
 #     log on) vs Distribution without auth and with htpasswd, with real clients (skopeo, wrk/curl + token);
-#  2. the raw protocol: Wharf with auth and rate limits off vs Distribution without auth, driven by
+#  2. the pull-through mirror (bench/mirror.sh): cold pulls through a mirror vs straight from its upstream
+#     (Distribution), warm pulls vs pulls of Wharf's own repository, skopeo, `./wharf serve` defaults;
+#  3. the raw protocol: Wharf with auth and rate limits off vs Distribution without auth, driven by
 #     bench/RegistryBench.java (push/pull) and wrk (manifest GET).
 #
-#   bench/run.sh [--quick] [--no-build] [--raw-only] [--only distribution|wharf] [--jar PATH] [--out FILE]
+#   bench/run.sh [--quick] [--no-build] [--raw-only] [--no-mirror] [--push-4gib] [--only distribution|wharf]
+#                [--jar PATH] [--out FILE]
 #
 # Starts Distribution (/usr/bin/docker-registry) and Wharf (target/wharf.jar) on free
 # 127.0.0.1 ports with fresh temp data dirs, runs the same measurements against each,
 # and prints Markdown tables of Wharf / Distribution ratios, ready for docs/benchmarks.md.
 # Every process it starts is stopped by PID on exit.
 #
-#   --raw-only   skip the headline table
+#   --raw-only   skip the headline and mirror tables
+#   --no-mirror  skip the mirror table
+#   --push-4gib  the headline's memory phase also pushes a 4 GiB layer (needs ~9 GiB of /tmp)
 #   --quick      smaller sizes and shorter wrk runs (smoke test, well under a minute of load)
 #   --no-build   don't run ./mvnw package; use the existing jar
 #   --only X     run only one server (the other column shows n/a)
@@ -23,6 +28,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 QUICK=0
 RAW_ONLY=0
+MIRROR=1
+HUGE=""
 BUILD=1
 ONLY=""
 JAR="$ROOT/target/wharf.jar"
@@ -32,10 +39,12 @@ while [[ $# -gt 0 ]]; do
     --quick) QUICK=1 ;;
     --no-build) BUILD=0 ;;
     --raw-only) RAW_ONLY=1 ;;
+    --no-mirror) MIRROR=0 ;;
+    --push-4gib) HUGE=--push-4gib ;;
     --only) ONLY="$2"; shift ;;
     --jar) JAR="$2"; shift ;;
     --out) OUT="$2"; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -247,8 +256,12 @@ if [[ $RAW_ONLY == 0 && $ONLY == "" && $JAR == "$ROOT/target/wharf.jar" ]]; then
       || { tail -30 "$WORK/build.log" >&2; die "build failed"; }
     BUILD=0
   fi
-  "$ROOT/bench/headline.sh" --no-build $([[ $QUICK == 1 ]] && echo --quick) --out "$WORK/headline.md" \
+  "$ROOT/bench/headline.sh" --no-build $([[ $QUICK == 1 ]] && echo --quick) $HUGE --out "$WORK/headline.md" \
     || log "headline run failed; its table is missing"
+  if [[ $MIRROR == 1 ]]; then
+    "$ROOT/bench/mirror.sh" --no-build $([[ $QUICK == 1 ]] && echo --runs 1 --mib 32) > "$WORK/mirror.md" \
+      || { log "mirror run failed; its table is missing"; rm -f "$WORK/mirror.md"; }
+  fi
 fi
 
 SERVERS=()
@@ -351,6 +364,12 @@ MODE=$([[ $QUICK == 1 ]] && echo "quick" || echo "full")
     echo "### Default path: \`./wharf serve\` vs Distribution, real clients"
     echo
     cat "$WORK/headline.md"
+    echo
+  fi
+  if [[ -f $WORK/mirror.md ]]; then
+    echo "### Pull-through mirror: cold pull vs the upstream, warm pull vs a local pull (skopeo)"
+    echo
+    cat "$WORK/mirror.md"
     echo
   fi
   echo "### Raw protocol: Wharf with auth and rate limits off vs Distribution without auth"

@@ -189,18 +189,11 @@ public final class UploadService {
                                 "actual", actual.toString()));
             }
             admitCompleted(uploadId, repository, expected, size);
-            // Reserve, publish, link: see docs/ARCHITECTURE.md, "Garbage collection".
-            long generation = meta.reserveBlob(expected, size, clock.instant());
-            blobs.publish(uploadId, expected, size); // fails if an append on another node landed since the check
-            boolean linked = meta.linkReservedBlob(repository, expected, generation, clock.instant());
-            if (!linked) linked = relinkAfterCollection(repository, expected, size);
+            // fails if an append on another node landed since the check
+            boolean linked = publishAndLink(repository, expected, size, () -> blobs.publish(uploadId, expected, size));
             meta.deleteUpload(uploadId);
             states.remove(uploadId);
-            if (!linked) {
-                throw new RegistryException(OciError.BLOB_UPLOAD_INVALID,
-                        "the blob was garbage-collected while this upload completed; upload it again",
-                        Map.of("digest", expected.toString()));
-            }
+            if (!linked) throw collectedMeanwhile(expected);
             return size;
         } catch (UploadOffsetException e) {
             throw outOfOrder(e.actualSize());
@@ -211,6 +204,48 @@ public final class UploadService {
         } finally {
             state.lock.unlock();
         }
+    }
+
+    /**
+     * Stores a local file whose content the caller has verified to hash to {@code digest} (a mirror's download,
+     * hashed as it arrived) and links it to the repository: the blob store adopts the file as it is, so its bytes
+     * are neither read nor hashed again. The quota applies as to any upload. The file stays the caller's to remove.
+     *
+     * @return the blob's size
+     */
+    public long storeVerified(String repository, Digest digest, java.nio.file.Path file) {
+        try {
+            long size = java.nio.file.Files.size(file);
+            quota.beforeBlob(repository, digest, size);
+            if (!publishAndLink(repository, digest, size, () -> blobs.publishFile(file, digest))) {
+                throw collectedMeanwhile(digest);
+            }
+            return size;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private interface Publish {
+        void run() throws IOException;
+    }
+
+    /**
+     * Reserve, publish, link: see docs/ARCHITECTURE.md, "Garbage collection".
+     *
+     * @return false when the blob was collected between the reservation and the link and is gone
+     */
+    private boolean publishAndLink(String repository, Digest digest, long size, Publish publish) throws IOException {
+        long generation = meta.reserveBlob(digest, size, clock.instant());
+        publish.run();
+        boolean linked = meta.linkReservedBlob(repository, digest, generation, clock.instant());
+        return linked || relinkAfterCollection(repository, digest, size);
+    }
+
+    private static RegistryException collectedMeanwhile(Digest digest) {
+        return new RegistryException(OciError.BLOB_UPLOAD_INVALID,
+                "the blob was garbage-collected while this upload completed; upload it again",
+                Map.of("digest", digest.toString()));
     }
 
     /** The quota check at completion, before publishing: a refused upload is discarded, nothing is linked. */

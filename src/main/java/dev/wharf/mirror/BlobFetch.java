@@ -65,7 +65,9 @@ final class BlobFetch implements PullThrough.Arriving {
         java.util.concurrent.atomic.AtomicReference<InputStream> body = new java.util.concurrent.atomic.AtomicReference<>();
         Thread runner = Thread.currentThread();
         Thread watchdog = Thread.ofVirtual().name("mirror-watchdog").start(() -> watch(runner, body));
-        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        // Private from the start: the filesystem store makes this very file the published blob.
+        try (FileChannel out = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE), dev.wharf.storage.PrivateFiles.fileMode())) {
             UpstreamClient.Blob blob = open.get();
             body.set(blob.body());
             started(blob.length());

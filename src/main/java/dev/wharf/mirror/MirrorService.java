@@ -20,7 +20,6 @@ import dev.wharf.upstream.UpstreamClient;
 import dev.wharf.upstream.UpstreamException;
 import dev.wharf.upstream.UpstreamManifest;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -391,11 +390,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     private void download(Mirror m, String repository, Digest digest, String key, BlobFetch fetch) {
         try {
             fetch.run(() -> call(m, repository, c -> c.blobWithLength(digest.toString())),
-                    file -> {
-                        try (InputStream in = Files.newInputStream(file)) {
-                            uploads.uploadWhole(repository, digest, in);
-                        }
-                    },
+                    file -> uploads.storeVerified(repository, digest, file), // BlobFetch verified it
                     n -> metrics.upstreamBytes(m.name(), n));
             if (fetch.failed()) {
                 metrics.upstreamError(m.name());

@@ -104,6 +104,52 @@ class UploadServiceTest {
         assertThat(meta.findUpload(id)).isEmpty();
     }
 
+    @Test
+    void aVerifiedFileIsStoredAndLinkedWithoutAnUpload() throws Exception {
+        java.util.List<String> calls = new java.util.ArrayList<>();
+        BlobStore recording = (BlobStore) Proxy.newProxyInstance(BlobStore.class.getClassLoader(),
+                new Class<?>[] {BlobStore.class}, (proxy, method, args) -> {
+                    calls.add(method.getName());
+                    try {
+                        return method.invoke(blobs, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Path file = dir.resolve("download");
+        java.nio.file.Files.writeString(file, "mirrored layer");
+        Digest digest = Digest.sha256("mirrored layer".getBytes(StandardCharsets.UTF_8));
+
+        long size = new UploadService(recording, meta, clock).storeVerified("hub/library/alpine", digest, file);
+
+        assertThat(size).isEqualTo(14);
+        assertThat(meta.linkedBlobSize("hub/library/alpine", digest)).hasValue(14);
+        assertThat(blobs.size(digest)).hasValue(14);
+        assertThat(calls).as("handed to the store as a file, not re-read through an upload")
+                .contains("publishFile").doesNotContain("createUpload", "openUpload");
+    }
+
+    @Test
+    void aVerifiedFileOverTheQuotaIsNeitherStoredNorLinked() throws Exception {
+        QuotaGuard full = new QuotaGuard() {
+            @Override
+            public void beforeBlob(String repository, Digest digest, long size) {
+                throw new RegistryException(OciError.DENIED, "over quota", null);
+            }
+
+            @Override
+            public void beforeManifest(String repository, java.util.Collection<Digest> blobs) {}
+        };
+        Path file = dir.resolve("download");
+        java.nio.file.Files.writeString(file, "too much");
+        Digest digest = Digest.sha256("too much".getBytes(StandardCharsets.UTF_8));
+
+        assertThatThrownBy(() -> new UploadService(blobs, meta, clock, full).storeVerified("team/app", digest, file))
+                .isInstanceOf(RegistryException.class);
+        assertThat(blobs.size(digest)).isEmpty();
+        assertThat(meta.linkedBlobSize("team/app", digest)).isEmpty();
+    }
+
     private static ByteArrayInputStream stream(String s) {
         return new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8));
     }

@@ -154,6 +154,48 @@ class RegistryProtocolTest {
         assertThat(bad.headers().firstValue("Content-Range")).hasValue("bytes */10");
     }
 
+    /**
+     * A large blob goes out by sendfile, past Jetty's own writes: two GETs (whole, then a range) on one HTTP/1.1
+     * connection must both arrive intact, so Jetty counted the bytes and kept the connection open.
+     */
+    @Test
+    void largeBlobsAreSentWholeAndRangedOnOneKeptAliveConnection() throws Exception {
+        byte[] data = new byte[3 * 1024 * 1024 + 17];
+        new java.util.Random(14).nextBytes(data);
+        Digest d = reg.pushBlob("zerocopy/app", data);
+        long before = SendFile.bodiesSent();
+        java.net.URI base = java.net.URI.create(reg.base);
+        try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(10_000);
+            var out = socket.getOutputStream();
+            var in = new java.io.BufferedInputStream(socket.getInputStream());
+            String path = "/v2/zerocopy/app/blobs/" + d;
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(readResponse(in)).isEqualTo(data);
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nRange: bytes=1000-2000999\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(readResponse(in)).isEqualTo(java.util.Arrays.copyOfRange(data, 1000, 2001000));
+        }
+        assertThat(SendFile.bodiesSent() - before).as("both bodies by sendfile").isEqualTo(2);
+    }
+
+    /** Reads one HTTP/1.1 response with a Content-Length body from {@code in}; fails on Connection: close. */
+    private static byte[] readResponse(java.io.InputStream in) throws java.io.IOException {
+        java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) throw new java.io.EOFException("connection closed in the headers: " + head);
+            head.write(b);
+        }
+        String headers = head.toString(StandardCharsets.US_ASCII).toLowerCase(java.util.Locale.ROOT);
+        assertThat(headers).doesNotContain("connection: close");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("content-length: *(\\d+)").matcher(headers);
+        assertThat(m.find()).as(headers).isTrue();
+        return in.readNBytes(Integer.parseInt(m.group(1)));
+    }
+
     @Test
     void manifestPushPullByTagAndDigest() {
         byte[] manifest = reg.pushImage("img/app", "v1", "layer one");

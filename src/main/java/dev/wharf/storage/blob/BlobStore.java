@@ -96,6 +96,32 @@ public interface BlobStore {
         publish(uploadId, digest);
     }
 
+    /**
+     * Stores a local file, whose content the caller has already verified to hash to {@code digest}, as that blob,
+     * without an upload: no staging copy, no second read to hash it (a pull-through mirror's verified download).
+     * Atomic like {@link #publish}; if the blob is already published the existing copy is kept. The file is left
+     * where it is for the caller to remove, and must not be written to afterwards (the filesystem store may make
+     * the blob a second name of the same file). This default streams the file through a staging area, for stores
+     * that have nothing faster.
+     *
+     * @throws java.nio.file.NoSuchFileException when the file does not exist
+     */
+    default void publishFile(java.nio.file.Path file, Digest digest) throws IOException {
+        String uploadId = java.util.UUID.randomUUID().toString();
+        createUpload(uploadId);
+        try (InputStream in = java.nio.file.Files.newInputStream(file)) {
+            long size = append(uploadId, 0, in);
+            publish(uploadId, digest, size);
+        } catch (IOException | RuntimeException e) {
+            try {
+                abortUpload(uploadId);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
     /** Discards a staging area; no-op when it does not exist. */
     void abortUpload(String uploadId) throws IOException;
 

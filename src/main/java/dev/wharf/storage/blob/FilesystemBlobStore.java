@@ -200,6 +200,50 @@ public final class FilesystemBlobStore implements BlobStore {
         }
     }
 
+    /**
+     * Makes the blob a second name (hard link) of the verified file: no byte is copied, and whoever still reads
+     * the file by its own name is unaffected. Where a link cannot be made (the file is on another file system),
+     * the bytes are copied into {@code tmp/} and renamed into place.
+     */
+    @Override
+    public void publishFile(Path file, Digest digest) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, READ)) {
+            channel.force(true); // durable before the name makes it visible, as in publish
+        }
+        Path target = layout.blob(digest);
+        if (Files.exists(target)) return; // content addressing: the published copy has these bytes
+        PrivateFiles.createDirectories(target.getParent());
+        try {
+            if (posix(file)) Files.setPosixFilePermissions(file, PRIVATE_FILE); // the blob's mode, before it is one
+            Files.createLink(target, file);
+        } catch (FileAlreadyExistsException e) {
+            return; // published meanwhile by another upload
+        } catch (IOException | UnsupportedOperationException e) {
+            copyIntoPlace(file, target);
+        }
+        fsyncDirectory(target.getParent());
+    }
+
+    private void copyIntoPlace(Path file, Path target) throws IOException {
+        Path temp = layout.newTempFile("blob");
+        PrivateFiles.createFile(temp);
+        try (FileChannel in = FileChannel.open(file, READ); FileChannel out = FileChannel.open(temp, WRITE)) {
+            long size = in.size();
+            for (long done = 0; done < size; ) done += in.transferTo(done, size - done, out);
+            out.force(true);
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> PRIVATE_FILE =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
+
+    private static boolean posix(Path file) {
+        return file.getFileSystem().supportedFileAttributeViews().contains("posix");
+    }
+
     @Override
     public void abortUpload(String uploadId) throws IOException {
         // No upload lock: an abort (e.g. expiry) must not wait for a slow client's append; an append still

@@ -407,6 +407,23 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         }
     }
 
+    /**
+     * One PutObject of the file straight to the blob's key (S3 makes the key appear whole or not at all), instead
+     * of staging parts and assembling them. Above PutObject's 5 GiB limit, the staged path of the interface.
+     */
+    @Override
+    public void publishFile(Path file, Digest digest) throws IOException {
+        if (java.nio.file.Files.size(file) > MAX_PUT_OBJECT) {
+            BlobStore.super.publishFile(file, digest);
+            return;
+        }
+        String target = layout.blob(digest);
+        if (objects.head(target).isEmpty()) objects.putFile(target, file);
+    }
+
+    /** S3's largest single PutObject. */
+    private static final long MAX_PUT_OBJECT = 5L * 1024 * 1024 * 1024;
+
     /** No upload lock, as on the filesystem: an expiry must not wait for a slow client's append. */
     @Override
     public void abortUpload(String uploadId) throws IOException {

@@ -36,6 +36,10 @@ import org.junit.jupiter.api.Test;
 public abstract class BlobStoreContract {
     protected BlobStore store;
 
+    /** Local files handed to {@link BlobStore#publishFile}. */
+    @org.junit.jupiter.api.io.TempDir
+    protected java.nio.file.Path files;
+
     /** A new, empty store. */
     protected abstract BlobStore newStore() throws Exception;
 
@@ -242,6 +246,48 @@ public abstract class BlobStoreContract {
         assertThat(written).isEqualTo(size);
         assertThat(store.size(digest)).hasValue(size);
         assertThat(sha256(store.open(digest, 0))).isEqualTo(digest);
+    }
+
+    @Test
+    void publishFileStoresAVerifiedFileAsTheBlobAndLeavesTheFileToTheCaller() throws Exception {
+        long size = 12L * 1024 * 1024 + 3; // more than one S3 part, not a multiple of anything
+        java.nio.file.Path file = files.resolve("verified");
+        try (java.io.InputStream in = deterministic(7, size)) {
+            java.nio.file.Files.copy(in, file);
+        }
+        Digest digest = sha256(java.nio.file.Files.newInputStream(file));
+
+        store.publishFile(file, digest);
+
+        assertThat(java.nio.file.Files.size(file)).as("the caller's file is still there").isEqualTo(size);
+        java.nio.file.Files.delete(file);
+        assertThat(store.size(digest)).hasValue(size);
+        assertThat(sha256(store.open(digest, 0))).isEqualTo(digest);
+        assertThat(drain(store.list())).containsExactly(digest);
+        assertThat(drain(store.uploadsOlderThan(Instant.now().plus(Duration.ofMinutes(1)))))
+                .as("no staging area left behind").isEmpty();
+    }
+
+    @Test
+    void publishFileOfAnAlreadyPublishedDigestKeepsTheBlob() throws Exception {
+        Digest digest = publish("published once");
+        java.nio.file.Path file = files.resolve("again");
+        java.nio.file.Files.write(file, bytes("published once"));
+
+        store.publishFile(file, digest);
+        java.nio.file.Files.delete(file);
+
+        assertThat(string(store.open(digest, 0))).isEqualTo("published once");
+        assertThat(drain(store.list())).containsExactly(digest);
+    }
+
+    @Test
+    void publishFileOfAMissingFilePublishesNothing() throws Exception {
+        Digest digest = Digest.sha256(bytes("never written"));
+
+        assertThatThrownBy(() -> store.publishFile(files.resolve("missing"), digest))
+                .isInstanceOf(java.nio.file.NoSuchFileException.class);
+        assertThat(drain(store.list())).isEmpty();
     }
 
     @Test

@@ -53,6 +53,24 @@ class FilesystemBlobStoreTest extends BlobStoreContract {
     }
 
     @Test
+    void publishFileLinksTheFileWithoutCopyingAndMakesTheBlobPrivate() throws Exception {
+        Path file = files.resolve("download");
+        Files.write(file, bytes("verified download"));
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Digest digest = Digest.sha256(bytes("verified download"));
+
+        store.publishFile(file, digest);
+
+        Path blob = fs().localPath(digest).orElseThrow();
+        Object fileKey = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        assertThat(Files.readAttributes(blob, java.nio.file.attribute.BasicFileAttributes.class).fileKey())
+                .as("the same inode: no byte copied").isEqualTo(fileKey);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(blob)))
+                .isEqualTo("rw-------");
+        assertThat(root.resolve("tmp")).isEmptyDirectory();
+    }
+
+    @Test
     void publishAbortAndProbeLeaveNothingUnderUploadsOrTmp() throws Exception {
         publish("published");
         String aborted = newUploadId();
