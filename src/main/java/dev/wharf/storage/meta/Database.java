@@ -111,6 +111,9 @@ public final class Database implements AutoCloseable {
         HikariDataSource dataSource = new HikariDataSource(config);
         try {
             migrate(dataSource, dialect, dialect == Dialect.POSTGRESQL ? schema : null);
+            // SQLite reads its planner statistics (sqlite_stat1, V21) when a connection loads the schema; connections
+            // the pool opened while Flyway ran may hold a plan-less schema, so they are replaced by fresh ones.
+            if (dialect == Dialect.SQLITE) dataSource.getHikariPoolMXBean().softEvictConnections();
             return new Database(dialect, dataSource);
         } catch (RuntimeException e) {
             dataSource.close();
