@@ -235,7 +235,7 @@ class MirrorIT {
     @Test
     void twoConcurrentColdPullsOfOneBigLayerFetchItOnce() throws Exception {
         Path layout = work.resolve("layout");
-        OciLayouts.Image big = OciLayouts.image(layout, "b", 41, 64 * MIB);
+        OciLayouts.Image big = OciLayouts.image(layout, "b", 41, 200 * MIB);
         String layer = big.blobs().stream().filter(b -> !b.equals(configOf(big))).findFirst().orElseThrow();
         try (DistributionProcess upstream = upstream();
                 CountingProxy proxy = new CountingProxy(port(upstream.host()), 32 * MIB);
