@@ -39,6 +39,11 @@ public final class PrivateFiles {
         return posix(file) ? Files.createFile(file, fileMode()) : Files.createFile(file);
     }
 
+    /** Sets an existing file to 0600 (a file made elsewhere that is about to become private data). */
+    public static void makePrivate(Path file) throws IOException {
+        if (posix(file)) Files.setPosixFilePermissions(file, FILE);
+    }
+
     public static FileAttribute<Set<PosixFilePermission>> fileMode() {
         return PosixFilePermissions.asFileAttribute(FILE);
     }

@@ -214,7 +214,7 @@ public final class FilesystemBlobStore implements BlobStore {
         if (Files.exists(target)) return; // content addressing: the published copy has these bytes
         PrivateFiles.createDirectories(target.getParent());
         try {
-            if (posix(file)) Files.setPosixFilePermissions(file, PRIVATE_FILE); // the blob's mode, before it is one
+            PrivateFiles.makePrivate(file); // the blob's mode, before it is one
             Files.createLink(target, file);
         } catch (FileAlreadyExistsException e) {
             return; // published meanwhile by another upload
@@ -235,13 +235,6 @@ public final class FilesystemBlobStore implements BlobStore {
         } finally {
             Files.deleteIfExists(temp);
         }
-    }
-
-    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> PRIVATE_FILE =
-            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
-
-    private static boolean posix(Path file) {
-        return file.getFileSystem().supportedFileAttributeViews().contains("posix");
     }
 
     @Override
