@@ -45,20 +45,20 @@ import org.junit.jupiter.params.provider.MethodSource;
 class NewerEndpointsScopeMatrixTest {
 
     private static final String MATRIX = """
-            caller          | list webhooks | create webhook | get retention | put retention | preview retention | get quota | set quota | quotas overview | search | list mirrors | delete mirror | list sessions
-            olivia          | 200           | 201            | 200           | 200           | 200               | 200       | 403       | 403             | sees   | 403          | 403           | 200
-            mia             | 403           | 403            | 403           | 403           | 403               | 200       | 403       | 403             | hides  | 403          | 403           | 200
-            sam             | 404           | 404            | 404           | 404           | 404               | 404       | 403       | 403             | hides  | 403          | 403           | 200
-            admin           | 404           | 404            | 404           | 404           | 404               | 200       | 200       | 200             | sees   | 200          | 404           | 200
-            anonymous       | 401           | 401            | 401           | 401           | 401               | 401       | 401       | 401             | hides  | 401          | 401           | 401
-            pat:public_read | 403           | 403            | 403           | 403           | 403               | 403       | 403       | 403             | hides  | 403          | 403           | 401
-            pat:read        | 403           | 403            | 403           | 403           | 403               | 200       | 403       | 403             | sees   | 403          | 403           | 401
-            pat:write       | 403           | 403            | 403           | 403           | 403               | 200       | 403       | 403             | sees   | 403          | 403           | 401
-            pat:admin       | 200           | 201            | 200           | 200           | 200               | 200       | 403       | 403             | sees   | 403          | 403           | 401
-            admin-pat:read  | 403           | 403            | 403           | 403           | 403               | 200       | 403       | 200             | sees   | 403          | 403           | 401
-            admin-pat:admin | 404           | 404            | 404           | 404           | 404               | 200       | 200       | 200             | sees   | 403          | 403           | 401
-            oat:pull        | 403           | 403            | 403           | 403           | 403               | 403       | 403       | 403             | sees   | 403          | 403           | 401
-            oat:members     | 403           | 403            | 403           | 403           | 403               | 403       | 403       | 403             | hides  | 403          | 403           | 401
+            caller          | list webhooks | create webhook | get retention | put retention | preview retention | list retention runs | get quota | set quota | quotas overview | search | list mirrors | delete mirror | list sessions
+            olivia          | 200           | 201            | 200           | 200           | 200               | 200                 | 200       | 403       | 403             | sees   | 403          | 403           | 200
+            mia             | 403           | 403            | 403           | 403           | 403               | 403                 | 200       | 403       | 403             | hides  | 403          | 403           | 200
+            sam             | 404           | 404            | 404           | 404           | 404               | 404                 | 404       | 403       | 403             | hides  | 403          | 403           | 200
+            admin           | 404           | 404            | 404           | 404           | 404               | 404                 | 200       | 200       | 200             | sees   | 200          | 404           | 200
+            anonymous       | 401           | 401            | 401           | 401           | 401               | 401                 | 401       | 401       | 401             | hides  | 401          | 401           | 401
+            pat:public_read | 403           | 403            | 403           | 403           | 403               | 403                 | 403       | 403       | 403             | hides  | 403          | 403           | 401
+            pat:read        | 403           | 403            | 403           | 403           | 403               | 403                 | 200       | 403       | 403             | sees   | 403          | 403           | 401
+            pat:write       | 403           | 403            | 403           | 403           | 403               | 403                 | 200       | 403       | 403             | sees   | 403          | 403           | 401
+            pat:admin       | 200           | 201            | 200           | 200           | 200               | 200                 | 200       | 403       | 403             | sees   | 403          | 403           | 401
+            admin-pat:read  | 403           | 403            | 403           | 403           | 403               | 403                 | 200       | 403       | 200             | sees   | 403          | 403           | 401
+            admin-pat:admin | 404           | 404            | 404           | 404           | 404               | 404                 | 200       | 200       | 200             | sees   | 403          | 403           | 401
+            oat:pull        | 403           | 403            | 403           | 403           | 403               | 403                 | 403       | 403       | 403             | sees   | 403          | 403           | 401
+            oat:members     | 403           | 403            | 403           | 403           | 403               | 403                 | 403       | 403       | 403             | hides  | 403          | 403           | 401
             """;
 
     @TempDir static Path dir;
@@ -151,6 +151,7 @@ class NewerEndpointsScopeMatrixTest {
         ops.put("get retention", s -> call(s, "GET", retention, null));
         ops.put("put retention", s -> call(s, "PUT", retention, "{\"keep_last\": 5}"));
         ops.put("preview retention", s -> call(s, "POST", retention + "/preview", null));
+        ops.put("list retention runs", s -> call(s, "GET", retention + "/runs", null));
         ops.put("get quota", s -> call(s, "GET", "/v2/namespaces/acme/quota", null));
         ops.put("set quota", s -> call(s, "PUT", "/v2/namespaces/acme/quota", "{\"limit_bytes\": 1000000000}"));
         ops.put("quotas overview", s -> call(s, "GET", "/v2/admin/quotas", null));
