@@ -4,13 +4,17 @@
 # real clients: skopeo for whole-image push and pull, wrk with a token (Wharf: a bearer token from /token;
 # Distribution htpasswd: Basic) for manifest GETs, curl with the same credentials for blob GETs.
 #
-#   bench/headline.sh [--quick] [--no-build] [--no-memory] [--no-docker] [--push-4gib] [--out FILE]
+#   bench/headline.sh [--quick] [--no-build] [--no-memory] [--no-docker] [--push-4gib] [--only PHASES] [--out FILE]
 #
 #   --quick      small sizes, short wrk runs, no 1 GiB memory phase (a smoke test of the harness)
 #   --no-build   use the existing target/wharf.jar
 #   --no-memory  skip the 1 GiB layer push/pull that measures Wharf's RSS (it needs ~3 GiB of /tmp)
 #   --no-docker  skip `docker push` (it needs root and dockerd: a private daemon of the run's own is started)
 #   --push-4gib  in the memory phase, also push a 4 GiB layer to Wharf (needs ~9 GiB of /tmp; about 1-2 min)
+#   --only PHASES  run only these measured phases, comma-separated from push,docker,pull,blob,wrk,memory
+#                (e.g. --only wrk,memory). Phases left out print "n/a" in the table, and the "RSS peak over all
+#                phases" row covers only the phases that ran (the table says which). When pull, blob or wrk run
+#                without push, one image is pushed to each server first as setup, unmeasured and unsampled.
 #   --out FILE   also write the Markdown table to FILE
 #
 # Every server runs from a fresh temp data dir on a free 127.0.0.1 port; every process started is stopped by
@@ -19,7 +23,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-QUICK=0; BUILD=1; MEMORY=1; DOCKER=1; HUGE=0; OUT=""
+QUICK=0; BUILD=1; MEMORY=1; DOCKER=1; HUGE=0; OUT=""; ONLY=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) QUICK=1; MEMORY=0 ;;
@@ -27,8 +31,9 @@ while [[ $# -gt 0 ]]; do
     --no-memory) MEMORY=0 ;;
     --no-docker) DOCKER=0 ;;
     --push-4gib) HUGE=1 ;;
+    --only) ONLY="$2"; shift ;;
     --out) OUT="$2"; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -39,6 +44,18 @@ else
   LAYER_MIB=128; REPS=3; BLOB_GETS=5; WRK_WARMUP=5; WRK_SECS=15; WRK_CHUNKS=3
 fi
 MEM_MIB=1024
+ALL_PHASES="push docker pull blob wrk memory"
+if [[ -n $ONLY ]]; then
+  for p in ${ONLY//,/ }; do
+    [[ " $ALL_PHASES " == *" $p "* ]] || { echo "unknown phase in --only: $p (phases: ${ALL_PHASES// /,})" >&2; exit 2; }
+  done
+  PHASES=" ${ONLY//,/ } "
+else
+  PHASES=" $ALL_PHASES "
+fi
+[[ $DOCKER == 0 ]] && PHASES=${PHASES/ docker / }
+[[ $MEMORY == 0 ]] && PHASES=${PHASES/ memory / }
+runs() { [[ $PHASES == *" $1 "* ]]; }
 SMALL_LAYERS=3      # 1 MiB each, next to the large one
 WRK_CONNS=32; WRK_THREADS=2
 ADMIN_PASSWORD="bench-admin-$RANDOM$RANDOM"
@@ -178,7 +195,7 @@ rss_mb() { awk '{printf "%.0f", $1 / 1024}' "$WORK/rss.$1.$2" 2>/dev/null || ech
 creds_flag() { [[ -n ${R[$1.creds]} ]] && echo "--$2-creds=${R[$1.creds]}" || echo "--$2-no-creds"; }
 
 secs_since() { awk -v a="$1" -v b="$(now_ns)" 'BEGIN {printf "%.3f", (b - a) / 1e9}'; }
-median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR==0) print "n/a"; else if (NR%2) print a[(NR+1)/2]; else printf "%.3f", (a[NR/2]+a[NR/2+1])/2}'; }
+median() { tr ' ' '\n' <<<"$1" | { grep -v '^$' || true; } | sort -g | awk '{a[NR]=$1} END {if (NR==0) print "n/a"; else if (NR%2) print a[(NR+1)/2]; else printf "%.3f", (a[NR/2]+a[NR/2+1])/2}'; }
 
 push_once() { # SERVER LAYOUT BYTES REPO -> MB/s
   local s=$1 t0; t0=$(now_ns)
@@ -260,29 +277,34 @@ rotated() { # PHASE KEY LABEL COMMAND
 push_k() { push_once "$1" "$WORK/image-$2" "$(cat "$WORK/image-$2.bytes")" "bench/push-$2"; }
 docker_push_k() { docker_push_once "$1" "$2" "${R[docker.bytes.$2]}"; }
 pull_k() { pull_once "$1" "$BYTES" "bench/push-1"; }
-rotated push push push push_k
-if [[ $DOCKER == 1 ]] && docker_available; then
+if runs push; then
+  rotated push push push push_k
+elif runs pull || runs blob || runs wrk; then
+  log "setup (not measured): one image pushed to each server for the phases that read it"
+  for s in "${SERVERS[@]}"; do [[ $(push_k "$s" 1) != n/a ]] || die "$s: setup push failed"; done
+fi
+if runs docker && docker_available; then
   log "starting a private dockerd; making $REPS docker images"
   start_dockerd
   for s in "${SERVERS[@]}"; do docker_login "$s"; done
   for k in $(seq 1 "$REPS"); do R[docker.bytes.$k]=$(make_docker_image "$k" "$LAYER_MIB"); done
   rotated push dpush "docker push" docker_push_k
 fi
-rotated pull pull pull pull_k
+runs pull && rotated pull pull pull pull_k
 for s in "${SERVERS[@]}"; do R[$s.auth]=$(auth_header "$s" bench/push-1); done
-for k in $(seq 1 "$BLOB_GETS"); do
+runs blob && for k in $(seq 1 "$BLOB_GETS"); do
   for s in $(rotate "$k"); do
     sample_start "$s" blob; m=$(blob_get_once "$s" bench/push-1 "sha256:$BIG_DIGEST" "${R[$s.auth]}"); sample_stop
     R[$s._blob]+=" $m"
   done
 done
-for s in "${SERVERS[@]}"; do
+runs wrk && for s in "${SERVERS[@]}"; do
   url="http://${R[$s.host]}/v2/bench/push-1/manifests/latest"
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "Accept: $OCI_MANIFEST" ${R[$s.auth]:+-H "${R[$s.auth]}"} "$url")
   [[ $code == 200 ]] || die "$s: manifest GET with its credentials answered $code"
   wrk_run "$s" "$url" "${R[$s.auth]}" "$WRK_WARMUP" > /dev/null
 done
-for k in $(seq 1 "$WRK_CHUNKS"); do
+runs wrk && for k in $(seq 1 "$WRK_CHUNKS"); do
   for s in $(rotate "$k"); do
     # a fresh token per chunk: tokens live 5 minutes, as clients fetch them
     R[$s.auth]=$(auth_header "$s" bench/push-1)
@@ -299,7 +321,7 @@ for k in $(seq 1 "$WRK_CHUNKS"); do
     log "$s wrk $k: $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.$s.$k.txt") req/s, p99 $(awk '$1 == "99%" {print $2}' "$WORK/wrk.$s.$k.txt")"
   done
 done
-if [[ $MEMORY == 1 ]]; then
+if runs memory; then
   log "memory phase: a ${MEM_MIB} MiB layer pushed to and pulled from Wharf"
   rm -rf "$WORK"/image-*
   MEM_BYTES=$(make_image "$WORK/big" "$MEM_MIB")
@@ -333,6 +355,7 @@ row() { # LABEL KEY TARGET-KIND OP LIMIT
 }
 {
   echo "Load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER (2 cores)."
+  [[ -n $ONLY ]] && echo "Only these phases ran (--only): ${ONLY}; every other row is n/a, and the RSS peak covers only these."
   echo "Images: one ${LAYER_MIB} MiB + ${SMALL_LAYERS} × 1 MiB random layers ($BYTES bytes); $REPS skopeo pushes (a new image each time) and pulls per server (median); $BLOB_GETS curl GETs of the large layer (median); wrk -t$WRK_THREADS -c$WRK_CONNS, ${WRK_SECS}s in $WRK_CHUNKS chunk(s) after ${WRK_WARMUP}s warm-up (median of chunks). MB/s = 10^6 bytes/s."
   echo
   echo "| | Distribution, no auth | Distribution, htpasswd | Wharf \`./wharf serve\` | Wharf / Dist. no auth | Wharf / Dist. htpasswd | target | met |"
@@ -346,13 +369,14 @@ row() { # LABEL KEY TARGET-KIND OP LIMIT
   row "manifest GET p99, ms" p99 wharf "<=" 10 "Wharf ≤ 10 ms"
   for s in "${SERVERS[@]}"; do
     for p in push pull blob wrk; do R[$s.rss_$p]=$(rss_mb "$s" "$p"); done
-    R[$s.rss_peak]=$(printf '%s\n' "${R[$s.rss_push]}" "${R[$s.rss_pull]}" "${R[$s.rss_blob]}" "${R[$s.rss_wrk]}" | sort -g | tail -1)
+    R[$s.rss_peak]=$(printf '%s\n' "${R[$s.rss_push]}" "${R[$s.rss_pull]}" "${R[$s.rss_blob]}" "${R[$s.rss_wrk]}" \
+      | { grep -E '^[0-9]+$' || true; } | sort -g | tail -1)
   done
   row "RSS idle, MB" rss_idle - - - ""
   row "RSS peak during wrk, MB" rss_wrk wharf "<=" 256 "Wharf ≤ 256 MB"
   row "RSS peak over all phases (push, pull, blob GET, wrk), MB" rss_peak wharf "<=" 256 "Wharf ≤ 256 MB"
   row "start-up to first answer on /v2/, ms" startup_ms wharf "<=" 2000 "Wharf < 2 s"
-  if [[ $MEMORY == 1 ]]; then
+  if runs memory; then
     echo
     echo "Memory phase (Wharf only): a ${MEM_MIB} MiB layer pushed (${R[wharf.mem_push]} MB/s) and pulled (${R[wharf.mem_pull]} MB/s) with skopeo; peak RSS $(rss_mb wharf mem) MB (target ≤ 256 MB: $(meets "$(rss_mb wharf mem)" "<=" 256))."
     [[ $HUGE == 1 ]] && echo "A 4096 MiB layer pushed with skopeo: ${R[wharf.huge_push]} MB/s (n/a = failed); peak RSS $(rss_mb wharf huge) MB (target ≤ 256 MB: $(meets "$(rss_mb wharf huge)" "<=" 256))."

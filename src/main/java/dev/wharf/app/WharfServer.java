@@ -483,8 +483,10 @@ public final class WharfServer {
         };
         metrics.request(ctx.method().name(), route, ctx.statusCode(), Duration.ofNanos((long) (ms * 1_000_000)));
         if (config.log().access()) {
-            access.info("{} {} {} {} {}ms", ctx.ip(), ctx.method(), ctx.path(), ctx.statusCode(),
-                    String.format("%.1f", ms));
+            // Tenths of a millisecond by integer arithmetic: String.format cost more than the rest of the line.
+            long tenths = Math.round(ms * 10.0);
+            access.info("{} {} {} {} {}.{}ms", ctx.ip(), ctx.method(), ctx.path(), ctx.statusCode(), tenths / 10,
+                    tenths % 10);
         }
     }
 

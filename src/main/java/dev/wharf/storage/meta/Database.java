@@ -61,6 +61,7 @@ public final class Database implements AutoCloseable {
     private final java.util.List<Runnable> writeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final java.util.concurrent.atomic.LongAdder statements = new java.util.concurrent.atomic.LongAdder();
+    private final SqliteStatements keptStatements; // null on PostgreSQL, whose driver keeps its own
 
     private Database(Dialect dialect, HikariDataSource dataSource) {
         this.dialect = dialect;
@@ -75,6 +76,7 @@ public final class Database implements AutoCloseable {
             }
         });
         this.writeLock = dialect == Dialect.SQLITE ? new ReentrantLock(true) : null;
+        this.keptStatements = dialect == Dialect.SQLITE ? new SqliteStatements() : null;
     }
 
     /**
@@ -204,15 +206,36 @@ public final class Database implements AutoCloseable {
      */
     public <R> Optional<R> queryOne(String sql, Binder binder, RowMapper<R> mapper) {
         statements.increment();
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement statement = connection.prepareStatement(sql)) {
-            binder.bind(statement);
-            try (ResultSet rows = statement.executeQuery()) {
-                return rows.next() ? Optional.of(mapper.map(rows, null)) : Optional.empty();
+        try (Connection connection = dataSource.getConnection()) {
+            PreparedStatement kept = keptStatements == null ? null : keptStatements.get(connection, sql);
+            if (kept == null) {
+                try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                    return queryOne(statement, binder, mapper);
+                }
+            }
+            try {
+                return queryOne(kept, binder, mapper);
+            } catch (SQLException | RuntimeException e) {
+                keptStatements.discard(connection, sql);
+                throw e;
             }
         } catch (SQLException e) {
             throw new ConnectionException(e);
         }
+    }
+
+    private static <R> Optional<R> queryOne(PreparedStatement statement, Binder binder, RowMapper<R> mapper)
+            throws SQLException {
+        statement.clearParameters();
+        binder.bind(statement);
+        try (ResultSet rows = statement.executeQuery()) {
+            return rows.next() ? Optional.of(mapper.map(rows, null)) : Optional.empty();
+        }
+    }
+
+    /** How many pooled connections hold kept statements of {@link #queryOne} (SQLite only; for tests). */
+    int connectionsWithKeptStatements() {
+        return keptStatements == null ? 0 : keptStatements.connections();
     }
 
     /**

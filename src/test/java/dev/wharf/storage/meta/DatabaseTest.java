@@ -96,6 +96,40 @@ class DatabaseTest {
     }
 
     @Test
+    void sqliteQueryOneKeepsItsStatementsWithoutHoldingASnapshot() throws Exception {
+        String sql = "SELECT created_at FROM repositories WHERE name = ?";
+        try (Database database = Database.open("jdbc:sqlite:" + dir.resolve("meta.db"), null, null, 2, null);
+                var store = new SqlMetadataStore(database)) {
+            store.ensureRepository("a", Instant.ofEpochMilli(1));
+            store.ensureRepository("b", Instant.ofEpochMilli(2));
+            for (int i = 0; i < 20; i++) {
+                assertThat(createdAt(database, sql, "a")).contains(1L);
+                assertThat(createdAt(database, sql, "b")).contains(2L);
+                assertThat(createdAt(database, sql, "missing")).isEmpty();
+            }
+            // A kept statement is reset after each use: it holds no read snapshot, so it sees later writes, and a
+            // checkpoint can copy the whole WAL back into the database.
+            store.ensureRepository("c", Instant.ofEpochMilli(3));
+            assertThat(createdAt(database, sql, "c")).contains(3L);
+            int busy = database.jdbi().withHandle(h -> h.createQuery("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .mapTo(Integer.class).first());
+            assertThat(busy).as("checkpoint busy").isZero();
+            // A failed use forgets the statement; the next use prepares it again.
+            assertThatThrownBy(() -> database.queryOne(sql, s -> {
+                throw new java.sql.SQLException("binding failed");
+            }, (rows, ctx) -> rows.getLong(1))).isInstanceOf(org.jdbi.v3.core.ConnectionException.class);
+            assertThatThrownBy(() -> database.queryOne(sql, s -> s.setString(2, "no such parameter"),
+                    (rows, ctx) -> rows.getLong(1))).isInstanceOf(RuntimeException.class);
+            assertThat(createdAt(database, sql, "b")).contains(2L);
+            assertThat(database.connectionsWithKeptStatements()).isBetween(1, 2);
+        }
+    }
+
+    private static java.util.Optional<Long> createdAt(Database database, String sql, String name) {
+        return database.queryOne(sql, s -> s.setString(1, name), (rows, ctx) -> rows.getLong(1));
+    }
+
+    @Test
     void postgresSchemaIsCreatedAndUsed() throws Exception {
         PostgresSchema schema = new PostgresSchema("wharf_db_");
         try (Database database = schema.open(2, null)) {
