@@ -106,11 +106,16 @@ public final class RepositorySearchStore {
      * @param offset results to skip (page × size)
      */
     public Result search(String query, Filter filter, long offset, int limit) {
+        return search(query, filter, offset, limit, SqliteSearch.MAX_WALK);
+    }
+
+    /** @param maxWalk SQLite's longest walk of the name index for description matches (see {@link SqliteSearch}) */
+    Result search(String query, Filter filter, long offset, int limit, int maxWalk) {
         List<String> words = words(query);
         // Names begin with a letter or digit, so a query without one starts no name and holds no word.
         if (filter.empty() || words.isEmpty()) return new Result(0, List.of());
         return database.jdbi().withHandle(h -> {
-            SearchTiers tiers = sqlite ? new SqliteSearch(h, query, words, filter, defaultPrivate)
+            SearchTiers tiers = sqlite ? new SqliteSearch(h, query, words, filter, defaultPrivate, maxWalk)
                     : new PostgresSearch(h, query, words, filter, defaultPrivate);
             List<String> names = tiers.page(offset, limit);
             return new Result(tiers.total(), details(h, names));

@@ -29,6 +29,8 @@ final class SqliteSearch implements SearchTiers {
     static final int MAX_WALK = 50_000;
 
     private static final String SHORT = "substr(r.name, instr(r.name, '/') + 1)";
+    /** The same expression without the alias, as migration V22's index spells it. */
+    private static final String SHORT_OF_NAME = "substr(name, instr(name, '/') + 1)";
     private static final String EXACT = "(r.name = :q OR " + SHORT + " = :q)";
     private static final String PREFIX = "((r.name >= :q AND r.name < :qhi) OR (" + SHORT + " >= :q AND " + SHORT
             + " < :qhi))";
@@ -36,6 +38,7 @@ final class SqliteSearch implements SearchTiers {
     private final Handle handle;
     private final Map<String, Object> binds = new HashMap<>();
     private final String visible;
+    private final int maxWalk;
     private long named = -1;
     private long described = -1;
 
@@ -44,7 +47,14 @@ final class SqliteSearch implements SearchTiers {
      *     with one) and is no word, so it matches nothing and never gets here
      */
     SqliteSearch(Handle handle, String query, List<String> words, Filter filter, boolean defaultPrivate) {
+        this(handle, query, words, filter, defaultPrivate, MAX_WALK);
+    }
+
+    /** @param maxWalk names walked at most in tier 3 (tests make it small to reach the sorted fallback) */
+    SqliteSearch(Handle handle, String query, List<String> words, Filter filter, boolean defaultPrivate,
+            int maxWalk) {
         this.handle = handle;
+        this.maxWalk = maxWalk;
         binds.put("q", query);
         binds.put("qhi", query + '\u007f'); // above every character a repository name may hold: a prefix range
         this.visible = visibility(filter, defaultPrivate, binds);
@@ -88,13 +98,18 @@ final class SqliteSearch implements SearchTiers {
 
     /**
      * Prefix matches that are not exact, in name order: the walk of the full-name range stops after the page; the
-     * range after the namespace is read whole from its covering index and sorted (a UNION, as a name may be in both).
+     * range after the namespace is read whole from its covering index and sorted, then checked in name order until
+     * the page's end (a UNION, as a name may be in both).
      */
     private String prefixes() {
-        String notExact = " AND NOT " + EXACT + " AND " + visible + " ORDER BY r.name LIMIT :through";
+        String notExact = " AND NOT " + EXACT;
+        // The second range is sorted by name from its covering index before anyone's visibility is checked (LIMIT -1
+        // keeps SQLite from merging the two levels), so only the rows up to the page's end look up a privacy row.
         return "SELECT name FROM (SELECT * FROM (SELECT r.name FROM repositories r WHERE r.name >= :q AND r.name < :qhi"
-                + notExact + ") UNION SELECT * FROM (SELECT r.name FROM repositories r WHERE " + SHORT + " >= :q AND "
-                + SHORT + " < :qhi" + notExact + ")) ORDER BY name";
+                + notExact + " AND " + visible + " ORDER BY r.name LIMIT :through)"
+                + " UNION SELECT * FROM (SELECT r.name FROM (SELECT name FROM repositories WHERE " + SHORT_OF_NAME
+                + " >= :q AND " + SHORT_OF_NAME + " < :qhi ORDER BY name LIMIT -1) r WHERE 1 = 1" + notExact + " AND "
+                + visible + " LIMIT :through)) ORDER BY name";
     }
 
     /** Tier 2: the visible name matches (FTS5) that are no prefix match, sorted; counts every visible name match. */
@@ -123,7 +138,7 @@ final class SqliteSearch implements SearchTiers {
      */
     private Slice descriptions(long skip, int take) {
         long wanted = skip + take;
-        long walk = Math.min(MAX_WALK, Math.max(MIN_WALK, wanted * WALK_PER_ROW));
+        long walk = Math.min(maxWalk, Math.max(MIN_WALK, wanted * WALK_PER_ROW));
         List<String> names = new ArrayList<>();
         bind(handle.createQuery("WITH d(id) AS MATERIALIZED (SELECT rowid FROM repository_search"
                 + " WHERE repository_search MATCH :described)"
