@@ -165,6 +165,7 @@ public class SearchBench {
                 {"name word", "exporter"},
                 {"description word (rare)", "kubernetes"},
                 {"description word (common)", "monitoring"},
+                {"prefix of most names", "user"},
                 {"no match", "zzzqqq"},
         };
         System.out.printf("%-28s %-10s %8s %8s %8s %8s %8s %10s%n", "query", "caller", "min ms", "p50 ms", "p99 ms",

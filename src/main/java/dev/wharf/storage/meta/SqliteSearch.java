@@ -59,10 +59,11 @@ final class SqliteSearch implements SearchTiers {
         binds.put("qhi", query + '\u007f'); // above every character a repository name may hold: a prefix range
         this.visible = visibility(filter, defaultPrivate, binds);
         String all = String.join(" AND ", words.stream().map(w -> "\"" + w + "\" *").toList());
-        String access = filter.all() ? "" : " AND access : (" + accessWords(filter, defaultPrivate) + ")";
-        binds.put("everything", "(name : (" + all + ") OR description : (" + all + "))" + access);
-        binds.put("named", "name : (" + all + ")" + access);
-        binds.put("described", "(description : (" + all + ") NOT name : (" + all + "))" + access);
+        binds.put("everything", visibleOnly("(name : (" + all + ") OR description : (" + all + "))", filter,
+                defaultPrivate));
+        binds.put("named", visibleOnly("name : (" + all + ")", filter, defaultPrivate));
+        binds.put("described", visibleOnly("(description : (" + all + ") NOT name : (" + all + "))", filter,
+                defaultPrivate));
     }
 
     @Override
@@ -132,9 +133,9 @@ final class SqliteSearch implements SearchTiers {
     }
 
     /**
-     * Tier 3: visible description matches that match no name word, in name order. First a walk of the name index
-     * against the materialized matches, bounded so that sparse matches cost little; if it found the whole slice
-     * (or every match) that is the slice, else the matches are sorted.
+     * Tier 3: visible description matches that match no name word, in name order. When they are dense, a walk of
+     * the name index against the materialized matches, bounded; if it found the whole slice (or every match) that
+     * is the slice, else (sparse matches, or a slice deep in them) the matches are sorted.
      */
     private Slice descriptions(long skip, int take) {
         long wanted = skip + take;
@@ -143,7 +144,11 @@ final class SqliteSearch implements SearchTiers {
         bind(handle.createQuery("WITH d(id) AS MATERIALIZED (SELECT rowid FROM repository_search"
                 + " WHERE repository_search MATCH :described)"
                 + " SELECT (SELECT COUNT(*) FROM d) AS matches, t.name FROM (SELECT 1) LEFT JOIN"
-                + " (SELECT r.name FROM (SELECT id, name FROM repositories ORDER BY name LIMIT :walk) r"
+                + " (SELECT r.name FROM (SELECT id, name FROM repositories ORDER BY name LIMIT CASE"
+                // Walk only when the matches are dense enough to fill the slice within the walk (ids approximate
+                // the number of repositories from above); else nothing, and the fallback sorts the few matches.
+                + " WHEN (SELECT COUNT(*) FROM d) * :walk >= :wanted * (SELECT MAX(id) FROM repositories)"
+                + " THEN :walk ELSE 0 END) r"
                 + " WHERE r.id IN d ORDER BY r.name LIMIT :wanted) t ORDER BY t.name"))
                 .bind("walk", walk).bind("wanted", wanted)
                 .map((rs, ctx) -> {
@@ -175,17 +180,26 @@ final class SqliteSearch implements SearchTiers {
         return query;
     }
 
-    /** The filter as FTS5 words of the access column (see migration V14), OR-ed. */
-    static String accessWords(Filter filter, boolean defaultPrivate) {
+    /**
+     * The FTS5 expression {@code match} restricted to what the filter lets through, with the access words of
+     * migration V14 (the first is exactly one of public, private, unset). Public rows are "not private" when rows
+     * without a setting are public: FTS5 answers an OR of access words by merging their whole lists, which cost
+     * more than the matches themselves for a narrow query, while a NOT only looks up the rows that matched.
+     */
+    static String visibleOnly(String match, Filter filter, boolean defaultPrivate) {
+        if (filter.all()) return match;
         List<String> any = new ArrayList<>();
         if (filter.publicRepositories()) {
-            String pub = defaultPrivate ? "\"public\"" : "(\"public\" OR \"unset\")";
-            any.add(filter.publicOnlyIn().map(in -> "(" + pub + " AND ("
-                    + String.join(" OR ", in.stream().map(n -> "\"n" + hex(n) + "\"").toList()) + "))").orElse(pub));
+            String pub = defaultPrivate ? "(" + match + ") AND access : \"public\""
+                    : "(" + match + ") NOT access : \"private\"";
+            any.add(filter.publicOnlyIn().map(in -> "(" + pub + ") AND access : ("
+                    + String.join(" OR ", in.stream().map(n -> "\"n" + hex(n) + "\"").toList()) + ")").orElse(pub));
         }
-        for (String namespace : filter.namespaces()) any.add("\"n" + hex(namespace) + "\"");
-        for (String repository : filter.repositories()) any.add("\"r" + hex(repository) + "\"");
-        return String.join(" OR ", any);
+        List<String> granted = new ArrayList<>();
+        for (String namespace : filter.namespaces()) granted.add("\"n" + hex(namespace) + "\"");
+        for (String repository : filter.repositories()) granted.add("\"r" + hex(repository) + "\"");
+        if (!granted.isEmpty()) any.add("(" + match + ") AND access : (" + String.join(" OR ", granted) + ")");
+        return "(" + String.join(") OR (", any) + ")";
     }
 
     private static String hex(String text) {
