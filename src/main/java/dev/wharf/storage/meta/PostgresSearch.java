@@ -14,7 +14,8 @@ import org.jdbi.v3.core.statement.SqlStatements;
  * names ("C" btrees), word vectors (GIN) and access words (GIN) of each repository, so who may see a row is an
  * array test on the row itself. Each tier asks for its rows in name order with a LIMIT, which lets the planner
  * walk the name btree when matches are dense (a common word stops after a few hundred rows) or sort a bitmap's
- * rows when they are few; tiers after the page are never asked. The total is one bitmap count.
+ * rows when they are few; tiers after the page are never asked. The total is one bitmap count of the word
+ * matches.
  */
 final class PostgresSearch implements SearchTiers {
     private static final String EXACT = "(s.name = :q OR s.short_name = :q)";
@@ -49,10 +50,14 @@ final class PostgresSearch implements SearchTiers {
                 .bind("up_to", upTo).bind("through", upTo).mapTo(Long.class).one();
     }
 
+    /**
+     * Word matches only: a name that equals or starts with the query has each query word starting one of its words
+     * (names are {@code [a-z0-9._/-]}, their word vector splits them at "/._-"), so the name ranges add nothing.
+     */
     @Override
     public long total() {
-        return bind(handle.createQuery("SELECT COUNT(*) FROM repository_search s WHERE (" + PREFIX + " OR "
-                + NAME_WORDS + " OR " + DESCRIPTION_WORDS + ")" + visible)).mapTo(Long.class).one();
+        return bind(handle.createQuery("SELECT COUNT(*) FROM repository_search s WHERE (" + NAME_WORDS + " OR "
+                + DESCRIPTION_WORDS + ")" + visible)).mapTo(Long.class).one();
     }
 
     /** Tiers 0, 2 and 3: each excludes the better tiers' matches, so a repository is in its best one only. */
