@@ -182,24 +182,32 @@ final class SqliteSearch implements SearchTiers {
 
     /**
      * The FTS5 expression {@code match} restricted to what the filter lets through, with the access words of
-     * migration V14 (the first is exactly one of public, private, unset). Public rows are "not private" when rows
-     * without a setting are public: FTS5 answers an OR of access words by merging their whole lists, which cost
-     * more than the matches themselves for a narrow query, while a NOT only looks up the rows that matched.
+     * migration V14 (the first is exactly one of public, private, unset). The usual filters subtract the hidden
+     * rows, {@code match NOT (private NOT granted)}: FTS5 answers an OR of access words (public OR unset OR each
+     * grant) by merging their whole posting lists, which cost more than a narrow query's matches, and an OR of two
+     * restricted matches would evaluate the match twice; a NOT looks up only the rows that matched.
      */
     static String visibleOnly(String match, Filter filter, boolean defaultPrivate) {
         if (filter.all()) return match;
-        List<String> any = new ArrayList<>();
-        if (filter.publicRepositories()) {
-            String pub = defaultPrivate ? "(" + match + ") AND access : \"public\""
-                    : "(" + match + ") NOT access : \"private\"";
-            any.add(filter.publicOnlyIn().map(in -> "(" + pub + ") AND access : ("
-                    + String.join(" OR ", in.stream().map(n -> "\"n" + hex(n) + "\"").toList()) + ")").orElse(pub));
-        }
         List<String> granted = new ArrayList<>();
         for (String namespace : filter.namespaces()) granted.add("\"n" + hex(namespace) + "\"");
         for (String repository : filter.repositories()) granted.add("\"r" + hex(repository) + "\"");
-        if (!granted.isEmpty()) any.add("(" + match + ") AND access : (" + String.join(" OR ", granted) + ")");
-        return "(" + String.join(") OR (", any) + ")";
+        String grants = "access : (" + String.join(" OR ", granted) + ")";
+        if (!filter.publicRepositories()) return "(" + match + ") AND " + grants;
+        if (filter.publicOnlyIn().isEmpty()) {
+            StringBuilder visible = new StringBuilder("(" + match + ")");
+            for (String hidden : defaultPrivate ? List.of("private", "unset") : List.of("private")) {
+                visible.append(" NOT (access : \"").append(hidden).append('"')
+                        .append(granted.isEmpty() ? "" : " NOT " + grants).append(')');
+            }
+            return visible.toString();
+        }
+        // Restricted images: public rows of some namespaces only, or granted ones (rare: an OR is fine here).
+        String pub = defaultPrivate ? "(" + match + ") AND access : \"public\""
+                : "(" + match + ") NOT access : \"private\"";
+        String restricted = "(" + pub + ") AND access : (" + String.join(" OR ",
+                filter.publicOnlyIn().get().stream().map(n -> "\"n" + hex(n) + "\"").toList()) + ")";
+        return granted.isEmpty() ? restricted : "(" + restricted + ") OR ((" + match + ") AND " + grants + ")";
     }
 
     private static String hex(String text) {
