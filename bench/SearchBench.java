@@ -26,8 +26,9 @@ import java.util.Random;
  * Repository search at scale (docs/benchmarks.md, "Search at 100,000 repositories"): fills N repositories in
  * 2,000 namespaces (names and descriptions from a small vocabulary, so common words match thousands; 70 %
  * private) straight into the database, starts a node on it (auth on) and times GET /v1/search and
- * GET /v2/search/repositories/ over HTTP, one request at a time, client in the same JVM: anonymous, and as a
- * member of 20 organizations with 50 team grants (bearer registry token, as dockerd sends after login).
+ * GET /v2/search/repositories/ over HTTP, one request at a time, client in the same JVM: anonymous; as a
+ * member of 20 organizations with 50 team grants; as an outsider (a user in no organization); and as the server
+ * administrator (each signed in with a bearer registry token, as dockerd sends after login).
  * Run by bench/search.sh: java -cp target/wharf.jar bench/SearchBench.java [sqlite|postgres] [N] [R].
  */
 public class SearchBench {
@@ -84,6 +85,7 @@ public class SearchBench {
         AccountService accounts = new AccountService(database, PasswordHasher.defaults(), Clock.systemUTC());
         long member = accounts.createUser("member", "member@example.test", PASSWORD, false).id();
         long owner = accounts.createUser("owner", "owner@example.test", PASSWORD, false).id();
+        accounts.createUser("outsider", "outsider@example.test", PASSWORD, false); // signed in, in no organization
         for (int o = 0; o < 20; o++) {
             accounts.createOrganization("org" + o, owner);
             accounts.setMember("org" + o, "member", o < 10 ? OrgRole.EDITOR : OrgRole.MEMBER);
@@ -138,10 +140,15 @@ public class SearchBench {
         }
     }
 
-    static String bearer(String base) throws Exception {
+    /** Each signed-in caller kind: the user it signs in as, and the password. */
+    static final Map<String, String[]> USERS = Map.of("member", new String[] {"member", PASSWORD},
+            "outsider", new String[] {"outsider", PASSWORD}, "admin", new String[] {"admin", "Bench-admin-pass-1"});
+
+    static String bearer(String base, String caller) throws Exception {
+        String[] user = USERS.get(caller);
         HttpResponse<String> token = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base
                 + "/token?service=wharf&scope=registry:catalog:search")).header("Authorization", "Basic "
-                + Base64.getEncoder().encodeToString(("member:" + PASSWORD).getBytes(StandardCharsets.UTF_8))).build(),
+                + Base64.getEncoder().encodeToString((user[0] + ":" + user[1]).getBytes(StandardCharsets.UTF_8))).build(),
                 HttpResponse.BodyHandlers.ofString());
         String body = token.body();
         int at = body.indexOf("\"token\":\"") + 9;
@@ -158,6 +165,7 @@ public class SearchBench {
                 {"name word", "exporter"},
                 {"description word (rare)", "kubernetes"},
                 {"description word (common)", "monitoring"},
+                {"prefix of most names", "user"},
                 {"no match", "zzzqqq"},
         };
         System.out.printf("%-28s %-10s %8s %8s %8s %8s %8s %10s%n", "query", "caller", "min ms", "p50 ms", "p99 ms",
@@ -165,12 +173,11 @@ public class SearchBench {
         for (String api : List.of("/v1/search?n=25&q=", "/v2/search/repositories/?page_size=25&query=")) {
             System.out.println(api.startsWith("/v1") ? "GET /v1/search" : "GET /v2/search/repositories/");
             for (String[] q : queries) {
-                // A fresh registry token per row: they live auth.token_ttl (5 min), rows may take longer.
-                String member = bearer(base);
-                for (String caller : List.of("anonymous", "member")) {
+                for (String caller : List.of("anonymous", "member", "outsider", "admin")) {
                     URI uri = URI.create(base + api + URLEncoder.encode(q[1], StandardCharsets.UTF_8));
                     HttpRequest.Builder b = HttpRequest.newBuilder(uri);
-                    if (caller.equals("member")) b.header("Authorization", member);
+                    // A fresh registry token per row: they live auth.token_ttl (5 min), rows may take longer.
+                    if (!caller.equals("anonymous")) b.header("Authorization", bearer(base, caller));
                     HttpRequest request = b.build();
                     String body = "";
                     for (int i = 0; i < 30; i++) body = http.send(request, HttpResponse.BodyHandlers.ofString()).body();

@@ -274,9 +274,8 @@ public final class WharfServer {
                         new AuditLog(database), identity.imageRestrictions(), mirrors));
         SearchEndpoint search = new SearchEndpoint(new RepositorySearch(
                 new RepositorySearchStore(database, config.auth().defaultPrivate()), identity.imageRestrictions(), auth,
-                clock),
-                identity.authenticator(), identity.loginGuard(), identity.sessions(), config.auth().service(), json,
-                clock);
+                authEpoch, clock),
+                authCache, identity.sessions(), config.auth().service(), json, clock);
         ConsoleRoutes console = new ConsoleRoutes(hub.logins(), identity.sessions(), identity.accounts(),
                 identity.twoFactor(), json);
         HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);

@@ -1,6 +1,9 @@
 package dev.wharf.search;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.wharf.auth.AccessScope;
+import dev.wharf.auth.AuthorizationEpoch;
 import dev.wharf.auth.ImageRestrictions;
 import dev.wharf.auth.OrgTokenResource;
 import dev.wharf.auth.Principal;
@@ -9,6 +12,7 @@ import dev.wharf.storage.meta.RepositorySearchStore.Filter;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -16,21 +20,37 @@ import java.util.Set;
  * repository never shows to anyone outside it, see {@link dev.wharf.auth.Permissions}, and an organization's
  * restricted images hide what its members may not pull, see {@link ImageRestrictions}), what a query may be,
  * and paging. The matching and ranking are {@link RepositorySearchStore}'s.
+ *
+ * <p>What a user may pull beyond public repositories (organizations, team grants, restricted images) is read once
+ * and cached, like the registry's authorization answers: each entry carries the {@link AuthorizationEpoch}
+ * generation it was read under and is used only while that generation is current and the epoch fresh, so a change
+ * of memberships, teams or restrictions counts at once on this node and within the epoch's bound on others.
  */
 public final class RepositorySearch {
     public static final int MAX_QUERY_LENGTH = 255;
     public static final int MAX_PAGE_SIZE = 100;
+    private static final long MAX_CACHED_USERS = 10_000;
+
+    /** A user's pull rights beyond public repositories, and the namespaces restricted images leave them (if any). */
+    private record UserAccess(RepositorySearchStore.Grants grants, Optional<Set<String>> pullable) {}
+
+    private record Tagged(UserAccess access, long generation) {}
 
     private final RepositorySearchStore store;
     private final ImageRestrictions restrictions;
     private final boolean authEnabled;
+    private final AuthorizationEpoch epoch;
     private final Clock clock;
+    private final Cache<Principal.UserPrincipal, Tagged> users =
+            Caffeine.newBuilder().maximumSize(MAX_CACHED_USERS).build();
 
+    /** @param epoch the authorization generations that retire cached user access; null reads it every time */
     public RepositorySearch(RepositorySearchStore store, ImageRestrictions restrictions, boolean authEnabled,
-            Clock clock) {
+            AuthorizationEpoch epoch, Clock clock) {
         this.store = store;
         this.restrictions = restrictions;
         this.authEnabled = authEnabled;
+        this.epoch = epoch;
         this.clock = clock;
     }
 
@@ -66,7 +86,13 @@ public final class RepositorySearch {
     Filter filter(Principal caller) {
         Filter permitted = permitted(caller);
         if (permitted.all() || permitted.equals(Filter.NOTHING)) return permitted;
-        return restrictions.pullableNamespaces(caller).map(permitted::within).orElse(permitted);
+        Optional<Set<String>> pullable = switch (caller) {
+            // Restricted images follow the user, whichever credential they came with.
+            case Principal.UserPrincipal user -> access(user).pullable();
+            case Principal.PersonalToken token -> access(token.user()).pullable();
+            default -> restrictions.pullableNamespaces(caller); // never restricted: answered without a query
+        };
+        return pullable.map(permitted::within).orElse(permitted);
     }
 
     private Filter permitted(Principal caller) {
@@ -95,10 +121,25 @@ public final class RepositorySearch {
 
     private Filter userFilter(Principal.UserPrincipal user) {
         if (user.admin()) return Filter.EVERYTHING;
-        RepositorySearchStore.Grants grants = store.pullGrants(user.userId());
+        RepositorySearchStore.Grants grants = access(user).grants();
         Set<String> namespaces = new HashSet<>(grants.namespaces());
         namespaces.add(user.username());
         return new Filter(false, true, namespaces, grants.repositories());
+    }
+
+    /** The user's access from the cache when its generation is current, else read (and cached) now. */
+    private UserAccess access(Principal.UserPrincipal user) {
+        if (epoch == null || !epoch.fresh()) return read(user);
+        long generation = epoch.current().any();
+        Tagged hit = users.getIfPresent(user);
+        if (hit != null && hit.generation() == generation) return hit.access();
+        UserAccess access = read(user); // read after the generation: a change in between retires the entry
+        users.put(user, new Tagged(access, generation));
+        return access;
+    }
+
+    private UserAccess read(Principal.UserPrincipal user) {
+        return new UserAccess(store.pullGrants(user.userId()), restrictions.pullableNamespaces(user));
     }
 
     private boolean live(boolean active, java.time.Instant expiresAt) {

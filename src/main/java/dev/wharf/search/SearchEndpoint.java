@@ -3,9 +3,9 @@ package dev.wharf.search;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.auth.BasicCredentials;
-import dev.wharf.auth.CredentialAuthenticator;
 import dev.wharf.auth.LoginGuard;
 import dev.wharf.auth.Principal;
+import dev.wharf.auth.registry.CachedAuthorization;
 import dev.wharf.auth.token.SessionTokens;
 import dev.wharf.hub.HubError;
 import dev.wharf.hub.HubException;
@@ -38,25 +38,25 @@ import java.util.Optional;
  * </ul>
  * Callers come as docker sends them: no credentials or an empty Basic pair (anonymous), Basic with a password or
  * an access token (throttled like every login), or a bearer token (a registry token of this server, or a Hub
- * session). Registered before the Cycle and Hub route tables, whose prefixes these paths share.
+ * session). Basic credentials and registry tokens go through the registry's {@link CachedAuthorization}, so a
+ * caller seen before costs no signature check, no password hash and no query, exactly as on /v2/. Registered
+ * before the Cycle and Hub route tables, whose prefixes these paths share.
  */
 public final class SearchEndpoint {
     public static final String V1_SEARCH = "/v1/search";
     public static final String HUB_SEARCH = "/v2/search/repositories";
 
     private final RepositorySearch search;
-    private final CredentialAuthenticator authenticator;
-    private final LoginGuard guard;
+    private final CachedAuthorization cache;
     private final SessionTokens sessions;
     private final String registryService;
     private final ObjectMapper json;
     private final Clock clock;
 
-    public SearchEndpoint(RepositorySearch search, CredentialAuthenticator authenticator, LoginGuard guard,
-            SessionTokens sessions, String registryService, ObjectMapper json, Clock clock) {
+    public SearchEndpoint(RepositorySearch search, CachedAuthorization cache, SessionTokens sessions,
+            String registryService, ObjectMapper json, Clock clock) {
         this.search = search;
-        this.authenticator = authenticator;
-        this.guard = guard;
+        this.cache = cache;
         this.sessions = sessions;
         this.registryService = registryService;
         this.json = json;
@@ -172,7 +172,7 @@ public final class SearchEndpoint {
             if (basic.isEmpty()) throw unauthorized(hub, "malformed Basic credentials");
             // dockerd sends an empty pair to a standalone registry when no one is logged in.
             if (basic.get().username().isEmpty() && basic.get().secret().isEmpty()) return Principal.ANONYMOUS;
-            return switch (guard.authenticate(authenticator, basic.get().username(), basic.get().secret(), ctx.ip())) {
+            return switch (cache.basic(basic.get().username(), basic.get().secret(), ctx.ip())) {
                 case LoginGuard.Attempt.Accepted accepted -> accepted.principal();
                 case LoginGuard.Attempt.Rejected rejected -> throw unauthorized(hub, "incorrect username or password");
                 case LoginGuard.Attempt.Locked locked -> {
@@ -187,7 +187,8 @@ public final class SearchEndpoint {
         if (space > 0 && (scheme.equalsIgnoreCase("Bearer") || scheme.equalsIgnoreCase("JWT"))) {
             String token = header.substring(space + 1).trim();
             // A registry token (what dockerd fetches with a stored identity token) or a Hub session.
-            Optional<Principal> principal = sessions.verify(token, registryService).or(() -> sessions.verify(token));
+            Optional<Principal> principal = cache.bearerPrincipal(token)
+                    .or(() -> sessions.verify(token, registryService)).or(() -> sessions.verify(token));
             if (principal.isPresent()) return principal.get();
             if (hub) throw new HubException(HubError.INVALID_TOKEN);
             throw new CycleException(CycleError.AUTH_INVALID, "the bearer token is not valid here");

@@ -45,6 +45,7 @@ abstract class SearchContract {
 
     WharfServer server;
     Database database;
+    AccountService accounts;
     String base;
     final HttpClient http = HttpClient.newHttpClient();
 
@@ -60,7 +61,7 @@ abstract class SearchContract {
         server = WharfServer.start(config);
         base = "http://127.0.0.1:" + server.port();
         database = Database.open(config.db().url(), emptyToNull(config.db().user()), null, 2, emptyToNull(config.db().schema()));
-        AccountService accounts = new AccountService(database, PasswordHasher.defaults(), Clock.systemUTC());
+        accounts = new AccountService(database, PasswordHasher.defaults(), Clock.systemUTC());
         RepositorySettingsService settings = new RepositorySettingsService(database, Clock.systemUTC(), true);
         RepositoryCatalog catalog = new RepositoryCatalog(database);
         for (String user : List.of("alice", "bob", "carol", "dave", "erin", "frank")) {
@@ -255,6 +256,32 @@ abstract class SearchContract {
         assertThat(v1Names("kettles", null)).containsExactly("dave/notes");
         database.jdbi().useHandle(h -> h.execute("DELETE FROM repositories WHERE name = ?", "dave/notes"));
         assertThat(v1Names("kettles", null)).isEmpty();
+    }
+
+    @Test
+    void membershipChangesReachACallerWhoseRightsWereCached() throws Exception {
+        // The server caches what a user may pull beyond public repositories; a change made elsewhere (here through
+        // the test's own connection, as another node or the admin CLI would) retires it within the epoch's bound.
+        accounts.createUser("gina", "gina@example.test", PASSWORD, false);
+        String gina = basic("gina", PASSWORD);
+        assertThat(v1Names("billing", gina)).isEmpty();
+        accounts.setMember("acme", "gina", OrgRole.EDITOR);
+        assertThat(eventually(() -> v1Names("billing", gina), names -> !names.isEmpty()))
+                .containsExactly("acme/billing");
+        accounts.removeMember("acme", "gina");
+        assertThat(eventually(() -> v1Names("billing", gina), List::isEmpty)).isEmpty();
+    }
+
+    /** The first answer that passes, asking again for up to 10 s (the epoch polls every second). */
+    static <T> T eventually(java.util.concurrent.Callable<T> ask, java.util.function.Predicate<T> done)
+            throws Exception {
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        T answer = ask.call();
+        while (!done.test(answer) && System.nanoTime() < until) {
+            Thread.sleep(100);
+            answer = ask.call();
+        }
+        return answer;
     }
 
     List<String> v1Names(String q, String authorization) throws Exception {

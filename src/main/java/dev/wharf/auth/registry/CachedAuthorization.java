@@ -92,6 +92,19 @@ public final class CachedAuthorization {
         return grant;
     }
 
+    /**
+     * Whom a registry bearer token of this server stands for now, through the token and principal caches; empty
+     * for anything that is not such a token, or whose account or access token is gone. For surfaces beside /v2/
+     * that take the same tokens (search).
+     */
+    public Optional<Principal> bearerPrincipal(String token) {
+        try {
+            return principal(verify(token).claims());
+        } catch (TokenException e) {
+            return Optional.empty();
+        }
+    }
+
     /** Whom a verified token's identity claims name now; empty if that account or access token is gone. */
     Optional<Principal> principal(JWTClaimsSet claims) {
         String key = identityKey(claims);
@@ -110,7 +123,7 @@ public final class CachedAuthorization {
      * Basic credentials: a cached success for the same username and secret, else the full check under the login
      * throttle (Argon2 for a password). Failures are never cached, so they keep counting towards the throttle.
      */
-    LoginGuard.Attempt basic(String username, String secret, String ip) {
+    public LoginGuard.Attempt basic(String username, String secret, String ip) {
         if (username == null || secret == null) return new LoginGuard.Attempt.Rejected();
         String key = credentialKey(username, secret);
         long generation = identityGeneration();

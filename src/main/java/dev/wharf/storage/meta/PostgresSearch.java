@@ -2,36 +2,86 @@ package dev.wharf.storage.meta;
 
 import dev.wharf.storage.meta.RepositorySearchStore.Filter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.statement.SqlStatements;
 
 /**
- * The search SQL on PostgreSQL: one scan of {@code repository_search} (migration V19), whose rows hold the names,
- * word vectors and access words of each repository. Every kind of match is an index condition (name and short
- * name ranges in "C" btrees, words in GIN) the planner ORs into one bitmap, visibility is an array test on the
- * same row (GIN, so it may be ANDed into the bitmap too), and the rank is computed per visible match, so there is
- * no lookup per match and no de-duplication; a top-N sort yields the page.
+ * The search tiers on PostgreSQL, each a query of {@code repository_search} (migration V19), whose rows hold the
+ * names ("C" btrees), word vectors (GIN) and access words (GIN) of each repository, so who may see a row is an
+ * array test on the row itself. Each tier asks for its rows in name order with a LIMIT, which lets the planner
+ * walk the name btree when matches are dense (a common word stops after a few hundred rows) or sort a bitmap's
+ * rows when they are few; tiers after the page are never asked. The total is one bitmap count of the word
+ * matches.
  */
-final class PostgresSearch {
-    private PostgresSearch() {}
+final class PostgresSearch implements SearchTiers {
+    private static final String EXACT = "(s.name = :q OR s.short_name = :q)";
+    private static final String PREFIX = "((s.name >= :q AND s.name < :qhi) OR (s.short_name >= :q AND s.short_name < :qhi))";
+    private static final String NAME_WORDS = "s.name_words @@ to_tsquery('simple', :words)";
+    private static final String DESCRIPTION_WORDS = "s.description_words @@ to_tsquery('simple', :words)";
 
-    /** Rows of (name, rnk, total) for the page; binds :q, :qhi (already bound), :limit and :offset are the caller's. */
-    static String sql(List<String> words, Filter filter, boolean defaultPrivate, Map<String, Object> binds) {
-        String exact = "s.name = :q OR s.short_name = :q";
-        String prefix = "(s.name >= :q AND s.name < :qhi) OR (s.short_name >= :q AND s.short_name < :qhi)";
-        String rank = "CASE WHEN " + exact + " THEN 0 WHEN " + prefix + " THEN 1";
-        String match = prefix; // an exact match is also in the prefix range
-        if (!words.isEmpty()) {
-            binds.put("words", String.join(" & ", words.stream().map(w -> w + ":*").toList()));
-            String nameWords = "s.name_words @@ to_tsquery('simple', :words)";
-            rank += " WHEN " + nameWords + " THEN 2 ELSE 3 END";
-            match += " OR " + nameWords + " OR s.description_words @@ to_tsquery('simple', :words)";
-        } else {
-            rank += " ELSE 1 END";
-        }
-        return "SELECT s.name, " + rank + " AS rnk, COUNT(*) OVER () AS total FROM repository_search s\n"
-                + "WHERE (" + match + ")" + visibility(filter, defaultPrivate, binds) + "\n"
-                + "ORDER BY rnk, s.name LIMIT :limit OFFSET :offset";
+    private final Handle handle;
+    private final Map<String, Object> binds = new HashMap<>();
+    private final String visible;
+
+    /** @param words the query's words, at least one (see {@link SqliteSearch}) */
+    PostgresSearch(Handle handle, String query, List<String> words, Filter filter, boolean defaultPrivate) {
+        this.handle = handle;
+        binds.put("q", query);
+        binds.put("qhi", query + '\u007f'); // above every character a repository name may hold: a prefix range
+        binds.put("words", String.join(" & ", words.stream().map(w -> w + ":*").toList()));
+        this.visible = visibility(filter, defaultPrivate, binds);
+    }
+
+    @Override
+    public Slice slice(int tier, long skip, int take) {
+        String sql = tier == 1 ? prefixes() : "SELECT s.name FROM repository_search s WHERE " + where(tier);
+        return new Slice(bind(handle.createQuery(sql + " ORDER BY name LIMIT :take OFFSET :skip"))
+                .bind("take", take).bind("skip", skip).bind("through", skip + take).mapTo(String.class).list(), -1);
+    }
+
+    @Override
+    public long size(int tier, long upTo) {
+        String rows = tier == 1 ? prefixes() : "SELECT 1 FROM repository_search s WHERE " + where(tier);
+        return bind(handle.createQuery("SELECT COUNT(*) FROM (" + rows + " LIMIT :up_to) c"))
+                .bind("up_to", upTo).bind("through", upTo).mapTo(Long.class).one();
+    }
+
+    /**
+     * Word matches only: a name that equals or starts with the query has each query word starting one of its words
+     * (names are {@code [a-z0-9._/-]}, their word vector splits them at "/._-"), so the name ranges add nothing.
+     */
+    @Override
+    public long total() {
+        return bind(handle.createQuery("SELECT COUNT(*) FROM repository_search s WHERE (" + NAME_WORDS + " OR "
+                + DESCRIPTION_WORDS + ")" + visible)).mapTo(Long.class).one();
+    }
+
+    /** Tiers 0, 2 and 3: each excludes the better tiers' matches, so a repository is in its best one only. */
+    private String where(int tier) {
+        return switch (tier) {
+            case 0 -> EXACT + visible;
+            case 2 -> NAME_WORDS + " AND NOT " + PREFIX + visible;
+            case 3 -> DESCRIPTION_WORDS + " AND NOT " + NAME_WORDS + " AND NOT " + PREFIX + visible;
+            default -> throw new IllegalArgumentException("tier " + tier);
+        };
+    }
+
+    /** Tier 1: the full-name range walked in name order, and the range after the namespace, sorted. */
+    private String prefixes() {
+        String notExact = " AND NOT " + EXACT + visible + " ORDER BY s.name LIMIT :through)";
+        return "SELECT name FROM ((SELECT s.name FROM repository_search s WHERE s.name >= :q AND s.name < :qhi"
+                + notExact + " UNION (SELECT s.name FROM repository_search s WHERE s.short_name >= :q"
+                + " AND s.short_name < :qhi" + notExact + ") p";
+    }
+
+    private Query bind(Query query) {
+        query.configure(SqlStatements.class, c -> c.setUnusedBindingAllowed(true));
+        binds.forEach(query::bind);
+        return query;
     }
 
     /** " AND (…)" over the access words, or nothing for a filter that lets everything through. */

@@ -15,12 +15,12 @@ import org.jdbi.v3.core.statement.Query;
 /**
  * Repository search in SQL, ranked: 0 the full name or the name after the namespace equals the query, 1 either
  * starts with it, 2 every word of the query starts a word of the name, 3 every word starts a word of the
- * description; ties in name order. Each kind of match reads an index, and who may see a row is data next to its
- * words, never a lookup per match: on SQLite an FTS5 table with access words (migration V14) beside the name
- * indexes; on PostgreSQL one table of names, word vectors and an access array, GIN and "C" btree indexes
- * (migration V19). So the cost grows with the visible matches, not with the number of repositories, and only the
- * page's rows are read further. Only repositories the {@link Filter} lets through are counted and returned: the
- * caller's rules decide, this class only applies them.
+ * description; ties in name order. The ranks are tiers read one after the other in name order, each with a limit,
+ * until the page is full ({@link SearchTiers}; {@link SqliteSearch} on SQLite's name indexes and FTS5 table with
+ * access words, migrations V14 and V22; {@link PostgresSearch} on the table of names, word vectors and access words
+ * of migration V19), so a broad query reads about one page of rows plus one count of its matches; only the page's
+ * rows are read further. Only repositories the {@link Filter} lets through are counted and returned: the caller's
+ * rules decide, this class only applies them.
  */
 public final class RepositorySearchStore {
 
@@ -67,7 +67,11 @@ public final class RepositorySearchStore {
     public record Hit(String name, String description, long pullCount, boolean official) {}
 
     /** One page of results and how many there are in all. */
-    public record Result(long total, List<Hit> hits) {}
+    public record Result(long total, List<Hit> hits) {
+        public Result {
+            hits = List.copyOf(hits);
+        }
+    }
 
     /** What a user may pull beyond public repositories: namespaces (own, organization owner or editor) and team grants. */
     public record Grants(Set<String> namespaces, Set<String> repositories) {}
@@ -102,33 +106,20 @@ public final class RepositorySearchStore {
      * @param offset results to skip (page × size)
      */
     public Result search(String query, Filter filter, long offset, int limit) {
-        if (filter.empty()) return new Result(0, List.of());
-        List<String> words = words(query);
-        Map<String, Object> binds = new HashMap<>();
-        binds.put("q", query);
-        binds.put("qhi", query + '\u007f'); // above every character a repository name may hold: a prefix range
-        String sql = sqlite ? sqliteSearch(words, filter, binds) : PostgresSearch.sql(words, filter, defaultPrivate, binds);
-        binds.put("limit", limit);
-        binds.put("offset", offset);
-        return database.jdbi().withHandle(h -> {
-            List<String> names = new ArrayList<>();
-            long[] total = {0};
-            bind(h.createQuery(sql), binds).map((rs, ctx) -> {
-                total[0] = rs.getLong("total");
-                return rs.getString("name");
-            }).forEach(names::add);
-            if (names.isEmpty() && offset > 0) total[0] = count(h, sql, binds);
-            return new Result(total[0], details(h, names));
-        });
+        return search(query, filter, offset, limit, SqliteSearch.MAX_WALK);
     }
 
-    /** The total when the page is past the end (the window count then has no row to ride on). */
-    private static long count(Handle h, String sql, Map<String, Object> binds) {
-        String countSql = "SELECT COUNT(*) FROM (" + sql.substring(0, sql.indexOf("ORDER BY")) + ") c";
-        Map<String, Object> without = new HashMap<>(binds);
-        without.remove("limit");
-        without.remove("offset");
-        return bind(h.createQuery(countSql), without).mapTo(Long.class).one();
+    /** @param maxWalk SQLite's longest walk of the name index for description matches (see {@link SqliteSearch}) */
+    Result search(String query, Filter filter, long offset, int limit, int maxWalk) {
+        List<String> words = words(query);
+        // Names begin with a letter or digit, so a query without one starts no name and holds no word.
+        if (filter.empty() || words.isEmpty()) return new Result(0, List.of());
+        return database.jdbi().withHandle(h -> {
+            SearchTiers tiers = sqlite ? new SqliteSearch(h, query, words, filter, defaultPrivate, maxWalk)
+                    : new PostgresSearch(h, query, words, filter, defaultPrivate);
+            List<String> names = tiers.page(offset, limit);
+            return new Result(tiers.total(), details(h, names));
+        });
     }
 
     /** Pull counts and official badges of one page's repositories. */
@@ -159,79 +150,6 @@ public final class RepositorySearchStore {
                     official.contains(namespaceOf(name))));
         }
         return hits;
-    }
-
-    /** Visible matches only, per kind, then each repository once at its best rank; names for the page only. */
-    private String sqliteSearch(List<String> words, Filter filter, Map<String, Object> binds) {
-        return "WITH matched AS (" + matches(words, filter, binds) + "),\n"
-                + " best AS (SELECT id, MIN(rnk) AS rnk FROM matched GROUP BY id)\n"
-                + "SELECT r.name, COUNT(*) OVER () AS total FROM best b JOIN repositories r ON r.id = b.id\n"
-                + "ORDER BY b.rnk, r.name LIMIT :limit OFFSET :offset";
-    }
-
-    /**
-     * SQLite: one SELECT per kind of match, each answerable from an index and each keeping only visible repositories:
-     * name matches check the privacy row of each (they are few), word matches on SQLite carry visibility in the
-     * MATCH itself (the access words of migration V14), so a common word costs no lookup per matching row.
-     */
-    private String matches(List<String> words, Filter filter, Map<String, Object> binds) {
-        String name = "r.name";
-        String shortName = "substr(r.name, instr(r.name, '/') + 1)";
-        String visible = visibility(filter, binds);
-        String from = "FROM repositories r WHERE ";
-        List<String> parts = new ArrayList<>(List.of(
-                "SELECT r.id, 0 AS rnk " + from + name + " = :q AND " + visible,
-                "SELECT r.id, 0 AS rnk " + from + shortName + " = :q AND " + visible,
-                "SELECT r.id, 1 AS rnk " + from + name + " >= :q AND " + name + " < :qhi AND " + visible,
-                "SELECT r.id, 1 AS rnk " + from + shortName + " >= :q AND " + shortName + " < :qhi AND " + visible));
-        if (!words.isEmpty()) {
-            String all = String.join(" AND ", words.stream().map(w -> "\"" + w + "\" *").toList());
-            String access = filter.all() ? "" : " AND access : (" + accessWords(filter) + ")";
-            binds.put("name_words", "name : (" + all + ")" + access);
-            binds.put("description_words", "description : (" + all + ")" + access);
-            parts.add("SELECT rowid AS id, 2 AS rnk FROM repository_search WHERE repository_search MATCH :name_words");
-            parts.add("SELECT rowid AS id, 3 AS rnk FROM repository_search"
-                    + " WHERE repository_search MATCH :description_words");
-        }
-        return String.join("\n UNION ALL ", parts);
-    }
-
-    /** The filter as FTS5 words of the access column (see migration V14), OR-ed. */
-    private String accessWords(Filter filter) {
-        List<String> any = new ArrayList<>();
-        if (filter.publicRepositories()) {
-            String pub = defaultPrivate ? "\"public\"" : "(\"public\" OR \"unset\")";
-            any.add(filter.publicOnlyIn().map(in -> "(" + pub + " AND ("
-                    + String.join(" OR ", in.stream().map(n -> "\"n" + hex(n) + "\"").toList()) + "))").orElse(pub));
-        }
-        for (String namespace : filter.namespaces()) any.add("\"n" + hex(namespace) + "\"");
-        for (String repository : filter.repositories()) any.add("\"r" + hex(repository) + "\"");
-        return String.join(" OR ", any);
-    }
-
-    private static String hex(String text) {
-        return java.util.HexFormat.of().formatHex(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    }
-
-    /** SQLite: the filter as a condition on repositories r, for the name matches (few rows each). */
-    private String visibility(Filter filter, Map<String, Object> binds) {
-        if (filter.all()) return "1 = 1";
-        String namespace = "CASE WHEN instr(r.name, '/') = 0 THEN r.name ELSE substr(r.name, 1, instr(r.name, '/') - 1) END";
-        List<String> any = new ArrayList<>();
-        if (filter.publicRepositories()) {
-            binds.put("default_private", defaultPrivate);
-            String pub = "NOT COALESCE((SELECT s.is_private FROM repository_settings s WHERE s.repository = r.name),"
-                    + " :default_private)";
-            any.add(filter.publicOnlyIn().map(in -> "(" + pub + " AND " + namespace + " IN ("
-                    + list("pns", List.copyOf(in), binds) + "))").orElse(pub));
-        }
-        if (!filter.namespaces().isEmpty()) {
-            any.add(namespace + " IN (" + list("ns", List.copyOf(filter.namespaces()), binds) + ")");
-        }
-        if (!filter.repositories().isEmpty()) {
-            any.add("r.name IN (" + list("repo", List.copyOf(filter.repositories()), binds) + ")");
-        }
-        return "(" + String.join(" OR ", any) + ")";
     }
 
     /** ":p0, :p1, …" with the values bound. */
