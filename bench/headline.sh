@@ -4,13 +4,16 @@
 # real clients: skopeo for whole-image push and pull, wrk with a token (Wharf: a bearer token from /token;
 # Distribution htpasswd: Basic) for manifest GETs, curl with the same credentials for blob GETs.
 #
-#   bench/headline.sh [--quick] [--no-build] [--no-memory] [--no-docker] [--push-4gib] [--out FILE]
+#   bench/headline.sh [--quick] [--no-build] [--no-memory] [--no-docker] [--push-4gib] [--only push] [--reps N]
+#                     [--out FILE]
 #
 #   --quick      small sizes, short wrk runs, no 1 GiB memory phase (a smoke test of the harness)
 #   --no-build   use the existing target/wharf.jar
 #   --no-memory  skip the 1 GiB layer push/pull that measures Wharf's RSS (it needs ~3 GiB of /tmp)
 #   --no-docker  skip `docker push` (it needs root and dockerd: a private daemon of the run's own is started)
 #   --push-4gib  in the memory phase, also push a 4 GiB layer to Wharf (needs ~9 GiB of /tmp; about 1-2 min)
+#   --only push  only the skopeo push rows (no docker, pull, blob GET, wrk or memory phase): for working on push
+#   --reps N     repetitions per server of each push/pull phase (default 3; 1 with --quick)
 #   --out FILE   also write the Markdown table to FILE
 #
 # Every server runs from a fresh temp data dir on a free 127.0.0.1 port; every process started is stopped by
@@ -19,7 +22,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-QUICK=0; BUILD=1; MEMORY=1; DOCKER=1; HUGE=0; OUT=""
+QUICK=0; BUILD=1; MEMORY=1; DOCKER=1; HUGE=0; OUT=""; ONLY=""; REPS_ARG=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) QUICK=1; MEMORY=0 ;;
@@ -27,8 +30,10 @@ while [[ $# -gt 0 ]]; do
     --no-memory) MEMORY=0 ;;
     --no-docker) DOCKER=0 ;;
     --push-4gib) HUGE=1 ;;
+    --only) ONLY="$2"; [[ $ONLY == push ]] || { echo "--only takes: push" >&2; exit 2; }; MEMORY=0; DOCKER=0; shift ;;
+    --reps) REPS_ARG="$2"; [[ $REPS_ARG =~ ^[1-9][0-9]*$ ]] || { echo "--reps takes a positive number" >&2; exit 2; }; shift ;;
     --out) OUT="$2"; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -38,6 +43,7 @@ if [[ $QUICK == 1 ]]; then
 else
   LAYER_MIB=128; REPS=3; BLOB_GETS=5; WRK_WARMUP=5; WRK_SECS=15; WRK_CHUNKS=3
 fi
+[[ -n $REPS_ARG ]] && REPS=$REPS_ARG
 MEM_MIB=1024
 SMALL_LAYERS=3      # 1 MiB each, next to the large one
 WRK_CONNS=32; WRK_THREADS=2
@@ -268,6 +274,7 @@ if [[ $DOCKER == 1 ]] && docker_available; then
   for k in $(seq 1 "$REPS"); do R[docker.bytes.$k]=$(make_docker_image "$k" "$LAYER_MIB"); done
   rotated push dpush "docker push" docker_push_k
 fi
+if [[ -z $ONLY ]]; then
 rotated pull pull pull pull_k
 for s in "${SERVERS[@]}"; do R[$s.auth]=$(auth_header "$s" bench/push-1); done
 for k in $(seq 1 "$BLOB_GETS"); do
@@ -299,6 +306,7 @@ for k in $(seq 1 "$WRK_CHUNKS"); do
     log "$s wrk $k: $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.$s.$k.txt") req/s, p99 $(awk '$1 == "99%" {print $2}' "$WORK/wrk.$s.$k.txt")"
   done
 done
+fi
 if [[ $MEMORY == 1 ]]; then
   log "memory phase: a ${MEM_MIB} MiB layer pushed to and pulled from Wharf"
   rm -rf "$WORK"/image-*
@@ -333,11 +341,16 @@ row() { # LABEL KEY TARGET-KIND OP LIMIT
 }
 {
   echo "Load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER (2 cores)."
-  echo "Images: one ${LAYER_MIB} MiB + ${SMALL_LAYERS} × 1 MiB random layers ($BYTES bytes); $REPS skopeo pushes (a new image each time) and pulls per server (median); $BLOB_GETS curl GETs of the large layer (median); wrk -t$WRK_THREADS -c$WRK_CONNS, ${WRK_SECS}s in $WRK_CHUNKS chunk(s) after ${WRK_WARMUP}s warm-up (median of chunks). MB/s = 10^6 bytes/s."
+  if [[ -n $ONLY ]]; then
+    echo "Images: one ${LAYER_MIB} MiB + ${SMALL_LAYERS} × 1 MiB random layers ($BYTES bytes); $REPS skopeo pushes (a new image each time) per server (median); pushes only (--only push). MB/s = 10^6 bytes/s."
+  else
+    echo "Images: one ${LAYER_MIB} MiB + ${SMALL_LAYERS} × 1 MiB random layers ($BYTES bytes); $REPS skopeo pushes (a new image each time) and pulls per server (median); $BLOB_GETS curl GETs of the large layer (median); wrk -t$WRK_THREADS -c$WRK_CONNS, ${WRK_SECS}s in $WRK_CHUNKS chunk(s) after ${WRK_WARMUP}s warm-up (median of chunks). MB/s = 10^6 bytes/s."
+  fi
   echo
   echo "| | Distribution, no auth | Distribution, htpasswd | Wharf \`./wharf serve\` | Wharf / Dist. no auth | Wharf / Dist. htpasswd | target | met |"
   echo "|---|---:|---:|---:|---:|---:|---|---|"
   row "skopeo push, MB/s" push ratio ">=" 1.2 "≥ 1.2×"
+  if [[ -z $ONLY ]]; then
   [[ -n ${R[wharf._dpush]:-} ]] && row "docker push, MB/s (private dockerd; includes docker's gzip)" dpush ratio ">=" 1.2 "≥ 1.2×"
   row "skopeo pull, MB/s" pull - - - ""
   row "blob GET with credentials, MB/s (curl)" blob ratio ">=" 1.0 "≥ 1.0×"
@@ -352,6 +365,10 @@ row() { # LABEL KEY TARGET-KIND OP LIMIT
   row "RSS peak during wrk, MB" rss_wrk wharf "<=" 256 "Wharf ≤ 256 MB"
   row "RSS peak over all phases (push, pull, blob GET, wrk), MB" rss_peak wharf "<=" 256 "Wharf ≤ 256 MB"
   row "start-up to first answer on /v2/, ms" startup_ms wharf "<=" 2000 "Wharf < 2 s"
+  else
+    for s in "${SERVERS[@]}"; do R[$s.rss_push]=$(rss_mb "$s" push); done
+    row "RSS peak during the pushes, MB" rss_push - - - ""
+  fi
   if [[ $MEMORY == 1 ]]; then
     echo
     echo "Memory phase (Wharf only): a ${MEM_MIB} MiB layer pushed (${R[wharf.mem_push]} MB/s) and pulled (${R[wharf.mem_pull]} MB/s) with skopeo; peak RSS $(rss_mb wharf mem) MB (target ≤ 256 MB: $(meets "$(rss_mb wharf mem)" "<=" 256))."
