@@ -184,7 +184,7 @@ rss_mb() { awk '{printf "%.0f", $1 / 1024}' "$WORK/rss.$1.$2" 2>/dev/null || ech
 creds_flag() { [[ -n ${R[$1.creds]} ]] && echo "--$2-creds=${R[$1.creds]}" || echo "--$2-no-creds"; }
 
 secs_since() { awk -v a="$1" -v b="$(now_ns)" 'BEGIN {printf "%.3f", (b - a) / 1e9}'; }
-median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR==0) print "n/a"; else if (NR%2) print a[(NR+1)/2]; else printf "%.3f", (a[NR/2]+a[NR/2+1])/2}'; }
+median() { tr ' ' '\n' <<<"$1" | { grep -v '^$' || true; } | sort -g | awk '{a[NR]=$1} END {if (NR==0) print "n/a"; else if (NR%2) print a[(NR+1)/2]; else printf "%.3f", (a[NR/2]+a[NR/2+1])/2}'; }
 
 push_once() { # SERVER LAYOUT BYTES REPO -> MB/s
   local s=$1 t0; t0=$(now_ns)
