@@ -4,7 +4,8 @@
 # real clients: skopeo for whole-image push and pull, wrk with a token (Wharf: a bearer token from /token;
 # Distribution htpasswd: Basic) for manifest GETs, curl with the same credentials for blob GETs.
 #
-#   bench/headline.sh [--quick] [--no-build] [--no-memory] [--no-docker] [--push-4gib] [--only PHASES] [--out FILE]
+#   bench/headline.sh [--quick] [--no-build] [--no-memory] [--no-docker] [--push-4gib] [--only PHASES] [--reps N]
+#                     [--out FILE]
 #
 #   --quick      small sizes, short wrk runs, no 1 GiB memory phase (a smoke test of the harness)
 #   --no-build   use the existing target/wharf.jar
@@ -15,6 +16,7 @@
 #                (e.g. --only wrk,memory). Phases left out print "n/a" in the table, and the "RSS peak over all
 #                phases" row covers only the phases that ran (the table says which). When pull, blob or wrk run
 #                without push, one image is pushed to each server first as setup, unmeasured and unsampled.
+#   --reps N     repetitions per server of each push/pull phase (default 3; 1 with --quick)
 #   --out FILE   also write the Markdown table to FILE
 #
 # Every server runs from a fresh temp data dir on a free 127.0.0.1 port; every process started is stopped by
@@ -23,7 +25,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-QUICK=0; BUILD=1; MEMORY=1; DOCKER=1; HUGE=0; OUT=""; ONLY=""
+QUICK=0; BUILD=1; MEMORY=1; DOCKER=1; HUGE=0; OUT=""; ONLY=""; REPS_ARG=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) QUICK=1; MEMORY=0 ;;
@@ -32,6 +34,7 @@ while [[ $# -gt 0 ]]; do
     --no-docker) DOCKER=0 ;;
     --push-4gib) HUGE=1 ;;
     --only) ONLY="$2"; shift ;;
+    --reps) REPS_ARG="$2"; [[ $REPS_ARG =~ ^[1-9][0-9]*$ ]] || { echo "--reps takes a positive number" >&2; exit 2; }; shift ;;
     --out) OUT="$2"; shift ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
@@ -43,6 +46,7 @@ if [[ $QUICK == 1 ]]; then
 else
   LAYER_MIB=128; REPS=3; BLOB_GETS=5; WRK_WARMUP=5; WRK_SECS=15; WRK_CHUNKS=3
 fi
+[[ -n $REPS_ARG ]] && REPS=$REPS_ARG
 MEM_MIB=1024
 ALL_PHASES="push docker pull blob wrk memory"
 if [[ -n $ONLY ]]; then

@@ -8,6 +8,7 @@ import dev.wharf.sources.build.Sandbox;
 import dev.wharf.sources.build.SandboxCheck;
 import dev.wharf.sources.build.Trees;
 import dev.wharf.model.Digest;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -37,6 +38,9 @@ final class SelfTest {
     private static final Pattern TOKEN = Pattern.compile("\"token\"\\s*:\\s*\"([^\"]+)\"");
     private static final String MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json";
     private static final int REPEATED_PULLS = 3000;
+    /** Pushes of the training run's push path; enough calls for the JIT to compile the byte path at tier 4. */
+    private static final int REPEATED_PUSHES = 24;
+    private static final int PUSHED_LAYER_BYTES = 4 * 1024 * 1024;
 
     private final PrintStream out;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -149,6 +153,7 @@ final class SelfTest {
         }
         expect(send(get(base + "/v2/" + repo + "/tags/list", bearer)), 200, "tag list");
         repeatPulls(base + "/v2/" + repo, bearer, layerDigest);
+        repeatPushes(base, basic);
 
         expect(send(HttpRequest.newBuilder(URI.create(base + "/v2/users/login"))
                 .header("Content-Type", "application/json")
@@ -172,6 +177,65 @@ final class SelfTest {
             expect(send(manifest), 200, "repeated manifest pull");
             if (i % 10 == 0) expect(send(blob), 200, "repeated blob check");
         }
+    }
+
+    /**
+     * Pushes a few MiB-sized images the way skopeo, containerd and docker do: a token by Basic credentials, a HEAD
+     * of each blob (missing), POST, one chunked PATCH streaming the layer, PUT with the digest, then the manifest.
+     * Like {@link #repeatPulls}, a check that matters little; for the launcher's training run it records the push
+     * path's profiles (HTTP/1.1 chunked request bodies, the streaming hash, the staging writes), which a fresh node
+     * otherwise gathers during its first real pushes while the JIT competes with them for the CPU.
+     */
+    private void repeatPushes(String base, String basic) throws IOException, InterruptedException {
+        byte[] layer = randomBytes(PUSHED_LAYER_BYTES);
+        for (int i = 0; i < REPEATED_PUSHES; i++) {
+            String repo = "self-test/push-" + i;
+            var tokenResponse = send(HttpRequest.newBuilder(URI.create(base + "/token?service=wharf&scope=repository:"
+                    + repo + ":push,pull")).header("Authorization", basic).GET().build());
+            expect(tokenResponse, 200, "registry token for a push");
+            Matcher m = TOKEN.matcher(tokenResponse.body());
+            if (!m.find()) throw new SelfTestFailure("registry token for a push: no token in the answer");
+            String bearer = "Bearer " + m.group(1);
+            layer[i % layer.length]++; // a new layer each time, so nothing is already there
+            String layerDigest = pushBlobChunked(base, repo, bearer, layer);
+            byte[] configBlob = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+                    + "\"diff_ids\":[]},\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8);
+            String configDigest = pushBlobChunked(base, repo, bearer, configBlob);
+            byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + MANIFEST_TYPE + "\",\"config\":{\"mediaType\":"
+                    + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + configDigest + "\",\"size\":"
+                    + configBlob.length + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
+                    + "\"digest\":\"" + layerDigest + "\",\"size\":" + layer.length + "}]}")
+                    .getBytes(StandardCharsets.UTF_8);
+            expect(send(HttpRequest.newBuilder(URI.create(base + "/v2/" + repo + "/manifests/latest"))
+                    .header("Authorization", bearer).header("Content-Type", MANIFEST_TYPE)
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(manifest)).build()), 201, "repeated manifest push");
+        }
+    }
+
+    /** HEAD (404), POST, one PATCH with a chunked body (no Content-Length, as Go clients send), PUT ?digest=. */
+    private String pushBlobChunked(String base, String repo, String bearer, byte[] bytes)
+            throws IOException, InterruptedException {
+        String digest = Digest.sha256(bytes).toString();
+        expect(send(HttpRequest.newBuilder(URI.create(base + "/v2/" + repo + "/blobs/" + digest))
+                .header("Authorization", bearer).method("HEAD", HttpRequest.BodyPublishers.noBody()).build()),
+                404, "blob check before a push");
+        var opened = send(HttpRequest.newBuilder(URI.create(base + "/v2/" + repo + "/blobs/uploads/"))
+                .header("Authorization", bearer).POST(HttpRequest.BodyPublishers.noBody()).build());
+        expect(opened, 202, "blob upload start");
+        String location = opened.headers().firstValue("Location")
+                .orElseThrow(() -> new SelfTestFailure("blob upload start: no Location"));
+        // An InputStream body has no known length, so the client sends it chunked.
+        var patched = send(HttpRequest.newBuilder(URI.create(base).resolve(location))
+                .header("Authorization", bearer).header("Content-Type", "application/octet-stream")
+                .method("PATCH", HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes)))
+                .build());
+        expect(patched, 202, "chunked blob upload");
+        String next = patched.headers().firstValue("Location")
+                .orElseThrow(() -> new SelfTestFailure("chunked blob upload: no Location"));
+        URI target = URI.create(base).resolve(next + (next.contains("?") ? "&" : "?") + "digest=" + digest);
+        expect(send(HttpRequest.newBuilder(target).header("Authorization", bearer)
+                .PUT(HttpRequest.BodyPublishers.noBody()).build()), 201, "blob upload completion");
+        return digest;
     }
 
     /** Monolithic push: POST opens the session, one PUT with the bytes and the digest closes it. */

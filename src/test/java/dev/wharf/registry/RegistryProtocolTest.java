@@ -181,6 +181,52 @@ class RegistryProtocolTest {
         assertThat(SendFile.bodiesSent() - before).as("both bodies by sendfile").isEqualTo(2);
     }
 
+    /**
+     * What Go clients (skopeo, containerd, docker) send for a layer: one PATCH whose body is chunked. The chunk
+     * sizes here put chunk boundaries anywhere in, and across, the server's 64 KiB request buffers; every byte
+     * must land in the upload once, in order, so the completion verifies against the digest.
+     */
+    @Test
+    void chunkedBodyOfSeveralMiBIsStoredExactly() throws Exception {
+        byte[] data = new byte[5 * 1024 * 1024 + 333];
+        new java.util.Random(4).nextBytes(data);
+        Digest d = Digest.sha256(data);
+        String loc = reg.send("POST", "/v2/gochunks/app/blobs/uploads/", null).headers().firstValue("Location")
+                .orElseThrow();
+        int[] sizes = {1, 32768, 65535, 65536, 65537, 100_000, 7, 131_072, 4093};
+        java.net.URI base = java.net.URI.create(reg.base);
+        try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(10_000);
+            var out = new java.io.BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+            out.write(("PATCH " + loc + " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                    + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            for (int off = 0, i = 0; off < data.length; i++) {
+                int n = Math.min(sizes[i % sizes.length], data.length - off);
+                out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(data, off, n);
+                out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                off += n;
+            }
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String head = readHead(new java.io.BufferedInputStream(socket.getInputStream()));
+            assertThat(head).startsWith("http/1.1 202").contains("range: 0-" + (data.length - 1));
+        }
+        assertThat(reg.send("PUT", loc + "?digest=" + d, null).statusCode()).isEqualTo(201);
+        assertThat(reg.get("/v2/gochunks/app/blobs/" + d).body()).isEqualTo(data);
+    }
+
+    /** The status line and headers of one HTTP/1.1 response, lower-cased. */
+    private static String readHead(java.io.InputStream in) throws java.io.IOException {
+        java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) throw new java.io.EOFException("connection closed in the headers: " + head);
+            head.write(b);
+        }
+        return head.toString(StandardCharsets.US_ASCII).toLowerCase(java.util.Locale.ROOT);
+    }
+
     /** Reads one HTTP/1.1 response with a Content-Length body from {@code in}; fails on Connection: close. */
     private static byte[] readResponse(java.io.InputStream in) throws java.io.IOException {
         java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
