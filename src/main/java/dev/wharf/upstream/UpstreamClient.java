@@ -155,14 +155,67 @@ public final class UpstreamClient {
                         "the registry answered the HEAD of " + what + " without a Docker-Content-Digest"));
     }
 
-    /** A blob's stream and its length as the registry declared it ({@code -1} when it sent none). */
-    public record Blob(InputStream body, long length) {}
+    /** A blob's body as it arrives, and its length as the registry declared it ({@code -1} when it sent none). */
+    public interface Blob extends AutoCloseable {
+        long length();
+
+        /** Hands the body to {@code sink}, chunk by chunk on the calling thread, until its end. */
+        void readTo(OutboundHttp.BodySink sink) throws IOException;
+
+        /** Abandons the body; a {@link #readTo} in progress on another thread fails. */
+        @Override
+        void close();
+
+        /** A blob read from a stream; the sink pauses whenever the stream has nothing more available. */
+        static Blob of(InputStream body, long length) {
+            return new Blob() {
+                @Override
+                public long length() {
+                    return length;
+                }
+
+                @Override
+                public void readTo(OutboundHttp.BodySink sink) throws IOException {
+                    byte[] buf = new byte[64 * 1024];
+                    for (int n; (n = body.read(buf)) >= 0; ) {
+                        if (n > 0) sink.accept(java.nio.ByteBuffer.wrap(buf, 0, n));
+                        if (body.available() <= 0) sink.pause();
+                    }
+                }
+
+                @Override
+                public void close() {
+                    try {
+                        body.close();
+                    } catch (IOException e) {
+                        // abandoned either way
+                    }
+                }
+            };
+        }
+    }
 
     /** As {@link #blob(String)}, with the declared length, which a mirror needs before it answers its client. */
     public Blob blobWithLength(String digest) {
         OutboundHttp.Response r = send(path("blobs", digest), "*/*", BLOB_TIMEOUT);
         if (r.status() != 200) throw Http.failure(r, "blob " + digest);
-        return new Blob(r.body(), r.contentLength().orElse(-1));
+        long length = r.contentLength().orElse(-1);
+        return new Blob() {
+            @Override
+            public long length() {
+                return length;
+            }
+
+            @Override
+            public void readTo(OutboundHttp.BodySink sink) throws IOException {
+                r.readBody(sink);
+            }
+
+            @Override
+            public void close() {
+                r.close();
+            }
+        };
     }
 
     private OutboundHttp.Response send(URI uri, String accept, Duration timeout) {
