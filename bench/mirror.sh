@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Pull-through mirror throughput (docs/benchmarks.md, "Pull-through mirror"): one local CNCF Distribution as the
-# upstream and one Wharf with a mirror "up" of it. Per run, a new image of random (incompressible) uncompressed tar
+# Pull-through mirror throughput (docs/benchmarks.md, "Pull-through mirror"): one local CNCF Distribution with
+# htpasswd auth as the upstream and one Wharf with a mirror "up" of it (holding the upstream's credentials). Per run, a new image of random (incompressible) uncompressed tar
 # layers is pushed upstream, then pulled with `skopeo copy` to a dir (same disk for all):
-#   direct  – straight from Distribution
+#   direct  – straight from Distribution (with the upstream's credentials)
 #   cold    – through Wharf's mirror, nothing cached (Wharf fetches, tees to skopeo and stores)
 #   warm    – through the mirror again, everything cached
 #   local   – the same image pushed to a repository of Wharf's own, pulled back
@@ -18,11 +18,17 @@ BENCH=mirror-bench
 . "$ROOT/bench/lib.sh"
 BUILD=1; RUNS=3; MIB=128
 runs_options "$@"
-bench_start skopeo curl python3
+bench_start skopeo curl python3 htpasswd
 
+UP_PASSWORD="bench-up-$RANDOM$RANDOM"
+htpasswd -Bbn upstream "$UP_PASSWORD" > "$WORK/distribution.htpasswd"
 DPORT=$(free_port)
-run_distribution distribution "$DPORT" || die "distribution did not start"
+DIST_EXTRA="auth:
+  htpasswd:
+    realm: bench
+    path: $WORK/distribution.htpasswd" run_distribution distribution "$DPORT" 401 || die "distribution did not start"
 DIST=127.0.0.1:$DPORT
+DCREDS=(--src-creds "upstream:$UP_PASSWORD")
 
 WPORT=$(free_port)
 ADMIN_PASSWORD="bench-admin-$RANDOM$RANDOM"
@@ -33,7 +39,7 @@ mkdir -p "$WORK/wharf-data" "$WORK/wharf-cwd"
 t0=$(now_ns)
 ( cd "$WORK/wharf-cwd" && WHARF_ADDR=127.0.0.1:$WPORT WHARF_DATA_DIR=$WORK/wharf-data \
     WHARF_ADMIN_PASSWORD=$ADMIN_PASSWORD WHARF_OUTBOUND_ALLOW=127.0.0.0/8 WHARF_MIRRORS_UPSTREAMS=up=http://$DIST \
-    WHARF_JAVA="$JAVA" exec "$ROOT/wharf" serve ) > "$WORK/wharf.log" 2>&1 &
+    WHARF_MIRRORS_CREDENTIALS=up=upstream:$UP_PASSWORD WHARF_JAVA="$JAVA" exec "$ROOT/wharf" serve ) > "$WORK/wharf.log" 2>&1 &
 WHARF_PID=$!; PIDS+=("$WHARF_PID")
 wait_ready wharf "$WHARF_PID" "http://127.0.0.1:$WPORT/readyz" "$t0" > /dev/null || die "wharf did not start"
 WHARF=127.0.0.1:$WPORT
@@ -53,13 +59,13 @@ echo "|---|---|---|---|---|---|---|---|"
 COLD=""; WARM=""
 for run in $(seq 1 "$RUNS"); do
   bytes=$(make_random_image "$WORK/layout-$run" "$run")
-  skopeo copy --quiet --dest-tls-verify=false "oci:$WORK/layout-$run:1" "docker://$DIST/bench/app$run:1"
+  skopeo copy --quiet --dest-tls-verify=false --dest-creds "upstream:$UP_PASSWORD" "oci:$WORK/layout-$run:1" "docker://$DIST/bench/app$run:1"
   skopeo copy --quiet --dest-tls-verify=false --dest-creds "admin:$ADMIN_PASSWORD" "oci:$WORK/layout-$run:1" "docker://$WHARF/local/app$run:1"
   rm -rf "$WORK/layout-$run"
   if (( run % 2 )); then
-    d_ns=$(pull "$DIST/bench/app$run:1" direct); c_ns=$(pull "$WHARF/up/bench/app$run:1" cold "${WCREDS[@]}")
+    d_ns=$(pull "$DIST/bench/app$run:1" direct "${DCREDS[@]}"); c_ns=$(pull "$WHARF/up/bench/app$run:1" cold "${WCREDS[@]}")
   else
-    c_ns=$(pull "$WHARF/up/bench/app$run:1" cold "${WCREDS[@]}"); d_ns=$(pull "$DIST/bench/app$run:1" direct)
+    c_ns=$(pull "$WHARF/up/bench/app$run:1" cold "${WCREDS[@]}"); d_ns=$(pull "$DIST/bench/app$run:1" direct "${DCREDS[@]}")
   fi
   sleep 2 # the mirror stores the last layer just after the client has it
   if (( run % 2 )); then

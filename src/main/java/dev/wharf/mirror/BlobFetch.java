@@ -2,6 +2,7 @@ package dev.wharf.mirror;
 
 import dev.wharf.model.Digest;
 import dev.wharf.registry.PullThrough;
+import dev.wharf.upstream.OutboundHttp;
 import dev.wharf.upstream.UpstreamClient;
 import dev.wharf.upstream.UpstreamException;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
@@ -29,6 +31,9 @@ import java.util.function.Supplier;
  */
 final class BlobFetch implements PullThrough.Arriving {
     private enum State { STARTING, STREAMING, VERIFIED, FAILED }
+
+    /** Bytes gathered before they are written, hashed and shown to readers (see {@link Tee}). */
+    static final int BATCH = 256 * 1024;
 
     /** Stores the verified file as the blob (throws if it cannot). */
     interface Publisher {
@@ -62,31 +67,25 @@ final class BlobFetch implements PullThrough.Arriving {
      * @param upstreamBytes counts bytes received from the upstream (for the metric)
      */
     void run(Supplier<UpstreamClient.Blob> open, Publisher publish, LongConsumer upstreamBytes) {
-        java.util.concurrent.atomic.AtomicReference<InputStream> body = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<UpstreamClient.Blob> body = new AtomicReference<>();
         Thread runner = Thread.currentThread();
         Thread watchdog = Thread.ofVirtual().name("mirror-watchdog").start(() -> watch(runner, body));
+        Tee tee = null;
         // Private from the start: the filesystem store makes this very file the published blob.
         try (FileChannel out = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE), dev.wharf.storage.PrivateFiles.fileMode())) {
             UpstreamClient.Blob blob = open.get();
-            body.set(blob.body());
-            started(blob.length());
-            MessageDigest hasher = Digest.newHasher(digest.algorithm());
-            byte[] buf = new byte[256 * 1024];
-            try (InputStream in = blob.body()) {
-                for (int n; (n = in.read(buf)) > 0; ) {
-                    out.write(ByteBuffer.wrap(buf, 0, n));
-                    hasher.update(buf, 0, n);
-                    upstreamBytes.accept(n);
-                    advance(n);
-                    if (size >= 0 && written > size) throw new IOException("the upstream sent more than the "
-                            + size + " bytes it announced");
-                }
+            body.set(blob);
+            try (blob) {
+                started(blob.length());
+                tee = new Tee(out, Digest.newHasher(digest.algorithm()), upstreamBytes);
+                blob.readTo(tee);
+                tee.flush();
             }
             if (size >= 0 && written != size) {
                 throw new IOException("the upstream sent " + written + " of " + size + " bytes");
             }
-            Digest actual = Digest.fromHasher(digest.algorithm(), hasher);
+            Digest actual = Digest.fromHasher(digest.algorithm(), tee.hasher);
             if (!actual.equals(digest)) {
                 fail("the upstream's bytes for " + digest + " hash to " + actual + "; not stored", null);
                 return;
@@ -96,7 +95,8 @@ final class BlobFetch implements PullThrough.Arriving {
             fail(e.getMessage(), e);
             return;
         } catch (IOException | RuntimeException e) {
-            fail("the download of " + digest + " from the upstream broke after " + written + " bytes ("
+            long received = tee == null ? 0 : tee.received;
+            fail("the download of " + digest + " from the upstream broke after " + received + " bytes ("
                     + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + "); not stored",
                     null);
             return;
@@ -108,6 +108,56 @@ final class BlobFetch implements PullThrough.Arriving {
         } catch (IOException | RuntimeException e) {
             // Every reader has its verified bytes already; the next pull fetches again.
             throw new IllegalStateException("storing " + digest + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The download's side of the tee: gathers the upstream's chunks (Jetty hands over at most 64 KiB at a time)
+     * and passes them on in batches of up to {@link #BATCH} bytes, or whenever the network has nothing more for
+     * the moment: one file write, one digest update and one wake-up of the readers per batch, instead of per chunk.
+     */
+    private final class Tee implements OutboundHttp.BodySink {
+        private final FileChannel out;
+        private final MessageDigest hasher;
+        private final LongConsumer upstreamBytes;
+        private final byte[] batch = new byte[BATCH];
+        private int gathered;
+        private long received;
+
+        Tee(FileChannel out, MessageDigest hasher, LongConsumer upstreamBytes) {
+            this.out = out;
+            this.hasher = hasher;
+            this.upstreamBytes = upstreamBytes;
+        }
+
+        @Override
+        public void accept(ByteBuffer bytes) throws IOException {
+            lastProgressNanos = System.nanoTime();
+            received += bytes.remaining();
+            if (size >= 0 && received > size) {
+                throw new IOException("the upstream sent more than the " + size + " bytes it announced");
+            }
+            while (bytes.hasRemaining()) {
+                int n = Math.min(bytes.remaining(), batch.length - gathered);
+                bytes.get(batch, gathered, n);
+                gathered += n;
+                if (gathered == batch.length) flush();
+            }
+        }
+
+        @Override
+        public void pause() throws IOException {
+            flush();
+        }
+
+        void flush() throws IOException {
+            if (gathered == 0) return;
+            ByteBuffer buf = ByteBuffer.wrap(batch, 0, gathered);
+            while (buf.hasRemaining()) out.write(buf);
+            hasher.update(batch, 0, gathered);
+            upstreamBytes.accept(gathered);
+            advance(gathered);
+            gathered = 0;
         }
     }
 
@@ -169,7 +219,7 @@ final class BlobFetch implements PullThrough.Arriving {
     }
 
     @Override
-    public InputStream open() throws IOException {
+    public Reader open() throws IOException {
         lock.lock();
         try {
             if (deleted) throw new IOException("the download of " + digest + " is over; read it from storage");
@@ -197,7 +247,6 @@ final class BlobFetch implements PullThrough.Arriving {
     }
 
     private void advance(long n) {
-        lastProgressNanos = System.nanoTime();
         lock.lock();
         try {
             written += n;
@@ -243,22 +292,22 @@ final class BlobFetch implements PullThrough.Arriving {
      * A stalled upstream is a failure: when no answer (interrupts the waiting download) or no byte (closes the
      * stream) arrived for {@code stallTimeout}.
      */
-    private void watch(Thread runner, java.util.concurrent.atomic.AtomicReference<InputStream> body) {
+    private void watch(Thread runner, AtomicReference<UpstreamClient.Blob> body) {
         try {
             while (true) {
                 TimeUnit.MILLISECONDS.sleep(Math.max(100, stallTimeout.toMillis() / 4));
                 if (System.nanoTime() - lastProgressNanos > stallTimeout.toNanos()) {
-                    InputStream stream = body.get();
-                    if (stream != null) {
-                        stream.close();
+                    UpstreamClient.Blob blob = body.get();
+                    if (blob != null) {
+                        blob.close();
                     } else {
                         runner.interrupt();
                     }
                     return;
                 }
             }
-        } catch (InterruptedException | IOException e) {
-            // Download over (interrupted), or the close failed: nothing more to watch.
+        } catch (InterruptedException e) {
+            // Download over: nothing more to watch.
         }
     }
 
@@ -283,14 +332,44 @@ final class BlobFetch implements PullThrough.Arriving {
         }
     }
 
-    /** Reads the growing file from the start; the last byte waits for verification. */
-    private final class Reader extends InputStream {
+    /**
+     * One reader of the growing file: where it may read up to (the last byte waits for verification), and the
+     * file as a stream from its start.
+     */
+    final class Reader extends InputStream implements PullThrough.Reading {
         private final FileChannel channel;
         private long position;
         private boolean closed;
 
         Reader(FileChannel channel) {
             this.channel = channel;
+        }
+
+        @Override
+        public FileChannel file() {
+            return channel;
+        }
+
+        @Override
+        public long readable(long from, Duration wait) throws IOException {
+            long deadline = System.nanoTime() + wait.toNanos();
+            lock.lock();
+            try {
+                while (true) {
+                    long visible = state == State.VERIFIED ? written : Math.max(0, written - 1);
+                    if (visible > from) return visible;
+                    if (state == State.FAILED) throw new IOException(failure);
+                    if (state == State.VERIFIED) return -1;
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) return from;
+                    changed.awaitNanos(left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the upstream");
+            } finally {
+                lock.unlock();
+            }
         }
 
         @Override
@@ -303,24 +382,12 @@ final class BlobFetch implements PullThrough.Arriving {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             if (len == 0) return 0;
-            long available;
-            lock.lock();
-            try {
-                while (true) {
-                    long visible = state == State.VERIFIED ? written : Math.max(0, written - 1);
-                    available = visible - position;
-                    if (available > 0) break;
-                    if (state == State.FAILED) throw new IOException(failure);
-                    if (state == State.VERIFIED) return -1;
-                    changed.await(1, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while waiting for the upstream");
-            } finally {
-                lock.unlock();
-            }
-            int n = channel.read(ByteBuffer.wrap(b, off, (int) Math.min(len, available)), position);
+            long end;
+            do {
+                end = readable(position, Duration.ofSeconds(1));
+            } while (end == position);
+            if (end < 0) return -1;
+            int n = channel.read(ByteBuffer.wrap(b, off, (int) Math.min(len, end - position)), position);
             if (n > 0) position += n;
             return n;
         }

@@ -16,6 +16,7 @@ import dev.wharf.model.Digest;
 import dev.wharf.registry.PullThrough;
 import dev.wharf.storage.meta.MetadataStore;
 import dev.wharf.upstream.OutboundHttp;
+import dev.wharf.upstream.UpstreamAuth;
 import dev.wharf.upstream.UpstreamClient;
 import dev.wharf.upstream.UpstreamException;
 import dev.wharf.upstream.UpstreamManifest;
@@ -52,12 +53,23 @@ import org.slf4j.LoggerFactory;
  */
 public final class MirrorService implements PullThrough, MirrorNamespaces, MirrorViews {
     private static final Logger log = LoggerFactory.getLogger(MirrorService.class);
-    /** Bearer tokens of Docker Hub live 5 minutes; a client (and its token) is reused for less than that. */
-    private static final Duration CLIENT_REUSE = Duration.ofMinutes(4);
+    /**
+     * A repository's upstream client is dropped after this long unused. While in use it renews its bearer token
+     * when the token expires; tokens and the registry's challenge are shared per mirror ({@link UpstreamAuth}).
+     */
+    private static final Duration CLIENT_IDLE = Duration.ofMinutes(10);
     /** used_at columns are written at most this often per row: a pull must not always cost a write. */
     private static final Duration TOUCH_EVERY = Duration.ofHours(1);
 
-    private record CachedClient(UpstreamClient client, Instant createdAt) {}
+    private static final class CachedClient {
+        final UpstreamClient client;
+        volatile Instant usedAt;
+
+        CachedClient(UpstreamClient client, Instant usedAt) {
+            this.client = client;
+            this.usedAt = usedAt;
+        }
+    }
 
     private final Mirrors mirrors;
     private final OutboundHttp outbound;
@@ -76,6 +88,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     private final SingleFlight<String> flights = new SingleFlight<>();
     private final ConcurrentHashMap<String, BlobFetch> fetches = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, CachedClient> clients = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, UpstreamAuth> upstreamAuth = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Instant> staleLogged = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Instant> touched = new ConcurrentHashMap<>();
 
@@ -408,30 +421,39 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     // --- upstream calls --------------------------------------------------------------------------------------
 
     /**
-     * Runs {@code work} with a client for the upstream repository, reused for a few minutes (it holds the bearer
-     * token); a refusal with a reused client is retried once with a fresh one, in case only the token expired.
+     * Runs {@code work} with the client of the upstream repository, kept while it is used: it renews its bearer
+     * token as that expires, and shares the registry's root challenge and tokens with the mirror's other
+     * repositories (so a new repository costs no {@code GET /v2/}). A refusal with a reused client is retried once
+     * with a fresh one, in case the registry revoked what was kept.
      */
     private <T> T call(Mirror m, String repository, Function<UpstreamClient, T> work) {
         String upstreamRepository = upstreamName(m, m.upstreamRepository(repository));
-        String key = m.name() + "|" + m.updatedAt().toEpochMilli() + "|" + upstreamRepository;
+        // A changed definition (upstream, credentials) has another updatedAt: nothing kept for the old one is used.
+        String definition = m.name() + "|" + m.updatedAt().toEpochMilli();
+        String key = definition + "|" + upstreamRepository;
+        Instant now = clock.instant();
         CachedClient cached = clients.get(key);
-        boolean reused = cached != null
-                && Duration.between(cached.createdAt(), clock.instant()).compareTo(CLIENT_REUSE) < 0;
+        boolean reused = cached != null && Duration.between(cached.usedAt, now).compareTo(CLIENT_IDLE) < 0;
         if (!reused) {
+            clients.values().removeIf(c -> Duration.between(c.usedAt, now).compareTo(CLIENT_IDLE) >= 0);
+            upstreamAuth.keySet().removeIf(k -> k.startsWith(m.name() + "|") && !k.equals(definition));
+            UpstreamAuth auth = upstreamAuth.computeIfAbsent(definition, k -> new UpstreamAuth(clock));
             // An upstream configured as http:// is the administrator's explicit choice: credentials go there.
             cached = new CachedClient(new UpstreamClient(outbound, m.upstream(), upstreamRepository, m.credentials(),
-                    ManifestService.MAX_MANIFEST_BYTES, m.upstream().startsWith("http://"), upstreamTimeout),
-                    clock.instant());
+                    ManifestService.MAX_MANIFEST_BYTES, m.upstream().startsWith("http://"), upstreamTimeout, auth),
+                    now);
             clients.put(key, cached);
         }
+        cached.usedAt = now;
         try {
-            return work.apply(cached.client());
+            return work.apply(cached.client);
         } catch (UpstreamException e) {
             if (!reused || e.reason() != UpstreamException.Reason.UNAUTHORIZED) {
                 if (e.reason() != UpstreamException.Reason.NOT_FOUND) metrics.upstreamError(m.name());
                 throw e;
             }
             clients.remove(key, cached);
+            upstreamAuth.remove(definition);
             return call(m, repository, work);
         }
     }

@@ -8,9 +8,10 @@ import dev.wharf.model.Digest;
 import dev.wharf.ops.Metrics;
 import io.javalin.http.Context;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -20,6 +21,8 @@ import java.util.Optional;
  * redirect would only add a round trip.
  */
 final class BlobEndpoint {
+    /** One wait for a mirror download's next bytes (the download's own stall timeout ends a longer silence). */
+    private static final Duration NEXT_BYTES = Duration.ofSeconds(1);
     private final BlobService blobs;
     private final Metrics metrics;
     private final PullThrough mirrors;
@@ -77,8 +80,9 @@ final class BlobEndpoint {
 
     /**
      * A mirror's blob still coming in from the upstream: the whole blob (a Range is ignored, as HTTP allows), as
-     * fast as it arrives. A failure before the first byte is an ordinary error; after it, the response is cut
-     * short (fewer bytes than its Content-Length), so the client sees a broken download, never a complete one.
+     * fast as it arrives, straight from the download's file (sendfile where the connection allows it). A failure
+     * before the first byte is an ordinary error; after it, the response is cut short (fewer bytes than its
+     * Content-Length), so the client sees a broken download, never a complete one.
      */
     private void sendArriving(Context ctx, Digest digest, PullThrough.Arriving blob, boolean head) {
         ctx.header("Docker-Content-Digest", digest.toString());
@@ -90,18 +94,19 @@ final class BlobEndpoint {
             ctx.status(200);
             return;
         }
-        byte[] buf = new byte[256 * 1024];
-        long sent = 0;
-        InputStream in;
-        int n;
+        PullThrough.Reading reading;
         try {
-            in = blob.open();
+            reading = blob.open();
         } catch (IOException e) {
             throw new RegistryException(OciError.UNAVAILABLE, e.getMessage(), null);
         }
-        try (in) {
+        long sent = 0;
+        try (reading) {
+            long readable;
             try {
-                n = in.read(buf);
+                do {
+                    readable = reading.readable(0, NEXT_BYTES);
+                } while (readable == 0);
             } catch (IOException e) {
                 throw new RegistryException(OciError.UNAVAILABLE, e.getMessage(), null);
             }
@@ -109,10 +114,23 @@ final class BlobEndpoint {
             if (size >= 0) ctx.header("Content-Length", String.valueOf(size));
             ctx.status(200);
             OutputStream out = ctx.res().getOutputStream();
-            while (n > 0) {
-                out.write(buf, 0, n);
-                sent += n;
-                n = in.read(buf);
+            if (size >= 0 && out instanceof org.eclipse.jetty.ee10.servlet.HttpOutput http) {
+                long zeroCopy = SendFile.sendGrowing(ctx.req(), http, reading.file(), size, reading::readable);
+                if (zeroCopy >= 0) {
+                    sent = zeroCopy;
+                    return;
+                }
+            }
+            ByteBuffer buf = ByteBuffer.allocate(256 * 1024);
+            for (long position = 0; readable >= 0; readable = reading.readable(position, NEXT_BYTES)) {
+                while (position < readable) {
+                    buf.clear().limit((int) Math.min(buf.capacity(), readable - position));
+                    int n = reading.file().read(buf, position);
+                    if (n <= 0) throw new IOException("the download's file ended early");
+                    out.write(buf.array(), 0, n);
+                    position += n;
+                    sent += n;
+                }
             }
             out.flush();
         } catch (IOException e) {

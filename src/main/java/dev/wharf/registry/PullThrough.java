@@ -1,8 +1,10 @@
 package dev.wharf.registry;
 
 import dev.wharf.model.Digest;
+import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -20,8 +22,26 @@ public interface PullThrough {
         /** The blob's size, or -1 when the upstream did not say. */
         long size();
 
-        /** Reads from the first byte; fails (IOException) if the upstream breaks or the bytes do not verify. */
-        InputStream open() throws IOException;
+        /** One client's read, from the first byte. */
+        Reading open() throws IOException;
+    }
+
+    /**
+     * One client's read of an arriving blob: the file it is being written to, and how far that file may be read.
+     * The last byte becomes readable only once the whole blob has verified against its digest.
+     */
+    interface Reading extends Closeable {
+        /** The file, open for reading (never written through this channel). */
+        FileChannel file();
+
+        /**
+         * Waits up to {@code wait} until bytes after {@code position} may be read.
+         *
+         * @return the end (exclusive) of what may be read now: {@code position} when nothing more came within
+         *     {@code wait}, -1 when the blob is complete and {@code position} is its end
+         * @throws IOException when the download failed (the upstream broke, or the bytes did not verify)
+         */
+        long readable(long position, Duration wait) throws IOException;
     }
 
     /**

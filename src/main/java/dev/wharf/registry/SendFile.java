@@ -36,6 +36,8 @@ final class SendFile {
     private static final Logger log = LoggerFactory.getLogger(SendFile.class);
     /** Below this the system calls saved do not pay for the checks and the selector. */
     static final long MIN_LENGTH = 256 * 1024;
+    /** How long one wait for a growing file's writer lasts before the client connection is marked busy again. */
+    private static final java.time.Duration WAIT_FOR_WRITER = java.time.Duration.ofSeconds(1);
     private static final VarHandle RESPONSE_WRITTEN = field(HttpChannelState.ChannelResponse.class,
             "_contentBytesWritten");
     private static final VarHandle OUTPUT_WRITTEN = field(HttpOutput.class, "_written");
@@ -68,8 +70,32 @@ final class SendFile {
      */
     static long send(HttpServletRequest request, HttpOutput output, FileChannel file, long start, long length)
             throws IOException {
-        if (length < MIN_LENGTH || RESPONSE_WRITTEN == null || OUTPUT_WRITTEN == null) return -1;
-        if (start + length > file.size()) return -1;
+        if (length < MIN_LENGTH || start + length > file.size()) return -1;
+        return transfer(request, output, file, start, length, (position, wait) -> start + length);
+    }
+
+    /** How far a file that is still being written may be read (a mirror's download, {@link PullThrough.Reading}). */
+    interface Growing {
+        /** The end of the readable bytes after waiting up to {@code wait} for more than {@code position}; -1 at the end. */
+        long readable(long position, java.time.Duration wait) throws IOException;
+    }
+
+    /**
+     * Sends a file that is still being written, {@code length} bytes from its start, as fast as they become
+     * readable; as {@link #send}, for the headers and the return value. When the file's writer fails, the response
+     * stays short of its Content-Length (the client sees a broken download).
+     *
+     * @throws IOException when the client went away or the writer failed; what was sent is credited
+     */
+    static long sendGrowing(HttpServletRequest request, HttpOutput output, FileChannel file, long length,
+            Growing growing) throws IOException {
+        if (length < MIN_LENGTH) return -1;
+        return transfer(request, output, file, 0, length, growing);
+    }
+
+    private static long transfer(HttpServletRequest request, HttpOutput output, FileChannel file, long start,
+            long length, Growing growing) throws IOException {
+        if (RESPONSE_WRITTEN == null || OUTPUT_WRITTEN == null) return -1;
         ServletContextRequest jetty = ServletContextRequest.getServletContextRequest(request);
         if (jetty == null) return -1;
         Connection connection = jetty.getConnectionMetaData().getConnection();
@@ -87,8 +113,15 @@ final class SendFile {
         try (Selector selector = Selector.open()) {
             SelectionKey writable = null;
             long timeout = Math.max(1000, endPoint.getIdleTimeout());
+            long readable = start;
             while (sent < length) {
-                long n = file.transferTo(start + sent, length - sent, socket);
+                if (readable <= start + sent) {
+                    readable = growing.readable(start + sent, WAIT_FOR_WRITER);
+                    endPoint.notIdle(); // waiting for the writer is not the client's idleness
+                    if (readable < 0) break;
+                    continue;
+                }
+                long n = file.transferTo(start + sent, Math.min(length - sent, readable - start - sent), socket);
                 if (n > 0) {
                     sent += n;
                     endPoint.notIdle(); // Jetty's idle timeout sees no activity of its own meanwhile

@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -21,12 +22,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.SocketAddressResolver;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -46,6 +49,7 @@ public final class OutboundHttp implements AutoCloseable {
     public static final int MAX_REDIRECTS = 5;
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
+    private static final int RESPONSE_BUFFER = 64 * 1024;
     private static volatile OutboundHttp defaults;
 
     private final HttpClient client;
@@ -61,6 +65,9 @@ public final class OutboundHttp implements AutoCloseable {
         client.setFollowRedirects(false); // followed in get(), to check each hop and drop credentials
         client.setConnectTimeout(CONNECT_TIMEOUT.toMillis());
         client.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+        // Each read of the socket fills one buffer of this size: 64 KiB (the largest the default pool keeps) means
+        // a quarter of the reads, parses and hand-overs of Jetty's 16 KiB for a large blob.
+        client.setResponseBufferSize(RESPONSE_BUFFER);
         client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "wharf"));
         client.setSocketAddressResolver(new CheckedResolver(policy, threads));
         // One client serves every user's imports: a cookie one upstream set must not ride along on another's.
@@ -158,11 +165,11 @@ public final class OutboundHttp implements AutoCloseable {
             String type = headers.getOrDefault("Content-Type", "application/octet-stream");
             request.body(new org.eclipse.jetty.client.BytesRequestContent(type, body));
         }
-        InputStreamResponseListener listener = new InputStreamResponseListener();
-        request.send(listener);
+        Exchange exchange = new Exchange(request);
+        request.onResponseContentSource(exchange::source);
+        request.send(exchange::complete);
         try {
-            org.eclipse.jetty.client.Response r = listener.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return new Response(r.getStatus(), uri, r, listener.getInputStream(), request);
+            return new Response(uri, exchange.answered.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
         } catch (ExecutionException e) {
             request.abort(e);
             throw failure(uri, e.getCause() == null ? e : e.getCause());
@@ -173,6 +180,38 @@ public final class OutboundHttp implements AutoCloseable {
             request.abort(e);
             Thread.currentThread().interrupt();
             throw new UpstreamException(UpstreamException.Reason.UNREACHABLE, "interrupted while calling " + hostOf(uri));
+        }
+    }
+
+    /**
+     * One request's answer as Jetty hands it over: the response with its body as a content source, which the
+     * caller's own thread reads (Jetty then reads the socket on that thread, with no hand-over per chunk), or the
+     * completed exchange when there is no body to read.
+     */
+    private static final class Exchange {
+        final Request request;
+        final java.util.concurrent.CompletableFuture<Exchange> answered = new java.util.concurrent.CompletableFuture<>();
+        volatile org.eclipse.jetty.client.Response response;
+        volatile Content.Source body;
+
+        Exchange(Request request) {
+            this.request = request;
+        }
+
+        void source(org.eclipse.jetty.client.Response response, Content.Source source) {
+            this.response = response;
+            this.body = source;
+            answered.complete(this);
+        }
+
+        void complete(Result result) {
+            if (answered.isDone()) return;
+            if (result.getResponseFailure() != null || result.getRequestFailure() != null) {
+                answered.completeExceptionally(result.getFailure());
+            } else {
+                response = result.getResponse();
+                answered.complete(this); // no content source: the body is empty
+            }
         }
     }
 
@@ -236,24 +275,37 @@ public final class OutboundHttp implements AutoCloseable {
         }
     }
 
+    /**
+     * Receives a body as it arrives, on the thread that reads it. A buffer is valid only during the call that
+     * passes it.
+     */
+    public interface BodySink {
+        void accept(ByteBuffer bytes) throws IOException;
+
+        /** No more bytes can be read without waiting for the network: a moment to pass on what was gathered. */
+        default void pause() throws IOException {}
+    }
+
     /** A response whose body streams; {@link #close} releases (or abandons) the connection. */
     public static final class Response implements AutoCloseable {
-        private final int status;
         private final URI uri;
+        private final Exchange exchange;
         private final org.eclipse.jetty.client.Response response;
-        private final InputStream body;
-        private final Request request;
+        /** Held by the thread reading the body: a content source is read by one thread at a time. */
+        private final java.util.concurrent.atomic.AtomicBoolean reading = new java.util.concurrent.atomic.AtomicBoolean();
+        private volatile boolean closed;
+        private volatile boolean ended;
+        private InputStream stream;
 
-        Response(int status, URI uri, org.eclipse.jetty.client.Response response, InputStream body, Request request) {
-            this.status = status;
+        Response(URI uri, Exchange exchange) {
             this.uri = uri;
-            this.response = response;
-            this.body = body;
-            this.request = request;
+            this.exchange = exchange;
+            this.response = exchange.response;
+            this.ended = exchange.body == null;
         }
 
         public int status() {
-            return status;
+            return response.getStatus();
         }
 
         /** The URL that answered (after redirects). */
@@ -274,28 +326,176 @@ public final class OutboundHttp implements AutoCloseable {
             return n < 0 ? OptionalLong.empty() : OptionalLong.of(n);
         }
 
-        /** The body; reading failures are IOExceptions whose message is Wharf's own. */
-        public InputStream body() {
-            return body;
+        /**
+         * Hands the rest of the body to {@code sink} as it arrives, on this thread, until its end.
+         *
+         * @throws IOException when the connection breaks, the exchange times out or the response is closed (a
+         *     message of Wharf's own), or what the sink throws
+         */
+        public void readBody(BodySink sink) throws IOException {
+            claim();
+            try {
+                while (true) {
+                    Content.Chunk chunk = next(true);
+                    if (chunk == null) {
+                        sink.pause();
+                        awaitBytes();
+                        continue;
+                    }
+                    try {
+                        if (chunk.hasRemaining()) sink.accept(chunk.getByteBuffer());
+                    } finally {
+                        chunk.release();
+                    }
+                    if (chunk.isLast()) return;
+                }
+            } finally {
+                reading.set(false);
+            }
+        }
+
+        private void claim() throws IOException {
+            if (!reading.compareAndSet(false, true)) throw new IOException("the body is being read already");
+        }
+
+        /** The next chunk readable now, null when the network has none yet; an empty last chunk at the end. */
+        private Content.Chunk next(boolean failIfClosed) throws IOException {
+            if (ended) return Content.Chunk.EOF;
+            if (closed && failIfClosed) throw new IOException("the download from " + hostOf(uri) + " was abandoned");
+            Content.Chunk chunk = exchange.body.read();
+            if (chunk == null) return null;
+            if (Content.Chunk.isFailure(chunk)) {
+                ended = true;
+                throw bodyFailure(chunk.getFailure());
+            }
+            if (chunk.isLast()) ended = true;
+            return chunk;
+        }
+
+        /** Waits until the body can be read again (bytes, its end, or a failure); close() ends the wait. */
+        private void awaitBytes() throws IOException {
+            java.util.concurrent.CompletableFuture<Void> ready = new java.util.concurrent.CompletableFuture<>();
+            // Completing a future does not block: Jetty may run it on its selector thread, with no dispatch.
+            exchange.body.demand(Invocable.from(Invocable.InvocationType.NON_BLOCKING, () -> ready.complete(null)));
+            try {
+                while (!closed) {
+                    try {
+                        ready.get(1, TimeUnit.SECONDS);
+                        return;
+                    } catch (TimeoutException e) {
+                        // the exchange's own timeout or close() ends a wait that lasts
+                    }
+                }
+            } catch (InterruptedException e) {
+                close();
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while reading from " + hostOf(uri));
+            } catch (ExecutionException e) {
+                throw bodyFailure(e.getCause());
+            }
+        }
+
+        private IOException bodyFailure(Throwable cause) {
+            if (closed) return new IOException("the download from " + hostOf(uri) + " was abandoned");
+            for (Throwable t = cause; t != null; t = t.getCause()) {
+                if (t instanceof TimeoutException || t instanceof SocketTimeoutException) {
+                    return new IOException(hostOf(uri) + " did not send the whole body in time");
+                }
+            }
+            return new EOFException("the connection to " + hostOf(uri) + " broke before the body was complete");
+        }
+
+        /** The body as a stream; reading failures are IOExceptions whose message is Wharf's own. */
+        public synchronized InputStream body() {
+            if (stream == null) stream = new BodyStream();
+            return stream;
         }
 
         /** Reads at most {@code max} bytes of the body (the rest is dropped), then closes. */
         public byte[] readAtMost(int max) throws IOException {
-            try (InputStream in = body) {
+            try (InputStream in = body()) {
                 return in.readNBytes(max);
             } finally {
                 close();
             }
         }
 
+        /**
+         * Ends the exchange: a body already read to its end (or whose end is already here) leaves the connection
+         * for reuse; otherwise the exchange is aborted and a read in progress fails.
+         */
         @Override
         public void close() {
-            try {
-                body.close();
-            } catch (IOException e) {
-                // the exchange is abandoned either way
+            if (closed) return;
+            // What the network already delivered is read without waiting (often the whole short rest), unless
+            // another thread is reading: then the exchange is simply abandoned.
+            if (reading.compareAndSet(false, true)) {
+                try {
+                    for (int i = 0; i < 4; i++) {
+                        Content.Chunk chunk = next(false);
+                        if (chunk == null) break;
+                        chunk.release();
+                        if (chunk.isLast()) break;
+                    }
+                } catch (IOException e) {
+                    // broken anyway: aborted below
+                } finally {
+                    reading.set(false);
+                }
             }
-            request.abort(new IOException("response closed"));
+            closed = true;
+            if (!ended) exchange.request.abort(new IOException("response closed"));
+        }
+
+        /** The body read through {@link #readBody}'s chunks, one at a time. */
+        private final class BodyStream extends InputStream {
+            private Content.Chunk current;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) return 0;
+                claim();
+                try {
+                    return readClaimed(b, off, len);
+                } finally {
+                    reading.set(false);
+                }
+            }
+
+            private int readClaimed(byte[] b, int off, int len) throws IOException {
+                while (current == null || !current.hasRemaining()) {
+                    if (current != null) {
+                        current.release();
+                        boolean last = current.isLast();
+                        current = null;
+                        if (last) return -1;
+                    }
+                    Content.Chunk chunk = next(true);
+                    if (chunk == null) {
+                        awaitBytes();
+                    } else {
+                        current = chunk;
+                    }
+                }
+                int n = Math.min(len, current.remaining());
+                current.getByteBuffer().get(b, off, n);
+                return n;
+            }
+
+            @Override
+            public void close() {
+                if (current != null) {
+                    current.release();
+                    current = null;
+                }
+                Response.this.close();
+            }
         }
     }
 

@@ -20,7 +20,10 @@ final class TokenFetch {
 
     private TokenFetch() {}
 
-    static String fetch(OutboundHttp http, Challenge challenge, String repository, Credentials credentials,
+    /** A token and how long it lives ({@code expires_in}, else the specification's 60 seconds). */
+    record Fetched(String token, java.time.Duration lifetime) {}
+
+    static Fetched fetch(OutboundHttp http, Challenge challenge, String repository, Credentials credentials,
             boolean allowPlainHttp) {
         String realm = challenge.params().get("realm");
         if (realm == null) throw new UpstreamException(UpstreamException.Reason.PROTOCOL,
@@ -53,7 +56,9 @@ final class TokenFetch {
             String token = body.path("token").asText(body.path("access_token").asText(""));
             if (token.isEmpty()) throw new UpstreamException(UpstreamException.Reason.PROTOCOL,
                     "the token endpoint answered without a token");
-            return token;
+            long seconds = body.path("expires_in").asLong(0);
+            return new Fetched(token, seconds > 0 ? java.time.Duration.ofSeconds(seconds)
+                    : UpstreamAuth.DEFAULT_LIFETIME);
         } catch (IOException e) {
             throw new UpstreamException(UpstreamException.Reason.PROTOCOL, "the token endpoint answered no JSON");
         }

@@ -5,15 +5,18 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Pulls from one repository of an upstream registry (Distribution API v2), over an {@link OutboundHttp} (so the
  * outbound policy applies to every connection). Credentials are sent only when the registry asks for them (a 401
  * challenge), only to the configured origin (Basic) or the token realm its challenge names (bearer), never past
  * a redirect to another origin, and never over plain HTTP unless the source allows it. A bearer token is fetched
- * once per client, i.e. per import.
+ * once per client (i.e. per import) and again when it expires; clients given an {@link UpstreamAuth} share the
+ * registry's root challenge and the tokens of each repository scope with the other clients of that registry.
  */
 public final class UpstreamClient {
     public static final String ACCEPT = String.join(", ",
@@ -29,7 +32,9 @@ public final class UpstreamClient {
     private final int maxManifestBytes;
     private final boolean allowPlainHttp;
     private final Duration contactTimeout;
-    private String authorization; // null until ping(); "" when the registry needs none
+    private final UpstreamAuth shared; // null: nothing shared beyond this client
+    private volatile String authorization; // null until authorized; "" when the registry needs none
+    private volatile Instant authorizedUntil; // when a bearer token stops being used; null: no expiry
 
     /**
      * @param baseUrl {@code https://host[:port]} (a bare host means https)
@@ -44,7 +49,17 @@ public final class UpstreamClient {
     /** @param contactTimeout how long the first contact ({@code GET /v2/}) may take; mirrors keep it short */
     public UpstreamClient(OutboundHttp http, String baseUrl, String repository, Credentials credentials,
             int maxManifestBytes, boolean allowPlainHttp, Duration contactTimeout) {
+        this(http, baseUrl, repository, credentials, maxManifestBytes, allowPlainHttp, contactTimeout, null);
+    }
+
+    /**
+     * @param shared what this registry said about authentication, shared with the clients of its other
+     *     repositories (same origin and credentials only); null to share nothing
+     */
+    public UpstreamClient(OutboundHttp http, String baseUrl, String repository, Credentials credentials,
+            int maxManifestBytes, boolean allowPlainHttp, Duration contactTimeout, UpstreamAuth shared) {
         this.contactTimeout = contactTimeout;
+        this.shared = shared;
         String full = baseUrl.contains("://") ? baseUrl : "https://" + baseUrl;
         this.base = URI.create(full.endsWith("/") ? full.substring(0, full.length() - 1) : full);
         this.http = http;
@@ -68,34 +83,71 @@ public final class UpstreamClient {
         OutboundHttp.Response r = http.get(base.resolve("/v2/"), Map.of(), contactTimeout);
         Http.drain(r);
         if (r.status() == 200) {
-            authorization = ""; // no challenge, no credentials: they are sent only when asked for
+            if (shared != null) shared.root(new UpstreamAuth.Root(null, r.uri()));
+            authorized("", null); // no challenge, no credentials: they are sent only when asked for
             return;
         }
         if (r.status() != 401) throw Http.failure(r, "the registry's API root");
-        authorization = answer(r);
+        Challenge c = Challenge.parse(r.header("WWW-Authenticate").orElse(null));
+        if (shared != null && c != null) shared.root(new UpstreamAuth.Root(c, r.uri()));
+        answer(c, r.uri());
     }
 
-    /** The Authorization header that answers a 401's challenge. */
-    private String answer(OutboundHttp.Response r) {
-        Challenge c = Challenge.parse(r.header("WWW-Authenticate").orElse(null));
+    /** Authorizes from what another client of this registry learnt at its root, else asks the root itself. */
+    private void authorize() {
+        Optional<UpstreamAuth.Root> known = shared == null ? Optional.empty() : shared.root();
+        if (known.isEmpty()) {
+            ping();
+        } else if (known.get().challenge() == null) {
+            authorized("", null);
+        } else {
+            answer(known.get().challenge(), known.get().answeredBy());
+        }
+    }
+
+    private void authorized(String header, Instant until) {
+        authorizedUntil = until;
+        authorization = header;
+    }
+
+    private Instant now() {
+        return shared != null ? shared.now() : Instant.now();
+    }
+
+    private String scope() {
+        return "repository:" + repository + ":pull";
+    }
+
+    /** Sets the Authorization header that answers a challenge (a bearer token shared per scope when it can be). */
+    private void answer(Challenge c, URI answeredBy) {
         if (c == null) throw new UpstreamException(UpstreamException.Reason.PROTOCOL,
                 "the registry answered 401 without a WWW-Authenticate challenge");
-        return switch (c.scheme()) {
-            case "bearer" -> "Bearer " + TokenFetch.fetch(http, c, repository, credentials, allowPlainHttp);
+        switch (c.scheme()) {
+            case "bearer" -> {
+                Optional<UpstreamAuth.Token> kept = shared == null ? Optional.empty() : shared.token(scope());
+                if (kept.isPresent()) {
+                    authorized("Bearer " + kept.get().value(), kept.get().useUntil());
+                    return;
+                }
+                TokenFetch.Fetched token = TokenFetch.fetch(http, c, repository, credentials, allowPlainHttp);
+                Instant until = shared != null ? shared.keep(scope(), token.token(), token.lifetime())
+                        : now().plusMillis(token.lifetime().toMillis() * 9 / 10);
+                authorized("Bearer " + token.token(), until);
+            }
             case "basic" -> {
                 if (credentials == null) throw new UpstreamException(UpstreamException.Reason.UNAUTHORIZED,
                         "the registry requires a user name and password, and the source has none");
                 // The challenge must come from the configured origin itself, not from where a redirect led.
-                if (!OutboundHttp.sameOrigin(base, r.uri())) throw new UpstreamException(
-                        UpstreamException.Reason.UNAUTHORIZED, "the registry redirected to " + OutboundHttp.hostOf(r.uri())
-                                + ", which asked for the source's credentials; they are only sent to "
-                                + OutboundHttp.hostOf(base));
+                if (!OutboundHttp.sameOrigin(base, answeredBy)) throw new UpstreamException(
+                        UpstreamException.Reason.UNAUTHORIZED, "the registry redirected to "
+                                + OutboundHttp.hostOf(answeredBy) + ", which asked for the source's credentials; they"
+                                + " are only sent to " + OutboundHttp.hostOf(base));
                 if ("http".equalsIgnoreCase(base.getScheme()) && !allowPlainHttp) throw plainHttp(base);
-                yield credentials.basicHeader();
+                authorized(credentials.basicHeader(), null);
             }
             default -> throw new UpstreamException(UpstreamException.Reason.PROTOCOL,
                     "unsupported authentication scheme " + c.scheme());
-        };
+        }
     }
 
     static UpstreamException plainHttp(URI uri) {
@@ -155,27 +207,86 @@ public final class UpstreamClient {
                         "the registry answered the HEAD of " + what + " without a Docker-Content-Digest"));
     }
 
-    /** A blob's stream and its length as the registry declared it ({@code -1} when it sent none). */
-    public record Blob(InputStream body, long length) {}
+    /** A blob's body as it arrives, and its length as the registry declared it ({@code -1} when it sent none). */
+    public interface Blob extends AutoCloseable {
+        long length();
+
+        /** Hands the body to {@code sink}, chunk by chunk on the calling thread, until its end. */
+        void readTo(OutboundHttp.BodySink sink) throws IOException;
+
+        /** Abandons the body; a {@link #readTo} in progress on another thread fails. */
+        @Override
+        void close();
+
+        /** A blob read from a stream; the sink pauses whenever the stream has nothing more available. */
+        static Blob of(InputStream body, long length) {
+            return new Blob() {
+                @Override
+                public long length() {
+                    return length;
+                }
+
+                @Override
+                public void readTo(OutboundHttp.BodySink sink) throws IOException {
+                    byte[] buf = new byte[64 * 1024];
+                    for (int n; (n = body.read(buf)) >= 0; ) {
+                        if (n > 0) sink.accept(java.nio.ByteBuffer.wrap(buf, 0, n));
+                        if (body.available() <= 0) sink.pause();
+                    }
+                }
+
+                @Override
+                public void close() {
+                    try {
+                        body.close();
+                    } catch (IOException e) {
+                        // abandoned either way
+                    }
+                }
+            };
+        }
+    }
 
     /** As {@link #blob(String)}, with the declared length, which a mirror needs before it answers its client. */
     public Blob blobWithLength(String digest) {
         OutboundHttp.Response r = send(path("blobs", digest), "*/*", BLOB_TIMEOUT);
         if (r.status() != 200) throw Http.failure(r, "blob " + digest);
-        return new Blob(r.body(), r.contentLength().orElse(-1));
+        long length = r.contentLength().orElse(-1);
+        return new Blob() {
+            @Override
+            public long length() {
+                return length;
+            }
+
+            @Override
+            public void readTo(OutboundHttp.BodySink sink) throws IOException {
+                r.readBody(sink);
+            }
+
+            @Override
+            public void close() {
+                r.close();
+            }
+        };
     }
 
     private OutboundHttp.Response send(URI uri, String accept, Duration timeout) {
         return send("GET", uri, accept, timeout);
     }
 
-    /** Sends with the current authorization; a 401 (a registry that challenges per repository) is answered once. */
+    /**
+     * Sends with the current authorization (renewed when its token has expired); a 401 is answered once: a
+     * registry that challenges per repository, or a shared token it no longer takes.
+     */
     private OutboundHttp.Response send(String method, URI uri, String accept, Duration timeout) {
-        if (authorization == null) ping();
+        Instant until = authorizedUntil;
+        if (authorization == null || until != null && !now().isBefore(until)) authorize();
         OutboundHttp.Response r = http.request(method, uri, headers(accept), timeout);
-        if (r.status() == 401 && authorization.isEmpty() && r.header("WWW-Authenticate").isPresent()) {
+        if (r.status() == 401 && r.header("WWW-Authenticate").isPresent()
+                && (authorization.isEmpty() || shared != null)) {
             Http.drain(r);
-            authorization = answer(r);
+            if (shared != null) shared.refused(scope());
+            answer(Challenge.parse(r.header("WWW-Authenticate").get()), r.uri());
             r = http.request(method, uri, headers(accept), timeout);
         }
         return r;

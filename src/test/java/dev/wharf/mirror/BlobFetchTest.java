@@ -39,7 +39,7 @@ class BlobFetchTest {
         BlobFetch fetch = new BlobFetch(digest, dir.resolve("f"), Duration.ofSeconds(30));
         AtomicReference<byte[]> published = new AtomicReference<>();
         AtomicLong counted = new AtomicLong();
-        fetch.run(() -> new UpstreamClient.Blob(new ByteArrayInputStream(content), content.length),
+        fetch.run(() -> UpstreamClient.Blob.of(new ByteArrayInputStream(content), content.length),
                 file -> published.set(Files.readAllBytes(file)), counted::addAndGet);
         fetch.awaitStarted(Duration.ofSeconds(1));
         assertThat(fetch.size()).isEqualTo(content.length);
@@ -62,7 +62,7 @@ class BlobFetchTest {
         PipedInputStream body = new PipedInputStream(upstream, 1 << 20);
         AtomicReference<Path> published = new AtomicReference<>();
         CompletableFuture<Void> download = CompletableFuture.runAsync(() -> fetch.run(
-                () -> new UpstreamClient.Blob(body, served.length), published::set, n -> { }));
+                () -> UpstreamClient.Blob.of(body, served.length), published::set, n -> { }));
         upstream.write(served, 0, served.length - 1);
         upstream.flush();
         fetch.awaitStarted(Duration.ofSeconds(10));
@@ -101,7 +101,7 @@ class BlobFetchTest {
             }
         };
         AtomicReference<Path> published = new AtomicReference<>();
-        fetch.run(() -> new UpstreamClient.Blob(broken, content.length), published::set, n -> { });
+        fetch.run(() -> UpstreamClient.Blob.of(broken, content.length), published::set, n -> { });
         assertThat(published.get()).isNull();
         try (InputStream in = fetch.open()) {
             assertThatThrownBy(in::readAllBytes).isInstanceOf(IOException.class)
@@ -114,7 +114,7 @@ class BlobFetchTest {
         byte[] content = bytes(100_000, 4);
         BlobFetch fetch = new BlobFetch(Digest.sha256(content), dir.resolve("f"), Duration.ofSeconds(30));
         AtomicReference<Path> published = new AtomicReference<>();
-        fetch.run(() -> new UpstreamClient.Blob(new ByteArrayInputStream(content, 0, 60_000), content.length),
+        fetch.run(() -> UpstreamClient.Blob.of(new ByteArrayInputStream(content, 0, 60_000), content.length),
                 published::set, n -> { });
         assertThat(published.get()).isNull();
         assertThat(fetch.failed()).isTrue();
@@ -165,7 +165,7 @@ class BlobFetchTest {
             }
         };
         AtomicReference<Path> published = new AtomicReference<>();
-        fetch.run(() -> new UpstreamClient.Blob(stalled, content.length), published::set, n -> { });
+        fetch.run(() -> UpstreamClient.Blob.of(stalled, content.length), published::set, n -> { });
         assertThat(fetch.failed()).isTrue();
         assertThat(published.get()).isNull();
     }
