@@ -48,9 +48,14 @@ record Identity(
     private static final Logger log = LoggerFactory.getLogger(Identity.class);
 
     static Identity create(WharfConfig config, Database database, Clock clock) {
+        return create(config, database, clock, PasswordHasher.defaults());
+    }
+
+    /** As above, hashing passwords with {@code passwords} (tests only: see {@link WharfServer#start}). */
+    static Identity create(WharfConfig config, Database database, Clock clock, PasswordHasher passwords) {
         AuthConfig auth = config.auth();
         SecretBox box = SecretBox.load(auth.secretKey().isEmpty() ? null : auth.secretKey(), config.dataDir());
-        AccountService accounts = new AccountService(database, PasswordHasher.defaults(), clock);
+        AccountService accounts = new AccountService(database, passwords, clock);
         AccessTokenService pats = new AccessTokenService(database, clock);
         OrgAccessTokenService oats = new OrgAccessTokenService(database, clock);
         RepositorySettingsService settings = new RepositorySettingsService(database, clock, auth.defaultPrivate());

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.wharf.audit.AuditContext;
 import dev.wharf.auth.AuthorizationEpoch;
+import dev.wharf.auth.PasswordHasher;
 import dev.wharf.auth.registry.BearerRegistryAccess;
 import dev.wharf.auth.registry.CachedAuthorization;
 import dev.wharf.storage.meta.AuditLog;
@@ -150,6 +151,15 @@ public final class WharfServer {
     }
 
     public static WharfServer start(WharfConfig config, Clock clock) {
+        return start(config, clock, PasswordHasher.defaults());
+    }
+
+    /**
+     * As {@link #start(WharfConfig, Clock)} with another Argon2 cost for the passwords this node hashes. Only the
+     * in-process tests call it (with a cheap cost, so hundreds of test servers do not spend their CPU on hashing);
+     * there is deliberately no setting for it, so every real node hashes with {@link PasswordHasher#defaults()}.
+     */
+    public static WharfServer start(WharfConfig config, Clock clock, PasswordHasher passwords) {
         long t0 = System.nanoTime();
         // A bad certificate or key fails the start before anything else is opened.
         Tls tls = Tls.open(config, clock);
@@ -186,7 +196,7 @@ public final class WharfServer {
         WharfServer server = new WharfServer(config, database, new SqlMetadataStore(database), blobs, clock,
                 tls);
         try {
-            server.serve(clock);
+            server.serve(clock, passwords);
         } catch (StartupException e) {
             database.close();
             throw e;
@@ -221,14 +231,14 @@ public final class WharfServer {
         }
     }
 
-    private void serve(Clock clock) {
+    private void serve(Clock clock, PasswordHasher passwords) {
         ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         ManifestService manifests = new ManifestService(meta, new ManifestParser(json), pulls, clock, quotas);
         BlobService blobService = new BlobService(blobs, meta, clock, quotas);
         Identity identity;
         try {
-            identity = Identity.create(config, database, clock);
+            identity = Identity.create(config, database, clock, passwords);
         } catch (RuntimeException e) {
             throw new StartupException("identity services cannot start (is secret_key the same on every node?): "
                     + e.getMessage(), e);

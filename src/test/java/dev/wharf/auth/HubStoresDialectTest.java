@@ -12,6 +12,7 @@ import dev.wharf.storage.meta.RepositorySummary;
 import dev.wharf.storage.meta.SqlMetadataStore;
 import dev.wharf.storage.meta.TagRecord;
 import dev.wharf.testing.PostgresSchema;
+import dev.wharf.testing.TestServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -38,7 +39,7 @@ class HubStoresDialectTest {
                 : schema.open(4, null);
         try (SqlMetadataStore meta = new SqlMetadataStore(db)) {
             Clock clock = Clock.fixed(T0, ZoneOffset.UTC);
-            AccountService accounts = new AccountService(db, PasswordHasher.defaults(), clock);
+            AccountService accounts = new AccountService(db, TestServer.PASSWORDS, clock);
             catalog(meta, new RepositoryCatalog(db), new AuditLog(db));
             restrictions(accounts, new ImageRestrictions(db, accounts, clock));
         } finally {

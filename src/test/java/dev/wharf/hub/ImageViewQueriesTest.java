@@ -15,7 +15,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The image management views (images-summary, images with their current and former tags, an image's tags) cost
@@ -27,8 +27,7 @@ class ImageViewQueriesTest {
     private static final int LARGE = 40;
 
     /** A server with "admin/small" and "admin/large"; {@code first} holds the first image of each. */
-    record Fixture(ImagesServer wharf, StatementMeter meter, String session, List<Digest> first)
-            implements AutoCloseable {
+    record Fixture(ImagesServer wharf, StatementMeter meter, String session, List<Digest> first) {
         static Fixture start(Path dir, String... databaseFlags) {
             ImagesServer wharf = new ImagesServer(TestServer.builder(dir)
                     .clock(new MutableClock(Instant.parse("2026-01-10T00:00:00Z"))).flags(databaseFlags).build());
@@ -61,19 +60,10 @@ class ImageViewQueriesTest {
         HttpResponse<byte[]> request(String path) {
             return wharf.send("GET", path, null, "Authorization", "Bearer " + session);
         }
-
-        @Override
-        public void close() {
-            wharf.close();
-        }
     }
 
-    static final PerDatabase<Fixture> SERVERS = new PerDatabase<>("wharf_imgq_", Fixture::start);
-
-    @AfterAll
-    static void stop() throws Exception {
-        SERVERS.close();
-    }
+    @RegisterExtension
+    static final PerDatabase<Fixture> SERVERS = new PerDatabase<>("wharf_imgq_", Fixture::start, Fixture::wharf);
 
     @OnEachDatabase
     void imagesListsAndSummaries(PerDatabase.Kind database) {

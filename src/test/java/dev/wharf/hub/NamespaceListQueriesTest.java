@@ -17,7 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An organization's lists (members with their teams, teams filtered by member, organization access tokens with
@@ -29,7 +29,7 @@ class NamespaceListQueriesTest {
     private static final int LARGE = 40;
 
     /** A server with the owner of "nsmall" and "nlarge" and users nuser-0..39. */
-    record Fixture(HubTestServer hub, StatementMeter meter, String owner) implements AutoCloseable {
+    record Fixture(HubTestServer hub, StatementMeter meter, String owner) {
         static Fixture start(Path dir, String... databaseFlags) {
             HubTestServer hub = HubTestServer.quiet(dir, databaseFlags);
             User o = hub.createUser("nowner");
@@ -67,19 +67,10 @@ class NamespaceListQueriesTest {
             assertThat(r.statusCode()).as(text(r)).isEqualTo(200);
             return body(r);
         }
-
-        @Override
-        public void close() {
-            hub.close();
-        }
     }
 
-    static final PerDatabase<Fixture> SERVERS = new PerDatabase<>("wharf_nsq_", Fixture::start);
-
-    @AfterAll
-    static void stop() throws Exception {
-        SERVERS.close();
-    }
+    @RegisterExtension
+    static final PerDatabase<Fixture> SERVERS = new PerDatabase<>("wharf_nsq_", Fixture::start, Fixture::hub);
 
     @OnEachDatabase
     void membersWithTheirTeams(PerDatabase.Kind database) {

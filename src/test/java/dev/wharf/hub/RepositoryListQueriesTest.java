@@ -15,7 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A repository list costs the same number of SQL statements for 2 repositories as for 40 (no query per row),
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.AfterAll;
  */
 class RepositoryListQueriesTest {
     /** A server with an owner and a member of "qsmall" (2 repositories) and "qlarge" (40), half of them private. */
-    record Fixture(HubTestServer hub, StatementMeter meter, String owner, String member) implements AutoCloseable {
+    record Fixture(HubTestServer hub, StatementMeter meter, String owner, String member) {
         static Fixture start(Path dir, String... databaseFlags) {
             HubTestServer hub = HubTestServer.quiet(dir, databaseFlags);
             User o = hub.createUser("qowner");
@@ -45,19 +45,10 @@ class RepositoryListQueriesTest {
         long statementsFor(String session, String path) {
             return meter.fewest(() -> hub.as(session, "GET", path, null));
         }
-
-        @Override
-        public void close() {
-            hub.close();
-        }
     }
 
-    static final PerDatabase<Fixture> SERVERS = new PerDatabase<>("wharf_repoq_", Fixture::start);
-
-    @AfterAll
-    static void stop() throws Exception {
-        SERVERS.close();
-    }
+    @RegisterExtension
+    static final PerDatabase<Fixture> SERVERS = new PerDatabase<>("wharf_repoq_", Fixture::start, Fixture::hub);
 
     @OnEachDatabase
     void aListPageCostsTheSameStatementsWhateverItsSize(PerDatabase.Kind database) {

@@ -39,6 +39,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * The registry's cached authorization on two nodes (A, B) of one cluster on PostgreSQL, as `./wharf serve` runs
@@ -48,6 +49,9 @@ import org.junit.jupiter.api.io.TempDir;
  * tokens made from it). Node A, which made the change, must refuse at once; B within the documented bound of
  * {@code AuthorizationEpoch.MAX_STALENESS} (2 s). Last, 20,000 anonymous pulls with the default limits: no 429.
  */
+// Alone: it measures how long node B keeps serving after a change against a 2 s wall-clock bound, and a test
+// running beside it on this 2-core machine would measure that machine instead.
+@Isolated
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AuthCacheMultiNodeIT {
     private static final String DB_URL = "jdbc:postgresql://127.0.0.1:5432/test";

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wharf.it.support.ItResources;
 import dev.wharf.it.support.WharfProcess;
 import dev.wharf.model.Digest;
 import dev.wharf.storage.blob.S3Proxy;
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -51,6 +53,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * passed, storage and the database hold exactly the blobs the remaining manifests reference.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ResourceLock(ItResources.POSTGRESQL_CLUSTER)
 class GcStressIT {
     private static final String DB_URL = "jdbc:postgresql://127.0.0.1:5432/test";
     private static final String DB_USER = "postgres";

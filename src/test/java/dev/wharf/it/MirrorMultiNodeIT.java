@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.it.support.CountingProxy;
 import dev.wharf.it.support.Credentials;
 import dev.wharf.it.support.DistributionProcess;
+import dev.wharf.it.support.ItResources;
 import dev.wharf.it.support.OciLayouts;
 import dev.wharf.it.support.RegistryHttp;
 import dev.wharf.it.support.Skopeo;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Two Wharf nodes on one PostgreSQL schema and one S3 bucket (S3Proxy) share one mirror cache. The upstream is
@@ -44,6 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * per node, and the bucket ends up with one copy.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ResourceLock(ItResources.POSTGRESQL_CLUSTER)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MirrorMultiNodeIT {
     private static final long MIB = 1024 * 1024;

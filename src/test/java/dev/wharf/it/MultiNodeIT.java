@@ -5,6 +5,7 @@ import static dev.wharf.it.support.Skopeo.oci;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.wharf.it.support.ItResources;
 import dev.wharf.it.support.OciLayouts;
 import dev.wharf.it.support.RegistryHttp;
 import dev.wharf.it.support.RegistryHttp.Response;
@@ -48,6 +49,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Three stateless Wharf nodes (A, B, C) with one configuration serve one registry: they share PostgreSQL
@@ -58,6 +60,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The steps run in order on the same cluster; the last one kills node B.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ResourceLock(ItResources.POSTGRESQL_CLUSTER)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MultiNodeIT {
     private static final String DB_URL = "jdbc:postgresql://127.0.0.1:5432/test";

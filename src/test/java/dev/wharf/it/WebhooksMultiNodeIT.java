@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wharf.it.support.HookReceiver;
+import dev.wharf.it.support.ItResources;
 import dev.wharf.it.support.OciLayouts;
 import dev.wharf.it.support.Skopeo;
 import dev.wharf.it.support.WharfProcess;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Webhook delivery from several nodes on one PostgreSQL database: node A takes the pushes and the Hub API calls
@@ -43,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A accepted is refused at delivery time, on D's resolved address check.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ResourceLock(ItResources.POSTGRESQL_CLUSTER)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WebhooksMultiNodeIT {
     private static final String DB_URL = "jdbc:postgresql://127.0.0.1:5432/test";

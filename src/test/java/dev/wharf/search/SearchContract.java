@@ -8,13 +8,13 @@ import dev.wharf.app.WharfServer;
 import dev.wharf.auth.AccountService;
 import dev.wharf.auth.ImageRestrictions;
 import dev.wharf.auth.OrgRole;
-import dev.wharf.auth.PasswordHasher;
 import dev.wharf.auth.RepositorySettingsService;
 import dev.wharf.auth.TeamPermission;
 import dev.wharf.config.ConfigLoader;
 import dev.wharf.config.WharfConfig;
 import dev.wharf.storage.meta.Database;
 import dev.wharf.storage.meta.RepositoryCatalog;
+import dev.wharf.testing.TestServer;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -58,10 +58,10 @@ abstract class SearchContract {
                 "--admin-password", ADMIN_PASSWORD));
         args.addAll(databaseArgs());
         WharfConfig config = ConfigLoader.load(args, Map.of());
-        server = WharfServer.start(config);
+        server = WharfServer.start(config, Clock.systemUTC(), TestServer.PASSWORDS);
         base = "http://127.0.0.1:" + server.port();
         database = Database.open(config.db().url(), emptyToNull(config.db().user()), null, 2, emptyToNull(config.db().schema()));
-        accounts = new AccountService(database, PasswordHasher.defaults(), Clock.systemUTC());
+        accounts = new AccountService(database, TestServer.PASSWORDS, Clock.systemUTC());
         RepositorySettingsService settings = new RepositorySettingsService(database, Clock.systemUTC(), true);
         RepositoryCatalog catalog = new RepositoryCatalog(database);
         for (String user : List.of("alice", "bob", "carol", "dave", "erin", "frank")) {
@@ -104,6 +104,7 @@ abstract class SearchContract {
 
     @AfterAll
     void stop() throws Exception {
+        http.shutdownNow(); // no kept-alive connection for the graceful stop to wait out (see TestServer.close)
         if (server != null) server.stop();
         if (database != null) database.close();
         cleanUp();

@@ -13,7 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code GET /v1/images/sources} costs the same number of SQL statements for 2 sources as for 40, ACL, creators
@@ -26,7 +26,7 @@ class SourceListQueriesTest {
     private static final String LIST = "/v1/images/sources?page[size]=100&include=creators&meta=images_count";
 
     /** A server with hubs "ssmall" and "slarge", their owner and a member. */
-    record Fixture(CycleServer wharf, StatementMeter meter, String owner, String member) implements AutoCloseable {
+    record Fixture(CycleServer wharf, StatementMeter meter, String owner, String member) {
         static Fixture start(Path dir, String... databaseFlags) {
             CycleServer wharf = new CycleServer(TestServer.builder(dir).flags(databaseFlags).build());
             User alice = wharf.user("salice");
@@ -63,19 +63,10 @@ class SourceListQueriesTest {
             String size = query.contains("page[size]") ? "" : "page[size]=100";
             return CycleServer.sources(wharf.send("GET", "/v1/images/sources?" + size + query, token, "slarge", null));
         }
-
-        @Override
-        public void close() {
-            wharf.close();
-        }
     }
 
-    static final PerDatabase<Fixture> SERVERS = new PerDatabase<>("wharf_srcq_", Fixture::start);
-
-    @AfterAll
-    static void stop() throws Exception {
-        SERVERS.close();
-    }
+    @RegisterExtension
+    static final PerDatabase<Fixture> SERVERS = new PerDatabase<>("wharf_srcq_", Fixture::start, Fixture::wharf);
 
     @OnEachDatabase
     void theListCostsTheSameStatementsWhateverItsSize(PerDatabase.Kind database) {
