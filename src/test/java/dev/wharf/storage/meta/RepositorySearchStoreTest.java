@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The search SQL against a plain model of its rules, on both databases: a few hundred repositories whose names
@@ -36,12 +36,8 @@ class RepositorySearchStoreTest {
             "ns1", "ns1/", "ns1/api", "ns2/web-3", "web-3", "api app", "api-app", "monitoring", "service",
             "the proxy", "mini", "tooling", "webhooks", "zzz", "-", "/", "ns", "ab", "3", "api/");
 
-    private static final PerDatabase<Fixture> DATABASES = new PerDatabase<>("wharf_search_model_", Fixture::new);
-
-    @AfterAll
-    static void closeDatabases() throws Exception {
-        DATABASES.close();
-    }
+    @RegisterExtension
+    static final PerDatabase<Fixture> DATABASES = new PerDatabase<>("wharf_search_model_", Fixture::new, f -> f);
 
     /** A migrated database with the model's repositories, and the model itself. */
     record Fixture(Database database, List<Repo> repos) implements AutoCloseable {
