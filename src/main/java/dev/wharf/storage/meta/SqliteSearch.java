@@ -12,8 +12,9 @@ import org.jdbi.v3.core.statement.SqlStatements;
 /**
  * The search tiers on SQLite. Name tiers (exact, prefix) read the name indexes: the full-name range in name order,
  * stopping after the page, and the range of names after the namespace (the covering index of migration V22), whose
- * rows are sorted; who may see a row is checked per row there (few rows). Word tiers read the FTS5 table of
- * migration V14, whose access words make the caller's visibility part of the MATCH: tier 2 sorts the visible name
+ * rows are sorted by name before who may see them is checked, row by row up to the page's end. Word tiers read the
+ * FTS5 table of migration V14 (prefix indexes since V22), whose access words make the caller's visibility part of
+ * the MATCH ({@link #visibleOnly}): tier 2 sorts the visible name
  * matches, tier 3 (description only) walks the name index against the visible description matches when they are
  * dense (a common word stops after a few hundred names instead of sorting thousands) and sorts them when sparse.
  * The total is one FTS5 count of every visible match, or the sizes tiers 2 and 3 counted on the way.
