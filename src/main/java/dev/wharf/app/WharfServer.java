@@ -356,7 +356,8 @@ public final class WharfServer {
                 // with a 400 in that API's own format instead of Jetty's HTML page. Only these two violations,
                 // which cannot change how a path splits into segments, are let through; the rest stay refused.
                 h.setUriCompliance(UriCompliance.DEFAULT.with("wharf-edge-checks",
-                        UriCompliance.Violation.BAD_UTF8_ENCODING, UriCompliance.Violation.TRUNCATED_UTF8_ENCODING));
+                        UriCompliance.Violation.BAD_UTF8_ENCODING, UriCompliance.Violation.TRUNCATED_UTF8_ENCODING,
+                        UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR));
             });
             if (tls != null) {
                 // addr speaks TLS (h2 and http/1.1); Javalin's port() is the first connector's.

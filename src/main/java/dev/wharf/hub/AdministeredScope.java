@@ -33,7 +33,7 @@ final class AdministeredScope {
     Scope of(Context ctx, String what) {
         Principal principal = auth.require(ctx);
         String namespace = ctx.pathParam("namespace");
-        if (ctx.pathParamMap().containsKey("repository")) {
+        if (HubPath.has(ctx, "repository")) {
             return new Scope(namespace, lookup.administered(ctx, principal).name(), HubAuth.actorName(principal));
         }
         NamespaceKind kind = accounts.namespaceKind(namespace).orElseThrow(RepositoryLookup::notFound);

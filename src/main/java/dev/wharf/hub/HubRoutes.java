@@ -58,6 +58,9 @@ public final class HubRoutes {
     private final MetadataStore meta;
     private QuotaEndpoint quotas;
     private RetentionEndpoint retention;
+    /** Repository routes of each scope, for names given as several segments (see {@link NestedRoutes}). */
+    private final NestedRoutes nestedCurrent = new NestedRoutes("/v2/namespaces/{namespace}/repositories");
+    private final NestedRoutes nestedLegacy = new NestedRoutes("/v2/repositories/{namespace}");
 
     /**
      * @param limiter the request budget store, or null when {@code ratelimit.enabled} is false
@@ -126,6 +129,45 @@ public final class HubRoutes {
     public void register(JavalinConfig config, Handler registry) {
         registerCurrent(config);
         registerLegacy(config, registry);
+        registerNested(config, registry, nestedCurrent);
+        registerNested(config, registry, nestedLegacy);
+    }
+
+    /**
+     * A scope's catch-all for repository names given as several segments, after every one-segment route of
+     * the scope and before the registry's catch-all. Registry requests that merely start like the scope go on to
+     * the registry (see {@link NestedRoutes}).
+     */
+    private void registerNested(JavalinConfig config, Handler registry, NestedRoutes scope) {
+        Handler notFound = wrap("hub_repository", ctx -> {
+            throw RepositoryLookup.notFound();
+        });
+        for (HandlerType method : scope.methods()) {
+            config.routes.addHttpHandler(method, scope.catchAll(), ctx -> {
+                List<String> segments = NestedRoutes.segments(ctx.pathParam("nested"));
+                if (NestedRoutes.registryShaped(segments) || NestedRoutes.isTagList(segments)
+                        && registryRepositoryExists(ctx.path())) {
+                    registry.handle(ctx);
+                    return;
+                }
+                java.util.Optional<NestedRoutes.Match> match = scope.match(ctx.method(), ctx.pathParam("namespace"),
+                        segments);
+                if (match.isEmpty()) {
+                    notFound.handle(ctx);
+                    return;
+                }
+                HubPath.set(ctx, match.get().params());
+                match.get().handler().handle(ctx);
+            });
+        }
+    }
+
+    /** Whether {@code /v2/<name>/tags/list} names a registry repository that exists. */
+    private boolean registryRepositoryExists(String path) {
+        String trimmed = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        if (!trimmed.startsWith("/v2/") || !trimmed.endsWith("/tags/list")) return false;
+        return meta.findRepository(trimmed.substring("/v2/".length(), trimmed.length() - "/tags/list".length()))
+                .isPresent();
     }
 
     /**
@@ -164,6 +206,7 @@ public final class HubRoutes {
     private void legacy(JavalinConfig config, Handler registry, HandlerType method, String path, String name,
             Handler handler, Predicate<Context> meantForRegistry) {
         Handler hub = wrap(name, handler);
+        nestedLegacy.record(method, path, hub);
         config.routes.addHttpHandler(method, path, meantForRegistry == null ? hub : ctx -> {
             if (meantForRegistry.test(ctx)) {
                 registry.handle(ctx);
@@ -313,7 +356,10 @@ public final class HubRoutes {
      * NUL and invalid UTF-8 anywhere in the request's text.
      */
     private void route(JavalinConfig config, HandlerType method, String path, String name, Handler handler) {
-        config.routes.addHttpHandler(method, path, wrap(name, handler));
+        Handler hub = wrap(name, handler);
+        nestedCurrent.record(method, path, hub);
+        nestedLegacy.record(method, path, hub);
+        config.routes.addHttpHandler(method, path, hub);
     }
 
     private Handler wrap(String name, Handler handler) {

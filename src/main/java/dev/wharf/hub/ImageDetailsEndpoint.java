@@ -36,7 +36,7 @@ final class ImageDetailsEndpoint {
         RepositoryLookup.Found repo = lookup.visible(ctx, auth.optional(ctx));
         Digest digest;
         try {
-            digest = Digest.parse(ctx.pathParam("digest"));
+            digest = Digest.parse(HubPath.param(ctx, "digest"));
         } catch (IllegalArgumentException e) {
             throw HubException.invalidField("digest", e.getMessage());
         }

@@ -30,7 +30,7 @@ final class ImageEndpoint {
     void summary(Context ctx) {
         Principal caller = caller(ctx);
         HubJson.write(ctx, json, 200, ImageBodies.summary(rules(() -> images.summary(caller,
-                ctx.pathParam("namespace"), ctx.pathParam("repository"), ctx.queryParam("active_from")))));
+                ctx.pathParam("namespace"), HubPath.param(ctx, "repository"), ctx.queryParam("active_from")))));
     }
 
     void list(Context ctx) {
@@ -39,14 +39,14 @@ final class ImageEndpoint {
         ImageListRequest request = new ImageListRequest(ctx.queryParam("status"), bool(ctx, "currently_tagged"),
                 ctx.queryParam("ordering"), ctx.queryParam("active_from"), pages.page(), pages.pageSize());
         HubJson.write(ctx, json, 200, ImageBodies.images(ctx, rules(() -> images.list(caller,
-                ctx.pathParam("namespace"), ctx.pathParam("repository"), request))));
+                ctx.pathParam("namespace"), HubPath.param(ctx, "repository"), request))));
     }
 
     void tags(Context ctx) {
         Principal caller = caller(ctx);
         Pages pages = Pages.of(ctx);
         HubJson.write(ctx, json, 200, ImageBodies.tags(ctx, rules(() -> images.tags(caller,
-                ctx.pathParam("namespace"), ctx.pathParam("repository"), ctx.pathParam("digest"), pages.page(),
+                ctx.pathParam("namespace"), HubPath.param(ctx, "repository"), HubPath.param(ctx, "digest"), pages.page(),
                 pages.pageSize()))));
     }
 

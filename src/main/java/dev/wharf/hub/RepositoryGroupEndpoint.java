@@ -76,7 +76,7 @@ final class RepositoryGroupEndpoint {
     /** Takes the group's permission on the repository away: 404 when it had none. */
     void delete(Context ctx) {
         RepositoryLookup.Found repo = lookup.administered(ctx, auth.require(ctx));
-        long groupId = groupId(ctx.pathParam("group_id"));
+        long groupId = groupId(HubPath.param(ctx, "group_id"));
         TeamRepositoryPermission grant = accounts.listRepositoryPermissions(repo.name()).stream()
                 .filter(p -> p.teamId() == groupId).findFirst()
                 .orElseThrow(RepositoryGroupEndpoint::noGrant);

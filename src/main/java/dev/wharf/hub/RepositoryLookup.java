@@ -33,7 +33,7 @@ final class RepositoryLookup {
     }
 
     static String name(Context ctx) {
-        return ctx.pathParam("namespace") + "/" + ctx.pathParam("repository");
+        return ctx.pathParam("namespace") + "/" + HubPath.param(ctx, "repository");
     }
 
     /** @throws HubException NOT_FOUND when missing or not visible to the principal */

@@ -117,7 +117,7 @@ final class RetentionEndpoint {
 
     void runStatus(Context ctx) {
         AdministeredScope.Scope s = scope(ctx);
-        Job job = service.run(ctx.pathParam("run"))
+        Job job = service.run(HubPath.param(ctx, "run"))
                 .filter(j -> j.input().path("namespace").asText().equals(s.namespace())
                         && j.input().path("repository").asText("").equals(s.repository()))
                 .orElseThrow(() -> new HubException(HubError.NOT_FOUND, "No such retention run"));

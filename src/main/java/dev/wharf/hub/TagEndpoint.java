@@ -76,7 +76,7 @@ final class TagEndpoint {
      */
     void delete(Context ctx) {
         RepositoryLookup.Found repo = lookup.administered(ctx, auth.require(ctx));
-        String tag = ctx.pathParam("tag");
+        String tag = HubPath.param(ctx, "tag");
         boolean deleted;
         try {
             deleted = services.meta().deleteMutableTag(repo.name(), tag, clock.instant());
@@ -100,7 +100,7 @@ final class TagEndpoint {
 
     void get(Context ctx) {
         RepositoryLookup.Found repo = lookup.visible(ctx, auth.optional(ctx));
-        TagRecord tag = catalog.tag(repo.name(), ctx.pathParam("tag"))
+        TagRecord tag = catalog.tag(repo.name(), HubPath.param(ctx, "tag"))
                 .orElseThrow(() -> new HubException(HubError.NOT_FOUND, "Tag not found"));
         HubJson.write(ctx, json, 200, view(repo.summary().id(), tag));
     }

@@ -91,13 +91,13 @@ final class WebhookEndpoint {
     void get(Context ctx) {
         AdministeredScope.Scope scope = scope(ctx);
         HubJson.write(ctx, json, 200, view(call(() -> service.get(scope.namespace(), scope.repository(),
-                ctx.pathParam("slug")))));
+                HubPath.param(ctx, "slug")))));
     }
 
     void delete(Context ctx) {
         AdministeredScope.Scope scope = scope(ctx);
         call(() -> {
-            service.delete(scope.namespace(), scope.repository(), ctx.pathParam("slug"));
+            service.delete(scope.namespace(), scope.repository(), HubPath.param(ctx, "slug"));
             return null;
         });
         ctx.status(204);
@@ -107,7 +107,7 @@ final class WebhookEndpoint {
         AdministeredScope.Scope scope = scope(ctx);
         Pages pages = Pages.of(ctx);
         WebhookService.DeliveryPage page = call(() -> service.deliveries(scope.namespace(), scope.repository(),
-                ctx.pathParam("slug"), pages.offset(), pages.pageSize()));
+                HubPath.param(ctx, "slug"), pages.offset(), pages.pageSize()));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("count", page.count());
         pages.links(ctx, page.count(), body);
@@ -117,8 +117,8 @@ final class WebhookEndpoint {
 
     void redeliver(Context ctx) {
         AdministeredScope.Scope scope = scope(ctx);
-        String id = call(() -> service.redeliver(scope.namespace(), scope.repository(), ctx.pathParam("slug"),
-                ctx.pathParam("delivery")));
+        String id = call(() -> service.redeliver(scope.namespace(), scope.repository(), HubPath.param(ctx, "slug"),
+                HubPath.param(ctx, "delivery")));
         HubJson.write(ctx, json, 202, Map.of("id", id, "state", Delivery.State.PENDING.wire()));
     }
 

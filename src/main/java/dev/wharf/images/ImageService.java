@@ -90,7 +90,7 @@ public final class ImageService {
     /** The full repository name if it exists and the caller may pull it; otherwise NOT_FOUND, whichever it is. */
     private String visibleRepository(Principal caller, String namespace, String repository) {
         String full = namespace + "/" + repository;
-        if (repository.contains("/") || !RepositoryName.isValid(full)
+        if (!RepositoryName.isValid(full)
                 || !access.allowed(caller, full).contains(Action.PULL) || meta.findRepository(full).isEmpty()) {
             throw ImageException.notFound("repository not found: " + full);
         }
