@@ -26,11 +26,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Webhooks end to end on one node: skopeo pushes, a real HTTP receiver on loopback (allowed by the test's
  * outbound policy), deliveries through the persistent job queue. Two-node behaviour is in WebhooksMultiNodeIT.
  */
+// Alone: it compares the wall-clock time of pushes with and without a hanging receiver, and a test running beside
+// it would make one of the two slower for reasons of its own.
+@Isolated
 class WebhooksIT {
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newHttpClient();

@@ -42,7 +42,10 @@ public final class CountingProxy implements AutoCloseable {
     private final class Behaviour implements LoopbackProxy.Behaviour {
         private final long bytesPerSecond;
         private final StringBuilder pending = new StringBuilder();
-        private final long start = System.nanoTime();
+        /** When the client last sent request bytes; written by the pump towards the server, read by the other. */
+        private volatile long requestedAt = System.nanoTime();
+        // Only the pump towards the client touches these.
+        private long start = requestedAt;
         private long sent;
 
         Behaviour(long bytesPerSecond) {
@@ -53,7 +56,15 @@ public final class CountingProxy implements AutoCloseable {
         public int forward(LoopbackProxy.Direction direction, byte[] chunk, int n) throws InterruptedException {
             if (direction == LoopbackProxy.Direction.TO_SERVER) {
                 count(chunk, n);
+                requestedAt = System.nanoTime();
                 return n;
+            }
+            // Each answer is paced from its request: time the kept-alive connection spent idle before must not
+            // become credit for a burst (on a busy machine a 24 MiB layer otherwise came at once).
+            long request = requestedAt;
+            if (request != start) {
+                start = request;
+                sent = 0;
             }
             sent += n;
             long aheadMillis = sent * 1000 / bytesPerSecond - (System.nanoTime() - start) / 1_000_000;

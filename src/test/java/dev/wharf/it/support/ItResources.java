@@ -3,7 +3,9 @@ package dev.wharf.it.support;
 /**
  * What real-client test classes share on the machine and must not use at the same time. The classes run two at a
  * time (see the failsafe configuration in pom.xml); a class holding one of these says so with JUnit's
- * {@code @ResourceLock}, and JUnit never runs two holders of the same name together.
+ * {@code @ResourceLock}, and JUnit never runs two holders of the same name together. A class whose assertions
+ * measure wall-clock time or throughput (AuthCacheMultiNodeIT, GcStressIT, WebhooksIT) is {@code @Isolated}: it
+ * runs with no other class beside it.
  */
 public final class ItResources {
     /**
