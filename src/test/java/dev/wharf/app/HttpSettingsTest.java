@@ -43,4 +43,18 @@ class HttpSettingsTest {
             server.stop();
         }
     }
+
+    @Test
+    void httpsAndHealthConnectorsKeepNoHeaderCacheEither() {
+        WharfServer server = WharfServer.start(ConfigLoader.load(List.of("--addr", "127.0.0.1:0", "--data-dir",
+                dir.resolve("tls-data").toString(), "--auth-enabled", "false", "--log-access", "false",
+                "--tls-self-signed", "--tls-hosts", "127.0.0.1", "--tls-http-addr", "127.0.0.1:0"), Map.of()));
+        try {
+            List<HttpConfiguration> http = server.httpConfigurations();
+            assertThat(http).hasSizeGreaterThanOrEqualTo(2); // HTTPS (h2 and http/1.1) and the plain health port
+            assertThat(http).allSatisfy(h -> assertThat(h.getHeaderCacheSize()).isZero());
+        } finally {
+            server.stop();
+        }
+    }
 }
