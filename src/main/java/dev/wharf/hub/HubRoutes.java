@@ -145,7 +145,10 @@ public final class HubRoutes {
         for (HandlerType method : scope.methods()) {
             config.routes.addHttpHandler(method, scope.catchAll(), ctx -> {
                 List<String> segments = NestedRoutes.segments(ctx.pathParam("nested"));
-                if (NestedRoutes.registryShaped(segments) || NestedRoutes.isTagList(segments)
+                // The shape of the whole path decides, namespace segment included: a registry repository named
+                // "repositories" pushes to /v2/repositories/blobs/uploads/, whose "namespace" is "blobs".
+                List<String> whole = NestedRoutes.segments(ctx.path());
+                if (NestedRoutes.registryShaped(whole) || NestedRoutes.isTagList(whole)
                         && registryRepositoryExists(ctx.path())) {
                     registry.handle(ctx);
                     return;
