@@ -584,6 +584,8 @@ try {
       check((await row.textContent()).includes('mirror'), 'mirror badge in the list');
       await row.getByRole('link', { name: MIRRORED, exact: true }).click();
       await page.getByRole('heading', { name: `${MIRROR}/${MIRRORED}` }).waitFor();
+      // A name with a slash keeps its segments in the address.
+      check(new URL(page.url()).pathname === `/repositories/${MIRROR}/${MIRRORED}`, 'address: ' + page.url());
       const card = page.getByTestId('mirror-card');
       await card.waitFor();
       const facts = {};
@@ -594,9 +596,50 @@ try {
       check(facts['Last revalidated'] && facts['Last revalidated'] !== '—', 'revalidated: ' + JSON.stringify(facts));
       check(Number(facts['Cache hits'].replace(/\D/g, '')) >= 1, 'hits: ' + JSON.stringify(facts));
       check(Number(facts['Cache misses'].replace(/\D/g, '')) >= 1, 'misses: ' + JSON.stringify(facts));
-      // The cached tag is ordinary content: listed on the tags tab like a pushed one.
+      // The cached tag is ordinary content: listed on the tags tab like a pushed one, its image page one click away.
       await page.getByRole('cell', { name: '1.0', exact: true }).waitFor();
       await shot('mirror-repository');
+      await page.getByRole('row').filter({ has: page.getByRole('cell', { name: '1.0', exact: true }) })
+        .getByRole('link').first().click();
+      await page.getByRole('heading', { name: 'Image' }).waitFor();
+      await page.getByRole('link', { name: `← ${MIRROR}/${MIRRORED}` }).waitFor();
+    });
+
+    await step('mirrors: a nested repository page opens from its address, plain or URL-encoded', async () => {
+      for (const address of [`/repositories/${MIRROR}/${MIRRORED}`,
+        `/repositories/${MIRROR}/${encodeURIComponent(MIRRORED)}`]) {
+        await page.goto(address);
+        await page.getByRole('heading', { name: `${MIRROR}/${MIRRORED}` }).waitFor();
+        await page.getByTestId('mirror-card').waitFor();
+      }
+    });
+
+    await step('mirrors: an administrator creates a mirror on the Mirrors page and deletes it again', async () => {
+      await page.goto('/mirrors');
+      await page.getByRole('heading', { name: 'Mirrors' }).waitFor();
+      await page.getByText('New mirror', { exact: true }).click();
+      const form = page.getByRole('form', { name: 'New mirror' });
+      await form.getByLabel('Namespace').fill('e2e-mirror');
+      await form.getByLabel('Upstream', { exact: true }).fill(UPSTREAM);
+      await form.getByLabel('Revalidate tags after (seconds)').fill('120');
+      await form.getByRole('button', { name: 'Save mirror' }).click();
+      const row = page.locator('tr[data-mirror="e2e-mirror"]');
+      await row.waitFor();
+      const cells = await row.getByRole('cell').allTextContents();
+      check(cells[1] === UPSTREAM && cells[2] === '2 min' && cells[8].startsWith('admin API'),
+        'new mirror: ' + cells.join(' | '));
+      // The server knows it: the admin API lists it, and its namespace now answers on the Hub API.
+      const listed = await page.evaluate(async () => (await fetch('/admin/mirrors')).json());
+      check(listed.mirrors.some((m) => m.name === 'e2e-mirror' && m.managed_by === 'api'), 'listed by the API');
+      // A configuration mirror cannot be deleted here; the new one can.
+      check(await page.locator(`tr[data-mirror="${MIRROR}"]`).getByRole('button').count() === 0,
+        'no delete button for a configuration mirror');
+      acceptDialogs = 1; // the confirm is answered OK
+      await row.getByRole('button', { name: 'Delete mirror e2e-mirror' }).click();
+      await row.waitFor({ state: 'detached' });
+      const after = await page.evaluate(async () => (await fetch('/admin/mirrors')).json());
+      check(!after.mirrors.some((m) => m.name === 'e2e-mirror'), 'gone from the API');
+      await shot('mirrors-after-delete');
     });
   }
   // --- end of the mirrors block

@@ -60,3 +60,11 @@ export function query(params) {
 }
 
 export const enc = encodeURIComponent;
+
+/**
+ * The console page of a repository (plus {@code rest}, e.g. '/images/<digest>'): a name with a slash below the
+ * namespace (a mirror's library/alpine) keeps its segments, so the address reads like the repository's name.
+ */
+export function repoHref(ns, repo, rest = '') {
+  return `/repositories/${enc(ns)}/${repo.split('/').map(enc).join('/')}${rest}`;
+}

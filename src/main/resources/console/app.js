@@ -23,8 +23,11 @@ const NAMESPACED = ['repositories', 'sources', 'jobs', 'audit', 'orgs', 'retenti
 const routes = [
   [/^\/signin$/, () => signInPage(session, onSignedIn)],
   [/^\/repositories\/([^/]+)$/, (ns) => repositoriesPage(session, ns)],
-  [/^\/repositories\/([^/]+)\/([^/]+)$/, (ns, repo) => repositoryPage(session, ns, repo)],
-  [/^\/repositories\/([^/]+)\/([^/]+)\/images\/([^/]+)$/, (ns, repo, d) => imagePage(session, ns, repo, d)],
+  // A repository's name may have several segments (a mirror's library/alpine); an image page's last segment is a
+  // digest, whose ':' (sent as %3A) no repository name has, so the image route is tried first.
+  [/^\/repositories\/([^/]+)\/(.+)\/images\/([^/]*(?::|%3[aA])[^/]*)$/,
+    (ns, repo, d) => imagePage(session, ns, repo, d)],
+  [/^\/repositories\/([^/]+)\/(.+)$/, (ns, repo) => repositoryPage(session, ns, repo)],
   [/^\/tokens$/, () => tokensPage(session)],
   [/^\/sources\/([^/]+)$/, (hub) => sourcesPage(session, hub)],
   [/^\/jobs\/([^/]+)$/, (hub) => jobsPage(session, hub)],

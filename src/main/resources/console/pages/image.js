@@ -1,20 +1,20 @@
 // One image (manifest) of a repository: what it is (media type, size, activity), its platforms (an index) or
 // layers (an image), its referrers (signatures, SBOMs), its tag history as a timeline, the raw manifest, and the
 // commands to fetch exactly it. Read through the Hub API, so looking is not a pull.
-import { api, enc } from '../api.js';
+import { api, enc, repoHref } from '../api.js';
 import { el, bytes, when, badge, copyButton, shortDigest } from '../html.js';
 import { pageTitle } from '../ui.js';
 
 export async function imagePage(session, ns, repo, digest) {
   const base = `/v2/namespaces/${enc(ns)}/repositories/${enc(repo)}`;
   const d = await api('GET', `${base}/images/${enc(digest)}/details`);
-  const imageLink = (dg, text) => el('a', { href: `/repositories/${enc(ns)}/${enc(repo)}/images/${enc(dg)}`, class: 'mono',
+  const imageLink = (dg, text) => el('a', { href: repoHref(ns, repo, `/images/${enc(dg)}`), class: 'mono',
     title: dg }, text || shortDigest(dg));
   const ref = `${location.host}/${ns}/${repo}@${digest}`;
   const m = d.manifest || {};
   return el('div', {},
     pageTitle('Image', d.artifact_type ? badge(kindOf(d.artifact_type)) : null),
-    el('p', {}, el('a', { href: `/repositories/${enc(ns)}/${enc(repo)}?tab=images` }, `← ${ns}/${repo}`)),
+    el('p', {}, el('a', { href: repoHref(ns, repo, '?tab=images') }, `← ${ns}/${repo}`)),
     el('div', { class: 'grid2' },
       el('section', { class: 'card' }, el('h2', {}, 'Digest'), el('p', { class: 'mono wrap' }, d.digest),
         el('dl', { class: 'facts' },

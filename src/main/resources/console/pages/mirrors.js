@@ -1,19 +1,17 @@
 // Pull-through mirrors, for server administrators: each mirror's upstream, settings and cache totals, linking to
-// the repositories it holds. Read-only here: mirrors are defined in the configuration or through /admin/mirrors
+// the repositories it holds; a form that creates a mirror and a delete button for those made here (both through
+// /admin/mirrors, which audits them). Mirrors of the configuration (mirrors.upstreams) change only there
 // (docs/operations.md, "Pull-through mirrors").
 import { api, enc } from '../api.js';
-import { el, badge, when } from '../html.js';
-import { pageTitle } from '../ui.js';
+import { el, badge, when, field } from '../html.js';
+import { pageTitle, errorBox, toast, navigate } from '../ui.js';
 
 export async function mirrorsPage(session) {
   if (!session.current.admin) {
     return el('div', {}, pageTitle('Mirrors'), el('p', { class: 'empty' }, 'Only server administrators see mirrors.'));
   }
   const data = await api('GET', '/admin/mirrors');
-  if (!data.mirrors.length) {
-    return el('div', {}, pageTitle('Mirrors'), el('p', { class: 'empty' },
-      'No pull-through mirrors. Define one with mirrors.upstreams in the configuration or PUT /admin/mirrors/{name}.'));
-  }
+  const status = el('div', { 'aria-live': 'polite' });
   const rows = data.mirrors.map((m) => el('tr', { 'data-mirror': m.name },
     el('td', {}, el('a', { href: `/repositories/${enc(m.name)}` }, m.name),
       m.hub_mirror ? badge('Docker Hub mirror', 'mirror') : null),
@@ -25,15 +23,72 @@ export async function mirrorsPage(session) {
     el('td', { class: 'num' }, Number(m.hits).toLocaleString()),
     el('td', { class: 'num' }, Number(m.misses).toLocaleString()),
     el('td', {}, m.managed_by === 'config' ? 'configuration' : 'admin API', el('div', { class: 'muted small' },
-      'changed ', when(m.updated_at)))));
+      'changed ', when(m.updated_at))),
+    el('td', {}, m.managed_by === 'config' ? el('span', { class: 'muted small' }, 'change it in mirrors.upstreams')
+      : el('button', { type: 'button', class: 'danger', 'aria-label': `Delete mirror ${m.name}`, onclick: async () => {
+        if (!confirm(`Delete the mirror ${m.name}? Its cached repositories stay, as ordinary repositories without an `
+          + 'owner; the name becomes free.')) return;
+        status.replaceChildren();
+        try {
+          await api('DELETE', `/admin/mirrors/${enc(m.name)}`);
+          toast(`Mirror ${m.name} deleted`);
+          navigate('/mirrors', true);
+        } catch (err) {
+          status.append(errorBox(err));
+        }
+      } }, 'Delete'))));
+  const table = data.mirrors.length
+    ? el('div', { class: 'table-wrap' }, el('table', {}, el('caption', { class: 'sr-only' }, 'Pull-through mirrors'),
+      el('thead', {}, el('tr', {}, ['Namespace', 'Upstream', 'Revalidate tags after', 'Anonymous pulls',
+        'Upstream user', 'Repositories', 'Hits', 'Misses', 'Defined in', ''].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, rows)))
+    : el('p', { class: 'empty' }, 'No pull-through mirrors yet. Create one below, or define it with mirrors.upstreams '
+      + 'in the configuration.');
   return el('div', {},
     pageTitle('Mirrors', el('span', { class: 'muted' }, 'pull-through caches of other registries')),
-    el('div', { class: 'table-wrap' }, el('table', {}, el('caption', { class: 'sr-only' }, 'Pull-through mirrors'),
-      el('thead', {}, el('tr', {}, ['Namespace', 'Upstream', 'Revalidate tags after', 'Anonymous pulls',
-        'Upstream user', 'Repositories', 'Hits', 'Misses', 'Defined in'].map((h) => el('th', { scope: 'col' }, h)))),
-      el('tbody', {}, rows))),
+    table, status,
     el('p', { class: 'muted small' }, 'Hits are requests served from the cache, misses those that needed the ' +
-      'upstream; counted per repository, for all nodes.'));
+      'upstream; counted per repository, for all nodes.'),
+    createForm());
+}
+
+/** PUT /admin/mirrors/{name}: a new mirror (an existing API mirror's name changes that one). */
+function createForm() {
+  // '-' is escaped in the class: browsers compile a pattern attribute with the v flag, which requires it.
+  const name = el('input', { name: 'name', required: true, pattern: '[a-z0-9][a-z0-9_\\-]{1,62}',
+    title: '2 to 63 lower-case letters, digits, _ or -, starting with a letter or digit' });
+  const upstream = el('input', { name: 'upstream', type: 'url', required: true, placeholder: 'https://registry-1.docker.io' });
+  const username = el('input', { name: 'username', autocomplete: 'off' });
+  const password = el('input', { name: 'password', type: 'password', autocomplete: 'new-password' });
+  const revalidate = el('input', { name: 'revalidate_seconds', type: 'number', min: 1, placeholder: '600' });
+  const anonymous = el('input', { type: 'checkbox', name: 'anonymous_pulls', checked: true });
+  const status = el('div', { 'aria-live': 'polite' });
+  const form = el('form', { class: 'card stack', 'aria-label': 'New mirror', onsubmit: async (e) => {
+    e.preventDefault();
+    status.replaceChildren();
+    const body = { upstream: upstream.value.trim(), anonymous_pulls: anonymous.checked };
+    if (username.value.trim()) {
+      body.username = username.value.trim();
+      body.password = password.value;
+    }
+    if (revalidate.value) body.revalidate_seconds = Number(revalidate.value);
+    try {
+      await api('PUT', `/admin/mirrors/${enc(name.value.trim())}`, body);
+      toast(`Mirror ${name.value.trim()} saved`);
+      navigate('/mirrors', true);
+    } catch (err) {
+      status.append(errorBox(err));
+    }
+  } },
+  field('Namespace', name, 'Pulls of <namespace>/<upstream repository> go to the upstream; the name may not be a user’s or organization’s.'),
+  field('Upstream', upstream),
+  field('Upstream user', username, 'Only when the upstream needs credentials; they are stored sealed and never shown again.'),
+  field('Upstream password or token', password),
+  field('Revalidate tags after (seconds)', revalidate, 'Empty: mirrors.revalidate_after.'),
+  el('label', { class: 'check' }, anonymous, ' Anonymous pulls'),
+  status,
+  el('button', { type: 'submit', class: 'primary' }, 'Save mirror'));
+  return el('details', { class: 'create' }, el('summary', {}, 'New mirror'), form);
 }
 
 /** Seconds as the largest whole unit: 600 → "10 min". */

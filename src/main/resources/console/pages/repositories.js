@@ -1,5 +1,5 @@
 // A namespace's repositories: search, server-side pages, sizes and pulls, storage chart, and a create form.
-import { api, query, enc } from '../api.js';
+import { api, query, enc, repoHref } from '../api.js';
 import { el, bytes, when, badge, field } from '../html.js';
 import { pager, params, setParams, pageTitle, errorBox, navigate } from '../ui.js';
 import { barChart } from '../chart.js';
@@ -58,11 +58,10 @@ export async function repositoriesPage(session, ns) {
     chart);
 }
 
-// A repository name below the namespace with a slash (a mirror's hub/library/alpine is library/alpine here) has no
-// page: the Hub's repository paths take one segment and the server refuses an encoded slash in a path.
+// A name with a slash below the namespace (a mirror's hub/library/alpine is library/alpine here) links to its page
+// like any other: the page's address keeps the segments, the API calls send the name URL-encoded.
 function nameCell(ns, r) {
-  if (r.name.includes('/')) return el('span', { title: 'no repository page for names with a slash' }, r.name);
-  return el('a', { href: `/repositories/${enc(ns)}/${enc(r.name)}` }, r.name);
+  return el('a', { href: repoHref(ns, r.name) }, r.name);
 }
 
 function createForm(ns) {
@@ -77,7 +76,7 @@ function createForm(ns) {
     try {
       await api('POST', `/v2/namespaces/${enc(ns)}/repositories`, { name: name.value.trim(), namespace: ns,
         description: description.value, is_private: isPrivate.checked });
-      navigate(`/repositories/${enc(ns)}/${enc(name.value.trim())}`);
+      navigate(repoHref(ns, name.value.trim()));
     } catch (err) {
       status.append(errorBox(err));
     }

@@ -2,7 +2,7 @@
 // settings (description, privacy, immutable tags, the teams with a permission on an organization's repository),
 // webhooks and retention.
 // Every list is a server-side page.
-import { api, query, enc } from '../api.js';
+import { api, query, enc, repoHref } from '../api.js';
 import { el, bytes, when, badge, field, copyButton, shortDigest } from '../html.js';
 import { pager, params, setParams, pageTitle, errorBox, toast, navigate } from '../ui.js';
 import { renderMarkdown } from '../markdown.js';
@@ -83,7 +83,7 @@ async function tagsTab(ns, repo, base) {
         el('th', { scope: 'col' }, h)))),
       el('tbody', {}, data.results.map((t) => el('tr', {},
         el('td', {}, t.name),
-        el('td', {}, el('a', { href: `/repositories/${enc(ns)}/${enc(repo)}/images/${enc(t.digest)}`, class: 'mono',
+        el('td', {}, el('a', { href: repoHref(ns, repo, `/images/${enc(t.digest)}`), class: 'mono',
           title: t.digest }, shortDigest(t.digest))),
         el('td', { class: 'num' }, bytes(t.full_size)),
         el('td', {}, when(t.tag_last_pushed)),
@@ -129,7 +129,7 @@ async function imagesTab(ns, repo, base) {
     box.addEventListener('change', () => { if (box.checked) selected.add(img.digest); else selected.delete(img.digest); });
     return el('tr', {},
       el('td', {}, box),
-      el('td', {}, el('a', { href: `/repositories/${enc(ns)}/${enc(repo)}/images/${enc(img.digest)}`, class: 'mono',
+      el('td', {}, el('a', { href: repoHref(ns, repo, `/images/${enc(img.digest)}`), class: 'mono',
         title: img.digest }, shortDigest(img.digest))),
       el('td', {}, img.tags.length ? img.tags.map((t) => badge(t.tag, t.is_current ? 'tag' : 'old-tag')) : '—'),
       el('td', {}, when(img.last_pushed)),
@@ -216,7 +216,7 @@ function settingsTab(ns, repo, info, organization) {
       await api('PATCH', `/v2/repositories/${enc(ns)}/${enc(repo)}/`, { description: description.value,
         full_description: full.value, is_private: isPrivate.checked });
       toast('Saved');
-      navigate(`/repositories/${enc(ns)}/${enc(repo)}?tab=settings`, true);
+      navigate(repoHref(ns, repo, '?tab=settings'), true);
     } catch (err) { status.append(errorBox(err)); }
   } }, el('h2', {}, 'Description and visibility'), field('Short description', description),
   field('Overview (Markdown)', full, 'Headings, lists, `code`, **bold**, *italic* and links; HTML is shown as text.'),

@@ -1,7 +1,7 @@
 // Retention (docs/hub-api.md, "Retention"): the policy of a repository or of a namespace, a paged dry run with
 // delete-images' warnings, a run now (a persistent job, followed until it ends) and the last run's result.
 // The same panel serves a repository's Retention tab and the namespace page /retention/{namespace}.
-import { api, query, enc } from '../api.js';
+import { api, query, enc, repoHref } from '../api.js';
 import { el, bytes, when, badge, field, shortDigest } from '../html.js';
 import { pager, pageTitle, errorBox, toast } from '../ui.js';
 
@@ -111,8 +111,7 @@ export function retentionPanel(ns, repo) {
       + `${bytes(data.bytes_freed)} of blobs would be left to garbage collection.`;
     const rows = data.results.map((c) => el('tr', { 'data-digest': c.digest },
       repo ? null : el('td', {}, c.repository),
-      el('td', {}, el('a', { href: `/repositories/${enc(ns)}/${enc(c.repository.slice(ns.length + 1))}/images/`
-        + enc(c.digest), class: 'mono', title: c.digest }, shortDigest(c.digest))),
+      el('td', {}, el('a', { href: repoHref(ns, c.repository.slice(ns.length + 1), '/images/' + enc(c.digest)), class: 'mono', title: c.digest }, shortDigest(c.digest))),
       el('td', {}, c.tags.map((t) => badge(t, 'tag'))),
       el('td', {}, when(c.pushed_at)), el('td', {}, when(c.last_pulled)),
       el('td', {}, c.warnings.map((w) => el('span', { class: 'badge warning', title: WARNING_HELP[w] || w }, w)))));

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The web console in a real browser: Debian's headless chromium driven by playwright-core runs
  * {@code src/test/e2e/console.e2e.mjs} against the packaged jar. Here: a Wharf and a Distribution upstream, images
  * pushed with skopeo (two tags of {@code admin/demo}, {@code team/app:1.0} upstream for the import, {@code acme/tool}
- * in an organization made with the admin commands; {@code tool:1.0} pulled twice through the mirror {@code up} of
+ * in an organization made with the admin commands; {@code library/tool:1.0} pulled twice through the mirror {@code up} of
  * that upstream), and a
  * repository with 100,000 tags seeded straight into the metadata database, whose pages the script times.
  * The test fails when the script reports any failed step.
@@ -50,10 +50,10 @@ class ConsoleE2EIT {
                         "WHARF_MIRRORS_UPSTREAMS", "up=http://" + upstream.host()))) {
             Skopeo.copy(Skopeo.oci(layout("upstream", 3, 40_000), "1.0"),
                     "docker://" + upstream.host() + "/team/app:1.0");
-            // Through the mirror "up": a cold pull, then a warm one (hits and misses for the mirrors block). A
-            // one-segment upstream name: the Hub's repository paths, and so the console's pages, take one segment.
-            Skopeo.copy(Skopeo.oci(work.resolve("upstream"), "1.0"), "docker://" + upstream.host() + "/tool:1.0");
-            for (int i = 0; i < 2; i++) Skopeo.copy("docker://" + wharf.host() + "/up/tool:1.0",
+            // Through the mirror "up": a cold pull, then a warm one (hits and misses for the mirrors block), of an
+            // upstream name with a slash, as Docker Hub's library/… names are: the console's pages take it too.
+            Skopeo.copy(Skopeo.oci(work.resolve("upstream"), "1.0"), "docker://" + upstream.host() + "/library/tool:1.0");
+            for (int i = 0; i < 2; i++) Skopeo.copy("docker://" + wharf.host() + "/up/library/tool:1.0",
                     Skopeo.oci(work.resolve("mirrored-" + i), "1.0"));
             OciLayouts.Image demo = OciLayouts.image(Files.createDirectories(work.resolve("demo1")), "1.0", 1, 20_000);
             Skopeo.copy(Skopeo.oci(work.resolve("demo1"), "1.0"), "docker://" + wharf.host() + "/admin/demo:1.0");
@@ -80,7 +80,7 @@ class ConsoleE2EIT {
                     "BIG_REPOSITORY", "admin/big",
                     "HOOK_URL", hooks.url("/console-hook"),
                     "PUSH_TOKEN", pushToken));
-            node.environment().putAll(Map.of("MIRROR_NAMESPACE", "up", "MIRROR_REPOSITORY", "tool"));
+            node.environment().putAll(Map.of("MIRROR_NAMESPACE", "up", "MIRROR_REPOSITORY", "library/tool"));
             Process p = node.start();
             p.getOutputStream().close();
             boolean exited = p.waitFor(8, TimeUnit.MINUTES);
