@@ -13,9 +13,10 @@ import org.jdbi.v3.core.statement.SqlStatements;
  * The search tiers on PostgreSQL, each a query of {@code repository_search} (migration V19), whose rows hold the
  * names ("C" btrees), word vectors (GIN) and access words (GIN) of each repository, so who may see a row is an
  * array test on the row itself. Each tier asks for its rows in name order with a LIMIT, which lets the planner
- * walk the name btree when matches are dense (a common word stops after a few hundred rows) or sort a bitmap's
- * rows when they are few; tiers after the page are never asked. The total is one bitmap count of the word
- * matches.
+ * walk the name btree when matches are dense (a common word stops after a few hundred rows); word tiers whose
+ * matches a bitmap count shows to be sparse are collected first and sorted, as the planner cannot tell (it guesses
+ * any prefix word at 2 % of the rows). Tiers after the page are never asked. The total is one bitmap count of the
+ * word matches.
  */
 final class PostgresSearch implements SearchTiers {
     private static final String EXACT = "(s.name = :q OR s.short_name = :q)";
@@ -26,6 +27,8 @@ final class PostgresSearch implements SearchTiers {
     private final Handle handle;
     private final Map<String, Object> binds = new HashMap<>();
     private final String visible;
+    private long named = -1;
+    private long total = -1;
 
     /** @param words the query's words, at least one (see {@link SqliteSearch}) */
     PostgresSearch(Handle handle, String query, List<String> words, Filter filter, boolean defaultPrivate) {
@@ -39,8 +42,28 @@ final class PostgresSearch implements SearchTiers {
     @Override
     public Slice slice(int tier, long skip, int take) {
         String sql = tier == 1 ? prefixes() : "SELECT s.name FROM repository_search s WHERE " + where(tier);
+        if (tier >= 2 && !dense(tier, skip + take)) {
+            // PostgreSQL guesses a prefix word's matches at 2 % of the rows and would walk the whole name btree for
+            // a word that matches nothing; matches known to be sparse are collected first (bitmap), then sorted.
+            sql = "WITH m AS MATERIALIZED (" + sql + ") SELECT name FROM m";
+        }
         return new Slice(bind(handle.createQuery(sql + " ORDER BY name LIMIT :take OFFSET :skip"))
                 .bind("take", take).bind("skip", skip).bind("through", skip + take).mapTo(String.class).list(), -1);
+    }
+
+    /**
+     * Whether a word tier's matches are dense enough that walking the name btree finds {@code wanted} of them
+     * within {@link SqliteSearch#MIN_WALK} rows (counted with bitmaps: the name matches, and all word matches).
+     */
+    private boolean dense(int tier, long wanted) {
+        if (named < 0) {
+            named = bind(handle.createQuery("SELECT COUNT(*) FROM repository_search s WHERE " + NAME_WORDS + visible))
+                    .mapTo(Long.class).one();
+        }
+        long matches = tier == 2 ? named : total() - named;
+        long rows = handle.createQuery("SELECT GREATEST(COALESCE(MAX(id), 0), 1) FROM repository_search")
+                .mapTo(Long.class).one();
+        return matches * SqliteSearch.MIN_WALK >= wanted * rows;
     }
 
     @Override
@@ -56,8 +79,11 @@ final class PostgresSearch implements SearchTiers {
      */
     @Override
     public long total() {
-        return bind(handle.createQuery("SELECT COUNT(*) FROM repository_search s WHERE (" + NAME_WORDS + " OR "
-                + DESCRIPTION_WORDS + ")" + visible)).mapTo(Long.class).one();
+        if (total < 0) {
+            total = bind(handle.createQuery("SELECT COUNT(*) FROM repository_search s WHERE (" + NAME_WORDS + " OR "
+                    + DESCRIPTION_WORDS + ")" + visible)).mapTo(Long.class).one();
+        }
+        return total;
     }
 
     /** Tiers 0, 2 and 3: each excludes the better tiers' matches, so a repository is in its best one only. */

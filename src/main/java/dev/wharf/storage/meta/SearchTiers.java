@@ -35,6 +35,7 @@ interface SearchTiers {
             page.addAll(slice.names());
             if (page.size() == limit) break;
             // The tier ran out before the page was full: skip what it held of the offset, no more.
+            if (skip == 0) continue;
             long size = slice.size() >= 0 ? slice.size()
                     : slice.names().isEmpty() ? size(tier, skip) : skip + slice.names().size();
             skip = Math.max(0, skip - size);

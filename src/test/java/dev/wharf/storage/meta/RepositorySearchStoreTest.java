@@ -109,7 +109,7 @@ class RepositorySearchStoreTest {
                                 + query + " offset=" + page[0] + " limit=" + page[1];
                         List<String> want = expected.subList(Math.min(page[0], expected.size()),
                                 Math.min(page[0] + page[1], expected.size()));
-                        List<Integer> walks = kind == PerDatabase.Kind.SQLITE ? List.of(SqliteSearch.MAX_WALK, 3)
+                        List<Integer> walks = kind == PerDatabase.Kind.SQLITE ? List.of(SqliteSearch.MAX_WALK, 3, 60)
                                 : List.of(SqliteSearch.MAX_WALK);
                         for (int walk : walks) {
                             RepositorySearchStore.Result result = store.search(query, filter.getValue(), page[0],
