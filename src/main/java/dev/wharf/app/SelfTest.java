@@ -137,11 +137,7 @@ final class SelfTest {
                 .getBytes(StandardCharsets.UTF_8);
         String layerDigest = pushBlob(base, repo, bearer, layer);
         String configDigest = pushBlob(base, repo, bearer, configBlob);
-        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + MANIFEST_TYPE + "\",\"config\":{\"mediaType\":"
-                + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + configDigest + "\",\"size\":"
-                + configBlob.length + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
-                + "\"digest\":\"" + layerDigest + "\",\"size\":" + layer.length + "}]}")
-                .getBytes(StandardCharsets.UTF_8);
+        byte[] manifest = manifest(configDigest, configBlob.length, layerDigest, layer.length);
         expect(send(HttpRequest.newBuilder(URI.create(base + "/v2/" + repo + "/manifests/latest"))
                 .header("Authorization", bearer).header("Content-Type", MANIFEST_TYPE)
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(manifest)).build()), 201, "manifest push");
@@ -198,22 +194,13 @@ final class SelfTest {
         byte[] layer = randomBytes(PUSHED_LAYER_BYTES);
         for (int i = 0; i < REPEATED_PUSHES; i++) {
             String repo = "self-test/push-" + i;
-            var tokenResponse = send(HttpRequest.newBuilder(URI.create(base + "/token?service=wharf&scope=repository:"
-                    + repo + ":push,pull")).header("Authorization", basic).GET().build());
-            expect(tokenResponse, 200, "registry token for a push");
-            Matcher m = TOKEN.matcher(tokenResponse.body());
-            if (!m.find()) throw new SelfTestFailure("registry token for a push: no token in the answer");
-            String bearer = "Bearer " + m.group(1);
+            String bearer = token(base, basic, repo, "push,pull");
             layer[i % layer.length]++; // a new layer each time, so nothing is already there
             String layerDigest = pushBlobChunked(base, repo, bearer, layer);
             byte[] configBlob = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
                     + "\"diff_ids\":[]},\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8);
             String configDigest = pushBlobChunked(base, repo, bearer, configBlob);
-            byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + MANIFEST_TYPE + "\",\"config\":{\"mediaType\":"
-                    + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + configDigest + "\",\"size\":"
-                    + configBlob.length + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
-                    + "\"digest\":\"" + layerDigest + "\",\"size\":" + layer.length + "}]}")
-                    .getBytes(StandardCharsets.UTF_8);
+            byte[] manifest = manifest(configDigest, configBlob.length, layerDigest, layer.length);
             expect(send(HttpRequest.newBuilder(URI.create(base + "/v2/" + repo + "/manifests/latest"))
                     .header("Authorization", bearer).header("Content-Type", MANIFEST_TYPE)
                     .PUT(HttpRequest.BodyPublishers.ofByteArray(manifest)).build()), 201, "repeated manifest push");
