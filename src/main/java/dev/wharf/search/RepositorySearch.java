@@ -1,9 +1,8 @@
 package dev.wharf.search;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.wharf.auth.AccessScope;
 import dev.wharf.auth.AuthorizationEpoch;
+import dev.wharf.auth.GenerationCache;
 import dev.wharf.auth.ImageRestrictions;
 import dev.wharf.auth.OrgTokenResource;
 import dev.wharf.auth.Principal;
@@ -34,23 +33,21 @@ public final class RepositorySearch {
     /** A user's pull rights beyond public repositories, and the namespaces restricted images leave them (if any). */
     private record UserAccess(RepositorySearchStore.Grants grants, Optional<Set<String>> pullable) {}
 
-    private record Tagged(UserAccess access, long generation) {}
-
     private final RepositorySearchStore store;
     private final ImageRestrictions restrictions;
     private final boolean authEnabled;
     private final AuthorizationEpoch epoch;
     private final Clock clock;
-    private final Cache<Principal.UserPrincipal, Tagged> users =
-            Caffeine.newBuilder().maximumSize(MAX_CACHED_USERS).build();
+    private final GenerationCache<Principal.UserPrincipal, UserAccess> users;
 
-    /** @param epoch the authorization generations that retire cached user access; null reads it every time */
+    /** @param epoch the authorization generations that retire cached user access */
     public RepositorySearch(RepositorySearchStore store, ImageRestrictions restrictions, boolean authEnabled,
             AuthorizationEpoch epoch, Clock clock) {
         this.store = store;
         this.restrictions = restrictions;
         this.authEnabled = authEnabled;
         this.epoch = epoch;
+        this.users = new GenerationCache<>(epoch, MAX_CACHED_USERS);
         this.clock = clock;
     }
 
@@ -129,17 +126,8 @@ public final class RepositorySearch {
 
     /** The user's access from the cache when its generation is current, else read (and cached) now. */
     private UserAccess access(Principal.UserPrincipal user) {
-        if (epoch == null || !epoch.fresh()) return read(user);
-        long generation = epoch.current().any();
-        Tagged hit = users.getIfPresent(user);
-        if (hit != null && hit.generation() == generation) return hit.access();
-        UserAccess access = read(user); // read after the generation: a change in between retires the entry
-        users.put(user, new Tagged(access, generation));
-        return access;
-    }
-
-    private UserAccess read(Principal.UserPrincipal user) {
-        return new UserAccess(store.pullGrants(user.userId()), restrictions.pullableNamespaces(user));
+        return users.get(user, epoch.current().any(),
+                () -> new UserAccess(store.pullGrants(user.userId()), restrictions.pullableNamespaces(user)));
     }
 
     private boolean live(boolean active, java.time.Instant expiresAt) {

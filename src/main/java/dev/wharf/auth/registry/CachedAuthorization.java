@@ -8,6 +8,7 @@ import dev.wharf.auth.AccessControl;
 import dev.wharf.auth.Action;
 import dev.wharf.auth.AuthorizationEpoch;
 import dev.wharf.auth.CredentialAuthenticator;
+import dev.wharf.auth.GenerationCache;
 import dev.wharf.auth.LoginGuard;
 import dev.wharf.auth.Principal;
 import dev.wharf.auth.token.SessionTokens;
@@ -23,7 +24,6 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
  * The registry's authorization answers, cached so that a request with a bearer token (or Basic credentials)
@@ -48,8 +48,6 @@ public final class CachedAuthorization {
     private static final long MAX_PERMISSIONS = 50_000;
     private static final long MAX_BASIC = 2_000;
 
-    private record Tagged<V>(V value, long generation) {}
-
     private record PermissionKey(Principal principal, String repository) {}
 
     private final RegistryTokens tokens;
@@ -61,9 +59,9 @@ public final class CachedAuthorization {
     private final Clock clock;
 
     private final Cache<String, RegistryTokens.Grant> grants;
-    private final Cache<String, Tagged<Optional<Principal>>> principals;
-    private final Cache<PermissionKey, Tagged<Set<Action>>> permissions;
-    private final Cache<String, Tagged<Principal>> basic;
+    private final GenerationCache<String, Optional<Principal>> principals;
+    private final GenerationCache<PermissionKey, Set<Action>> permissions;
+    private final GenerationCache<String, Principal> basic;
 
     public CachedAuthorization(RegistryTokens tokens, SessionTokens sessions, AccessControl access,
             CredentialAuthenticator authenticator, LoginGuard guard, AuthorizationEpoch epoch, Clock clock) {
@@ -75,9 +73,9 @@ public final class CachedAuthorization {
         this.epoch = epoch;
         this.clock = clock;
         this.grants = Caffeine.newBuilder().maximumSize(MAX_TOKENS).expireAfter(new UntilExpiry()).build();
-        this.principals = Caffeine.newBuilder().maximumSize(MAX_PRINCIPALS).build();
-        this.permissions = Caffeine.newBuilder().maximumSize(MAX_PERMISSIONS).build();
-        this.basic = Caffeine.newBuilder().maximumSize(MAX_BASIC).expireAfterWrite(BASIC_TTL).build();
+        this.principals = new GenerationCache<>(epoch, MAX_PRINCIPALS);
+        this.permissions = new GenerationCache<>(epoch, MAX_PERMISSIONS);
+        this.basic = new GenerationCache<>(epoch, MAX_BASIC, BASIC_TTL);
     }
 
     /** A bearer token's grant; throws TokenException for anything forged, expired or foreign (never cached). */
@@ -108,13 +106,13 @@ public final class CachedAuthorization {
     /** Whom a verified token's identity claims name now; empty if that account or access token is gone. */
     Optional<Principal> principal(JWTClaimsSet claims) {
         String key = identityKey(claims);
-        Optional<Principal> p = tagged(principals, key, identityGeneration(), () -> sessions.resolve(claims));
+        Optional<Principal> p = principals.get(key, identityGeneration(), () -> sessions.resolve(claims));
         return p.filter(this::live);
     }
 
     /** What the principal may do on the repository now, as the token endpoint would grant it. */
     Set<Action> allowed(Principal principal, String repository) {
-        Set<Action> actions = tagged(permissions, new PermissionKey(principal, repository), anyGeneration(),
+        Set<Action> actions = permissions.get(new PermissionKey(principal, repository), anyGeneration(),
                 () -> Set.copyOf(access.registryAllowed(principal, repository)));
         return actions.isEmpty() ? EnumSet.noneOf(Action.class) : EnumSet.copyOf(actions);
     }
@@ -127,25 +125,13 @@ public final class CachedAuthorization {
         if (username == null || secret == null) return new LoginGuard.Attempt.Rejected();
         String key = credentialKey(username, secret);
         long generation = identityGeneration();
-        Tagged<Principal> hit = basic.getIfPresent(key);
-        if (hit != null && hit.generation() == generation && epoch.fresh() && live(hit.value())) {
-            return new LoginGuard.Attempt.Accepted(hit.value());
-        }
+        Optional<Principal> hit = basic.hit(key, generation).filter(this::live);
+        if (hit.isPresent()) return new LoginGuard.Attempt.Accepted(hit.get());
         LoginGuard.Attempt attempt = guard.authenticate(authenticator, username, secret, ip);
         if (attempt instanceof LoginGuard.Attempt.Accepted a) {
-            basic.put(key, new Tagged<>(a.principal(), generation));
+            basic.put(key, a.principal(), generation);
         }
         return attempt;
-    }
-
-    /** Loads through the cache when the entry is of the current generation; bypasses it when polling lags. */
-    private <K, V> V tagged(Cache<K, Tagged<V>> cache, K key, long generation, Supplier<V> load) {
-        if (!epoch.fresh()) return load.get();
-        Tagged<V> hit = cache.getIfPresent(key);
-        if (hit != null && hit.generation() == generation) return hit.value();
-        V value = load.get(); // loaded after reading the generation: a change in between retires the entry
-        cache.put(key, new Tagged<>(value, generation));
-        return value;
     }
 
     private long identityGeneration() {
