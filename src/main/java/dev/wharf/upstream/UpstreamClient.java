@@ -217,34 +217,6 @@ public final class UpstreamClient {
         /** Abandons the body; a {@link #readTo} in progress on another thread fails. */
         @Override
         void close();
-
-        /** A blob read from a stream; the sink pauses whenever the stream has nothing more available. */
-        static Blob of(InputStream body, long length) {
-            return new Blob() {
-                @Override
-                public long length() {
-                    return length;
-                }
-
-                @Override
-                public void readTo(OutboundHttp.BodySink sink) throws IOException {
-                    byte[] buf = new byte[64 * 1024];
-                    for (int n; (n = body.read(buf)) >= 0; ) {
-                        if (n > 0) sink.accept(java.nio.ByteBuffer.wrap(buf, 0, n));
-                        if (body.available() <= 0) sink.pause();
-                    }
-                }
-
-                @Override
-                public void close() {
-                    try {
-                        body.close();
-                    } catch (IOException e) {
-                        // abandoned either way
-                    }
-                }
-            };
-        }
     }
 
     /** As {@link #blob(String)}, with the declared length, which a mirror needs before it answers its client. */

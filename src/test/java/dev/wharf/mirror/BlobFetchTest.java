@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.wharf.model.Digest;
+import dev.wharf.upstream.OutboundHttp;
 import dev.wharf.upstream.UpstreamClient;
 import dev.wharf.upstream.UpstreamException;
 import java.io.ByteArrayInputStream;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +41,7 @@ class BlobFetchTest {
         BlobFetch fetch = new BlobFetch(digest, dir.resolve("f"), Duration.ofSeconds(30));
         AtomicReference<byte[]> published = new AtomicReference<>();
         AtomicLong counted = new AtomicLong();
-        fetch.run(() -> UpstreamClient.Blob.of(new ByteArrayInputStream(content), content.length),
+        fetch.run(() -> streamed(new ByteArrayInputStream(content), content.length),
                 file -> published.set(Files.readAllBytes(file)), counted::addAndGet);
         fetch.awaitStarted(Duration.ofSeconds(1));
         assertThat(fetch.size()).isEqualTo(content.length);
@@ -62,7 +64,7 @@ class BlobFetchTest {
         PipedInputStream body = new PipedInputStream(upstream, 1 << 20);
         AtomicReference<Path> published = new AtomicReference<>();
         CompletableFuture<Void> download = CompletableFuture.runAsync(() -> fetch.run(
-                () -> UpstreamClient.Blob.of(body, served.length), published::set, n -> { }));
+                () -> streamed(body, served.length), published::set, n -> { }));
         upstream.write(served, 0, served.length - 1);
         upstream.flush();
         fetch.awaitStarted(Duration.ofSeconds(10));
@@ -101,7 +103,7 @@ class BlobFetchTest {
             }
         };
         AtomicReference<Path> published = new AtomicReference<>();
-        fetch.run(() -> UpstreamClient.Blob.of(broken, content.length), published::set, n -> { });
+        fetch.run(() -> streamed(broken, content.length), published::set, n -> { });
         assertThat(published.get()).isNull();
         try (InputStream in = fetch.open()) {
             assertThatThrownBy(in::readAllBytes).isInstanceOf(IOException.class)
@@ -114,7 +116,7 @@ class BlobFetchTest {
         byte[] content = bytes(100_000, 4);
         BlobFetch fetch = new BlobFetch(Digest.sha256(content), dir.resolve("f"), Duration.ofSeconds(30));
         AtomicReference<Path> published = new AtomicReference<>();
-        fetch.run(() -> UpstreamClient.Blob.of(new ByteArrayInputStream(content, 0, 60_000), content.length),
+        fetch.run(() -> streamed(new ByteArrayInputStream(content, 0, 60_000), content.length),
                 published::set, n -> { });
         assertThat(published.get()).isNull();
         assertThat(fetch.failed()).isTrue();
@@ -165,8 +167,36 @@ class BlobFetchTest {
             }
         };
         AtomicReference<Path> published = new AtomicReference<>();
-        fetch.run(() -> UpstreamClient.Blob.of(stalled, content.length), published::set, n -> { });
+        fetch.run(() -> streamed(stalled, content.length), published::set, n -> { });
         assertThat(fetch.failed()).isTrue();
         assertThat(published.get()).isNull();
+    }
+
+    /** An upstream blob read from a stream; the sink pauses whenever the stream has nothing more available. */
+    private static UpstreamClient.Blob streamed(InputStream body, long length) {
+        return new UpstreamClient.Blob() {
+            @Override
+            public long length() {
+                return length;
+            }
+
+            @Override
+            public void readTo(OutboundHttp.BodySink sink) throws IOException {
+                byte[] buf = new byte[64 * 1024];
+                for (int n; (n = body.read(buf)) >= 0; ) {
+                    if (n > 0) sink.accept(ByteBuffer.wrap(buf, 0, n));
+                    if (body.available() <= 0) sink.pause();
+                }
+            }
+
+            @Override
+            public void close() {
+                try {
+                    body.close();
+                } catch (IOException e) {
+                    // abandoned either way
+                }
+            }
+        };
     }
 }
