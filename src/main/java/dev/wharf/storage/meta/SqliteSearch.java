@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.SqlStatements;
@@ -116,20 +117,12 @@ final class SqliteSearch implements SearchTiers {
 
     /** Tier 2: the visible name matches (FTS5) that are no prefix match, sorted; counts every visible name match. */
     private Slice nameWords(long skip, int take) {
-        List<String> names = new ArrayList<>();
-        bind(handle.createQuery("WITH n(id) AS MATERIALIZED (SELECT rowid FROM repository_search"
-                + " WHERE repository_search MATCH :named)"
+        List<String> names = countedNames(bind(handle.createQuery("WITH n(id) AS MATERIALIZED (SELECT rowid FROM"
+                + " repository_search WHERE repository_search MATCH :named)"
                 + " SELECT (SELECT COUNT(*) FROM n) AS matches, t.name FROM (SELECT 1) LEFT JOIN"
                 + " (SELECT r.name FROM n JOIN repositories r ON r.id = n.id WHERE NOT " + PREFIX
                 + " ORDER BY r.name LIMIT :take OFFSET :skip) t ORDER BY t.name"))
-                .bind("skip", skip).bind("take", take)
-                .map((rs, ctx) -> {
-                    named = rs.getLong("matches");
-                    return rs.getString("name");
-                })
-                .forEach(name -> {
-                    if (name != null) names.add(name);
-                });
+                .bind("skip", skip).bind("take", take), matches -> named = matches);
         return new Slice(names, -1); // the tier's own size is not known: n also holds tiers 0 and 1
     }
 
@@ -142,23 +135,15 @@ final class SqliteSearch implements SearchTiers {
     private Slice descriptions(long skip, int take) {
         long wanted = skip + take;
         long walk = Math.min(maxWalk, Math.max(MIN_WALK, wanted * WALK_PER_ROW));
-        List<String> names = new ArrayList<>();
-        bind(handle.createQuery("WITH d(id) AS MATERIALIZED (SELECT rowid FROM repository_search"
-                + " WHERE repository_search MATCH :described)"
+        List<String> names = countedNames(bind(handle.createQuery("WITH d(id) AS MATERIALIZED (SELECT rowid FROM"
+                + " repository_search WHERE repository_search MATCH :described)"
                 + " SELECT (SELECT COUNT(*) FROM d) AS matches, t.name FROM (SELECT 1) LEFT JOIN"
                 + " (SELECT r.name FROM (SELECT id, name FROM repositories ORDER BY name LIMIT CASE"
                 // Walk only when the matches are dense enough to fill the slice within the walk (ids approximate
                 // the number of repositories from above); else nothing, and the sort below takes the few matches.
                 + " WHEN (SELECT COUNT(*) FROM d) * :walk >= :wanted * (SELECT MAX(id) FROM repositories)"
                 + " THEN :walk ELSE 0 END) r WHERE r.id IN d ORDER BY r.name LIMIT :wanted) t ORDER BY t.name"))
-                .bind("walk", walk).bind("wanted", wanted)
-                .map((rs, ctx) -> {
-                    described = rs.getLong("matches");
-                    return rs.getString("name");
-                })
-                .forEach(name -> {
-                    if (name != null) names.add(name);
-                });
+                .bind("walk", walk).bind("wanted", wanted), matches -> described = matches);
         // Sparse matches, or a walk too short for a slice deep in dense ones: sort them.
         if (names.size() < wanted && names.size() < described) {
             names.clear();
@@ -168,6 +153,21 @@ final class SqliteSearch implements SearchTiers {
         }
         List<String> slice = names.subList((int) Math.min(skip, names.size()), names.size());
         return new Slice(List.copyOf(slice), described);
+    }
+
+    /**
+     * The names of a query that also answers its match count in every row ({@code matches}); it LEFT JOINs the
+     * names onto one row, so the count arrives even when no name does (that row's name is null).
+     */
+    private static List<String> countedNames(Query query, LongConsumer matches) {
+        List<String> names = new ArrayList<>();
+        query.map((rs, ctx) -> {
+            matches.accept(rs.getLong("matches"));
+            return rs.getString("name");
+        }).forEach(name -> {
+            if (name != null) names.add(name);
+        });
+        return names;
     }
 
     private List<String> names(String sql, long skip, int take) {
