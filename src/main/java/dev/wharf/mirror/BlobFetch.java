@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
@@ -53,6 +54,7 @@ final class BlobFetch implements PullThrough.Arriving {
     private int readers;
     private boolean finished;
     private boolean deleted;
+    private boolean published;
     private volatile long lastProgressNanos = System.nanoTime();
 
     BlobFetch(Digest digest, Path file, Duration stallTimeout) {
@@ -105,6 +107,12 @@ final class BlobFetch implements PullThrough.Arriving {
         }
         try {
             publish.publish(file);
+            lock.lock();
+            try {
+                published = true;
+            } finally {
+                lock.unlock();
+            }
         } catch (IOException | RuntimeException e) {
             // Every reader has its verified bytes already; the next pull fetches again.
             throw new IllegalStateException("storing " + digest + " failed: " + e.getMessage(), e);
@@ -218,17 +226,26 @@ final class BlobFetch implements PullThrough.Arriving {
         }
     }
 
+    /**
+     * A reader of the file, or empty when the download is over and its file gone: the blob is stored now (a
+     * client that lost that race reads it from storage). A download that failed or could not be stored is an
+     * error, never an empty answer.
+     */
     @Override
-    public Reader open() throws IOException {
+    public Optional<Reader> open() throws IOException {
         lock.lock();
         try {
-            if (deleted) throw new IOException("the download of " + digest + " is over; read it from storage");
+            if (deleted) {
+                if (state == State.FAILED) throw new IOException(failure);
+                if (!published) throw new IOException("storing " + digest + " failed; retry");
+                return Optional.empty();
+            }
             readers++;
         } finally {
             lock.unlock();
         }
         try {
-            return new Reader(FileChannel.open(file, StandardOpenOption.READ));
+            return Optional.of(new Reader(FileChannel.open(file, StandardOpenOption.READ)));
         } catch (IOException | RuntimeException e) {
             release();
             throw e;

@@ -37,10 +37,7 @@ final class BlobEndpoint {
         Digest digest = Names.requireDigest(digestText);
         if (mirrors != null && mirrors.mirrored(name)) {
             Optional<PullThrough.Arriving> arriving = mirrors.blob(name, digest);
-            if (arriving.isPresent()) {
-                sendArriving(ctx, digest, arriving.get(), head);
-                return;
-            }
+            if (arriving.isPresent() && sendArriving(ctx, digest, arriving.get(), head)) return;
         }
         long size = blobs.size(name, digest);
         ctx.header("Docker-Content-Digest", digest.toString());
@@ -83,23 +80,29 @@ final class BlobEndpoint {
      * fast as it arrives, straight from the download's file (sendfile where the connection allows it). A failure
      * before the first byte is an ordinary error; after it, the response is cut short (fewer bytes than its
      * Content-Length), so the client sees a broken download, never a complete one.
+     *
+     * @return false when the download finished before this client could join it: the blob is in storage now
      */
-    private void sendArriving(Context ctx, Digest digest, PullThrough.Arriving blob, boolean head) {
-        ctx.header("Docker-Content-Digest", digest.toString());
-        ctx.header("ETag", "\"" + digest + "\"");
+    private boolean sendArriving(Context ctx, Digest digest, PullThrough.Arriving blob, boolean head) {
         long size = blob.size();
         if (head) {
+            ctx.header("Docker-Content-Digest", digest.toString());
+            ctx.header("ETag", "\"" + digest + "\"");
             ctx.contentType("application/octet-stream");
             if (size >= 0) ctx.header("Content-Length", String.valueOf(size));
             ctx.status(200);
-            return;
+            return true;
         }
         PullThrough.Reading reading;
         try {
-            reading = blob.open();
+            Optional<? extends PullThrough.Reading> opened = blob.open();
+            if (opened.isEmpty()) return false;
+            reading = opened.get();
         } catch (IOException e) {
             throw new RegistryException(OciError.UNAVAILABLE, e.getMessage(), null);
         }
+        ctx.header("Docker-Content-Digest", digest.toString());
+        ctx.header("ETag", "\"" + digest + "\"");
         long sent = 0;
         try (reading) {
             long readable;
@@ -118,7 +121,7 @@ final class BlobEndpoint {
                 long zeroCopy = SendFile.sendGrowing(ctx.req(), http, reading.file(), size, reading::readable);
                 if (zeroCopy >= 0) {
                     sent = zeroCopy;
-                    return;
+                    return true;
                 }
             }
             ByteBuffer buf = ByteBuffer.allocate(256 * 1024);
@@ -138,6 +141,7 @@ final class BlobEndpoint {
         } finally {
             metrics.bytesOut(sent);
         }
+        return true;
     }
 
     /**

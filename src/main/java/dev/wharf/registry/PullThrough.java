@@ -22,8 +22,13 @@ public interface PullThrough {
         /** The blob's size, or -1 when the upstream did not say. */
         long size();
 
-        /** One client's read, from the first byte. */
-        Reading open() throws IOException;
+        /**
+         * One client's read, from the first byte; empty when the download finished (and its file went) in the
+         * meantime, so the blob is to be served from storage.
+         *
+         * @throws IOException when the download failed or its blob could not be stored
+         */
+        Optional<? extends Reading> open() throws IOException;
     }
 
     /**

@@ -45,13 +45,39 @@ class BlobFetchTest {
                 file -> published.set(Files.readAllBytes(file)), counted::addAndGet);
         fetch.awaitStarted(Duration.ofSeconds(1));
         assertThat(fetch.size()).isEqualTo(content.length);
-        try (InputStream in = fetch.open()) {
+        try (InputStream in = fetch.open().orElseThrow()) {
             assertThat(in.readAllBytes()).isEqualTo(content);
         }
         assertThat(published.get()).isEqualTo(content);
         assertThat(counted.get()).isEqualTo(content.length);
         fetch.finish();
         assertThat(dir.resolve("f")).doesNotExist();
+    }
+
+    @Test
+    void aClientArrivingAfterTheDownloadEndedIsSentToStorageNotRefused() throws Exception {
+        byte[] content = bytes(5_000, 11);
+        BlobFetch fetch = new BlobFetch(Digest.sha256(content), dir.resolve("f"), Duration.ofSeconds(30));
+        fetch.run(() -> streamed(new ByteArrayInputStream(content), content.length), file -> { }, n -> { });
+        // The download stored the blob and left before this client opened it (a small blob, a fast upstream).
+        fetch.finish();
+        assertThat(fetch.open()).isEmpty();
+    }
+
+    @Test
+    void aClientArrivingAfterAFailedDownloadGetsItsError() throws Exception {
+        byte[] content = bytes(5_000, 12);
+        BlobFetch broken = new BlobFetch(Digest.sha256(content), dir.resolve("g"), Duration.ofSeconds(30));
+        broken.run(() -> streamed(new ByteArrayInputStream(content, 0, 10), content.length), file -> { }, n -> { });
+        broken.finish();
+        assertThatThrownBy(broken::open).isInstanceOf(IOException.class).hasMessageContaining("bytes");
+        BlobFetch unstored = new BlobFetch(Digest.sha256(content), dir.resolve("h"), Duration.ofSeconds(30));
+        assertThatThrownBy(() -> unstored.run(() -> streamed(new ByteArrayInputStream(content), content.length),
+                file -> {
+                    throw new IOException("disk full");
+                }, n -> { })).isInstanceOf(IllegalStateException.class);
+        unstored.finish();
+        assertThatThrownBy(unstored::open).isInstanceOf(IOException.class).hasMessageContaining("storing");
     }
 
     @Test
@@ -68,7 +94,7 @@ class BlobFetchTest {
         upstream.write(served, 0, served.length - 1);
         upstream.flush();
         fetch.awaitStarted(Duration.ofSeconds(10));
-        InputStream reader = fetch.open();
+        InputStream reader = fetch.open().orElseThrow();
         assertThat(reader.readNBytes(served.length - 2)).isEqualTo(java.util.Arrays.copyOf(served, served.length - 2));
         // All but the last byte of what arrived so far is readable; the reader now waits for more.
         upstream.write(served, served.length - 1, 1);
@@ -105,7 +131,7 @@ class BlobFetchTest {
         AtomicReference<Path> published = new AtomicReference<>();
         fetch.run(() -> streamed(broken, content.length), published::set, n -> { });
         assertThat(published.get()).isNull();
-        try (InputStream in = fetch.open()) {
+        try (InputStream in = fetch.open().orElseThrow()) {
             assertThatThrownBy(in::readAllBytes).isInstanceOf(IOException.class)
                     .hasMessageContaining("broke after 50000 bytes");
         }
