@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.wharf.audit.AuditContext;
+import dev.wharf.auth.AccountService;
 import dev.wharf.auth.AuthorizationEpoch;
 import dev.wharf.auth.PasswordHasher;
 import dev.wharf.auth.registry.BearerRegistryAccess;
@@ -170,6 +171,10 @@ public final class WharfServer {
             throw new StartupException("data directory " + config.dataDir() + " cannot be created: " + e.getMessage(), e);
         }
         warnIfReadableByOthers(config);
+        // A new node hashes its first administrator's password (Argon2id: a few hundred ms on a cold JVM) while its
+        // database is being created, on the other core, instead of after it.
+        AccountService.AdminSecret adminSecret = Database.isNewSqliteFile(config.db().url())
+                ? AccountService.adminSecret(passwords, config.auth().adminPassword()) : null;
         Database database;
         try {
             database = Database.open(config.db().url(), emptyToNull(config.db().user()),
@@ -196,7 +201,7 @@ public final class WharfServer {
         WharfServer server = new WharfServer(config, database, new SqlMetadataStore(database), blobs, clock,
                 tls);
         try {
-            server.serve(clock, passwords);
+            server.serve(clock, passwords, adminSecret);
         } catch (StartupException e) {
             database.close();
             throw e;
@@ -231,7 +236,7 @@ public final class WharfServer {
         }
     }
 
-    private void serve(Clock clock, PasswordHasher passwords) {
+    private void serve(Clock clock, PasswordHasher passwords, AccountService.AdminSecret adminSecret) {
         ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         ManifestService manifests = new ManifestService(meta, new ManifestParser(json), pulls, clock, quotas);
@@ -245,9 +250,14 @@ public final class WharfServer {
         }
         // First start hashes a password with Argon2id, slow before the JIT warms up: overlap it with building the
         // HTTP server.
-        CompletableFuture<Void> bootstrap = CompletableFuture.runAsync(() -> identity.bootstrapAdmin(config.auth()));
+        // Each on a thread of its own: the common pool has one thread on a 2-core machine, which would run them one
+        // after the other.
+        CompletableFuture<Void> bootstrap = CompletableFuture.runAsync(
+                () -> identity.bootstrapAdmin(config.auth(), adminSecret),
+                WharfServer::startupThread);
         // The build sandbox's self-check runs a small sandboxed step; overlap it with the rest of the start too.
-        CompletableFuture<BuildGate> buildGate = CompletableFuture.supplyAsync(() -> buildGate(config));
+        CompletableFuture<BuildGate> buildGate = CompletableFuture.supplyAsync(() -> buildGate(config),
+                WharfServer::startupThread);
         authEpoch = new AuthorizationEpoch(database).start();
         CachedAuthorization authCache = new CachedAuthorization(identity.registryTokens(), identity.sessions(),
                 identity.accessControl(), identity.authenticator(), identity.loginGuard(), authEpoch, clock);
@@ -303,7 +313,7 @@ public final class WharfServer {
                 jobStore, new CycleRoutes.Content(uploads, manifests, blobs, meta), config.sources().dockerHubUrl(),
                 config.sources().uploadMaxBytes(),
                 new CycleRoutes.Builds(config.dataDir().resolve("builds"), config.sources().builds().timeout(),
-                        config.sources().builds().gitProtocols(), buildGate.join(), this::localRegistry), clock,
+                        config.sources().builds().gitProtocols(), () -> gate(buildGate), this::localRegistry), clock,
                 () -> pool[0].wake(), new CycleRoutes.Outbound(outbound, blobService, identity.accessControl()));
         RetentionService retention = new RetentionService(new RetentionStore(database), meta, jobStore, json, clock);
         hub.retention(retention, clock);
@@ -420,6 +430,7 @@ public final class WharfServer {
             background.scheduleWithFixedDelay(safely(tls.https()::reloadIfChanged), every, every,
                     TimeUnit.MILLISECONDS);
         }
+        outbound.startInBackground();
         workers.start();
         webhooks.start();
         if (config.gc().enabled()) collector.start(config.gc().interval());
@@ -457,7 +468,6 @@ public final class WharfServer {
         try {
             Javalin.create(c -> c.startup.showJavalinBanner = false);
             new ObjectMapper().registerModule(new JavaTimeModule()).writeValueAsBytes(Map.of("warm", 1));
-            dev.wharf.auth.token.SigningKeys.generate();
         } catch (Exception | LinkageError e) {
             log.debug("class warm-up failed; start-up just takes longer: {}", e.toString());
         }
@@ -535,6 +545,21 @@ public final class WharfServer {
     }
 
     /** Whether this node runs Dockerfile builds: the setting, then the sandbox's self-check (logged once). */
+    private static void startupThread(Runnable task) {
+        Thread.ofPlatform().name("wharf-startup").daemon().start(task);
+    }
+
+    /** The build gate once its self-check is over (builds wait for it; the server does not). */
+    private static BuildGate gate(CompletableFuture<BuildGate> check) {
+        try {
+            return check.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            log.warn("the build sandbox check failed: {}", String.valueOf(e.getCause()));
+            return BuildGate.disabled("Dockerfile builds are disabled on this server: the build sandbox check failed"
+                    + " (see the server log)");
+        }
+    }
+
     static BuildGate buildGate(WharfConfig config) {
         BuildSandboxConfig b = config.buildSandbox();
         return BuildGate.start(b.enabled(), b.uid(), new Sandbox.Limits(b.memoryBytes(), b.cpus(), b.maxProcesses(),

@@ -15,6 +15,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -51,10 +53,15 @@ public final class AccountService {
 
     /** @throws IdentityException INVALID_INPUT (username, email, password) or CONFLICT (name taken) */
     public User createUser(String username, String email, String password, boolean admin) {
+        return createUser(username, email, password, () -> hasher.hash(password), admin);
+    }
+
+    /** As above, with the password's hash from {@code hash} (which may have been started earlier). */
+    private User createUser(String username, String email, String password, Supplier<String> hash, boolean admin) {
         IdentityNames.namespace(username, "username");
         String cleanEmail = IdentityNames.email(email);
         IdentityNames.password(password);
-        String hash = hasher.hash(password); // slow: outside the write transaction
+        String hashed = hash.get(); // slow: outside the write transaction
         long now = clock.millis();
         return database.inWriteTransaction(h -> {
             claimNamespace(h, username, NamespaceKind.USER);
@@ -62,7 +69,7 @@ public final class AccountService {
                             + " VALUES (:username, :email, :hash, :admin, :now)")
                     .bind("username", username)
                     .bind("email", cleanEmail)
-                    .bind("hash", hash)
+                    .bind("hash", hashed)
                     .bind("admin", admin)
                     .bind("now", now)
                     .execute();
@@ -183,15 +190,46 @@ public final class AccountService {
      * Empty if any user exists, including when another node bootstrapped at the same moment.
      */
     public Optional<BootstrapResult> bootstrapAdmin(String username, String password) {
+        return bootstrapAdminWith(username, adminSecret(hasher, password));
+    }
+
+    /**
+     * The first administrator's password (the one given, or a generated one) and its hash, started at once on a
+     * thread of its own: a new node hashes it while its database is being created, instead of after.
+     */
+    public static AdminSecret adminSecret(PasswordHasher hasher, String password) {
+        boolean generate = password == null || password.isEmpty();
+        String secret = generate ? generatePassword() : password;
+        CompletableFuture<String> hash = new CompletableFuture<>();
+        Thread.ofPlatform().name("wharf-admin-hash").daemon().start(() -> {
+            try {
+                hash.complete(hasher.hash(secret));
+            } catch (RuntimeException e) {
+                hash.completeExceptionally(e);
+            }
+        });
+        return new AdminSecret(secret, generate, hash);
+    }
+
+    /** A password for the first administrator, and its hash on the way. */
+    public record AdminSecret(String password, boolean generated, CompletableFuture<String> hash) {}
+
+    /** As {@link #bootstrapAdmin(String, String)}, with a secret whose hash may have been started earlier. */
+    public Optional<BootstrapResult> bootstrapAdminWith(String username, AdminSecret secret) {
         if (jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM users").mapTo(Long.class).one()) > 0) {
             return Optional.empty();
         }
         String name = username == null || username.isBlank() ? DEFAULT_ADMIN : IdentityNames.normalize(username);
-        boolean generate = password == null || password.isEmpty();
-        String secret = generate ? generatePassword() : password;
         try {
-            User admin = createUser(name, name + "@localhost", secret, true);
-            return Optional.of(new BootstrapResult(admin, generate ? Optional.of(secret) : Optional.empty()));
+            User admin = createUser(name, name + "@localhost", secret.password(), () -> {
+                try {
+                    return secret.hash().join();
+                } catch (java.util.concurrent.CompletionException e) {
+                    throw e.getCause() instanceof RuntimeException r ? r : e;
+                }
+            }, true);
+            return Optional.of(new BootstrapResult(admin,
+                    secret.generated() ? Optional.of(secret.password()) : Optional.empty()));
         } catch (IdentityException e) {
             if (e.reason() == IdentityException.Reason.CONFLICT) return Optional.empty();
             throw e;

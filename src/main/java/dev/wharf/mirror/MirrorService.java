@@ -295,6 +295,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
                 mountFromMirror(m, repository, blob);
             }
         }
+        fetchAhead(m, repository, parsed.blobs());
         return new Manifest(digest, parsed.mediaType(), fetched.content());
     }
 
@@ -336,32 +337,8 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     @Override
     public Optional<Arriving> blob(String repository, Digest digest) {
         Mirror m = mirror(repository);
-        if (linked(m, repository, digest)) {
-            hit(m, repository, "blob");
-            return Optional.empty();
-        }
-        String key = repository + "@" + digest;
-        BlobFetch fetch = fetches.get(key);
-        if (fetch == null) {
-            BlobFetch mine = new BlobFetch(digest, downloads.resolve(UUID.randomUUID().toString()),
-                    upstreamTimeout.multipliedBy(2));
-            fetch = fetches.putIfAbsent(key, mine);
-            if (fetch == null) {
-                // A fetch that just finished published before it left the map: look once more.
-                if (linked(m, repository, digest)) {
-                    fetches.remove(key, mine);
-                    hit(m, repository, "blob");
-                    return Optional.empty();
-                }
-                fetch = mine;
-                miss(m, repository, "blob");
-                Thread.ofVirtual().name("mirror-fetch").start(() -> download(m, repository, digest, key, mine));
-            } else {
-                joined(m, repository);
-            }
-        } else {
-            joined(m, repository);
-        }
+        BlobFetch fetch = startOrJoin(m, repository, digest, true);
+        if (fetch == null) return Optional.empty();
         try {
             fetch.awaitStarted(upstreamTimeout);
         } catch (UpstreamException e) {
@@ -376,6 +353,56 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
                     + " failed; retry", null);
         }
         return Optional.of(fetch);
+    }
+
+    /**
+     * The download of a blob this node is running, started if none is: null when the blob is stored and linked
+     * here (nothing to fetch). {@code client} says whether a client waits for it (counted as a hit, a miss or a
+     * join) or it is fetched ahead (counted as a miss when it starts one).
+     */
+    private BlobFetch startOrJoin(Mirror m, String repository, Digest digest, boolean client) {
+        if (linked(m, repository, digest)) {
+            if (client) hit(m, repository, "blob");
+            return null;
+        }
+        String key = repository + "@" + digest;
+        BlobFetch fetch = fetches.get(key);
+        if (fetch != null && fetch.failed() && fetches.remove(key, fetch)) {
+            fetch = null; // a download fetched ahead failed with no client waiting: this client gets a new one
+        }
+        if (fetch == null) {
+            BlobFetch mine = new BlobFetch(digest, downloads.resolve(UUID.randomUUID().toString()),
+                    upstreamTimeout.multipliedBy(2));
+            fetch = fetches.putIfAbsent(key, mine);
+            if (fetch == null) {
+                // A fetch that just finished published before it left the map: look once more.
+                if (linked(m, repository, digest)) {
+                    fetches.remove(key, mine);
+                    if (client) hit(m, repository, "blob");
+                    return null;
+                }
+                miss(m, repository, "blob");
+                Thread.ofVirtual().name("mirror-fetch").start(() -> download(m, repository, digest, key, mine));
+                return mine;
+            }
+        }
+        if (client) joined(m, repository);
+        return fetch;
+    }
+
+    /**
+     * Starts the downloads of an image's config and layers as soon as its manifest came from the upstream, before
+     * the client asks for them: a client reads the config before it asks for the layers, and each request of its
+     * own costs a round trip to Wharf and one to the upstream. The client's requests then join these downloads.
+     */
+    private void fetchAhead(Mirror m, String repository, List<Digest> blobs) {
+        for (Digest blob : blobs) {
+            try {
+                startOrJoin(m, repository, blob, false);
+            } catch (RuntimeException e) {
+                log.debug("mirror {}: {} not fetched ahead: {}", m.name(), blob, e.getMessage());
+            }
+        }
     }
 
     /** Linked here already, or stored for another repository and listed by a manifest fetched for this one. */

@@ -53,7 +53,8 @@ final class BuildJob implements JobHandler {
      * @param localRegistry this node's registry as the sandbox reaches it ({@code 127.0.0.1:<port>}), for base
      *     images stored in Wharf itself; null when unknown
      */
-    record Settings(Path workRoot, Duration timeout, List<String> gitProtocols, long maxContextBytes, BuildGate gate,
+    record Settings(Path workRoot, Duration timeout, List<String> gitProtocols, long maxContextBytes,
+            Supplier<BuildGate> gate,
             Supplier<String> localRegistry, dev.wharf.upstream.OutboundHttp outbound) {}
 
     private final SourceService sources;
@@ -73,8 +74,8 @@ final class BuildJob implements JobHandler {
         this.blobs = blobs;
         this.settings = settings;
         this.clock = clock;
-        // No build runs on this node before its workers start: whatever is here was left by a crash.
-        BuildContext.deleteTree(settings.workRoot());
+        // What a crash left in the builds directory is removed by BuildGate.start, before its self-check (which
+        // runs while the server starts) creates its own directory there.
     }
 
     @Override
@@ -99,8 +100,9 @@ final class BuildJob implements JobHandler {
             if (job.attempts() > 1 && "live".equals(image.state())) return;
             throw JobFailure.permanent("the uploaded build context is gone (staging expired?); upload it again");
         }
-        if (!settings.gate().enabled()) throw JobFailure.permanent(settings.gate().disabledReason());
-        Sandbox sandbox = settings.gate().sandbox();
+        BuildGate gate = settings.gate().get();
+        if (!gate.enabled()) throw JobFailure.permanent(gate.disabledReason());
+        Sandbox sandbox = gate.sandbox();
         Path work = settings.workRoot().resolve(job.id());
         BuildLog buildLog = new BuildLog();
         Runnable flush = () -> logs.save(job.hub(), image.id(), buildLog.text(), clock.millis());

@@ -45,9 +45,10 @@ public final class CycleRoutes {
     /**
      * Dockerfile builds: where their per-job directories live ({@code <data_dir>/builds}), how long one may take,
      * the Git transports a repository URL may use, whether builds run here (and in which sandbox), and this node's
-     * registry as a build reaches it ({@code 127.0.0.1:<port>}, known once the server listens).
+     * registry as a build reaches it ({@code 127.0.0.1:<port>}, known once the server listens). The gate is asked
+     * when a build is first requested: its sandbox self-check runs while the server starts, not before it listens.
      */
-    public record Builds(Path workRoot, Duration timeout, List<String> gitProtocols, BuildGate gate,
+    public record Builds(Path workRoot, Duration timeout, List<String> gitProtocols, Supplier<BuildGate> gate,
             Supplier<String> localRegistry) {}
 
     /**

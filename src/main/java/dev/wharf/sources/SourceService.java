@@ -9,6 +9,7 @@ import dev.wharf.jobs.JobStore;
 import dev.wharf.model.ObjectId;
 import dev.wharf.sources.build.BuildGate;
 import java.time.Clock;
+import java.util.function.Supplier;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -25,9 +26,9 @@ public final class SourceService {
     private final JobStore jobs;
     private final SecretBox box;
     private final Clock clock;
-    private final BuildGate builds;
+    private final Supplier<BuildGate> builds;
 
-    public SourceService(SourceStore store, JobStore jobs, SecretBox box, Clock clock, BuildGate builds) {
+    public SourceService(SourceStore store, JobStore jobs, SecretBox box, Clock clock, Supplier<BuildGate> builds) {
         this.store = store;
         this.listQuery = new SourceListQuery(store.database());
         this.jobs = jobs;
@@ -42,8 +43,9 @@ public final class SourceService {
      */
     private void requireBuildAllowed(Caller caller, JsonNode origin) {
         if (!"docker-file".equals(origin.path("type").asText())) return;
-        if (!builds.enabled()) {
-            throw new CycleException(CycleError.NOT_COMPATIBLE, builds.disabledReason(), "/origin/type");
+        BuildGate gate = builds.get();
+        if (!gate.enabled()) {
+            throw new CycleException(CycleError.NOT_COMPATIBLE, gate.disabledReason(), "/origin/type");
         }
         if (!caller.isOwner()) {
             throw new CycleException(CycleError.PERMISSIONS, "only owners of hub " + caller.hub()

@@ -52,33 +52,65 @@ public final class OutboundHttp implements AutoCloseable {
     private static final int RESPONSE_BUFFER = 64 * 1024;
     private static volatile OutboundHttp defaults;
 
-    private final HttpClient client;
     private final OutboundPolicy policy;
+    private final Object lifecycle = new Object();
+    private volatile HttpClient client;
+    private boolean closed;
 
     private OutboundHttp(OutboundPolicy policy) {
         this.policy = policy;
+    }
+
+    /**
+     * The client, built and started on first use (its threads and TLS context cost a few hundred ms of a cold
+     * JVM's time); a server calls {@link #startInBackground} once it listens, so that neither its start-up nor its
+     * first import waits for this.
+     */
+    private HttpClient client() {
+        HttpClient ready = client;
+        if (ready != null) return ready;
+        synchronized (lifecycle) {
+            if (closed) throw new IllegalStateException("the outbound HTTP client is closed");
+            if (client == null) client = started(policy);
+            return client;
+        }
+    }
+
+    private static HttpClient started(OutboundPolicy policy) {
         QueuedThreadPool threads = new QueuedThreadPool(64, 2);
         threads.setName("wharf-outbound");
         threads.setDaemon(true);
-        client = new HttpClient();
-        client.setExecutor(threads);
-        client.setFollowRedirects(false); // followed in get(), to check each hop and drop credentials
-        client.setConnectTimeout(CONNECT_TIMEOUT.toMillis());
-        client.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+        HttpClient http = new HttpClient();
+        http.setExecutor(threads);
+        http.setFollowRedirects(false); // followed in get(), to check each hop and drop credentials
+        http.setConnectTimeout(CONNECT_TIMEOUT.toMillis());
+        http.setIdleTimeout(IDLE_TIMEOUT.toMillis());
         // Each read of the socket fills one buffer of this size: 64 KiB (the largest the default pool keeps) means
         // a quarter of the reads, parses and hand-overs of Jetty's 16 KiB for a large blob.
-        client.setResponseBufferSize(RESPONSE_BUFFER);
-        client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "wharf"));
-        client.setSocketAddressResolver(new CheckedResolver(policy, threads));
+        http.setResponseBufferSize(RESPONSE_BUFFER);
+        http.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "wharf"));
+        http.setSocketAddressResolver(new CheckedResolver(policy, threads));
         // One client serves every user's imports: a cookie one upstream set must not ride along on another's.
-        client.setHttpCookieStore(new org.eclipse.jetty.http.HttpCookieStore.Empty());
+        http.setHttpCookieStore(new org.eclipse.jetty.http.HttpCookieStore.Empty());
         try {
-            client.start();
+            http.start();
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the outbound HTTP client", e);
         }
         // Blobs are verified byte for byte: never let the client inflate them.
-        client.getContentDecoderFactories().clear();
+        http.getContentDecoderFactories().clear();
+        return http;
+    }
+
+    /** Starts the client on another thread now, instead of on the first request. */
+    public void startInBackground() {
+        Thread.ofVirtual().name("wharf-outbound-start").start(() -> {
+            try {
+                client();
+            } catch (IllegalStateException e) {
+                // Closed meanwhile, or it cannot start: the first request reports that.
+            }
+        });
     }
 
     public static OutboundHttp create(OutboundPolicy policy) {
@@ -158,7 +190,7 @@ public final class OutboundHttp implements AutoCloseable {
     }
 
     private Response send(String method, URI uri, Map<String, String> headers, byte[] body, Duration timeout) {
-        Request request = client.newRequest(uri).method(method).followRedirects(false)
+        Request request = client().newRequest(uri).method(method).followRedirects(false)
                 .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .headers(h -> headers.forEach(h::put));
         if (body != null) {
@@ -268,10 +300,14 @@ public final class OutboundHttp implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            client.stop();
-        } catch (Exception e) {
-            // stopping is best effort
+        synchronized (lifecycle) {
+            closed = true;
+            if (client == null) return;
+            try {
+                client.stop();
+            } catch (Exception e) {
+                // stopping is best effort
+            }
         }
     }
 

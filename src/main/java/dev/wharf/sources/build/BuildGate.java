@@ -27,6 +27,9 @@ public record BuildGate(Sandbox sandbox, String disabledReason) {
      * @param workRoot the builds directory ({@code <data_dir>/builds}), where the check runs its step
      */
     public static BuildGate start(boolean enabled, long uid, Sandbox.Limits limits, Path workRoot, Path dataDir) {
+        // No build runs on this node before its workers start: whatever is here was left by a crash. Removed here,
+        // before the self-check's own directory, as the check runs alongside the rest of the start.
+        Trees.delete(workRoot);
         if (!enabled) {
             return disabled("Dockerfile builds are disabled on this server (sources.build_enabled=false)");
         }

@@ -123,6 +123,20 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /** Whether {@code jdbcUrl} names a SQLite file that does not exist yet (open would create it); false otherwise. */
+    public static boolean isNewSqliteFile(String jdbcUrl) {
+        if (!jdbcUrl.startsWith("jdbc:sqlite:")) return false;
+        String target = jdbcUrl.substring("jdbc:sqlite:".length());
+        int options = target.indexOf('?');
+        if (options >= 0) target = target.substring(0, options);
+        if (target.startsWith("file:")) return false; // URI forms: not worth guessing
+        try {
+            return !java.nio.file.Files.exists(java.nio.file.Path.of(target));
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
+        }
+    }
+
     private static Dialect dialectOf(String jdbcUrl) {
         if (jdbcUrl.startsWith("jdbc:sqlite:")) return Dialect.SQLITE;
         if (jdbcUrl.startsWith("jdbc:postgresql:")) return Dialect.POSTGRESQL;
