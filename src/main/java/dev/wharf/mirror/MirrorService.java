@@ -295,7 +295,6 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
                 mountFromMirror(m, repository, blob);
             }
         }
-        fetchAhead(m, repository, parsed.blobs());
         return new Manifest(digest, parsed.mediaType(), fetched.content());
     }
 
@@ -337,7 +336,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     @Override
     public Optional<Arriving> blob(String repository, Digest digest) {
         Mirror m = mirror(repository);
-        BlobFetch fetch = startOrJoin(m, repository, digest, true);
+        BlobFetch fetch = startOrJoin(m, repository, digest);
         if (fetch == null) return Optional.empty();
         try {
             fetch.awaitStarted(upstreamTimeout);
@@ -356,19 +355,18 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     }
 
     /**
-     * The download of a blob this node is running, started if none is: null when the blob is stored and linked
-     * here (nothing to fetch). {@code client} says whether a client waits for it (counted as a hit, a miss or a
-     * join) or it is fetched ahead (counted as a miss when it starts one).
+     * The download of a blob this node is running for a client, started if none is (a miss) or joined (counted as
+     * such): null when the blob is stored and linked here (a hit, nothing to fetch).
      */
-    private BlobFetch startOrJoin(Mirror m, String repository, Digest digest, boolean client) {
+    private BlobFetch startOrJoin(Mirror m, String repository, Digest digest) {
         if (linked(m, repository, digest)) {
-            if (client) hit(m, repository, "blob");
+            hit(m, repository, "blob");
             return null;
         }
         String key = repository + "@" + digest;
         BlobFetch fetch = fetches.get(key);
         if (fetch != null && fetch.failed() && fetches.remove(key, fetch)) {
-            fetch = null; // a download fetched ahead failed with no client waiting: this client gets a new one
+            fetch = null; // failed, and not yet out of the map: this client gets a new download, not that error
         }
         if (fetch == null) {
             BlobFetch mine = new BlobFetch(digest, downloads.resolve(UUID.randomUUID().toString()),
@@ -378,7 +376,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
                 // A fetch that just finished published before it left the map: look once more.
                 if (linked(m, repository, digest)) {
                     fetches.remove(key, mine);
-                    if (client) hit(m, repository, "blob");
+                    hit(m, repository, "blob");
                     return null;
                 }
                 miss(m, repository, "blob");
@@ -386,23 +384,8 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
                 return mine;
             }
         }
-        if (client) joined(m, repository);
+        joined(m, repository);
         return fetch;
-    }
-
-    /**
-     * Starts the downloads of an image's config and layers as soon as its manifest came from the upstream, before
-     * the client asks for them: a client reads the config before it asks for the layers, and each request of its
-     * own costs a round trip to Wharf and one to the upstream. The client's requests then join these downloads.
-     */
-    private void fetchAhead(Mirror m, String repository, List<Digest> blobs) {
-        for (Digest blob : blobs) {
-            try {
-                startOrJoin(m, repository, blob, false);
-            } catch (RuntimeException e) {
-                log.debug("mirror {}: {} not fetched ahead: {}", m.name(), blob, e.getMessage());
-            }
-        }
     }
 
     /** Linked here already, or stored for another repository and listed by a manifest fetched for this one. */
