@@ -131,6 +131,7 @@ public final class WharfServer {
     private GarbageCollector collector;
     private MirrorService mirrors;
     private AuthorizationEpoch authEpoch;
+    private CompletableFuture<BuildGate> buildGateCheck;
     private volatile boolean stopping;
 
     private WharfServer(WharfConfig config, Database database, MetadataStore meta, BlobStore blobs, Clock clock,
@@ -258,6 +259,7 @@ public final class WharfServer {
         // The build sandbox's self-check runs a small sandboxed step; overlap it with the rest of the start too.
         CompletableFuture<BuildGate> buildGate = CompletableFuture.supplyAsync(() -> buildGate(config),
                 WharfServer::startupThread);
+        buildGateCheck = buildGate;
         authEpoch = new AuthorizationEpoch(database).start();
         CachedAuthorization authCache = new CachedAuthorization(identity.registryTokens(), identity.sessions(),
                 identity.accessControl(), identity.authenticator(), identity.loginGuard(), authEpoch, clock);
@@ -616,6 +618,7 @@ public final class WharfServer {
                 }
             }
             if (workers != null) workers.stop(Duration.ofSeconds(10)); // unfinished jobs go back to the queue
+            awaitBuildGateCheck();
             if (webhooks != null) webhooks.stop();
             if (outbound != null) outbound.close();
             pulls.flush();
@@ -623,6 +626,18 @@ public final class WharfServer {
             if (blobs instanceof AutoCloseable closeable) closeQuietly(closeable);
             stopped.countDown();
             log.info("stopped");
+        }
+    }
+
+    /** The sandbox self-check runs in the data directory: a stopped node leaves nothing running there. */
+    private void awaitBuildGateCheck() {
+        if (buildGateCheck == null) return;
+        try {
+            buildGateCheck.get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            log.warn("the build sandbox check had not ended cleanly at stop: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
