@@ -204,6 +204,7 @@ public final class WharfServer {
         try {
             server.serve(clock, passwords, adminSecret);
         } catch (StartupException e) {
+            server.awaitBuildGateCheck(); // nothing left running in the data directory of a node that did not start
             database.close();
             throw e;
         }
