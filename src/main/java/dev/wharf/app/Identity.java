@@ -70,9 +70,8 @@ record Identity(
     }
 
     /** First start: create the administrator, printing a generated password exactly once. */
-    void bootstrapAdmin(AuthConfig auth, AccountService.AdminSecret early) {
-        Optional<BootstrapResult> created = early != null ? accounts.bootstrapAdminWith(auth.adminUser(), early)
-                : accounts.bootstrapAdmin(auth.adminUser(), auth.adminPassword().isEmpty() ? null : auth.adminPassword());
+    void bootstrapAdmin(AuthConfig auth, AccountService.AdminSecret secret) {
+        Optional<BootstrapResult> created = accounts.bootstrapAdminWith(auth.adminUser(), secret);
         created.ifPresent(r -> r.generatedPassword().ifPresentOrElse(
                 pw -> log.warn("created administrator '{}' with generated password: {} (shown once; change it with "
                         + "./wharf user passwd)", r.admin().username(), pw),

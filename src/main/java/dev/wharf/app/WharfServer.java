@@ -175,7 +175,8 @@ public final class WharfServer {
         // A new node hashes its first administrator's password (Argon2id: a few hundred ms on a cold JVM) while its
         // database is being created, on the other core, instead of after it.
         AccountService.AdminSecret adminSecret = Database.isNewSqliteFile(config.db().url())
-                ? AccountService.adminSecret(passwords, config.auth().adminPassword()) : null;
+                ? AccountService.AdminSecret.hashedNow(passwords, config.auth().adminPassword())
+                : AccountService.AdminSecret.of(passwords, config.auth().adminPassword());
         Database database;
         try {
             database = Database.open(config.db().url(), emptyToNull(config.db().user()),
@@ -250,14 +251,12 @@ public final class WharfServer {
             throw new StartupException("identity services cannot start (is secret_key the same on every node?): "
                     + e.getMessage(), e);
         }
-        // First start hashes a password with Argon2id, slow before the JIT warms up: overlap it with building the
-        // HTTP server.
-        // Each on a thread of its own: the common pool has one thread on a 2-core machine, which would run them one
-        // after the other.
+        // A first start creates the administrator (an Argon2id hash, slow before the JIT warms up) and the build
+        // sandbox checks itself: both overlap with building the HTTP server, each on a thread of its own (the common
+        // pool has one thread on a 2-core machine and would run them one after the other).
         CompletableFuture<Void> bootstrap = CompletableFuture.runAsync(
                 () -> identity.bootstrapAdmin(config.auth(), adminSecret),
                 WharfServer::startupThread);
-        // The build sandbox's self-check runs a small sandboxed step; overlap it with the rest of the start too.
         CompletableFuture<BuildGate> buildGate = CompletableFuture.supplyAsync(() -> buildGate(config),
                 WharfServer::startupThread);
         buildGateCheck = buildGate;
@@ -316,7 +315,7 @@ public final class WharfServer {
                 jobStore, new CycleRoutes.Content(uploads, manifests, blobs, meta), config.sources().dockerHubUrl(),
                 config.sources().uploadMaxBytes(),
                 new CycleRoutes.Builds(config.dataDir().resolve("builds"), config.sources().builds().timeout(),
-                        config.sources().builds().gitProtocols(), () -> gate(buildGate), this::localRegistry), clock,
+                        config.sources().builds().gitProtocols(), buildGate::join, this::localRegistry), clock,
                 () -> pool[0].wake(), new CycleRoutes.Outbound(outbound, blobService, identity.accessControl()));
         RetentionService retention = new RetentionService(new RetentionStore(database), meta, jobStore, json, clock);
         hub.retention(retention, clock);
@@ -547,22 +546,11 @@ public final class WharfServer {
         return out;
     }
 
-    /** Whether this node runs Dockerfile builds: the setting, then the sandbox's self-check (logged once). */
     private static void startupThread(Runnable task) {
         Thread.ofPlatform().name("wharf-startup").daemon().start(task);
     }
 
-    /** The build gate once its self-check is over (builds wait for it; the server does not). */
-    private static BuildGate gate(CompletableFuture<BuildGate> check) {
-        try {
-            return check.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            log.warn("the build sandbox check failed: {}", String.valueOf(e.getCause()));
-            return BuildGate.disabled("Dockerfile builds are disabled on this server: the build sandbox check failed"
-                    + " (see the server log)");
-        }
-    }
-
+    /** Whether this node runs Dockerfile builds: the setting, then the sandbox's self-check (logged once). */
     static BuildGate buildGate(WharfConfig config) {
         BuildSandboxConfig b = config.buildSandbox();
         return BuildGate.start(b.enabled(), b.uid(), new Sandbox.Limits(b.memoryBytes(), b.cpus(), b.maxProcesses(),

@@ -190,44 +190,56 @@ public final class AccountService {
      * Empty if any user exists, including when another node bootstrapped at the same moment.
      */
     public Optional<BootstrapResult> bootstrapAdmin(String username, String password) {
-        return bootstrapAdminWith(username, adminSecret(hasher, password));
+        return bootstrapAdminWith(username, AdminSecret.of(hasher, password));
     }
 
     /**
-     * The first administrator's password (the one given, or a generated one) and its hash, started at once on a
-     * thread of its own: a new node hashes it while its database is being created, instead of after.
+     * A password for the first administrator (the one given, or a generated one when none is) and its hash,
+     * computed only when the administrator is created.
      */
-    public static AdminSecret adminSecret(PasswordHasher hasher, String password) {
-        boolean generate = password == null || password.isEmpty();
-        String secret = generate ? generatePassword() : password;
-        CompletableFuture<String> hash = new CompletableFuture<>();
-        Thread.ofPlatform().name("wharf-admin-hash").daemon().start(() -> {
-            try {
-                hash.complete(hasher.hash(secret));
-            } catch (RuntimeException e) {
-                hash.completeExceptionally(e);
-            }
-        });
-        return new AdminSecret(secret, generate, hash);
+    public record AdminSecret(String password, boolean generated, Supplier<String> hash) {
+        /** Hashed if and when the administrator is created (a node whose database has users never hashes it). */
+        public static AdminSecret of(PasswordHasher hasher, String password) {
+            String secret = chosenOrGenerated(password);
+            return new AdminSecret(secret, !secret.equals(password), () -> hasher.hash(secret));
+        }
+
+        /**
+         * Hashed at once, on a thread of its own: for a node that certainly creates its administrator (a new
+         * database), which then hashes while its database is being created instead of after.
+         */
+        public static AdminSecret hashedNow(PasswordHasher hasher, String password) {
+            String secret = chosenOrGenerated(password);
+            CompletableFuture<String> hash = new CompletableFuture<>();
+            Thread.ofPlatform().name("wharf-admin-hash").daemon().start(() -> {
+                try {
+                    hash.complete(hasher.hash(secret));
+                } catch (RuntimeException e) {
+                    hash.completeExceptionally(e);
+                }
+            });
+            return new AdminSecret(secret, !secret.equals(password), () -> {
+                try {
+                    return hash.join();
+                } catch (java.util.concurrent.CompletionException e) {
+                    throw e.getCause() instanceof RuntimeException r ? r : e;
+                }
+            });
+        }
+
+        private static String chosenOrGenerated(String password) {
+            return password == null || password.isEmpty() ? generatePassword() : password;
+        }
     }
 
-    /** A password for the first administrator, and its hash on the way. */
-    public record AdminSecret(String password, boolean generated, CompletableFuture<String> hash) {}
-
-    /** As {@link #bootstrapAdmin(String, String)}, with a secret whose hash may have been started earlier. */
+    /** As {@link #bootstrapAdmin(String, String)}, with the password and how it is hashed decided by the caller. */
     public Optional<BootstrapResult> bootstrapAdminWith(String username, AdminSecret secret) {
         if (jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM users").mapTo(Long.class).one()) > 0) {
             return Optional.empty();
         }
         String name = username == null || username.isBlank() ? DEFAULT_ADMIN : IdentityNames.normalize(username);
         try {
-            User admin = createUser(name, name + "@localhost", secret.password(), () -> {
-                try {
-                    return secret.hash().join();
-                } catch (java.util.concurrent.CompletionException e) {
-                    throw e.getCause() instanceof RuntimeException r ? r : e;
-                }
-            }, true);
+            User admin = createUser(name, name + "@localhost", secret.password(), secret.hash(), true);
             return Optional.of(new BootstrapResult(admin,
                     secret.generated() ? Optional.of(secret.password()) : Optional.empty()));
         } catch (IdentityException e) {

@@ -9,12 +9,12 @@ import dev.wharf.jobs.JobStore;
 import dev.wharf.model.ObjectId;
 import dev.wharf.sources.build.BuildGate;
 import java.time.Clock;
-import java.util.function.Supplier;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /** Image source rules: validation, capabilities and ACL, sealing of credentials, deletion as a job. */
 public final class SourceService {

@@ -33,9 +33,11 @@ public record BuildGate(Sandbox sandbox, String disabledReason) {
         if (!enabled) {
             return disabled("Dockerfile builds are disabled on this server (sources.build_enabled=false)");
         }
-        Sandbox sandbox = new Sandbox(uid, limits, Cgroups.detect().orElse(null));
+        // Never throws: it runs alongside the server's start, and builds ask for its answer later.
+        Sandbox sandbox = null;
         SandboxCheck.Report report;
         try {
+            sandbox = new Sandbox(uid, limits, Cgroups.detect().orElse(null));
             Trees.createPrivate(workRoot);
             report = SandboxCheck.run(sandbox, workRoot, dataDir);
         } catch (java.io.IOException | RuntimeException e) {
