@@ -51,7 +51,10 @@ public final class RepositorySearch {
         this.clock = clock;
     }
 
-    /** One page; {@code page} counts from 1. */
+    /**
+     * One page; {@code page} counts from 1. {@code total} is at most {@link RepositorySearchStore#MAX_RESULTS}, and
+     * the pages end there.
+     */
     public record Page(String query, int page, int pageSize, long total, java.util.List<RepositorySearchStore.Hit> hits) {
         public long pages() {
             return (total + pageSize - 1) / pageSize;

@@ -21,8 +21,15 @@ import org.jdbi.v3.core.statement.Query;
  * of migration V19), so a broad query reads about one page of rows plus one count of its matches; only the page's
  * rows are read further. Only repositories the {@link Filter} lets through are counted and returned: the caller's
  * rules decide, this class only applies them.
+ *
+ * <p>A search answers at most {@link #MAX_RESULTS} repositories (Docker Hub's search caps its count too): the
+ * total is {@code min(matches, MAX_RESULTS)}, and pages run to that end (a page across it is cut there, pages past
+ * it are empty). The count then stops after {@code MAX_RESULTS} matches, so a query that matches most repositories
+ * costs about as much as one matching {@code MAX_RESULTS}, however many repositories there are.
  */
 public final class RepositorySearchStore {
+    /** The most results a search counts and pages through. */
+    public static final int MAX_RESULTS = 10_000;
 
     /**
      * Which repositories a search may show: all of them; the public ones (only those in the namespaces of
@@ -106,18 +113,23 @@ public final class RepositorySearchStore {
      * @param offset results to skip (page × size)
      */
     public Result search(String query, Filter filter, long offset, int limit) {
-        return search(query, filter, offset, limit, SqliteSearch.MAX_WALK);
+        return search(query, filter, offset, limit, SqliteSearch.MAX_WALK, MAX_RESULTS);
     }
 
-    /** @param maxWalk SQLite's longest walk of the name index for description matches (see {@link SqliteSearch}) */
-    Result search(String query, Filter filter, long offset, int limit, int maxWalk) {
+    /**
+     * @param maxWalk SQLite's longest walk of the name index for description matches (see {@link SqliteSearch})
+     * @param maxResults the most results counted and paged through ({@link #MAX_RESULTS}; tests make it small)
+     */
+    Result search(String query, Filter filter, long offset, int limit, int maxWalk, long maxResults) {
         List<String> words = words(query);
         // Names begin with a letter or digit, so a query without one starts no name and holds no word.
         if (filter.empty() || words.isEmpty()) return new Result(0, List.of());
+        int take = (int) Math.max(0, Math.min(limit, maxResults - offset)); // pages end at the cap
         return database.jdbi().withHandle(h -> {
-            SearchTiers tiers = sqlite ? new SqliteSearch(h, query, words, filter, defaultPrivate, maxWalk)
-                    : new PostgresSearch(h, query, words, filter, defaultPrivate);
-            List<String> names = tiers.page(offset, limit);
+            SearchTiers tiers = sqlite
+                    ? new SqliteSearch(h, query, words, filter, defaultPrivate, maxWalk, maxResults)
+                    : new PostgresSearch(h, query, words, filter, defaultPrivate, maxResults);
+            List<String> names = take == 0 ? List.of() : tiers.page(offset, take);
             return new Result(tiers.total(), details(h, names));
         });
     }

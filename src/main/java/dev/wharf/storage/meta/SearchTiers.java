@@ -23,7 +23,10 @@ interface SearchTiers {
     /** How many rows the tier has, counting no further than {@code upTo}. */
     long size(int tier, long upTo);
 
-    /** How many repositories match in all (visible ones only). */
+    /**
+     * How many repositories match in all (visible ones only), counting no further than the search's cap
+     * ({@link RepositorySearchStore#MAX_RESULTS}): the cap when more match.
+     */
     long total();
 
     /** Names of the page (offset, limit) in rank then name order. */

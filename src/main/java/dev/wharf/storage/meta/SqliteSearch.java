@@ -18,7 +18,8 @@ import org.jdbi.v3.core.statement.SqlStatements;
  * the MATCH ({@link #visibleOnly}): tier 2 sorts the visible name
  * matches, tier 3 (description only) walks the name index against the visible description matches when they are
  * dense (a common word stops after a few hundred names instead of sorting thousands) and sorts them when sparse.
- * The total is one FTS5 count of every visible match, or the sizes tiers 2 and 3 counted on the way.
+ * The total is one FTS5 count of the visible matches that stops at the search's cap, or the sizes tiers 2 and 3
+ * counted on the way.
  *
  * <p>A name that equals or starts with the query also has every query word starting one of its words (names are
  * {@code [a-z0-9._/-]}), so tiers 0 and 1 are inside the FTS5 name matches and the word count covers them.
@@ -41,6 +42,7 @@ final class SqliteSearch implements SearchTiers {
     private final Map<String, Object> binds = new HashMap<>();
     private final String visible;
     private final int maxWalk;
+    private final long maxResults;
     private long named = -1;
     private long described = -1;
 
@@ -49,14 +51,18 @@ final class SqliteSearch implements SearchTiers {
      *     with one) and is no word, so it matches nothing and never gets here
      */
     SqliteSearch(Handle handle, String query, List<String> words, Filter filter, boolean defaultPrivate) {
-        this(handle, query, words, filter, defaultPrivate, MAX_WALK);
+        this(handle, query, words, filter, defaultPrivate, MAX_WALK, RepositorySearchStore.MAX_RESULTS);
     }
 
-    /** @param maxWalk names walked at most in tier 3 (tests make it small to reach the sorted fallback) */
+    /**
+     * @param maxWalk names walked at most in tier 3 (tests make it small to reach the sorted fallback)
+     * @param maxResults where {@link #total} stops counting
+     */
     SqliteSearch(Handle handle, String query, List<String> words, Filter filter, boolean defaultPrivate,
-            int maxWalk) {
+            int maxWalk, long maxResults) {
         this.handle = handle;
         this.maxWalk = maxWalk;
+        this.maxResults = maxResults;
         binds.put("q", query);
         binds.put("qhi", query + '\u007f'); // above every character a repository name may hold: a prefix range
         this.visible = visibility(filter, defaultPrivate, binds);
@@ -92,11 +98,12 @@ final class SqliteSearch implements SearchTiers {
                 .bind("up_to", upTo).bind("through", upTo).mapTo(Long.class).one();
     }
 
+    /** The sizes tiers 2 and 3 counted when both ran, else one FTS5 count that stops at the cap. */
     @Override
     public long total() {
-        if (named >= 0 && described >= 0) return named + described;
-        return bind(handle.createQuery("SELECT COUNT(*) FROM repository_search WHERE repository_search MATCH"
-                + " :everything")).mapTo(Long.class).one();
+        if (named >= 0 && described >= 0) return Math.min(named + described, maxResults);
+        return bind(handle.createQuery("SELECT COUNT(*) FROM (SELECT 1 FROM repository_search WHERE repository_search"
+                + " MATCH :everything LIMIT :max_results)")).bind("max_results", maxResults).mapTo(Long.class).one();
     }
 
     /**

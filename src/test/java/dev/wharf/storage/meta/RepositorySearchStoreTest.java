@@ -113,7 +113,7 @@ class RepositorySearchStoreTest {
                                 : List.of(SqliteSearch.MAX_WALK);
                         for (int walk : walks) {
                             RepositorySearchStore.Result result = store.search(query, filter.getValue(), page[0],
-                                    page[1], walk);
+                                    page[1], walk, RepositorySearchStore.MAX_RESULTS);
                             assertThat(result.hits().stream().map(RepositorySearchStore.Hit::name).toList())
                                     .as(what + " walk=" + walk).isEqualTo(want);
                             assertThat(result.total()).as(what + " total").isEqualTo(expected.size());
@@ -122,6 +122,42 @@ class RepositorySearchStoreTest {
                 }
             }
         }
+    }
+
+    /**
+     * The cap on results (Docker Hub's rule; {@link RepositorySearchStore#MAX_RESULTS} in production, small here so
+     * that many queries reach it): the total is min(matches, cap), pages up to the cap are the model's pages, a page
+     * across it is cut there and pages past it are empty, whichever tier the cap falls in, on both databases.
+     */
+    @OnEachDatabase
+    void theCapEndsTheTotalAndThePagesAtTheSameRow(PerDatabase.Kind kind) {
+        Fixture fixture = DATABASES.on(kind);
+        int capped = 0;
+        for (boolean defaultPrivate : List.of(false, true)) {
+            RepositorySearchStore store = new RepositorySearchStore(fixture.database(), defaultPrivate);
+            for (Map.Entry<String, Filter> filter : filters().entrySet()) {
+                for (String query : QUERIES) {
+                    List<String> all = model(fixture.repos(), query, filter.getValue(), defaultPrivate);
+                    for (int cap : new int[] {1, 7, 40}) {
+                        if (all.size() > cap) capped++;
+                        List<String> expected = all.subList(0, Math.min(cap, all.size()));
+                        for (int[] page : new int[][] {{0, 25}, {0, cap}, {cap - 1, 3}, {5, 4}, {cap, 5},
+                                {cap + 10, 10}, {Math.max(0, cap - 3), 100}}) {
+                            String what = kind + " default_private=" + defaultPrivate + " " + filter.getKey() + " q="
+                                    + query + " cap=" + cap + " offset=" + page[0] + " limit=" + page[1];
+                            List<String> want = expected.subList(Math.min(page[0], expected.size()),
+                                    Math.min(page[0] + page[1], expected.size()));
+                            RepositorySearchStore.Result result = store.search(query, filter.getValue(), page[0],
+                                    page[1], SqliteSearch.MAX_WALK, cap);
+                            assertThat(result.hits().stream().map(RepositorySearchStore.Hit::name).toList())
+                                    .as(what).isEqualTo(want);
+                            assertThat(result.total()).as(what + " total").isEqualTo(Math.min(all.size(), cap));
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(capped).as("searches with more matches than their cap").isGreaterThan(100);
     }
 
     private static Map<String, Filter> filters() {
