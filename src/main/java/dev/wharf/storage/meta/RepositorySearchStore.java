@@ -22,7 +22,7 @@ import org.jdbi.v3.core.statement.Query;
  * rows are read further. Only repositories the {@link Filter} lets through are counted and returned: the caller's
  * rules decide, this class only applies them.
  *
- * <p>A search answers at most {@link #MAX_RESULTS} repositories (Docker Hub's search caps its count too): the
+ * <p>A search answers at most {@link #MAX_RESULTS} repositories: the
  * total is {@code min(matches, MAX_RESULTS)}, and pages run to that end (a page across it is cut there, pages past
  * it are empty). The count then stops after {@code MAX_RESULTS} matches, so a query that matches most repositories
  * costs about as much as one matching {@code MAX_RESULTS}, however many repositories there are.
