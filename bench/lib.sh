@@ -164,6 +164,7 @@ runs_options() {
       --no-build) BUILD=0 ;;
       --runs) RUNS=$2; shift ;;
       --mib) MIB=$2; shift ;;
+      --warmup) WARMUP=$2; shift ;;
       *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
     shift

@@ -7,16 +7,19 @@
 #   warm    – through the mirror again, everything cached
 #   local   – the same image pushed to a repository of Wharf's own, pulled back
 # and prints MB/s with the ratios cold/direct and warm/local (targets of issue 16: cold >= 0.9x, warm >= 0.95x),
-# then the medians. direct and cold alternate their order between runs. Wharf runs as `./wharf serve` starts it
+# then the medians. direct and cold alternate their order between runs. Before the measured
+# runs, WARMUP images (default 2) of MIB/4 MiB go the same ways unmeasured: a freshly started JVM compiles the
+# mirror's byte path during its first pulls (JIT threads took a quarter of Wharf's CPU in perf), which a running
+# mirror has long done; the numbers printed are of the runs after it. Wharf runs as `./wharf serve` starts it
 # (launcher JVM defaults, token auth on, access log on); skopeo pulls from it with the admin's credentials, as a
 # client that logged in. Every process it starts is stopped by PID on exit.
-# Usage: bench/mirror.sh [--no-build] [--runs N] [--mib M]   (defaults: 3 runs of a 128 MiB image)
+# Usage: bench/mirror.sh [--no-build] [--runs N] [--mib M] [--warmup W]   (defaults: 3 runs of a 128 MiB image, 2 warm-up images)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 BENCH=mirror-bench
 . "$ROOT/bench/lib.sh"
-BUILD=1; RUNS=3; MIB=128
+BUILD=1; RUNS=3; MIB=128; WARMUP=2
 runs_options "$@"
 bench_start skopeo curl python3 htpasswd
 
@@ -48,35 +51,54 @@ WCREDS=(--src-creds "admin:$ADMIN_PASSWORD")
 
 pull() { # SOURCE-REF NAME [skopeo options] -> ns
   local ref=$1 name=$2 t0 t1; shift 2; t0=$(now_ns)
-  skopeo copy --quiet --src-tls-verify=false "$@" "docker://$ref" "dir:$WORK/out-$name"
+  # Command substitutions do not inherit set -e: without the return a failed pull would be timed as a fast one.
+  skopeo copy --quiet --src-tls-verify=false "$@" "docker://$ref" "dir:$WORK/out-$name" || return 1
   t1=$(now_ns); rm -rf "$WORK/out-$name"; echo $(( t1 - t0 ))
 }
 mbps() { awk -v b="$1" -v ns="$2" 'BEGIN { printf "%.1f", b / 1e6 / (ns / 1e9) }'; }
+
+# One image: pushed upstream and to Wharf's own repository NAME, then pulled every way; sets the *_ns.
+pull_round() { # NAME SEED ORDER
+  local name=$1 seed=$2 order=$3 bytes
+  bytes=$(make_random_image "$WORK/layout-$name" "$seed")
+  skopeo copy --quiet --dest-tls-verify=false --dest-creds "upstream:$UP_PASSWORD" "oci:$WORK/layout-$name:1" "docker://$DIST/bench/$name:1"
+  skopeo copy --quiet --dest-tls-verify=false --dest-creds "admin:$ADMIN_PASSWORD" "oci:$WORK/layout-$name:1" "docker://$WHARF/local/$name:1"
+  rm -rf "$WORK/layout-$name"
+  for way in $order; do
+    case $way in
+      direct) d_ns=$(pull "$DIST/bench/$name:1" direct "${DCREDS[@]}") ;;
+      cold) c_ns=$(pull "$WHARF/up/bench/$name:1" cold "${WCREDS[@]}") ;;
+    esac
+  done
+  sleep 2 # the mirror stores the last layer just after the client has it
+  if (( seed % 2 )); then
+    l_ns=$(pull "$WHARF/local/$name:1" local "${WCREDS[@]}"); w_ns=$(pull "$WHARF/up/bench/$name:1" warm "${WCREDS[@]}")
+  else
+    w_ns=$(pull "$WHARF/up/bench/$name:1" warm "${WCREDS[@]}"); l_ns=$(pull "$WHARF/local/$name:1" local "${WCREDS[@]}")
+  fi
+  BYTES=$bytes
+}
+ORDERS=("direct cold" "cold direct")
+
+if (( WARMUP > 0 )); then
+  FULL_MIB=$MIB; MIB=$(( MIB / 4 > 1 ? MIB / 4 : 1 ))
+  for w in $(seq 1 "$WARMUP"); do pull_round "warmup$w" "$(( 1000 + w ))" "${ORDERS[$(( w % 2 ))]}"; done
+  MIB=$FULL_MIB
+  echo "Warm-up: $WARMUP images of $(( FULL_MIB / 4 > 1 ? FULL_MIB / 4 : 1 )) MiB pulled every way first, not counted."
+  echo
+fi
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "| run | bytes | direct MB/s | cold via mirror MB/s | cold / direct | local MB/s | warm via mirror MB/s | warm / local |"
 echo "|---|---|---|---|---|---|---|---|"
 COLD=""; WARM=""
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{print a/b}'; }
 for run in $(seq 1 "$RUNS"); do
-  bytes=$(make_random_image "$WORK/layout-$run" "$run")
-  skopeo copy --quiet --dest-tls-verify=false --dest-creds "upstream:$UP_PASSWORD" "oci:$WORK/layout-$run:1" "docker://$DIST/bench/app$run:1"
-  skopeo copy --quiet --dest-tls-verify=false --dest-creds "admin:$ADMIN_PASSWORD" "oci:$WORK/layout-$run:1" "docker://$WHARF/local/app$run:1"
-  rm -rf "$WORK/layout-$run"
-  if (( run % 2 )); then
-    d_ns=$(pull "$DIST/bench/app$run:1" direct "${DCREDS[@]}"); c_ns=$(pull "$WHARF/up/bench/app$run:1" cold "${WCREDS[@]}")
-  else
-    c_ns=$(pull "$WHARF/up/bench/app$run:1" cold "${WCREDS[@]}"); d_ns=$(pull "$DIST/bench/app$run:1" direct "${DCREDS[@]}")
-  fi
-  sleep 2 # the mirror stores the last layer just after the client has it
-  if (( run % 2 )); then
-    l_ns=$(pull "$WHARF/local/app$run:1" local "${WCREDS[@]}"); w_ns=$(pull "$WHARF/up/bench/app$run:1" warm "${WCREDS[@]}")
-  else
-    w_ns=$(pull "$WHARF/up/bench/app$run:1" warm "${WCREDS[@]}"); l_ns=$(pull "$WHARF/local/app$run:1" local "${WCREDS[@]}")
-  fi
-  d=$(mbps "$bytes" "$d_ns"); c=$(mbps "$bytes" "$c_ns"); l=$(mbps "$bytes" "$l_ns"); w=$(mbps "$bytes" "$w_ns")
-  COLD+=" $(awk -v a="$c" -v b="$d" 'BEGIN{print a/b}')"; WARM+=" $(awk -v a="$w" -v b="$l" 'BEGIN{print a/b}')"
-  printf '| %d | %d | %s | %s | %.2fx | %s | %s | %.2fx |\n' "$run" "$bytes" "$d" "$c" \
-    "$(awk -v a="$c" -v b="$d" 'BEGIN{print a/b}')" "$l" "$w" "$(awk -v a="$w" -v b="$l" 'BEGIN{print a/b}')"
+  pull_round "app$run" "$run" "${ORDERS[$(( (run - 1) % 2 ))]}"
+  d=$(mbps "$BYTES" "$d_ns"); c=$(mbps "$BYTES" "$c_ns"); l=$(mbps "$BYTES" "$l_ns"); w=$(mbps "$BYTES" "$w_ns")
+  COLD+=" $(ratio "$c" "$d")"; WARM+=" $(ratio "$w" "$l")";
+  printf '| %d | %d | %s | %s | %.2fx | %s | %s | %.2fx |\n' "$run" "$BYTES" "$d" "$c" "$(ratio "$c" "$d")" \
+    "$l" "$w" "$(ratio "$w" "$l")"
 done
 median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 cm=$(median "$COLD"); wm=$(median "$WARM")
