@@ -435,15 +435,35 @@ public final class AccountService {
         return jdbi.withHandle(h -> members(h, requireOrganization(h, org).id(), null));
     }
 
+    /**
+     * One member of an organization by exact username, or empty when that user is not a member: one row read,
+     * not the whole member list.
+     *
+     * @throws IdentityException NOT_FOUND when the organization does not exist
+     */
+    public Optional<OrgMember> findMember(String org, String username) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + USER_COLUMNS + ", m.role, m.joined_at"
+                        + " FROM org_members m JOIN users u ON u.id = m.user_id"
+                        + " WHERE m.org_id = :org AND u.username = :username")
+                .bind("org", requireOrganization(h, org).id())
+                .bind("username", username)
+                .map(AccountService::member)
+                .findOne());
+    }
+
     private static List<OrgMember> members(Handle h, long orgId, Long onlyUser) {
         var query = h.createQuery("SELECT " + USER_COLUMNS + ", m.role, m.joined_at FROM org_members m"
                         + " JOIN users u ON u.id = m.user_id WHERE m.org_id = :org"
                         + (onlyUser == null ? "" : " AND m.user_id = :user") + " ORDER BY u.username")
                 .bind("org", orgId);
         if (onlyUser != null) query.bind("user", onlyUser.longValue());
-        return query.map((rs, ctx) -> new OrgMember(IdentityRows.user(rs, ctx), OrgRole.parse(rs.getString("role")),
-                        IdentityRows.instant(rs, "joined_at")))
-                .list();
+        return query.map(AccountService::member).list();
+    }
+
+    private static OrgMember member(java.sql.ResultSet rs, org.jdbi.v3.core.statement.StatementContext ctx)
+            throws java.sql.SQLException {
+        return new OrgMember(IdentityRows.user(rs, ctx), OrgRole.parse(rs.getString("role")),
+                IdentityRows.instant(rs, "joined_at"));
     }
 
     // --- teams -----------------------------------------------------------------------------------------

@@ -85,7 +85,7 @@ final class OrgMemberEndpoint {
     }
 
     private OrgMember member(String org, String username) {
-        return accounts.listMembers(org).stream().filter(m -> m.user().username().equals(username)).findFirst()
+        return accounts.findMember(org, username)
                 .orElseThrow(() -> new HubException(HubError.NOT_FOUND, "Member not found"));
     }
 

@@ -214,7 +214,16 @@ abstract class IdentityContract {
         accounts.setMember("acme", "alice", OrgRole.MEMBER);
         assertThat(accounts.listMembers("acme")).extracting(m -> m.user().username() + ":" + m.role().wireName())
                 .containsExactly("alice:member", "bob:owner");
+        assertThat(accounts.findMember("acme", "bob")).hasValueSatisfying(m -> {
+            assertThat(m.user().id()).isEqualTo(bob.id());
+            assertThat(m.role()).isEqualTo(OrgRole.OWNER);
+        });
+        assertThat(accounts.findMember("acme", "nobody")).isEmpty(); // no such user
+        user("carol");
+        assertThat(accounts.findMember("acme", "carol")).isEmpty(); // a user, not a member
+        assertReason(Reason.NOT_FOUND, () -> accounts.findMember("nowhere", "bob"));
         accounts.removeMember("acme", "alice");
+        assertThat(accounts.findMember("acme", "alice")).isEmpty();
         assertThat(accounts.roleOf("acme", alice.id())).isEmpty();
         assertReason(Reason.NOT_FOUND, () -> accounts.removeMember("acme", "alice"));
         assertReason(Reason.NOT_FOUND, () -> accounts.setMember("acme", "nobody", OrgRole.MEMBER));
