@@ -8,6 +8,8 @@ import dev.wharf.auth.CredentialAuthenticator;
 import dev.wharf.auth.ImageRestrictions;
 import dev.wharf.auth.LoginGuard;
 import dev.wharf.auth.LoginSessions;
+import dev.wharf.auth.LoginThrottle;
+import dev.wharf.auth.MemoryLoginThrottle;
 import dev.wharf.auth.OrgAccessTokenService;
 import dev.wharf.auth.PasswordHasher;
 import dev.wharf.auth.Permissions;
@@ -19,8 +21,8 @@ import dev.wharf.auth.registry.RegistryTokens;
 import dev.wharf.auth.token.JwtCodec;
 import dev.wharf.auth.token.SessionTokens;
 import dev.wharf.auth.token.SigningKeys;
-import dev.wharf.config.WharfConfig;
 import dev.wharf.config.AuthConfig;
+import dev.wharf.config.WharfConfig;
 import dev.wharf.storage.meta.AuditLog;
 import dev.wharf.storage.meta.Database;
 import java.time.Clock;
@@ -53,6 +55,11 @@ record Identity(
 
     /** As above, hashing passwords with {@code passwords} (tests only: see {@link WharfServer#start}). */
     static Identity create(WharfConfig config, Database database, Clock clock, PasswordHasher passwords) {
+        return create(config, database, clock, passwords, (name, free) -> new MemoryLoginThrottle(clock, free));
+    }
+
+    static Identity create(WharfConfig config, Database database, Clock clock, PasswordHasher passwords,
+            LoginThrottle.Factory throttles) {
         AuthConfig auth = config.auth();
         SecretBox box = SecretBox.load(auth.secretKey().isEmpty() ? null : auth.secretKey(), config.dataDir());
         AccountService accounts = new AccountService(database, passwords, clock);
@@ -65,7 +72,7 @@ record Identity(
         LoginSessions logins = new LoginSessions(database, clock);
         SessionTokens sessions = new SessionTokens(jwt, accounts, pats, oats, logins, clock);
         return new Identity(accounts, new TwoFactorService(database, box, new Totp(), clock), pats, oats, settings,
-                restrictions, control, new CredentialAuthenticator(accounts, pats, oats), new LoginGuard(clock, new AuditedLogins(new AuditLog(database), clock)),
+                restrictions, control, new CredentialAuthenticator(accounts, pats, oats), new LoginGuard(new AuditedLogins(new AuditLog(database), clock), throttles),
                 jwt, sessions, logins, new RegistryTokens(jwt, auth.service(), auth.tokenTtl()), box);
     }
 

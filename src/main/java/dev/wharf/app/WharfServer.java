@@ -6,15 +6,17 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.wharf.audit.AuditContext;
 import dev.wharf.auth.AccountService;
 import dev.wharf.auth.AuthorizationEpoch;
+import dev.wharf.auth.LoginThrottle;
+import dev.wharf.auth.MemoryLoginThrottle;
 import dev.wharf.auth.PasswordHasher;
+import dev.wharf.auth.RedisLoginThrottle;
 import dev.wharf.auth.registry.BearerRegistryAccess;
 import dev.wharf.auth.registry.CachedAuthorization;
-import dev.wharf.storage.meta.AuditLog;
 import dev.wharf.auth.registry.TokenEndpoint;
 import dev.wharf.config.BuildSandboxConfig;
-import dev.wharf.config.WharfConfig;
-import dev.wharf.config.RateLimitConfig;
 import dev.wharf.config.GcConfig;
+import dev.wharf.config.RateLimitConfig;
+import dev.wharf.config.WharfConfig;
 import dev.wharf.console.ConsoleRoutes;
 import dev.wharf.content.BlobService;
 import dev.wharf.content.ManifestParser;
@@ -22,55 +24,55 @@ import dev.wharf.content.ManifestService;
 import dev.wharf.content.PullRecorder;
 import dev.wharf.content.UploadService;
 import dev.wharf.gc.GarbageCollector;
-import dev.wharf.quota.NamespaceQuotas;
-import dev.wharf.quota.QuotaMetrics;
-import dev.wharf.quota.QuotaStore;
-import dev.wharf.retention.RetentionJob;
-import dev.wharf.retention.RetentionService;
-import dev.wharf.retention.RetentionStore;
-import dev.wharf.jobs.JobHandler;
 import dev.wharf.gc.GcEndpoint;
 import dev.wharf.http.AdminGate;
 import dev.wharf.hub.HubRoutes;
+import dev.wharf.hub.HubServices;
+import dev.wharf.images.ImageAccess;
+import dev.wharf.images.ImageService;
+import dev.wharf.jobs.Backoff;
+import dev.wharf.jobs.JobHandler;
+import dev.wharf.jobs.JobStore;
+import dev.wharf.jobs.WorkerPool;
 import dev.wharf.mirror.MirrorAdmin;
 import dev.wharf.mirror.MirrorEndpoint;
 import dev.wharf.mirror.MirrorMetrics;
 import dev.wharf.mirror.MirrorService;
 import dev.wharf.mirror.MirrorStore;
 import dev.wharf.mirror.Mirrors;
-import dev.wharf.images.ImageAccess;
-import dev.wharf.images.ImageService;
+import dev.wharf.ops.HealthEndpoints;
+import dev.wharf.ops.MemoryFootprint;
+import dev.wharf.ops.Metrics;
+import dev.wharf.quota.NamespaceQuotas;
+import dev.wharf.quota.QuotaMetrics;
+import dev.wharf.quota.QuotaStore;
 import dev.wharf.ratelimit.LocalRateLimiter;
 import dev.wharf.ratelimit.RateLimiter;
 import dev.wharf.ratelimit.RedisRateLimiter;
 import dev.wharf.registry.PullLimit;
-import dev.wharf.jobs.Backoff;
-import dev.wharf.jobs.JobStore;
-import dev.wharf.jobs.WorkerPool;
-import dev.wharf.hub.HubServices;
-import dev.wharf.storage.meta.RepositoryCatalog;
-import dev.wharf.ops.HealthEndpoints;
-import dev.wharf.ops.MemoryFootprint;
-import dev.wharf.ops.Metrics;
 import dev.wharf.registry.RegistryAccess;
 import dev.wharf.registry.RegistryRoutes;
+import dev.wharf.retention.RetentionJob;
+import dev.wharf.retention.RetentionService;
+import dev.wharf.retention.RetentionStore;
 import dev.wharf.search.RepositorySearch;
 import dev.wharf.search.SearchEndpoint;
 import dev.wharf.sources.CycleRoutes;
 import dev.wharf.sources.build.BuildGate;
 import dev.wharf.sources.build.Sandbox;
-import dev.wharf.storage.meta.RepositorySearchStore;
+import dev.wharf.storage.PrivateFiles;
 import dev.wharf.storage.blob.BlobStore;
+import dev.wharf.storage.meta.AuditLog;
 import dev.wharf.storage.meta.BlobStats;
 import dev.wharf.storage.meta.Database;
 import dev.wharf.storage.meta.GarbageStore;
 import dev.wharf.storage.meta.MetadataStore;
-import dev.wharf.storage.PrivateFiles;
+import dev.wharf.storage.meta.RepositoryCatalog;
+import dev.wharf.storage.meta.RepositorySearchStore;
 import dev.wharf.storage.meta.SqlMetadataStore;
 import dev.wharf.upstream.OutboundHttp;
 import dev.wharf.upstream.OutboundPolicy;
 import io.javalin.Javalin;
-import org.eclipse.jetty.http.UriCompliance;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -87,6 +89,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.eclipse.jetty.http.UriCompliance;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -125,6 +128,8 @@ public final class WharfServer {
      */
     static final int REQUEST_BUFFER_BYTES = 64 * 1024;
     private AutoCloseable closeOnStop;
+    /** The login throttles' Redis connection pool, when redis.url is set. */
+    private redis.clients.jedis.JedisPooled loginRedis;
     private WorkerPool workers;
     private Webhooks webhooks;
     private OutboundHttp outbound;
@@ -206,6 +211,7 @@ public final class WharfServer {
             server.serve(clock, passwords, adminSecret);
         } catch (StartupException e) {
             server.awaitBuildGateCheck(); // nothing left running in the data directory of a node that did not start
+            if (server.loginRedis != null) server.loginRedis.close();
             database.close();
             throw e;
         }
@@ -246,7 +252,9 @@ public final class WharfServer {
         BlobService blobService = new BlobService(blobs, meta, clock, quotas);
         Identity identity;
         try {
-            identity = Identity.create(config, database, clock, passwords);
+            identity = Identity.create(config, database, clock, passwords, loginThrottles(config.rateLimit(), clock));
+        } catch (StartupException e) {
+            throw e;
         } catch (RuntimeException e) {
             throw new StartupException("identity services cannot start (is secret_key the same on every node?): "
                     + e.getMessage(), e);
@@ -475,6 +483,23 @@ public final class WharfServer {
         }
     }
 
+    /**
+     * Sign-in failures counted in Redis when redis.url is set (whether or not rate limits are on), so that a guesser
+     * gets one budget from the whole cluster, not one per node; else in this node's memory.
+     */
+    private LoginThrottle.Factory loginThrottles(RateLimitConfig limits, Clock clock) {
+        if (limits.redisUrl().isEmpty()) return (name, free) -> new MemoryLoginThrottle(clock, free);
+        redis.clients.jedis.JedisPooled redis = new redis.clients.jedis.JedisPooled(java.net.URI.create(limits.redisUrl()));
+        try {
+            redis.ping();
+        } catch (RuntimeException e) {
+            redis.close();
+            throw new StartupException("redis.url does not answer: " + e.getMessage(), e);
+        }
+        loginRedis = redis;
+        return (name, free) -> new RedisLoginThrottle(redis, name, clock, free);
+    }
+
     /** Buckets in Redis when redis.url is set (shared by all nodes, checked now), else in this node's memory. */
     private RateLimiter rateLimiter(RateLimitConfig limits, Clock clock) {
         if (limits.redisUrl().isEmpty()) return new LocalRateLimiter(clock);
@@ -606,6 +631,7 @@ public final class WharfServer {
                     log.warn("could not close {}: {}", closeOnStop, e.toString());
                 }
             }
+            if (loginRedis != null) loginRedis.close();
             if (workers != null) workers.stop(Duration.ofSeconds(10)); // unfinished jobs go back to the queue
             awaitBuildGateCheck();
             if (webhooks != null) webhooks.stop();

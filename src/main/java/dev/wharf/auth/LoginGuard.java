@@ -66,10 +66,15 @@ public final class LoginGuard {
     }
 
     public LoginGuard(Clock clock, Events events) {
-        this.pairs = new LoginThrottle(clock, PAIR_FREE);
-        this.addresses = new LoginThrottle(clock, ADDRESS_FREE);
-        this.accounts = new LoginThrottle(clock, ACCOUNT_FREE);
-        this.codeAccounts = new LoginThrottle(clock, CODE_ACCOUNT_FREE);
+        this(events, (name, free) -> new MemoryLoginThrottle(clock, free));
+    }
+
+    /** With throttles from {@code throttles}: in Redis when a cluster shares {@code redis.url}. */
+    public LoginGuard(Events events, LoginThrottle.Factory throttles) {
+        this.pairs = throttles.create("pair", PAIR_FREE);
+        this.addresses = throttles.create("address", ADDRESS_FREE);
+        this.accounts = throttles.create("account", ACCOUNT_FREE);
+        this.codeAccounts = throttles.create("code-account", CODE_ACCOUNT_FREE);
         this.events = events;
     }
 

@@ -49,7 +49,7 @@ public enum ConfigKey {
     RATELIMIT_PULLS_AUTHENTICATED("ratelimit.pulls_authenticated", "0",
             "registry manifest GETs per window per account; 0 = unlimited"),
     RATELIMIT_PULLS_WINDOW("ratelimit.pulls_window", "6h", "the window of the pull limits"),
-    REDIS_URL("redis.url", "", "redis://host:port: keep rate-limit buckets in Redis, shared by all nodes"),
+    REDIS_URL("redis.url", "", "redis://host:port: keep rate-limit buckets and failed sign-in counts in Redis, shared by all nodes"),
     RATELIMIT_HUB_PER_MINUTE("ratelimit.hub_per_minute", "600", "Hub API requests per minute per signed-in account"),
     RATELIMIT_HUB_ANONYMOUS_PER_MINUTE("ratelimit.hub_anonymous_per_minute", "180",
             "Hub API requests per minute per client IP without credentials"),

@@ -5,6 +5,7 @@ import static dev.wharf.it.support.Skopeo.oci;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.wharf.it.support.Credentials;
 import dev.wharf.it.support.ItResources;
 import dev.wharf.it.support.OciLayouts;
 import dev.wharf.it.support.RegistryHttp;
@@ -54,10 +55,10 @@ import org.junit.jupiter.api.parallel.ResourceLock;
 /**
  * Three stateless Wharf nodes (A, B, C) with one configuration serve one registry: they share PostgreSQL
  * (metadata, in a schema of this run), S3 (blobs and upload staging, a real S3 endpoint from S3Proxy), Redis
- * (rate-limit buckets) and {@code WHARF_SECRET_KEY} (which seals the token signing key stored in the database).
+ * (rate-limit buckets and sign-in failure counts) and {@code WHARF_SECRET_KEY} (which seals the token signing key stored in the database).
  * The nodes start at the same time, so Flyway migrates under a concurrent start.
  *
- * <p>The steps run in order on the same cluster; the last one kills node B.
+ * <p>The steps run in order on the same cluster; step 5 kills node B, step 6 uses A and C.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ResourceLock(ItResources.POSTGRESQL_CLUSTER)
@@ -391,6 +392,63 @@ class MultiNodeIT {
         Skopeo.copy(docker(c, ns + "/big:1"), oci(back, "1"));
         SkopeoIT.assertSameBlobs(big, back);
         System.out.printf("[MultiNodeIT] step 5 (kill -9 B mid-upload, checks, new push A) %d ms%n", millisSince(t0));
+    }
+
+    /**
+     * The attack a per-node login throttle let through: a guesser behind the load balancer spreads wrong passwords
+     * over the nodes. Six failures over A and C (three each, under the five free per node that a per-node count
+     * would allow) lock the account for that address on both, so even the right password is refused for now.
+     * The counts are cleared afterwards: the address is 127.0.0.1, which later runs on this Redis use too.
+     */
+    @Test
+    @Order(6)
+    void failedSignInsCountOnceForTheWholeCluster() throws Exception {
+        long t0 = System.nanoTime();
+        clearLoginCounts(); // counts an earlier run on this machine's Redis left for this address
+        try {
+            // The administrator: the one account every node knows (the CLI writes to a node's own data directory).
+            Credentials admin = a.credentials().orElseThrow();
+            String user = admin.username();
+            String password = admin.password();
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            List<WharfProcess> order = List.of(a, c);
+            for (WharfProcess node : order) {
+                assertThat(hubLogin(http, node, user, password).statusCode()).as("right password on %s first",
+                        node.host()).isEqualTo(200);
+            }
+            for (int i = 0; i < 6; i++) {
+                WharfProcess node = order.get(i % order.size());
+                assertThat(hubLogin(http, node, user, "wrong-" + i).statusCode())
+                        .as("wrong password %d on %s", i + 1, node.host()).isEqualTo(401);
+            }
+            long locked = System.nanoTime();
+            for (WharfProcess node : order) {
+                java.net.http.HttpResponse<String> refused = hubLogin(http, node, user, password);
+                // Status only in the message: a 200's body is a session token.
+                assertThat(refused.statusCode()).as("right password on %s, %d ms into the 1 s lock", node.host(),
+                        millisSince(locked)).isEqualTo(429);
+                assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+            }
+        } finally {
+            clearLoginCounts();
+        }
+        System.out.printf("[MultiNodeIT] step 6 (sign-in failures counted across A and C) %d ms%n", millisSince(t0));
+    }
+
+    private static java.net.http.HttpResponse<String> hubLogin(java.net.http.HttpClient http, WharfProcess node,
+            String username, String password) throws Exception {
+        String body = "{\"username\":\"" + username + "\",\"password\":\"" + password + "\"}";
+        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + node.host()
+                        + "/v2/users/login")).header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The login throttle's keys in the shared Redis: this test's failures must not lock later runs' address. */
+    private static void clearLoginCounts() {
+        try (redis.clients.jedis.JedisPooled redis = new redis.clients.jedis.JedisPooled(java.net.URI.create(REDIS_URL))) {
+            for (String key : redis.keys("wharf:login:*")) redis.del(key);
+        }
     }
 
     private void assertPullable(WharfProcess node, Path layout, OciLayouts.Image image, String ref) {

@@ -1,0 +1,8 @@
+package dev.wharf.auth;
+
+class MemoryLoginThrottleTest extends LoginThrottleContract {
+    @Override
+    LoginThrottle throttle() {
+        return new MemoryLoginThrottle(clock);
+    }
+}
