@@ -127,9 +127,8 @@ public final class WharfServer {
      * held only while a connection has unread bytes, so idle and small-request connections do not keep them.
      */
     static final int REQUEST_BUFFER_BYTES = 64 * 1024;
-    private AutoCloseable closeOnStop;
-    /** The login throttles' Redis connection pool, when redis.url is set. */
-    private redis.clients.jedis.JedisPooled loginRedis;
+    /** The connection pool to redis.url (login throttle and rate limits), when it is set. */
+    private redis.clients.jedis.JedisPooled redis;
     private WorkerPool workers;
     private Webhooks webhooks;
     private OutboundHttp outbound;
@@ -211,7 +210,7 @@ public final class WharfServer {
             server.serve(clock, passwords, adminSecret);
         } catch (StartupException e) {
             server.awaitBuildGateCheck(); // nothing left running in the data directory of a node that did not start
-            if (server.loginRedis != null) server.loginRedis.close();
+            if (server.redis != null) server.redis.close();
             database.close();
             throw e;
         }
@@ -252,7 +251,8 @@ public final class WharfServer {
         BlobService blobService = new BlobService(blobs, meta, clock, quotas);
         Identity identity;
         try {
-            identity = Identity.create(config, database, clock, passwords, loginThrottles(config.rateLimit(), clock));
+            redis = redis(config.rateLimit());
+            identity = Identity.create(config, database, clock, passwords, loginThrottles(redis, clock));
         } catch (StartupException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -280,7 +280,7 @@ public final class WharfServer {
         ImageService images = new ImageService(meta, auth ? identity.accessControl()::allowed : ImageAccess.OPEN,
                 clock);
         RateLimitConfig limits = config.rateLimit();
-        RateLimiter limiter = limits.enabled() ? rateLimiter(limits, clock) : null;
+        RateLimiter limiter = limits.enabled() ? rateLimiter(redis, clock) : null;
         PullLimit pullLimit = limiter == null ? null
                 : new PullLimit(limiter, limits.pullsAnonymous(), limits.pullsAuthenticated(), limits.pullsWindow(),
                         clock);
@@ -484,34 +484,34 @@ public final class WharfServer {
     }
 
     /**
+     * The node's one Redis client when redis.url is set (checked now: a node that cannot reach it does not start),
+     * shared by the login throttle and the rate limiter, and closed on stop; null without redis.url.
+     */
+    private redis.clients.jedis.JedisPooled redis(RateLimitConfig limits) {
+        if (limits.redisUrl().isEmpty()) return null;
+        redis.clients.jedis.JedisPooled client =
+                new redis.clients.jedis.JedisPooled(java.net.URI.create(limits.redisUrl()));
+        try {
+            client.ping();
+        } catch (RuntimeException e) {
+            client.close();
+            throw new StartupException("redis.url does not answer: " + e.getMessage(), e);
+        }
+        return client;
+    }
+
+    /**
      * Sign-in failures counted in Redis when redis.url is set (whether or not rate limits are on), so that a guesser
      * gets one budget from the whole cluster, not one per node; else in this node's memory.
      */
-    private LoginThrottle.Factory loginThrottles(RateLimitConfig limits, Clock clock) {
-        if (limits.redisUrl().isEmpty()) return (name, free) -> new MemoryLoginThrottle(clock, free);
-        redis.clients.jedis.JedisPooled redis = new redis.clients.jedis.JedisPooled(java.net.URI.create(limits.redisUrl()));
-        try {
-            redis.ping();
-        } catch (RuntimeException e) {
-            redis.close();
-            throw new StartupException("redis.url does not answer: " + e.getMessage(), e);
-        }
-        loginRedis = redis;
+    private static LoginThrottle.Factory loginThrottles(redis.clients.jedis.JedisPooled redis, Clock clock) {
+        if (redis == null) return (name, free) -> new MemoryLoginThrottle(clock, free);
         return (name, free) -> new RedisLoginThrottle(redis, name, clock, free);
     }
 
-    /** Buckets in Redis when redis.url is set (shared by all nodes, checked now), else in this node's memory. */
-    private RateLimiter rateLimiter(RateLimitConfig limits, Clock clock) {
-        if (limits.redisUrl().isEmpty()) return new LocalRateLimiter(clock);
-        RedisRateLimiter redis = new RedisRateLimiter(limits.redisUrl(), clock);
-        try {
-            redis.ping();
-        } catch (RuntimeException e) {
-            redis.close();
-            throw new StartupException("redis.url does not answer: " + e.getMessage(), e);
-        }
-        closeOnStop = redis;
-        return redis;
+    /** Buckets in Redis when redis.url is set (shared by all nodes), else in this node's memory. */
+    private static RateLimiter rateLimiter(redis.clients.jedis.JedisPooled redis, Clock clock) {
+        return redis == null ? new LocalRateLimiter(clock) : new RedisRateLimiter(redis, clock);
     }
 
     /** The first X-Forwarded-For entry (the original client, as the trusted proxy saw it), else the peer. */
@@ -624,14 +624,7 @@ public final class WharfServer {
             // A pass in progress fails once the pool closes; each of its steps is one transaction, so the next
             // pass (of any node) picks up where it stopped.
             if (collector != null) collector.close();
-            if (closeOnStop != null) {
-                try {
-                    closeOnStop.close();
-                } catch (Exception e) {
-                    log.warn("could not close {}: {}", closeOnStop, e.toString());
-                }
-            }
-            if (loginRedis != null) loginRedis.close();
+            if (redis != null) redis.close();
             if (workers != null) workers.stop(Duration.ofSeconds(10)); // unfinished jobs go back to the queue
             awaitBuildGateCheck();
             if (webhooks != null) webhooks.stop();

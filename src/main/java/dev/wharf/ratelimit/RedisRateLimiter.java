@@ -19,9 +19,14 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private final ProxyManager<byte[]> buckets;
     private final Clock clock;
 
-    /** @param redisUrl e.g. {@code redis://127.0.0.1:6379/0} */
+    /** @param redisUrl e.g. {@code redis://127.0.0.1:6379/0}; the limiter owns the client it makes (close it) */
     public RedisRateLimiter(String redisUrl, Clock clock) {
-        this.redis = new JedisPooled(java.net.URI.create(redisUrl));
+        this(new JedisPooled(java.net.URI.create(redisUrl)), clock);
+    }
+
+    /** On a client the caller owns and closes (a node shares one with its login throttle). */
+    public RedisRateLimiter(JedisPooled redis, Clock clock) {
+        this.redis = redis;
         this.clock = clock;
         this.buckets = Bucket4jJedis.casBasedBuilder(redis)
                 .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(

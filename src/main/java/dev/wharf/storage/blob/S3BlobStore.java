@@ -473,6 +473,10 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         byte[] expected = new byte[64];
         ThreadLocalRandom.current().nextBytes(expected);
         try {
+            // A read first, which carries no body: refused credentials then always come back as the endpoint's
+            // 403. A PUT refused while its body is still being sent can end as a broken pipe instead, which names
+            // no cause (seen under load with S3Proxy).
+            if (objects.getBytes(key).isPresent()) throw new IOException("a new probe key already exists");
             objects.putBytes(key, expected, "application/octet-stream");
             byte[] actual = objects.getBytes(key).orElseThrow(() -> new IOException("probe object vanished"));
             if (!Arrays.equals(expected, actual)) throw new IOException("probe object read back different bytes");
