@@ -249,12 +249,10 @@ public final class WharfServer {
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         ManifestService manifests = new ManifestService(meta, new ManifestParser(json), pulls, clock, quotas);
         BlobService blobService = new BlobService(blobs, meta, clock, quotas);
+        redis = redis(config.rateLimit());
         Identity identity;
         try {
-            redis = redis(config.rateLimit());
             identity = Identity.create(config, database, clock, passwords, loginThrottles(redis, clock));
-        } catch (StartupException e) {
-            throw e;
         } catch (RuntimeException e) {
             throw new StartupException("identity services cannot start (is secret_key the same on every node?): "
                     + e.getMessage(), e);

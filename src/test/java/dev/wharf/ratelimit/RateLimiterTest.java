@@ -2,10 +2,12 @@ package dev.wharf.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.JedisPooled;
 
 /** The in-memory limiter, and the Redis one (127.0.0.1:6379) shared by two "nodes". */
 class RateLimiterTest {
@@ -25,9 +27,11 @@ class RateLimiterTest {
     @Test
     void redisBucketsAreSharedAcrossNodes() {
         String key = "test-" + UUID.randomUUID();
-        try (RedisRateLimiter nodeA = new RedisRateLimiter("redis://127.0.0.1:6379", Clock.systemUTC());
-                RedisRateLimiter nodeB = new RedisRateLimiter("redis://127.0.0.1:6379", Clock.systemUTC())) {
-            nodeA.ping();
+        try (JedisPooled clientA = new JedisPooled(URI.create("redis://127.0.0.1:6379"));
+                JedisPooled clientB = new JedisPooled(URI.create("redis://127.0.0.1:6379"))) {
+            clientA.ping();
+            RedisRateLimiter nodeA = new RedisRateLimiter(clientA, Clock.systemUTC());
+            RedisRateLimiter nodeB = new RedisRateLimiter(clientB, Clock.systemUTC());
             assertThat(nodeA.take(key, 3, Duration.ofMinutes(1)).allowed()).isTrue();
             assertThat(nodeB.take(key, 3, Duration.ofMinutes(1)).allowed()).isTrue();
             assertThat(nodeA.peek(key, 3, Duration.ofMinutes(1)).remaining()).isEqualTo(1);
