@@ -41,7 +41,7 @@ final class SelfTest {
     /** Pushes of the training run's push path; enough calls for the JIT to compile the byte path at tier 4. */
     private static final int REPEATED_PUSHES = 24;
     private static final int PUSHED_LAYER_BYTES = 4 * 1024 * 1024;
-    /** Cold pulls through the self-mirror; layers above sendfile's threshold, so its streaming path runs. */
+    /** Cold pulls through the self-mirror; layers above SocketBody's threshold, so its streaming path runs. */
     private static final int MIRRORED_IMAGES = 8;
     private static final int MIRRORED_LAYER_BYTES = 4 * 1024 * 1024;
 

@@ -298,7 +298,7 @@ public final class WharfServer {
         AdminGate adminGate = new AdminGate(identity.authenticator(), identity.loginGuard(), identity.sessions());
         MirrorEndpoint mirrorEndpoint = new MirrorEndpoint(mirrorAdmin, config.mirrors().hub(), adminGate, json);
         RegistryRoutes registry = new RegistryRoutes(manifests, blobService, uploads, metrics, json, access,
-                pullLimit, mirrors);
+                pullLimit, mirrors, config.http().sendfile());
         TokenEndpoint tokenEndpoint = new TokenEndpoint(authCache, identity.sessions(), identity.registryTokens(),
                 json, clock);
         HubRoutes hub = new HubRoutes(identity.authenticator(), identity.accounts(), identity.twoFactor(),

@@ -1,7 +1,10 @@
 package dev.wharf.config;
 
-/** Where the HTTP server listens, and whether the client address comes from {@code X-Forwarded-For}. */
-public record HttpConfig(String host, int port, boolean trustForwardedFor) {
+/**
+ * Where the HTTP server listens, whether the client address comes from {@code X-Forwarded-For}, and whether blob
+ * bodies go out by sendfile(2) rather than by a small copy (registry.SocketBody says when each is faster).
+ */
+public record HttpConfig(String host, int port, boolean trustForwardedFor, boolean sendfile) {
 
     static HttpConfig from(ConfigValues c) {
         String addr = c.string(ConfigKey.ADDR);
@@ -17,10 +20,10 @@ public record HttpConfig(String host, int port, boolean trustForwardedFor) {
             throw c.bad(ConfigKey.ADDR, addr, "expected host:port");
         }
         if (port < 0 || port > 65535) throw c.bad(ConfigKey.ADDR, addr, "port must be between 0 and 65535");
-        return new HttpConfig(host, port, c.bool(ConfigKey.HTTP_TRUST_FORWARDED_FOR));
+        return new HttpConfig(host, port, c.bool(ConfigKey.HTTP_TRUST_FORWARDED_FOR), c.bool(ConfigKey.HTTP_SENDFILE));
     }
 
     HttpConfig withPort(int newPort) {
-        return new HttpConfig(host, newPort, trustForwardedFor);
+        return new HttpConfig(host, newPort, trustForwardedFor, sendfile);
     }
 }

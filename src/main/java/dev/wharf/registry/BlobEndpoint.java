@@ -26,11 +26,13 @@ final class BlobEndpoint {
     private final BlobService blobs;
     private final Metrics metrics;
     private final PullThrough mirrors;
+    private final SocketBody socketBody;
 
-    BlobEndpoint(BlobService blobs, Metrics metrics, PullThrough mirrors) {
+    BlobEndpoint(BlobService blobs, Metrics metrics, PullThrough mirrors, SocketBody socketBody) {
         this.blobs = blobs;
         this.metrics = metrics;
         this.mirrors = mirrors;
+        this.socketBody = socketBody;
     }
 
     void get(Context ctx, String name, String digestText, boolean head) {
@@ -70,16 +72,16 @@ final class BlobEndpoint {
         ctx.header("Content-Length", String.valueOf(length));
         if (head) return;
         Optional<java.nio.file.Path> file = blobs.localFile(digest);
-        long sent = file.isPresent() ? Responses.sendFile(ctx, file.get(), start, length) : -1;
+        long sent = file.isPresent() ? Responses.sendFile(ctx, socketBody, file.get(), start, length) : -1;
         if (sent < 0) sent = Responses.stream(ctx, blobs.open(digest, start), length);
         metrics.bytesOut(sent);
     }
 
     /**
      * A mirror's blob still coming in from the upstream: the whole blob (a Range is ignored, as HTTP allows), as
-     * fast as it arrives, straight from the download's file (sendfile where the connection allows it). A failure
-     * before the first byte is an ordinary error; after it, the response is cut short (fewer bytes than its
-     * Content-Length), so the client sees a broken download, never a complete one.
+     * fast as it arrives, straight from the download's file (past Jetty where the connection allows it,
+     * {@link SocketBody}). A failure before the first byte is an ordinary error; after it, the response is cut
+     * short (fewer bytes than its Content-Length), so the client sees a broken download, never a complete one.
      *
      * @return false when the download finished before this client could join it: the blob is in storage now
      */
@@ -118,9 +120,9 @@ final class BlobEndpoint {
             ctx.status(200);
             OutputStream out = ctx.res().getOutputStream();
             if (size >= 0 && out instanceof org.eclipse.jetty.ee10.servlet.HttpOutput http) {
-                long zeroCopy = SendFile.sendGrowing(ctx.req(), http, reading.file(), size, reading::readable);
-                if (zeroCopy >= 0) {
-                    sent = zeroCopy;
+                long direct = socketBody.sendGrowing(ctx.req(), http, reading.file(), size, reading::readable);
+                if (direct >= 0) {
+                    sent = direct;
                     return true;
                 }
             }

@@ -41,20 +41,19 @@ public final class RegistryRoutes {
     private final PullLimit pullLimit;
     private final PullThrough mirrors;
 
-    /** @param pullLimit pull budgets, or null for none */
+    /**
+     * @param pullLimit pull budgets, or null for none
+     * @param mirrors pull-through mirrors, or null for none
+     * @param sendfile send blob bodies with sendfile(2) instead of a 32 KiB copy ({@link SocketBody})
+     */
     public RegistryRoutes(ManifestService manifestService, BlobService blobService, UploadService uploadService,
-            Metrics metrics, ObjectMapper json, RegistryAccess access, PullLimit pullLimit) {
-        this(manifestService, blobService, uploadService, metrics, json, access, pullLimit, null);
-    }
-
-    /** @param mirrors pull-through mirrors, or null for none */
-    public RegistryRoutes(ManifestService manifestService, BlobService blobService, UploadService uploadService,
-            Metrics metrics, ObjectMapper json, RegistryAccess access, PullLimit pullLimit, PullThrough mirrors) {
+            Metrics metrics, ObjectMapper json, RegistryAccess access, PullLimit pullLimit, PullThrough mirrors,
+            boolean sendfile) {
         this.access = access;
         this.pullLimit = pullLimit;
         this.mirrors = mirrors;
         this.manifests = new ManifestEndpoint(manifestService, metrics, mirrors);
-        this.blobs = new BlobEndpoint(blobService, metrics, mirrors);
+        this.blobs = new BlobEndpoint(blobService, metrics, mirrors, new SocketBody(sendfile));
         this.uploads = new UploadEndpoint(uploadService, blobService, metrics, access);
         this.listings = new ListingEndpoint(manifestService, json, access);
         this.referrers = new ReferrersEndpoint(manifestService, json);

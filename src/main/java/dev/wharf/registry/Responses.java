@@ -57,15 +57,14 @@ final class Responses {
             new java.util.concurrent.atomic.AtomicInteger();
 
     /**
-     * Sends a byte range of a local file with sendfile where the connection allows ({@link SendFile}), else through a
-     * reused 1 MiB direct buffer: one read from the page cache and
-     * one socket write per MiB, no heap copy, and nothing that stays resident afterwards. (Memory-mapping the
+     * Sends a byte range of a local file straight to the socket where the connection allows ({@link SocketBody}), else
+     * through Jetty with a reused 1 MiB direct buffer: one read from the page cache and one socket write per MiB, no heap copy, and nothing that stays resident afterwards. (Memory-mapping the
      * file, as this did before, made every page sent count in the process's resident set until the garbage
      * collector happened to unmap it: a 1 GiB pull showed as 1 GiB more RSS.)
      *
      * @return bytes written, or -1 when the file vanished before it could be opened (caller falls back)
      */
-    static long sendFile(Context ctx, java.nio.file.Path file, long start, long length) {
+    static long sendFile(Context ctx, SocketBody socketBody, java.nio.file.Path file, long start, long length) {
         java.nio.channels.FileChannel channel;
         try {
             channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ);
@@ -79,8 +78,8 @@ final class Responses {
             if (!(out instanceof org.eclipse.jetty.ee10.servlet.HttpOutput http)) {
                 return stream(ctx, java.nio.channels.Channels.newInputStream(channel.position(start)), length);
             }
-            long zeroCopy = SendFile.send(ctx.req(), http, channel, start, length);
-            if (zeroCopy >= 0) return zeroCopy;
+            long direct = socketBody.send(ctx.req(), http, channel, start, length);
+            if (direct >= 0) return direct;
             buffer = takeFileBuffer();
             while (written < length) {
                 buffer.clear().limit((int) Math.min(buffer.capacity(), length - written));

@@ -79,7 +79,7 @@ public final class FilesystemBlobStore implements BlobStore {
     }
 
     /**
-     * The published blob's file, for zero-copy serving (sendfile). The file can still be deleted after this
+     * The published blob's file, for serving straight to the socket (registry.SocketBody). The file can still be deleted after this
      * returns, so opening it may throw NoSuchFileException; treat that as not found.
      */
     @Override
