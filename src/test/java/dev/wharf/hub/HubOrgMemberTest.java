@@ -50,8 +50,10 @@ class HubOrgMemberTest {
         assertThat(mm.path("groups").path(0).asText()).isEqualTo("devs");
         assertThat(mm.path("email").asText()).isEqualTo("mmember@example.test");
 
+        // Not containsExactly: ownersChangeRolesAndRemoveMembers promotes mleaver for a moment, and a failure there
+        // must not fail this test too.
         assertThat(usernames(hub.as(cast.member(), "GET", "/v2/orgs/morg/members?role=owner", null)))
-                .containsExactly("mowner");
+                .contains("mowner").doesNotContain("mmember", "mquiet");
         assertThat(usernames(hub.as(cast.member(), "GET", "/v2/orgs/morg/members?search=quie", null)))
                 .containsExactly("mquiet");
         assertThat(body(hub.as(cast.member(), "GET", "/v2/orgs/morg/members?type=invitee", null)).path("count").asInt())
