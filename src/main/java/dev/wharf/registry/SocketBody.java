@@ -51,6 +51,8 @@ final class SocketBody {
     static final long MIN_LENGTH = 256 * 1024;
     /** The copy's buffer: see the class comment for why exactly this size. */
     static final int COPY_BYTES = 32 * 1024;
+    /** Copy steps per call of {@link #copySteps}: 1 MiB. */
+    private static final int STEPS_PER_CALL = 32;
     /** Copy buffers kept for reuse; past this many bodies in flight, each further one allocates its own. */
     private static final int POOLED_BUFFERS = 64;
     /** The most one sendfile call may send. */
@@ -150,7 +152,7 @@ final class SocketBody {
                 }
                 long n = buffer == null
                         ? file.transferTo(start + sent, Math.min(SENDFILE_CHUNK, readable - start - sent), socket)
-                        : copy(file, start + sent, readable - start - sent, buffer, socket);
+                        : copySteps(file, start + sent, readable - start - sent, buffer, socket);
                 if (n > 0) {
                     sent += n;
                     endPoint.notIdle(); // Jetty's idle timeout sees no activity of its own meanwhile
@@ -172,6 +174,25 @@ final class SocketBody {
             if (buffer != null) giveBack(buffer);
         }
         BODIES.incrementAndGet();
+        return sent;
+    }
+
+    /**
+     * Up to {@link #STEPS_PER_CALL} steps of the copy, stopping early when the socket is full. The steps are looped
+     * here rather than in {@link #transfer}, whose loop runs once per body and so stays in the interpreter for
+     * gigabytes on a JVM without the launcher's class cache (the JIT compiles a loop of a running method only after
+     * ~60,000 iterations, a method after a few thousand calls): one call per MiB leaves that loop little to do.
+     *
+     * @return bytes the socket took (0 when its send buffer is full)
+     */
+    static long copySteps(FileChannel file, long position, long readable, ByteBuffer buffer,
+            java.nio.channels.WritableByteChannel socket) throws IOException {
+        long sent = 0;
+        for (int step = 0; step < STEPS_PER_CALL && sent < readable; step++) {
+            long n = copy(file, position + sent, readable - sent, buffer, socket);
+            if (n == 0) break;
+            sent += n;
+        }
         return sent;
     }
 

@@ -59,7 +59,7 @@ class SocketBodyTest {
             long sent = 0;
             int steps = 0;
             while (sent < length) {
-                sent += SocketBody.copy(channel, start + sent, length - sent, buffer, socket);
+                sent += SocketBody.copySteps(channel, start + sent, length - sent, buffer, socket);
                 assertThat(++steps).as("steps").isLessThan(10_000);
             }
             assertThat(sent).isEqualTo(length);
