@@ -52,7 +52,8 @@ class DockerCliIT {
             int port = wharf.port();
             String registry = NAME + ":" + port;
             byte[] ca = Files.readAllBytes(data.resolve("tls/ca.crt"));
-            assertThat(wharf.output()).contains("/etc/docker/certs.d/" + registry + "/ca.crt");
+            assertThat(wharf.outputOnceItContains("/etc/docker/certs.d/" + registry + "/ca.crt"))
+                    .contains("/etc/docker/certs.d/" + registry + "/ca.crt");
             cli(data, "user", "create", "alice", "--email", "alice@example.test", "--password", PASSWORD);
             cli(data, "user", "create", "mallory", "--email", "mallory@example.test", "--password", PASSWORD);
             String accessToken = accessToken(port, ca);

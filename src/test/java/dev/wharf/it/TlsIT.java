@@ -57,7 +57,8 @@ class TlsIT {
             Path caFile = data.resolve("tls/ca.crt");
             ca = Files.readAllBytes(caFile);
             // What a client machine needs, printed at start.
-            assertThat(wharf.output()).contains(caFile.toString())
+            assertThat(wharf.outputOnceItContains("curl --cacert ca.crt https://127.0.0.1:" + port))
+                    .contains(caFile.toString())
                     .contains("/etc/docker/certs.d/127.0.0.1:" + port + "/ca.crt")
                     .contains("podman login --cert-dir DIR 127.0.0.1:" + port)
                     .contains("skopeo copy --dest-cert-dir DIR")

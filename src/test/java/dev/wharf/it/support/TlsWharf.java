@@ -108,6 +108,21 @@ public final class TlsWharf implements AutoCloseable {
     }
 
     /** Everything the process printed so far (stdout and stderr). */
+    /**
+     * The output once it contains {@code text}, waiting up to 10 s for it. The client instructions of a
+     * self-signed setup are printed after the server has logged "ready", so a test that reads the output as soon
+     * as it is ready can be a moment early.
+     */
+    public String outputOnceItContains(String text) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String output = output();
+        while (!output.contains(text) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            output = output();
+        }
+        return output;
+    }
+
     public String output() {
         try {
             return Files.readString(log);
