@@ -48,19 +48,15 @@ final class Responses {
         if (status != 204) ctx.header("Content-Length", "0");
     }
 
-    /** Size of the buffers file bytes go through on their way to the socket. */
-    private static final int FILE_BUFFER = 1024 * 1024;
-    /** Direct buffers kept for reuse; a download finding none uses a heap buffer instead of growing the set. */
-    private static final java.util.concurrent.BlockingQueue<java.nio.ByteBuffer> FILE_BUFFERS =
-            new java.util.concurrent.ArrayBlockingQueue<>(16);
-    private static final java.util.concurrent.atomic.AtomicInteger FILE_BUFFERS_MADE =
-            new java.util.concurrent.atomic.AtomicInteger();
+    /** 1 MiB buffers for file bytes on their way through Jetty: 16 direct ones at most, then heap ones. */
+    private static final BufferPool FILE_BUFFERS = new BufferPool(1024 * 1024, 16);
 
     /**
      * Sends a byte range of a local file straight to the socket where the connection allows ({@link SocketBody}), else
-     * through Jetty with a reused 1 MiB direct buffer: one read from the page cache and one socket write per MiB, no heap copy, and nothing that stays resident afterwards. (Memory-mapping the
-     * file, as this did before, made every page sent count in the process's resident set until the garbage
-     * collector happened to unmap it: a 1 GiB pull showed as 1 GiB more RSS.)
+     * through Jetty with a reused 1 MiB direct buffer: one read from the page cache and one socket write per MiB, no
+     * heap copy, and nothing that stays resident afterwards. (Memory-mapping the file, as this did before, made every
+     * page sent count in the process's resident set until the garbage collector happened to unmap it: a 1 GiB pull
+     * showed as 1 GiB more RSS.)
      *
      * @return bytes written, or -1 when the file vanished before it could be opened (caller falls back)
      */
@@ -80,7 +76,7 @@ final class Responses {
             }
             long direct = socketBody.send(ctx.req(), http, channel, start, length);
             if (direct >= 0) return direct;
-            buffer = takeFileBuffer();
+            buffer = FILE_BUFFERS.take();
             while (written < length) {
                 buffer.clear().limit((int) Math.min(buffer.capacity(), length - written));
                 int n = channel.read(buffer, start + written);
@@ -93,17 +89,9 @@ final class Responses {
         } catch (IOException e) {
             // The client went away mid-download.
         } finally {
-            if (buffer != null && buffer.isDirect()) FILE_BUFFERS.offer(buffer);
+            if (buffer != null) FILE_BUFFERS.giveBack(buffer);
         }
         return written;
-    }
-
-    private static java.nio.ByteBuffer takeFileBuffer() {
-        java.nio.ByteBuffer pooled = FILE_BUFFERS.poll();
-        if (pooled != null) return pooled;
-        if (FILE_BUFFERS_MADE.incrementAndGet() <= 16) return java.nio.ByteBuffer.allocateDirect(FILE_BUFFER);
-        FILE_BUFFERS_MADE.decrementAndGet();
-        return java.nio.ByteBuffer.allocate(FILE_BUFFER);
     }
 
     /** Streams {@code length} bytes straight to the socket, bypassing any response buffering. */

@@ -53,8 +53,6 @@ final class SocketBody {
     static final int COPY_BYTES = 32 * 1024;
     /** Copy steps per call of {@link #copySteps}: 1 MiB. */
     private static final int STEPS_PER_CALL = 32;
-    /** Copy buffers kept for reuse; past this many bodies in flight, each further one allocates its own. */
-    private static final int POOLED_BUFFERS = 64;
     /** The most one sendfile call may send. */
     static final long SENDFILE_CHUNK = 256 * 1024;
     /** How long one wait for a growing file's writer lasts before the client connection is marked busy again. */
@@ -65,8 +63,8 @@ final class SocketBody {
 
     /** Bodies sent past Jetty since start (tests check the path is really taken). */
     private static final java.util.concurrent.atomic.AtomicLong BODIES = new java.util.concurrent.atomic.AtomicLong();
-    private static final java.util.concurrent.ArrayBlockingQueue<ByteBuffer> BUFFERS =
-            new java.util.concurrent.ArrayBlockingQueue<>(POOLED_BUFFERS);
+    /** Copy buffers: 128 direct ones at most (4 MiB of direct memory), then heap ones. */
+    private static final BufferPool BUFFERS = new BufferPool(COPY_BYTES, 128);
 
     private final boolean sendfile;
 
@@ -138,7 +136,7 @@ final class SocketBody {
         output.flush(); // commits: the status line and headers are on the wire before the first body byte
         SocketChannel socket = endPoint.getChannel();
         long timeout = Math.max(1000, endPoint.getIdleTimeout());
-        ByteBuffer buffer = sendfile ? null : takeBuffer();
+        ByteBuffer buffer = sendfile ? null : BUFFERS.take().limit(0); // empty: the first step fills it
         Selector selector = null;
         long sent = 0;
         try {
@@ -171,7 +169,7 @@ final class SocketBody {
         } finally {
             credit(response, output, sent);
             if (selector != null) selector.close();
-            if (buffer != null) giveBack(buffer);
+            if (buffer != null) BUFFERS.giveBack(buffer);
         }
         BODIES.incrementAndGet();
         return sent;
@@ -214,15 +212,6 @@ final class SocketBody {
             buffer.flip();
         }
         return socket.write(buffer);
-    }
-
-    static ByteBuffer takeBuffer() {
-        ByteBuffer pooled = BUFFERS.poll();
-        return (pooled != null ? pooled : ByteBuffer.allocateDirect(COPY_BYTES)).limit(0);
-    }
-
-    static void giveBack(ByteBuffer buffer) {
-        BUFFERS.offer(buffer); // full pool: the buffer is garbage, and its memory is freed with it
     }
 
     private static void credit(HttpChannelState.ChannelResponse response, HttpOutput output, long sent) {
