@@ -156,9 +156,8 @@ class TlsIT {
             openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", strayKey.toString());
             selfSignedCert(strayKey, dir.resolve("stray-cert.pem"), "third");
             Files.copy(dir.resolve("stray-cert.pem"), cert, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!wharf.output().contains("cannot be served") && System.nanoTime() < deadline) Thread.sleep(100);
-            assertThat(wharf.output()).contains("TLS files changed but cannot be served").contains("does not belong");
+            assertThat(wharf.outputOnceItContains("cannot be served")).contains("TLS files changed but cannot be served")
+                    .contains("does not belong");
             try (SSLSocket still = connect(wharf.port())) {
                 assertThat(peerName(still)).isEqualTo("CN=second");
             }

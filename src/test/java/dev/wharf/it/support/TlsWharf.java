@@ -107,11 +107,10 @@ public final class TlsWharf implements AutoCloseable {
         return healthPort;
     }
 
-    /** Everything the process printed so far (stdout and stderr). */
     /**
-     * The output once it contains {@code text}, waiting up to 10 s for it. The client instructions of a
-     * self-signed setup are printed after the server has logged "ready", so a test that reads the output as soon
-     * as it is ready can be a moment early.
+     * The output once it contains {@code text}, waiting up to 10 s for it: for what the server prints after it
+     * logged "ready" (the client instructions of a self-signed setup, which a test reading the output at once can
+     * miss by a moment) or in the background (a certificate reload).
      */
     public String outputOnceItContains(String text) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -123,6 +122,7 @@ public final class TlsWharf implements AutoCloseable {
         return output;
     }
 
+    /** Everything the process printed so far (stdout and stderr). */
     public String output() {
         try {
             return Files.readString(log);
