@@ -79,8 +79,8 @@ public final class FilesystemBlobStore implements BlobStore {
     }
 
     /**
-     * The published blob's file, for serving straight to the socket (registry.SocketBody). The file can still be deleted after this
-     * returns, so opening it may throw NoSuchFileException; treat that as not found.
+     * The published blob's file, for serving straight to the socket (registry.SocketBody). The file can still be
+     * deleted after this returns, so opening it may throw NoSuchFileException; treat that as not found.
      */
     @Override
     public Optional<Path> localPath(Digest digest) {
