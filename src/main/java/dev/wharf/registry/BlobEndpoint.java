@@ -119,25 +119,38 @@ final class BlobEndpoint {
             if (size >= 0) ctx.header("Content-Length", String.valueOf(size));
             ctx.status(200);
             OutputStream out = ctx.res().getOutputStream();
-            if (size >= 0 && out instanceof org.eclipse.jetty.ee10.servlet.HttpOutput http) {
+            org.eclipse.jetty.ee10.servlet.HttpOutput http =
+                    out instanceof org.eclipse.jetty.ee10.servlet.HttpOutput h ? h : null;
+            if (size >= 0 && http != null) {
                 long direct = socketBody.sendGrowing(ctx.req(), http, reading.file(), size, reading::readable);
                 if (direct >= 0) {
                     sent = direct;
                     return true;
                 }
             }
-            ByteBuffer buf = ByteBuffer.allocate(256 * 1024);
-            for (long position = 0; readable >= 0; readable = reading.readable(position, NEXT_BYTES)) {
-                while (position < readable) {
-                    buf.clear().limit((int) Math.min(buf.capacity(), readable - position));
-                    int n = reading.file().read(buf, position);
-                    if (n <= 0) throw new IOException("the download's file ended early");
-                    out.write(buf.array(), 0, n);
-                    position += n;
-                    sent += n;
+            // TLS, HTTP/2 or a small blob: through Jetty, with a pooled buffer rather than a new one per request
+            // (a slow upstream can keep many such requests waiting at once).
+            ByteBuffer buf = http != null ? SocketBody.BUFFERS.take() : ByteBuffer.allocate(SocketBody.COPY_BYTES);
+            try {
+                for (long position = 0; readable >= 0; readable = reading.readable(position, NEXT_BYTES)) {
+                    while (position < readable) {
+                        buf.clear().limit((int) Math.min(buf.capacity(), readable - position));
+                        int n = reading.file().read(buf, position);
+                        if (n <= 0) throw new IOException("the download's file ended early");
+                        buf.flip();
+                        if (http != null) {
+                            http.write(buf); // blocking: returns once Jetty is done with the buffer
+                        } else {
+                            out.write(buf.array(), 0, n);
+                        }
+                        position += n;
+                        sent += n;
+                    }
                 }
+                out.flush();
+            } finally {
+                SocketBody.BUFFERS.giveBack(buf); // a heap buffer is left to the garbage collector
             }
-            out.flush();
         } catch (IOException e) {
             // The upstream broke (or the client left): what was sent stays short of the Content-Length.
         } finally {

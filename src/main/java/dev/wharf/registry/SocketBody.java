@@ -63,8 +63,11 @@ final class SocketBody {
 
     /** Bodies sent past Jetty since start (tests check the path is really taken). */
     private static final java.util.concurrent.atomic.AtomicLong BODIES = new java.util.concurrent.atomic.AtomicLong();
-    /** Copy buffers: 128 direct ones at most (4 MiB of direct memory), then heap ones. */
-    private static final BufferPool BUFFERS = new BufferPool(COPY_BYTES, 128);
+    /**
+     * Copy buffers: 128 direct ones at most (4 MiB of direct memory), then heap ones. Also used by a mirror's
+     * growing bodies where they cannot bypass Jetty (BlobEndpoint).
+     */
+    static final BufferPool BUFFERS = new BufferPool(COPY_BYTES, 128);
 
     private final boolean sendfile;
 
