@@ -266,6 +266,10 @@ wrk_run() { # SERVER URL HEADER SECS -> prints wrk output
 }
 
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) {sub(/us$/,"",v); printf "%.2f", v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v); printf "%.2f", v} else if (v ~ /s$/) {sub(/s$/,"",v); printf "%.2f", v*1000} else print "n/a" }'; }
+# wrk's requests per second over its own measured duration, and its p99 in ms, from its --latency output FILE.
+# (wrk_rps fails, like the division it does, when FILE holds no "requests in" line.)
+wrk_rps() { awk '/requests in/ {n=$1; d=$4; sub(/,$/,"",d); sub(/s$/,"",d)} END {printf "%.0f", n / d}' "$1"; }
+wrk_p99() { to_ms "$(awk '$1 == "99%" {print $2}' "$1")"; }
 
 # --- run -------------------------------------------------------------------------------------------------
 SERVERS=(distribution distribution-htpasswd wharf)
@@ -338,11 +342,9 @@ runs wrk && for k in $(seq 1 "$WRK_CHUNKS"); do
     wrk_run "$s" "http://${R[$s.host]}/v2/bench/push-1/manifests/latest" "${R[$s.auth]}" \
       $((WRK_SECS / WRK_CHUNKS)) > "$WORK/wrk.$s.$k.txt" || true
     sample_stop
-    reqs=$(awk '/requests in/ {print $1}' "$WORK/wrk.$s.$k.txt")
-    dur=$(awk '/requests in/ {d=$4; sub(/,$/,"",d); sub(/s$/,"",d); print d}' "$WORK/wrk.$s.$k.txt")
-    R[$s._rps]+=" $(awk -v n="$reqs" -v t="$dur" 'BEGIN {printf "%.0f", n / t}')"
+    R[$s._rps]+=" $(wrk_rps "$WORK/wrk.$s.$k.txt")"
     R[$s._p50]+=" $(to_ms "$(awk '$1 == "50%" {print $2}' "$WORK/wrk.$s.$k.txt")")"
-    R[$s._p99]+=" $(to_ms "$(awk '$1 == "99%" {print $2}' "$WORK/wrk.$s.$k.txt")")"
+    R[$s._p99]+=" $(wrk_p99 "$WORK/wrk.$s.$k.txt")"
     n2=$(awk -F': *' '/Non-2xx or 3xx/ {print $2}' "$WORK/wrk.$s.$k.txt"); [[ -n $n2 ]] && R[$s.non2xx]=$(( ${R[$s.non2xx]:-0} + n2 ))
     log "$s wrk $k: $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.$s.$k.txt") req/s, p99 $(awk '$1 == "99%" {print $2}' "$WORK/wrk.$s.$k.txt")"
   done
@@ -356,10 +358,8 @@ runs wrk && (( SETTLE > 0 )) && for s in "${SERVERS[@]}"; do
   wrk_run "$s" "$url" "${R[$s.auth]}" "$SETTLE" > /dev/null || true
   R[$s.auth]=$(auth_header "$s" bench/push-1)
   wrk_run "$s" "$url" "${R[$s.auth]}" $((WRK_SECS / WRK_CHUNKS)) > "$WORK/wrk.$s.settled.txt" || true
-  reqs=$(awk '/requests in/ {print $1}' "$WORK/wrk.$s.settled.txt")
-  dur=$(awk '/requests in/ {d=$4; sub(/,$/,"",d); sub(/s$/,"",d); print d}' "$WORK/wrk.$s.settled.txt")
-  R[$s.rps_settled]=$(awk -v n="$reqs" -v t="$dur" 'BEGIN {if (t > 0) printf "%.0f", n / t; else print "n/a"}')
-  R[$s.p99_settled]=$(to_ms "$(awk '$1 == "99%" {print $2}' "$WORK/wrk.$s.settled.txt")")
+  R[$s.rps_settled]=$(wrk_rps "$WORK/wrk.$s.settled.txt" 2>/dev/null || echo n/a) # secondary: a failed chunk is n/a
+  R[$s.p99_settled]=$(wrk_p99 "$WORK/wrk.$s.settled.txt")
   log "$s wrk after ${SETTLE}s more: ${R[$s.rps_settled]} req/s, p99 ${R[$s.p99_settled]} ms"
 done
 if runs memory; then
