@@ -5,7 +5,7 @@
 # Distribution htpasswd: Basic) for manifest GETs, curl with the same credentials for blob GETs.
 #
 #   bench/headline.sh [--quick] [--no-build] [--no-memory] [--no-docker] [--push-4gib] [--only PHASES] [--reps N]
-#                     [--settle SECS] [--out FILE]
+#                     [--settle SECS] [--no-ceiling] [--out FILE]
 #
 #   --quick      small sizes, short wrk runs, no 1 GiB memory phase (a smoke test of the harness)
 #   --no-build   use the existing target/wharf.jar
@@ -20,6 +20,9 @@
 #   --settle SECS  after the measured wrk chunks, load each server SECS more seconds unmeasured, then measure one
 #                more chunk: a secondary row of the node once its JIT has compiled the path (default 30; 0 skips it;
 #                0 with --quick). The target rows stay the chunks right after the 5 s warm-up, as issue 14 asks.
+#   --no-ceiling skip the clients' ceiling: after the measured pushes, the same skopeo (and docker) pushes go to
+#                bench/nullregistry.py, a registry that discards what it is sent, and a secondary line under the
+#                table gives its MB/s and each server's share of it (what the client can send here at all)
 #   --out FILE   also write the Markdown table to FILE
 #
 # Every server runs from a fresh temp data dir on a free 127.0.0.1 port; every process started is stopped by
@@ -28,7 +31,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-QUICK=0; BUILD=1; MEMORY=1; DOCKER=1; HUGE=0; OUT=""; ONLY=""; REPS_ARG=""; SETTLE_ARG=""
+QUICK=0; BUILD=1; MEMORY=1; DOCKER=1; CEILING=1; HUGE=0; OUT=""; ONLY=""; REPS_ARG=""; SETTLE_ARG=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) QUICK=1; MEMORY=0 ;;
@@ -36,11 +39,12 @@ while [[ $# -gt 0 ]]; do
     --no-memory) MEMORY=0 ;;
     --no-docker) DOCKER=0 ;;
     --push-4gib) HUGE=1 ;;
+    --no-ceiling) CEILING=0 ;;
     --only) ONLY="$2"; shift ;;
     --reps) REPS_ARG="$2"; [[ $REPS_ARG =~ ^[1-9][0-9]*$ ]] || { echo "--reps takes a positive number" >&2; exit 2; }; shift ;;
     --settle) SETTLE_ARG="$2"; [[ $SETTLE_ARG =~ ^[0-9]+$ ]] || { echo "--settle takes a number of seconds" >&2; exit 2; }; shift ;;
     --out) OUT="$2"; shift ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -320,6 +324,23 @@ if runs docker && docker_available; then
   for k in $(seq 1 "$REPS"); do R[docker.bytes.$k]=$(make_docker_image "$k" "$LAYER_MIB"); done
   rotated push dpush "docker push" docker_push_k
 fi
+# Secondary: the clients' ceiling. The same pushes again, to a registry that discards the bytes (no hashing, no
+# disk, no auth): what skopeo and docker can send on this machine at all, whatever the server does. It tells a
+# push ratio the servers decide from one the client decides. Not a target, not a column of the table.
+if [[ $CEILING == 1 ]] && { runs push || runs docker; }; then
+  port=$(free_port)
+  python3 "$ROOT/bench/nullregistry.py" "$port" > "$WORK/nullregistry.log" 2>&1 &
+  R[null.pid]=$!; PIDS+=("${R[null.pid]}"); R[null.host]="127.0.0.1:$port"; R[null.creds]=""
+  for _ in $(seq 1 50); do curl -sf -o /dev/null "http://${R[null.host]}/v2/" && break; sleep 0.1; done
+  if runs push; then
+    for k in $(seq 1 "$REPS"); do m=$(push_k null "$k"); R[null._push]+=" $m"; log "null registry push $k: $m MB/s"; done
+  fi
+  if runs docker && [[ -n ${R[docker.bytes.1]:-} ]]; then
+    for k in $(seq 1 "$REPS"); do m=$(docker_push_k null "$k"); R[null._dpush]+=" $m"; log "null registry docker push $k: $m MB/s"; done
+  fi
+  kill "${R[null.pid]}" 2>/dev/null || true
+  R[null.push]=$(median "${R[null._push]:-}"); R[null.dpush]=$(median "${R[null._dpush]:-}")
+fi
 runs pull && rotated pull pull pull pull_k
 for s in "${SERVERS[@]}"; do R[$s.auth]=$(auth_header "$s" bench/push-1); done
 runs blob && for k in $(seq 1 "$BLOB_GETS"); do
@@ -426,6 +447,14 @@ row() { # LABEL KEY TARGET-KIND OP LIMIT
     echo
     echo "Memory phase (Wharf only): a ${MEM_MIB} MiB layer pushed (${R[wharf.mem_push]} MB/s) and pulled (${R[wharf.mem_pull]} MB/s) with skopeo; peak RSS $(rss_mb wharf mem) MB (target ≤ 256 MB: $(meets "$(rss_mb wharf mem)" "<=" 256))."
     [[ $HUGE == 1 ]] && echo "A 4096 MiB layer pushed with skopeo: ${R[wharf.huge_push]} MB/s (n/a = failed); peak RSS $(rss_mb wharf huge) MB (target ≤ 256 MB: $(meets "$(rss_mb wharf huge)" "<=" 256))."
+  fi
+  if [[ -n ${R[null.push]:-}${R[null.dpush]:-} ]]; then
+    share() { awk -v s="${R[$1.$2]}" -v c="${R[null.$2]}" 'BEGIN { if (s+0 > 0 && c+0 > 0) printf "%.0f %%", 100 * s / c; else print "n/a" }'; }
+    echo
+    line="Clients' ceiling (secondary, not a target): the same pushes to bench/nullregistry.py, which discards the bytes (no hashing, no disk):"
+    [[ -n ${R[null._push]:-} ]] && line+=" skopeo push ${R[null.push]} MB/s (runs${R[null._push]}); Wharf's median is $(share wharf push) of it, Distribution's without auth $(share distribution push);"
+    [[ -n ${R[null._dpush]:-} ]] && line+=" docker push ${R[null.dpush]} MB/s (runs${R[null._dpush]}); Wharf $(share wharf dpush), Distribution without auth $(share distribution dpush);"
+    echo "${line%;}."
   fi
   for s in "${SERVERS[@]}"; do
     [[ -n ${R[$s.failed]:-} ]] && echo "- $s: ${R[$s.failed]}"

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""A registry that takes pushes and keeps nothing: the clients' ceiling for bench/headline.sh.
+
+It answers the push half of the distribution protocol (GET /v2/, HEAD blob, POST upload, PATCH, PUT, manifest PUT)
+and discards every byte it is sent: no hashing, no disk, no auth. A push to it costs the server almost nothing, so
+its MB/s is what the client itself (skopeo, docker) can send on this machine. The headline prints it as a
+secondary line, to tell a server-bound push from a client-bound one. It is a measuring tool, never a registry:
+pulls of anything answer 404.
+
+    python3 bench/nullregistry.py PORT
+"""
+import hashlib
+import sys
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# Blob sizes by digest and upload sizes by upload path: docker HEADs each blob after its PUT and wants its size.
+BLOBS = {}
+UPLOADS = {}
+
+
+class NullRegistry(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, code, headers=()):
+        self.send_response(code)
+        self.send_header("Docker-Distribution-API-Version", "registry/2.0")
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def discard_body(self):
+        """Reads the request body (chunked or sized) and returns how many bytes it had."""
+        total = 0
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return total
+                total += self.skip(size)
+                self.rfile.readline()
+        return total + self.skip(int(self.headers.get("Content-Length", "0")))
+
+    def skip(self, n):
+        left = n
+        while left:
+            got = len(self.rfile.read(min(left, 1 << 20)))
+            if got == 0:
+                break
+            left -= got
+        return n - left
+
+    def do_GET(self):
+        self.discard_body()
+        self.answer(200 if self.path == "/v2/" else 404)
+
+    def do_HEAD(self):
+        digest = self.path.rsplit("/", 1)[-1]
+        if self.path == "/v2/":
+            self.answer(200)
+        elif "/blobs/" in self.path and digest in BLOBS:
+            self.send_response(200)
+            self.send_header("Content-Length", str(BLOBS[digest]))
+            self.send_header("Docker-Content-Digest", digest)
+            self.end_headers()
+        else:
+            self.answer(404)
+
+    def do_POST(self):
+        self.discard_body()
+        repository = self.path.split("/blobs/")[0]
+        self.answer(202, [("Location", repository + "/blobs/uploads/" + uuid.uuid4().hex), ("Range", "0-0")])
+
+    def do_PATCH(self):
+        upload = self.path.split("?")[0]
+        UPLOADS[upload] = UPLOADS.get(upload, 0) + self.discard_body()
+        self.answer(202, [("Location", upload), ("Range", "0-%d" % max(0, UPLOADS[upload] - 1))])
+
+    def do_PUT(self):
+        if "/manifests/" in self.path:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.answer(201, [("Docker-Content-Digest", "sha256:" + hashlib.sha256(body).hexdigest())])
+            return
+        upload = self.path.split("?")[0]
+        size = self.discard_body() + UPLOADS.pop(upload, 0)
+        query = self.path.split("?", 1)[1] if "?" in self.path else ""
+        params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+        digest = params.get("digest", "").replace("%3A", ":").replace("%3a", ":")
+        if not digest:
+            self.answer(400)
+            return
+        BLOBS[digest] = size
+        repository = self.path.split("/blobs/")[0]
+        self.answer(201, [("Location", repository + "/blobs/" + digest), ("Docker-Content-Digest", digest)])
+
+
+if __name__ == "__main__":
+    ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), NullRegistry).serve_forever()
