@@ -328,10 +328,10 @@ fi
 # disk, no auth): what skopeo and docker can send on this machine at all, whatever the server does. It tells a
 # push ratio the servers decide from one the client decides. Not a target, not a column of the table.
 if [[ $CEILING == 1 ]] && { runs push || runs docker; }; then
-  port=$(free_port)
+  port=$(free_port); t0=$(now_ns)
   python3 "$ROOT/bench/nullregistry.py" "$port" > "$WORK/nullregistry.log" 2>&1 &
   R[null.pid]=$!; PIDS+=("${R[null.pid]}"); R[null.host]="127.0.0.1:$port"; R[null.creds]=""
-  for _ in $(seq 1 50); do curl -sf -o /dev/null "http://${R[null.host]}/v2/" && break; sleep 0.1; done
+  wait_ready nullregistry "${R[null.pid]}" "http://${R[null.host]}/v2/" "$t0" > /dev/null || die "the null registry did not start"
   if runs push; then
     for k in $(seq 1 "$REPS"); do m=$(push_k null "$k"); R[null._push]+=" $m"; log "null registry push $k: $m MB/s"; done
   fi

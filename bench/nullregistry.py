@@ -12,6 +12,7 @@ pulls of anything answer 404.
 import hashlib
 import sys
 import uuid
+from urllib.parse import parse_qs, urlsplit
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 # Blob sizes by digest and upload sizes by upload path: docker HEADs each blob after its PUT and wants its size.
@@ -78,7 +79,7 @@ class NullRegistry(BaseHTTPRequestHandler):
         self.answer(202, [("Location", repository + "/blobs/uploads/" + uuid.uuid4().hex), ("Range", "0-0")])
 
     def do_PATCH(self):
-        upload = self.path.split("?")[0]
+        upload = urlsplit(self.path).path
         UPLOADS[upload] = UPLOADS.get(upload, 0) + self.discard_body()
         self.answer(202, [("Location", upload), ("Range", "0-%d" % max(0, UPLOADS[upload] - 1))])
 
@@ -87,11 +88,9 @@ class NullRegistry(BaseHTTPRequestHandler):
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             self.answer(201, [("Docker-Content-Digest", "sha256:" + hashlib.sha256(body).hexdigest())])
             return
-        upload = self.path.split("?")[0]
-        size = self.discard_body() + UPLOADS.pop(upload, 0)
-        query = self.path.split("?", 1)[1] if "?" in self.path else ""
-        params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
-        digest = params.get("digest", "").replace("%3A", ":").replace("%3a", ":")
+        url = urlsplit(self.path)
+        size = self.discard_body() + UPLOADS.pop(url.path, 0)
+        digest = parse_qs(url.query).get("digest", [""])[0]
         if not digest:
             self.answer(400)
             return
