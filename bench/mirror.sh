@@ -7,8 +7,8 @@
 #   warm    – through the mirror again, everything cached
 #   local   – the same image pushed to a repository of Wharf's own, pulled back
 # and prints MB/s with the ratios cold/direct and warm/local (targets of issue 16: cold >= 0.9x, warm >= 0.95x),
-# then the medians. direct and cold alternate their order between runs. Before the measured
-# runs, WARMUP images (default 2) of MIB/4 MiB go the same ways unmeasured: a freshly started JVM compiles the
+# then the medians, then the CPU time Distribution, Wharf and skopeo used during each way's pulls. direct and cold
+# alternate their order between runs. Before the measured runs, WARMUP images (default 2) of MIB/4 MiB go the same ways unmeasured: a freshly started JVM compiles the
 # mirror's byte path during its first pulls (JIT threads took a quarter of Wharf's CPU in perf), which a running
 # mirror has long done; the numbers printed are of the runs after it. Wharf runs as `./wharf serve` starts it
 # (launcher JVM defaults, token auth on, access log on); skopeo pulls from it with the admin's credentials, as a
@@ -49,11 +49,22 @@ WHARF=127.0.0.1:$WPORT
 WCREDS=(--src-creds "admin:$ADMIN_PASSWORD")
 
 
-pull() { # SOURCE-REF NAME [skopeo options] -> ns
-  local ref=$1 name=$2 t0 t1; shift 2; t0=$(now_ns)
+# CPU time (user + system) a process has used so far, in clock ticks (/proc/PID/stat fields 14 and 15).
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+# The same for the children shell PID has waited for (fields 16 and 17): for pull's command substitution, the skopeo
+# it ran (PID is that subshell's $BASHPID, read outside any nested $(...), which would be a subshell of its own).
+child_ticks() { awk '{ sub(/^.*\) /, ""); print $14 + $15 }' "/proc/$1/stat"; }
+
+pull() { # SOURCE-REF NAME [skopeo options] -> ns; writes the CPU used during the pull to WORK/cpu-NAME
+  local ref=$1 name=$2 t0 t1 d0 w0 s0 me=$BASHPID; shift 2
+  d0=$(cpu_ticks "$DIST_PID"); w0=$(cpu_ticks "$WHARF_PID"); s0=$(child_ticks "$me"); t0=$(now_ns)
   # Command substitutions do not inherit set -e: without the return a failed pull would be timed as a fast one.
   skopeo copy --quiet --src-tls-verify=false "$@" "docker://$ref" "dir:$WORK/out-$name" || return 1
-  t1=$(now_ns); rm -rf "$WORK/out-$name"; echo $(( t1 - t0 ))
+  t1=$(now_ns)
+  # Distribution, Wharf, skopeo (ticks) and the wall time (ns): what ran on the two cores while the client pulled.
+  echo "$(( $(cpu_ticks "$DIST_PID") - d0 )) $(( $(cpu_ticks "$WHARF_PID") - w0 )) $(( $(child_ticks "$me") - s0 )) $(( t1 - t0 ))" \
+    >> "$WORK/cpu-$name"
+  rm -rf "$WORK/out-$name"; echo $(( t1 - t0 ))
 }
 mbps() { awk -v b="$1" -v ns="$2" 'BEGIN { printf "%.1f", b / 1e6 / (ns / 1e9) }'; }
 
@@ -84,6 +95,7 @@ if (( WARMUP > 0 )); then
   FULL_MIB=$MIB; MIB=$(( MIB / 4 > 1 ? MIB / 4 : 1 ))
   for w in $(seq 1 "$WARMUP"); do pull_round "warmup$w" "$(( 1000 + w ))" "${ORDERS[$(( w % 2 ))]}"; done
   MIB=$FULL_MIB
+  rm -f "$WORK"/cpu-* # the warm-up's CPU is not the steady state's
   echo "Warm-up: $WARMUP images of $(( FULL_MIB / 4 > 1 ? FULL_MIB / 4 : 1 )) MiB pulled every way first, not counted."
   echo
 fi
@@ -106,4 +118,20 @@ echo
 printf 'Median over %d runs: cold / direct %.2fx (target >= 0.9x: %s), warm / local %.2fx (target >= 0.95x: %s). Load average before/after: %s.\n' \
   "$RUNS" "$cm" "$(awk -v v="$cm" 'BEGIN{print (v >= 0.9) ? "yes" : "no"}')" "$wm" \
   "$(awk -v v="$wm" 'BEGIN{print (v >= 0.95) ? "yes" : "no"}')" "$LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)"
+# Where the time went: both cores are shared by the client, Wharf and the upstream, so a cold pull (three processes
+# on the byte path) cannot be faster than its total CPU time over two cores. Medians over the runs, per way.
+echo
+echo "CPU during the pulls, seconds (median over $RUNS runs; user + system, from /proc; 2 cores):"
+echo
+echo "| way | Distribution | Wharf | skopeo | total | wall | cores busy |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+tck=$(getconf CLK_TCK)
+for way in direct cold warm local; do
+  awk -v way="$way" -v tck="$tck" '
+    function med(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j > 0 && a[j] > t; j--) a[j+1] = a[j]; a[j+1] = t }
+                                 return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
+    { n++; d[n] = $1 / tck; w[n] = $2 / tck; s[n] = $3 / tck; t[n] = ($1 + $2 + $3) / tck; wall[n] = $4 / 1e9; c[n] = t[n] / wall[n] }
+    END { if (n) printf "| %s | %.2f | %.2f | %.2f | %.2f | %.3f | %.2f |\n", way, med(d, n), med(w, n), med(s, n), med(t, n), med(wall, n), med(c, n) }
+  ' "$WORK/cpu-$way"
+done
 curl -s "http://$WHARF/metrics" | grep -E '^wharf_mirror_(hits|misses|upstream_bytes)_total' >&2 || true

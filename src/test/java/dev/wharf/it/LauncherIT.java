@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +57,53 @@ class LauncherIT {
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("stopped after SIGTERM").isTrue();
         }
         assertThat(Files.readString(log)).contains("ready on").contains("stopping").contains("stopped");
+    }
+
+    /**
+     * The JDK is chosen by the version in its {@code release} file (a symlinked java, as /usr/bin/java is, resolved
+     * first), or by asking the binary when there is none; the newest >= 21 wins, an older one is passed over. The
+     * fakes with a release file answer the question with another version, so the test tells which way was taken.
+     */
+    @Test
+    void choosesTheNewestJdkByItsReleaseFileOrByAskingIt() throws Exception {
+        Path newest = fakeJdk("jdk-99", "JAVA_VERSION=\"99.0.1\"\n", "19");
+        Path links = Files.createDirectories(work.resolve("links"));
+        Files.createSymbolicLink(links.resolve("java"), newest);
+        assertThat(run(Map.of("WHARF_JAVA", links.resolve("java").toString())))
+                .contains("fake java jdk-99:").contains("-jar " + ROOT.resolve("target/wharf.jar"))
+                .endsWith("--version\n");
+
+        Path noRelease = fakeJdk("jdk-98", null, "98");
+        assertThat(run(Map.of("WHARF_JAVA", noRelease.toString()))).contains("fake java jdk-98:");
+
+        Path tooOld = fakeJdk("jdk-20", "JAVA_VERSION=\"20\"\n", "99");
+        assertThat(run(Map.of("WHARF_JAVA", tooOld.toString()))).doesNotContain("fake java").startsWith("wharf ");
+    }
+
+    /**
+     * A JDK directory whose bin/java says which it is when run with -jar, and answers the launcher's question for
+     * its version with {@code answer} (java.specification.version, on stderr as a real JDK does); {@code release}
+     * (the file's content) may be null.
+     */
+    private Path fakeJdk(String name, String release, String answer) throws IOException {
+        Path home = work.resolve(name);
+        Path binary = Files.createDirectories(home.resolve("bin")).resolve("java");
+        if (release != null) Files.writeString(home.resolve("release"), release);
+        Files.writeString(binary, """
+                #!/bin/sh
+                case "$1" in -XshowSettings*) echo "    java.specification.version = %s" >&2; exit 0 ;; esac
+                echo "fake java %s: $*"
+                """.formatted(answer, name));
+        Files.setPosixFilePermissions(binary, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return binary;
+    }
+
+    private String run(Map<String, String> env) throws Exception {
+        Process p = launcher(env, "--version", null);
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
+        assertThat(p.exitValue()).as(output).isZero();
+        return output;
     }
 
     /** Runs ./wharf from the repository root with a PATH whose first java is the machine's default. */
