@@ -6,13 +6,13 @@
 #   cold    – through Wharf's mirror, nothing cached (Wharf fetches, tees to skopeo and stores)
 #   warm    – through the mirror again, everything cached
 #   local   – the same image pushed to a repository of Wharf's own, pulled back
-# and prints MB/s with the ratios cold/direct and warm/local (targets of issue 16: cold >= 0.9x, warm >= 0.95x),
-# then the medians, then the CPU time Distribution, Wharf and skopeo used during each way's pulls. direct and cold
-# alternate their order between runs. Before the measured runs, WARMUP images (default 2) of MIB/4 MiB go the same ways unmeasured: a freshly started JVM compiles the
-# mirror's byte path during its first pulls (JIT threads took a quarter of Wharf's CPU in perf), which a running
-# mirror has long done; the numbers printed are of the runs after it. Wharf runs as `./wharf serve` starts it
-# (launcher JVM defaults, token auth on, access log on); skopeo pulls from it with the admin's credentials, as a
-# client that logged in. Every process it starts is stopped by PID on exit.
+# and prints MB/s with the ratios cold/direct and warm/local (targets of issue 16: cold >= 0.9x, warm >= 0.95x), then
+# the medians, then the CPU time Distribution, Wharf and skopeo used during each way's pulls. direct and cold
+# alternate their order between runs. Before the measured runs, WARMUP images (default 2) of MIB/4 MiB go the same
+# ways unmeasured: a freshly started JVM compiles the mirror's byte path during its first pulls (JIT threads took a
+# quarter of Wharf's CPU in perf), which a running mirror has long done; the numbers printed are of the runs after it.
+# Wharf runs as `./wharf serve` starts it (launcher JVM defaults, token auth on, access log on); skopeo pulls from it
+# with the admin's credentials, as a client that logged in. Every process it starts is stopped by PID on exit.
 # Usage: bench/mirror.sh [--no-build] [--runs N] [--mib M] [--warmup W]   (defaults: 3 runs of a 128 MiB image, 2 warm-up images)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
