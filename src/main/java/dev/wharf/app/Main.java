@@ -3,6 +3,7 @@ package dev.wharf.app;
 import dev.wharf.config.ConfigException;
 import dev.wharf.config.ConfigLoader;
 import dev.wharf.config.WharfConfig;
+import dev.wharf.storage.meta.SqliteNativeLibrary;
 import java.util.Arrays;
 import java.util.List;
 
@@ -13,6 +14,9 @@ public final class Main {
     public static void main(String[] args) {
         List<String> rest = args.length == 0 ? List.of() : Arrays.asList(args).subList(1, args.length);
         String command = args.length == 0 ? "serve" : args[0];
+        if (!List.of("help", "--help", "-h", "version", "--version").contains(command)) {
+            SqliteNativeLibrary.useLauncherCopy(); // before any command opens SQLite
+        }
         try {
             switch (command) {
                 case "serve" -> serve(rest);

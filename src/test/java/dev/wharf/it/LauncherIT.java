@@ -52,6 +52,10 @@ class LauncherIT {
             assertThat(get("http://127.0.0.1:" + port + "/v2/").statusCode()).isEqualTo(401);
             assertThat(Files.exists(work.resolve("data").resolve("wharf.db"))).isTrue();
             assertThat(classCaches()).hasSize(1);
+            // SQLite's library is loaded from this build's copy next to the jar, not extracted to /tmp again.
+            String maps = Files.readString(Path.of("/proc/" + p.pid() + "/maps"));
+            assertThat(maps).containsPattern("/target/wharf-[0-9]+\\.native/libsqlitejdbc\\.so")
+                    .doesNotContainPattern("sqlite-[^/ ]*-libsqlitejdbc\\.so");
         } finally {
             p.destroy(); // SIGTERM: the launcher exec'd java, so this reaches the JVM's shutdown hook
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("stopped after SIGTERM").isTrue();
