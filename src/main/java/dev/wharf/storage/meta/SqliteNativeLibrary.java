@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import org.sqlite.util.LibraryLoaderUtil;
 
@@ -15,7 +16,8 @@ import org.sqlite.util.LibraryLoaderUtil;
  * ({@code -Dwharf.native.dir}, next to the jar, as its class cache is); the library is copied there once, by the
  * first start of that build, and sqlite-jdbc is pointed at the copy with its own {@code org.sqlite.lib.path} and
  * {@code org.sqlite.lib.name} properties. Without the launcher's property, with those properties set by the operator,
- * or when the directory cannot be written, sqlite-jdbc loads the library as it always does.
+ * or when the directory cannot be written, sqlite-jdbc loads the library as it always does; it does so too when the
+ * library it is pointed at cannot be loaded (checked with a path that does not exist: the node starts).
  */
 public final class SqliteNativeLibrary {
     /** The launcher's directory for this build's copy. */
@@ -50,6 +52,12 @@ public final class SqliteNativeLibrary {
             Path partial = Files.createTempFile(dir, name, ".partial");
             try {
                 Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+                // Readable by every user, as the jar is: nodes of one checkout may run as other users than the first.
+                try {
+                    Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("rw-r--r--"));
+                } catch (UnsupportedOperationException e) {
+                    // not a POSIX file system: its defaults apply
+                }
                 // Two nodes of one build starting at once both copy; either rename leaves a whole library.
                 Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } finally {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sqlite.util.LibraryLoaderUtil;
@@ -27,6 +28,7 @@ class SqliteNativeLibraryTest {
         try (var files = Files.list(dir)) {
             assertThat(files).containsExactly(copy);
         }
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(copy))).isEqualTo("rw-r--r--");
 
         // A copy already in the build's directory is used as it is: nothing is read from the jar again.
         Files.writeString(copy, "kept");
