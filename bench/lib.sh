@@ -44,6 +44,14 @@ stop_pids() {
 log() { echo "[$BENCH] $*" >&2; }
 die() { echo "[$BENCH] ERROR: $*" >&2; exit 1; }
 now_ns() { date +%s%N; }
+# CPU time (user + system, all threads) process PID has used so far, in clock ticks (TICKS a second): /proc/PID/stat
+# fields 14 and 15, counted after the command name, which may hold spaces; with "children", fields 16 and 17 (the
+# children it has waited for). 0 when the process is gone.
+cpu_ticks() { # PID [children]
+  awk -v children="${2:-}" '{ sub(/^.*\) /, ""); print children == "children" ? $14 + $15 : $12 + $13 }' \
+    "/proc/$1/stat" 2>/dev/null || echo 0
+}
+TICKS=$(getconf CLK_TCK)
 
 # Builds target/wharf.jar (tests skipped) with the JDK newest_jdk found; further args go to Maven (e.g. -o).
 build_jar() {

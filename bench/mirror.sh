@@ -49,20 +49,16 @@ WHARF=127.0.0.1:$WPORT
 WCREDS=(--src-creds "admin:$ADMIN_PASSWORD")
 
 
-# CPU time (user + system) a process has used so far, in clock ticks (/proc/PID/stat fields 14 and 15).
-cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
-# The same for the children shell PID has waited for (fields 16 and 17): for pull's command substitution, the skopeo
-# it ran (PID is that subshell's $BASHPID, read outside any nested $(...), which would be a subshell of its own).
-child_ticks() { awk '{ sub(/^.*\) /, ""); print $14 + $15 }' "/proc/$1/stat"; }
-
 pull() { # SOURCE-REF NAME [skopeo options] -> ns; writes the CPU used during the pull to WORK/cpu-NAME
+  # skopeo's CPU: the children this subshell has waited for (cpu_ticks lib.sh); me is read here, outside any
+  # nested $(...), which would be a subshell of its own.
   local ref=$1 name=$2 t0 t1 d0 w0 s0 me=$BASHPID; shift 2
-  d0=$(cpu_ticks "$DIST_PID"); w0=$(cpu_ticks "$WHARF_PID"); s0=$(child_ticks "$me"); t0=$(now_ns)
+  d0=$(cpu_ticks "$DIST_PID"); w0=$(cpu_ticks "$WHARF_PID"); s0=$(cpu_ticks "$me" children); t0=$(now_ns)
   # Command substitutions do not inherit set -e: without the return a failed pull would be timed as a fast one.
   skopeo copy --quiet --src-tls-verify=false "$@" "docker://$ref" "dir:$WORK/out-$name" || return 1
   t1=$(now_ns)
   # Distribution, Wharf, skopeo (ticks) and the wall time (ns): what ran on the two cores while the client pulled.
-  echo "$(( $(cpu_ticks "$DIST_PID") - d0 )) $(( $(cpu_ticks "$WHARF_PID") - w0 )) $(( $(child_ticks "$me") - s0 )) $(( t1 - t0 ))" \
+  echo "$(( $(cpu_ticks "$DIST_PID") - d0 )) $(( $(cpu_ticks "$WHARF_PID") - w0 )) $(( $(cpu_ticks "$me" children) - s0 )) $(( t1 - t0 ))" \
     >> "$WORK/cpu-$name"
   rm -rf "$WORK/out-$name"; echo $(( t1 - t0 ))
 }
@@ -125,9 +121,8 @@ echo "CPU during the pulls, seconds (median over $RUNS runs; user + system, from
 echo
 echo "| way | Distribution | Wharf | skopeo | total | wall | cores busy |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
-tck=$(getconf CLK_TCK)
 for way in direct cold warm local; do
-  awk -v way="$way" -v tck="$tck" '
+  awk -v way="$way" -v tck="$TICKS" '
     function med(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j > 0 && a[j] > t; j--) a[j+1] = a[j]; a[j+1] = t }
                                  return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
     { n++; d[n] = $1 / tck; w[n] = $2 / tck; s[n] = $3 / tck; t[n] = ($1 + $2 + $3) / tck; wall[n] = $4 / 1e9; c[n] = t[n] / wall[n] }

@@ -78,9 +78,6 @@ log "JDK: $JDK_HOME (major $JAVA_MAJOR)"
 bench_workdir bench
 mkdir -p "$ROOT/bench/out"
 
-# utime+stime of a process (all threads) in clock ticks
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-TICKS=$(getconf CLK_TCK)
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo ""; }
 

@@ -130,8 +130,6 @@ start_node() {
 start_node a   # first alone: it runs the Flyway migrations
 start_node b
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-TICKS=$(getconf CLK_TCK)
 
 # --- rounds
 declare -A R
