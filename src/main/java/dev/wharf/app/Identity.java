@@ -60,6 +60,12 @@ record Identity(
 
     static Identity create(WharfConfig config, Database database, Clock clock, PasswordHasher passwords,
             LoginThrottle.Factory throttles) {
+        return create(config, database, clock, passwords, throttles, SigningKeys::generate);
+    }
+
+    /** @param freshKey the signing key to store when the database holds none (a new cluster's first node) */
+    static Identity create(WharfConfig config, Database database, Clock clock, PasswordHasher passwords,
+            LoginThrottle.Factory throttles, java.util.function.Supplier<SigningKeys> freshKey) {
         AuthConfig auth = config.auth();
         SecretBox box = SecretBox.load(auth.secretKey().isEmpty() ? null : auth.secretKey(), config.dataDir());
         AccountService accounts = new AccountService(database, passwords, clock);
@@ -68,7 +74,7 @@ record Identity(
         RepositorySettingsService settings = new RepositorySettingsService(database, clock, auth.defaultPrivate());
         ImageRestrictions restrictions = new ImageRestrictions(database, accounts, clock);
         AccessControl control = new AccessControl(new Permissions(clock), accounts, settings, restrictions);
-        JwtCodec jwt = new JwtCodec(SigningKeys.loadOrCreate(database, box), clock);
+        JwtCodec jwt = new JwtCodec(SigningKeys.loadOrCreate(database, box, freshKey), clock);
         LoginSessions logins = new LoginSessions(database, clock);
         SessionTokens sessions = new SessionTokens(jwt, accounts, pats, oats, logins, clock);
         return new Identity(accounts, new TwoFactorService(database, box, new Totp(), clock), pats, oats, settings,

@@ -13,6 +13,7 @@ import dev.wharf.auth.RedisLoginThrottle;
 import dev.wharf.auth.registry.BearerRegistryAccess;
 import dev.wharf.auth.registry.CachedAuthorization;
 import dev.wharf.auth.registry.TokenEndpoint;
+import dev.wharf.auth.token.SigningKeys;
 import dev.wharf.config.BuildSandboxConfig;
 import dev.wharf.config.GcConfig;
 import dev.wharf.config.RateLimitConfig;
@@ -176,11 +177,14 @@ public final class WharfServer {
             throw new StartupException("data directory " + config.dataDir() + " cannot be created: " + e.getMessage(), e);
         }
         warnIfReadableByOthers(config);
-        // A new node hashes its first administrator's password (Argon2id: a few hundred ms on a cold JVM) while its
-        // database is being created, on the other core, instead of after it.
-        AccountService.AdminSecret adminSecret = Database.isNewSqliteFile(config.db().url())
+        // A new node hashes its first administrator's password (Argon2id: a few hundred ms on a cold JVM) and
+        // generates its token signing key while its database is being created, each on a thread of its own, instead
+        // of after it.
+        boolean newNode = Database.isNewSqliteFile(config.db().url());
+        AccountService.AdminSecret adminSecret = newNode
                 ? AccountService.AdminSecret.hashedNow(passwords, config.auth().adminPassword())
                 : AccountService.AdminSecret.of(passwords, config.auth().adminPassword());
+        Supplier<SigningKeys> freshKey = newNode ? SigningKeys.generateAhead() : SigningKeys::generate;
         Database database;
         try {
             database = Database.open(config.db().url(), emptyToNull(config.db().user()),
@@ -207,7 +211,7 @@ public final class WharfServer {
         WharfServer server = new WharfServer(config, database, new SqlMetadataStore(database), blobs, clock,
                 tls);
         try {
-            server.serve(clock, passwords, adminSecret);
+            server.serve(clock, passwords, adminSecret, freshKey);
         } catch (StartupException e) {
             server.awaitBuildGateCheck(); // nothing left running in the data directory of a node that did not start
             if (server.redis != null) server.redis.close();
@@ -244,7 +248,8 @@ public final class WharfServer {
         }
     }
 
-    private void serve(Clock clock, PasswordHasher passwords, AccountService.AdminSecret adminSecret) {
+    private void serve(Clock clock, PasswordHasher passwords, AccountService.AdminSecret adminSecret,
+            Supplier<SigningKeys> freshKey) {
         ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         ManifestService manifests = new ManifestService(meta, new ManifestParser(json), pulls, clock, quotas);
@@ -252,7 +257,7 @@ public final class WharfServer {
         redis = redis(config.rateLimit());
         Identity identity;
         try {
-            identity = Identity.create(config, database, clock, passwords, loginThrottles(redis, clock));
+            identity = Identity.create(config, database, clock, passwords, loginThrottles(redis, clock), freshKey);
         } catch (RuntimeException e) {
             throw new StartupException("identity services cannot start (is secret_key the same on every node?): "
                     + e.getMessage(), e);

@@ -54,13 +54,16 @@ class LauncherIT {
             assertThat(classCaches()).hasSize(1);
             // SQLite's library is loaded from this build's copy next to the jar, not extracted to /tmp again.
             String maps = Files.readString(Path.of("/proc/" + p.pid() + "/maps"));
-            assertThat(maps).containsPattern("/target/wharf-[0-9]+\\.native/libsqlitejdbc\\.so")
+            assertThat(maps).containsPattern("/target/wharf-[0-9]+\\.cache/libsqlitejdbc\\.so")
                     .doesNotContainPattern("sqlite-[^/ ]*-libsqlitejdbc\\.so");
         } finally {
             p.destroy(); // SIGTERM: the launcher exec'd java, so this reaches the JVM's shutdown hook
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("stopped after SIGTERM").isTrue();
         }
-        assertThat(Files.readString(log)).contains("ready on").contains("stopping").contains("stopped");
+        // A new node's database is a copy of this build's migrated schema, which the class cache's training run kept.
+        assertThat(Files.readString(log)).contains("ready on").contains("stopping").contains("stopped")
+                .containsPattern("new database \\S+wharf\\.db: schema copied from this build's template"
+                        + " \\S+/target/wharf-[0-9]+\\.cache/schema\\.sqlite");
     }
 
     /**

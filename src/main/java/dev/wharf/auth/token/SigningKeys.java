@@ -6,6 +6,9 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import java.text.ParseException;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 import dev.wharf.auth.SecretBox;
 import dev.wharf.storage.meta.Database;
 
@@ -28,13 +31,18 @@ public final class SigningKeys {
      * once race on the insert; the loser reads the winner's key.
      */
     public static SigningKeys loadOrCreate(Database database, SecretBox box) {
+        return loadOrCreate(database, box, SigningKeys::generate);
+    }
+
+    /** As {@link #loadOrCreate(Database, SecretBox)}, taking a key from {@code fresh} when none is stored. */
+    public static SigningKeys loadOrCreate(Database database, SecretBox box, Supplier<SigningKeys> fresh) {
         Optional<String> sealed = read(database);
         if (sealed.isEmpty()) {
-            String fresh = box.seal(generate().key.toJSONString(), KEY_ID);
+            String created = box.seal(fresh.get().key.toJSONString(), KEY_ID);
             try {
                 database.inWriteTransaction(h -> h.createUpdate(
                                 "INSERT INTO signing_keys (id, sealed_jwk, created_at) VALUES (:id, :jwk, :at)")
-                        .bind("id", KEY_ID).bind("jwk", fresh).bind("at", System.currentTimeMillis()).execute());
+                        .bind("id", KEY_ID).bind("jwk", created).bind("at", System.currentTimeMillis()).execute());
             } catch (RuntimeException raced) {
                 // Another node inserted first (primary key conflict): use its key.
             }
@@ -52,6 +60,29 @@ public final class SigningKeys {
     private static Optional<String> read(Database database) {
         return database.jdbi().withHandle(h -> h.createQuery("SELECT sealed_jwk FROM signing_keys WHERE id = :id")
                 .bind("id", KEY_ID).mapTo(String.class).findOne());
+    }
+
+    /**
+     * A fresh key being generated now on a thread of its own, for a node whose database is new: generating one on a
+     * cold JVM takes ~120 ms of a 2-core VM's start-up (docs/benchmarks.md, "A new node's schema, copied"), which
+     * then overlaps with opening the database instead of following it. A key nobody asks for is dropped.
+     */
+    public static Supplier<SigningKeys> generateAhead() {
+        CompletableFuture<SigningKeys> key = new CompletableFuture<>();
+        Thread.ofPlatform().name("wharf-signing-key").daemon().start(() -> {
+            try {
+                key.complete(generate());
+            } catch (RuntimeException e) {
+                key.completeExceptionally(e);
+            }
+        });
+        return () -> {
+            try {
+                return key.join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : e;
+            }
+        };
     }
 
     /** A fresh key, not stored anywhere (the first node stores it; tests use it directly). */

@@ -25,7 +25,8 @@ import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 /**
- * The metadata database: a HikariCP pool, a {@link Jdbi} on top of it, and the schema migrated by Flyway.
+ * The metadata database: a HikariCP pool, a {@link Jdbi} on top of it, and the schema migrated by Flyway (a new
+ * SQLite node's is copied from its build's template instead: {@link SqliteSchemaTemplate}).
  *
  * <p>SQLite allows one writer per file. Every connection starts its transactions with {@code BEGIN IMMEDIATE}
  * (so a transaction never has to upgrade a read lock, which fails with SQLITE_BUSY instead of waiting), and
@@ -91,9 +92,41 @@ public final class Database implements AutoCloseable {
      * @throws IllegalArgumentException for other URL schemes, in-memory SQLite, or an invalid schema name
      */
     public static Database open(String jdbcUrl, String user, String password, int poolSize, String schema) {
+        return open(jdbcUrl, user, password, poolSize, schema, SqliteSchemaTemplate.ofLauncher());
+    }
+
+    /** As above; a new SQLite file is filled from {@code template} where it holds one ({@link SqliteSchemaTemplate}). */
+    static Database open(String jdbcUrl, String user, String password, int poolSize, String schema,
+            Optional<SqliteSchemaTemplate> template) {
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
         if (poolSize < 1) throw new IllegalArgumentException("poolSize must be at least 1, got " + poolSize);
         Dialect dialect = dialectOf(jdbcUrl);
+        Path newSqlite = dialect == Dialect.SQLITE && isNewSqliteFile(jdbcUrl) ? plainSqliteFile(jdbcUrl) : null;
+        // Validates the settings and, for SQLite, creates the (empty) file before anything fills or opens it.
+        HikariConfig config = poolConfig(dialect, jdbcUrl, user, password, poolSize, schema);
+        Optional<SqliteSchemaTemplate> usable = newSqlite == null ? Optional.empty() : template;
+        Optional<HikariDataSource> filled =
+                usable.flatMap(t -> t.openFilled(newSqlite, () -> new HikariDataSource(config)));
+        HikariDataSource dataSource = filled.orElseGet(() -> new HikariDataSource(
+                usable.isPresent() ? poolConfig(dialect, jdbcUrl, user, password, poolSize, schema) : config));
+        try {
+            if (filled.isEmpty()) {
+                migrate(dataSource, dialect, dialect == Dialect.POSTGRESQL ? schema : null);
+                usable.ifPresent(t -> t.keep(dataSource)); // a new file, just migrated: nothing else in it yet
+            }
+            // SQLite reads its planner statistics (sqlite_stat1, V21) when a connection loads the schema; connections
+            // the pool opened while Flyway ran may hold a plan-less schema, so they are replaced by fresh ones.
+            if (dialect == Dialect.SQLITE) dataSource.getHikariPoolMXBean().softEvictConnections();
+            return new Database(dialect, dataSource);
+        } catch (RuntimeException e) {
+            dataSource.close();
+            throw e;
+        }
+    }
+
+    /** A pool's settings; a config is used by one pool only (HikariCP seals it). */
+    private static HikariConfig poolConfig(Dialect dialect, String jdbcUrl, String user, String password,
+            int poolSize, String schema) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("wharf-metadata");
         config.setMaximumPoolSize(poolSize);
@@ -110,30 +143,35 @@ public final class Database implements AutoCloseable {
                 config.setSchema(schema); // every pooled connection's search_path
             }
         }
-        HikariDataSource dataSource = new HikariDataSource(config);
+        return config;
+    }
+
+    /**
+     * Whether {@code jdbcUrl} names a SQLite file that holds no database yet: none or an empty one (open would create
+     * it), with no write-ahead log holding pages for it; false otherwise.
+     */
+    public static boolean isNewSqliteFile(String jdbcUrl) {
+        Path file = plainSqliteFile(jdbcUrl);
+        if (file == null) return false;
         try {
-            migrate(dataSource, dialect, dialect == Dialect.POSTGRESQL ? schema : null);
-            // SQLite reads its planner statistics (sqlite_stat1, V21) when a connection loads the schema; connections
-            // the pool opened while Flyway ran may hold a plan-less schema, so they are replaced by fresh ones.
-            if (dialect == Dialect.SQLITE) dataSource.getHikariPoolMXBean().softEvictConnections();
-            return new Database(dialect, dataSource);
-        } catch (RuntimeException e) {
-            dataSource.close();
-            throw e;
+            Path wal = file.resolveSibling(file.getFileName() + "-wal");
+            return (!Files.exists(file) || Files.size(file) == 0) && (!Files.exists(wal) || Files.size(wal) == 0);
+        } catch (IOException e) {
+            return false;
         }
     }
 
-    /** Whether {@code jdbcUrl} names a SQLite file that does not exist yet (open would create it); false otherwise. */
-    public static boolean isNewSqliteFile(String jdbcUrl) {
-        if (!jdbcUrl.startsWith("jdbc:sqlite:")) return false;
+    /** The file of a {@code jdbc:sqlite:<path>} URL; null for other URLs and for SQLite's URI forms (not guessed). */
+    private static Path plainSqliteFile(String jdbcUrl) {
+        if (!jdbcUrl.startsWith("jdbc:sqlite:")) return null;
         String target = jdbcUrl.substring("jdbc:sqlite:".length());
         int options = target.indexOf('?');
         if (options >= 0) target = target.substring(0, options);
-        if (target.startsWith("file:")) return false; // URI forms: not worth guessing
+        if (target.isEmpty() || target.startsWith("file:") || target.contains(":memory:")) return null;
         try {
-            return !java.nio.file.Files.exists(java.nio.file.Path.of(target));
+            return Path.of(target).toAbsolutePath();
         } catch (java.nio.file.InvalidPathException e) {
-            return false;
+            return null;
         }
     }
 

@@ -13,15 +13,15 @@ import org.sqlite.util.LibraryLoaderUtil;
  * Where SQLite's native library is loaded from. On every start sqlite-jdbc copies it out of the jar into the temp
  * directory and compares the copy with the jar's byte for byte: ~150 ms of a 2-core VM's start-up (measured:
  * docs/benchmarks.md, "What runs T–V add"). The launcher names a directory of its own for each build of the jar
- * ({@code -Dwharf.native.dir}, next to the jar, as its class cache is); the library is copied there once, by the
+ * ({@code -Dwharf.cache.dir}, next to the jar, as its class cache is); the library is copied there once, by the
  * first start of that build, and sqlite-jdbc is pointed at the copy with its own {@code org.sqlite.lib.path} and
  * {@code org.sqlite.lib.name} properties. Without the launcher's property, with those properties set by the operator,
  * or when the directory cannot be written, sqlite-jdbc loads the library as it always does; it does so too when the
  * library it is pointed at cannot be loaded (checked with a path that does not exist: the node starts).
  */
 public final class SqliteNativeLibrary {
-    /** The launcher's directory for this build's copy. */
-    static final String DIR_PROPERTY = "wharf.native.dir";
+    /** The launcher's directory for this build's derived files: this copy, and {@link SqliteSchemaTemplate}'s. */
+    static final String DIR_PROPERTY = "wharf.cache.dir";
 
     private SqliteNativeLibrary() {}
 

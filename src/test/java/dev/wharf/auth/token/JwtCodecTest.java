@@ -71,4 +71,24 @@ class JwtCodecTest {
             assertThat(new JwtCodec(b, clock).verify(token, "svc").getSubject()).isEqualTo("alice");
         }
     }
+
+    /**
+     * A new node's key, generated ahead on its own thread, is the one stored and used; a database that holds a key
+     * already keeps it, and the key made ahead is then never asked for.
+     */
+    @Test
+    void aKeyGeneratedAheadIsStoredOnlyWhenNoneIs() throws Exception {
+        SecretBox box = SecretBox.load(null, dir);
+        try (Database db = Database.open("jdbc:sqlite:" + dir.resolve("k.db"), null, null, 2, null)) {
+            java.util.function.Supplier<SigningKeys> ahead = SigningKeys.generateAhead();
+            SigningKeys expected = ahead.get();
+            SigningKeys stored = SigningKeys.loadOrCreate(db, box, ahead);
+            assertThat(stored.keyId()).isEqualTo(expected.keyId());
+            SigningKeys again = SigningKeys.loadOrCreate(db, box, () -> {
+                throw new AssertionError("a stored key must not be replaced");
+            });
+            assertThat(again.keyId()).isEqualTo(expected.keyId());
+            assertThat(SigningKeys.generateAhead().get().keyId()).isNotEqualTo(expected.keyId());
+        }
+    }
 }

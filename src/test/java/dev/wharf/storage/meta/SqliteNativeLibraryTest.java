@@ -15,7 +15,7 @@ class SqliteNativeLibraryTest {
 
     @Test
     void copiesThisPlatformsLibraryOnceAndKeepsNoPartialFile() throws Exception {
-        Path dir = work.resolve("wharf-1.native");
+        Path dir = work.resolve("wharf-1.cache");
         Path copy = SqliteNativeLibrary.copyIn(dir, getClass().getClassLoader()).orElseThrow();
 
         assertThat(copy.getParent()).isEqualTo(dir);
@@ -39,14 +39,14 @@ class SqliteNativeLibraryTest {
     @Test
     void anUnwritableDirectoryLeavesTheLibraryToSqliteJdbc() throws Exception {
         Path notADirectory = Files.writeString(work.resolve("file"), "x");
-        assertThat(SqliteNativeLibrary.copyIn(notADirectory.resolve("wharf-1.native"), getClass().getClassLoader()))
+        assertThat(SqliteNativeLibrary.copyIn(notADirectory.resolve("wharf-1.cache"), getClass().getClassLoader()))
                 .isEmpty();
     }
 
     @Test
     void aJarWithoutThisPlatformsLibraryLeavesItToSqliteJdbc() {
         ClassLoader empty = new ClassLoader(null) {};
-        assertThat(SqliteNativeLibrary.copyIn(work.resolve("wharf-1.native"), empty)).isEmpty();
-        assertThat(work.resolve("wharf-1.native")).doesNotExist();
+        assertThat(SqliteNativeLibrary.copyIn(work.resolve("wharf-1.cache"), empty)).isEmpty();
+        assertThat(work.resolve("wharf-1.cache")).doesNotExist();
     }
 }
