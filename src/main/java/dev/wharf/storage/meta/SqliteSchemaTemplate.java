@@ -23,12 +23,13 @@ import org.slf4j.LoggerFactory;
 /**
  * A new SQLite node's schema, copied instead of migrated. Flyway setting up, scanning and running the bundled
  * migrations on an empty file was half of a fresh node's start-up on a 2-core VM (~0.9 s of the database phase,
- * docs/benchmarks.md, "What runs Y–AA add"), and it produces the same bytes for every new node of a build: the
- * migrations are plain DDL and fixed rows, nothing random or dated. So the first new database of a build, right after
- * Flyway migrated it and before anything else wrote to it, is copied into the launcher's directory for this build
- * ({@link SqliteNativeLibrary#DIR_PROPERTY}) as {@value #FILE}; later new databases of that build are filled with that
- * copy, and Flyway is not started for them. The copy holds Flyway's own history table, so the next start of such a
- * node migrates and validates as any other does. Without the launcher's directory nothing changes.
+ * docs/benchmarks.md, "What runs Y–AA add"), and it produces the same schema and rows for every new node of a build
+ * (only Flyway's record of when it ran differs): the migrations are plain DDL and fixed rows, nothing random or
+ * dated. So the first new database of a build, right after Flyway migrated it and before anything else wrote to it,
+ * is copied into the launcher's directory for this build ({@link SqliteNativeLibrary#DIR_PROPERTY}) as
+ * {@value #FILE}; later new databases of that build are filled with that copy, and Flyway is not started for them.
+ * The copy holds Flyway's own history table, so the next start of such a node migrates and validates as any other
+ * does. Without the launcher's directory nothing changes.
  */
 final class SqliteSchemaTemplate {
     private static final Logger log = LoggerFactory.getLogger(SqliteSchemaTemplate.class);
