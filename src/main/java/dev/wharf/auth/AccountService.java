@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -210,21 +209,8 @@ public final class AccountService {
          */
         public static AdminSecret hashedNow(PasswordHasher hasher, String password) {
             String secret = chosenOrGenerated(password);
-            CompletableFuture<String> hash = new CompletableFuture<>();
-            Thread.ofPlatform().name("wharf-admin-hash").daemon().start(() -> {
-                try {
-                    hash.complete(hasher.hash(secret));
-                } catch (RuntimeException e) {
-                    hash.completeExceptionally(e);
-                }
-            });
-            return new AdminSecret(secret, !secret.equals(password), () -> {
-                try {
-                    return hash.join();
-                } catch (java.util.concurrent.CompletionException e) {
-                    throw e.getCause() instanceof RuntimeException r ? r : e;
-                }
-            });
+            return new AdminSecret(secret, !secret.equals(password),
+                    ComputedAhead.start("wharf-admin-hash", () -> hasher.hash(secret)));
         }
 
         private static String chosenOrGenerated(String password) {

@@ -6,9 +6,8 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import java.text.ParseException;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
+import dev.wharf.auth.ComputedAhead;
 import dev.wharf.auth.SecretBox;
 import dev.wharf.storage.meta.Database;
 
@@ -68,21 +67,7 @@ public final class SigningKeys {
      * then overlaps with opening the database instead of following it. A key nobody asks for is dropped.
      */
     public static Supplier<SigningKeys> generateAhead() {
-        CompletableFuture<SigningKeys> key = new CompletableFuture<>();
-        Thread.ofPlatform().name("wharf-signing-key").daemon().start(() -> {
-            try {
-                key.complete(generate());
-            } catch (RuntimeException e) {
-                key.completeExceptionally(e);
-            }
-        });
-        return () -> {
-            try {
-                return key.join();
-            } catch (CompletionException e) {
-                throw e.getCause() instanceof RuntimeException r ? r : e;
-            }
-        };
+        return ComputedAhead.start("wharf-signing-key", SigningKeys::generate);
     }
 
     /** A fresh key, not stored anywhere (the first node stores it; tests use it directly). */

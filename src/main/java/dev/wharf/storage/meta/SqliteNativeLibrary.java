@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import org.sqlite.util.LibraryLoaderUtil;
 
@@ -13,23 +12,20 @@ import org.sqlite.util.LibraryLoaderUtil;
  * Where SQLite's native library is loaded from. On every start sqlite-jdbc copies it out of the jar into the temp
  * directory and compares the copy with the jar's byte for byte: ~150 ms of a 2-core VM's start-up (measured:
  * docs/benchmarks.md, "What runs T–V add"). The launcher names a directory of its own for each build of the jar
- * ({@code -Dwharf.cache.dir}, next to the jar, as its class cache is); the library is copied there once, by the
+ * ({@link BuildCacheDir}, next to the jar, as its class cache is); the library is copied there once, by the
  * first start of that build, and sqlite-jdbc is pointed at the copy with its own {@code org.sqlite.lib.path} and
  * {@code org.sqlite.lib.name} properties. Without the launcher's property, with those properties set by the operator,
  * or when the directory cannot be written, sqlite-jdbc loads the library as it always does; it does so too when the
  * library it is pointed at cannot be loaded (checked with a path that does not exist: the node starts).
  */
 public final class SqliteNativeLibrary {
-    /** The launcher's directory for this build's derived files: this copy, and {@link SqliteSchemaTemplate}'s. */
-    static final String DIR_PROPERTY = "wharf.cache.dir";
-
     private SqliteNativeLibrary() {}
 
     /** Points sqlite-jdbc at this build's copy, made now if missing. Call before the first SQLite connection. */
     public static void useLauncherCopy() {
-        String dir = System.getProperty(DIR_PROPERTY);
-        if (dir == null || dir.isBlank() || System.getProperty("org.sqlite.lib.path") != null) return;
-        copyIn(Path.of(dir), SqliteNativeLibrary.class.getClassLoader()).ifPresent(library -> {
+        Optional<Path> dir = BuildCacheDir.fromLauncher();
+        if (dir.isEmpty() || System.getProperty("org.sqlite.lib.path") != null) return;
+        copyIn(dir.get(), SqliteNativeLibrary.class.getClassLoader()).ifPresent(library -> {
             System.setProperty("org.sqlite.lib.path", library.getParent().toString());
             System.setProperty("org.sqlite.lib.name", library.getFileName().toString());
         });
@@ -52,14 +48,7 @@ public final class SqliteNativeLibrary {
             Path partial = Files.createTempFile(dir, name, ".partial");
             try {
                 Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
-                // Readable by every user, as the jar is: nodes of one checkout may run as other users than the first.
-                try {
-                    Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("rw-r--r--"));
-                } catch (UnsupportedOperationException e) {
-                    // not a POSIX file system: its defaults apply
-                }
-                // Two nodes of one build starting at once both copy; either rename leaves a whole library.
-                Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                BuildCacheDir.publish(partial, target);
             } finally {
                 Files.deleteIfExists(partial);
             }

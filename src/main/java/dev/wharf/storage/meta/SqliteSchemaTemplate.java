@@ -6,9 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -26,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * docs/benchmarks.md, "What runs Y–AA add"), and it produces the same schema and rows for every new node of a build
  * (only Flyway's record of when it ran differs): the migrations are plain DDL and fixed rows, nothing random or
  * dated. So the first new database of a build, right after Flyway migrated it and before anything else wrote to it,
- * is copied into the launcher's directory for this build ({@link SqliteNativeLibrary#DIR_PROPERTY}) as
+ * is copied into the launcher's directory for this build ({@link BuildCacheDir}) as
  * {@value #FILE}; later new databases of that build are filled with that copy, and Flyway is not started for them.
  * The copy holds Flyway's own history table, so the next start of such a node migrates and validates as any other
  * does. Without the launcher's directory nothing changes.
@@ -43,9 +41,7 @@ final class SqliteSchemaTemplate {
 
     /** This build's template directory as the launcher names it, if it does. */
     static Optional<SqliteSchemaTemplate> ofLauncher() {
-        String dir = System.getProperty(SqliteNativeLibrary.DIR_PROPERTY);
-        if (dir == null || dir.isBlank()) return Optional.empty();
-        return Optional.of(new SqliteSchemaTemplate(Path.of(dir)));
+        return BuildCacheDir.fromLauncher().map(SqliteSchemaTemplate::new);
     }
 
     Path file() {
@@ -130,14 +126,7 @@ final class SqliteSchemaTemplate {
             try (Connection c = migrated.getConnection(); Statement s = c.createStatement()) {
                 s.execute("VACUUM INTO '" + partial.toAbsolutePath().toString().replace("'", "''") + "'");
             }
-            // Readable by every user, as the jar is (nodes of one checkout may run as other users); it holds no data.
-            try {
-                Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("rw-r--r--"));
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system: its defaults apply
-            }
-            // Two new nodes of one build may both keep one: the copies are alike, either rename leaves a whole one.
-            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            BuildCacheDir.publish(partial, target); // readable by all: it holds no data, only the schema
         } catch (IOException | SQLException | RuntimeException e) {
             log.info("the schema template {} was not kept ({}); new databases are migrated by Flyway", target,
                     e.toString());
