@@ -85,28 +85,7 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 declare -A R
 
 # --- images: an OCI layout with one large random layer and a few small ones ------------------------------
-make_image() { # DIR LARGE_MIB
-  local dir=$1 mib=$2 blobs layers="" total=0 f d s
-  blobs="$dir/blobs/sha256"; mkdir -p "$blobs"
-  echo '{"imageLayoutVersion":"1.0.0"}' > "$dir/oci-layout"
-  for size in "$mib" $(for _ in $(seq 1 "$SMALL_LAYERS"); do echo 1; done); do
-    f="$dir/layer.tmp"
-    head -c "$((size * 1024 * 1024))" /dev/urandom > "$f"
-    d=$(sha256sum "$f" | cut -d' ' -f1); s=$(stat -c %s "$f"); mv "$f" "$blobs/$d"
-    [[ -f $dir/large.digest ]] || echo "$d" > "$dir/large.digest"
-    layers+="${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"sha256:$d\",\"size\":$s}"
-    total=$((total + s))
-  done
-  printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"bench":"%s"}' "$RANDOM$RANDOM" > "$dir/config.tmp"
-  d=$(sha256sum "$dir/config.tmp" | cut -d' ' -f1); s=$(stat -c %s "$dir/config.tmp"); mv "$dir/config.tmp" "$blobs/$d"
-  total=$((total + s))
-  printf '{"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' \
-    "$OCI_MANIFEST" "$d" "$s" "$layers" > "$dir/manifest.tmp"
-  d=$(sha256sum "$dir/manifest.tmp" | cut -d' ' -f1); s=$(stat -c %s "$dir/manifest.tmp"); mv "$dir/manifest.tmp" "$blobs/$d"
-  printf '{"schemaVersion":2,"manifests":[{"mediaType":"%s","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"latest"}}]}' \
-    "$OCI_MANIFEST" "$d" "$s" > "$dir/index.json"
-  echo "$total"
-}
+make_image() { make_large_image "$1" "$2" "$SMALL_LAYERS"; } # DIR LARGE_MIB
 
 # --- servers ---------------------------------------------------------------------------------------------
 start_distribution() { # NAME AUTH(none|htpasswd)

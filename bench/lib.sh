@@ -222,3 +222,29 @@ json.dump({"schemaVersion": 2, "manifests": [{"mediaType": manifest["mediaType"]
 print(sum(s for _, s in layers) + cs)
 PY
 }
+
+# make_large_image DIR LARGE_MIB SMALL_LAYERS: the headline's image, an OCI layout (tag "latest") of one random
+# LARGE_MIB MiB layer and SMALL_LAYERS random 1 MiB ones, plus a config that differs per call; prints what the layers
+# and config weigh in bytes. DIR/large.digest names the large layer.
+make_large_image() { # DIR LARGE_MIB SMALL_LAYERS
+  local dir=$1 mib=$2 small=$3 blobs layers="" total=0 f d s
+  blobs="$dir/blobs/sha256"; mkdir -p "$blobs"
+  echo '{"imageLayoutVersion":"1.0.0"}' > "$dir/oci-layout"
+  for size in "$mib" $(for _ in $(seq 1 "$small"); do echo 1; done); do
+    f="$dir/layer.tmp"
+    head -c "$((size * 1024 * 1024))" /dev/urandom > "$f"
+    d=$(sha256sum "$f" | cut -d' ' -f1); s=$(stat -c %s "$f"); mv "$f" "$blobs/$d"
+    [[ -f $dir/large.digest ]] || echo "$d" > "$dir/large.digest"
+    layers+="${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"sha256:$d\",\"size\":$s}"
+    total=$((total + s))
+  done
+  printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"bench":"%s"}' "$RANDOM$RANDOM" > "$dir/config.tmp"
+  d=$(sha256sum "$dir/config.tmp" | cut -d' ' -f1); s=$(stat -c %s "$dir/config.tmp"); mv "$dir/config.tmp" "$blobs/$d"
+  total=$((total + s))
+  printf '{"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' \
+    "application/vnd.oci.image.manifest.v1+json" "$d" "$s" "$layers" > "$dir/manifest.tmp"
+  d=$(sha256sum "$dir/manifest.tmp" | cut -d' ' -f1); s=$(stat -c %s "$dir/manifest.tmp"); mv "$dir/manifest.tmp" "$blobs/$d"
+  printf '{"schemaVersion":2,"manifests":[{"mediaType":"%s","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"latest"}}]}' \
+    "application/vnd.oci.image.manifest.v1+json" "$d" "$s" > "$dir/index.json"
+  echo "$total"
+}
