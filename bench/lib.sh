@@ -152,6 +152,23 @@ run_wharf() { # NAME PORT [VAR=VALUE ...]
   WHARF_MS=$(wait_ready "$name" "$WHARF_PID" "http://127.0.0.1:$port/readyz" "$t0")
 }
 
+# Starts Wharf exactly as `./wharf serve` starts it (the launcher's JVM, token auth on, default limits, access log on)
+# on 127.0.0.1:PORT, from an empty directory (no stray ./wharf.yaml), data in WORK/wharf-data, the administrator's
+# password ADMIN_PASSWORD, plus the VAR=VALUE settings given; its log is WORK/wharf.log. The launcher's class cache is
+# recorded first (`./wharf self-test`, once per build), outside any measurement. Sets WHARF_PID (also added to PIDS).
+serve_wharf() { # PORT [VAR=VALUE ...]
+  local port=$1 t0
+  shift
+  WHARF_JAVA="$JAVA" "$ROOT/wharf" self-test > "$WORK/self-test.log" 2>&1 \
+    || { tail -20 "$WORK/self-test.log" >&2; die "self-test failed"; }
+  mkdir -p "$WORK/wharf-data" "$WORK/wharf-cwd"
+  t0=$(now_ns)
+  ( cd "$WORK/wharf-cwd" && exec env WHARF_ADDR="127.0.0.1:$port" WHARF_DATA_DIR="$WORK/wharf-data" \
+      WHARF_ADMIN_PASSWORD="$ADMIN_PASSWORD" WHARF_JAVA="$JAVA" "$@" "$ROOT/wharf" serve ) > "$WORK/wharf.log" 2>&1 &
+  WHARF_PID=$!; PIDS+=("$WHARF_PID")
+  wait_ready wharf "$WHARF_PID" "http://127.0.0.1:$port/readyz" "$t0" > /dev/null || die "wharf did not start"
+}
+
 # The start of a throughput run: the tools it needs and Distribution's binary (DIST_BIN), the JDK, a build unless
 # BUILD=0, and WORK (named after BENCH).
 bench_start() { # TOOL...
@@ -227,7 +244,7 @@ PY
 # LARGE_MIB MiB layer and SMALL_LAYERS random 1 MiB ones, plus a config that differs per call; prints what the layers
 # and config weigh in bytes. DIR/large.digest names the large layer.
 make_large_image() { # DIR LARGE_MIB SMALL_LAYERS
-  local dir=$1 mib=$2 small=$3 blobs layers="" total=0 f d s
+  local dir=$1 mib=$2 small=$3 blobs layers="" total=0 f d s manifest=application/vnd.oci.image.manifest.v1+json
   blobs="$dir/blobs/sha256"; mkdir -p "$blobs"
   echo '{"imageLayoutVersion":"1.0.0"}' > "$dir/oci-layout"
   for size in "$mib" $(for _ in $(seq 1 "$small"); do echo 1; done); do
@@ -242,9 +259,9 @@ make_large_image() { # DIR LARGE_MIB SMALL_LAYERS
   d=$(sha256sum "$dir/config.tmp" | cut -d' ' -f1); s=$(stat -c %s "$dir/config.tmp"); mv "$dir/config.tmp" "$blobs/$d"
   total=$((total + s))
   printf '{"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' \
-    "application/vnd.oci.image.manifest.v1+json" "$d" "$s" "$layers" > "$dir/manifest.tmp"
+    "$manifest" "$d" "$s" "$layers" > "$dir/manifest.tmp"
   d=$(sha256sum "$dir/manifest.tmp" | cut -d' ' -f1); s=$(stat -c %s "$dir/manifest.tmp"); mv "$dir/manifest.tmp" "$blobs/$d"
   printf '{"schemaVersion":2,"manifests":[{"mediaType":"%s","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"latest"}}]}' \
-    "application/vnd.oci.image.manifest.v1+json" "$d" "$s" > "$dir/index.json"
+    "$manifest" "$d" "$s" > "$dir/index.json"
   echo "$total"
 }

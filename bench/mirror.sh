@@ -36,15 +36,9 @@ DCREDS=(--src-creds "upstream:$UP_PASSWORD")
 WPORT=$(free_port)
 ADMIN_PASSWORD="bench-admin-$RANDOM$RANDOM"
 # The upstream is on loopback, which the outbound policy refuses unless allowed; nothing else differs from
-# `./wharf serve`'s defaults. The class cache is recorded first (once per build), outside the measurement.
-WHARF_JAVA="$JAVA" "$ROOT/wharf" self-test > "$WORK/self-test.log" 2>&1 || { tail -20 "$WORK/self-test.log" >&2; die "self-test failed"; }
-mkdir -p "$WORK/wharf-data" "$WORK/wharf-cwd"
-t0=$(now_ns)
-( cd "$WORK/wharf-cwd" && WHARF_ADDR=127.0.0.1:$WPORT WHARF_DATA_DIR=$WORK/wharf-data \
-    WHARF_ADMIN_PASSWORD=$ADMIN_PASSWORD WHARF_OUTBOUND_ALLOW=127.0.0.0/8 WHARF_MIRRORS_UPSTREAMS=up=http://$DIST \
-    WHARF_MIRRORS_CREDENTIALS=up=upstream:$UP_PASSWORD WHARF_JAVA="$JAVA" exec "$ROOT/wharf" serve ) > "$WORK/wharf.log" 2>&1 &
-WHARF_PID=$!; PIDS+=("$WHARF_PID")
-wait_ready wharf "$WHARF_PID" "http://127.0.0.1:$WPORT/readyz" "$t0" > /dev/null || die "wharf did not start"
+# `./wharf serve`'s defaults.
+serve_wharf "$WPORT" WHARF_OUTBOUND_ALLOW=127.0.0.0/8 "WHARF_MIRRORS_UPSTREAMS=up=http://$DIST" \
+  "WHARF_MIRRORS_CREDENTIALS=up=upstream:$UP_PASSWORD"
 WHARF=127.0.0.1:$WPORT
 WCREDS=(--src-creds "admin:$ADMIN_PASSWORD")
 

@@ -42,13 +42,7 @@ run_distribution distribution "${PORT[distribution]}" || die "distribution did n
 
 PORT[wharf]=$(free_port)
 ADMIN_PASSWORD="bench-admin-$RANDOM$RANDOM"
-WHARF_JAVA="$JAVA" "$ROOT/wharf" self-test > "$WORK/self-test.log" 2>&1 || { tail -20 "$WORK/self-test.log" >&2; die "self-test failed"; }
-mkdir -p "$WORK/wharf-data" "$WORK/wharf-cwd"
-t0=$(now_ns)
-( cd "$WORK/wharf-cwd" && WHARF_ADDR=127.0.0.1:${PORT[wharf]} WHARF_DATA_DIR=$WORK/wharf-data \
-    WHARF_ADMIN_PASSWORD=$ADMIN_PASSWORD WHARF_JAVA="$JAVA" exec "$ROOT/wharf" serve ) > "$WORK/wharf.log" 2>&1 &
-PIDS+=("$!")
-wait_ready wharf "$!" "http://127.0.0.1:${PORT[wharf]}/readyz" "$t0" > /dev/null || die "wharf did not start"
+serve_wharf "${PORT[wharf]}"
 
 SERVERS=(null null+file null+sha256 null+fsync distribution wharf)
 push() { # SERVER LAYOUT NAME -> ns
