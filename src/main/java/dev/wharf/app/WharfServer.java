@@ -100,7 +100,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class WharfServer {
     private static final Logger log = LoggerFactory.getLogger(WharfServer.class);
-    private static final Logger access = LoggerFactory.getLogger("wharf.access");
 
     private final WharfConfig config;
     private final Database database;
@@ -111,6 +110,8 @@ public final class WharfServer {
     private final QuotaStore quotaStore;
     private final NamespaceQuotas quotas;
     private final Metrics metrics = new Metrics();
+    /** Where request lines go when log.access is on; null when it is off. */
+    private final AccessLog accessLog;
     private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "wharf-background");
         t.setDaemon(true);
@@ -142,6 +143,7 @@ public final class WharfServer {
     private WharfServer(WharfConfig config, Database database, MetadataStore meta, BlobStore blobs, Clock clock,
             Tls tls) {
         this.config = config;
+        this.accessLog = config.log().access() ? AccessLog.open(System.out) : null;
         this.tls = tls;
         this.database = database;
         this.meta = meta;
@@ -549,11 +551,10 @@ public final class WharfServer {
             default -> "other"; // never the raw path: unbounded label values would bloat the scrape
         };
         metrics.request(ctx.method().name(), route, ctx.statusCode(), Duration.ofNanos((long) (ms * 1_000_000)));
-        if (config.log().access()) {
+        if (accessLog != null) {
             // Tenths of a millisecond by integer arithmetic: String.format cost more than the rest of the line.
             long tenths = Math.round(ms * 10.0);
-            access.info("{} {} {} {} {}.{}ms", ctx.ip(), ctx.method(), ctx.path(), ctx.statusCode(), tenths / 10,
-                    tenths % 10);
+            accessLog.request(ctx.ip(), ctx.method().name(), ctx.path(), ctx.statusCode(), tenths);
         }
     }
 
@@ -622,6 +623,7 @@ public final class WharfServer {
         try {
             if (app != null) app.stop();
         } finally {
+            if (accessLog != null) accessLog.close(); // after the last request's line
             background.shutdownNow();
             if (authEpoch != null) authEpoch.close();
             // A pass in progress fails once the pool closes; each of its steps is one transaction, so the next
