@@ -72,7 +72,8 @@ public final class CachedAuthorization {
         this.guard = guard;
         this.epoch = epoch;
         this.clock = clock;
-        this.grants = Caffeine.newBuilder().maximumSize(MAX_TOKENS).expireAfter(new UntilExpiry()).build();
+        this.grants = Caffeine.newBuilder().maximumSize(MAX_TOKENS).expireAfter(new UntilExpiry())
+                .executor(Runnable::run).build(); // maintenance on the caller, as GenerationCache does
         this.principals = new GenerationCache<>(epoch, MAX_PRINCIPALS);
         this.permissions = new GenerationCache<>(epoch, MAX_PERMISSIONS);
         this.basic = new GenerationCache<>(epoch, MAX_BASIC, BASIC_TTL);
