@@ -43,7 +43,6 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         stdout.setEncoder(encoder);
         stdout.start();
 
-
         for (String chatty : new String[] {"org.eclipse.jetty", "io.javalin", "com.zaxxer.hikari", "org.flywaydb"}) {
             context.getLogger(chatty).setLevel(Level.WARN);
         }
