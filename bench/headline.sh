@@ -266,6 +266,9 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 # A new image per repetition: skopeo remembers where it has seen a blob and would mount it instead of uploading.
 log "making $REPS images of ${LAYER_MIB} MiB + ${SMALL_LAYERS}×1 MiB"
 for k in $(seq 0 "$REPS"); do make_image "$WORK/image-$k" "$LAYER_MIB" > "$WORK/image-$k.bytes"; done
+# Flushed before any push (as bench/push-ladder.sh does): otherwise the kernel writes these ~550 MB back 30 s after
+# they were made, in the middle of whichever server's push runs then, while that server fsyncs its own upload.
+sync
 BYTES=$(cat "$WORK/image-1.bytes")
 BIG_DIGEST=$(cat "$WORK/image-1/large.digest")
 
@@ -301,6 +304,7 @@ if runs docker && docker_available; then
   start_dockerd
   for s in "${SERVERS[@]}"; do docker_login "$s"; done
   for k in $(seq 1 "$REPS"); do R[docker.bytes.$k]=$(make_docker_image "$k" "$LAYER_MIB"); done
+  sync # the images in dockerd's data root, for the same reason as the skopeo images above
   rotated push dpush "docker push" docker_push_k
 fi
 # Secondary: the clients' ceiling. The same pushes again, to a registry that discards the bytes (no hashing, no

@@ -49,7 +49,9 @@ push() { # SERVER LAYOUT NAME -> ns
   local server=$1 layout=$2 name=$3 creds=() t0 t1
   [[ $server == wharf ]] && creds=(--dest-creds "admin:$ADMIN_PASSWORD")
   t0=$(now_ns)
-  skopeo copy --quiet --dest-tls-verify=false "${creds[@]}" "oci:$layout:latest" \
+  # --preserve-digests, as bench/headline.sh pushes: without it skopeo gzips the uncompressed layers on the way, and
+  # every rung would measure skopeo's compressor.
+  skopeo copy --quiet --preserve-digests --dest-tls-verify=false "${creds[@]}" "oci:$layout:latest" \
     "docker://127.0.0.1:${PORT[$server]}/bench/$name:latest" || return 1
   t1=$(now_ns); echo $(( t1 - t0 ))
 }
