@@ -62,8 +62,9 @@ mbps() { awk -v b="$1" -v ns="$2" 'BEGIN { printf "%.1f", b / 1e6 / (ns / 1e9) }
 pull_round() { # NAME SEED ORDER
   local name=$1 seed=$2 order=$3 bytes
   bytes=$(make_random_image "$WORK/layout-$name" "$seed")
-  skopeo copy --quiet --dest-tls-verify=false --dest-creds "upstream:$UP_PASSWORD" "oci:$WORK/layout-$name:1" "docker://$DIST/bench/$name:1"
-  skopeo copy --quiet --dest-tls-verify=false --dest-creds "admin:$ADMIN_PASSWORD" "oci:$WORK/layout-$name:1" "docker://$WHARF/local/$name:1"
+  # --preserve-digests: the layers go up as they are (without it skopeo gzips each one first, which only slows the set-up)
+  skopeo copy --quiet --preserve-digests --dest-tls-verify=false --dest-creds "upstream:$UP_PASSWORD" "oci:$WORK/layout-$name:1" "docker://$DIST/bench/$name:1"
+  skopeo copy --quiet --preserve-digests --dest-tls-verify=false --dest-creds "admin:$ADMIN_PASSWORD" "oci:$WORK/layout-$name:1" "docker://$WHARF/local/$name:1"
   rm -rf "$WORK/layout-$name"
   for way in $order; do
     case $way in
