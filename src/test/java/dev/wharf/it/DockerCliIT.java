@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.it.support.OciLayouts;
 import dev.wharf.it.support.PrivateDockerd;
 import dev.wharf.it.support.TlsWharf;
+import dev.wharf.testing.ChildJvm;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -178,9 +178,7 @@ class DockerCliIT {
 
     /** The jar's admin command against the running server's data directory. */
     private static void cli(Path data, String... args) throws Exception {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        List<String> command = new ArrayList<>(List.of(java, "-jar", System.getProperty("wharf.jar")));
-        command.addAll(List.of(args));
+        List<String> command = ChildJvm.jar(System.getProperty("wharf.jar"), args);
         command.addAll(List.of("--data-dir", data.toString()));
         run(command);
     }

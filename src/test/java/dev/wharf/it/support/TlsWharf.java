@@ -1,10 +1,10 @@
 package dev.wharf.it.support;
 
+import dev.wharf.testing.ChildJvm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -86,10 +86,7 @@ public final class TlsWharf implements AutoCloseable {
         if (jar == null || !Files.isRegularFile(Path.of(jar))) {
             throw new IllegalStateException("-Dwharf.jar is not a file (" + jar + "); run the ITs with ./mvnw verify");
         }
-        String java = ProcessHandle.current().info().command().orElse(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> command = new ArrayList<>(List.of(java, "-jar", jar, "serve", "--data-dir", dataDir.toString(),
-                "--log-access", "false"));
+        List<String> command = ChildJvm.jar(jar, "serve", "--data-dir", dataDir.toString(), "--log-access", "false");
         command.addAll(List.of(flags));
         return command;
     }

@@ -1,11 +1,11 @@
 package dev.wharf.it.support;
 
+import dev.wharf.testing.ChildJvm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,8 +61,7 @@ public final class WharfProcess extends ChildServer {
      * data directory while it runs, and returns its output; fails the test if it exits non-zero.
      */
     public String cli(String... args) {
-        List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", jar.toString()));
-        command.addAll(List.of(args));
+        List<String> command = ChildJvm.jar(jar.toString(), args);
         command.addAll(List.of("--data-dir", dataDir.toString()));
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -92,16 +91,10 @@ public final class WharfProcess extends ChildServer {
         return new Credentials(name, password);
     }
 
-    /** The JVM running the tests is a JDK >= 21 (maven toolchain); the shell's default java may not be. */
-    private static String javaBinary() {
-        return ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    }
-
     @Override
     protected void launch() {
         long startedBefore = startedLines();
-        process = ChildProcess.start(List.of(javaBinary(), "-jar", jar.toString(), "serve"), env, log);
+        process = ChildProcess.start(ChildJvm.jar(jar.toString(), "serve"), env, log);
         ChildProcess.awaitReady(process, "http://" + host() + "/readyz", status -> status == 200, log);
         awaitStartupLogged(startedBefore);
     }

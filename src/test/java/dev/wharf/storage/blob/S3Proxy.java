@@ -1,5 +1,6 @@
 package dev.wharf.storage.blob;
 
+import dev.wharf.testing.ChildJvm;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -58,8 +59,9 @@ public final class S3Proxy implements AutoCloseable {
                 "jclouds.identity=" + ACCESS_KEY,
                 "jclouds.credential=" + SECRET_KEY, ""));
         Path log = dir.resolve("s3proxy.log");
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process process = new ProcessBuilder(List.of(java, "-Xmx512m", "-jar", jar, "--properties", properties.toString()))
+        List<String> command = ChildJvm.command();
+        command.addAll(List.of("-Xmx512m", "-jar", jar, "--properties", properties.toString()));
+        Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         S3Proxy proxy = new S3Proxy(process, endpoint, log);
         try {
