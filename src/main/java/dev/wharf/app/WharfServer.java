@@ -334,7 +334,7 @@ public final class WharfServer {
         hub.retention(retention, clock);
         List<JobHandler> handlers = new ArrayList<>(cycle.jobHandlers());
         handlers.add(new RetentionJob(retention));
-        pool[0] = new WorkerPool(jobStore, handlers, clock, 2, Duration.ofSeconds(30),
+        pool[0] = new WorkerPool(jobStore, handlers, clock, config.jobs().workers(), config.jobs().lease(),
                 Duration.ofSeconds(1), Backoff.DEFAULT);
         workers = pool[0];
         webhooks = new Webhooks(config, database, jobStore, identity.box(), outbound, json, clock);

@@ -159,7 +159,8 @@ public final class ConfigLoader {
                 OutboundConfig.from(c),
                 BuildSandboxConfig.from(c),
                 TlsConfig.from(c),
-                MirrorsConfig.from(c));
+                MirrorsConfig.from(c),
+                JobsConfig.from(c));
     }
 
     /** True for an absolute http:// or https:// URL with a host. */

@@ -22,12 +22,13 @@ public record WharfConfig(
         OutboundConfig outbound,
         BuildSandboxConfig buildSandbox,
         TlsConfig tls,
-        MirrorsConfig mirrors) {
+        MirrorsConfig mirrors,
+        JobsConfig jobs) {
 
     /** A copy listening elsewhere; tests use it to pick a free port. */
     public WharfConfig withPort(int newPort) {
         return new WharfConfig(dataDir, http.withPort(newPort), db, storage, auth, rateLimit, sources, gc, log, audit,
-                webhooks, outbound, buildSandbox, tls, mirrors);
+                webhooks, outbound, buildSandbox, tls, mirrors, jobs);
     }
 
     /** Hides passwords and keys, so the config can be logged at start. */

@@ -65,6 +65,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void jobLeaseAndWorkersHaveDefaultsAndBounds() {
+        WharfConfig defaults = ConfigLoader.load(List.of("--config", write("")), Map.of());
+        assertThat(defaults.jobs()).isEqualTo(new JobsConfig(2, Duration.ofSeconds(30)));
+        WharfConfig set = ConfigLoader.load(List.of("--config", write("jobs:\n  lease: 6s\n")),
+                Map.of("WHARF_JOBS_WORKERS", "4"));
+        assertThat(set.jobs()).isEqualTo(new JobsConfig(4, Duration.ofSeconds(6)));
+        // Shorter than 6 s, renewals every third of it would leave a slow database no room.
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write("")), Map.of("WHARF_JOBS_LEASE", "5s")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("jobs.lease")
+                .hasMessageContaining("WHARF_JOBS_LEASE").hasMessageContaining("between 6s and 1h");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write(""), "--jobs-lease", "2h"), Map.of()))
+                .hasMessageContaining("jobs.lease");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write("")), Map.of("WHARF_JOBS_WORKERS", "0")))
+                .hasMessageContaining("jobs.workers");
+    }
+
+    @Test
     void passwordsStayOutOfToString() {
         WharfConfig c = ConfigLoader.load(List.of("--config", write("")),
                 Map.of("WHARF_DB_PASSWORD", "s3cret-pw", "WHARF_DB_URL", "jdbc:postgresql://h/db?password=s3cret-pw"));

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +35,9 @@ class ImportResumeIT {
         OciLayouts.Image image = OciLayouts.image(layout, "1.0", 77, 200_000, 300_000, 64 * MIB, 100_000);
         try (DistributionProcess upstream = DistributionProcess.start(Files.createDirectories(work.resolve("up")));
                 CountingProxy proxy = new CountingProxy(port(upstream.host()), 8 * MIB);
-                WharfProcess wharf = WharfProcess.start(Files.createDirectories(work.resolve("data")))) {
+                // The shortest lease: the restarted node must wait it out before it may take the dead node's job over.
+                WharfProcess wharf = WharfProcess.start(Files.createDirectories(work.resolve("data")),
+                        Map.of("WHARF_JOBS_LEASE", "6s"))) {
             Skopeo.copy(Skopeo.oci(layout, "1.0"), "docker://" + upstream.host() + "/team/app:1.0");
             CycleClient cycle = new CycleClient(wharf);
             String jobId = startImport(cycle, "http://" + proxy.host());
@@ -48,8 +51,7 @@ class ImportResumeIT {
             wharf.restart();
 
             cycle = new CycleClient(wharf);
-            // The dead node's 30 s lease has to expire before the restarted node may take the job over.
-            JsonNode done = cycle.awaitEnd(jobId, Duration.ofSeconds(120));
+            JsonNode done = cycle.awaitEnd(jobId, Duration.ofSeconds(90));
             assertThat(done.path("state").path("current").asText()).as(done.toString()).isEqualTo("completed");
             assertThat(done.path("meta").path("attempts").asInt()).isEqualTo(2);
             assertThat(done.path("tasks").get(0).path("output").path("digest").asText()).isEqualTo(image.digest());
