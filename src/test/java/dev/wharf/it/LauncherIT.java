@@ -56,6 +56,14 @@ class LauncherIT {
             String maps = Files.readString(Path.of("/proc/" + p.pid() + "/maps"));
             assertThat(maps).containsPattern("/target/wharf-[0-9]+\\.cache/libsqlitejdbc\\.so")
                     .doesNotContainPattern("sqlite-[^/ ]*-libsqlitejdbc\\.so");
+            // With a JDK 25 cache the JVM compiles what the training run made hot at start (the flag is experimental,
+            // so the launcher uses it only once the training run has seen this JVM accept it).
+            String commandLine = Files.readString(Path.of("/proc/" + p.pid() + "/cmdline")).replace('\0', ' ');
+            if (classCaches().get(0).toString().endsWith(".aot")) {
+                assertThat(commandLine).contains("-XX:+UnlockExperimentalVMOptions -XX:+AOTCompileEagerly");
+            } else {
+                assertThat(commandLine).doesNotContain("AOTCompileEagerly");
+            }
         } finally {
             p.destroy(); // SIGTERM: the launcher exec'd java, so this reaches the JVM's shutdown hook
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("stopped after SIGTERM").isTrue();
