@@ -86,7 +86,9 @@ class LauncherIT {
         Files.createSymbolicLink(links.resolve("java"), newest);
         assertThat(run(Map.of("WHARF_JAVA", links.resolve("java").toString())))
                 .contains("fake java jdk-99:").contains("-jar " + ROOT.resolve("target/wharf.jar"))
-                .endsWith("--version\n");
+                .endsWith("--version\n")
+                // The experimental flags only go to the java the training run saw take them.
+                .doesNotContain("AOTCompileEagerly");
 
         Path noRelease = fakeJdk("jdk-98", null, "98");
         assertThat(run(Map.of("WHARF_JAVA", noRelease.toString()))).contains("fake java jdk-98:");
