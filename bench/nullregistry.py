@@ -7,12 +7,14 @@ its MB/s is what the client itself (skopeo, docker) can send on this machine. Th
 secondary line, to tell a server-bound push from a client-bound one. It is a measuring tool, never a registry:
 pulls of anything answer 404.
 
-    python3 bench/nullregistry.py PORT [--keep DIR [--sha256] [--fsync]]
+    python3 bench/nullregistry.py PORT [--keep DIR [--sha256] [--fsync] [--retain]]
 
 With --keep it also does the least a real registry must do with an upload, as steps to measure one at a time:
 each upload's bytes are appended to a file of its own in DIR (--sha256: and hashed as they arrive; --fsync: the
 file is fsynced when the upload's PUT arrives, as a registry makes a blob durable before it answers 201), and the
-file is removed at that PUT. docs/benchmarks.md ("What run AD adds") has what each step cost a skopeo push.
+file is removed at that PUT, unless --retain: then it stays, as a registry keeps its blobs. On a VM that hands freed
+memory back to its host, writing into pages just freed costs less than writing into fresh ones, which is what a
+registry does. docs/benchmarks.md ("What run AD adds") has what each step cost a skopeo push.
 """
 import argparse
 import hashlib
@@ -132,7 +134,8 @@ class NullRegistry(BaseHTTPRequestHandler):
             if OPTIONS.fsync:
                 os.fsync(out.fileno())
             out.close()
-            os.remove(out.name)
+            if not OPTIONS.retain:
+                os.remove(out.name)
 
 
 if __name__ == "__main__":
@@ -141,5 +144,6 @@ if __name__ == "__main__":
     parser.add_argument("--keep", metavar="DIR", help="write each upload to a file in DIR until its PUT")
     parser.add_argument("--sha256", action="store_true", help="with --keep: hash each upload as it arrives")
     parser.add_argument("--fsync", action="store_true", help="with --keep: fsync each upload's file at its PUT")
+    parser.add_argument("--retain", action="store_true", help="with --keep: leave each upload's file in DIR after its PUT")
     OPTIONS = parser.parse_args()
     ThreadingHTTPServer(("127.0.0.1", OPTIONS.port), NullRegistry).serve_forever()

@@ -34,9 +34,12 @@ start_null() { # NAME [nullregistry options]
 }
 mkdir -p "$WORK/null-files"
 start_null null
-start_null null+file --keep "$WORK/null-files"
-start_null null+sha256 --keep "$WORK/null-files" --sha256
-start_null null+fsync --keep "$WORK/null-files" --sha256 --fsync
+# --retain: the files stay, as a registry's blobs do. Removed at each PUT, they would hand their page cache to the next
+# push in the rotation, and on this project's VM writing into fresh page cache can cost ten times the kernel time of
+# writing into pages just freed (docs/benchmarks.md, "What runs AV-BA add").
+start_null null+file --keep "$WORK/null-files" --retain
+start_null null+sha256 --keep "$WORK/null-files" --sha256 --retain
+start_null null+fsync --keep "$WORK/null-files" --sha256 --fsync --retain
 PORT[distribution]=$(free_port)
 run_distribution distribution "${PORT[distribution]}" || die "distribution did not start"
 
