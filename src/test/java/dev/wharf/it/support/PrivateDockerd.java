@@ -117,7 +117,10 @@ public final class PrivateDockerd implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            // The sbin directories, as where onPath looked: a PATH without them (a non-login shell) would otherwise
+            // find no dockerd (nor its runc) and skip the docker tests.
             String script = "set -e\n"
+                    + "export PATH=\"$PATH:/usr/sbin:/sbin\"\n"
                     + "mount --bind " + dir.resolve("hosts") + " /etc/hosts\n"
                     + "mount --bind " + dir.resolve("etc") + " /etc/docker\n"
                     + "exec dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs"
