@@ -35,9 +35,10 @@ class ImportResumeIT {
         OciLayouts.Image image = OciLayouts.image(layout, "1.0", 77, 200_000, 300_000, 64 * MIB, 100_000);
         try (DistributionProcess upstream = DistributionProcess.start(Files.createDirectories(work.resolve("up")));
                 CountingProxy proxy = new CountingProxy(port(upstream.host()), 8 * MIB);
-                // The shortest lease: the restarted node must wait it out before it may take the dead node's job over.
+                // A short lease, which the restarted node must wait out before it may take the dead node's job over;
+                // 10 s rather than the shortest allowed (6 s) leaves the renewals room on a loaded CI machine.
                 WharfProcess wharf = WharfProcess.start(Files.createDirectories(work.resolve("data")),
-                        Map.of("WHARF_JOBS_LEASE", "6s"))) {
+                        Map.of("WHARF_JOBS_LEASE", "10s"))) {
             Skopeo.copy(Skopeo.oci(layout, "1.0"), "docker://" + upstream.host() + "/team/app:1.0");
             CycleClient cycle = new CycleClient(wharf);
             String jobId = startImport(cycle, "http://" + proxy.host());
