@@ -43,6 +43,8 @@ public final class PrivateDockerd implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(3);
+    /** Where Debian keeps dockerd and runc; searched even where PATH leaves them out (outside a login shell). */
+    private static final String SBIN = "/usr/sbin:/sbin";
 
     /** The outcome of one {@code docker} CLI run. */
     public record Result(int exitCode, String stdout, String stderr) {
@@ -117,10 +119,10 @@ public final class PrivateDockerd implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            // The sbin directories, as where onPath looked: a PATH without them (a non-login shell) would otherwise
-            // find no dockerd (nor its runc) and skip the docker tests.
+            // SBIN as onPath searched it: under a PATH without it (a non-login shell) the shell would find no dockerd
+            // (nor dockerd its runc) and the docker tests would skip.
             String script = "set -e\n"
-                    + "export PATH=\"$PATH:/usr/sbin:/sbin\"\n"
+                    + "export PATH=\"$PATH:" + SBIN + "\"\n"
                     + "mount --bind " + dir.resolve("hosts") + " /etc/hosts\n"
                     + "mount --bind " + dir.resolve("etc") + " /etc/docker\n"
                     + "exec dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs"
@@ -160,7 +162,7 @@ public final class PrivateDockerd implements AutoCloseable {
 
     private static boolean onPath(String tool) {
         String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
-        for (String entry : (path + ":/usr/sbin:/sbin").split(":")) {
+        for (String entry : (path + ":" + SBIN).split(":")) {
             if (!entry.isEmpty() && Files.isExecutable(Path.of(entry, tool))) return true;
         }
         return false;
