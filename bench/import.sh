@@ -14,16 +14,16 @@ BUILD=1; RUNS=3; MIB=256
 runs_options "$@"
 bench_start skopeo curl jq python3
 
-# --- Distribution (the upstream) and Wharf (auth on, as in production; logging quiet)
+# --- Distribution (the upstream) and Wharf as `./wharf serve` starts it (launcher JVM defaults, auth on, default
+# limits, access log on)
 DPORT=$(free_port)
 run_distribution distribution "$DPORT" || die "distribution did not start"
 DIST=127.0.0.1:$DPORT
 
 WPORT=$(free_port)
-ADMIN_PASSWORD=bench-admin-password-1
+ADMIN_PASSWORD="bench-admin-$RANDOM$RANDOM"
 # The upstream Distribution is on loopback, which the outbound policy refuses unless allowed.
-run_wharf wharf "$WPORT" WHARF_ADMIN_PASSWORD="$ADMIN_PASSWORD" WHARF_OUTBOUND_ALLOW=127.0.0.0/8 \
-  || die "wharf did not start"
+serve_wharf "$WPORT" WHARF_OUTBOUND_ALLOW=127.0.0.0/8
 WHARF=http://127.0.0.1:$WPORT
 TOKEN=""
 for _ in $(seq 1 100); do # the administrator is created just after /readyz answers
