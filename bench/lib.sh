@@ -137,21 +137,6 @@ YAML
   DIST_MS=$(wait_ready "$name" "$DIST_PID" "http://127.0.0.1:$port/v2/" "$t0" "$codes")
 }
 
-# Starts target/wharf.jar serve on 127.0.0.1:PORT from an empty directory (so no stray ./wharf.yaml applies), data
-# in WORK/NAME-data, warnings only, no access log, no rate limits, plus the VAR=VALUE settings given. Sets
-# WHARF_PID (also added to PIDS) and WHARF_MS; fails when it does not become ready.
-run_wharf() { # NAME PORT [VAR=VALUE ...]
-  local name=$1 port=$2 t0
-  shift 2
-  mkdir -p "$WORK/$name-data" "$WORK/$name-cwd"
-  t0=$(now_ns)
-  ( cd "$WORK/$name-cwd" && exec env WHARF_ADDR="127.0.0.1:$port" WHARF_DATA_DIR="$WORK/$name-data" \
-      WHARF_LOG_LEVEL=warn WHARF_LOG_ACCESS=false WHARF_RATELIMIT_ENABLED=false "$@" \
-      "$JAVA" -jar "$ROOT/target/wharf.jar" serve ) > "$WORK/$name.log" 2>&1 &
-  WHARF_PID=$!; PIDS+=("$WHARF_PID")
-  WHARF_MS=$(wait_ready "$name" "$WHARF_PID" "http://127.0.0.1:$port/readyz" "$t0")
-}
-
 # Starts Wharf exactly as `./wharf serve` starts it (the launcher's JVM, token auth on, default limits, access log on)
 # on 127.0.0.1:PORT, from an empty directory (no stray ./wharf.yaml), data in WORK/wharf-data, the administrator's
 # password ADMIN_PASSWORD, plus the VAR=VALUE settings given; its log is WORK/wharf.log. The launcher's class cache is
