@@ -100,11 +100,13 @@ final class AdminCli {
                 String owner = own.get("--owner");
                 if (owner == null) throw new ConfigException("org create needs --owner USER");
                 User u = id.accounts().findUser(owner).orElseThrow(() -> new ConfigException("no such user " + owner));
-                out.println("created organization " + id.accounts().createOrganization(arg(w, 1, "org name"), u.id()).name());
+                out.println("created organization "
+                        + id.accounts().organizations().createOrganization(arg(w, 1, "org name"), u.id()).name());
             }
             case "org member" -> {
                 String role = own.getOrDefault("--role", "member");
-                id.accounts().setMember(arg(w, 1, "org name"), arg(w, 2, "user name"), OrgRole.parse(role));
+                id.accounts().organizations()
+                        .setMember(arg(w, 1, "org name"), arg(w, 2, "user name"), OrgRole.parse(role));
                 out.println(w.get(2) + " is " + role + " of " + w.get(1));
             }
             default -> {

@@ -46,7 +46,7 @@ public final class AccessControl {
         Principal.UserPrincipal user = userOf(principal);
         boolean needsRelationships = user != null && !user.admin() && !user.username().equals(namespace);
         Map<String, Relationship> relationships = needsRelationships
-                ? accounts.relationshipsIn(user.userId(), namespace, repositories) : Map.of();
+                ? accounts.teams().relationshipsIn(user.userId(), namespace, repositories) : Map.of();
         for (String repository : repositories) {
             out.put(repository, permissions.allowed(principal, repository, privacy.get(repository),
                     relationships.getOrDefault(repository, Relationship.NONE)));
@@ -125,6 +125,6 @@ public final class AccessControl {
         if (user == null || user.admin() || user.username().equals(Permissions.namespaceOf(repository))) {
             return Relationship.NONE;
         }
-        return accounts.relationship(user.userId(), repository);
+        return accounts.teams().relationship(user.userId(), repository);
     }
 }

@@ -48,7 +48,7 @@ public final class ImageRestrictions {
 
     /** @throws IdentityException NOT_FOUND for an organization that does not exist */
     public Settings setSettings(String org, Settings s) {
-        String name = accounts.findOrganization(org).orElseThrow(() -> IdentityException.notFound(
+        String name = accounts.organizations().findOrganization(org).orElseThrow(() -> IdentityException.notFound(
                 "no such organization")).name();
         Instant now = clock.instant();
         return database.inWriteTransaction(h -> {
@@ -149,7 +149,7 @@ public final class ImageRestrictions {
             default -> null;
         };
         if (user == null || user.admin()) return Optional.empty();
-        Set<String> orgs = accounts.organizationsOf(user.userId()).stream().map(Organization::name)
+        Set<String> orgs = accounts.organizations().organizationsOf(user.userId()).stream().map(Organization::name)
                 .collect(Collectors.toSet());
         if (orgs.isEmpty()) return Optional.empty();
         List<Map.Entry<String, Settings>> restricting = jdbi.withHandle(h -> orgs.stream()

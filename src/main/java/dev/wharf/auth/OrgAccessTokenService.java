@@ -21,7 +21,7 @@ import org.jdbi.v3.core.statement.StatementContext;
  * Organization access tokens ({@code dckr_oat_...}): owned by an organization rather than a person, limited to
  * the resources and scopes they list (see {@link OrgTokenResource}). Used with the organization's name as the
  * username. Only a hash of each token is stored. Managing them is for organization owners: the caller checks
- * that with {@link AccountService#roleOf}. Methods taking an {@code org} act on that organization's tokens
+ * that with {@link OrganizationService#roleOf}. Methods taking an {@code org} act on that organization's tokens
  * only; another organization's token is {@code NOT_FOUND}.
  */
 public final class OrgAccessTokenService {

@@ -100,7 +100,8 @@ final class SessionEndpoint {
         List<String> namespaces = new ArrayList<>();
         if (user != null) {
             namespaces.add(user.username());
-            accounts.organizationsOf(user.userId()).stream().map(Organization::name).forEach(namespaces::add);
+            accounts.organizations().organizationsOf(user.userId()).stream().map(Organization::name)
+                    .forEach(namespaces::add);
             body.put("two_factor_enabled", twoFactor.isEnabled(user.userId()));
         } else if (principal instanceof Principal.OrgToken o) {
             namespaces.add(o.org());

@@ -92,7 +92,7 @@ final class AuditLogEndpoint {
         String account = ctx.pathParam("account");
         Principal.UserPrincipal user = HubAuth.userOf(principal);
         boolean allowed = user != null && (user.username().equals(account)
-                || accounts.roleOf(account, user.userId()).orElse(null) == OrgRole.OWNER);
+                || accounts.organizations().roleOf(account, user.userId()).orElse(null) == OrgRole.OWNER);
         if (!allowed) throw new HubException(HubError.NOT_FOUND, "Account not found");
         HubAuth.requireScope(principal, AccessScope.READ, "reading an audit log");
         return account;

@@ -32,7 +32,7 @@ final class GroupEndpoint {
         Pages pages = Pages.of(ctx);
         String search = ctx.queryParam("search");
         String username = ctx.queryParam("username");
-        Page<Team> teams = accounts.listQueries().teams(org, blankToNull(search), blankToNull(username),
+        Page<Team> teams = accounts.organizations().listQueries().teams(org, blankToNull(search), blankToNull(username),
                 pages.offset(), pages.pageSize());
         write(ctx, pages, teams.count(), teams.results().stream().map(GroupEndpoint::view).toList());
     }
@@ -48,7 +48,7 @@ final class GroupEndpoint {
         String description = body.optionalString("description");
         body.check();
         try {
-            HubJson.write(ctx, json, 201, view(accounts.createTeam(org, name, description)));
+            HubJson.write(ctx, json, 201, view(accounts.teams().createTeam(org, name, description)));
         } catch (IdentityException e) {
             throw invalid(e);
         }
@@ -68,7 +68,7 @@ final class GroupEndpoint {
         String description = body.optionalString("description");
         body.check();
         try {
-            HubJson.write(ctx, json, 200, view(accounts.updateTeam(org, team.name(), name, description)));
+            HubJson.write(ctx, json, 200, view(accounts.teams().updateTeam(org, team.name(), name, description)));
         } catch (IdentityException e) {
             throw invalid(e);
         }
@@ -76,7 +76,7 @@ final class GroupEndpoint {
 
     void delete(Context ctx) {
         String org = org(ctx, true);
-        accounts.deleteTeam(org, team(org, ctx).name());
+        accounts.teams().deleteTeam(org, team(org, ctx).name());
         ctx.status(204);
     }
 
@@ -85,7 +85,7 @@ final class GroupEndpoint {
         Team team = team(org, ctx);
         Pages pages = Pages.of(ctx);
         String search = ctx.queryParam("search");
-        List<Map<String, Object>> users = accounts.listTeamMembers(org, team.name()).stream()
+        List<Map<String, Object>> users = accounts.teams().listTeamMembers(org, team.name()).stream()
                 .filter(u -> search == null || search.isBlank() || u.username().contains(search.strip()))
                 .map(OrgMemberEndpoint::userView).toList();
         page(ctx, pages, users);
@@ -97,9 +97,9 @@ final class GroupEndpoint {
         HubBody body = HubBody.parse(ctx, json);
         String member = body.requiredString("member");
         body.check();
-        User user = accounts.findUser(member).filter(u -> accounts.roleOf(org, u.id()).isPresent())
+        User user = accounts.findUser(member).filter(u -> accounts.organizations().roleOf(org, u.id()).isPresent())
                 .orElseThrow(() -> new HubException(HubError.NOT_FOUND, "No such member of the organization"));
-        accounts.addTeamMember(org, team.name(), user.username());
+        accounts.teams().addTeamMember(org, team.name(), user.username());
         ctx.status(200);
     }
 
@@ -108,7 +108,7 @@ final class GroupEndpoint {
         Team team = team(org, ctx);
         boolean removed;
         try {
-            removed = accounts.removeTeamMember(org, team.name(), ctx.pathParam("username"));
+            removed = accounts.teams().removeTeamMember(org, team.name(), ctx.pathParam("username"));
         } catch (IdentityException e) {
             removed = false;
         }
@@ -127,7 +127,7 @@ final class GroupEndpoint {
     }
 
     private Team team(String org, Context ctx) {
-        return accounts.findTeam(org, ctx.pathParam("group_name"))
+        return accounts.teams().findTeam(org, ctx.pathParam("group_name"))
                 .orElseThrow(() -> new HubException(HubError.NOT_FOUND, "Group not found"));
     }
 

@@ -103,7 +103,7 @@ final class OrgAccessTokenEndpoint {
     private String ownedOrg(Context ctx, String param) {
         Principal.UserPrincipal user = auth.requireUserSession(ctx);
         String org = ctx.pathParam(param);
-        OrgRole role = accounts.roleOf(org, user.userId())
+        OrgRole role = accounts.organizations().roleOf(org, user.userId())
                 .orElseThrow(() -> new HubException(HubError.NOT_FOUND, "Organization not found"));
         if (role != OrgRole.OWNER) {
             throw new HubException(HubError.FORBIDDEN, "Only owners of the organization manage its access tokens");

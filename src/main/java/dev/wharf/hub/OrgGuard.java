@@ -65,7 +65,7 @@ final class OrgGuard {
         HubAuth.requireScope(principal, needed, (change ? "changing" : "reading") + " an organization's " + area.noun);
         Principal.UserPrincipal user = HubAuth.userOf(principal);
         if (user == null) throw notFound();
-        OrgRole role = accounts.roleOf(org, user.userId()).orElseThrow(OrgGuard::notFound);
+        OrgRole role = accounts.organizations().roleOf(org, user.userId()).orElseThrow(OrgGuard::notFound);
         if (change && role != OrgRole.OWNER) {
             throw new HubException(HubError.FORBIDDEN, "Only owners of the organization " + what);
         }

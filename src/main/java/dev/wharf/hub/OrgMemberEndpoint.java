@@ -28,7 +28,7 @@ final class OrgMemberEndpoint {
 
     OrgMemberEndpoint(AccountService accounts, OrgGuard guard, ObjectMapper json) {
         this.accounts = accounts;
-        this.lists = accounts.listQueries();
+        this.lists = accounts.organizations().listQueries();
         this.guard = guard;
         this.json = json;
     }
@@ -65,7 +65,7 @@ final class OrgMemberEndpoint {
         OrgMember current = member(org, username);
         OrgMember updated;
         try {
-            updated = accounts.setMember(org, current.user().username(), role);
+            updated = accounts.organizations().setMember(org, current.user().username(), role);
         } catch (IdentityException e) {
             throw lastOwner(e);
         }
@@ -77,7 +77,7 @@ final class OrgMemberEndpoint {
         guard.change(ctx, org, OrgGuard.Area.MEMBERS, "remove members");
         OrgMember current = member(org, ctx.pathParam("username"));
         try {
-            accounts.removeMember(org, current.user().username());
+            accounts.organizations().removeMember(org, current.user().username());
         } catch (IdentityException e) {
             throw lastOwner(e);
         }
@@ -85,7 +85,7 @@ final class OrgMemberEndpoint {
     }
 
     private OrgMember member(String org, String username) {
-        return accounts.findMember(org, username)
+        return accounts.organizations().findMember(org, username)
                 .orElseThrow(() -> new HubException(HubError.NOT_FOUND, "Member not found"));
     }
 

@@ -43,7 +43,7 @@ final class QuotaEndpoint {
         NamespaceKind kind = accounts.namespaceKind(namespace).orElseThrow(QuotaEndpoint::notFound);
         boolean member = user != null && (user.admin()
                 || (kind == NamespaceKind.USER ? user.username().equals(namespace)
-                        : accounts.roleOf(namespace, user.userId()).isPresent()));
+                        : accounts.organizations().roleOf(namespace, user.userId()).isPresent()));
         boolean ownOrgToken = principal instanceof Principal.OrgToken t && t.org().equals(namespace);
         if (!member && !ownOrgToken) throw notFound(); // outsiders learn nothing, not even that it exists
         HubJson.write(ctx, json, 200, view(quotas.get(namespace)));

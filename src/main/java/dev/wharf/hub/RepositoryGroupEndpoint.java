@@ -54,9 +54,10 @@ final class RepositoryGroupEndpoint {
             throw HubException.invalidField("group_id", "Only repositories of an organization have groups.");
         }
         long groupId = id.longValue();
-        Team team = accounts.listTeams(org).stream().filter(t -> t.id() == groupId).findFirst()
+        Team team = accounts.teams().listTeams(org).stream().filter(t -> t.id() == groupId).findFirst()
                 .orElseThrow(() -> new HubException(HubError.NOT_FOUND, "Group not found"));
-        TeamRepositoryPermission granted = accounts.setTeamPermission(org, team.name(), repo.name(), permission);
+        TeamRepositoryPermission granted =
+                accounts.teams().setTeamPermission(org, team.name(), repo.name(), permission);
         HubJson.write(ctx, json, 200, view(granted));
     }
 
@@ -64,7 +65,7 @@ final class RepositoryGroupEndpoint {
     void list(Context ctx) {
         RepositoryLookup.Found repo = lookup.administered(ctx, auth.require(ctx));
         Pages pages = Pages.of(ctx);
-        List<TeamRepositoryPermission> grants = accounts.listRepositoryPermissions(repo.name());
+        List<TeamRepositoryPermission> grants = accounts.teams().listRepositoryPermissions(repo.name());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("count", grants.size());
         pages.links(ctx, grants.size(), body);
@@ -77,11 +78,11 @@ final class RepositoryGroupEndpoint {
     void delete(Context ctx) {
         RepositoryLookup.Found repo = lookup.administered(ctx, auth.require(ctx));
         long groupId = groupId(HubPath.param(ctx, "group_id"));
-        TeamRepositoryPermission grant = accounts.listRepositoryPermissions(repo.name()).stream()
+        TeamRepositoryPermission grant = accounts.teams().listRepositoryPermissions(repo.name()).stream()
                 .filter(p -> p.teamId() == groupId).findFirst()
                 .orElseThrow(RepositoryGroupEndpoint::noGrant);
         // false when another request revoked it since the lookup: answered as if the lookup had found nothing
-        if (!accounts.removeTeamPermission(grant.org(), grant.team(), repo.name())) throw noGrant();
+        if (!accounts.teams().removeTeamPermission(grant.org(), grant.team(), repo.name())) throw noGrant();
         ctx.status(204);
     }
 

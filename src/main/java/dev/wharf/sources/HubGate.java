@@ -55,7 +55,7 @@ public final class HubGate {
             throw new CycleException(CycleError.HUB_NOT_FOUND, "no hub named " + hub + " that you belong to");
         }
         if (user.admin()) return caller(principal, user, hub, "owner", EVERYTHING);
-        Optional<OrgRole> role = accounts.roleOf(hub, user.userId());
+        Optional<OrgRole> role = accounts.organizations().roleOf(hub, user.userId());
         if (role.isEmpty()) throw new CycleException(CycleError.HUB_NOT_FOUND, "no hub named " + hub
                 + " that you belong to");
         Set<Capability> caps = role.get() == OrgRole.MEMBER ? READ_ONLY : EVERYTHING;

@@ -102,7 +102,7 @@ class AuditLogTest {
         AccountService accounts = new AccountService(database, new PasswordHasher(1024, 1, 1), clock);
         User carol = accounts.createUser("carol", "carol@example.com", "long-enough-pw", false);
         as("carol", () -> {
-            accounts.createOrganization("acme", carol.id());
+            accounts.organizations().createOrganization("acme", carol.id());
             new AccessTokenService(database, clock).create(carol.id(), "ci", List.of("repo:read"), null, null);
             return null;
         });

@@ -87,8 +87,8 @@ class HubStoresDialectTest {
     private static void restrictions(AccountService accounts, ImageRestrictions restrictions) {
         User owner = accounts.createUser("owner", "owner@example.com", "Secret-for-tests-1", false);
         User member = accounts.createUser("member", "member@example.com", "Secret-for-tests-1", false);
-        accounts.createOrganization("corp", owner.id());
-        accounts.setMember("corp", "member", OrgRole.MEMBER);
+        accounts.organizations().createOrganization("corp", owner.id());
+        accounts.organizations().setMember("corp", "member", OrgRole.MEMBER);
         accounts.createUser("official", "o@example.com", "Secret-for-tests-1", false);
 
         assertThat(restrictions.settings("corp")).isEqualTo(ImageRestrictions.Settings.DEFAULT);

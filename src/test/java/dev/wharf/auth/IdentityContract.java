@@ -35,6 +35,8 @@ abstract class IdentityContract {
     Database database;
     MutableClock clock;
     AccountService accounts;
+    OrganizationService orgs;
+    TeamService teams;
     TwoFactorService twoFactor;
     AccessTokenService tokens;
     OrgAccessTokenService orgTokens;
@@ -50,6 +52,8 @@ abstract class IdentityContract {
         database = openDatabase();
         clock = new MutableClock(T0);
         accounts = new AccountService(database, HASHER, clock);
+        orgs = accounts.organizations();
+        teams = accounts.teams();
         twoFactor = new TwoFactorService(database, SecretBox.fromBase64("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
                 totp, clock);
         tokens = new AccessTokenService(database, clock);
@@ -104,10 +108,10 @@ abstract class IdentityContract {
     void usersAndOrganizationsShareOneNamespace() {
         User alice = user("alice");
         assertReason(Reason.CONFLICT, () -> user("alice"));
-        assertReason(Reason.CONFLICT, () -> accounts.createOrganization("alice", alice.id()));
-        accounts.createOrganization("acme", alice.id());
+        assertReason(Reason.CONFLICT, () -> orgs.createOrganization("alice", alice.id()));
+        orgs.createOrganization("acme", alice.id());
         assertReason(Reason.CONFLICT, () -> user("acme"));
-        assertReason(Reason.CONFLICT, () -> accounts.createOrganization("acme", alice.id()));
+        assertReason(Reason.CONFLICT, () -> orgs.createOrganization("acme", alice.id()));
         assertThat(accounts.namespaceKind("acme")).contains(NamespaceKind.ORG);
         assertThat(accounts.namespaceKind("free")).isEmpty();
     }
@@ -189,15 +193,15 @@ abstract class IdentityContract {
     @Test
     void creatorOwnsANewOrganization() {
         User alice = user("alice");
-        Organization acme = accounts.createOrganization("acme", alice.id());
+        Organization acme = orgs.createOrganization("acme", alice.id());
         assertThat(acme.name()).isEqualTo("acme");
-        assertThat(accounts.findOrganization("ACME")).contains(acme);
-        assertThat(accounts.roleOf("acme", alice.id())).contains(OrgRole.OWNER);
-        assertThat(accounts.organizationsOf(alice.id())).containsExactly(acme);
-        assertThat(accounts.listMembers("acme")).singleElement()
+        assertThat(orgs.findOrganization("ACME")).contains(acme);
+        assertThat(orgs.roleOf("acme", alice.id())).contains(OrgRole.OWNER);
+        assertThat(orgs.organizationsOf(alice.id())).containsExactly(acme);
+        assertThat(orgs.listMembers("acme")).singleElement()
                 .satisfies(m -> assertThat(m.role()).isEqualTo(OrgRole.OWNER));
-        assertReason(Reason.INVALID_INPUT, () -> accounts.createOrganization("A", alice.id()));
-        assertReason(Reason.NOT_FOUND, () -> accounts.createOrganization("ghost", 9999));
+        assertReason(Reason.INVALID_INPUT, () -> orgs.createOrganization("A", alice.id()));
+        assertReason(Reason.NOT_FOUND, () -> orgs.createOrganization("ghost", 9999));
         assertThat(accounts.namespaceKind("ghost")).isEmpty(); // rolled back with the failed creation
     }
 
@@ -205,29 +209,29 @@ abstract class IdentityContract {
     void managesMembersAndKeepsAnOwner() {
         User alice = user("alice");
         User bob = user("bob");
-        accounts.createOrganization("acme", alice.id());
-        assertThat(accounts.setMember("acme", "bob", OrgRole.EDITOR).role()).isEqualTo(OrgRole.EDITOR);
-        assertThat(accounts.roleOf("acme", bob.id())).contains(OrgRole.EDITOR);
-        assertReason(Reason.INVALID_STATE, () -> accounts.setMember("acme", "alice", OrgRole.MEMBER));
-        assertReason(Reason.INVALID_STATE, () -> accounts.removeMember("acme", "alice"));
-        accounts.setMember("acme", "bob", OrgRole.OWNER);
-        accounts.setMember("acme", "alice", OrgRole.MEMBER);
-        assertThat(accounts.listMembers("acme")).extracting(m -> m.user().username() + ":" + m.role().wireName())
+        orgs.createOrganization("acme", alice.id());
+        assertThat(orgs.setMember("acme", "bob", OrgRole.EDITOR).role()).isEqualTo(OrgRole.EDITOR);
+        assertThat(orgs.roleOf("acme", bob.id())).contains(OrgRole.EDITOR);
+        assertReason(Reason.INVALID_STATE, () -> orgs.setMember("acme", "alice", OrgRole.MEMBER));
+        assertReason(Reason.INVALID_STATE, () -> orgs.removeMember("acme", "alice"));
+        orgs.setMember("acme", "bob", OrgRole.OWNER);
+        orgs.setMember("acme", "alice", OrgRole.MEMBER);
+        assertThat(orgs.listMembers("acme")).extracting(m -> m.user().username() + ":" + m.role().wireName())
                 .containsExactly("alice:member", "bob:owner");
-        assertThat(accounts.findMember("acme", "bob")).hasValueSatisfying(m -> {
+        assertThat(orgs.findMember("acme", "bob")).hasValueSatisfying(m -> {
             assertThat(m.user().id()).isEqualTo(bob.id());
             assertThat(m.role()).isEqualTo(OrgRole.OWNER);
         });
-        assertThat(accounts.findMember("acme", "nobody")).isEmpty(); // no such user
+        assertThat(orgs.findMember("acme", "nobody")).isEmpty(); // no such user
         user("carol");
-        assertThat(accounts.findMember("acme", "carol")).isEmpty(); // a user, not a member
-        assertReason(Reason.NOT_FOUND, () -> accounts.findMember("nowhere", "bob"));
-        accounts.removeMember("acme", "alice");
-        assertThat(accounts.findMember("acme", "alice")).isEmpty();
-        assertThat(accounts.roleOf("acme", alice.id())).isEmpty();
-        assertReason(Reason.NOT_FOUND, () -> accounts.removeMember("acme", "alice"));
-        assertReason(Reason.NOT_FOUND, () -> accounts.setMember("acme", "nobody", OrgRole.MEMBER));
-        assertReason(Reason.NOT_FOUND, () -> accounts.setMember("nowhere", "bob", OrgRole.MEMBER));
+        assertThat(orgs.findMember("acme", "carol")).isEmpty(); // a user, not a member
+        assertReason(Reason.NOT_FOUND, () -> orgs.findMember("nowhere", "bob"));
+        orgs.removeMember("acme", "alice");
+        assertThat(orgs.findMember("acme", "alice")).isEmpty();
+        assertThat(orgs.roleOf("acme", alice.id())).isEmpty();
+        assertReason(Reason.NOT_FOUND, () -> orgs.removeMember("acme", "alice"));
+        assertReason(Reason.NOT_FOUND, () -> orgs.setMember("acme", "nobody", OrgRole.MEMBER));
+        assertReason(Reason.NOT_FOUND, () -> orgs.setMember("nowhere", "bob", OrgRole.MEMBER));
         assertThat(OrgRole.parse("Editor")).isEqualTo(OrgRole.EDITOR);
         assertReason(Reason.INVALID_INPUT, () -> OrgRole.parse("boss"));
     }
@@ -237,49 +241,50 @@ abstract class IdentityContract {
         User alice = user("alice");
         User bob = user("bob");
         user("carol");
-        accounts.createOrganization("acme", alice.id());
-        accounts.setMember("acme", "bob", OrgRole.MEMBER);
-        Team devs = accounts.createTeam("acme", "devs", "Developers");
+        orgs.createOrganization("acme", alice.id());
+        orgs.setMember("acme", "bob", OrgRole.MEMBER);
+        Team devs = teams.createTeam("acme", "devs", "Developers");
         assertThat(devs).extracting(Team::org, Team::name, Team::description, Team::memberCount)
                 .containsExactly("acme", "devs", "Developers", 0L);
-        assertReason(Reason.CONFLICT, () -> accounts.createTeam("acme", "devs", ""));
-        assertReason(Reason.INVALID_INPUT, () -> accounts.createTeam("acme", "Dev Team", ""));
-        accounts.addTeamMember("acme", "devs", "bob");
-        accounts.addTeamMember("acme", "devs", "bob"); // idempotent
-        assertReason(Reason.INVALID_STATE, () -> accounts.addTeamMember("acme", "devs", "carol"));
-        assertThat(accounts.listTeamMembers("acme", "devs")).extracting(User::username).containsExactly("bob");
-        assertThat(accounts.findTeam("acme", "devs")).map(Team::memberCount).contains(1L);
+        assertReason(Reason.CONFLICT, () -> teams.createTeam("acme", "devs", ""));
+        assertReason(Reason.INVALID_INPUT, () -> teams.createTeam("acme", "Dev Team", ""));
+        teams.addTeamMember("acme", "devs", "bob");
+        teams.addTeamMember("acme", "devs", "bob"); // idempotent
+        assertReason(Reason.INVALID_STATE, () -> teams.addTeamMember("acme", "devs", "carol"));
+        assertThat(teams.listTeamMembers("acme", "devs")).extracting(User::username).containsExactly("bob");
+        assertThat(teams.findTeam("acme", "devs")).map(Team::memberCount).contains(1L);
 
-        assertReason(Reason.INVALID_INPUT, () -> accounts.setTeamPermission("acme", "devs", "other/app", TeamPermission.READ));
-        accounts.setTeamPermission("acme", "devs", "acme/app", TeamPermission.READ);
-        accounts.setTeamPermission("acme", "devs", "acme/app", TeamPermission.WRITE);
-        assertThat(accounts.listTeamPermissions("acme", "devs")).extracting(TeamRepositoryPermission::permission)
+        assertReason(Reason.INVALID_INPUT,
+                () -> teams.setTeamPermission("acme", "devs", "other/app", TeamPermission.READ));
+        teams.setTeamPermission("acme", "devs", "acme/app", TeamPermission.READ);
+        teams.setTeamPermission("acme", "devs", "acme/app", TeamPermission.WRITE);
+        assertThat(teams.listTeamPermissions("acme", "devs")).extracting(TeamRepositoryPermission::permission)
                 .containsExactly(TeamPermission.WRITE);
-        assertThat(accounts.relationship(bob.id(), "acme/app"))
+        assertThat(teams.relationship(bob.id(), "acme/app"))
                 .isEqualTo(new Relationship(OrgRole.MEMBER, TeamPermission.WRITE));
-        assertThat(accounts.relationship(bob.id(), "acme/other")).isEqualTo(new Relationship(OrgRole.MEMBER, null));
-        assertThat(accounts.relationship(bob.id(), "bob/app")).isEqualTo(Relationship.NONE);
+        assertThat(teams.relationship(bob.id(), "acme/other")).isEqualTo(new Relationship(OrgRole.MEMBER, null));
+        assertThat(teams.relationship(bob.id(), "bob/app")).isEqualTo(Relationship.NONE);
 
         // Two teams: the stronger permission counts.
-        accounts.createTeam("acme", "ops", null);
-        accounts.addTeamMember("acme", "ops", "bob");
-        accounts.setTeamPermission("acme", "ops", "acme/app", TeamPermission.ADMIN);
-        assertThat(accounts.relationship(bob.id(), "acme/app").teamPermission()).isEqualTo(TeamPermission.ADMIN);
-        assertThat(accounts.listRepositoryPermissions("acme/app")).extracting(TeamRepositoryPermission::team)
+        teams.createTeam("acme", "ops", null);
+        teams.addTeamMember("acme", "ops", "bob");
+        teams.setTeamPermission("acme", "ops", "acme/app", TeamPermission.ADMIN);
+        assertThat(teams.relationship(bob.id(), "acme/app").teamPermission()).isEqualTo(TeamPermission.ADMIN);
+        assertThat(teams.listRepositoryPermissions("acme/app")).extracting(TeamRepositoryPermission::team)
                 .containsExactly("devs", "ops");
-        assertThat(accounts.listTeams("acme")).extracting(Team::name).containsExactly("devs", "ops");
+        assertThat(teams.listTeams("acme")).extracting(Team::name).containsExactly("devs", "ops");
 
-        assertThat(accounts.removeTeamPermission("acme", "ops", "acme/app")).isTrue();
-        assertThat(accounts.removeTeamPermission("acme", "ops", "acme/app")).isFalse();
-        assertThat(accounts.removeTeamMember("acme", "ops", "bob")).isTrue();
-        accounts.deleteTeam("acme", "ops");
-        assertThat(accounts.findTeam("acme", "ops")).isEmpty();
-        assertReason(Reason.NOT_FOUND, () -> accounts.deleteTeam("acme", "ops"));
+        assertThat(teams.removeTeamPermission("acme", "ops", "acme/app")).isTrue();
+        assertThat(teams.removeTeamPermission("acme", "ops", "acme/app")).isFalse();
+        assertThat(teams.removeTeamMember("acme", "ops", "bob")).isTrue();
+        teams.deleteTeam("acme", "ops");
+        assertThat(teams.findTeam("acme", "ops")).isEmpty();
+        assertReason(Reason.NOT_FOUND, () -> teams.deleteTeam("acme", "ops"));
 
         // Leaving the organization leaves its teams.
-        accounts.removeMember("acme", "bob");
-        assertThat(accounts.listTeamMembers("acme", "devs")).isEmpty();
-        assertThat(accounts.relationship(bob.id(), "acme/app")).isEqualTo(Relationship.NONE);
+        orgs.removeMember("acme", "bob");
+        assertThat(teams.listTeamMembers("acme", "devs")).isEmpty();
+        assertThat(teams.relationship(bob.id(), "acme/app")).isEqualTo(Relationship.NONE);
     }
 
     // --- two-factor authentication -----------------------------------------------------------------------
@@ -399,7 +404,7 @@ abstract class IdentityContract {
         List<Boolean> created = concurrently(8, i -> {
             try {
                 if (i % 2 == 0) user("taken");
-                else accounts.createOrganization("taken", alice.id());
+                else orgs.createOrganization("taken", alice.id());
                 return true;
             } catch (IdentityException e) {
                 assertThat(e.reason()).isEqualTo(Reason.CONFLICT);
@@ -562,7 +567,7 @@ abstract class IdentityContract {
     @Test
     void organizationTokensRoundTripAndAuthenticate() {
         User alice = user("alice");
-        accounts.createOrganization("acme", alice.id());
+        orgs.createOrganization("acme", alice.id());
         List<OrgTokenResource> resources = List.of(
                 new OrgTokenResource(Type.TYPE_REPO, "acme/app", List.of(OrgTokenResource.PULL, OrgTokenResource.PUSH)),
                 new OrgTokenResource(Type.TYPE_REPO, "*/*/public", List.of(OrgTokenResource.PULL)));
@@ -591,8 +596,8 @@ abstract class IdentityContract {
     @Test
     void organizationTokensAreListedUpdatedAndDeletedPerOrganization() {
         User alice = user("alice");
-        accounts.createOrganization("acme", alice.id());
-        accounts.createOrganization("globex", alice.id());
+        orgs.createOrganization("acme", alice.id());
+        orgs.createOrganization("globex", alice.id());
         List<OrgTokenResource> pull = List.of(new OrgTokenResource(Type.TYPE_REPO, "acme/*", List.of(OrgTokenResource.PULL)));
         CreatedToken<OrgAccessToken> first = orgTokens.create("acme", alice.id(), "one", null, pull, null);
         clock.advance(Duration.ofSeconds(1));
@@ -662,11 +667,11 @@ abstract class IdentityContract {
         User alice = user("alice");
         User bob = user("bob");
         User carol = user("carol");
-        accounts.createOrganization("acme", alice.id());
-        accounts.setMember("acme", "bob", OrgRole.MEMBER);
-        accounts.createTeam("acme", "devs", "");
-        accounts.addTeamMember("acme", "devs", "bob");
-        accounts.setTeamPermission("acme", "devs", "acme/app", TeamPermission.WRITE);
+        orgs.createOrganization("acme", alice.id());
+        orgs.setMember("acme", "bob", OrgRole.MEMBER);
+        teams.createTeam("acme", "devs", "");
+        teams.addTeamMember("acme", "devs", "bob");
+        teams.setTeamPermission("acme", "devs", "acme/app", TeamPermission.WRITE);
         settings.setPrivate("acme/app", true, alice.id());
 
         Set<Action> pullPush = Set.of(Action.PULL, Action.PUSH);

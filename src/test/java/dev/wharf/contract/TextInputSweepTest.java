@@ -87,7 +87,7 @@ class TextInputSweepTest {
         try (Database db = Database.open(PG_URL, "postgres", null, 2, SCHEMA)) {
             AccountService accounts = new AccountService(db, new PasswordHasher(1024, 1, 1), Clock.systemUTC());
             User admin = accounts.findUser("admin").orElseThrow();
-            accounts.createOrganization("sweeporg", admin.id());
+            accounts.organizations().createOrganization("sweeporg", admin.id());
         }
         HttpResponse<byte[]> login = send("POST", "/v2/users/login", Map.of("Content-Type", "application/json"),
                 JSON.writeValueAsBytes(Map.of("username", "admin", "password", PASSWORD)));

@@ -28,8 +28,8 @@ class HubAuditLogTest {
     static void start() {
         User a = hub.createUser("alice");
         hub.createUser("bob");
-        hub.accounts.createOrganization("auditorg", a.id());
-        hub.accounts.setMember("auditorg", "bob", OrgRole.MEMBER);
+        hub.accounts.organizations().createOrganization("auditorg", a.id());
+        hub.accounts.organizations().setMember("auditorg", "bob", OrgRole.MEMBER);
         alice = hub.session("alice", PASSWORD);
         bob = hub.session("bob", PASSWORD);
         for (String label : List.of("one", "two", "three")) {

@@ -25,10 +25,10 @@ class HubOrgMemberTest {
     static void start() {
         for (String u : List.of("mleaver", "mquiet")) hub.createUser(u);
         cast = hub.org("morg", "m");
-        hub.accounts.setMember("morg", "mleaver", OrgRole.MEMBER);
-        hub.accounts.setMember("morg", "mquiet", OrgRole.MEMBER);
-        hub.accounts.createTeam("morg", "devs", "developers");
-        hub.accounts.addTeamMember("morg", "devs", "mmember");
+        hub.accounts.organizations().setMember("morg", "mleaver", OrgRole.MEMBER);
+        hub.accounts.organizations().setMember("morg", "mquiet", OrgRole.MEMBER);
+        hub.accounts.teams().createTeam("morg", "devs", "developers");
+        hub.accounts.teams().addTeamMember("morg", "devs", "mmember");
     }
 
     private static List<String> usernames(HttpResponse<byte[]> r) {

@@ -33,8 +33,8 @@ class HubRepositoryTest {
         User o = hub.createUser("rowner");
         hub.createUser("rother");
         hub.createUser("rmember");
-        hub.accounts.createOrganization("rorg", o.id());
-        hub.accounts.setMember("rorg", "rmember", OrgRole.MEMBER);
+        hub.accounts.organizations().createOrganization("rorg", o.id());
+        hub.accounts.organizations().setMember("rorg", "rmember", OrgRole.MEMBER);
         owner = hub.session("rowner", PASSWORD);
         other = hub.session("rother", PASSWORD);
         member = hub.session("rmember", PASSWORD);

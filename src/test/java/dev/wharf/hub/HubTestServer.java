@@ -107,9 +107,9 @@ final class HubTestServer implements AutoCloseable, BeforeAllCallback, AfterAllC
      */
     OrgCast org(String org, String prefix) {
         User owner = createUser(prefix + "owner");
-        accounts.createOrganization(org, owner.id());
+        accounts.organizations().createOrganization(org, owner.id());
         String member = newSession(prefix + "member");
-        accounts.setMember(org, prefix + "member", OrgRole.MEMBER);
+        accounts.organizations().setMember(org, prefix + "member", OrgRole.MEMBER);
         return new OrgCast(session(prefix + "owner", PASSWORD), member, newSession(prefix + "outsider"));
     }
 

@@ -41,12 +41,12 @@ class NamespaceListQueriesTest {
         }
 
         private void fill(String org, User o, int n) {
-            hub.accounts.createOrganization(org, o.id());
+            hub.accounts.organizations().createOrganization(org, o.id());
             for (int i = 0; i < n; i++) {
                 String user = "nuser-" + i;
-                hub.accounts.setMember(org, user, i % 3 == 0 ? OrgRole.EDITOR : OrgRole.MEMBER);
-                hub.accounts.createTeam(org, "team-" + i, "team " + i);
-                hub.accounts.addTeamMember(org, "team-" + i, user);
+                hub.accounts.organizations().setMember(org, user, i % 3 == 0 ? OrgRole.EDITOR : OrgRole.MEMBER);
+                hub.accounts.teams().createTeam(org, "team-" + i, "team " + i);
+                hub.accounts.teams().addTeamMember(org, "team-" + i, user);
                 HttpResponse<byte[]> r = hub.as(owner, "POST", "/v2/orgs/" + org + "/access-tokens", json(Map.of(
                         "label", "token-" + i, "resources", List.of(Map.of("type", "TYPE_REPO", "path",
                                 org + "/repo-" + i, "scopes", List.of("scope-image-pull"))))));

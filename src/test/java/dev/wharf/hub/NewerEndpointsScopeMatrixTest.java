@@ -72,8 +72,8 @@ class NewerEndpointsScopeMatrixTest {
         User olivia = hub.createUser("olivia");
         hub.createUser("mia");
         hub.createUser("sam");
-        hub.accounts.createOrganization("acme", olivia.id());
-        hub.accounts.setMember("acme", "mia", OrgRole.MEMBER);
+        hub.accounts.organizations().createOrganization("acme", olivia.id());
+        hub.accounts.organizations().setMember("acme", "mia", OrgRole.MEMBER);
         HttpResponse<byte[]> pushed = new RegistryClient(hub).pushImage("olivia", PASSWORD, "acme/app", "v1", "app");
         assertThat(pushed.statusCode()).as(text(pushed)).isEqualTo(201); // private: repositories.default_private
         String owner = hub.session("olivia", PASSWORD);

@@ -65,9 +65,9 @@ class OrgScopeMatrixTest {
         User olivia = hub.createUser("olivia");
         hub.createUser("mia");
         User sam = hub.createUser("sam");
-        hub.accounts.createOrganization("acme", olivia.id());
-        hub.accounts.setMember("acme", "mia", OrgRole.MEMBER);
-        hub.accounts.createOrganization("other", sam.id());
+        hub.accounts.organizations().createOrganization("acme", olivia.id());
+        hub.accounts.organizations().setMember("acme", "mia", OrgRole.MEMBER);
+        hub.accounts.organizations().createOrganization("other", sam.id());
         owner = hub.session("olivia", PASSWORD);
         SESSIONS.put("olivia", owner);
         SESSIONS.put("mia", hub.session("mia", PASSWORD));
@@ -154,14 +154,14 @@ class OrgScopeMatrixTest {
     private static String freshMember() {
         String name = "member" + FRESH.incrementAndGet();
         hub.createUser(name);
-        hub.accounts.setMember("acme", name, OrgRole.MEMBER);
+        hub.accounts.organizations().setMember("acme", name, OrgRole.MEMBER);
         return name;
     }
 
     private static String freshGroup(boolean withMia) {
         String name = "group" + FRESH.incrementAndGet();
-        hub.accounts.createTeam("acme", name, "fixture");
-        if (withMia) hub.accounts.addTeamMember("acme", name, "mia");
+        hub.accounts.teams().createTeam("acme", name, "fixture");
+        if (withMia) hub.accounts.teams().addTeamMember("acme", name, "mia");
         return name;
     }
 

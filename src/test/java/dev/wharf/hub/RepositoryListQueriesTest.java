@@ -31,8 +31,8 @@ class RepositoryListQueriesTest {
             hub.createUser("qmember");
             String owner = hub.session("qowner", PASSWORD);
             for (String org : List.of("qsmall", "qlarge")) {
-                hub.accounts.createOrganization(org, o.id());
-                hub.accounts.setMember(org, "qmember", OrgRole.MEMBER);
+                hub.accounts.organizations().createOrganization(org, o.id());
+                hub.accounts.organizations().setMember(org, "qmember", OrgRole.MEMBER);
                 for (int i = 0; i < (org.equals("qsmall") ? 2 : 40); i++) {
                     HttpResponse<byte[]> r = hub.as(owner, "POST", "/v2/namespaces/" + org + "/repositories",
                             json(Map.of("name", "repo-" + i, "namespace", org, "is_private", i % 2 == 0)));

@@ -125,8 +125,8 @@ class AuthCacheMultiNodeIT {
     @Test
     void memberRemovedOnASeenOnBWithinTheBound() throws Exception {
         accounts.createUser("dev1", "dev1@example.test", "dev1-secret-1", false);
-        accounts.createOrganization("team1", accounts.findUser("admin").orElseThrow().id());
-        accounts.setMember("team1", "dev1", OrgRole.EDITOR);
+        accounts.organizations().createOrganization("team1", accounts.findUser("admin").orElseThrow().id());
+        accounts.organizations().setMember("team1", "dev1", OrgRole.EDITOR);
         push(a, "team1/app");
         String tokenOnB = token(b, basic("dev1", "dev1-secret-1"), "repository:team1/app:pull");
         for (int i = 0; i < 5; i++) {

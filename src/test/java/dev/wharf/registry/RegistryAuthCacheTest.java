@@ -99,8 +99,8 @@ class RegistryAuthCacheTest {
     void removingAMemberTakesEffectAtOnce() {
         createUser("member1", "member1-secret");
         withAccounts(a -> {
-            a.createOrganization("cacheorg", a.findUser("admin").orElseThrow().id());
-            a.setMember("cacheorg", "member1", dev.wharf.auth.OrgRole.EDITOR);
+            a.organizations().createOrganization("cacheorg", a.findUser("admin").orElseThrow().id());
+            a.organizations().setMember("cacheorg", "member1", dev.wharf.auth.OrgRole.EDITOR);
         });
         pushAsAdmin("cacheorg/app");
         String token = token(basic("member1", "member1-secret"), "repository:cacheorg/app:pull");
@@ -151,7 +151,7 @@ class RegistryAuthCacheTest {
 
     @Test
     void basicWithAnOrganizationAccessToken() {
-        withAccounts(a -> a.createOrganization("oatorg", a.findUser("admin").orElseThrow().id()));
+        withAccounts(a -> a.organizations().createOrganization("oatorg", a.findUser("admin").orElseThrow().id()));
         pushAsAdmin("oatorg/app");
         HttpResponse<byte[]> created = hub("POST", "/v2/orgs/oatorg/access-tokens",
                 "{\"label\":\"ci\",\"resources\":[{\"type\":\"TYPE_REPO\",\"path\":\"oatorg/app\","

@@ -111,17 +111,17 @@ class RegistryAuthorizationMatrixTest {
         for (String name : List.of("sam", "mia", "eddie", "tina", "walt")) {
             accounts.createUser(name, name + "@example.test", name + "-secret-1", false);
         }
-        accounts.createOrganization("acme", olivia.id());
-        accounts.setMember("acme", "mia", OrgRole.MEMBER);
-        accounts.setMember("acme", "eddie", OrgRole.EDITOR);
-        accounts.setMember("acme", "tina", OrgRole.MEMBER);
-        accounts.setMember("acme", "walt", OrgRole.MEMBER);
-        accounts.createTeam("acme", "readers", "pull acme/private");
-        accounts.addTeamMember("acme", "readers", "tina");
-        accounts.setTeamPermission("acme", "readers", "acme/private", TeamPermission.READ);
-        accounts.createTeam("acme", "writers", "push acme/private");
-        accounts.addTeamMember("acme", "writers", "walt");
-        accounts.setTeamPermission("acme", "writers", "acme/private", TeamPermission.WRITE);
+        accounts.organizations().createOrganization("acme", olivia.id());
+        accounts.organizations().setMember("acme", "mia", OrgRole.MEMBER);
+        accounts.organizations().setMember("acme", "eddie", OrgRole.EDITOR);
+        accounts.organizations().setMember("acme", "tina", OrgRole.MEMBER);
+        accounts.organizations().setMember("acme", "walt", OrgRole.MEMBER);
+        accounts.teams().createTeam("acme", "readers", "pull acme/private");
+        accounts.teams().addTeamMember("acme", "readers", "tina");
+        accounts.teams().setTeamPermission("acme", "readers", "acme/private", TeamPermission.READ);
+        accounts.teams().createTeam("acme", "writers", "push acme/private");
+        accounts.teams().addTeamMember("acme", "writers", "walt");
+        accounts.teams().setTeamPermission("acme", "writers", "acme/private", TeamPermission.WRITE);
         new RepositorySettingsService(db, clock, true).setPrivate("acme/public", false, null);
 
         CALLERS.put("anonymous", null);

@@ -68,12 +68,12 @@ abstract class SearchContract {
             accounts.createUser(user, user + "@example.test", PASSWORD, false);
         }
         long alice = accounts.findUser("alice").orElseThrow().id();
-        accounts.createOrganization("acme", alice);
-        accounts.setMember("acme", "carol", OrgRole.MEMBER);
-        accounts.setMember("acme", "erin", OrgRole.EDITOR);
-        accounts.createTeam("acme", "readers", "");
-        accounts.addTeamMember("acme", "readers", "carol");
-        accounts.setTeamPermission("acme", "readers", "acme/app", TeamPermission.READ);
+        accounts.organizations().createOrganization("acme", alice);
+        accounts.organizations().setMember("acme", "carol", OrgRole.MEMBER);
+        accounts.organizations().setMember("acme", "erin", OrgRole.EDITOR);
+        accounts.teams().createTeam("acme", "readers", "");
+        accounts.teams().addTeamMember("acme", "readers", "carol");
+        accounts.teams().setTeamPermission("acme", "readers", "acme/app", TeamPermission.READ);
         // name, private, description
         Object[][] repos = {
                 {"alice/app", true, "the app server"},
@@ -89,7 +89,7 @@ abstract class SearchContract {
                 {"frank/gadget", false, ""},
         };
         // frank owns "locked", which restricts its members' pulls to its own images and official ones.
-        accounts.createOrganization("locked", accounts.findUser("frank").orElseThrow().id());
+        accounts.organizations().createOrganization("locked", accounts.findUser("frank").orElseThrow().id());
         ImageRestrictions restrictions = new ImageRestrictions(database, accounts, Clock.systemUTC());
         restrictions.setSettings("locked", new ImageRestrictions.Settings(true, true, false));
         restrictions.setBadges("vendor", new ImageRestrictions.Badges(true, false));
@@ -266,10 +266,10 @@ abstract class SearchContract {
         accounts.createUser("gina", "gina@example.test", PASSWORD, false);
         String gina = basic("gina", PASSWORD);
         assertThat(v1Names("billing", gina)).isEmpty();
-        accounts.setMember("acme", "gina", OrgRole.EDITOR);
+        accounts.organizations().setMember("acme", "gina", OrgRole.EDITOR);
         assertThat(eventually(() -> v1Names("billing", gina), names -> !names.isEmpty()))
                 .containsExactly("acme/billing");
-        accounts.removeMember("acme", "gina");
+        accounts.organizations().removeMember("acme", "gina");
         assertThat(eventually(() -> v1Names("billing", gina), List::isEmpty)).isEmpty();
     }
 

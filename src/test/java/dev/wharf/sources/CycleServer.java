@@ -50,11 +50,11 @@ final class CycleServer implements AutoCloseable {
     }
 
     void org(String name, User owner) {
-        accounts.createOrganization(name, owner.id());
+        accounts.organizations().createOrganization(name, owner.id());
     }
 
     void member(String org, User user, OrgRole role) {
-        accounts.setMember(org, user.username(), role);
+        accounts.organizations().setMember(org, user.username(), role);
     }
 
     String token(User user) {
