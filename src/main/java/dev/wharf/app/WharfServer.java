@@ -75,6 +75,7 @@ import dev.wharf.upstream.OutboundHttp;
 import dev.wharf.upstream.OutboundPolicy;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
+import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -359,48 +360,7 @@ public final class WharfServer {
             c.concurrency.useVirtualThreads = true;
             c.http.compressionStrategy = CompressionStrategy.NONE;
             if (config.http().trustForwardedFor()) c.contextResolver.ip = WharfServer::forwardedIp;
-            c.jetty.host = config.http().host();
-            c.jetty.port = config.http().port();
-            c.jetty.modifyServer(s -> {
-                s.setStopTimeout(Duration.ofSeconds(20).toMillis());
-                s.setErrorHandler(new EdgeErrors()); // JSON, not HTML, for requests refused before routing
-                // Javalin's default server wraps every request in Jetty's StatisticsHandler, whose counters
-                // nothing here reads (metrics are Micrometer's): without it, each chunk of a request body passes
-                // one wrapper and one event fewer, and the JIT has less to compile on a fresh node's first push.
-                s.setHandler((org.eclipse.jetty.server.Handler) null);
-            });
-            c.jetty.modifyHttpConfiguration(h -> {
-                h.setSendServerVersion(false);
-                h.setInputBufferSize(REQUEST_BUFFER_BYTES);
-                // No per-connection header cache: Jetty builds a 1,024-row trie on a connection's second request
-                // and keeps it while the connection stays open, about 100 KB of heap each (500 keep-alive clients
-                // held 50 MB of a 128 MB heap). It caches whole Authorization values, which change with every
-                // token, so it saved little; without it a manifest GET costs the same CPU (measured).
-                h.setHeaderCacheSize(0);
-                // Let paths with invalid UTF-8 reach the API surfaces, whose edge check (RequestText) refuses them
-                // with a 400 in that API's own format instead of Jetty's HTML page. Only these two violations,
-                // which cannot change how a path splits into segments, are let through; the rest stay refused.
-                h.setUriCompliance(UriCompliance.DEFAULT.with("wharf-edge-checks",
-                        UriCompliance.Violation.BAD_UTF8_ENCODING, UriCompliance.Violation.TRUNCATED_UTF8_ENCODING,
-                        UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR));
-            });
-            if (tls != null) {
-                // addr speaks TLS (h2 and http/1.1); Javalin's port() is the first connector's.
-                c.jetty.addConnector((server, http) -> tls.https().connector(server, http, config.http().host(),
-                        config.http().port()));
-                if (config.tls().hasHttpPort()) {
-                    c.jetty.addConnector((server, http) -> healthConnector = Tls.healthConnector(server, http,
-                            config.tls().httpHost(), config.tls().httpPort()));
-                    // The plain port answers health checks only: registry traffic must not leave TLS.
-                    c.routes.before(ctx -> {
-                        if (!ctx.req().isSecure() && !Tls.HEALTH_PATHS.contains(ctx.path())) {
-                            ctx.status(404).json(Map.of("message", "this port serves only "
-                                    + String.join(", ", Tls.HEALTH_PATHS) + "; use https on port " + port()));
-                            ctx.skipRemainingHandlers();
-                        }
-                    });
-                }
-            }
+            configureJetty(c);
             // Each request starts with no actor; authentication sets one (see AuditContext).
             c.routes.before(ctx -> AuditContext.clear());
             registry.registerPullPaths(c); // the hottest paths first: Javalin matches routes in order
@@ -449,6 +409,60 @@ public final class WharfServer {
         workers.start();
         webhooks.start();
         if (config.gc().enabled()) collector.start(config.gc().interval());
+        scheduleHousekeeping(clock, retention, quotaMetrics);
+    }
+
+    /**
+     * Jetty as Wharf runs it: address, stop timeout, JSON edge errors, request buffers and URI checks, and with
+     * TLS the https connector (and the plain port for health checks only).
+     */
+    private void configureJetty(JavalinConfig c) {
+        c.jetty.host = config.http().host();
+        c.jetty.port = config.http().port();
+        c.jetty.modifyServer(s -> {
+            s.setStopTimeout(Duration.ofSeconds(20).toMillis());
+            s.setErrorHandler(new EdgeErrors()); // JSON, not HTML, for requests refused before routing
+            // Javalin's default server wraps every request in Jetty's StatisticsHandler, whose counters
+            // nothing here reads (metrics are Micrometer's): without it, each chunk of a request body passes
+            // one wrapper and one event fewer, and the JIT has less to compile on a fresh node's first push.
+            s.setHandler((org.eclipse.jetty.server.Handler) null);
+        });
+        c.jetty.modifyHttpConfiguration(h -> {
+            h.setSendServerVersion(false);
+            h.setInputBufferSize(REQUEST_BUFFER_BYTES);
+            // No per-connection header cache: Jetty builds a 1,024-row trie on a connection's second request
+            // and keeps it while the connection stays open, about 100 KB of heap each (500 keep-alive clients
+            // held 50 MB of a 128 MB heap). It caches whole Authorization values, which change with every
+            // token, so it saved little; without it a manifest GET costs the same CPU (measured).
+            h.setHeaderCacheSize(0);
+            // Let paths with invalid UTF-8 reach the API surfaces, whose edge check (RequestText) refuses them
+            // with a 400 in that API's own format instead of Jetty's HTML page. Only these two violations,
+            // which cannot change how a path splits into segments, are let through; the rest stay refused.
+            h.setUriCompliance(UriCompliance.DEFAULT.with("wharf-edge-checks",
+                    UriCompliance.Violation.BAD_UTF8_ENCODING, UriCompliance.Violation.TRUNCATED_UTF8_ENCODING,
+                    UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR));
+        });
+        if (tls != null) {
+            // addr speaks TLS (h2 and http/1.1); Javalin's port() is the first connector's.
+            c.jetty.addConnector((server, http) -> tls.https().connector(server, http, config.http().host(),
+                    config.http().port()));
+            if (config.tls().hasHttpPort()) {
+                c.jetty.addConnector((server, http) -> healthConnector = Tls.healthConnector(server, http,
+                        config.tls().httpHost(), config.tls().httpPort()));
+                // The plain port answers health checks only: registry traffic must not leave TLS.
+                c.routes.before(ctx -> {
+                    if (!ctx.req().isSecure() && !Tls.HEALTH_PATHS.contains(ctx.path())) {
+                        ctx.status(404).json(Map.of("message", "this port serves only "
+                                + String.join(", ", Tls.HEALTH_PATHS) + "; use https on port " + port()));
+                        ctx.skipRemainingHandlers();
+                    }
+                });
+            }
+        }
+    }
+
+    /** The node's periodic chores on the background thread, each one guarded so that a failure skips only a round. */
+    private void scheduleHousekeeping(Clock clock, RetentionService retention, QuotaMetrics quotaMetrics) {
         background.schedule(safely(MemoryFootprint::compactAfterStartup), 1, TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(safely(pulls::flush), 1, 1, TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(safely(mirrors::flushCounts), 1, 1, TimeUnit.SECONDS);
