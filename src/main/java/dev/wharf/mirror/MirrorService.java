@@ -16,7 +16,6 @@ import dev.wharf.model.Digest;
 import dev.wharf.registry.PullThrough;
 import dev.wharf.storage.meta.MetadataStore;
 import dev.wharf.upstream.OutboundHttp;
-import dev.wharf.upstream.UpstreamAuth;
 import dev.wharf.upstream.UpstreamClient;
 import dev.wharf.upstream.UpstreamException;
 import dev.wharf.upstream.UpstreamManifest;
@@ -32,7 +31,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,26 +51,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class MirrorService implements PullThrough, MirrorNamespaces, MirrorViews {
     private static final Logger log = LoggerFactory.getLogger(MirrorService.class);
-    /**
-     * A repository's upstream client is dropped after this long unused. While in use it renews its bearer token
-     * when the token expires; tokens and the registry's challenge are shared per mirror ({@link UpstreamAuth}).
-     */
-    private static final Duration CLIENT_IDLE = Duration.ofMinutes(10);
     /** used_at columns are written at most this often per row: a pull must not always cost a write. */
     private static final Duration TOUCH_EVERY = Duration.ofHours(1);
 
-    private static final class CachedClient {
-        final UpstreamClient client;
-        volatile Instant usedAt;
-
-        CachedClient(UpstreamClient client, Instant usedAt) {
-            this.client = client;
-            this.usedAt = usedAt;
-        }
-    }
-
     private final Mirrors mirrors;
-    private final OutboundHttp outbound;
     private final MirrorStore store;
     private final MetadataStore meta;
     private final BlobService blobs;
@@ -85,10 +67,9 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     private final Duration upstreamTimeout;
     private final Path downloads;
     private final RepositoryCounts counts;
+    private final UpstreamClients upstream;
     private final SingleFlight<String> flights = new SingleFlight<>();
     private final ConcurrentHashMap<String, BlobFetch> fetches = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, CachedClient> clients = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, UpstreamAuth> upstreamAuth = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Instant> staleLogged = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Instant> touched = new ConcurrentHashMap<>();
 
@@ -97,7 +78,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
             ManifestParser parser, PullRecorder pulls, MirrorMetrics metrics, Clock clock, Duration upstreamTimeout,
             Path downloads) {
         this.mirrors = mirrors;
-        this.outbound = outbound;
+        this.upstream = new UpstreamClients(outbound, metrics, clock, upstreamTimeout);
         this.store = mirrors.store();
         this.counts = new RepositoryCounts(store);
         this.meta = meta;
@@ -178,7 +159,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
             Map<String, Object> v = new java.util.LinkedHashMap<>();
             v.put("name", m.name());
             v.put("upstream", m.upstream());
-            v.put("upstream_repository", upstreamName(m, m.upstreamRepository(repository)));
+            v.put("upstream_repository", UpstreamClients.upstreamName(m, m.upstreamRepository(repository)));
             v.put("revalidate_seconds", m.revalidateAfter().toSeconds());
             MirrorStore.RepositoryStats stats = store.repositoryStats(repository);
             v.put("last_revalidated", stats.lastRevalidated().map(Instant::toString).orElse(null));
@@ -238,7 +219,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
         }
         try {
             if (cached.isPresent()) {
-                String now = call(m, repository, c -> c.manifestDigest(tag, upstreamTimeout));
+                String now = upstream.call(m, repository, c -> c.manifestDigest(tag, upstreamTimeout));
                 if (now.equals(cached.get().digest().toString())) {
                     store.putTag(repository, tag, cached.get().digest(), clock.instant());
                     metrics.revalidated(m.name(), "unchanged");
@@ -250,7 +231,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
                         cached.get().digest(), now);
             }
             miss(m, repository, "manifest");
-            UpstreamManifest fetched = call(m, repository, c -> c.manifest(tag, upstreamTimeout));
+            UpstreamManifest fetched = upstream.call(m, repository, c -> c.manifest(tag, upstreamTimeout));
             Manifest stored = keep(m, repository, fetched);
             store.putTag(repository, tag, stored.digest(), clock.instant());
             promote(repository);
@@ -267,7 +248,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     private Manifest fetchManifest(Mirror m, String repository, String digest) {
         miss(m, repository, "manifest");
         try {
-            Manifest stored = keep(m, repository, call(m, repository, c -> c.manifest(digest, upstreamTimeout)));
+            Manifest stored = keep(m, repository, upstream.call(m, repository, c -> c.manifest(digest, upstreamTimeout)));
             promote(repository);
             return stored;
         } catch (UpstreamException e) {
@@ -412,7 +393,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
 
     private void download(Mirror m, String repository, Digest digest, String key, BlobFetch fetch) {
         try {
-            fetch.run(() -> call(m, repository, c -> c.blobWithLength(digest.toString())),
+            fetch.run(() -> upstream.call(m, repository, c -> c.blobWithLength(digest.toString())),
                     file -> uploads.storeVerified(repository, digest, file), // BlobFetch verified it
                     n -> metrics.upstreamBytes(m.name(), n));
             if (fetch.failed()) {
@@ -428,51 +409,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
         }
     }
 
-    // --- upstream calls --------------------------------------------------------------------------------------
-
-    /**
-     * Runs {@code work} with the client of the upstream repository, kept while it is used: it renews its bearer
-     * token as that expires, and shares the registry's root challenge and tokens with the mirror's other
-     * repositories (so a new repository costs no {@code GET /v2/}). A refusal with a reused client is retried once
-     * with a fresh one, in case the registry revoked what was kept.
-     */
-    private <T> T call(Mirror m, String repository, Function<UpstreamClient, T> work) {
-        String upstreamRepository = upstreamName(m, m.upstreamRepository(repository));
-        // A changed definition (upstream, credentials) has another updatedAt: nothing kept for the old one is used.
-        String definition = m.name() + "|" + m.updatedAt().toEpochMilli();
-        String key = definition + "|" + upstreamRepository;
-        Instant now = clock.instant();
-        CachedClient cached = clients.get(key);
-        boolean reused = cached != null && Duration.between(cached.usedAt, now).compareTo(CLIENT_IDLE) < 0;
-        if (!reused) {
-            clients.values().removeIf(c -> Duration.between(c.usedAt, now).compareTo(CLIENT_IDLE) >= 0);
-            upstreamAuth.keySet().removeIf(k -> k.startsWith(m.name() + "|") && !k.equals(definition));
-            UpstreamAuth auth = upstreamAuth.computeIfAbsent(definition, k -> new UpstreamAuth(clock));
-            // An upstream configured as http:// is the administrator's explicit choice: credentials go there.
-            cached = new CachedClient(new UpstreamClient(outbound, m.upstream(), upstreamRepository, m.credentials(),
-                    ManifestService.MAX_MANIFEST_BYTES, m.upstream().startsWith("http://"), upstreamTimeout, auth),
-                    now);
-            clients.put(key, cached);
-        }
-        cached.usedAt = now;
-        try {
-            return work.apply(cached.client);
-        } catch (UpstreamException e) {
-            if (!reused || e.reason() != UpstreamException.Reason.UNAUTHORIZED) {
-                if (e.reason() != UpstreamException.Reason.NOT_FOUND) metrics.upstreamError(m.name());
-                throw e;
-            }
-            clients.remove(key, cached);
-            upstreamAuth.remove(definition);
-            return call(m, repository, work);
-        }
-    }
-
-    /** Docker Hub keeps official images under {@code library/}: {@code hub/alpine} means {@code library/alpine}. */
-    static String upstreamName(Mirror m, String name) {
-        boolean dockerHub = m.upstream().matches("https?://(registry-1\\.|index\\.)?docker\\.io/?");
-        return dockerHub && !name.contains("/") ? "library/" + name : name;
-    }
+    // --- upstream failures -----------------------------------------------------------------------------------
 
     private void stale(Mirror m, String what, UpstreamException e) {
         metrics.stale(m.name());

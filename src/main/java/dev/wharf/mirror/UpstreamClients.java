@@ -1,0 +1,92 @@
+package dev.wharf.mirror;
+
+import dev.wharf.content.ManifestService;
+import dev.wharf.upstream.OutboundHttp;
+import dev.wharf.upstream.UpstreamAuth;
+import dev.wharf.upstream.UpstreamClient;
+import dev.wharf.upstream.UpstreamException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The mirrors' clients of their upstream repositories, one per mirror repository, kept while in use so that a pull
+ * does not start with a token request; and what mirror names mean upstream.
+ */
+final class UpstreamClients {
+    /**
+     * A repository's upstream client is dropped after this long unused. While in use it renews its bearer token
+     * when the token expires; tokens and the registry's challenge are shared per mirror ({@link UpstreamAuth}).
+     */
+    private static final Duration CLIENT_IDLE = Duration.ofMinutes(10);
+
+    private static final class CachedClient {
+        final UpstreamClient client;
+        volatile Instant usedAt;
+
+        CachedClient(UpstreamClient client, Instant usedAt) {
+            this.client = client;
+            this.usedAt = usedAt;
+        }
+    }
+
+    private final OutboundHttp outbound;
+    private final MirrorMetrics metrics;
+    private final Clock clock;
+    private final Duration timeout;
+    private final ConcurrentHashMap<String, CachedClient> clients = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, UpstreamAuth> upstreamAuth = new ConcurrentHashMap<>();
+
+    UpstreamClients(OutboundHttp outbound, MirrorMetrics metrics, Clock clock, Duration timeout) {
+        this.outbound = outbound;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.timeout = timeout;
+    }
+
+    /**
+     * Runs {@code work} with the client of the upstream repository, kept while it is used: it renews its bearer
+     * token as that expires, and shares the registry's root challenge and tokens with the mirror's other
+     * repositories (so a new repository costs no {@code GET /v2/}). A refusal with a reused client is retried once
+     * with a fresh one, in case the registry revoked what was kept.
+     */
+    <T> T call(Mirror m, String repository, Function<UpstreamClient, T> work) {
+        String upstreamRepository = upstreamName(m, m.upstreamRepository(repository));
+        // A changed definition (upstream, credentials) has another updatedAt: nothing kept for the old one is used.
+        String definition = m.name() + "|" + m.updatedAt().toEpochMilli();
+        String key = definition + "|" + upstreamRepository;
+        Instant now = clock.instant();
+        CachedClient cached = clients.get(key);
+        boolean reused = cached != null && Duration.between(cached.usedAt, now).compareTo(CLIENT_IDLE) < 0;
+        if (!reused) {
+            clients.values().removeIf(c -> Duration.between(c.usedAt, now).compareTo(CLIENT_IDLE) >= 0);
+            upstreamAuth.keySet().removeIf(k -> k.startsWith(m.name() + "|") && !k.equals(definition));
+            UpstreamAuth auth = upstreamAuth.computeIfAbsent(definition, k -> new UpstreamAuth(clock));
+            // An upstream configured as http:// is the administrator's explicit choice: credentials go there.
+            cached = new CachedClient(new UpstreamClient(outbound, m.upstream(), upstreamRepository, m.credentials(),
+                    ManifestService.MAX_MANIFEST_BYTES, m.upstream().startsWith("http://"), timeout, auth),
+                    now);
+            clients.put(key, cached);
+        }
+        cached.usedAt = now;
+        try {
+            return work.apply(cached.client);
+        } catch (UpstreamException e) {
+            if (!reused || e.reason() != UpstreamException.Reason.UNAUTHORIZED) {
+                if (e.reason() != UpstreamException.Reason.NOT_FOUND) metrics.upstreamError(m.name());
+                throw e;
+            }
+            clients.remove(key, cached);
+            upstreamAuth.remove(definition);
+            return call(m, repository, work);
+        }
+    }
+
+    /** Docker Hub keeps official images under {@code library/}: {@code hub/alpine} means {@code library/alpine}. */
+    static String upstreamName(Mirror m, String name) {
+        boolean dockerHub = m.upstream().matches("https?://(registry-1\\.|index\\.)?docker\\.io/?");
+        return dockerHub && !name.contains("/") ? "library/" + name : name;
+    }
+}
