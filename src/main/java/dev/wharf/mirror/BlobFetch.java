@@ -2,7 +2,7 @@ package dev.wharf.mirror;
 
 import dev.wharf.model.Digest;
 import dev.wharf.registry.PullThrough;
-import dev.wharf.upstream.OutboundHttp;
+import dev.wharf.upstream.OutboundResponse;
 import dev.wharf.upstream.UpstreamClient;
 import dev.wharf.upstream.UpstreamException;
 import java.io.IOException;
@@ -124,7 +124,7 @@ final class BlobFetch implements PullThrough.Arriving {
      * and passes them on in batches of up to {@link #BATCH} bytes, or whenever the network has nothing more for
      * the moment: one file write, one digest update and one wake-up of the readers per batch, instead of per chunk.
      */
-    private final class Tee implements OutboundHttp.BodySink {
+    private final class Tee implements OutboundResponse.BodySink {
         private final FileChannel out;
         private final MessageDigest hasher;
         private final LongConsumer upstreamBytes;

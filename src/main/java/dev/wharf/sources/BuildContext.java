@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wharf.jobs.JobContext;
 import dev.wharf.jobs.JobFailure;
 import dev.wharf.upstream.OutboundHttp;
+import dev.wharf.upstream.OutboundResponse;
 import dev.wharf.upstream.UpstreamException;
 import dev.wharf.sources.build.Sandbox;
 import dev.wharf.sources.build.Trees;
@@ -165,9 +166,9 @@ final class BuildContext {
         }
         Path target = work.resolve("context.tar");
         Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
-        java.util.concurrent.atomic.AtomicReference<OutboundHttp.Response> open = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<OutboundResponse> open = new java.util.concurrent.atomic.AtomicReference<>();
         CompletableFuture<Integer> exchange = CompletableFuture.supplyAsync(() -> {
-            OutboundHttp.Response r = settings.outbound().get(uri, Map.of(), left);
+            OutboundResponse r = settings.outbound().get(uri, Map.of(), left);
             open.set(r);
             if (r.status() != 200) return r.status();
             try (InputStream in = r.body()) {
@@ -210,7 +211,7 @@ final class BuildContext {
             throw new UncheckedIOException(e);
         } finally {
             exchange.cancel(true); // no-op when it completed
-            OutboundHttp.Response r = open.get();
+            OutboundResponse r = open.get();
             if (r != null) r.close(); // abandons a transfer still running
         }
         if (status != 200) {

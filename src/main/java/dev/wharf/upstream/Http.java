@@ -10,7 +10,7 @@ final class Http {
     private Http() {}
 
     /** Reads and drops a little of the body, so the connection can be reused; never shown to anyone. */
-    static void drain(OutboundHttp.Response r) {
+    static void drain(OutboundResponse r) {
         try {
             r.readAtMost(2048);
         } catch (IOException e) {
@@ -19,7 +19,7 @@ final class Http {
     }
 
     /** The registry's answer for a status that is not success, as an exception with a readable message. */
-    static UpstreamException failure(OutboundHttp.Response r, String what) {
+    static UpstreamException failure(OutboundResponse r, String what) {
         drain(r);
         int s = r.status();
         if (s == 401 || s == 403) {

@@ -49,7 +49,7 @@ final class TokenFetch {
             if (scheme.equals("http") && !allowPlainHttp) throw UpstreamClient.plainHttp(uri);
             headers.put("Authorization", credentials.basicHeader());
         }
-        OutboundHttp.Response r = http.get(uri, headers, Http.TIMEOUT);
+        OutboundResponse r = http.get(uri, headers, Http.TIMEOUT);
         if (r.status() != 200) throw Http.failure(r, "a token for " + repository);
         try {
             JsonNode body = JSON.readTree(r.readAtMost(1 << 20));

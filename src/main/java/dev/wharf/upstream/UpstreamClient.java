@@ -80,7 +80,7 @@ public final class UpstreamClient {
 
     /** GET /v2/ and authenticate as the registry's challenge asks. */
     public void ping() {
-        OutboundHttp.Response r = http.get(base.resolve("/v2/"), Map.of(), contactTimeout);
+        OutboundResponse r = http.get(base.resolve("/v2/"), Map.of(), contactTimeout);
         Http.drain(r);
         if (r.status() == 200) {
             if (shared != null) shared.root(new UpstreamAuth.Root(null, r.uri()));
@@ -164,7 +164,7 @@ public final class UpstreamClient {
     /** As {@link #manifest(String)}, giving up when the exchange takes longer than {@code timeout}. */
     public UpstreamManifest manifest(String reference, Duration timeout) {
         String what = "manifest " + repository + ":" + reference;
-        OutboundHttp.Response r = send(path("manifests", reference), ACCEPT, timeout);
+        OutboundResponse r = send(path("manifests", reference), ACCEPT, timeout);
         if (r.status() != 200) throw Http.failure(r, what);
         long declared = r.contentLength().orElse(-1);
         if (declared > maxManifestBytes) {
@@ -188,7 +188,7 @@ public final class UpstreamClient {
 
     /** Opens a blob for streaming; the caller verifies the digest as it stores the bytes. */
     public InputStream blob(String digest) {
-        OutboundHttp.Response r = send(path("blobs", digest), "*/*", BLOB_TIMEOUT);
+        OutboundResponse r = send(path("blobs", digest), "*/*", BLOB_TIMEOUT);
         if (r.status() != 200) throw Http.failure(r, "blob " + digest);
         return r.body();
     }
@@ -199,7 +199,7 @@ public final class UpstreamClient {
      */
     public String manifestDigest(String reference, Duration timeout) {
         String what = "manifest " + repository + ":" + reference;
-        OutboundHttp.Response r = send("HEAD", path("manifests", reference), ACCEPT, timeout);
+        OutboundResponse r = send("HEAD", path("manifests", reference), ACCEPT, timeout);
         r.close();
         if (r.status() != 200) throw Http.failure(r, what);
         return r.header("Docker-Content-Digest").filter(Digest::looksLikeDigest)
@@ -212,7 +212,7 @@ public final class UpstreamClient {
         long length();
 
         /** Hands the body to {@code sink}, chunk by chunk on the calling thread, until its end. */
-        void readTo(OutboundHttp.BodySink sink) throws IOException;
+        void readTo(OutboundResponse.BodySink sink) throws IOException;
 
         /** Abandons the body; a {@link #readTo} in progress on another thread fails. */
         @Override
@@ -221,7 +221,7 @@ public final class UpstreamClient {
 
     /** As {@link #blob(String)}, with the declared length, which a mirror needs before it answers its client. */
     public Blob blobWithLength(String digest) {
-        OutboundHttp.Response r = send(path("blobs", digest), "*/*", BLOB_TIMEOUT);
+        OutboundResponse r = send(path("blobs", digest), "*/*", BLOB_TIMEOUT);
         if (r.status() != 200) throw Http.failure(r, "blob " + digest);
         long length = r.contentLength().orElse(-1);
         return new Blob() {
@@ -231,7 +231,7 @@ public final class UpstreamClient {
             }
 
             @Override
-            public void readTo(OutboundHttp.BodySink sink) throws IOException {
+            public void readTo(OutboundResponse.BodySink sink) throws IOException {
                 r.readBody(sink);
             }
 
@@ -242,7 +242,7 @@ public final class UpstreamClient {
         };
     }
 
-    private OutboundHttp.Response send(URI uri, String accept, Duration timeout) {
+    private OutboundResponse send(URI uri, String accept, Duration timeout) {
         return send("GET", uri, accept, timeout);
     }
 
@@ -250,10 +250,10 @@ public final class UpstreamClient {
      * Sends with the current authorization (renewed when its token has expired); a 401 is answered once: a
      * registry that challenges per repository, or a shared token it no longer takes.
      */
-    private OutboundHttp.Response send(String method, URI uri, String accept, Duration timeout) {
+    private OutboundResponse send(String method, URI uri, String accept, Duration timeout) {
         Instant until = authorizedUntil;
         if (authorization == null || until != null && !now().isBefore(until)) authorize();
-        OutboundHttp.Response r = http.request(method, uri, headers(accept), timeout);
+        OutboundResponse r = http.request(method, uri, headers(accept), timeout);
         if (r.status() == 401 && r.header("WWW-Authenticate").isPresent()
                 && (authorization.isEmpty() || shared != null)) {
             Http.drain(r);

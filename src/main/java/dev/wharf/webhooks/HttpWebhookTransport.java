@@ -1,6 +1,7 @@
 package dev.wharf.webhooks;
 
 import dev.wharf.upstream.OutboundHttp;
+import dev.wharf.upstream.OutboundResponse;
 import dev.wharf.upstream.UpstreamException;
 import java.io.IOException;
 import java.net.URI;
@@ -29,7 +30,7 @@ public final class HttpWebhookTransport implements WebhookTransport {
         if (!scheme.equals("http") && !scheme.equals("https") || url.getHost() == null) {
             throw new IllegalArgumentException("not an http(s) URL");
         }
-        try (OutboundHttp.Response response = http.post(url, headers, body, timeout)) {
+        try (OutboundResponse response = http.post(url, headers, body, timeout)) {
             return new Response(response.status(), response.readAtMost(EXCERPT_BYTES));
         } catch (UpstreamException e) {
             // Its message is Wharf's own ("connection refused", "address not allowed by outbound policy", ...).

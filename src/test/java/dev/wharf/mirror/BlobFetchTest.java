@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.wharf.model.Digest;
-import dev.wharf.upstream.OutboundHttp;
+import dev.wharf.upstream.OutboundResponse;
 import dev.wharf.upstream.UpstreamClient;
 import dev.wharf.upstream.UpstreamException;
 import java.io.ByteArrayInputStream;
@@ -207,7 +207,7 @@ class BlobFetchTest {
             }
 
             @Override
-            public void readTo(OutboundHttp.BodySink sink) throws IOException {
+            public void readTo(OutboundResponse.BodySink sink) throws IOException {
                 byte[] buf = new byte[64 * 1024];
                 for (int n; (n = body.read(buf)) >= 0; ) {
                     if (n > 0) sink.accept(ByteBuffer.wrap(buf, 0, n));

@@ -77,7 +77,7 @@ class OutboundHttpTest {
     void anAllowedAddressIsReached() throws Exception {
         int port = server("127.0.0.1", null);
         OutboundHttp http = client(List.of("127.0.0.1/32"), OutboundPolicy.DEFAULT_DENY);
-        try (OutboundHttp.Response r = http.get(URI.create("http://localhost:" + port + "/x"), Map.of(),
+        try (OutboundResponse r = http.get(URI.create("http://localhost:" + port + "/x"), Map.of(),
                 Duration.ofSeconds(5))) {
             assertThat(r.status()).isEqualTo(200);
             assertThat(new String(r.readAtMost(100), StandardCharsets.UTF_8)).isEqualTo("ok");
@@ -101,7 +101,7 @@ class OutboundHttpTest {
         int other = server("127.0.0.1", null);
         int first = server("127.0.0.1", "http://127.0.0.1:" + other + "/blob");
         OutboundHttp http = client(List.of("127.0.0.0/8"), OutboundPolicy.DEFAULT_DENY);
-        try (OutboundHttp.Response r = http.get(URI.create("http://127.0.0.1:" + first + "/"),
+        try (OutboundResponse r = http.get(URI.create("http://127.0.0.1:" + first + "/"),
                 Map.of("Authorization", "Basic c2VjcmV0"), Duration.ofSeconds(5))) {
             assertThat(r.status()).isEqualTo(200);
         }
