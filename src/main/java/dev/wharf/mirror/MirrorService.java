@@ -16,7 +16,6 @@ import dev.wharf.model.Digest;
 import dev.wharf.registry.PullThrough;
 import dev.wharf.storage.meta.MetadataStore;
 import dev.wharf.upstream.OutboundHttp;
-import dev.wharf.upstream.UpstreamClient;
 import dev.wharf.upstream.UpstreamException;
 import dev.wharf.upstream.UpstreamManifest;
 import java.io.IOException;
