@@ -399,11 +399,6 @@ public final class WharfServer {
                     + (config.tls().hasHttpPort() ? " and tls.http_addr " + config.tls().httpHost() + ":"
                             + config.tls().httpPort() : "") + ": " + e.getMessage(), e);
         }
-        if (tls != null) {
-            long every = config.tls().reloadInterval().toMillis();
-            background.scheduleWithFixedDelay(safely(tls.https()::reloadIfChanged), every, every,
-                    TimeUnit.MILLISECONDS);
-        }
         outbound.startInBackground();
         workers.start();
         webhooks.start();
@@ -462,6 +457,11 @@ public final class WharfServer {
 
     /** The node's periodic chores on the background thread, each one guarded so that a failure skips only a round. */
     private void scheduleHousekeeping(Clock clock, RetentionService retention, QuotaMetrics quotaMetrics) {
+        if (tls != null) { // certificate files renewed on disk (e.g. by certbot) are served without a restart
+            long every = config.tls().reloadInterval().toMillis();
+            background.scheduleWithFixedDelay(safely(tls.https()::reloadIfChanged), every, every,
+                    TimeUnit.MILLISECONDS);
+        }
         background.schedule(safely(MemoryFootprint::compactAfterStartup), 1, TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(safely(pulls::flush), 1, 1, TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(safely(mirrors::flushCounts), 1, 1, TimeUnit.SECONDS);
