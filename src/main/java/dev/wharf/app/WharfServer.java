@@ -6,10 +6,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.wharf.audit.AuditContext;
 import dev.wharf.auth.AccountService;
 import dev.wharf.auth.AuthorizationEpoch;
-import dev.wharf.auth.LoginThrottle;
-import dev.wharf.auth.MemoryLoginThrottle;
 import dev.wharf.auth.PasswordHasher;
-import dev.wharf.auth.RedisLoginThrottle;
 import dev.wharf.auth.registry.BearerRegistryAccess;
 import dev.wharf.auth.registry.CachedAuthorization;
 import dev.wharf.auth.registry.TokenEndpoint;
@@ -42,14 +39,11 @@ import dev.wharf.mirror.MirrorService;
 import dev.wharf.mirror.MirrorStore;
 import dev.wharf.mirror.Mirrors;
 import dev.wharf.ops.HealthEndpoints;
-import dev.wharf.ops.MemoryFootprint;
 import dev.wharf.ops.Metrics;
 import dev.wharf.quota.NamespaceQuotas;
 import dev.wharf.quota.QuotaMetrics;
 import dev.wharf.quota.QuotaStore;
-import dev.wharf.ratelimit.LocalRateLimiter;
 import dev.wharf.ratelimit.RateLimiter;
-import dev.wharf.ratelimit.RedisRateLimiter;
 import dev.wharf.registry.PullLimit;
 import dev.wharf.registry.RegistryAccess;
 import dev.wharf.registry.RegistryRoutes;
@@ -74,8 +68,6 @@ import dev.wharf.storage.meta.SqlMetadataStore;
 import dev.wharf.upstream.OutboundHttp;
 import dev.wharf.upstream.OutboundPolicy;
 import io.javalin.Javalin;
-import io.javalin.compression.CompressionStrategy;
-import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -86,11 +78,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.eclipse.jetty.http.UriCompliance;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,25 +101,13 @@ public final class WharfServer {
     private final Metrics metrics = new Metrics();
     /** Where request lines go when log.access is on; null when it is off. */
     private final AccessLog accessLog;
-    private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "wharf-background");
-        t.setDaemon(true);
-        return t;
-    });
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Javalin app;
     /** The HTTPS listener's certificate source, or null for plain HTTP. */
     private final Tls tls;
-    private volatile org.eclipse.jetty.server.ServerConnector healthConnector;
-    /**
-     * Bytes Jetty reads from a connection at a time (its default is 8 KiB). A pushed layer arrives as one long
-     * request body, and every read of it passes Jetty's parser, the servlet input and the hash: at 8 KiB a
-     * 128 MiB layer took ~17,000 reads, at 64 KiB ~2,100 (Distribution reads 32 KiB). The buffers are pooled and
-     * held only while a connection has unread bytes, so idle and small-request connections do not keep them.
-     */
-    static final int REQUEST_BUFFER_BYTES = 64 * 1024;
-    /** The connection pool to redis.url (login throttle and rate limits), when it is set. */
-    private redis.clients.jedis.JedisPooled redis;
+    private final JettySetup jetty;
+    private SharedCounters counters;
+    private Housekeeping housekeeping;
     private WorkerPool workers;
     private Webhooks webhooks;
     private OutboundHttp outbound;
@@ -145,6 +122,7 @@ public final class WharfServer {
         this.config = config;
         this.accessLog = config.log().access() ? AccessLog.open(System.out) : null;
         this.tls = tls;
+        this.jetty = new JettySetup(config, tls);
         this.database = database;
         this.meta = meta;
         this.blobs = blobs;
@@ -216,7 +194,7 @@ public final class WharfServer {
             server.serve(clock, passwords, adminSecret, freshKey);
         } catch (StartupException e) {
             server.awaitBuildGateCheck(); // nothing left running in the data directory of a node that did not start
-            if (server.redis != null) server.redis.close();
+            if (server.counters != null) server.counters.close();
             database.close();
             throw e;
         }
@@ -256,10 +234,10 @@ public final class WharfServer {
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         ManifestService manifests = new ManifestService(meta, new ManifestParser(json), pulls, clock, quotas);
         BlobService blobService = new BlobService(blobs, meta, clock, quotas);
-        redis = redis(config.rateLimit());
+        counters = SharedCounters.connect(config.rateLimit());
         Identity identity;
         try {
-            identity = Identity.create(config, database, clock, passwords, loginThrottles(redis, clock), freshKey);
+            identity = Identity.create(config, database, clock, passwords, counters.loginThrottles(clock), freshKey);
         } catch (RuntimeException e) {
             throw new StartupException("identity services cannot start (is secret_key the same on every node?): "
                     + e.getMessage(), e);
@@ -285,7 +263,7 @@ public final class WharfServer {
         ImageService images = new ImageService(meta, auth ? identity.accessControl()::allowed : ImageAccess.OPEN,
                 clock);
         RateLimitConfig limits = config.rateLimit();
-        RateLimiter limiter = limits.enabled() ? rateLimiter(redis, clock) : null;
+        RateLimiter limiter = limits.enabled() ? counters.rateLimiter(clock) : null;
         PullLimit pullLimit = limiter == null ? null
                 : new PullLimit(limiter, limits.pullsAnonymous(), limits.pullsAuthenticated(), limits.pullsWindow(),
                         clock);
@@ -354,12 +332,7 @@ public final class WharfServer {
         metrics.gauge("wharf_blob_bytes", "bytes of distinct blobs stored", () -> stats.get().bytes());
 
         app = Javalin.create(c -> {
-            c.startup.showJavalinBanner = false;
-            c.startup.showOldJavalinVersionWarning = false;
-            c.concurrency.useVirtualThreads = true;
-            c.http.compressionStrategy = CompressionStrategy.NONE;
-            if (config.http().trustForwardedFor()) c.contextResolver.ip = WharfServer::forwardedIp;
-            configureJetty(c);
+            jetty.apply(c, this::port);
             // Each request starts with no actor; authentication sets one (see AuditContext).
             c.routes.before(ctx -> AuditContext.clear());
             registry.registerPullPaths(c); // the hottest paths first: Javalin matches routes in order
@@ -403,89 +376,8 @@ public final class WharfServer {
         workers.start();
         webhooks.start();
         if (config.gc().enabled()) collector.start(config.gc().interval());
-        scheduleHousekeeping(clock, retention, quotaMetrics);
-    }
-
-    /**
-     * Jetty as Wharf runs it: address, stop timeout, JSON edge errors, request buffers and URI checks, and with
-     * TLS the https connector (and the plain port for health checks only).
-     */
-    private void configureJetty(JavalinConfig c) {
-        c.jetty.host = config.http().host();
-        c.jetty.port = config.http().port();
-        c.jetty.modifyServer(s -> {
-            s.setStopTimeout(Duration.ofSeconds(20).toMillis());
-            s.setErrorHandler(new EdgeErrors()); // JSON, not HTML, for requests refused before routing
-            // Javalin's default server wraps every request in Jetty's StatisticsHandler, whose counters
-            // nothing here reads (metrics are Micrometer's): without it, each chunk of a request body passes
-            // one wrapper and one event fewer, and the JIT has less to compile on a fresh node's first push.
-            s.setHandler((org.eclipse.jetty.server.Handler) null);
-        });
-        c.jetty.modifyHttpConfiguration(h -> {
-            h.setSendServerVersion(false);
-            h.setInputBufferSize(REQUEST_BUFFER_BYTES);
-            // No per-connection header cache: Jetty builds a 1,024-row trie on a connection's second request
-            // and keeps it while the connection stays open, about 100 KB of heap each (500 keep-alive clients
-            // held 50 MB of a 128 MB heap). It caches whole Authorization values, which change with every
-            // token, so it saved little; without it a manifest GET costs the same CPU (measured).
-            h.setHeaderCacheSize(0);
-            // Let paths with invalid UTF-8 reach the API surfaces, whose edge check (RequestText) refuses them
-            // with a 400 in that API's own format instead of Jetty's HTML page. Only these two violations,
-            // which cannot change how a path splits into segments, are let through; the rest stay refused.
-            h.setUriCompliance(UriCompliance.DEFAULT.with("wharf-edge-checks",
-                    UriCompliance.Violation.BAD_UTF8_ENCODING, UriCompliance.Violation.TRUNCATED_UTF8_ENCODING,
-                    UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR));
-        });
-        if (tls != null) {
-            // addr speaks TLS (h2 and http/1.1); Javalin's port() is the first connector's.
-            c.jetty.addConnector((server, http) -> tls.https().connector(server, http, config.http().host(),
-                    config.http().port()));
-            if (config.tls().hasHttpPort()) {
-                c.jetty.addConnector((server, http) -> healthConnector = Tls.healthConnector(server, http,
-                        config.tls().httpHost(), config.tls().httpPort()));
-                // The plain port answers health checks only: registry traffic must not leave TLS.
-                c.routes.before(ctx -> {
-                    if (!ctx.req().isSecure() && !Tls.HEALTH_PATHS.contains(ctx.path())) {
-                        ctx.status(404).json(Map.of("message", "this port serves only "
-                                + String.join(", ", Tls.HEALTH_PATHS) + "; use https on port " + port()));
-                        ctx.skipRemainingHandlers();
-                    }
-                });
-            }
-        }
-    }
-
-    /** The node's periodic chores on the background thread, each one guarded so that a failure skips only a round. */
-    private void scheduleHousekeeping(Clock clock, RetentionService retention, QuotaMetrics quotaMetrics) {
-        if (tls != null) { // certificate files renewed on disk (e.g. by certbot) are served without a restart
-            long every = config.tls().reloadInterval().toMillis();
-            background.scheduleWithFixedDelay(safely(tls.https()::reloadIfChanged), every, every,
-                    TimeUnit.MILLISECONDS);
-        }
-        background.schedule(safely(MemoryFootprint::compactAfterStartup), 1, TimeUnit.SECONDS);
-        background.scheduleWithFixedDelay(safely(pulls::flush), 1, 1, TimeUnit.SECONDS);
-        background.scheduleWithFixedDelay(safely(mirrors::flushCounts), 1, 1, TimeUnit.SECONDS);
-        background.scheduleWithFixedDelay(safely(() -> quotaMetrics.update(quotas.sweep(), quotaStore)), 5, 30,
-                TimeUnit.SECONDS);
-        background.scheduleWithFixedDelay(safely(() -> {
-            if (retention.submitDue() > 0) workers.wake();
-        }), 30, 60, TimeUnit.SECONDS);
-        AuditLog auditLog = new AuditLog(database);
-        background.scheduleWithFixedDelay(safely(() -> {
-            int n = auditLog.purgeOlderThan(clock.instant().minus(config.audit().retention()));
-            if (n > 0) log.info("removed {} audit events older than {}", n, config.audit().retention());
-        }), 1, 60, TimeUnit.MINUTES);
-        Duration evictAfter = config.mirrors().evictUnusedAfter();
-        if (!evictAfter.isZero()) {
-            background.scheduleWithFixedDelay(safely(() -> {
-                int n = mirrors.evictUnusedSince(clock.instant().minus(evictAfter));
-                if (n > 0) log.info("mirrors: evicted {} tags unused for {}", n, evictAfter);
-            }), 10, 60, TimeUnit.MINUTES);
-        }
-        background.scheduleWithFixedDelay(safely(() -> {
-            int n = uploads.expireIdle(config.storage().uploadsExpireAfter());
-            if (n > 0) log.info("removed {} expired upload sessions", n);
-        }), 0, 5, TimeUnit.MINUTES);
+        housekeeping = Housekeeping.start(config, clock, tls, new Housekeeping.Subjects(pulls, mirrors, quotas,
+                quotaStore, quotaMetrics, retention, workers, new AuditLog(database), uploads));
     }
 
     /**
@@ -501,60 +393,12 @@ public final class WharfServer {
         }
     }
 
-    /**
-     * The node's one Redis client when redis.url is set (checked now: a node that cannot reach it does not start),
-     * shared by the login throttle and the rate limiter, and closed on stop; null without redis.url.
-     */
-    private redis.clients.jedis.JedisPooled redis(RateLimitConfig limits) {
-        if (limits.redisUrl().isEmpty()) return null;
-        redis.clients.jedis.JedisPooled client =
-                new redis.clients.jedis.JedisPooled(java.net.URI.create(limits.redisUrl()));
-        try {
-            client.ping();
-        } catch (RuntimeException e) {
-            client.close();
-            throw new StartupException("redis.url does not answer: " + e.getMessage(), e);
-        }
-        return client;
-    }
-
-    /**
-     * Sign-in failures counted in Redis when redis.url is set (whether or not rate limits are on), so that a guesser
-     * gets one budget from the whole cluster, not one per node; else in this node's memory.
-     */
-    private static LoginThrottle.Factory loginThrottles(redis.clients.jedis.JedisPooled redis, Clock clock) {
-        if (redis == null) return (name, free) -> new MemoryLoginThrottle(clock, free);
-        return (name, free) -> new RedisLoginThrottle(redis, name, clock, free);
-    }
-
-    /** Buckets in Redis when redis.url is set (shared by all nodes), else in this node's memory. */
-    private static RateLimiter rateLimiter(redis.clients.jedis.JedisPooled redis, Clock clock) {
-        return redis == null ? new LocalRateLimiter(clock) : new RedisRateLimiter(redis, clock);
-    }
-
-    /** The first X-Forwarded-For entry (the original client, as the trusted proxy saw it), else the peer. */
-    private static String forwardedIp(Context ctx) {
-        String header = ctx.header("X-Forwarded-For");
-        if (header != null && !header.isBlank()) return header.split(",")[0].trim();
-        return ctx.req().getRemoteAddr();
-    }
-
     private static long ms(long nanos) {
         return nanos / 1_000_000;
     }
 
     private static String emptyToNull(String s) {
         return s == null || s.isBlank() ? null : s;
-    }
-
-    private Runnable safely(Runnable task) {
-        return () -> {
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                log.warn("background task failed: {}", e.toString());
-            }
-        };
     }
 
     private void logRequest(Context ctx, Float ms) {
@@ -611,7 +455,7 @@ public final class WharfServer {
 
     /** The plain-HTTP health port of tls.http_addr, or -1 without one. */
     public int healthPort() {
-        return healthConnector == null ? -1 : healthConnector.getLocalPort();
+        return jetty.healthPort();
     }
 
     /** Whether addr serves HTTPS. */
@@ -637,12 +481,12 @@ public final class WharfServer {
             if (app != null) app.stop();
         } finally {
             if (accessLog != null) accessLog.close(); // after the last request's line
-            background.shutdownNow();
+            if (housekeeping != null) housekeeping.close();
             if (authEpoch != null) authEpoch.close();
             // A pass in progress fails once the pool closes; each of its steps is one transaction, so the next
             // pass (of any node) picks up where it stopped.
             if (collector != null) collector.close();
-            if (redis != null) redis.close();
+            if (counters != null) counters.close();
             if (workers != null) workers.stop(Duration.ofSeconds(10)); // unfinished jobs go back to the queue
             awaitBuildGateCheck();
             if (webhooks != null) webhooks.stop();
