@@ -26,16 +26,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.services.s3.presigner.model.PresignedGetObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -119,52 +110,14 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
 
     /** {@code states} null = {@link ObjectUploadStates} on this store's own bucket. */
     private S3BlobStore(Settings settings, Path localDir, UploadStateStore states) throws IOException {
-        this.s3 = client(settings);
-        this.presigner = settings.redirectExpiry() == null ? null : presigner(settings);
+        this.s3 = S3Clients.client(settings);
+        this.presigner = settings.redirectExpiry() == null ? null : S3Clients.presigner(settings);
         this.redirectExpiry = settings.redirectExpiry();
         this.bucket = settings.bucket();
-        this.objects = new S3Objects(s3, settings.bucket(), describe(settings));
+        this.objects = new S3Objects(s3, settings.bucket(), S3Clients.describe(settings));
         this.layout = new S3Layout(settings.prefix());
         this.tails = new S3TailCache(localDir);
         this.states = states != null ? states : new ObjectUploadStates(objects, layout);
-    }
-
-    private static AwsCredentialsProvider credentials(Settings s) {
-        return s.accessKey().isBlank()
-                ? DefaultCredentialsProvider.builder().build()
-                : StaticCredentialsProvider.create(AwsBasicCredentials.create(s.accessKey(), s.secretKey()));
-    }
-
-    /** Same endpoint, region, credentials and addressing style as the client, so the URLs name the same objects. */
-    private static S3Presigner presigner(Settings s) {
-        var builder = S3Presigner.builder()
-                .region(Region.of(s.region()))
-                .credentialsProvider(credentials(s))
-                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(s.pathStyle()).build());
-        if (!s.endpoint().isBlank()) builder.endpointOverride(URI.create(s.endpoint()));
-        return builder.build();
-    }
-
-    private static S3Client client(Settings s) {
-        AwsCredentialsProvider credentials = credentials(s);
-        var builder = S3Client.builder()
-                .httpClient(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(10))
-                        .socketTimeout(Duration.ofMinutes(2)).build())
-                .region(Region.of(s.region()))
-                .credentialsProvider(credentials)
-                .forcePathStyle(s.pathStyle())
-                // The SDK's default CRC checksum trailers are not understood by every S3-compatible service;
-                // payloads are still covered by the request signature.
-                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
-        if (!s.endpoint().isBlank()) builder.endpointOverride(URI.create(s.endpoint()));
-        return builder.build();
-    }
-
-    private static String describe(Settings s) {
-        String prefix = s.prefix().isBlank() ? "" : " (prefix '" + s.prefix() + "')";
-        String at = s.endpoint().isBlank() ? "AWS S3 region " + s.region() : s.endpoint();
-        return "bucket '" + s.bucket() + "'" + prefix + " at " + at;
     }
 
     @Override
