@@ -56,6 +56,7 @@ import dev.wharf.sources.CycleRoutes;
 import dev.wharf.sources.build.BuildGate;
 import dev.wharf.sources.build.Sandbox;
 import dev.wharf.storage.PrivateFiles;
+import dev.wharf.storage.StorageFull;
 import dev.wharf.storage.blob.BlobStore;
 import dev.wharf.storage.meta.AuditLog;
 import dev.wharf.storage.meta.BlobStats;
@@ -353,8 +354,7 @@ public final class WharfServer {
                 } else if (CycleRoutes.owns(ctx.path())) {
                     cycle.handleError(ctx, e);
                 } else {
-                    log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
-                    ctx.status(500).json(Map.of("message", "internal error; see the server log"));
+                    unexpectedFailure(ctx, e);
                 }
             });
             c.requestLogger.http(this::logRequest);
@@ -378,6 +378,18 @@ public final class WharfServer {
         if (config.gc().enabled()) collector.start(config.gc().interval());
         housekeeping = Housekeeping.start(config, clock, tls, new Housekeeping.Subjects(pulls, mirrors, quotas,
                 quotaStore, quotaMetrics, retention, workers, new AuditLog(database), uploads));
+    }
+
+    /** A failure on a path no API surface owns (such as /token): a full disk as such, anything else as a 500. */
+    private static void unexpectedFailure(Context ctx, Exception e) {
+        var full = StorageFull.describe(e);
+        if (full.isPresent()) {
+            log.warn("{} {} refused: {}", ctx.method(), ctx.path(), full.get());
+            ctx.status(StorageFull.STATUS).json(Map.of("message", full.get()));
+            return;
+        }
+        log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
+        ctx.status(500).json(Map.of("message", "internal error; see the server log"));
     }
 
     /**

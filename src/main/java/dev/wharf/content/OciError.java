@@ -32,6 +32,8 @@ public enum OciError {
     METHOD_NOT_ALLOWED(405, "method not allowed on this endpoint"),
     /** A pull-through mirror's upstream failed and nothing is cached; Distribution's code for 503. */
     UNAVAILABLE(503, "service unavailable"),
+    /** The disk under the blob store or the database is full (see StorageFull); sent as UNAVAILABLE with a 507. */
+    STORAGE_FULL(507, "the registry's storage is full"),
     UNKNOWN(500, "unknown error");
 
     private final int status;
@@ -55,6 +57,7 @@ public enum OciError {
         return switch (this) {
             case MANIFEST_TOO_LARGE -> "SIZE_INVALID";
             case METHOD_NOT_ALLOWED -> "UNSUPPORTED";
+            case STORAGE_FULL -> "UNAVAILABLE";
             default -> name();
         };
     }

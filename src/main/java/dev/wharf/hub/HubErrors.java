@@ -2,11 +2,13 @@ package dev.wharf.hub;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.auth.IdentityException;
+import dev.wharf.storage.StorageFull;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,12 +33,23 @@ final class HubErrors {
         switch (e) {
             case HubException he -> write(ctx, he);
             case IdentityException ie -> write(ctx, fromIdentity(ie));
-            default -> {
-                // Exception messages from our code never hold secrets; request bodies are never logged.
-                log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
-                write(ctx, new HubException(HubError.INTERNAL));
-            }
+            default -> write(ctx, unexpected(ctx.method() + " " + ctx.path(), e));
         }
+    }
+
+    /**
+     * A failure no rule mapped: a full disk is said as such (and warned about, without a trace: it is the
+     * operator's to fix, not a bug), anything else is an internal error logged with its trace.
+     */
+    static HubException unexpected(String request, Exception e) {
+        Optional<String> full = StorageFull.describe(e);
+        if (full.isPresent()) {
+            log.warn("{} refused: {}", request, full.get());
+            return new HubException(HubError.STORAGE_FULL, full.get());
+        }
+        // Exception messages from our code never hold secrets; request bodies are never logged.
+        log.error("unexpected failure on {}", request, e);
+        return new HubException(HubError.INTERNAL);
     }
 
     /** The status an identity rule maps to when the endpoint has nothing more specific to say. */

@@ -8,12 +8,14 @@ import dev.wharf.content.OciError;
 import dev.wharf.content.RegistryException;
 import dev.wharf.content.UploadService;
 import dev.wharf.ops.Metrics;
+import dev.wharf.storage.StorageFull;
 import io.javalin.config.JavalinConfig;
 import dev.wharf.http.RequestText;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,12 +94,21 @@ public final class RegistryRoutes {
 
     /** Writes a failure raised anywhere under /v2/ in the spec's format. */
     public void handleError(Context ctx, Exception e) {
-        if (e instanceof RegistryException re) {
-            errors.write(ctx, re);
-            return;
+        errors.write(ctx, e instanceof RegistryException re ? re : unexpected(ctx.method() + " " + ctx.path(), e));
+    }
+
+    /**
+     * A failure no handler turned into a registry error: a full disk is said as such (and warned about, without a
+     * trace: it is the operator's to fix, not a bug), anything else is an internal error logged with its trace.
+     */
+    static RegistryException unexpected(String request, Exception e) {
+        Optional<String> full = StorageFull.describe(e);
+        if (full.isPresent()) {
+            log.warn("{} refused: {}", request, full.get());
+            return new RegistryException(OciError.STORAGE_FULL, full.get(), null);
         }
-        log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
-        errors.write(ctx, OciError.UNKNOWN, "internal error; see the server log", null);
+        log.error("unexpected failure on {}", request, e);
+        return new RegistryException(OciError.UNKNOWN, "internal error; see the server log", null);
     }
 
     public static boolean owns(String path) {

@@ -114,11 +114,20 @@ public final class CycleRoutes {
 
     /** Writes Cycle's error envelope; anything not a CycleException is a 500 with no details on the wire. */
     public void handleError(Context ctx, Exception e) {
-        if (e instanceof CycleException ce) {
-            CycleHttp.error(ctx, ce);
-            return;
+        CycleHttp.error(ctx, e instanceof CycleException ce ? ce : unexpected(ctx.method() + " " + ctx.path(), e));
+    }
+
+    /**
+     * A failure no rule mapped: a full disk is said as such (and warned about, without a trace: it is the
+     * operator's to fix, not a bug), anything else is an internal error logged with its trace.
+     */
+    static CycleException unexpected(String request, Exception e) {
+        java.util.Optional<String> full = dev.wharf.storage.StorageFull.describe(e);
+        if (full.isPresent()) {
+            log.warn("{} refused: {}", request, full.get());
+            return new CycleException(CycleError.STORAGE_FULL, full.get());
         }
-        log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
-        CycleHttp.error(ctx, new CycleException(CycleError.INTERNAL, "internal error; see the server log"));
+        log.error("unexpected failure on {}", request, e);
+        return new CycleException(CycleError.INTERNAL, "internal error; see the server log");
     }
 }

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,8 @@ public final class WharfProcess extends ChildServer {
     private final Path dataDir;
     private final Map<String, String> env;
     private final Credentials admin;
+    /** Bytes of the private tmpfs the data directory is mounted on, or 0 for the test's own file system. */
+    private long diskBytes;
 
     private WharfProcess(Path jar, Path dataDir, int port, Map<String, String> extraEnv) {
         super("wharf", port);
@@ -51,6 +54,23 @@ public final class WharfProcess extends ChildServer {
             throw new IllegalStateException("-Dwharf.jar is not a file (" + jar + "); run the ITs with ./mvnw verify");
         }
         WharfProcess wharf = new WharfProcess(Path.of(jar), dataDir, FreePort.pick(), extraEnv);
+        wharf.launch();
+        Skopeo.rememberCredentials(wharf.host(), wharf.admin);
+        return wharf;
+    }
+
+    /**
+     * As {@link #start(Path)}, with the data directory on a tmpfs of {@code mib} MiB that only this process sees (a
+     * mount namespace of its own, inside an unprivileged user namespace, as the build sandbox uses), so a test can
+     * fill the disk under a real node. The files are gone with the process; the test sees the node through HTTP.
+     */
+    public static WharfProcess startOnSmallDisk(Path dataDir, int mib) {
+        String jar = System.getProperty("wharf.jar");
+        if (jar == null || !Files.isRegularFile(Path.of(jar))) {
+            throw new IllegalStateException("-Dwharf.jar is not a file (" + jar + "); run the ITs with ./mvnw verify");
+        }
+        WharfProcess wharf = new WharfProcess(Path.of(jar), dataDir, FreePort.pick(), Map.of());
+        wharf.diskBytes = mib * 1024L * 1024L;
         wharf.launch();
         Skopeo.rememberCredentials(wharf.host(), wharf.admin);
         return wharf;
@@ -94,7 +114,16 @@ public final class WharfProcess extends ChildServer {
     @Override
     protected void launch() {
         long startedBefore = startedLines();
-        process = ChildProcess.start(ChildJvm.jar(jar.toString(), "serve"), env, log);
+        List<String> command = ChildJvm.jar(jar.toString(), "serve");
+        if (diskBytes > 0) {
+            // unshare and sh exec, so the child's PID is the JVM's and stop() signals it directly.
+            List<String> wrapped = new ArrayList<>(List.of("unshare", "--user", "--map-root-user", "--mount", "sh",
+                    "-c", "mount -t tmpfs -o mode=0700,size=" + diskBytes + " wharf-small-disk \"$0\" && exec \"$@\"",
+                    dataDir.toString()));
+            wrapped.addAll(command);
+            command = wrapped;
+        }
+        process = ChildProcess.start(command, env, log);
         ChildProcess.awaitReady(process, "http://" + host() + "/readyz", status -> status == 200, log);
         awaitStartupLogged(startedBefore);
     }
