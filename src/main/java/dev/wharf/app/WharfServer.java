@@ -382,14 +382,10 @@ public final class WharfServer {
 
     /** A failure on a path no API surface owns (such as /token): a full disk as such, anything else as a 500. */
     private static void unexpectedFailure(Context ctx, Exception e) {
-        var full = StorageFull.describe(e);
-        if (full.isPresent()) {
-            log.warn("{} {} refused: {}", ctx.method(), ctx.path(), full.get());
-            ctx.status(StorageFull.STATUS).json(Map.of("message", full.get()));
-            return;
-        }
-        log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
-        ctx.status(500).json(Map.of("message", "internal error; see the server log"));
+        Map.Entry<Integer, String> answer = StorageFull.answer(ctx.method() + " " + ctx.path(), e,
+                reason -> Map.entry(StorageFull.STATUS, reason),
+                () -> Map.entry(500, "internal error; see the server log"));
+        ctx.status(answer.getKey()).json(Map.of("message", answer.getValue()));
     }
 
     /**

@@ -8,9 +8,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The only writer of Hub API error bodies. Shapes follow the contract: {@code Error} ({@code detail} and
@@ -19,7 +16,6 @@ import org.slf4j.LoggerFactory;
  * factor is owed). Unexpected exceptions become a 500 without a stack trace on the wire.
  */
 final class HubErrors {
-    private static final Logger log = LoggerFactory.getLogger(HubErrors.class);
 
     private final ObjectMapper json;
     private final Clock clock;
@@ -37,19 +33,10 @@ final class HubErrors {
         }
     }
 
-    /**
-     * A failure no rule mapped: a full disk is said as such (and warned about, without a trace: it is the
-     * operator's to fix, not a bug), anything else is an internal error logged with its trace.
-     */
+    /** A failure no rule mapped: a full disk as such, anything else an internal error (see StorageFull.answer). */
     static HubException unexpected(String request, Exception e) {
-        Optional<String> full = StorageFull.describe(e);
-        if (full.isPresent()) {
-            log.warn("{} refused: {}", request, full.get());
-            return new HubException(HubError.STORAGE_FULL, full.get());
-        }
-        // Exception messages from our code never hold secrets; request bodies are never logged.
-        log.error("unexpected failure on {}", request, e);
-        return new HubException(HubError.INTERNAL);
+        return StorageFull.answer(request, e, reason -> new HubException(HubError.STORAGE_FULL, reason),
+                () -> new HubException(HubError.INTERNAL));
     }
 
     /** The status an identity rule maps to when the endpoint has nothing more specific to say. */

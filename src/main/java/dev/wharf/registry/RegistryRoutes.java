@@ -15,10 +15,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The /v2/ route table: every OCI Distribution endpoint in one place. Javalin hands every /v2 request here;
@@ -26,7 +23,6 @@ import org.slf4j.LoggerFactory;
  * cannot express. Errors from any endpoint leave through {@link OciErrors}.
  */
 public final class RegistryRoutes {
-    private static final Logger log = LoggerFactory.getLogger(RegistryRoutes.class);
     public static final String ROUTE_ATTRIBUTE = "wharf.route";
     private static final List<HandlerType> METHODS = List.of(HandlerType.GET, HandlerType.HEAD, HandlerType.PUT,
             HandlerType.POST, HandlerType.PATCH, HandlerType.DELETE);
@@ -97,18 +93,10 @@ public final class RegistryRoutes {
         errors.write(ctx, e instanceof RegistryException re ? re : unexpected(ctx.method() + " " + ctx.path(), e));
     }
 
-    /**
-     * A failure no handler turned into a registry error: a full disk is said as such (and warned about, without a
-     * trace: it is the operator's to fix, not a bug), anything else is an internal error logged with its trace.
-     */
+    /** A failure no handler mapped: a full disk as such, anything else an internal error (see StorageFull.answer). */
     static RegistryException unexpected(String request, Exception e) {
-        Optional<String> full = StorageFull.describe(e);
-        if (full.isPresent()) {
-            log.warn("{} refused: {}", request, full.get());
-            return new RegistryException(OciError.STORAGE_FULL, full.get(), null);
-        }
-        log.error("unexpected failure on {}", request, e);
-        return new RegistryException(OciError.UNKNOWN, "internal error; see the server log", null);
+        return StorageFull.answer(request, e, reason -> new RegistryException(OciError.STORAGE_FULL, reason, null),
+                () -> new RegistryException(OciError.UNKNOWN, "internal error; see the server log", null));
     }
 
     public static boolean owns(String path) {

@@ -23,15 +23,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The Cycle-compatible {@code /v1/} surface: image sources, images and jobs, with one error writer. Built by
  * the app package, which also runs the job handlers this surface defines in its worker pool.
  */
 public final class CycleRoutes {
-    private static final Logger log = LoggerFactory.getLogger(CycleRoutes.class);
 
     private final SourcesEndpoint sources;
     private final JobsEndpoint jobs;
@@ -117,17 +114,10 @@ public final class CycleRoutes {
         CycleHttp.error(ctx, e instanceof CycleException ce ? ce : unexpected(ctx.method() + " " + ctx.path(), e));
     }
 
-    /**
-     * A failure no rule mapped: a full disk is said as such (and warned about, without a trace: it is the
-     * operator's to fix, not a bug), anything else is an internal error logged with its trace.
-     */
+    /** A failure no rule mapped: a full disk as such, anything else an internal error (see StorageFull.answer). */
     static CycleException unexpected(String request, Exception e) {
-        java.util.Optional<String> full = dev.wharf.storage.StorageFull.describe(e);
-        if (full.isPresent()) {
-            log.warn("{} refused: {}", request, full.get());
-            return new CycleException(CycleError.STORAGE_FULL, full.get());
-        }
-        log.error("unexpected failure on {}", request, e);
-        return new CycleException(CycleError.INTERNAL, "internal error; see the server log");
+        return dev.wharf.storage.StorageFull.answer(request, e,
+                reason -> new CycleException(CycleError.STORAGE_FULL, reason),
+                () -> new CycleException(CycleError.INTERNAL, "internal error; see the server log"));
     }
 }

@@ -4,6 +4,10 @@ import java.io.IOException;
 import java.sql.SQLException;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Recognises a full disk (or an exhausted disk quota) among the failures a request can meet, whether the blob store
@@ -15,6 +19,7 @@ import java.util.Optional;
 public final class StorageFull {
     /** The HTTP status for it: the server cannot store what the request needs to complete (RFC 4918, 11.5). */
     public static final int STATUS = 507;
+    private static final Logger log = LoggerFactory.getLogger(StorageFull.class);
 
     private StorageFull() {
     }
@@ -33,6 +38,24 @@ public final class StorageFull {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The answer to a failure no handler mapped, in the caller's error type: {@code full} with the reason when it is a
+     * full disk (warned about, without a trace: the operator's to fix, not a bug), else {@code internal} (logged as
+     * an error with its trace).
+     *
+     * @param request method and path, for the log line
+     */
+    public static <T> T answer(String request, Exception failure, Function<String, T> full, Supplier<T> internal) {
+        Optional<String> reason = describe(failure);
+        if (reason.isPresent()) {
+            log.warn("{} refused: {}", request, reason.get());
+            return full.apply(reason.get());
+        }
+        // Exception messages from our code never hold secrets; request bodies are never logged.
+        log.error("unexpected failure on {}", request, failure);
+        return internal.get();
     }
 
     private static String reason(Throwable t) {
