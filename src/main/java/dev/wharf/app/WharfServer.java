@@ -56,7 +56,7 @@ import dev.wharf.sources.CycleRoutes;
 import dev.wharf.sources.build.BuildGate;
 import dev.wharf.sources.build.Sandbox;
 import dev.wharf.storage.PrivateFiles;
-import dev.wharf.storage.StorageFull;
+import dev.wharf.storage.StorageFailure;
 import dev.wharf.storage.blob.BlobStore;
 import dev.wharf.storage.meta.AuditLog;
 import dev.wharf.storage.meta.BlobStats;
@@ -169,7 +169,8 @@ public final class WharfServer {
         Database database;
         try {
             database = Database.open(config.db().url(), emptyToNull(config.db().user()),
-                    emptyToNull(config.db().password()), config.db().poolSize(), emptyToNull(config.db().schema()));
+                    emptyToNull(config.db().password()), config.db().poolSize(), emptyToNull(config.db().schema()),
+                    config.db().poolTimeout());
         } catch (RuntimeException e) {
             throw new StartupException("database is unusable: " + e.getMessage(), e);
         }
@@ -380,10 +381,10 @@ public final class WharfServer {
                 quotaStore, quotaMetrics, retention, workers, new AuditLog(database), uploads));
     }
 
-    /** A failure on a path no API surface owns (such as /token): a full disk as such, anything else as a 500. */
+    /** A failure on a path no API surface owns (such as /token): a full disk or unreachable store as such, else a 500. */
     private static void unexpectedFailure(Context ctx, Exception e) {
-        Map.Entry<Integer, String> answer = StorageFull.answer(ctx.method() + " " + ctx.path(), e,
-                reason -> Map.entry(StorageFull.STATUS, reason),
+        Map.Entry<Integer, String> answer = StorageFailure.answer(ctx.method() + " " + ctx.path(), e,
+                d -> Map.entry(d.kind().status(), d.message()),
                 () -> Map.entry(500, "internal error; see the server log"));
         ctx.status(answer.getKey()).json(Map.of("message", answer.getValue()));
     }

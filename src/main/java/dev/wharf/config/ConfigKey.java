@@ -21,6 +21,7 @@ public enum ConfigKey {
     DB_PASSWORD("db.password", "", "database password (PostgreSQL); never logged"),
     DB_SCHEMA("db.schema", "", "PostgreSQL schema to use (created if missing); empty = the user's default"),
     DB_POOL_SIZE("db.pool_size", "16", "maximum database connections"),
+    DB_POOL_TIMEOUT("db.pool_timeout", "30s", "how long a request waits for a database connection before a 503"),
     STORAGE_DRIVER("storage.driver", "filesystem", "blob storage: filesystem or s3"),
     STORAGE_FILESYSTEM_ROOT("storage.filesystem.root", "", "blob directory; empty = <data_dir>/storage"),
     STORAGE_S3_ENDPOINT("storage.s3.endpoint", "", "S3 endpoint URL; empty = AWS S3 for the region"),

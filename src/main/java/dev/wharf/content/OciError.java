@@ -30,9 +30,12 @@ public enum OciError {
     /** No /v2/ endpoint has this path; not a spec code, but clients only look at the 404. */
     NOT_FOUND(404, "no such endpoint"),
     METHOD_NOT_ALLOWED(405, "method not allowed on this endpoint"),
-    /** A pull-through mirror's upstream failed and nothing is cached; Distribution's code for 503. */
+    /**
+     * A pull-through mirror's upstream failed and nothing is cached, or the database or S3 cannot be reached;
+     * Distribution's code for 503.
+     */
     UNAVAILABLE(503, "service unavailable"),
-    /** The disk under the blob store or the database is full (see StorageFull); sent as UNAVAILABLE with a 507. */
+    /** The disk under the blob store or the database is full (see StorageFailure); sent as UNAVAILABLE with a 507. */
     STORAGE_FULL(507, "the registry's storage is full"),
     UNKNOWN(500, "unknown error");
 

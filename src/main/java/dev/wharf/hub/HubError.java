@@ -33,8 +33,10 @@ public enum HubError {
     TOO_MANY_FAILED_LOGINS(429, "Too many failed attempts; retry later"),
     /** The per-minute request budget ({@link dev.wharf.ratelimit.RateLimiter}) is spent. */
     RATE_LIMITED(429, "Rate limit exceeded"),
-    /** The disk under the blob store or the database is full ({@link dev.wharf.storage.StorageFull}). */
+    /** The disk under the blob store or the database is full ({@link dev.wharf.storage.StorageFailure}). */
     STORAGE_FULL(507, "The registry's storage is full"),
+    /** The database or the S3 endpoint cannot be reached ({@link dev.wharf.storage.StorageFailure}). */
+    STORAGE_UNREACHABLE(503, "The registry's storage is unreachable; retry later"),
     INTERNAL(500, "Internal error; see the server log");
 
     private final int status;

@@ -2,7 +2,7 @@ package dev.wharf.hub;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.auth.IdentityException;
-import dev.wharf.storage.StorageFull;
+import dev.wharf.storage.StorageFailure;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,9 +33,15 @@ final class HubErrors {
         }
     }
 
-    /** A failure no rule mapped: a full disk as such, anything else an internal error (see StorageFull.answer). */
+    /**
+     * A failure no rule mapped: a full disk or an unreachable store as such, anything else an internal error (see
+     * StorageFailure.answer).
+     */
     static HubException unexpected(String request, Exception e) {
-        return StorageFull.answer(request, e, reason -> new HubException(HubError.STORAGE_FULL, reason),
+        return StorageFailure.answer(request, e, d -> new HubException(switch (d.kind()) {
+                    case FULL -> HubError.STORAGE_FULL;
+                    case UNREACHABLE -> HubError.STORAGE_UNREACHABLE;
+                }, d.message()),
                 () -> new HubException(HubError.INTERNAL));
     }
 

@@ -8,7 +8,7 @@ import dev.wharf.content.OciError;
 import dev.wharf.content.RegistryException;
 import dev.wharf.content.UploadService;
 import dev.wharf.ops.Metrics;
-import dev.wharf.storage.StorageFull;
+import dev.wharf.storage.StorageFailure;
 import io.javalin.config.JavalinConfig;
 import dev.wharf.http.RequestText;
 import io.javalin.http.Context;
@@ -93,9 +93,15 @@ public final class RegistryRoutes {
         errors.write(ctx, e instanceof RegistryException re ? re : unexpected(ctx.method() + " " + ctx.path(), e));
     }
 
-    /** A failure no handler mapped: a full disk as such, anything else an internal error (see StorageFull.answer). */
+    /**
+     * A failure no handler mapped: a full disk or an unreachable store as such, anything else an internal error (see
+     * StorageFailure.answer).
+     */
     static RegistryException unexpected(String request, Exception e) {
-        return StorageFull.answer(request, e, reason -> new RegistryException(OciError.STORAGE_FULL, reason, null),
+        return StorageFailure.answer(request, e, d -> new RegistryException(switch (d.kind()) {
+                    case FULL -> OciError.STORAGE_FULL;
+                    case UNREACHABLE -> OciError.UNAVAILABLE;
+                }, d.message(), null),
                 () -> new RegistryException(OciError.UNKNOWN, "internal error; see the server log", null));
     }
 

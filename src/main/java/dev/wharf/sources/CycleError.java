@@ -21,10 +21,12 @@ public enum CycleError {
     /** A well-formed request Wharf cannot do (yet), e.g. importing from an origin type it does not support. */
     NOT_COMPATIBLE(422, "422.not-compatible", "Not supported"),
     /**
-     * The disk under the blob store or the database is full ({@link dev.wharf.storage.StorageFull}). Cycle's Error
-     * schema has no 507, so this is its 503 for a service that cannot serve the request now.
+     * The disk under the blob store or the database is full ({@link dev.wharf.storage.StorageFailure}). Cycle's
+     * Error schema has no 507, so this is its 503 for a service that cannot serve the request now.
      */
     STORAGE_FULL(503, "503.not-ready", "Storage full"),
+    /** The database or the S3 endpoint cannot be reached ({@link dev.wharf.storage.StorageFailure}). */
+    STORAGE_UNREACHABLE(503, "503.not-ready", "Storage unreachable"),
     INTERNAL(500, "500.unknown", "Internal error");
 
     private final int status;

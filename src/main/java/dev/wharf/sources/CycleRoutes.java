@@ -114,10 +114,15 @@ public final class CycleRoutes {
         CycleHttp.error(ctx, e instanceof CycleException ce ? ce : unexpected(ctx.method() + " " + ctx.path(), e));
     }
 
-    /** A failure no rule mapped: a full disk as such, anything else an internal error (see StorageFull.answer). */
+    /**
+     * A failure no rule mapped: a full disk or an unreachable store as such, anything else an internal error (see
+     * StorageFailure.answer).
+     */
     static CycleException unexpected(String request, Exception e) {
-        return dev.wharf.storage.StorageFull.answer(request, e,
-                reason -> new CycleException(CycleError.STORAGE_FULL, reason),
+        return dev.wharf.storage.StorageFailure.answer(request, e, d -> new CycleException(switch (d.kind()) {
+                    case FULL -> CycleError.STORAGE_FULL;
+                    case UNREACHABLE -> CycleError.STORAGE_UNREACHABLE;
+                }, d.message()),
                 () -> new CycleException(CycleError.INTERNAL, "internal error; see the server log"));
     }
 }

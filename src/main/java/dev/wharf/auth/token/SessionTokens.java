@@ -9,6 +9,7 @@ import dev.wharf.auth.LoginSessions;
 import dev.wharf.auth.OrgAccessTokenService;
 import dev.wharf.auth.Principal;
 import dev.wharf.auth.User;
+import dev.wharf.storage.StorageFailure;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -183,7 +184,11 @@ public final class SessionTokens {
                 case "anonymous" -> Optional.of(Principal.ANONYMOUS);
                 default -> Optional.empty();
             };
-        } catch (ParseException | RuntimeException e) {
+        } catch (ParseException e) {
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            // A database that cannot be read is not the token's fault: the caller must hear 503, not "invalid".
+            if (StorageFailure.diagnose(e).isPresent()) throw e;
             return Optional.empty();
         }
     }
@@ -228,7 +233,10 @@ public final class SessionTokens {
         try {
             JWTClaimsSet c = jwt.verify(token, TWO_FACTOR_AUDIENCE);
             return accounts.findUser(c.getLongClaim("uid")).filter(u -> u.username().equals(c.getSubject()));
-        } catch (TokenException | ParseException | RuntimeException e) {
+        } catch (TokenException | ParseException e) {
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            if (StorageFailure.diagnose(e).isPresent()) throw e; // as in verify: a 503, not an invalid token
             return Optional.empty();
         }
     }

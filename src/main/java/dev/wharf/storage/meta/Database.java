@@ -12,6 +12,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Locale;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
@@ -51,6 +52,8 @@ public final class Database implements AutoCloseable {
 
     /** Far above any single write transaction of the registry; only reached when another process writes. */
     static final int SQLITE_BUSY_TIMEOUT_MILLIS = 10_000;
+    /** HikariCP's own default: how long a caller waits for a pooled connection. */
+    public static final Duration DEFAULT_POOL_TIMEOUT = Duration.ofSeconds(30);
 
     // Validated rather than quoted: the schema name ends up in DDL and in search_path.
     private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
@@ -92,23 +95,38 @@ public final class Database implements AutoCloseable {
      * @throws IllegalArgumentException for other URL schemes, in-memory SQLite, or an invalid schema name
      */
     public static Database open(String jdbcUrl, String user, String password, int poolSize, String schema) {
-        return open(jdbcUrl, user, password, poolSize, schema, SqliteSchemaTemplate.ofLauncher());
+        return open(jdbcUrl, user, password, poolSize, schema, DEFAULT_POOL_TIMEOUT);
+    }
+
+    /**
+     * As above, with how long a caller waits for a connection ({@code db.pool_timeout}) before the pool gives up with
+     * an {@link java.sql.SQLTransientConnectionException}: the time a request hangs when the database is down.
+     */
+    public static Database open(String jdbcUrl, String user, String password, int poolSize, String schema,
+            Duration poolTimeout) {
+        return open(jdbcUrl, user, password, poolSize, schema, poolTimeout, SqliteSchemaTemplate.ofLauncher());
     }
 
     /** As above; a new SQLite file is filled from {@code template} where it holds one ({@link SqliteSchemaTemplate}). */
     static Database open(String jdbcUrl, String user, String password, int poolSize, String schema,
             Optional<SqliteSchemaTemplate> template) {
+        return open(jdbcUrl, user, password, poolSize, schema, DEFAULT_POOL_TIMEOUT, template);
+    }
+
+    private static Database open(String jdbcUrl, String user, String password, int poolSize, String schema,
+            Duration poolTimeout, Optional<SqliteSchemaTemplate> template) {
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
         if (poolSize < 1) throw new IllegalArgumentException("poolSize must be at least 1, got " + poolSize);
         Dialect dialect = dialectOf(jdbcUrl);
         Path newSqlite = dialect == Dialect.SQLITE && isNewSqliteFile(jdbcUrl) ? plainSqliteFile(jdbcUrl) : null;
         // Validates the settings and, for SQLite, creates the (empty) file before anything fills or opens it.
-        HikariConfig config = poolConfig(dialect, jdbcUrl, user, password, poolSize, schema);
+        HikariConfig config = poolConfig(dialect, jdbcUrl, user, password, poolSize, schema, poolTimeout);
         Optional<SqliteSchemaTemplate> usable = newSqlite == null ? Optional.empty() : template;
         Optional<HikariDataSource> filled =
                 usable.flatMap(t -> t.openFilled(newSqlite, () -> new HikariDataSource(config)));
         HikariDataSource dataSource = filled.orElseGet(() -> new HikariDataSource(
-                usable.isPresent() ? poolConfig(dialect, jdbcUrl, user, password, poolSize, schema) : config));
+                usable.isPresent() ? poolConfig(dialect, jdbcUrl, user, password, poolSize, schema, poolTimeout)
+                        : config));
         try {
             if (filled.isEmpty()) {
                 migrate(dataSource, dialect, dialect == Dialect.POSTGRESQL ? schema : null);
@@ -126,10 +144,11 @@ public final class Database implements AutoCloseable {
 
     /** A pool's settings; a config is used by one pool only (HikariCP seals it). */
     private static HikariConfig poolConfig(Dialect dialect, String jdbcUrl, String user, String password,
-            int poolSize, String schema) {
+            int poolSize, String schema, Duration poolTimeout) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("wharf-metadata");
         config.setMaximumPoolSize(poolSize);
+        config.setConnectionTimeout(poolTimeout.toMillis());
         if (dialect == Dialect.SQLITE) {
             config.setDataSource(sqliteDataSource(jdbcUrl));
         } else {

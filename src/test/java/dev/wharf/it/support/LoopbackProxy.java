@@ -34,6 +34,8 @@ public final class LoopbackProxy implements AutoCloseable {
     private final java.util.function.Supplier<Behaviour> behaviours;
     private final List<Socket> sockets = new ArrayList<>();
     private volatile boolean closed;
+    /** While set, the link is down: new connections are closed at once, as if the server had gone away. */
+    private volatile boolean cut;
 
     public LoopbackProxy(int targetPort, java.util.function.Supplier<Behaviour> behaviours) {
         this.targetPort = targetPort;
@@ -54,6 +56,10 @@ public final class LoopbackProxy implements AutoCloseable {
         while (!closed) {
             try {
                 Socket client = listener.accept();
+                if (cut) {
+                    closeQuietly(client);
+                    continue;
+                }
                 Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
                 synchronized (sockets) {
                     sockets.add(client);
@@ -108,6 +114,20 @@ public final class LoopbackProxy implements AutoCloseable {
         } catch (IOException ignored) {
             // Already closed.
         }
+    }
+
+    /** Takes the link down: open connections are closed and new ones refused until {@link #restore}. */
+    public void cut() {
+        cut = true;
+        synchronized (sockets) {
+            sockets.forEach(LoopbackProxy::closeQuietly);
+            sockets.clear();
+        }
+    }
+
+    /** Brings the link back up for new connections. */
+    public void restore() {
+        cut = false;
     }
 
     @Override

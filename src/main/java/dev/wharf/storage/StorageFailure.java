@@ -1,0 +1,138 @@
+package dev.wharf.storage;
+
+import java.io.IOException;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkClientException;
+
+/**
+ * Recognises, among the failures a request can meet, the two that are the storage's condition rather than a bug:
+ * a full disk (or exhausted disk quota) under the blob store or the database, and a database or S3 endpoint that
+ * cannot be reached. Every API answers them as what they are (see {@link #answer}), the operator gets a warning
+ * that says which, and a client knows whether to retry.
+ *
+ * <p>Nothing half-written stays in either case: an append is cut back to where it started, a blob is published
+ * only whole, and a database transaction rolls back.
+ */
+public final class StorageFailure {
+    private static final Logger log = LoggerFactory.getLogger(StorageFailure.class);
+    /** At most one warning per kind in this time; the next says how many more requests were refused meanwhile. */
+    private static final long WARN_EVERY_NANOS = 10_000_000_000L;
+
+    /** What is wrong, with the HTTP status a surface without its own constraints answers. */
+    public enum Kind {
+        /** The server cannot store what the request needs (RFC 4918, 11.5): free space, then retry. */
+        FULL(507),
+        /** A dependency is down or unreachable: retry later (503). */
+        UNREACHABLE(503);
+
+        private final int status;
+        private final AtomicLong lastWarned = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
+        private final AtomicLong unwarned = new AtomicLong();
+
+        Kind(int status) {
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+
+    /** A recognised failure: its kind and the sentence for the client and the log. */
+    public record Diagnosis(Kind kind, String message) {
+    }
+
+    private StorageFailure() {
+    }
+
+    /** The diagnosis of {@code failure} when it or one of its causes is a full disk or an unreachable store. */
+    public static Optional<Diagnosis> diagnose(Throwable failure) {
+        int depth = 0;
+        for (Throwable t = failure; t != null && depth < 16; t = t.getCause(), depth++) {
+            String full = fullReason(t);
+            if (full != null) {
+                return Optional.of(new Diagnosis(Kind.FULL, "the registry's storage is full (" + full
+                        + "); this request's data was not stored: free space or add storage, then retry"));
+            }
+            String unreachable = unreachableReason(t);
+            if (unreachable != null) {
+                return Optional.of(new Diagnosis(Kind.UNREACHABLE, unreachable + "; nothing was changed: retry later"));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The answer to a failure no handler mapped, in the caller's error type: {@code known} for a recognised storage
+     * failure (warned about at most every 10 s per kind, without a trace: the operator's to fix, not a bug), else
+     * {@code internal} (logged as an error with its trace).
+     *
+     * @param request method and path, for the log line
+     */
+    public static <T> T answer(String request, Exception failure, Function<Diagnosis, T> known, Supplier<T> internal) {
+        Optional<Diagnosis> diagnosis = diagnose(failure);
+        if (diagnosis.isPresent()) {
+            warn(request, diagnosis.get());
+            return known.apply(diagnosis.get());
+        }
+        // Exception messages from our code never hold secrets; request bodies are never logged.
+        log.error("unexpected failure on {}", request, failure);
+        return internal.get();
+    }
+
+    private static void warn(String request, Diagnosis d) {
+        long now = System.nanoTime();
+        long last = d.kind().lastWarned.get();
+        if (now - last < WARN_EVERY_NANOS || !d.kind().lastWarned.compareAndSet(last, now)) {
+            d.kind().unwarned.incrementAndGet();
+            return;
+        }
+        long more = d.kind().unwarned.getAndSet(0);
+        log.warn("{} refused: {}{}", request, d.message(),
+                more == 0 ? "" : " (and " + more + " more requests refused for this since the last warning)");
+    }
+
+    private static String fullReason(Throwable t) {
+        String lower = message(t).toLowerCase(Locale.ROOT);
+        if (t instanceof IOException) {
+            // The JDK reports the errno's text: ENOSPC and EDQUOT.
+            if (lower.contains("no space left on device")) return "no space left on device";
+            if (lower.contains("disk quota exceeded")) return "disk quota exceeded";
+        }
+        if (t instanceof SQLException sql) {
+            if ("53100".equals(sql.getSQLState())) return "the database's disk is full"; // PostgreSQL disk_full
+            if (message(t).contains("SQLITE_FULL")) return "the database's disk is full";
+        }
+        return null;
+    }
+
+    private static String unreachableReason(Throwable t) {
+        if (t instanceof SQLTransientConnectionException) {
+            return "the metadata database is unreachable (no connection within the pool's timeout)";
+        }
+        if (t instanceof SQLException sql && sql.getSQLState() != null) {
+            String state = sql.getSQLState();
+            // 08: connection exceptions; 57P01-57P03: PostgreSQL shutting down, crashed, not yet accepting.
+            if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")) {
+                return "the metadata database is unreachable (SQLSTATE " + state + ")";
+            }
+        }
+        if (t instanceof SdkClientException && t.getCause() instanceof IOException io) {
+            // The S3 client got no answer at all (refused, reset, timed out); an S3 error answer is not this.
+            return "the blob storage's S3 endpoint is unreachable (" + io.getClass().getSimpleName() + ")";
+        }
+        return null;
+    }
+
+    private static String message(Throwable t) {
+        return t.getMessage() == null ? "" : t.getMessage();
+    }
+}

@@ -1,0 +1,109 @@
+package dev.wharf.it;
+
+import static dev.wharf.it.support.Skopeo.docker;
+import static dev.wharf.it.support.Skopeo.oci;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wharf.it.support.CycleClient;
+import dev.wharf.it.support.LoopbackProxy;
+import dev.wharf.it.support.OciLayouts;
+import dev.wharf.it.support.RegistryHttp;
+import dev.wharf.it.support.Skopeo;
+import dev.wharf.it.support.WharfProcess;
+import dev.wharf.testing.PostgresSchema;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A node on PostgreSQL whose link to the database goes down (a proxy on loopback that closes its connections and
+ * refuses new ones): every surface answers 503 in its own format, saying the metadata database is unreachable,
+ * within {@code db.pool_timeout} (2 s here) instead of a 500 with a stack trace; and when the link is back the node
+ * serves again by itself, with nothing lost.
+ */
+class DatabaseOutageIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    Path work;
+
+    @Test
+    void everySurfaceSaysTheDatabaseIsUnreachableAndTheNodeRecovers() throws Exception {
+        assumeTrue(PostgresSchema.available(), "PostgreSQL on 127.0.0.1:5432 (.ci/run starts it)");
+        PostgresSchema schema = new PostgresSchema("outage_it_");
+        Path layout = work.resolve("image");
+        OciLayouts.Image image = OciLayouts.image(layout, "1", 31, 1024 * 1024, 200_000);
+        try (LoopbackProxy link = new LoopbackProxy(5432, () -> (direction, chunk, n) -> n);
+                WharfProcess wharf = WharfProcess.start(Files.createDirectory(work.resolve("data")), Map.of(
+                        "WHARF_DB_URL", "jdbc:postgresql://" + link.host() + "/test",
+                        "WHARF_DB_USER", PostgresSchema.USER,
+                        "WHARF_DB_SCHEMA", schema.name(),
+                        "WHARF_DB_POOL_TIMEOUT", "2s"))) {
+            Skopeo.copy(oci(layout, "1"), docker(wharf, "admin/app:1"));
+            // Credentials taken while the database answers: a registry token and a Hub session.
+            String challenge = RegistryHttp.raw(wharf, "GET", "/v2/admin/app/manifests/1")
+                    .header("WWW-Authenticate").orElseThrow();
+            String token = RegistryHttp.asAdmin(wharf).token(challenge).json().path("token").asText();
+            CycleClient cycle = new CycleClient(wharf);
+            String session = login(wharf);
+
+            link.cut();
+
+            RegistryHttp.Response manifest = RegistryHttp.raw(wharf, "GET", "/v2/admin/app/manifests/1", null,
+                    "Bearer " + token);
+            assertThat(manifest.status()).as(manifest.toString()).isEqualTo(503);
+            assertThat(manifest.errorCode()).isEqualTo("UNAVAILABLE");
+            assertThat(manifest.json().path("errors").path(0).path("message").asText())
+                    .contains("metadata database is unreachable");
+
+            HttpResponse<String> hub = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + wharf.host()
+                    + "/v2/namespaces/admin/repositories")).header("Authorization", "Bearer " + session).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(hub.statusCode()).as(hub.body()).isEqualTo(503);
+            JsonNode hubBody = JSON.readTree(hub.body());
+            assertThat(hubBody.path("detail").asText()).contains("metadata database is unreachable");
+            assertThat(hubBody.path("message").asText()).isEqualTo(hubBody.path("detail").asText());
+
+            JsonNode cycleBody = cycle.call("GET", "/v1/images/sources", null, 503, false);
+            assertThat(cycleBody.path("error").path("code").asText()).isEqualTo("503.not-ready");
+            assertThat(cycleBody.path("error").path("detail").asText()).contains("metadata database is unreachable");
+
+            link.restore();
+
+            // The pool reconnects by itself: the image pushed before the outage pulls back whole.
+            Path pulled = work.resolve("pulled");
+            Skopeo.copy(docker(wharf, "admin/app:1"), oci(pulled, "1"));
+            assertThat(OciLayouts.digestOf(pulled, "1")).isEqualTo(image.digest());
+            for (String blob : image.blobs()) {
+                assertThat(Files.readAllBytes(OciLayouts.blob(pulled, blob)))
+                        .isEqualTo(Files.readAllBytes(OciLayouts.blob(layout, blob)));
+            }
+
+            String log = Files.readString(wharf.logFile());
+            assertThat(log).contains("refused: the metadata database is unreachable");
+            assertThat(log).doesNotContain("unexpected failure on");
+        } finally {
+            schema.drop();
+        }
+    }
+
+    private static String login(WharfProcess wharf) throws Exception {
+        String body = JSON.writeValueAsString(Map.of("username", WharfProcess.ADMIN.username(),
+                "password", WharfProcess.ADMIN.password()));
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + wharf.host()
+                + "/v2/users/login")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body()).path("token").asText();
+    }
+}
