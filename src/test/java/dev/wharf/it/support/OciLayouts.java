@@ -15,6 +15,7 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -76,6 +77,26 @@ public final class OciLayouts {
             }
         }
         throw new IllegalArgumentException("no tag " + tag + " in " + layout);
+    }
+
+    /**
+     * How the copy of {@code image} at {@code copy} (tag {@code tag}) differs from the layout it was made from: a
+     * wrong manifest digest, or a blob missing or not byte for byte the same. Empty when it is the same image.
+     */
+    public static List<String> differences(Path copy, String tag, Path original, Image image) {
+        List<String> out = new ArrayList<>();
+        String digest = digestOf(copy, tag);
+        if (!digest.equals(image.digest())) out.add("manifest " + digest + " instead of " + image.digest());
+        for (String b : image.blobs()) {
+            try {
+                if (!Arrays.equals(Files.readAllBytes(blob(copy, b)), Files.readAllBytes(blob(original, b)))) {
+                    out.add("blob " + b + " differs");
+                }
+            } catch (IOException e) {
+                out.add("blob " + b + ": " + e);
+            }
+        }
+        return out;
     }
 
     public static Path blob(Path layout, String digest) {
