@@ -64,7 +64,7 @@ public final class StorageFailure {
             }
             String unreachable = unreachableReason(t);
             if (unreachable != null) {
-                return Optional.of(new Diagnosis(Kind.UNREACHABLE, unreachable + "; nothing was changed: retry later"));
+                return Optional.of(new Diagnosis(Kind.UNREACHABLE, unreachable + "; the request was not completed: retry later"));
             }
         }
         return Optional.empty();
