@@ -7,26 +7,32 @@ import dev.wharf.config.RateLimitConfig;
 import dev.wharf.ratelimit.LocalRateLimiter;
 import dev.wharf.ratelimit.RateLimiter;
 import dev.wharf.ratelimit.RedisRateLimiter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
 import redis.clients.jedis.JedisPooled;
 
 /**
  * Where a node counts what the nodes of a cluster must count together: sign-in failures and rate-limit buckets. With
  * redis.url set they live in Redis, so that a guesser or a client gets one budget from the whole cluster rather than
- * one per node; without it, in this node's memory. One Redis client serves both and is closed with the node.
+ * one per node; without it, in this node's memory. One Redis client serves both and is closed with the node. While
+ * Redis does not answer, both fall back to this node's memory ({@link RedisFallback}).
  */
 final class SharedCounters implements AutoCloseable {
     /** The connection pool to redis.url, or null without one. */
     private final JedisPooled redis;
+    private final RedisFallback fallback;
 
-    private SharedCounters(JedisPooled redis) {
+    private SharedCounters(JedisPooled redis, RedisFallback fallback) {
         this.redis = redis;
+        this.fallback = fallback;
     }
 
     /** Connects to redis.url when it is set, and checks it now: a node that cannot reach it does not start. */
-    static SharedCounters connect(RateLimitConfig limits) {
-        if (limits.redisUrl().isEmpty()) return new SharedCounters(null);
+    static SharedCounters connect(RateLimitConfig limits, MeterRegistry meters) {
+        if (limits.redisUrl().isEmpty()) return new SharedCounters(null, null);
         JedisPooled client = new JedisPooled(URI.create(limits.redisUrl()));
         try {
             client.ping();
@@ -34,22 +40,60 @@ final class SharedCounters implements AutoCloseable {
             client.close();
             throw new StartupException("redis.url does not answer: " + e.getMessage(), e);
         }
-        return new SharedCounters(client);
+        return new SharedCounters(client, new RedisFallback(meters));
     }
 
     /** Sign-in failure counters, in Redis whenever redis.url is set (whether or not rate limits are on). */
     LoginThrottle.Factory loginThrottles(Clock clock) {
         if (redis == null) return (name, free) -> new MemoryLoginThrottle(clock, free);
-        return (name, free) -> new RedisLoginThrottle(redis, name, clock, free);
+        return (name, free) -> new FallbackLoginThrottle(new RedisLoginThrottle(redis, name, clock, free),
+                new MemoryLoginThrottle(clock, free), fallback);
     }
 
     /** Rate-limit buckets, shared by all nodes through Redis when redis.url is set. */
     RateLimiter rateLimiter(Clock clock) {
-        return redis == null ? new LocalRateLimiter(clock) : new RedisRateLimiter(redis, clock);
+        if (redis == null) return new LocalRateLimiter(clock);
+        return new FallbackRateLimiter(new RedisRateLimiter(redis, clock), new LocalRateLimiter(clock), fallback);
     }
 
     @Override
     public void close() {
         if (redis != null) redis.close();
+    }
+
+    private record FallbackRateLimiter(RateLimiter shared, RateLimiter local, RedisFallback fallback)
+            implements RateLimiter {
+        @Override
+        public Decision take(String key, long limit, Duration window) {
+            return fallback.call(() -> shared.take(key, limit, window), () -> local.take(key, limit, window));
+        }
+
+        @Override
+        public Decision peek(String key, long limit, Duration window) {
+            return fallback.call(() -> shared.peek(key, limit, window), () -> local.peek(key, limit, window));
+        }
+    }
+
+    private record FallbackLoginThrottle(LoginThrottle shared, LoginThrottle local, RedisFallback fallback)
+            implements LoginThrottle {
+        @Override
+        public Optional<Duration> retryAfter(String key) {
+            return fallback.call(() -> shared.retryAfter(key), () -> local.retryAfter(key));
+        }
+
+        @Override
+        public int failures(String key) {
+            return fallback.call(() -> shared.failures(key), () -> local.failures(key));
+        }
+
+        @Override
+        public void recordFailure(String key) {
+            fallback.run(() -> shared.recordFailure(key), () -> local.recordFailure(key));
+        }
+
+        @Override
+        public void recordSuccess(String key) {
+            fallback.run(() -> shared.recordSuccess(key), () -> local.recordSuccess(key));
+        }
     }
 }

@@ -236,7 +236,7 @@ public final class WharfServer {
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         ManifestService manifests = new ManifestService(meta, new ManifestParser(json), pulls, clock, quotas);
         BlobService blobService = new BlobService(blobs, meta, clock, quotas);
-        counters = SharedCounters.connect(config.rateLimit());
+        counters = SharedCounters.connect(config.rateLimit(), metrics.registry());
         Identity identity;
         try {
             identity = Identity.create(config, database, clock, passwords, counters.loginThrottles(clock), freshKey);

@@ -13,8 +13,8 @@ import redis.clients.jedis.UnifiedJedis;
  * nodes each count. Times are the recording node's clock (nodes are expected to keep theirs in sync, as token
  * expiry already requires). A key expires from Redis once it would be forgotten anyway.
  *
- * <p>If Redis does not answer, the check throws (the attempt ends in a server error) rather than letting guesses
- * through uncounted.
+ * <p>If Redis does not answer, every method throws Jedis's exception: this class never lets a guess through
+ * uncounted on its own. A node wraps it so that its own memory counts instead meanwhile ({@code app.RedisFallback}).
  */
 public final class RedisLoginThrottle implements LoginThrottle {
     private static final String RECORD_FAILURE = """

@@ -1,0 +1,112 @@
+package dev.wharf.it;
+
+import static dev.wharf.it.support.Skopeo.docker;
+import static dev.wharf.it.support.Skopeo.oci;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wharf.it.support.LoopbackProxy;
+import dev.wharf.it.support.OciLayouts;
+import dev.wharf.it.support.Skopeo;
+import dev.wharf.it.support.WharfProcess;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.JedisPooled;
+
+/**
+ * A node with {@code redis.url} whose link to Redis goes down (a loopback proxy that closes its connections and
+ * refuses new ones). Redis holds only counters (rate-limit buckets, sign-in failures), so the node keeps serving:
+ * sign-ins, the Hub API and pulls answer as before, each node counting on its own meanwhile (password guesses are
+ * still locked out), a warning says so, and once Redis answers again the counts go back to it by themselves.
+ */
+class RedisOutageIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    /** A database of its own, so that other tests' keys and this test's do not meet. */
+    private static final int DB = 11;
+
+    @TempDir
+    Path work;
+
+    @Test
+    void aRedisOutageDegradesToNodeLocalCountingAndRecovers() throws Exception {
+        JedisPooled direct;
+        try {
+            direct = new JedisPooled(URI.create("redis://127.0.0.1:6379/" + DB));
+            direct.ping();
+        } catch (RuntimeException e) {
+            assumeTrue(false, "Redis on 127.0.0.1:6379 (.ci/run checks it)");
+            return;
+        }
+        direct.flushDB();
+        Path layout = work.resolve("image");
+        OciLayouts.Image image = OciLayouts.image(layout, "1", 41, 512 * 1024, 100_000);
+        try (direct;
+                LoopbackProxy link = new LoopbackProxy(6379, () -> (direction, chunk, n) -> n);
+                WharfProcess wharf = WharfProcess.start(Files.createDirectory(work.resolve("data")), Map.of(
+                        "WHARF_REDIS_URL", "redis://" + link.host() + "/" + DB))) {
+            Skopeo.copy(oci(layout, "1"), docker(wharf, "admin/app:1"));
+            assertThat(login(wharf, WharfProcess.ADMIN.username(), WharfProcess.ADMIN.password()).statusCode())
+                    .isEqualTo(200);
+
+            link.cut();
+
+            // Sign-in, the Hub API (rate-limited by default) and a pull with credentials all still work.
+            HttpResponse<String> signIn = login(wharf, WharfProcess.ADMIN.username(), WharfProcess.ADMIN.password());
+            assertThat(signIn.statusCode()).as(signIn.body()).isEqualTo(200);
+            String session = JSON.readTree(signIn.body()).path("token").asText();
+            HttpResponse<String> hub = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + wharf.host()
+                    + "/v2/namespaces/admin/repositories")).header("Authorization", "Bearer " + session).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(hub.statusCode()).as(hub.body()).isEqualTo(200);
+            assertThat(hub.headers().firstValue("X-RateLimit-Limit")).isPresent();
+            Path pulled = work.resolve("pulled");
+            Skopeo.copy(docker(wharf, "admin/app:1"), oci(pulled, "1"));
+            assertThat(OciLayouts.differences(pulled, "1", layout, image)).isEmpty();
+
+            // Guesses are still counted, on this node: the sixth wrong password in a row locks the pair.
+            int locked = 0;
+            for (int i = 0; i < 8; i++) {
+                int status = login(wharf, "guessed-during-outage", "wrong-" + i).statusCode();
+                assertThat(status).isIn(401, 429);
+                if (status == 429) locked++;
+            }
+            assertThat(locked).as("attempts refused by the node-local lock").isPositive();
+
+            String log = Files.readString(wharf.logFile());
+            assertThat(log).contains("Redis (redis.url) is unreachable");
+            assertThat(log).doesNotContain("unexpected failure on");
+
+            link.restore();
+
+            // Once the node tries Redis again, a failure is counted there, for every node to see.
+            String name = HexFormat.of().formatHex("counted-after-outage".getBytes(StandardCharsets.UTF_8));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (direct.keys("wharf:login:pair:*").stream().noneMatch(k -> k.contains(name))) {
+                assertThat(System.nanoTime()).as("counting in Redis again within 30 s").isLessThan(deadline);
+                assertThat(login(wharf, "counted-after-outage", "wrong").statusCode()).isIn(401, 429);
+                Thread.sleep(500);
+            }
+            assertThat(Files.readString(wharf.logFile())).contains("Redis (redis.url) answers again");
+        }
+    }
+
+    private static HttpResponse<String> login(WharfProcess wharf, String username, String password)
+            throws Exception {
+        String body = JSON.writeValueAsString(Map.of("username", username, "password", password));
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + wharf.host() + "/v2/users/login"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
