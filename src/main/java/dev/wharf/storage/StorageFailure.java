@@ -30,7 +30,7 @@ public final class StorageFailure {
     public enum Kind {
         /** The server cannot store what the request needs (RFC 4918, 11.5): free space, then retry. */
         FULL(507),
-        /** A dependency is down or unreachable: retry later (503). */
+        /** A dependency is down, unreachable, or held by another process past its wait: retry later (503). */
         UNREACHABLE(503);
 
         private final int status;
@@ -117,6 +117,12 @@ public final class StorageFailure {
     private static String unreachableReason(Throwable t) {
         if (t instanceof SQLTransientConnectionException) {
             return "the metadata database is unreachable (no connection within the pool's timeout)";
+        }
+        if (t instanceof SQLException && message(t).contains("SQLITE_BUSY") && message(t).contains("(database is locked)")) {
+            // Another process (an operator's sqlite3 shell, a backup tool, a CLI command) held the SQLite file's write
+            // lock past the busy timeout: nothing was written, and a retry can succeed. Other SQLITE_BUSY texts
+            // (a statement left open) and SQLITE_LOCKED are this process's own doing: bugs, answered as such.
+            return "the metadata database is busy: another process held its lock past the wait (SQLITE_BUSY)";
         }
         if (t instanceof SQLException sql && sql.getSQLState() != null) {
             String state = sql.getSQLState();

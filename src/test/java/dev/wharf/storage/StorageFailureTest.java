@@ -57,6 +57,39 @@ class StorageFailureTest {
     }
 
     @Test
+    void aSqliteFileLockedByAnotherProcessPastTheWaitIsBusyNotABug(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        // Real SQLite: one connection holds the write lock, the other gives up after its busy timeout.
+        String url = "jdbc:sqlite:" + dir.resolve("locked.db");
+        try (java.sql.Connection holder = java.sql.DriverManager.getConnection(url);
+                java.sql.Connection writer = java.sql.DriverManager.getConnection(url)) {
+            execute(holder, "PRAGMA journal_mode=WAL");
+            execute(holder, "CREATE TABLE t (x INTEGER)");
+            holder.setAutoCommit(false);
+            execute(holder, "INSERT INTO t VALUES (1)"); // holds the write lock until commit
+            execute(writer, "PRAGMA busy_timeout=100");
+            SQLException busy = null;
+            try {
+                execute(writer, "INSERT INTO t VALUES (2)");
+            } catch (SQLException e) {
+                busy = e;
+            }
+            assertThat((Object) busy).as("the second writer waited and gave up").isNotNull();
+            assertThat(StorageFailure.diagnose(new IllegalStateException("insert failed", busy)))
+                    .hasValueSatisfying(d -> {
+                        assertThat(d.kind()).isEqualTo(StorageFailure.Kind.UNREACHABLE);
+                        assertThat(d.message()).contains("metadata database is busy").contains("retry later");
+                    });
+        }
+    }
+
+    private static void execute(java.sql.Connection c, String sql) throws SQLException {
+        try (java.sql.Statement statement = c.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
+    @Test
     void aFullDiskIsA507() {
         assertThat(StorageFailure.diagnose(new IOException("No space left on device")).orElseThrow().kind().status())
                 .isEqualTo(507);
@@ -66,7 +99,10 @@ class StorageFailureTest {
     void otherFailuresAreNot() {
         assertThat(message(new IOException("Broken pipe"))).isEmpty();
         assertThat(message(new IOException((String) null))).isEmpty();
-        assertThat(message(new SQLException("[SQLITE_BUSY] The database file is locked"))).isEmpty();
+        // Busy for a reason of our own making (a statement left open), not another process's lock: a bug.
+        assertThat(message(new SQLException("[SQLITE_BUSY] The database file is locked (cannot commit transaction - "
+                + "SQL statements in progress)"))).isEmpty();
+        assertThat(message(new SQLException("[SQLITE_LOCKED] A table in the database is locked"))).isEmpty();
         assertThat(message(new SQLException("duplicate key value violates unique constraint", "23505"))).isEmpty();
         assertThat(message(new IllegalStateException("No space left on device"))).isEmpty(); // not I/O
         assertThat(message(new RuntimeException())).isEmpty();
