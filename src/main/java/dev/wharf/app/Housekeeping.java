@@ -10,6 +10,7 @@ import dev.wharf.quota.NamespaceQuotas;
 import dev.wharf.quota.QuotaMetrics;
 import dev.wharf.quota.QuotaStore;
 import dev.wharf.retention.RetentionService;
+import dev.wharf.storage.LoopFailures;
 import dev.wharf.storage.meta.AuditLog;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,45 +53,50 @@ final class Housekeeping implements AutoCloseable {
         Housekeeping h = new Housekeeping();
         if (tls != null) { // certificate files renewed on disk (e.g. by certbot) are served without a restart
             long every = config.tls().reloadInterval().toMillis();
-            h.every(every, every, TimeUnit.MILLISECONDS, tls.https()::reloadIfChanged);
+            h.every("the certificate reload", every, every, TimeUnit.MILLISECONDS, tls.https()::reloadIfChanged);
         }
-        h.background.schedule(safely(MemoryFootprint::compactAfterStartup), 1, TimeUnit.SECONDS);
-        h.every(1, 1, TimeUnit.SECONDS, s.pulls()::flush);
-        h.every(1, 1, TimeUnit.SECONDS, s.mirrors()::flushCounts);
-        h.every(5, 30, TimeUnit.SECONDS, () -> s.quotaMetrics().update(s.quotas().sweep(), s.quotaStore()));
-        h.every(30, 60, TimeUnit.SECONDS, () -> {
+        h.background.schedule(safely("the post-start memory compaction", MemoryFootprint::compactAfterStartup), 1,
+                TimeUnit.SECONDS);
+        h.every("the pull counts flush", 1, 1, TimeUnit.SECONDS, s.pulls()::flush);
+        h.every("the mirror counts flush", 1, 1, TimeUnit.SECONDS, s.mirrors()::flushCounts);
+        h.every("the quota sweep", 5, 30, TimeUnit.SECONDS,
+                () -> s.quotaMetrics().update(s.quotas().sweep(), s.quotaStore()));
+        h.every("the retention scheduler", 30, 60, TimeUnit.SECONDS, () -> {
             if (s.retention().submitDue() > 0) s.workers().wake();
         });
         Duration auditRetention = config.audit().retention();
-        h.every(1, 60, TimeUnit.MINUTES, () -> {
+        h.every("the audit purge", 1, 60, TimeUnit.MINUTES, () -> {
             int n = s.auditLog().purgeOlderThan(clock.instant().minus(auditRetention));
             if (n > 0) log.info("removed {} audit events older than {}", n, auditRetention);
         });
         Duration evictAfter = config.mirrors().evictUnusedAfter();
         if (!evictAfter.isZero()) {
-            h.every(10, 60, TimeUnit.MINUTES, () -> {
+            h.every("the mirror eviction", 10, 60, TimeUnit.MINUTES, () -> {
                 int n = s.mirrors().evictUnusedSince(clock.instant().minus(evictAfter));
                 if (n > 0) log.info("mirrors: evicted {} tags unused for {}", n, evictAfter);
             });
         }
         Duration uploadsExpireAfter = config.storage().uploadsExpireAfter();
-        h.every(0, 5, TimeUnit.MINUTES, () -> {
+        h.every("the upload expiry", 0, 5, TimeUnit.MINUTES, () -> {
             int n = s.uploads().expireIdle(uploadsExpireAfter);
             if (n > 0) log.info("removed {} expired upload sessions", n);
         });
         return h;
     }
 
-    private void every(long initialDelay, long period, TimeUnit unit, Runnable chore) {
-        background.scheduleWithFixedDelay(safely(chore), initialDelay, period, unit);
+    private void every(String name, long initialDelay, long period, TimeUnit unit, Runnable chore) {
+        background.scheduleWithFixedDelay(safely(name, chore), initialDelay, period, unit);
     }
 
-    private static Runnable safely(Runnable task) {
+    /** The chore, its failures logged (a database outage fails the 1-second ones every round: a few lines). */
+    private static Runnable safely(String name, Runnable task) {
+        LoopFailures failures = new LoopFailures(log, name);
         return () -> {
             try {
                 task.run();
+                failures.succeeded();
             } catch (RuntimeException e) {
-                log.warn("background task failed: {}", e.toString());
+                failures.failed(e);
             }
         };
     }

@@ -1,5 +1,6 @@
 package dev.wharf.auth;
 
+import dev.wharf.storage.LoopFailures;
 import dev.wharf.storage.meta.Database;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -38,6 +39,8 @@ public final class AuthorizationEpoch implements AutoCloseable {
     public record Generation(long identity, long any) {}
 
     private final Database database;
+    /** A database outage fails this poll every second: logged once, then once a minute, and its end. */
+    private final LoopFailures pollFailures = new LoopFailures(log, "reading the authorization versions");
     private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
     private ScheduledExecutorService poller;
     private volatile Generation generation = new Generation(0, 0);
@@ -103,9 +106,10 @@ public final class AuthorizationEpoch implements AutoCloseable {
     private void refreshQuietly() {
         try {
             refresh();
+            pollFailures.succeeded();
         } catch (RuntimeException e) {
             // fresh() turns false by itself if this goes on; callers then read the database directly.
-            log.warn("cannot read the authorization versions: {}", e.toString());
+            pollFailures.failed(e);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.wharf.gc;
 
 import dev.wharf.audit.AuditContext;
 import dev.wharf.ops.Metrics;
+import dev.wharf.storage.LoopFailures;
 import dev.wharf.storage.blob.BlobStore;
 import dev.wharf.storage.meta.DeleteGuard;
 import dev.wharf.storage.meta.GarbageStore;
@@ -96,15 +97,17 @@ public final class GarbageCollector implements AutoCloseable {
             return t;
         });
         long millis = interval.toMillis();
+        LoopFailures failures = new LoopFailures(log, "the garbage collection pass");
         schedule.scheduleWithFixedDelay(() -> {
             try {
                 Report r = run(false);
+                failures.succeeded();
                 if (r.manifestsDeleted() > 0 || r.blobsDeleted() > 0) {
                     log.info("garbage collection: {} manifests and {} blobs ({} bytes) deleted in {} ms",
                             r.manifestsDeleted(), r.blobsDeleted(), r.bytesReclaimed(), r.elapsed().toMillis());
                 }
             } catch (RuntimeException e) {
-                log.warn("garbage collection pass failed: {}", e.toString());
+                failures.failed(e);
             }
         }, millis, millis, TimeUnit.MILLISECONDS);
     }

@@ -12,6 +12,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import dev.wharf.storage.LoopFailures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,9 +79,11 @@ public final class WorkerPool implements AutoCloseable {
 
     private void loop(String worker) {
         List<String> types = List.copyOf(handlers.keySet());
+        LoopFailures failures = new LoopFailures(log, "job worker " + worker);
         while (!stopping) {
             try {
                 Optional<Job> job = store.claim(worker, types, lease);
+                failures.succeeded();
                 if (job.isPresent()) {
                     run(worker, job.get());
                 } else {
@@ -90,7 +93,7 @@ public final class WorkerPool implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
-                log.warn("job worker {}: {}", worker, e.toString());
+                failures.failed(e); // a database outage fails every poll: a few lines, not one per poll
                 sleepQuietly(idlePoll);
             }
         }

@@ -97,6 +97,11 @@ class DatabaseOutageIT {
             String log = Files.readString(wharf.logFile());
             assertThat(log).contains("refused: the metadata database is unreachable");
             assertThat(log).doesNotContain("unexpected failure on");
+            // The background polls (authorization versions every second, job workers) failed every round of the
+            // outage, and each said so once, and that it works again.
+            assertThat(log.lines().filter(l -> l.contains("reading the authorization versions failed"))).hasSize(1);
+            assertThat(log).contains("reading the authorization versions works again after");
+            assertThat(log).doesNotContain("still failing");
         } finally {
             schema.drop();
         }
