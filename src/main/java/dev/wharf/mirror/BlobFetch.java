@@ -2,11 +2,13 @@ package dev.wharf.mirror;
 
 import dev.wharf.model.Digest;
 import dev.wharf.registry.PullThrough;
+import dev.wharf.storage.StorageFailure;
 import dev.wharf.upstream.OutboundResponse;
 import dev.wharf.upstream.UpstreamClient;
 import dev.wharf.upstream.UpstreamException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -51,6 +53,8 @@ final class BlobFetch implements PullThrough.Arriving {
     private long written;
     private String failure;
     private UpstreamException upstreamFailure;
+    /** Set when the download failed for this node's storage (a full disk), not for the upstream: see failure(). */
+    private Throwable storageFailure;
     private int readers;
     private boolean finished;
     private boolean deleted;
@@ -97,6 +101,18 @@ final class BlobFetch implements PullThrough.Arriving {
             fail(e.getMessage(), e);
             return;
         } catch (IOException | RuntimeException e) {
+            Optional<StorageFailure.Diagnosis> ours = StorageFailure.diagnose(e);
+            if (ours.isPresent()) {
+                // Not the upstream's fault, and the client should hear what it is (507 for a full disk).
+                lock.lock();
+                try {
+                    storageFailure = e;
+                } finally {
+                    lock.unlock();
+                }
+                fail(ours.get().message(), null);
+                return;
+            }
             long received = tee == null ? 0 : tee.received;
             fail("the download of " + digest + " from the upstream broke after " + received + " bytes ("
                     + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + "); not stored",
@@ -198,6 +214,7 @@ final class BlobFetch implements PullThrough.Arriving {
                 changed.awaitNanos(left);
             }
             if (state == State.FAILED) {
+                if (storageFailure != null) throw new UncheckedIOException(failure());
                 throw upstreamFailure != null ? upstreamFailure
                         : new UpstreamException(UpstreamException.Reason.UNREACHABLE, failure);
             }
@@ -236,7 +253,7 @@ final class BlobFetch implements PullThrough.Arriving {
         lock.lock();
         try {
             if (deleted) {
-                if (state == State.FAILED) throw new IOException(failure);
+                if (state == State.FAILED) throw failure();
                 if (!published) throw new IOException("storing " + digest + " failed; retry");
                 return Optional.empty();
             }
@@ -291,6 +308,21 @@ final class BlobFetch implements PullThrough.Arriving {
             upstreamFailure = cause;
             state = State.FAILED;
             changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What a reader of a failed download is told; caused by the storage's own exception when it was ours. */
+    private IOException failure() {
+        return storageFailure == null ? new IOException(failure) : new IOException(failure, storageFailure);
+    }
+
+    /** The failure's text when this node's storage failed the download (a full disk), else empty. */
+    Optional<String> storageFailureMessage() {
+        lock.lock();
+        try {
+            return storageFailure == null ? Optional.empty() : Optional.of(failure);
         } finally {
             lock.unlock();
         }
@@ -375,7 +407,7 @@ final class BlobFetch implements PullThrough.Arriving {
                 while (true) {
                     long visible = state == State.VERIFIED ? written : Math.max(0, written - 1);
                     if (visible > from) return visible;
-                    if (state == State.FAILED) throw new IOException(failure);
+                    if (state == State.FAILED) throw failure();
                     if (state == State.VERIFIED) return -1;
                     long left = deadline - System.nanoTime();
                     if (left <= 0) return from;

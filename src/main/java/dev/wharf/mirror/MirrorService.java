@@ -395,7 +395,10 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
             fetch.run(() -> upstream.call(m, repository, c -> c.blobWithLength(digest.toString())),
                     file -> uploads.storeVerified(repository, digest, file), // BlobFetch verified it
                     n -> metrics.upstreamBytes(m.name(), n));
-            if (fetch.failed()) {
+            Optional<String> ours = fetch.storageFailureMessage();
+            if (ours.isPresent()) {
+                log.warn("mirror {}: {} from {} not stored: {}", m.name(), digest, repository, ours.get());
+            } else if (fetch.failed()) {
                 metrics.upstreamError(m.name());
             } else {
                 promote(repository);

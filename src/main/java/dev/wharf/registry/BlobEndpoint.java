@@ -6,9 +6,11 @@ import dev.wharf.content.OciError;
 import dev.wharf.content.RegistryException;
 import dev.wharf.model.Digest;
 import dev.wharf.ops.Metrics;
+import dev.wharf.storage.StorageFailure;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -85,6 +87,15 @@ final class BlobEndpoint {
      *
      * @return false when the download finished before this client could join it: the blob is in storage now
      */
+    /**
+     * A download that failed before this client got a byte: the upstream's problem is UNAVAILABLE with its message;
+     * this node's storage condition (a full disk) goes to the one answer every surface gives it (507).
+     */
+    private static RuntimeException arrivalFailed(IOException e) {
+        if (StorageFailure.diagnose(e).isPresent()) return new UncheckedIOException(e);
+        return new RegistryException(OciError.UNAVAILABLE, e.getMessage(), null);
+    }
+
     private boolean sendArriving(Context ctx, Digest digest, PullThrough.Arriving blob, boolean head) {
         long size = blob.size();
         if (head) {
@@ -101,7 +112,7 @@ final class BlobEndpoint {
             if (opened.isEmpty()) return false;
             reading = opened.get();
         } catch (IOException e) {
-            throw new RegistryException(OciError.UNAVAILABLE, e.getMessage(), null);
+            throw arrivalFailed(e);
         }
         ctx.header("Docker-Content-Digest", digest.toString());
         ctx.header("ETag", "\"" + digest + "\"");
@@ -113,7 +124,7 @@ final class BlobEndpoint {
                     readable = reading.readable(0, NEXT_BYTES);
                 } while (readable == 0);
             } catch (IOException e) {
-                throw new RegistryException(OciError.UNAVAILABLE, e.getMessage(), null);
+                throw arrivalFailed(e);
             }
             ctx.contentType("application/octet-stream");
             if (size >= 0) ctx.header("Content-Length", String.valueOf(size));

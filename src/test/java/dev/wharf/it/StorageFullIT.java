@@ -4,6 +4,7 @@ import static dev.wharf.it.support.Skopeo.docker;
 import static dev.wharf.it.support.Skopeo.oci;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wharf.it.support.DistributionProcess;
 import dev.wharf.it.support.OciLayouts;
 import dev.wharf.it.support.RegistryHttp;
 import dev.wharf.it.support.Skopeo;
@@ -11,6 +12,7 @@ import dev.wharf.it.support.WharfProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,5 +66,64 @@ class StorageFullIT {
             assertThat(log).contains("refused: the registry's storage is full");
             assertThat(log).doesNotContain("ERROR").doesNotContain("\tat ");
         }
+    }
+
+    /**
+     * A pull-through mirror on a full disk: a cold blob it cannot store is refused with the same 507 (a HEAD would
+     * not tell: a mirror answers it from the upstream), the upstream is not blamed (no upstream error counted, the message names the disk), and once space
+     * is freed the same pull is fetched, stored and served whole.
+     */
+    @Test
+    void aMirrorThatCannotStoreAColdBlobSaysItsDiskIsFull() throws Exception {
+        Path layout = work.resolve("upstream-image");
+        OciLayouts.Image image = OciLayouts.image(layout, "1", 13, 2 * MIB);
+        String layer = image.blobs().get(1);
+        try (DistributionProcess upstream = DistributionProcess.start(Files.createDirectory(work.resolve("upstream")));
+                WharfProcess wharf = WharfProcess.startOnSmallDisk(Files.createDirectory(work.resolve("data")), 48,
+                        Map.of("WHARF_MIRRORS_UPSTREAMS", "up=http://" + upstream.host()))) {
+            Skopeo.copy(oci(layout, "1"), "docker://" + upstream.host() + "/lib/app:1");
+            String pull = bearer(wharf, "up/lib/app", "pull");
+            String push = bearer(wharf, "full/filler", "pull,push");
+
+            // Fill the disk with an upload left open: append until the disk refuses (each refused append is cut
+            // back), in ever smaller pieces, so that less than one of the mirror's 256 KiB batches is left.
+            RegistryHttp.Response started = RegistryHttp.raw(wharf, "POST", "/v2/full/filler/blobs/uploads/", null,
+                    push);
+            assertThat(started.status()).as(started.toString()).isEqualTo(202);
+            String session = started.header("Location").orElseThrow();
+            for (int piece : new int[] {4 * 1024 * 1024, 256 * 1024, 16 * 1024}) {
+                while (RegistryHttp.raw(wharf, "PATCH", session, new byte[piece], push,
+                        "Content-Type", "application/octet-stream").status() == 202) {
+                    session = RegistryHttp.raw(wharf, "GET", session, null, push).header("Location").orElse(session);
+                }
+            }
+
+            RegistryHttp.Response refused = RegistryHttp.raw(wharf, "GET", "/v2/up/lib/app/blobs/" + layer, null,
+                    pull);
+            assertThat(refused.status()).as(refused.toString()).isEqualTo(507);
+            assertThat(refused.json().path("errors").path(0).path("message").asText())
+                    .contains("storage is full").doesNotContain("upstream");
+
+            // Space back: the same blob comes through the mirror whole.
+            assertThat(RegistryHttp.raw(wharf, "DELETE", session, null, push).status()).isEqualTo(204);
+            RegistryHttp.Response served = RegistryHttp.raw(wharf, "GET", "/v2/up/lib/app/blobs/" + layer, null,
+                    pull);
+            assertThat(served.status()).as(served.toString()).isEqualTo(200);
+            assertThat(served.body()).isEqualTo(Files.readAllBytes(OciLayouts.blob(layout, layer)));
+
+            String log = Files.readString(wharf.logFile());
+            assertThat(log).contains("not stored: the registry's storage is full");
+            assertThat(log).doesNotContain("ERROR").doesNotContain("\tat ");
+            String metrics = RegistryHttp.raw(wharf, "GET", "/metrics").text();
+            assertThat(metrics.lines().filter(l -> l.startsWith("wharf_mirror_upstream_errors")
+                    && !l.endsWith(" 0.0"))).as("no upstream error counted").isEmpty();
+        }
+    }
+
+    /** A registry token for {@code repository} and {@code actions}, asked for with /v2/'s own challenge. */
+    private static String bearer(WharfProcess wharf, String repository, String actions) {
+        String challenge = RegistryHttp.raw(wharf, "GET", "/v2/").header("WWW-Authenticate").orElseThrow()
+                + ",scope=\"repository:" + repository + ":" + actions + "\"";
+        return "Bearer " + RegistryHttp.asAdmin(wharf).token(challenge).json().path("token").asText();
     }
 }

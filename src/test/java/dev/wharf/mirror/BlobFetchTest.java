@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.wharf.model.Digest;
+import dev.wharf.storage.StorageFailure;
 import dev.wharf.upstream.OutboundResponse;
 import dev.wharf.upstream.UpstreamClient;
 import dev.wharf.upstream.UpstreamException;
@@ -135,6 +136,40 @@ class BlobFetchTest {
             assertThatThrownBy(in::readAllBytes).isInstanceOf(IOException.class)
                     .hasMessageContaining("broke after 50000 bytes");
         }
+    }
+
+    @Test
+    void aFullDiskIsThisNodesFailureNotTheUpstreams() throws Exception {
+        byte[] content = bytes(100_000, 6);
+        BlobFetch fetch = new BlobFetch(Digest.sha256(content), dir.resolve("f"), Duration.ofSeconds(30));
+        AtomicReference<Path> published = new AtomicReference<>();
+        // What FileChannel.write throws on ENOSPC, raised where the tee writes the file.
+        fetch.run(() -> new UpstreamClient.Blob() {
+            @Override
+            public long length() {
+                return content.length;
+            }
+
+            @Override
+            public void readTo(OutboundResponse.BodySink sink) throws IOException {
+                sink.accept(ByteBuffer.wrap(content, 0, 1000));
+                throw new IOException("No space left on device");
+            }
+
+            @Override
+            public void close() {}
+        }, published::set, n -> { });
+        assertThat(published.get()).isNull();
+        try (InputStream in = fetch.open().orElseThrow()) {
+            assertThatThrownBy(in::readAllBytes).isInstanceOfSatisfying(IOException.class, e ->
+                    assertThat(StorageFailure.diagnose(e)).hasValueSatisfying(d ->
+                            assertThat(d.kind()).isEqualTo(StorageFailure.Kind.FULL)))
+                    .hasMessageContaining("storage is full").hasMessageNotContaining("upstream");
+        }
+        // A client joining now hears the same, not an upstream error.
+        assertThatThrownBy(() -> fetch.awaitStarted(Duration.ofSeconds(1)))
+                .isInstanceOf(java.io.UncheckedIOException.class)
+                .satisfies(e -> assertThat(StorageFailure.diagnose(e)).isPresent());
     }
 
     @Test

@@ -65,11 +65,16 @@ public final class WharfProcess extends ChildServer {
      * fill the disk under a real node. The files are gone with the process; the test sees the node through HTTP.
      */
     public static WharfProcess startOnSmallDisk(Path dataDir, int mib) {
+        return startOnSmallDisk(dataDir, mib, Map.of());
+    }
+
+    /** {@link #startOnSmallDisk(Path, int)} with settings of the test's own, as {@link #start(Path, Map)}. */
+    public static WharfProcess startOnSmallDisk(Path dataDir, int mib, Map<String, String> extraEnv) {
         String jar = System.getProperty("wharf.jar");
         if (jar == null || !Files.isRegularFile(Path.of(jar))) {
             throw new IllegalStateException("-Dwharf.jar is not a file (" + jar + "); run the ITs with ./mvnw verify");
         }
-        WharfProcess wharf = new WharfProcess(Path.of(jar), dataDir, FreePort.pick(), Map.of());
+        WharfProcess wharf = new WharfProcess(Path.of(jar), dataDir, FreePort.pick(), extraEnv);
         wharf.diskBytes = mib * 1024L * 1024L;
         wharf.launch();
         Skopeo.rememberCredentials(wharf.host(), wharf.admin);
