@@ -4,12 +4,12 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import dev.wharf.auth.AccessScope;
 import dev.wharf.auth.AccessTokenService;
 import dev.wharf.auth.AccountService;
+import dev.wharf.auth.IdentityException;
 import dev.wharf.auth.LoginSession;
 import dev.wharf.auth.LoginSessions;
 import dev.wharf.auth.OrgAccessTokenService;
 import dev.wharf.auth.Principal;
 import dev.wharf.auth.User;
-import dev.wharf.storage.StorageFailure;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -184,11 +184,10 @@ public final class SessionTokens {
                 case "anonymous" -> Optional.of(Principal.ANONYMOUS);
                 default -> Optional.empty();
             };
-        } catch (ParseException e) {
-            return Optional.empty();
-        } catch (RuntimeException e) {
-            // A database that cannot be read is not the token's fault: the caller must hear 503, not "invalid".
-            if (StorageFailure.diagnose(e).isPresent()) throw e;
+        } catch (ParseException | IllegalArgumentException | IdentityException e) {
+            // A claim of the wrong type or form (a scope that does not parse): not a token this server honours.
+            // Nothing else is caught: a database that cannot be read is not the token's fault, and its caller must
+            // hear 503 (or a bug's 500), never "invalid token", which makes a client drop a good one.
             return Optional.empty();
         }
     }
@@ -234,10 +233,7 @@ public final class SessionTokens {
             JWTClaimsSet c = jwt.verify(token, TWO_FACTOR_AUDIENCE);
             return accounts.findUser(c.getLongClaim("uid")).filter(u -> u.username().equals(c.getSubject()));
         } catch (TokenException | ParseException e) {
-            return Optional.empty();
-        } catch (RuntimeException e) {
-            if (StorageFailure.diagnose(e).isPresent()) throw e; // as in verify: a 503, not an invalid token
-            return Optional.empty();
+            return Optional.empty(); // as in resolve: a database failure goes on to the caller
         }
     }
 }

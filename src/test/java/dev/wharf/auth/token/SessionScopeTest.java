@@ -59,6 +59,35 @@ class SessionScopeTest {
     }
 
     @Test
+    void aDatabaseFailureIsNeverReadAsAnInvalidToken() {
+        String session = sessions.issue(olivia.principal());
+        assertThat(sessions.verify(session)).isPresent();
+        db.close(); // any failure to read the account, recognised as an outage or not
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> sessions.verify(session))
+                .isInstanceOf(RuntimeException.class);
+        db = Database.open("jdbc:sqlite:" + dir.resolve("meta.db"), null, null, 2, null); // for close()
+    }
+
+    @Test
+    void aTokenWhoseScopeClaimDoesNotParseIsNotHonoured() {
+        String secret = personalTokens.create(olivia.id(), "ci", List.of("repo:read"), null, null).secret();
+        Principal principal = ((LoginOutcome.Authenticated) authenticator.login("olivia", secret).orElseThrow())
+                .principal();
+        String token = sessions.issue(principal);
+        JWTClaimsSet claims = assertThatParses(token);
+        JWTClaimsSet bent = new JWTClaimsSet.Builder(claims).claim("scope", "repo:everything").build();
+        assertThat(sessions.resolve(bent)).isEmpty();
+    }
+
+    private static JWTClaimsSet assertThatParses(String token) {
+        try {
+            return SignedJWT.parse(token).getJWTClaimsSet();
+        } catch (java.text.ParseException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void aLoginWithATokenCarriesItsScopeThroughRefresh() throws Exception {
         String secret = personalTokens.create(olivia.id(), "ci", List.of("repo:read"), null, null).secret();
         LoginOutcome outcome = authenticator.login("olivia", secret).orElseThrow();
