@@ -14,7 +14,7 @@ each upload's bytes are appended to a file of its own in DIR (--sha256: and hash
 file is fsynced when the upload's PUT arrives, as a registry makes a blob durable before it answers 201), and the
 file is removed at that PUT, unless --retain: then it stays, as a registry keeps its blobs. On a VM that hands freed
 memory back to its host, writing into pages just freed costs less than writing into fresh ones, which is what a
-registry does. docs/benchmarks.md ("What run AD adds") has what each step cost a skopeo push.
+registry does. docs/benchmarks-journal.md ("What run AD adds") has what each step cost a skopeo push.
 """
 import argparse
 import hashlib

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Where a skopeo push's time goes, as a ladder of servers that each do a little more of what a registry must do with
-# an upload (docs/benchmarks.md, "What run AD adds"). Every round pushes one new image shaped as the headline's
+# an upload (docs/benchmarks-journal.md, "What run AD adds"). Every round pushes one new image shaped as the headline's
 # (bench/headline.sh: one random MIB MiB layer and three of 1 MiB) with `skopeo copy` to each of, in an order that
 # rotates per round:
 #   null          bench/nullregistry.py, which discards the bytes (the client's ceiling)
@@ -36,7 +36,7 @@ mkdir -p "$WORK/null-files"
 start_null null
 # --retain: the files stay, as a registry's blobs do. Removed at each PUT, they would hand their page cache to the next
 # push in the rotation, and on this project's VM writing into fresh page cache can cost ten times the kernel time of
-# writing into pages just freed (docs/benchmarks.md, "What runs AV-BA add").
+# writing into pages just freed (docs/benchmarks-journal.md, "What runs AV-BA add").
 start_null null+file --keep "$WORK/null-files" --retain
 start_null null+sha256 --keep "$WORK/null-files" --sha256 --retain
 start_null null+fsync --keep "$WORK/null-files" --sha256 --fsync --retain

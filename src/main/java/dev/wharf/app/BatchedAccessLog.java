@@ -12,8 +12,8 @@ import java.time.format.DateTimeFormatter;
  * Access-log lines gathered in memory and written to standard output by one thread at most {@code flushMillis}
  * after the first of a batch, the way nginx's {@code access_log ... buffer= flush=} works. Logback's asynchronous
  * appender woke its worker for nearly every line (45,000 thread wake-ups in 5 s of manifest GETs), which cost the
- * registry a fifth of its requests per second under load ("What runs AE–AG add" in docs/benchmarks.md); here a request
- * only appends its line under a short lock, and the writer is woken once per batch.
+ * registry a fifth of its requests per second under load ("What runs AE–AG add" in docs/benchmarks-journal.md); here
+ * a request only appends its line under a short lock, and the writer is woken once per batch.
  *
  * <p>The lines look as Logback's console pattern ({@link LogSetup#PATTERN}) would print them, so readers of the log
  * see one format. A request never waits for the console: when more than {@code maxPendingChars} are waiting (the

@@ -63,7 +63,7 @@ public final class SigningKeys {
 
     /**
      * A fresh key being generated now on a thread of its own, for a node whose database is new: generating one on a
-     * cold JVM takes ~120 ms of a 2-core VM's start-up (docs/benchmarks.md, "What runs Y–AA add"), which
+     * cold JVM takes ~120 ms of a 2-core VM's start-up (docs/benchmarks-journal.md, "What runs Y–AA add"), which
      * then overlaps with opening the database instead of following it. A key nobody asks for is dropped.
      */
     public static Supplier<SigningKeys> generateAhead() {

@@ -11,7 +11,7 @@ import org.sqlite.util.LibraryLoaderUtil;
 /**
  * Where SQLite's native library is loaded from. On every start sqlite-jdbc copies it out of the jar into the temp
  * directory and compares the copy with the jar's byte for byte: ~150 ms of a 2-core VM's start-up (measured:
- * docs/benchmarks.md, "What runs T–V add"). The launcher names a directory of its own for each build of the jar
+ * docs/benchmarks-journal.md, "What runs T–V add"). The launcher names a directory of its own for each build of the jar
  * ({@link BuildCacheDir}, next to the jar, as its class cache is); the library is copied there once, by the
  * first start of that build, and sqlite-jdbc is pointed at the copy with its own {@code org.sqlite.lib.path} and
  * {@code org.sqlite.lib.name} properties. Without the launcher's property, with those properties set by the operator,

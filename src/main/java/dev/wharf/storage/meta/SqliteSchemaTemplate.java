@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A new SQLite node's schema, copied instead of migrated. Flyway setting up, scanning and running the bundled
  * migrations on an empty file was half of a fresh node's start-up on a 2-core VM (~0.9 s of the database phase,
- * docs/benchmarks.md, "What runs Y–AA add"), and it produces the same schema and rows for every new node of a build
- * (only Flyway's record of when it ran differs): the migrations are plain DDL and fixed rows, nothing random or
+ * docs/benchmarks-journal.md, "What runs Y–AA add"), and it produces the same schema and rows for every new node of a
+ * build (only Flyway's record of when it ran differs): the migrations are plain DDL and fixed rows, nothing random or
  * dated. So the first new database of a build, right after Flyway migrated it and before anything else wrote to it,
  * is copied into the launcher's directory for this build ({@link BuildCacheDir}) as
  * {@value #FILE}; later new databases of that build are filled with that copy, and Flyway is not started for them.
