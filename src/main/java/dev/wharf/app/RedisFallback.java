@@ -38,6 +38,13 @@ final class RedisFallback {
                 .register(meters);
     }
 
+    /** For /readyz: "ok", or since when this node has been counting on its own. */
+    String state() {
+        if (retryAt.get() == 0) return "ok";
+        return "unreachable for " + Duration.ofNanos(System.nanoTime() - downSince.get()).toSeconds()
+                + " s; this node counts rate limits and sign-in failures on its own";
+    }
+
     /** {@code shared}'s answer, or {@code local}'s while Redis does not answer. */
     <T> T call(Supplier<T> shared, Supplier<T> local) {
         long waitUntil = retryAt.get();

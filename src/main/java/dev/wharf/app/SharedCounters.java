@@ -43,6 +43,11 @@ final class SharedCounters implements AutoCloseable {
         return new SharedCounters(client, new RedisFallback(meters));
     }
 
+    /** What /readyz shows of Redis (never deciding readiness): nothing without redis.url. */
+    java.util.Map<String, java.util.function.Supplier<String>> readinessAdvisories() {
+        return fallback == null ? java.util.Map.of() : java.util.Map.of("redis", fallback::state);
+    }
+
     /** Sign-in failure counters, in Redis whenever redis.url is set (whether or not rate limits are on). */
     LoginThrottle.Factory loginThrottles(Clock clock) {
         if (redis == null) return (name, free) -> new MemoryLoginThrottle(clock, free);

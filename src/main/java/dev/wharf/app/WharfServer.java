@@ -300,7 +300,7 @@ public final class WharfServer {
                 authCache, identity.sessions(), config.auth().service(), json, clock);
         ConsoleRoutes console = new ConsoleRoutes(hub.logins(), identity.sessions(), identity.accounts(),
                 identity.twoFactor(), json);
-        HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics);
+        HealthEndpoints health = new HealthEndpoints(meta, blobs, metrics, counters.readinessAdvisories());
         // Cycle /v1/ surface and the job workers behind it; workers start with the server and stop before the pool.
         JobStore jobStore = new JobStore(database, json, clock);
         WorkerPool[] pool = new WorkerPool[1];

@@ -6,20 +6,31 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * /healthz answers while the process is alive; /readyz only when the database and blob storage both answer
- * (storage is probed with a real write, read and delete); /metrics is the Prometheus scrape.
+ * (storage is probed with a real write, read and delete); /metrics is the Prometheus scrape. Dependencies the node
+ * can serve without (Redis, whose counters fall back to memory) are listed in /readyz's checks for the operator but
+ * never make it "not ready": taking every node out of the load balancer for them would be the outage.
  */
 public final class HealthEndpoints {
     private final MetadataStore meta;
     private final BlobStore blobs;
     private final Metrics metrics;
+    private final Map<String, Supplier<String>> advisories;
 
     public HealthEndpoints(MetadataStore meta, BlobStore blobs, Metrics metrics) {
+        this(meta, blobs, metrics, Map.of());
+    }
+
+    /** @param advisories checks shown in /readyz that do not decide readiness: name → "ok" or what is wrong */
+    public HealthEndpoints(MetadataStore meta, BlobStore blobs, Metrics metrics,
+            Map<String, Supplier<String>> advisories) {
         this.meta = meta;
         this.blobs = blobs;
         this.metrics = metrics;
+        this.advisories = advisories;
     }
 
     public void register(JavalinConfig config) {
@@ -39,6 +50,7 @@ public final class HealthEndpoints {
                 throw new IllegalStateException(e.getMessage(), e);
             }
         });
+        advisories.forEach((name, state) -> checks.put(name, state.get()));
         ctx.status(ok ? 200 : 503).json(Map.of("status", ok ? "ready" : "not ready", "checks", checks));
     }
 

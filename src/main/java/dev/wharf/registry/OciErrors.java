@@ -16,6 +16,10 @@ final class OciErrors {
         this.json = json;
     }
 
+    /** Headers that describe a blob or manifest body, never an error's. */
+    private static final List<String> ENTITY_HEADERS = List.of("Docker-Content-Digest", "ETag", "Content-Range",
+            "Accept-Ranges", "Last-Modified");
+
     void write(Context ctx, RegistryException e) {
         e.headers().forEach(ctx::header);
         write(ctx, e.error(), e.getMessage(), e.detail());
@@ -35,11 +39,12 @@ final class OciErrors {
         ctx.status(error.status());
         ctx.header("Docker-Distribution-API-Version", "registry/2.0");
         ctx.contentType("application/json");
-        if (ctx.method().name().equals("HEAD")) {
-            // HEAD responses carry no body; the status says enough.
-            ctx.header("Content-Length", String.valueOf(body.length));
-            return;
-        }
+        // A failure can come after a blob's headers were set but before its first byte (S3 unreachable on open):
+        // the error must not claim the blob's length, digest or range (Jetty refuses a body shorter than the
+        // Content-Length, which made a 503 into a 500).
+        for (String entityHeader : ENTITY_HEADERS) ctx.res().setHeader(entityHeader, null);
+        ctx.header("Content-Length", String.valueOf(body.length));
+        if (ctx.method().name().equals("HEAD")) return; // HEAD responses carry no body; the status says enough.
         ctx.result(body);
     }
 }

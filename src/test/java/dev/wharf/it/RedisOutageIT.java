@@ -84,6 +84,13 @@ class RedisOutageIT {
             }
             assertThat(locked).as("attempts refused by the node-local lock").isPositive();
 
+            // Ready all the same (the node serves), and /readyz says what is degraded.
+            HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + wharf.host()
+                    + "/readyz")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(ready.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(ready.body()).path("checks").path("redis").asText())
+                    .startsWith("unreachable for");
+
             String log = Files.readString(wharf.logFile());
             assertThat(log).contains("Redis (redis.url) is unreachable");
             assertThat(log).doesNotContain("unexpected failure on");
@@ -99,6 +106,8 @@ class RedisOutageIT {
                 Thread.sleep(500);
             }
             assertThat(Files.readString(wharf.logFile())).contains("Redis (redis.url) answers again");
+            assertThat(HTTP.send(HttpRequest.newBuilder(URI.create("http://" + wharf.host() + "/readyz")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).contains("\"redis\":\"ok\"");
         }
     }
 

@@ -59,7 +59,7 @@ class S3OutageIT {
 
                 RegistryHttp.Response blob = RegistryHttp.raw(wharf, "GET", "/v2/admin/app/blobs/" + layer, null,
                         bearer);
-                assertThat(blob.status()).as(blob.toString()).isEqualTo(503);
+                assertThat(blob.status()).as(() -> blob + "\n" + logOf(wharf)).isEqualTo(503);
                 assertThat(blob.errorCode()).isEqualTo("UNAVAILABLE");
                 assertThat(blob.json().path("errors").path(0).path("message").asText())
                         .contains("S3 endpoint is unreachable").contains("retry later");
@@ -100,6 +100,14 @@ class S3OutageIT {
         String challenge = RegistryHttp.raw(wharf, "GET", "/v2/").header("WWW-Authenticate").orElseThrow()
                 + ",scope=\"repository:" + repository + ":" + actions + "\"";
         return "Bearer " + RegistryHttp.asAdmin(wharf).token(challenge).json().path("token").asText();
+    }
+
+    private static String logOf(WharfProcess wharf) {
+        try {
+            return Files.readString(wharf.logFile());
+        } catch (java.io.IOException e) {
+            return "(log unreadable: " + e + ")";
+        }
     }
 
     private static int readyz(WharfProcess wharf) throws Exception {
