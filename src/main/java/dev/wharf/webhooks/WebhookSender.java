@@ -94,9 +94,10 @@ public final class WebhookSender implements JobHandler {
         boolean expired = !delivered && clock.instant().isAfter(delivery.createdAt().plus(retryFor));
         Delivery.State state = delivered ? Delivery.State.DELIVERED
                 : expired ? Delivery.State.FAILED : Delivery.State.PENDING;
-        store.recordAttempt(delivery.id(), new Delivery.Attempt(attempt, started, status, millis, excerpt, error),
-                state);
+        boolean recorded = store.recordAttempt(delivery.id(),
+                new Delivery.Attempt(attempt, started, status, millis, excerpt, error), state);
         if (delivered) return;
+        if (!recorded) throw JobFailure.permanent("the webhook was deleted while the delivery was being sent");
         log.info("webhook {} delivery {} attempt {}: {}", hook.id(), delivery.id(), attempt, error);
         if (expired) throw JobFailure.permanent("gave up after " + retryFor.toHours() + " h: " + error);
         throw JobFailure.transientError(error, null);

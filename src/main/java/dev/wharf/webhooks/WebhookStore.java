@@ -124,18 +124,24 @@ public final class WebhookStore {
                 .bindList("ids", webhookIds).mapTo(Long.class).one());
     }
 
-    /** Appends an attempt and sets the delivery's state, in one transaction. */
-    void recordAttempt(String deliveryId, Delivery.Attempt attempt, Delivery.State state) {
-        database.inWriteTransaction(h -> {
+    /**
+     * Appends an attempt and sets the delivery's state, in one transaction; false (nothing written) when the
+     * delivery is gone: its hook was deleted while the attempt was under way, and the deletion took the delivery.
+     */
+    boolean recordAttempt(String deliveryId, Delivery.Attempt attempt, Delivery.State state) {
+        return database.inWriteTransaction(h -> {
+            // The update first: it finds the row or not, and holds it against a deletion until the commit.
+            int updated = h.createUpdate("UPDATE webhook_deliveries SET state = :state, attempts = :n,"
+                            + " updated_at = :at WHERE id = :id")
+                    .bind("state", state.wire()).bind("n", attempt.number()).bind("at", attempt.at().toEpochMilli())
+                    .bind("id", deliveryId).execute();
+            if (updated == 0) return false;
             h.createUpdate("INSERT INTO webhook_attempts (delivery_id, attempt, at, status, duration_ms,"
                             + " response_excerpt, error) VALUES (:id, :n, :at, :status, :ms, :excerpt, :error)")
                     .bind("id", deliveryId).bind("n", attempt.number()).bind("at", attempt.at().toEpochMilli())
                     .bind("status", attempt.status()).bind("ms", attempt.durationMillis())
                     .bind("excerpt", attempt.responseExcerpt()).bind("error", attempt.error()).execute();
-            return h.createUpdate("UPDATE webhook_deliveries SET state = :state, attempts = :n, updated_at = :at"
-                            + " WHERE id = :id")
-                    .bind("state", state.wire()).bind("n", attempt.number()).bind("at", attempt.at().toEpochMilli())
-                    .bind("id", deliveryId).execute();
+            return true;
         });
     }
 
