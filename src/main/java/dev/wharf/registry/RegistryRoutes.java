@@ -113,11 +113,12 @@ public final class RegistryRoutes {
             return;
         }
         try {
+            // To the end of the body (a chunked one announces no length), giving up once more than the limit came.
             java.io.InputStream in = ctx.req().getInputStream();
             byte[] discard = new byte[64 * 1024];
-            long left = DRAIN_LIMIT;
-            for (int n; left > 0 && (n = in.read(discard, 0, (int) Math.min(discard.length, left))) >= 0; ) {
-                left -= n;
+            long read = 0;
+            for (int n; read <= DRAIN_LIMIT && (n = in.read(discard)) >= 0; ) {
+                read += n;
             }
         } catch (java.io.IOException | RuntimeException gone) {
             // The body was broken off or the connection is gone: nothing to drain, the answer is written anyway.

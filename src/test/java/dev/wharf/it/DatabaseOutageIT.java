@@ -20,8 +20,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,20 +79,15 @@ class DatabaseOutageIT {
             assertThat(cycleBody.path("error").path("code").asText()).isEqualTo("503.not-ready");
             assertThat(cycleBody.path("error").path("detail").asText()).contains("metadata database is unreachable");
 
-            assertThat(readyz(wharf)).isEqualTo(503); // what takes the node out of a load balancer meanwhile
+            assertThat(wharf.readyz()).isEqualTo(503); // what takes the node out of a load balancer meanwhile
 
             link.restore();
 
             // The pool reconnects by itself: once /readyz says so (as a load balancer would wait for), the image
             // pushed before the outage pulls back whole.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (readyz(wharf) != 200) {
-                assertThat(System.nanoTime()).as("ready again within 60 s of the link's return").isLessThan(deadline);
-                Thread.sleep(200);
-            }
-            Path pulled = work.resolve("pulled");
-            Skopeo.copy(docker(wharf, "admin/app:1"), oci(pulled, "1"));
-            assertThat(OciLayouts.differences(pulled, "1", layout, image)).isEmpty();
+            wharf.awaitReadyAgain(Duration.ofSeconds(60));
+            assertThat(OciLayouts.pulledBackDifferences(wharf, "admin/app:1", work.resolve("pulled"), layout, image))
+                    .isEmpty();
 
             String log = Files.readString(wharf.logFile());
             assertThat(log).contains("refused: the metadata database is unreachable");
@@ -109,11 +104,6 @@ class DatabaseOutageIT {
         } finally {
             schema.drop();
         }
-    }
-
-    private static int readyz(WharfProcess wharf) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + wharf.host() + "/readyz")).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     private static String login(WharfProcess wharf) throws Exception {

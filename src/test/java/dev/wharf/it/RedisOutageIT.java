@@ -71,9 +71,8 @@ class RedisOutageIT {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(hub.statusCode()).as(hub.body()).isEqualTo(200);
             assertThat(hub.headers().firstValue("X-RateLimit-Limit")).isPresent();
-            Path pulled = work.resolve("pulled");
-            Skopeo.copy(docker(wharf, "admin/app:1"), oci(pulled, "1"));
-            assertThat(OciLayouts.differences(pulled, "1", layout, image)).isEmpty();
+            assertThat(OciLayouts.pulledBackDifferences(wharf, "admin/app:1", work.resolve("pulled"), layout, image))
+                    .isEmpty();
 
             // Guesses are still counted, on this node: the sixth wrong password in a row locks the pair.
             int locked = 0;

@@ -12,14 +12,11 @@ import dev.wharf.it.support.WharfProcess;
 import dev.wharf.model.Digest;
 import dev.wharf.storage.blob.S3Proxy;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,7 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class S3OutageIT {
     private static final String BUCKET = "wharf-outage-it";
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @TempDir
     Path work;
@@ -53,7 +49,7 @@ class S3OutageIT {
             env.put("WHARF_STORAGE_S3_ENDPOINT", "http://" + link.host());
             try (WharfProcess wharf = WharfProcess.start(Files.createDirectory(work.resolve("data")), env)) {
                 Skopeo.copy(oci(layout, "1"), docker(wharf, "admin/app:1"));
-                String bearer = bearer(wharf, "admin/app", "pull,push");
+                String bearer = RegistryHttp.bearer(wharf, "admin/app", "pull,push");
 
                 link.cut();
 
@@ -72,22 +68,17 @@ class S3OutageIT {
                 assertThat(RegistryHttp.raw(wharf, "GET", "/v2/admin/app/manifests/1", null, bearer,
                         "Accept", "application/vnd.oci.image.manifest.v1+json").status())
                         .as("manifests live in the database").isEqualTo(200);
-                assertThat(readyz(wharf)).isEqualTo(503);
+                assertThat(wharf.readyz()).isEqualTo(503);
 
                 link.restore();
 
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (readyz(wharf) != 200) {
-                    assertThat(System.nanoTime()).as("ready again within 60 s").isLessThan(deadline);
-                    Thread.sleep(200);
-                }
+                wharf.awaitReadyAgain(Duration.ofSeconds(60));
                 RegistryHttp.Response retried = RegistryHttp.raw(wharf, "POST",
                         "/v2/admin/app/blobs/uploads/?digest=" + freshDigest, fresh, bearer,
                         "Content-Type", "application/octet-stream");
                 assertThat(retried.status()).as(retried.toString()).isEqualTo(201);
-                Path pulled = work.resolve("pulled");
-                Skopeo.copy(docker(wharf, "admin/app:1"), oci(pulled, "1"));
-                assertThat(OciLayouts.differences(pulled, "1", layout, image)).isEmpty();
+                assertThat(OciLayouts.pulledBackDifferences(wharf, "admin/app:1", work.resolve("pulled"), layout, image))
+                        .isEmpty();
 
                 String log = Files.readString(wharf.logFile());
                 assertThat(log).contains("refused: the blob storage's S3 endpoint is unreachable");
@@ -96,22 +87,11 @@ class S3OutageIT {
         }
     }
 
-    private static String bearer(WharfProcess wharf, String repository, String actions) {
-        String challenge = RegistryHttp.raw(wharf, "GET", "/v2/").header("WWW-Authenticate").orElseThrow()
-                + ",scope=\"repository:" + repository + ":" + actions + "\"";
-        return "Bearer " + RegistryHttp.asAdmin(wharf).token(challenge).json().path("token").asText();
-    }
-
     private static String logOf(WharfProcess wharf) {
         try {
             return Files.readString(wharf.logFile());
         } catch (java.io.IOException e) {
             return "(log unreadable: " + e + ")";
         }
-    }
-
-    private static int readyz(WharfProcess wharf) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + wharf.host() + "/readyz")).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 }

@@ -80,6 +80,16 @@ public final class OciLayouts {
     }
 
     /**
+     * Pulls {@code reference} from {@code registry} with skopeo into {@code into} (tag "1") and says how it differs
+     * from {@code image}, pushed from {@code original} with tag "1" (see {@link #differences}); empty when whole.
+     */
+    public static List<String> pulledBackDifferences(RegistryServer registry, String reference, Path into,
+            Path original, Image image) {
+        Skopeo.copy(Skopeo.docker(registry, reference), Skopeo.oci(into, "1"));
+        return differences(into, "1", original, image);
+    }
+
+    /**
      * How the copy of {@code image} at {@code copy} (tag {@code tag}) differs from the layout it was made from: a
      * wrong manifest digest, or a blob missing or not byte for byte the same. Empty when it is the same image.
      */

@@ -135,6 +135,17 @@ public final class RegistryHttp {
         return exchange(registry.host(), method, path, body, authorization, headers);
     }
 
+    /**
+     * An {@code Authorization} value with the administrator's registry token for {@code repository} and
+     * {@code actions} ("pull", "pull,push"), asked for as /v2/'s challenge says: for requests a test sends while
+     * the token endpoint could not answer (its storage cut off, its disk full).
+     */
+    public static String bearer(RegistryServer registry, String repository, String actions) {
+        String challenge = raw(registry, "GET", "/v2/").header("WWW-Authenticate").orElseThrow()
+                + ",scope=\"repository:" + repository + ":" + actions + "\"";
+        return "Bearer " + asAdmin(registry).token(challenge).json().path("token").asText();
+    }
+
     /** Status of HEAD /v2/{repo}/manifests/{reference} as the administrator sees it. */
     public static int manifestStatus(RegistryServer registry, String repo, String reference) {
         return asAdmin(registry).head(registry, "/v2/" + repo + "/manifests/" + reference).status();

@@ -133,6 +133,31 @@ public final class WharfProcess extends ChildServer {
         awaitStartupLogged(startedBefore);
     }
 
+    /** The status /readyz answers now. */
+    public int readyz() {
+        try {
+            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://" + host() + "/readyz")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Waits, as a load balancer would, until /readyz answers 200 again (after a dependency came back). */
+    public void awaitReadyAgain(java.time.Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (readyz() != 200) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("/readyz not 200 within " + within + "; log:\n" + ChildProcess.tail(log));
+            }
+            Thread.sleep(200);
+        }
+    }
+
     /**
      * /readyz answers as soon as Jetty listens, but the administrator is created on first start concurrently and
      * only joined before the "ready on" line is logged; logging in before that fails. So wait for that line too.
