@@ -27,7 +27,7 @@ public final class LoopFailures {
 
     public synchronized void failed(Throwable e) {
         long now = System.nanoTime();
-        String reason = StorageFailure.diagnose(e).map(StorageFailure.Diagnosis::message).orElseGet(e::toString);
+        String reason = StorageFailure.diagnose(e).map(StorageFailure.Diagnosis::condition).orElseGet(e::toString);
         if (failures++ == 0) {
             firstNanos = now;
             lastWarnedNanos = now;

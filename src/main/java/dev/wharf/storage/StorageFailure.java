@@ -46,8 +46,11 @@ public final class StorageFailure {
         }
     }
 
-    /** A recognised failure: its kind and the sentence for the client and the log. */
-    public record Diagnosis(Kind kind, String message) {
+    /**
+     * A recognised failure: its kind, the sentence for the client and the log ({@code message}: what is wrong and what
+     * became of the request), and what is wrong alone ({@code condition}, for a log line that is about no request).
+     */
+    public record Diagnosis(Kind kind, String message, String condition) {
     }
 
     private StorageFailure() {
@@ -59,12 +62,14 @@ public final class StorageFailure {
         for (Throwable t = failure; t != null && depth < 16; t = t.getCause(), depth++) {
             String full = fullReason(t);
             if (full != null) {
-                return Optional.of(new Diagnosis(Kind.FULL, "the registry's storage is full (" + full
-                        + "); this request's data was not stored: free space or add storage, then retry"));
+                String condition = "the registry's storage is full (" + full + ")";
+                return Optional.of(new Diagnosis(Kind.FULL, condition
+                        + "; this request's data was not stored: free space or add storage, then retry", condition));
             }
             String unreachable = unreachableReason(t);
             if (unreachable != null) {
-                return Optional.of(new Diagnosis(Kind.UNREACHABLE, unreachable + "; the request was not completed: retry later"));
+                return Optional.of(new Diagnosis(Kind.UNREACHABLE,
+                        unreachable + "; the request was not completed: retry later", unreachable));
             }
         }
         return Optional.empty();
