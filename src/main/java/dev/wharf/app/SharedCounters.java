@@ -11,7 +11,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import redis.clients.jedis.JedisPooled;
 
 /**
@@ -44,8 +46,8 @@ final class SharedCounters implements AutoCloseable {
     }
 
     /** What /readyz shows of Redis (never deciding readiness): nothing without redis.url. */
-    java.util.Map<String, java.util.function.Supplier<String>> readinessAdvisories() {
-        return fallback == null ? java.util.Map.of() : java.util.Map.of("redis", fallback::state);
+    Map<String, Supplier<String>> readinessAdvisories() {
+        return fallback == null ? Map.of() : Map.of("redis", fallback::state);
     }
 
     /** Sign-in failure counters, in Redis whenever redis.url is set (whether or not rate limits are on). */
