@@ -93,30 +93,24 @@ final class BlobFetch implements PullThrough.Arriving {
             }
             Digest actual = Digest.fromHasher(digest.algorithm(), tee.hasher);
             if (!actual.equals(digest)) {
-                fail("the upstream's bytes for " + digest + " hash to " + actual + "; not stored", null);
+                fail("the upstream's bytes for " + digest + " hash to " + actual + "; not stored", null, null);
                 return;
             }
             verified();
         } catch (UpstreamException e) {
-            fail(e.getMessage(), e);
+            fail(e.getMessage(), e, null);
             return;
         } catch (IOException | RuntimeException e) {
             Optional<StorageFailure.Diagnosis> ours = StorageFailure.diagnose(e);
             if (ours.isPresent()) {
                 // Not the upstream's fault, and the client should hear what it is (507 for a full disk).
-                lock.lock();
-                try {
-                    storageFailure = e;
-                } finally {
-                    lock.unlock();
-                }
-                fail(ours.get().message(), null);
+                fail(ours.get().message(), null, e);
                 return;
             }
             long received = tee == null ? 0 : tee.received;
             fail("the download of " + digest + " from the upstream broke after " + received + " bytes ("
                     + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + "); not stored",
-                    null);
+                    null, null);
             return;
         } finally {
             watchdog.interrupt();
@@ -301,11 +295,16 @@ final class BlobFetch implements PullThrough.Arriving {
         }
     }
 
-    private void fail(String message, UpstreamException cause) {
+    /**
+     * Ends the download as failed: by the upstream ({@code upstream}), by this node's storage ({@code storage}), or by
+     * neither (a broken connection, bytes that do not match the digest).
+     */
+    private void fail(String message, UpstreamException upstream, Throwable storage) {
         lock.lock();
         try {
             failure = message;
-            upstreamFailure = cause;
+            upstreamFailure = upstream;
+            storageFailure = storage;
             state = State.FAILED;
             changed.signalAll();
         } finally {

@@ -20,10 +20,6 @@ public final class HealthEndpoints {
     private final Metrics metrics;
     private final Map<String, Supplier<String>> advisories;
 
-    public HealthEndpoints(MetadataStore meta, BlobStore blobs, Metrics metrics) {
-        this(meta, blobs, metrics, Map.of());
-    }
-
     /** @param advisories checks shown in /readyz that do not decide readiness: name → "ok" or what is wrong */
     public HealthEndpoints(MetadataStore meta, BlobStore blobs, Metrics metrics,
             Map<String, Supplier<String>> advisories) {

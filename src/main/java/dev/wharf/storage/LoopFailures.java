@@ -40,7 +40,8 @@ public final class LoopFailures {
 
     public synchronized void succeeded() {
         if (failures == 0) return;
-        log.info("{} works again after {} failed rounds in {} s", what, failures, seconds(System.nanoTime() - firstNanos));
+        log.info("{} works again after {} failed rounds in {} s", what, failures,
+                seconds(System.nanoTime() - firstNanos));
         failures = 0;
     }
 

@@ -123,7 +123,8 @@ public final class StorageFailure {
         if (t instanceof SQLTransientConnectionException) {
             return "the metadata database is unreachable (no connection within the pool's timeout)";
         }
-        if (t instanceof SQLException && message(t).contains("SQLITE_BUSY") && message(t).contains("(database is locked)")) {
+        if (t instanceof SQLException && message(t).contains("SQLITE_BUSY")
+                && message(t).contains("(database is locked)")) {
             // Another process (an operator's sqlite3 shell, a backup tool, a CLI command) held the SQLite file's write
             // lock past the busy timeout: nothing was written, and a retry can succeed. Other SQLITE_BUSY texts
             // (a statement left open) and SQLITE_LOCKED are this process's own doing: bugs, answered as such.

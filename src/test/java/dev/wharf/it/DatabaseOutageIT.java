@@ -52,16 +52,14 @@ class DatabaseOutageIT {
                         "WHARF_DB_POOL_TIMEOUT", "2s"))) {
             Skopeo.copy(oci(layout, "1"), docker(wharf, "admin/app:1"));
             // Credentials taken while the database answers: a registry token and a Hub session.
-            String challenge = RegistryHttp.raw(wharf, "GET", "/v2/admin/app/manifests/1")
-                    .header("WWW-Authenticate").orElseThrow();
-            String token = RegistryHttp.asAdmin(wharf).token(challenge).json().path("token").asText();
+            String bearer = RegistryHttp.bearer(wharf, "admin/app", "pull");
             CycleClient cycle = new CycleClient(wharf);
             String session = login(wharf);
 
             link.cut();
 
             RegistryHttp.Response manifest = RegistryHttp.raw(wharf, "GET", "/v2/admin/app/manifests/1", null,
-                    "Bearer " + token);
+                    bearer);
             assertThat(manifest.status()).as(manifest.toString()).isEqualTo(503);
             assertThat(manifest.errorCode()).isEqualTo("UNAVAILABLE");
             assertThat(manifest.json().path("errors").path(0).path("message").asText())
