@@ -92,37 +92,8 @@ public final class RegistryRoutes {
     public void handleError(Context ctx, Exception e) {
         RegistryException answer = e instanceof RegistryException re ? re
                 : unexpected(ctx.method() + " " + ctx.path(), e);
-        drainBody(ctx);
+        RefusedBody.drain(ctx);
         errors.write(ctx, answer);
-    }
-
-    /** The most of a refused request's body read and thrown away so that its client hears why (see drainBody). */
-    static final long DRAIN_LIMIT = 64L * 1024 * 1024;
-
-    /**
-     * Reads and discards what is left of a refused request's body, up to {@link #DRAIN_LIMIT}. A client still sending
-     * a layer when its append is refused (a full disk, say) otherwise meets a connection closed under its writes and
-     * reports a broken pipe instead of the answer; skopeo did, in StorageFullIT. A longer body is left to Jetty, which
-     * closes the connection after the answer, and so is a body behind {@code Expect: 100-continue}: reading it would
-     * ask the client to send what is refused (curl waits for the answer instead).
-     */
-    private static void drainBody(Context ctx) {
-        String method = ctx.method().name();
-        if (!method.equals("PATCH") && !method.equals("PUT") && !method.equals("POST")) return;
-        if ("100-continue".equalsIgnoreCase(ctx.header("Expect")) || ctx.req().getContentLengthLong() > DRAIN_LIMIT) {
-            return;
-        }
-        try {
-            // To the end of the body (a chunked one announces no length), giving up once more than the limit came.
-            java.io.InputStream in = ctx.req().getInputStream();
-            byte[] discard = new byte[64 * 1024];
-            long read = 0;
-            for (int n; read <= DRAIN_LIMIT && (n = in.read(discard)) >= 0; ) {
-                read += n;
-            }
-        } catch (java.io.IOException | RuntimeException gone) {
-            // The body was broken off or the connection is gone: nothing to drain, the answer is written anyway.
-        }
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.wharf.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wharf.testing.TestServer;
+import io.javalin.Javalin;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,10 +33,10 @@ class RefusedBodyTest {
             OutputStream out = socket.getOutputStream();
             InputStream in = socket.getInputStream();
             out.write(("PATCH /v2/team/app/blobs/uploads/no-such-upload HTTP/1.1\r\nHost: wharf\r\n"
-                    + "Content-Type: application/octet-stream\r\nContent-Length: " + RegistryRoutes.DRAIN_LIMIT
+                    + "Content-Type: application/octet-stream\r\nContent-Length: " + RefusedBody.DRAIN_LIMIT
                     + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             byte[] chunk = new byte[1 << 20];
-            for (long sent = 0; sent < RegistryRoutes.DRAIN_LIMIT; sent += chunk.length) out.write(chunk);
+            for (long sent = 0; sent < RefusedBody.DRAIN_LIMIT; sent += chunk.length) out.write(chunk);
             out.flush();
             String refused = readResponse(in);
             assertThat(refused).startsWith("HTTP/1.1 404").contains("BLOB_UPLOAD_UNKNOWN")
@@ -44,6 +45,51 @@ class RefusedBodyTest {
             out.write("GET /v2/ HTTP/1.1\r\nHost: wharf\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
             assertThat(readResponse(in)).as("the same connection answers the next request").startsWith("HTTP/1.1 200");
+        }
+    }
+
+    /**
+     * What the drain looks at is what is left of the body: a layer longer than the limit, refused after the handler
+     * read part of it (a disk that fills up mid-layer), is drained too. Sized as in StorageFullIT, where a 64 MiB
+     * layer plus its tar header was refused undrained and skopeo, racing its own writes for the answer, sometimes
+     * reported a broken pipe; here the client writes the whole body before reading, so without the drain its writes
+     * fail outright.
+     */
+    @Test
+    void aBodyLongerThanTheLimitIsDrainedWhenWhatIsLeftOfItFits() throws IOException {
+        long readFirst = 8L << 20;
+        long length = RefusedBody.DRAIN_LIMIT + (4L << 20);
+        Javalin app = Javalin.create(c -> {
+            c.startup.showJavalinBanner = false;
+            c.jetty.host = "127.0.0.1";
+            c.jetty.port = 0;
+            c.routes.patch("/upload", ctx -> {
+                ctx.req().getInputStream().readNBytes((int) readFirst);
+                throw new IOException("No space left on device");
+            });
+            c.routes.get("/next", ctx -> ctx.result("next"));
+            c.routes.exception(IOException.class, (e, ctx) -> {
+                RefusedBody.drain(ctx);
+                ctx.status(507).result(e.getMessage());
+            });
+        }).start();
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), app.port())) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            out.write(("PATCH /upload HTTP/1.1\r\nHost: wharf\r\nContent-Type: application/octet-stream\r\n"
+                    + "Content-Length: " + length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            byte[] chunk = new byte[1 << 20];
+            for (long sent = 0; sent < length; sent += chunk.length) out.write(chunk);
+            out.flush();
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 507").contains("No space left on device")
+                    .doesNotContainIgnoringCase("connection: close");
+
+            out.write("GET /next HTTP/1.1\r\nHost: wharf\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(readResponse(in)).as("the same connection answers the next request").startsWith("HTTP/1.1 200");
+        } finally {
+            app.stop();
         }
     }
 
