@@ -49,7 +49,7 @@ final class Webhooks {
         WebhookSender sender = new WebhookSender(store, box, new HttpWebhookTransport(outbound), clock,
                 settings.timeout(), settings.retryFor());
         this.pool = settings.deliver()
-                ? new WorkerPool(jobs, List.of(sender), clock, settings.workers(),
+                ? new WorkerPool("webhook", jobs, List.of(sender), clock, settings.workers(),
                         settings.timeout().multipliedBy(3).plus(Duration.ofSeconds(30)), Duration.ofSeconds(1),
                         new Backoff(settings.retryInitial(), settings.retryMax()))
                 : null;

@@ -33,6 +33,8 @@ public final class WorkerPool implements AutoCloseable {
     private final Duration idlePoll;
     private final Backoff backoff;
     private final String nodeId = "node-" + UUID.randomUUID().toString().substring(0, 8);
+    /** What the pool's workers are called in logs and thread names ("job", "webhook"): a node runs more than one. */
+    private final String kind;
     private final Semaphore wake = new Semaphore(0);
     private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -42,6 +44,13 @@ public final class WorkerPool implements AutoCloseable {
 
     public WorkerPool(JobStore store, List<JobHandler> handlers, Clock clock, int workers, Duration lease,
             Duration idlePoll, Backoff backoff) {
+        this("job", store, handlers, clock, workers, lease, idlePoll, backoff);
+    }
+
+    /** @param kind what its workers are called in logs and thread names, so that two pools of a node tell apart */
+    public WorkerPool(String kind, JobStore store, List<JobHandler> handlers, Clock clock, int workers, Duration lease,
+            Duration idlePoll, Backoff backoff) {
+        this.kind = kind;
         this.store = store;
         this.handlers = handlers.stream().collect(Collectors.toUnmodifiableMap(JobHandler::type, Function.identity()));
         this.clock = clock;
@@ -67,9 +76,9 @@ public final class WorkerPool implements AutoCloseable {
     public synchronized void start() {
         for (int i = 0; i < workers; i++) {
             String worker = nodeId + "-w" + i;
-            threads.add(Thread.ofPlatform().name("wharf-job-" + i).daemon().start(() -> loop(worker)));
+            threads.add(Thread.ofPlatform().name("wharf-" + kind + "-" + i).daemon().start(() -> loop(worker)));
         }
-        threads.add(Thread.ofPlatform().name("wharf-job-lease").daemon().start(this::renewLeases));
+        threads.add(Thread.ofPlatform().name("wharf-" + kind + "-lease").daemon().start(this::renewLeases));
     }
 
     /** Nudges idle workers after a submission, so a new job starts without waiting for the next poll. */
@@ -79,7 +88,7 @@ public final class WorkerPool implements AutoCloseable {
 
     private void loop(String worker) {
         List<String> types = List.copyOf(handlers.keySet());
-        LoopFailures failures = new LoopFailures(log, "job worker " + worker);
+        LoopFailures failures = new LoopFailures(log, kind + " worker " + worker);
         while (!stopping) {
             try {
                 Optional<Job> job = store.claim(worker, types, lease);
