@@ -8,7 +8,9 @@ import org.slf4j.Logger;
  * rather than one per round: the first failure warns, a failure that goes on warns again at most once a minute with
  * the number of rounds failed meanwhile, and the first round that works after them says so. A storage condition
  * ({@link StorageFailure}: full disk, unreachable or busy database, unreachable S3) is named as such; anything else
- * by its exception. Meant for one loop's thread; its counts are not shared.
+ * by its exception. A round broken off because its thread was interrupted is the loop being stopped (a node
+ * shutting down interrupts its chores), not a failure: it is logged at debug and not counted. Meant for one loop's
+ * thread; its counts are not shared.
  */
 public final class LoopFailures {
     private static final long REPEAT_NANOS = Duration.ofMinutes(1).toNanos();
@@ -26,6 +28,10 @@ public final class LoopFailures {
     }
 
     public synchronized void failed(Throwable e) {
+        if (interrupted(e)) {
+            log.debug("{} stopped: {}", what, e.toString());
+            return;
+        }
         long now = System.nanoTime();
         String reason = StorageFailure.diagnose(e).map(StorageFailure.Diagnosis::condition).orElseGet(e::toString);
         if (failures++ == 0) {
@@ -43,6 +49,21 @@ public final class LoopFailures {
         log.info("{} works again after {} failed rounds in {} s", what, failures,
                 seconds(System.nanoTime() - firstNanos));
         failures = 0;
+    }
+
+    /**
+     * Whether the round ended because its thread was interrupted: the flag is still set, or a library cleared it and
+     * kept the interruption as a cause (the S3 client's AbortedException, JDBC drivers, an interruptible channel).
+     */
+    private static boolean interrupted(Throwable e) {
+        if (Thread.currentThread().isInterrupted()) return true;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException || t instanceof java.nio.channels.ClosedByInterruptException) {
+                return true;
+            }
+            if (t.getCause() == t) break;
+        }
+        return false;
     }
 
     private static long seconds(long nanos) {

@@ -43,6 +43,27 @@ class LoopFailuresTest {
                 assertThat(e.getFormattedMessage()).isEqualTo("the test poll failed: java.lang.IllegalArgumentException: bad row"));
     }
 
+    /** A node's shutdown interrupts its chores mid-round: that is the loop stopping, not a failure to warn about. */
+    @Test
+    void aRoundBrokenOffByAnInterruptIsNeitherWarnedNorCounted() {
+        // A library that cleared the flag and kept the interruption as a cause (the S3 client's AbortedException).
+        loop.failed(new IllegalStateException("aborted", new InterruptedException("sleep interrupted")));
+        loop.failed(new RuntimeException(new java.nio.channels.ClosedByInterruptException()));
+        Thread.currentThread().interrupt(); // the flag still set, whatever the exception says
+        try {
+            loop.failed(new IllegalStateException(new SQLTransientConnectionException("pool timed out")));
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(lines.list).isEmpty();
+
+        loop.failed(new IllegalArgumentException("bad row")); // a real failure afterwards is the first one
+        loop.succeeded();
+        assertThat(lines.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly(
+                "the test poll failed: java.lang.IllegalArgumentException: bad row",
+                "the test poll works again after 1 failed rounds in 0 s");
+    }
+
     @Test
     void successWithoutFailureSaysNothing() {
         loop.succeeded();
