@@ -33,7 +33,7 @@ final class BlobStores {
         if (!config.storage().driver().equals("filesystem")) {
             throw new IllegalArgumentException("unknown storage driver " + config.storage().driver());
         }
-        return new FilesystemBlobStore(config.storage().root());
+        return new FilesystemBlobStore(config.storage().root(), config.storage().reserveBytes());
     }
 
     private static S3BlobStore.Settings settings(WharfConfig config) {

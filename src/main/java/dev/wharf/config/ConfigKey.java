@@ -34,6 +34,8 @@ public enum ConfigKey {
     STORAGE_S3_REDIRECT("storage.s3.redirect", "false",
             "answer blob GETs with a 307 redirect to a presigned S3 URL instead of streaming the bytes"),
     STORAGE_S3_REDIRECT_EXPIRY("storage.s3.redirect_expiry", "20m", "how long a presigned blob URL stays valid (at most 7d)"),
+    STORAGE_RESERVE_BYTES("storage.reserve_bytes", "268435456",
+            "free space blob writes leave on their file system, so that the database can still sign in, delete and GC"),
     UPLOADS_EXPIRE_AFTER("uploads.expire_after", "24h", "idle upload sessions older than this are removed"),
     SECRET_KEY("secret_key", "", "base64 256-bit key encrypting stored secrets; empty = <data_dir>/secret.key"),
     ADMIN_USER("admin.user", "admin", "name of the admin created at first start when no user exists"),

@@ -4,8 +4,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 
-/** Blob storage: the driver (filesystem or s3), the filesystem root, S3's settings, and idle upload expiry. */
-public record StorageConfig(String driver, Path root, S3 s3, Duration uploadsExpireAfter) {
+/**
+ * Blob storage: the driver (filesystem or s3), the filesystem root, S3's settings, idle upload expiry, and the free
+ * space that local blob writes (filesystem uploads, mirror downloads) leave to the database.
+ */
+public record StorageConfig(String driver, Path root, S3 s3, Duration uploadsExpireAfter, long reserveBytes) {
 
     /** S3 blob storage settings (used when {@code driver} is "s3"). {@code secretKey} is never logged. */
     public record S3(String endpoint, String region, String bucket, String prefix, boolean pathStyle, String accessKey,
@@ -25,7 +28,8 @@ public record StorageConfig(String driver, Path root, S3 s3, Duration uploadsExp
         }
         String rootText = c.string(ConfigKey.STORAGE_FILESYSTEM_ROOT);
         Path root = rootText.isEmpty() ? dataDir.resolve("storage") : Path.of(rootText).toAbsolutePath();
-        return new StorageConfig(driver, root, s3(c, driver.equals("s3")), c.duration(ConfigKey.UPLOADS_EXPIRE_AFTER));
+        return new StorageConfig(driver, root, s3(c, driver.equals("s3")), c.duration(ConfigKey.UPLOADS_EXPIRE_AFTER),
+                c.longValue(ConfigKey.STORAGE_RESERVE_BYTES, 0));
     }
 
     /** Checked only when the s3 driver is chosen, so stray S3 settings do not stop a filesystem node. */
@@ -61,6 +65,7 @@ public record StorageConfig(String driver, Path root, S3 s3, Duration uploadsExp
 
     @Override
     public String toString() {
-        return (driver.equals("s3") ? s3.toString() : driver + ":" + root) + ", uploadsExpireAfter=" + uploadsExpireAfter;
+        return (driver.equals("s3") ? s3.toString() : driver + ":" + root) + ", uploadsExpireAfter=" + uploadsExpireAfter
+                + ", reserveBytes=" + reserveBytes;
     }
 }

@@ -2,6 +2,7 @@ package dev.wharf.mirror;
 
 import dev.wharf.model.Digest;
 import dev.wharf.registry.PullThrough;
+import dev.wharf.storage.DiskReserve;
 import dev.wharf.storage.StorageFailure;
 import dev.wharf.upstream.OutboundResponse;
 import dev.wharf.upstream.UpstreamClient;
@@ -46,6 +47,7 @@ final class BlobFetch implements PullThrough.Arriving {
     private final Digest digest;
     private final Path file;
     private final Duration stallTimeout;
+    private final DiskReserve reserve;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private State state = State.STARTING;
@@ -62,9 +64,15 @@ final class BlobFetch implements PullThrough.Arriving {
     private volatile long lastProgressNanos = System.nanoTime();
 
     BlobFetch(Digest digest, Path file, Duration stallTimeout) {
+        this(digest, file, stallTimeout, DiskReserve.NONE);
+    }
+
+    /** @param reserve the free space of the download's file system that it leaves alone (storage.reserve_bytes) */
+    BlobFetch(Digest digest, Path file, Duration stallTimeout, DiskReserve reserve) {
         this.digest = digest;
         this.file = file;
         this.stallTimeout = stallTimeout;
+        this.reserve = reserve;
     }
 
     /**
@@ -80,6 +88,7 @@ final class BlobFetch implements PullThrough.Arriving {
         // Private from the start: the filesystem store makes this very file the published blob.
         try (FileChannel out = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE), dev.wharf.storage.PrivateFiles.fileMode())) {
+            reserve.check(); // before asking the upstream for what could not be stored
             UpstreamClient.Blob blob = open.get();
             body.set(blob);
             try (blob) {
@@ -141,6 +150,7 @@ final class BlobFetch implements PullThrough.Arriving {
         private final byte[] batch = new byte[BATCH];
         private int gathered;
         private long received;
+        private long unchecked;
 
         Tee(FileChannel out, MessageDigest hasher, LongConsumer upstreamBytes) {
             this.out = out;
@@ -170,6 +180,11 @@ final class BlobFetch implements PullThrough.Arriving {
 
         void flush() throws IOException {
             if (gathered == 0) return;
+            if (unchecked >= DiskReserve.CHECK_EVERY) {
+                reserve.check();
+                unchecked = 0;
+            }
+            unchecked += gathered;
             ByteBuffer buf = ByteBuffer.wrap(batch, 0, gathered);
             while (buf.hasRemaining()) out.write(buf);
             hasher.update(batch, 0, gathered);

@@ -14,6 +14,7 @@ import dev.wharf.content.RegistryException;
 import dev.wharf.content.UploadService;
 import dev.wharf.model.Digest;
 import dev.wharf.registry.PullThrough;
+import dev.wharf.storage.DiskReserve;
 import dev.wharf.storage.meta.MetadataStore;
 import dev.wharf.upstream.OutboundHttp;
 import dev.wharf.upstream.UpstreamException;
@@ -65,6 +66,8 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     private final Clock clock;
     private final Duration upstreamTimeout;
     private final Path downloads;
+    /** Free space the downloads leave to the database (storage.reserve_bytes). */
+    private final DiskReserve reserve;
     private final RepositoryCounts counts;
     private final UpstreamClients upstream;
     private final SingleFlight<String> flights = new SingleFlight<>();
@@ -75,7 +78,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     public MirrorService(Mirrors mirrors, OutboundHttp outbound, MetadataStore meta, BlobService blobs,
             ManifestService manifests, UploadService uploads,
             ManifestParser parser, PullRecorder pulls, MirrorMetrics metrics, Clock clock, Duration upstreamTimeout,
-            Path downloads) {
+            Path downloads, long reserveBytes) {
         this.mirrors = mirrors;
         this.upstream = new UpstreamClients(outbound, metrics, clock, upstreamTimeout);
         this.store = mirrors.store();
@@ -96,6 +99,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
             try (var old = Files.list(downloads)) {
                 for (Path p : old.toList()) Files.deleteIfExists(p);
             }
+            this.reserve = DiskReserve.of(downloads, reserveBytes);
         } catch (IOException e) {
             throw new IllegalStateException("cannot prepare " + downloads + ": " + e.getMessage(), e);
         }
@@ -350,7 +354,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
         }
         if (fetch == null) {
             BlobFetch mine = new BlobFetch(digest, downloads.resolve(UUID.randomUUID().toString()),
-                    upstreamTimeout.multipliedBy(2));
+                    upstreamTimeout.multipliedBy(2), reserve);
             fetch = fetches.putIfAbsent(key, mine);
             if (fetch == null) {
                 // A fetch that just finished published before it left the map: look once more.

@@ -106,6 +106,7 @@ public final class StorageFailure {
     }
 
     private static String fullReason(Throwable t) {
+        if (t instanceof DiskReserve.Reached reached) return reached.getMessage();
         String lower = message(t).toLowerCase(Locale.ROOT);
         if (t instanceof IOException) {
             // The JDK reports the errno's text: ENOSPC and EDQUOT.

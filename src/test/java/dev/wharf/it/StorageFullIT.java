@@ -24,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 class StorageFullIT {
     private static final long MIB = 1024 * 1024;
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
+    /** These tests fill the disk to its last byte, past storage.reserve_bytes (DiskReserveIT tests the reserve). */
+    private static final Map<String, String> NO_RESERVE = Map.of("WHARF_STORAGE_RESERVE_BYTES", "0");
 
     @TempDir
     Path work;
@@ -36,7 +38,8 @@ class StorageFullIT {
         OciLayouts.Image small = OciLayouts.image(smallLayout, "1", 12, 2 * MIB, 300_000);
         String bigLayer = big.blobs().get(1);
 
-        try (WharfProcess wharf = WharfProcess.startOnSmallDisk(Files.createDirectory(work.resolve("data")), 48)) {
+        try (WharfProcess wharf = WharfProcess.startOnSmallDisk(Files.createDirectory(work.resolve("data")), 48,
+                NO_RESERVE)) {
             // skopeo, as a user would push: refused, and what it prints names the status.
             Skopeo.Result pushed = Skopeo.tryCopy(TIMEOUT, oci(bigLayout, "1"), docker(wharf, "full/big:1"));
             assertThat(pushed.ok()).isFalse();
@@ -83,7 +86,8 @@ class StorageFullIT {
         String layer = image.blobs().get(1);
         try (DistributionProcess upstream = DistributionProcess.start(Files.createDirectory(work.resolve("upstream")));
                 WharfProcess wharf = WharfProcess.startOnSmallDisk(Files.createDirectory(work.resolve("data")), 48,
-                        Map.of("WHARF_MIRRORS_UPSTREAMS", "up=http://" + upstream.host()))) {
+                        Map.of("WHARF_MIRRORS_UPSTREAMS", "up=http://" + upstream.host(),
+                                "WHARF_STORAGE_RESERVE_BYTES", "0"))) {
             Skopeo.copy(oci(layout, "1"), "docker://" + upstream.host() + "/lib/app:1");
             String pull = RegistryHttp.bearer(wharf, "up/lib/app", "pull");
             String push = RegistryHttp.bearer(wharf, "full/filler", "pull,push");

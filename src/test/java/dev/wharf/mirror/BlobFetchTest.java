@@ -172,6 +172,25 @@ class BlobFetchTest {
                 .satisfies(e -> assertThat(StorageFailure.diagnose(e)).isPresent());
     }
 
+    /** storage.reserve_bytes reached: refused as a full disk before the upstream is even asked for the bytes. */
+    @Test
+    void aReachedReserveIsAFullDiskAndTheUpstreamIsNotAsked() throws Exception {
+        BlobFetch fetch = new BlobFetch(Digest.sha256(new byte[1]), dir.resolve("f"), Duration.ofSeconds(30),
+                dev.wharf.storage.DiskReserve.of(dir, Long.MAX_VALUE / 2));
+        java.util.concurrent.atomic.AtomicBoolean asked = new java.util.concurrent.atomic.AtomicBoolean();
+        fetch.run(() -> {
+            asked.set(true);
+            throw new UpstreamException(UpstreamException.Reason.NOT_FOUND, "not reached");
+        }, file -> { }, n -> { });
+        assertThat(asked).isFalse();
+        assertThatThrownBy(() -> fetch.awaitStarted(Duration.ofSeconds(1)))
+                .isInstanceOf(java.io.UncheckedIOException.class)
+                .satisfies(e -> assertThat(StorageFailure.diagnose(e)).hasValueSatisfying(d -> {
+                    assertThat(d.kind()).isEqualTo(StorageFailure.Kind.FULL);
+                    assertThat(d.message()).contains("kept for the database");
+                }));
+    }
+
     @Test
     void aShortBodyIsABrokenDownload() throws Exception {
         byte[] content = bytes(100_000, 4);

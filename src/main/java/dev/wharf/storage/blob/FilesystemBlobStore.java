@@ -4,6 +4,7 @@ import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
 
 import dev.wharf.model.Digest;
+import dev.wharf.storage.DiskReserve;
 import dev.wharf.storage.PrivateFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,9 +39,18 @@ public final class FilesystemBlobStore implements BlobStore {
 
     private final FilesystemLayout layout;
     private final UploadLocks locks = new UploadLocks();
+    private final DiskReserve reserve;
 
     /** Creates the blobs/, uploads/ and tmp/ directories under {@code root} when missing. */
     public FilesystemBlobStore(Path root) throws IOException {
+        this(root, 0);
+    }
+
+    /**
+     * @param reserveBytes free space on {@code root}'s file system that appends leave to the database ({@link
+     *     DiskReserve}); 0 for none
+     */
+    public FilesystemBlobStore(Path root, long reserveBytes) throws IOException {
         this.layout = new FilesystemLayout(root);
         try {
             PrivateFiles.createDirectories(layout.blobsDir());
@@ -49,6 +59,7 @@ public final class FilesystemBlobStore implements BlobStore {
         } catch (IOException e) {
             throw new IOException("cannot create blob storage directories under " + layout.root() + ": " + e, e);
         }
+        this.reserve = DiskReserve.of(layout.uploadsDir(), reserveBytes);
     }
 
     @Override
@@ -139,7 +150,7 @@ public final class FilesystemBlobStore implements BlobStore {
             long size = channel.size();
             if (size != expectedOffset) throw new UploadOffsetException(uploadId, expectedOffset, size);
             try {
-                return size + copy(data, channel.position(size), file);
+                return size + copy(data, channel.position(size), file, reserve);
             } catch (IOException | RuntimeException e) {
                 // All or nothing: a broken client stream leaves the staging area exactly as it was.
                 channel.truncate(size);
@@ -303,14 +314,20 @@ public final class FilesystemBlobStore implements BlobStore {
      * client waits (JFR, skopeo pushing 128 MiB layers: 55–100 ms of fsync per push on the request thread before,
      * 10–90 ms after, the rest done by the write-behind thread while bytes were still arriving).
      */
-    private static long copy(InputStream in, FileChannel out, Path file) throws IOException {
+    private static long copy(InputStream in, FileChannel out, Path file, DiskReserve reserve) throws IOException {
         byte[] buffer = new byte[BUFFER_SIZE];
         ByteBuffer wrapped = ByteBuffer.wrap(buffer);
         long total = 0;
         long unflushed = 0;
+        long unchecked = DiskReserve.CHECK_EVERY; // checked before the first write
         java.util.concurrent.Future<?> flushing = null;
         int n;
         while ((n = in.readNBytes(buffer, 0, buffer.length)) > 0) {
+            if (unchecked >= DiskReserve.CHECK_EVERY) {
+                reserve.check();
+                unchecked = 0;
+            }
+            unchecked += n;
             wrapped.clear().limit(n);
             while (wrapped.hasRemaining()) out.write(wrapped);
             total += n;
