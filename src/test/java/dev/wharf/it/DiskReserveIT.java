@@ -88,9 +88,8 @@ class DiskReserveIT {
             Path retry = work.resolve("image-retry");
             OciLayouts.Image image = OciLayouts.image(retry, "1", 999, 4 * MIB);
             Skopeo.copy(oci(retry, "1"), docker(wharf, "admin/again:1"), "--preserve-digests");
-            Path pulled = work.resolve("pulled");
-            Skopeo.copy(docker(wharf, "admin/again:1"), oci(pulled, "1"));
-            assertThat(OciLayouts.differences(pulled, "1", retry, image)).isEmpty();
+            assertThat(OciLayouts.pulledBackDifferences(wharf, "admin/again:1", work.resolve("pulled"), retry, image))
+                    .isEmpty();
 
             String log = Files.readString(wharf.logFile());
             assertThat(log).contains("kept for the database");
