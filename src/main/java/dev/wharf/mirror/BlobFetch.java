@@ -150,7 +150,7 @@ final class BlobFetch implements PullThrough.Arriving {
         private final byte[] batch = new byte[BATCH];
         private int gathered;
         private long received;
-        private long unchecked;
+        private final DiskReserve.Write room = reserve.write();
 
         Tee(FileChannel out, MessageDigest hasher, LongConsumer upstreamBytes) {
             this.out = out;
@@ -180,11 +180,7 @@ final class BlobFetch implements PullThrough.Arriving {
 
         void flush() throws IOException {
             if (gathered == 0) return;
-            if (unchecked >= DiskReserve.CHECK_EVERY) {
-                reserve.check();
-                unchecked = 0;
-            }
-            unchecked += gathered;
+            room.before(gathered);
             ByteBuffer buf = ByteBuffer.wrap(batch, 0, gathered);
             while (buf.hasRemaining()) out.write(buf);
             hasher.update(batch, 0, gathered);

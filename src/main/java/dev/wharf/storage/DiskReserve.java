@@ -45,8 +45,25 @@ public final class DiskReserve {
         if (usable < bytes) throw new Reached(usable, bytes);
     }
 
-    public long bytes() {
-        return bytes;
+    /** A meter for one write: {@link Write#before} checks ahead of its first bytes and then every CHECK_EVERY. */
+    public Write write() {
+        return new Write();
+    }
+
+    /** The reserve as one write (an upload's append, a mirror's download) sees it. Not shared between threads. */
+    public final class Write {
+        private long sinceCheck = CHECK_EVERY;
+
+        private Write() {}
+
+        /** Call before writing {@code n} more bytes; throws {@link Reached} when the reserve is reached. */
+        public void before(long n) throws Reached {
+            if (sinceCheck >= CHECK_EVERY) {
+                check();
+                sinceCheck = 0;
+            }
+            sinceCheck += n;
+        }
     }
 
     /** The reserve is reached: recognised by {@link StorageFailure} as a full disk (507), named as such. */

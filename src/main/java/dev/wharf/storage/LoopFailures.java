@@ -57,11 +57,11 @@ public final class LoopFailures {
      */
     private static boolean interrupted(Throwable e) {
         if (Thread.currentThread().isInterrupted()) return true;
-        for (Throwable t = e; t != null; t = t.getCause()) {
+        int depth = 0; // bounded as in StorageFailure.diagnose: a cause chain may loop
+        for (Throwable t = e; t != null && depth < 16; t = t.getCause(), depth++) {
             if (t instanceof InterruptedException || t instanceof java.nio.channels.ClosedByInterruptException) {
                 return true;
             }
-            if (t.getCause() == t) break;
         }
         return false;
     }

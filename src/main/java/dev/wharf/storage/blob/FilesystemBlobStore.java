@@ -319,15 +319,11 @@ public final class FilesystemBlobStore implements BlobStore {
         ByteBuffer wrapped = ByteBuffer.wrap(buffer);
         long total = 0;
         long unflushed = 0;
-        long unchecked = DiskReserve.CHECK_EVERY; // checked before the first write
+        DiskReserve.Write room = reserve.write();
         java.util.concurrent.Future<?> flushing = null;
         int n;
         while ((n = in.readNBytes(buffer, 0, buffer.length)) > 0) {
-            if (unchecked >= DiskReserve.CHECK_EVERY) {
-                reserve.check();
-                unchecked = 0;
-            }
-            unchecked += n;
+            room.before(n);
             wrapped.clear().limit(n);
             while (wrapped.hasRemaining()) out.write(wrapped);
             total += n;
