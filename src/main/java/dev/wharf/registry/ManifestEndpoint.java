@@ -84,10 +84,8 @@ final class ManifestEndpoint {
     private byte[] readLimited(Context ctx) {
         long declared = ctx.contentLength();
         if (declared > ManifestService.MAX_MANIFEST_BYTES) {
-            // A client that sends the body without waiting (no Expect: 100-continue) sees a connection reset,
-            // not our 413, if we close on it mid-body. Read and drop a body up to twice the limit; larger ones
-            // are refused without reading.
-            if (declared <= 2L * ManifestService.MAX_MANIFEST_BYTES) discard(ctx, declared);
+            // Refused unread: the /v2/ error handler drains what it can of the body (RefusedBody), so a client that
+            // sends it without waiting reads this 413 instead of a connection reset.
             throw tooLarge();
         }
         try (InputStream in = ctx.bodyInputStream()) {
@@ -103,14 +101,6 @@ final class ManifestEndpoint {
             return out.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void discard(Context ctx, long bytes) {
-        try (InputStream in = ctx.bodyInputStream()) {
-            in.skipNBytes(bytes);
-        } catch (IOException e) {
-            // The client stopped sending; the 413 goes out anyway.
         }
     }
 
