@@ -54,7 +54,7 @@ class DatabaseOutageIT {
             // Credentials taken while the database answers: a registry token and a Hub session.
             String bearer = RegistryHttp.bearer(wharf, "admin/app", "pull");
             CycleClient cycle = new CycleClient(wharf);
-            String session = login(wharf);
+            String session = RegistryHttp.hubSession(wharf);
 
             link.cut();
 
@@ -102,15 +102,5 @@ class DatabaseOutageIT {
         } finally {
             schema.drop();
         }
-    }
-
-    private static String login(WharfProcess wharf) throws Exception {
-        String body = JSON.writeValueAsString(Map.of("username", WharfProcess.ADMIN.username(),
-                "password", WharfProcess.ADMIN.password()));
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + wharf.host()
-                + "/v2/users/login")).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        return JSON.readTree(r.body()).path("token").asText();
     }
 }

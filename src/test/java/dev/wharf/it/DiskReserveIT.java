@@ -5,16 +5,13 @@ import static dev.wharf.it.support.Skopeo.oci;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.it.support.OciLayouts;
 import dev.wharf.it.support.RegistryHttp;
 import dev.wharf.it.support.Skopeo;
 import dev.wharf.it.support.WharfProcess;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 class DiskReserveIT {
     private static final long MIB = 1024 * 1024;
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path work;
@@ -73,7 +69,7 @@ class DiskReserveIT {
                     .contains("storage is full").contains("kept for the database (storage.reserve_bytes)");
 
             // The database still has room: the administrator signs in, deletes a repository and collects.
-            String session = login(wharf);
+            String session = RegistryHttp.hubSession(wharf);
             RegistryHttp.Response deleted = RegistryHttp.raw(wharf, "DELETE", "/v2/repositories/admin/app0/", null,
                     "Bearer " + session);
             assertThat(deleted.status()).as(deleted.toString()).isBetween(200, 204);
@@ -97,19 +93,9 @@ class DiskReserveIT {
         }
     }
 
-    private static String login(WharfProcess wharf) throws Exception {
-        byte[] body = JSON.writeValueAsBytes(Map.of("username", WharfProcess.ADMIN.username(),
-                "password", WharfProcess.ADMIN.password()));
-        RegistryHttp.Response r = RegistryHttp.raw(wharf, "POST", "/v2/users/login", body, null,
-                "Content-Type", "application/json");
-        assertThat(r.status()).as(r.toString()).isEqualTo(200);
-        return r.json().path("token").asText();
-    }
-
-    private static JsonNode adminGc(WharfProcess wharf) throws Exception {
-        String basic = Base64.getEncoder().encodeToString((WharfProcess.ADMIN.username() + ":"
-                + WharfProcess.ADMIN.password()).getBytes(StandardCharsets.UTF_8));
-        RegistryHttp.Response r = RegistryHttp.raw(wharf, "POST", "/admin/gc", new byte[0], "Basic " + basic);
+    private static JsonNode adminGc(WharfProcess wharf) {
+        RegistryHttp.Response r = RegistryHttp.raw(wharf, "POST", "/admin/gc", new byte[0],
+                "Basic " + WharfProcess.ADMIN.basic());
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         return r.json();
     }

@@ -146,6 +146,20 @@ public final class RegistryHttp {
         return "Bearer " + asAdmin(registry).token(challenge).json().path("token").asText();
     }
 
+    /** A Hub API session of the administrator ({@code POST /v2/users/login}), for the Hub API and the console. */
+    public static String hubSession(RegistryServer registry) {
+        Credentials admin = registry.credentials().orElseThrow();
+        byte[] body;
+        try {
+            body = JSON.writeValueAsBytes(Map.of("username", admin.username(), "password", admin.password()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Response r = raw(registry, "POST", "/v2/users/login", body, null, "Content-Type", "application/json");
+        if (r.status() != 200) throw new AssertionError("login refused: " + r);
+        return r.json().path("token").asText();
+    }
+
     /** Status of HEAD /v2/{repo}/manifests/{reference} as the administrator sees it. */
     public static int manifestStatus(RegistryServer registry, String repo, String reference) {
         return asAdmin(registry).head(registry, "/v2/" + repo + "/manifests/" + reference).status();
