@@ -13,14 +13,30 @@
 # quarter of Wharf's CPU in perf), which a running mirror has long done; the numbers printed are of the runs after it.
 # Wharf runs as `./wharf serve` starts it (launcher JVM defaults, token auth on, access log on); skopeo pulls from it
 # with the admin's credentials, as a client that logged in. Every process it starts is stopped by PID on exit.
-# Usage: bench/mirror.sh [--no-build] [--runs N] [--mib M] [--warmup W]   (defaults: 3 runs of a 128 MiB image, 2 warm-up images)
+# --upstream-mbit N puts the upstream behind a link of N Mbit/s (Linux traffic control on the loopback interface,
+# shaping only what Distribution's port sends; needs root and tc): a registry across a network instead of one on the
+# same two cores, for the direct and the cold pulls alike. Without it the upstream is as fast as loopback.
+# Usage: bench/mirror.sh [--no-build] [--runs N] [--mib M] [--warmup W] [--upstream-mbit N]
+#   (defaults: 3 runs of a 128 MiB image, 2 warm-up images, no shaping)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 BENCH=mirror-bench
 . "$ROOT/bench/lib.sh"
-BUILD=1; RUNS=3; MIB=128; WARMUP=2
-runs_options "$@"
+BUILD=1; RUNS=3; MIB=128; WARMUP=2; UPSTREAM_MBIT=0
+args=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --upstream-mbit) UPSTREAM_MBIT=$2; shift 2 ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+runs_options "${args[@]}"
+[[ $UPSTREAM_MBIT =~ ^[0-9]+$ ]] || die "--upstream-mbit takes a whole number of Mbit/s"
+if (( UPSTREAM_MBIT > 0 )); then
+  command -v tc >/dev/null && [[ $(id -u) == 0 ]] || die "--upstream-mbit needs root and tc (iproute2)"
+  tc qdisc show dev lo | grep -q '^qdisc noqueue' || die "the loopback interface has a qdisc already; not touching it"
+fi
 bench_start skopeo curl python3 htpasswd
 
 UP_PASSWORD="bench-up-$RANDOM$RANDOM"
@@ -31,6 +47,17 @@ DIST_EXTRA="auth:
     realm: bench
     path: $WORK/distribution.htpasswd" run_distribution distribution "$DPORT" 401 || die "distribution did not start"
 DIST=127.0.0.1:$DPORT
+if (( UPSTREAM_MBIT > 0 )); then
+  # An HTB root on lo: what Distribution's port sends goes through a class of UPSTREAM_MBIT, everything else
+  # (Wharf to skopeo, the set-up pushes) through one far faster than loopback, which leaves it as it was.
+  BENCH_CLEANUP="tc qdisc del dev lo root"
+  tc qdisc add dev lo root handle 1: htb default 20 r2q 1000
+  tc class add dev lo parent 1: classid 1:20 htb rate 100gbit burst 16mb quantum 200000
+  tc class add dev lo parent 1: classid 1:10 htb rate "${UPSTREAM_MBIT}mbit" burst 512kb
+  tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip sport "$DPORT" 0xffff flowid 1:10
+  echo "Upstream shaped: what Distribution sends goes through a ${UPSTREAM_MBIT} Mbit/s link (tc htb on lo)."
+  echo
+fi
 DCREDS=(--src-creds "upstream:$UP_PASSWORD")
 
 WPORT=$(free_port)

@@ -39,6 +39,12 @@ final class BlobFetch implements PullThrough.Arriving {
     /** Bytes gathered before they are written, hashed and shown to readers (see {@link Tee}). */
     static final int BATCH = 256 * 1024;
 
+    /**
+     * The longest a gathered byte waits for its batch to fill before readers get it: an upstream that sends a few
+     * bytes every millisecond (so the download never pauses) still reaches the client at once.
+     */
+    static final long BATCH_AGE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
     /** Stores the verified file as the blob (throws if it cannot). */
     interface Publisher {
         void publish(Path file) throws IOException;
@@ -141,7 +147,8 @@ final class BlobFetch implements PullThrough.Arriving {
     /**
      * The download's side of the tee: gathers the upstream's chunks (Jetty hands over at most 64 KiB at a time)
      * and passes them on in batches of up to {@link #BATCH} bytes, or whenever the network has nothing more for
-     * the moment: one file write, one digest update and one wake-up of the readers per batch, instead of per chunk.
+     * the moment, or once the batch's first byte is {@link #BATCH_AGE_NANOS} old: one file write, one digest
+     * update and one wake-up of the readers per batch, instead of per chunk.
      */
     private final class Tee implements OutboundResponse.BodySink {
         private final FileChannel out;
@@ -149,6 +156,8 @@ final class BlobFetch implements PullThrough.Arriving {
         private final LongConsumer upstreamBytes;
         private final byte[] batch = new byte[BATCH];
         private int gathered;
+        /** When the batch got its first byte. */
+        private long batchStartNanos;
         private long received;
         private final DiskReserve.Write room = reserve.write();
 
@@ -160,17 +169,20 @@ final class BlobFetch implements PullThrough.Arriving {
 
         @Override
         public void accept(ByteBuffer bytes) throws IOException {
-            lastProgressNanos = System.nanoTime();
+            long now = System.nanoTime();
+            lastProgressNanos = now;
             received += bytes.remaining();
             if (size >= 0 && received > size) {
                 throw new IOException("the upstream sent more than the " + size + " bytes it announced");
             }
             while (bytes.hasRemaining()) {
+                if (gathered == 0) batchStartNanos = now;
                 int n = Math.min(bytes.remaining(), batch.length - gathered);
                 bytes.get(batch, gathered, n);
                 gathered += n;
                 if (gathered == batch.length) flush();
             }
+            if (gathered > 0 && now - batchStartNanos >= BATCH_AGE_NANOS) flush();
         }
 
         @Override

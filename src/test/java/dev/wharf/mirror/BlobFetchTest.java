@@ -108,6 +108,49 @@ class BlobFetchTest {
     }
 
     @Test
+    void bytesThatTrickleInWithoutAPauseReachReadersBeforeTheirBatchFills() throws Exception {
+        // An upstream that sends a little every millisecond: the download never finds the network empty (no
+        // pause), and 5,000 bytes never fill a batch, so only the batch's age can hand them on before the end.
+        byte[] content = bytes(10_000, 13);
+        BlobFetch fetch = new BlobFetch(Digest.sha256(content), dir.resolve("f"), Duration.ofSeconds(30));
+        java.util.concurrent.CountDownLatch readerSawBytes = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean sawBeforeTheRest = new java.util.concurrent.atomic.AtomicBoolean();
+        UpstreamClient.Blob trickle = new UpstreamClient.Blob() {
+            @Override
+            public long length() {
+                return content.length;
+            }
+
+            @Override
+            public void readTo(OutboundResponse.BodySink sink) throws IOException {
+                for (int i = 0; i < 50; i++) {
+                    sink.accept(ByteBuffer.wrap(content, i * 100, 100));
+                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                }
+                try {
+                    sawBeforeTheRest.set(readerSawBytes.await(10, TimeUnit.SECONDS));
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException();
+                }
+                sink.accept(ByteBuffer.wrap(content, 5_000, content.length - 5_000));
+            }
+
+            @Override
+            public void close() {}
+        };
+        CompletableFuture<Void> download = CompletableFuture.runAsync(
+                () -> fetch.run(() -> trickle, file -> { }, n -> { }));
+        fetch.awaitStarted(Duration.ofSeconds(10));
+        try (BlobFetch.Reader reader = (BlobFetch.Reader) fetch.open().orElseThrow()) {
+            assertThat(reader.readable(0, Duration.ofSeconds(10))).isPositive();
+            readerSawBytes.countDown();
+            download.get(20, TimeUnit.SECONDS);
+            assertThat(sawBeforeTheRest).as("the reader had bytes while the upstream was still sending").isTrue();
+            assertThat(reader.readAllBytes()).isEqualTo(content);
+        }
+    }
+
+    @Test
     void anUpstreamThatBreaksMidStreamFailsEveryReaderAndPublishesNothing() throws Exception {
         byte[] content = bytes(200_000, 3);
         BlobFetch fetch = new BlobFetch(Digest.sha256(content), dir.resolve("f"), Duration.ofSeconds(30));

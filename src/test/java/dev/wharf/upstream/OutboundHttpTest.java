@@ -145,4 +145,61 @@ class OutboundHttpTest {
                 .isInstanceOfSatisfying(UpstreamException.class,
                         e -> assertThat(e.getMessage()).contains("connection refused"));
     }
+    @Test
+    void aBodyThatTricklesInArrivesWholeInFewerLargerPieces() throws Exception {
+        // A peer sending 1 KiB every 0.2 ms, as an upstream across a network does in small pieces: the body is
+        // read whole, and gathered in the socket for a moment whenever none is there, instead of one hand-over
+        // (and a pause) per piece.
+        int pieces = 400;
+        byte[] body = new byte[pieces * 1024];
+        new java.util.Random(5).nextBytes(body);
+        ServerSocket peer = new ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"));
+        open.add(peer);
+        Thread.ofPlatform().daemon().start(() -> {
+            try (Socket s = peer.accept(); OutputStream out = s.getOutputStream()) {
+                s.setTcpNoDelay(true);
+                java.io.InputStream in = s.getInputStream();
+                for (int matched = 0; matched < 4; ) { // the request's headers end with CRLF CRLF
+                    int c = in.read();
+                    if (c < 0) return;
+                    matched = (c == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (c == '\r' ? 1 : 0);
+                }
+                out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                for (int i = 0; i < pieces; i++) {
+                    out.write(body, i * 1024, 1024);
+                    out.flush();
+                    java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                }
+            } catch (Exception e) {
+                // the test's assertions say what went wrong
+            }
+        });
+        OutboundHttp http = client(List.of("127.0.0.0/8"), OutboundPolicy.DEFAULT_DENY);
+        java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+        AtomicInteger accepts = new AtomicInteger();
+        AtomicInteger pauses = new AtomicInteger();
+        try (OutboundResponse r = http.get(URI.create("http://127.0.0.1:" + peer.getLocalPort() + "/blob"), Map.of(),
+                Duration.ofSeconds(30))) {
+            r.readBody(new OutboundResponse.BodySink() {
+                @Override
+                public void accept(java.nio.ByteBuffer bytes) {
+                    accepts.incrementAndGet();
+                    byte[] b = new byte[bytes.remaining()];
+                    bytes.get(b);
+                    received.writeBytes(b);
+                }
+
+                @Override
+                public void pause() {
+                    pauses.incrementAndGet();
+                }
+            });
+        }
+        assertThat(received.toByteArray()).isEqualTo(body);
+        // Each wait gathers ~5 pieces at least; one hand-over per piece would be ~400.
+        assertThat(accepts.get()).as("hand-overs of %d pieces", pieces).isLessThan(pieces / 2);
+        assertThat(pauses.get()).as("pauses").isLessThan(pieces / 4);
+    }
 }
