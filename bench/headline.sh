@@ -140,25 +140,7 @@ start_wharf() {
   log "wharf ready on :$port; start-up median ${R[wharf.startup_ms]} ms of$starts"
 }
 
-# --- docker push: a private dockerd of the run's own --------------------------------------------------------
-# As the integration tests' PrivateDockerd: root, no networking of its own, vfs storage, its data root, exec root,
-# socket and /etc/docker (bind-mounted in a mount namespace) under the run's temp dir. dockerd treats 127.0.0.0/8 as
-# an insecure registry, so plain HTTP on loopback works without configuration.
-docker_available() {
-  [[ $(id -u) == 0 ]] || { log "docker push skipped: dockerd needs root"; return 1; }
-  for c in dockerd docker unshare mount tar; do command -v "$c" >/dev/null || { log "docker push skipped: no $c"; return 1; }; done
-}
-start_dockerd() {
-  local dd="$WORK/dd"
-  mkdir -p "$dd/etc" "$dd/cli" /etc/docker; echo '{}' > "$dd/etc/daemon.json"
-  unshare --mount --propagation private sh -c "set -e; mount --bind $dd/etc /etc/docker; exec dockerd \
-      --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs --config-file $dd/etc/daemon.json \
-      --data-root $dd/d --exec-root $dd/e -H unix://$dd/s --pidfile $dd/p" > "$WORK/dockerd.log" 2>&1 &
-  PIDS+=($!)
-  export DOCKER_HOST="unix://$dd/s" DOCKER_CONFIG="$dd/cli"
-  for _ in $(seq 1 600); do docker version >/dev/null 2>&1 && return 0; sleep 0.1; done
-  tail -20 "$WORK/dockerd.log" >&2; die "dockerd did not start"
-}
+# --- docker push: a private dockerd of the run's own (start_dockerd, lib.sh) ---------------------------------
 # An image for dockerd: one layer (a tar of one LARGE_MIB random file and SMALL_LAYERS 1 MiB ones; docker only
 # takes real tar layers), imported as bench/docker-K. Prints the layer's size in bytes.
 make_docker_image() { # K LARGE_MIB

@@ -154,6 +154,26 @@ serve_wharf() { # PORT [VAR=VALUE ...]
   wait_ready wharf "$WHARF_PID" "http://127.0.0.1:$port/readyz" "$t0" > /dev/null || die "wharf did not start"
 }
 
+# A private dockerd of the run's own, as the integration tests' PrivateDockerd: root, no networking of its own, vfs
+# storage, its data root, exec root, socket and /etc/docker (bind-mounted in a mount namespace) under WORK. dockerd
+# treats 127.0.0.0/8 as an insecure registry, so plain HTTP on loopback works without configuration. DOCKERD_JSON is
+# its daemon.json (default {}). Exports DOCKER_HOST and DOCKER_CONFIG for the docker CLI.
+docker_available() {
+  [[ $(id -u) == 0 ]] || { log "docker skipped: dockerd needs root"; return 1; }
+  for c in dockerd docker unshare mount tar; do command -v "$c" >/dev/null || { log "docker skipped: no $c"; return 1; }; done
+}
+start_dockerd() {
+  local dd="$WORK/dd"
+  mkdir -p "$dd/etc" "$dd/cli" /etc/docker; echo "${DOCKERD_JSON:-{\}}" > "$dd/etc/daemon.json"
+  unshare --mount --propagation private sh -c "set -e; mount --bind $dd/etc /etc/docker; exec dockerd \
+      --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs --config-file $dd/etc/daemon.json \
+      --data-root $dd/d --exec-root $dd/e -H unix://$dd/s --pidfile $dd/p" > "$WORK/dockerd.log" 2>&1 &
+  PIDS+=($!)
+  export DOCKER_HOST="unix://$dd/s" DOCKER_CONFIG="$dd/cli"
+  for _ in $(seq 1 600); do docker version >/dev/null 2>&1 && return 0; sleep 0.1; done
+  tail -20 "$WORK/dockerd.log" >&2; die "dockerd did not start"
+}
+
 # The start of a throughput run: the tools it needs and Distribution's binary (DIST_BIN), the JDK, a build unless
 # BUILD=0, and WORK (named after BENCH).
 bench_start() { # TOOL...

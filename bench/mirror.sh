@@ -16,23 +16,29 @@
 # --upstream-mbit N puts the upstream behind a link of N Mbit/s (Linux traffic control on the loopback interface,
 # shaping only what Distribution's port sends; needs root and tc): a registry across a network instead of one on the
 # same two cores, for the direct and the cold pulls alike. Without it the upstream is as fast as loopback.
-# Usage: bench/mirror.sh [--no-build] [--runs N] [--mib M] [--warmup W] [--upstream-mbit N]
-#   (defaults: 3 runs of a 128 MiB image, 2 warm-up images, no shaping)
+# --docker adds the Docker daemon's way (root and dockerd needed): a private dockerd whose "registry-mirrors" is this
+# Wharf, with the mirror as its Hub mirror (mirrors.hub), pulls new images by their Docker Hub names (`docker pull
+# bench/NAME:1`, cold then warm) and directly from Distribution (`docker pull 127.0.0.1:PORT/bench/NAME:1`, logged in)
+# and from Wharf's own repository; times include docker's extraction of the layers, as every `docker pull` does.
+# Usage: bench/mirror.sh [--no-build] [--runs N] [--mib M] [--warmup W] [--upstream-mbit N] [--docker]
+#   (defaults: 3 runs of a 128 MiB image, 2 warm-up images, no shaping, no docker)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 BENCH=mirror-bench
 . "$ROOT/bench/lib.sh"
-BUILD=1; RUNS=3; MIB=128; WARMUP=2; UPSTREAM_MBIT=0
+BUILD=1; RUNS=3; MIB=128; WARMUP=2; UPSTREAM_MBIT=0; DOCKER=0
 args=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --upstream-mbit) UPSTREAM_MBIT=$2; shift 2 ;;
+    --docker) DOCKER=1; shift ;;
     *) args+=("$1"); shift ;;
   esac
 done
 runs_options "${args[@]}"
 [[ $UPSTREAM_MBIT =~ ^[0-9]+$ ]] || die "--upstream-mbit takes a whole number of Mbit/s"
+(( DOCKER == 0 )) || docker_available || die "--docker needs root and dockerd (apt-get install -y docker.io)"
 if (( UPSTREAM_MBIT > 0 )); then
   command -v tc >/dev/null && [[ $(id -u) == 0 ]] || die "--upstream-mbit needs root and tc (iproute2)"
   tc qdisc show dev lo | grep -q '^qdisc noqueue' || die "the loopback interface has a qdisc already; not touching it"
@@ -64,8 +70,9 @@ WPORT=$(free_port)
 ADMIN_PASSWORD="bench-admin-$RANDOM$RANDOM"
 # The upstream is on loopback, which the outbound policy refuses unless allowed; nothing else differs from
 # `./wharf serve`'s defaults.
+# The mirror also answers a Docker daemon's registry-mirrors requests (used with --docker only).
 serve_wharf "$WPORT" WHARF_OUTBOUND_ALLOW=127.0.0.0/8 "WHARF_MIRRORS_UPSTREAMS=up=http://$DIST" \
-  "WHARF_MIRRORS_CREDENTIALS=up=upstream:$UP_PASSWORD"
+  "WHARF_MIRRORS_CREDENTIALS=up=upstream:$UP_PASSWORD" WHARF_MIRRORS_HUB=up
 WHARF=127.0.0.1:$WPORT
 WCREDS=(--src-creds "admin:$ADMIN_PASSWORD")
 
@@ -91,7 +98,7 @@ pull_round() { # NAME SEED ORDER
   bytes=$(make_random_image "$WORK/layout-$name" "$seed")
   # --preserve-digests: the layers go up as they are (without it skopeo gzips each one first, which only slows the set-up)
   skopeo copy --quiet --preserve-digests --dest-tls-verify=false --dest-creds "upstream:$UP_PASSWORD" "oci:$WORK/layout-$name:1" "docker://$DIST/bench/$name:1"
-  skopeo copy --quiet --preserve-digests --dest-tls-verify=false --dest-creds "admin:$ADMIN_PASSWORD" "oci:$WORK/layout-$name:1" "docker://$WHARF/local/$name:1"
+  skopeo copy --quiet --preserve-digests --dest-tls-verify=false --dest-creds "admin:$ADMIN_PASSWORD" "oci:$WORK/layout-$name:1" "docker://$WHARF/admin/$name:1"
   rm -rf "$WORK/layout-$name"
   for way in $order; do
     case $way in
@@ -101,9 +108,9 @@ pull_round() { # NAME SEED ORDER
   done
   sleep 2 # the mirror stores the last layer just after the client has it
   if (( seed % 2 )); then
-    l_ns=$(pull "$WHARF/local/$name:1" local "${WCREDS[@]}"); w_ns=$(pull "$WHARF/up/bench/$name:1" warm "${WCREDS[@]}")
+    l_ns=$(pull "$WHARF/admin/$name:1" local "${WCREDS[@]}"); w_ns=$(pull "$WHARF/up/bench/$name:1" warm "${WCREDS[@]}")
   else
-    w_ns=$(pull "$WHARF/up/bench/$name:1" warm "${WCREDS[@]}"); l_ns=$(pull "$WHARF/local/$name:1" local "${WCREDS[@]}")
+    w_ns=$(pull "$WHARF/up/bench/$name:1" warm "${WCREDS[@]}"); l_ns=$(pull "$WHARF/admin/$name:1" local "${WCREDS[@]}")
   fi
   BYTES=$bytes
 }
@@ -152,3 +159,61 @@ for way in direct cold warm local; do
   ' "$WORK/cpu-$way"
 done
 curl -s "http://$WHARF/metrics" | grep -E '^wharf_mirror_(hits|misses|upstream_bytes)_total' >&2 || true
+
+(( DOCKER == 1 )) || exit 0
+# --- The Docker daemon's way ---------------------------------------------------------------------------------
+# The same image shape, pulled by a private dockerd: direct (logged in to Distribution) and cold through the mirror
+# by the Docker Hub name, alternating which goes first; then warm through the mirror and local from Wharf's own
+# repository (logged in to Wharf), alternating too. Each image is removed from dockerd after each pull (untimed).
+DOCKERD_JSON="{\"registry-mirrors\": [\"http://$WHARF\"]}" start_dockerd
+printf '%s' "$UP_PASSWORD" | docker login -u upstream --password-stdin "$DIST" > "$WORK/docker.log" 2>&1 \
+  || die "docker login to Distribution failed (see $WORK/docker.log)"
+printf '%s' "$ADMIN_PASSWORD" | docker login -u admin --password-stdin "$WHARF" >> "$WORK/docker.log" 2>&1 \
+  || die "docker login to Wharf failed"
+dpull() { # REF -> ns
+  local t0 t1
+  t0=$(now_ns)
+  docker pull -q "$1" >> "$WORK/docker.log" 2>&1 || { tail -5 "$WORK/docker.log" >&2; return 1; }
+  t1=$(now_ns)
+  docker rmi -f "$1" >> "$WORK/docker.log" 2>&1 || true
+  echo $(( t1 - t0 ))
+}
+docker_round() { # NAME SEED ORDER -> sets dd_ns dc_ns dw_ns dl_ns DBYTES
+  local name=$1 seed=$2 order=$3 way
+  DBYTES=$(make_random_image "$WORK/layout-$name" "$seed")
+  skopeo copy --quiet --preserve-digests --dest-tls-verify=false --dest-creds "upstream:$UP_PASSWORD" "oci:$WORK/layout-$name:1" "docker://$DIST/bench/$name:1"
+  skopeo copy --quiet --preserve-digests --dest-tls-verify=false --dest-creds "admin:$ADMIN_PASSWORD" "oci:$WORK/layout-$name:1" "docker://$WHARF/admin/$name:1"
+  rm -rf "$WORK/layout-$name"
+  for way in $order; do
+    case $way in
+      direct) dd_ns=$(dpull "$DIST/bench/$name:1") ;;
+      cold) dc_ns=$(dpull "bench/$name:1") ;;
+    esac
+  done
+  sleep 2
+  if (( seed % 2 )); then
+    dl_ns=$(dpull "$WHARF/admin/$name:1"); dw_ns=$(dpull "bench/$name:1")
+  else
+    dw_ns=$(dpull "bench/$name:1"); dl_ns=$(dpull "$WHARF/admin/$name:1")
+  fi
+}
+misses_before=$(curl -s "http://$WHARF/metrics" | awk '/^wharf_mirror_misses_total\{kind="blob",mirror="up"\}/ {print $2}')
+docker_round dkwarmup 2001 "direct cold" # dockerd's first pulls, unmeasured
+echo
+echo "docker pull (a private dockerd, registry-mirrors = this Wharf; times include extracting the layers):"
+echo
+echo "| run | bytes | direct MB/s | cold via mirror MB/s | cold / direct | local MB/s | warm via mirror MB/s | warm / local |"
+echo "|---|---|---|---|---|---|---|---|"
+DCOLD=""; DWARM=""
+for run in $(seq 1 "$RUNS"); do
+  docker_round "dk$run" "$(( 2100 + run ))" "${ORDERS[$(( (run - 1) % 2 ))]}"
+  d=$(mbps "$DBYTES" "$dd_ns"); c=$(mbps "$DBYTES" "$dc_ns"); l=$(mbps "$DBYTES" "$dl_ns"); w=$(mbps "$DBYTES" "$dw_ns")
+  DCOLD+=" $(ratio "$c" "$d")"; DWARM+=" $(ratio "$w" "$l")"
+  printf '| %d | %d | %s | %s | %.2fx | %s | %s | %.2fx |\n' "$run" "$DBYTES" "$d" "$c" "$(ratio "$c" "$d")" \
+    "$l" "$w" "$(ratio "$w" "$l")"
+done
+misses_after=$(curl -s "http://$WHARF/metrics" | awk '/^wharf_mirror_misses_total\{kind="blob",mirror="up"\}/ {print $2}')
+cm=$(median "$DCOLD"); wm=$(median "$DWARM")
+echo
+printf 'docker, median over %d runs: cold / direct %.2fx, warm / local %.2fx; the mirror'"'"'s blob misses went from %s to %s (each image'"'"'s blobs once: the cold pulls went through Wharf, not around it).\n' \
+  "$RUNS" "$cm" "$wm" "$misses_before" "$misses_after"

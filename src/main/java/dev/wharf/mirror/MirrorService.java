@@ -146,7 +146,17 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
 
     @Override
     public String readOnlyMessage(String repository) {
-        Mirror m = mirror(repository);
+        Optional<Mirror> own = mirrors.of(repository);
+        if (own.isEmpty()) {
+            // A Docker Hub name, routed to the Hub mirror for pulls: say why it is not Wharf's own.
+            Mirror hub = mirror(route(repository));
+            String namespace = repository.substring(0, repository.indexOf('/'));
+            return "'" + repository + "' is a Docker Hub name here, pulled through the read-only mirror '" + hub.name()
+                    + "' of " + hub.upstream() + ", because '" + namespace + "' is no user or organization of this"
+                    + " Wharf; push to a repository of your own namespace, or create the organization '" + namespace
+                    + "' first";
+        }
+        Mirror m = own.get();
         return "'" + m.name() + "' is a read-only pull-through mirror of " + m.upstream()
                 + "; push to a repository of your own namespace instead";
     }

@@ -58,7 +58,10 @@ public interface PullThrough {
     /** Whether {@code repository} is in a mirror namespace. */
     boolean mirrored(String repository);
 
-    /** Why a write to a mirror repository is refused (the DENIED message). */
+    /**
+     * Why a write to a mirror repository, or to a name {@link #route} sends to the Hub mirror, is refused (the
+     * DENIED message).
+     */
     String readOnlyMessage(String repository);
 
     /** The manifest for a tag or digest of a mirror repository; fetched upstream on a miss. */

@@ -125,7 +125,9 @@ public final class RegistryRoutes {
                     && (m.equals("GET") || m.equals("HEAD"));
             if (pull) {
                 name = mirrors.route(name); // a registry-mirrors request (Hub name, no prefix) → the Hub mirror
-            } else if (writes(p.kind(), m) && mirrors.mirrored(name)) {
+            } else if (writes(p.kind(), m) && (mirrors.mirrored(name) || !mirrors.route(name).equals(name))) {
+                // A mirror's namespace, or a name whose pulls go to the Hub mirror: neither takes writes, and
+                // the refusal says so instead of the token's plain "denied".
                 throw new RegistryException(OciError.DENIED, mirrors.readOnlyMessage(name), Map.of("name", name));
             }
         }

@@ -168,6 +168,17 @@ class MirrorIT {
             assertThat(push.status()).isEqualTo(403);
             assertThat(push.errorCode()).isEqualTo("DENIED");
             assertThat(push.text()).contains("read-only pull-through mirror");
+            // So is a push to a name whose pulls go to the Hub mirror ('newns' is no user or organization here),
+            // even by an administrator, whom the token would simply have denied without a word on why.
+            RegistryHttp.Response hubName = RegistryHttp.asAdmin(wharf).send(wharf, "POST",
+                    "/v2/newns/app/blobs/uploads/", new byte[0]);
+            assertThat(hubName.status()).isEqualTo(403);
+            assertThat(hubName.errorCode()).isEqualTo("DENIED");
+            assertThat(hubName.text()).contains("'newns/app' is a Docker Hub name here")
+                    .contains("create the organization 'newns'");
+            // The administrator's own namespace is Wharf's, Hub mirror or not.
+            assertThat(RegistryHttp.asAdmin(wharf).send(wharf, "POST", "/v2/admin/app/blobs/uploads/", new byte[0])
+                    .status()).isEqualTo(202);
 
             String metrics = RegistryHttp.raw(wharf, "GET", "/metrics").text();
             assertThat(metrics).contains("wharf_mirror_hits_total{kind=\"blob\",mirror=\"up\"}")
