@@ -92,14 +92,21 @@ pull() { # SOURCE-REF NAME [skopeo options] -> ns; writes the CPU used during th
 }
 mbps() { awk -v b="$1" -v ns="$2" 'BEGIN { printf "%.1f", b / 1e6 / (ns / 1e9) }'; }
 
-# One image: pushed upstream and to Wharf's own repository NAME, then pulled every way; sets the *_ns.
-pull_round() { # NAME SEED ORDER
-  local name=$1 seed=$2 order=$3 bytes
-  bytes=$(make_random_image "$WORK/layout-$name" "$seed")
+# A new image, pushed upstream as bench/NAME:1 and to Wharf's own repository admin/NAME:1; prints its bytes.
+push_image() { # NAME SEED
+  local name=$1 bytes
+  bytes=$(make_random_image "$WORK/layout-$name" "$2")
   # --preserve-digests: the layers go up as they are (without it skopeo gzips each one first, which only slows the set-up)
   skopeo copy --quiet --preserve-digests --dest-tls-verify=false --dest-creds "upstream:$UP_PASSWORD" "oci:$WORK/layout-$name:1" "docker://$DIST/bench/$name:1"
   skopeo copy --quiet --preserve-digests --dest-tls-verify=false --dest-creds "admin:$ADMIN_PASSWORD" "oci:$WORK/layout-$name:1" "docker://$WHARF/admin/$name:1"
   rm -rf "$WORK/layout-$name"
+  echo "$bytes"
+}
+
+# One image: pushed (push_image), then pulled every way; sets the *_ns.
+pull_round() { # NAME SEED ORDER
+  local name=$1 seed=$2 order=$3 bytes
+  bytes=$(push_image "$name" "$seed")
   for way in $order; do
     case $way in
       direct) d_ns=$(pull "$DIST/bench/$name:1" direct "${DCREDS[@]}") ;;
@@ -180,10 +187,7 @@ dpull() { # REF -> ns
 }
 docker_round() { # NAME SEED ORDER -> sets dd_ns dc_ns dw_ns dl_ns DBYTES
   local name=$1 seed=$2 order=$3 way
-  DBYTES=$(make_random_image "$WORK/layout-$name" "$seed")
-  skopeo copy --quiet --preserve-digests --dest-tls-verify=false --dest-creds "upstream:$UP_PASSWORD" "oci:$WORK/layout-$name:1" "docker://$DIST/bench/$name:1"
-  skopeo copy --quiet --preserve-digests --dest-tls-verify=false --dest-creds "admin:$ADMIN_PASSWORD" "oci:$WORK/layout-$name:1" "docker://$WHARF/admin/$name:1"
-  rm -rf "$WORK/layout-$name"
+  DBYTES=$(push_image "$name" "$seed")
   for way in $order; do
     case $way in
       direct) dd_ns=$(dpull "$DIST/bench/$name:1") ;;
