@@ -174,6 +174,34 @@ start_dockerd() {
   tail -20 "$WORK/dockerd.log" >&2; die "dockerd did not start"
 }
 
+# shape_upstream PORT MBIT: what 127.0.0.1:PORT sends goes through a link of MBIT Mbit/s (an HTB class on lo, for that
+# source port only); everything else on lo through a class far faster than loopback, which leaves it as it was. Needs
+# root and tc; refuses a lo that has a qdisc already. The qdisc goes on exit (BENCH_CLEANUP).
+shape_upstream() { # PORT MBIT
+  command -v tc >/dev/null && [[ $(id -u) == 0 ]] || die "shaping the upstream needs root and tc (iproute2)"
+  tc qdisc show dev lo | grep -q '^qdisc noqueue' || die "the loopback interface has a qdisc already; not touching it"
+  BENCH_CLEANUP="tc qdisc del dev lo root"
+  tc qdisc add dev lo root handle 1: htb default 20 r2q 1000
+  tc class add dev lo parent 1: classid 1:20 htb rate 100gbit burst 16mb quantum 200000
+  tc class add dev lo parent 1: classid 1:10 htb rate "${2}mbit" burst 512kb
+  tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip sport "$1" 0xffff flowid 1:10
+  echo "Upstream shaped: what it sends goes through a $2 Mbit/s link (tc htb on lo)."
+  echo
+}
+
+# upstream_option ARGS...: takes --upstream-mbit N out of the arguments (into UPSTREAM_MBIT, default 0) and leaves
+# the rest in REST.
+upstream_option() {
+  UPSTREAM_MBIT=0; REST=()
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --upstream-mbit) UPSTREAM_MBIT=${2:-}; shift 2 || shift ;;
+      *) REST+=("$1"); shift ;;
+    esac
+  done
+  [[ $UPSTREAM_MBIT =~ ^[0-9]+$ ]] || die "--upstream-mbit takes a whole number of Mbit/s"
+}
+
 # The start of a throughput run: the tools it needs and Distribution's binary (DIST_BIN), the JDK, a build unless
 # BUILD=0, and WORK (named after BENCH).
 bench_start() { # TOOL...

@@ -27,22 +27,14 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 BENCH=mirror-bench
 . "$ROOT/bench/lib.sh"
-BUILD=1; RUNS=3; MIB=128; WARMUP=2; UPSTREAM_MBIT=0; DOCKER=0
+BUILD=1; RUNS=3; MIB=128; WARMUP=2; DOCKER=0
+upstream_option "$@"
 args=()
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --upstream-mbit) UPSTREAM_MBIT=$2; shift 2 ;;
-    --docker) DOCKER=1; shift ;;
-    *) args+=("$1"); shift ;;
-  esac
+for a in "${REST[@]}"; do
+  if [[ $a == --docker ]]; then DOCKER=1; else args+=("$a"); fi
 done
 runs_options "${args[@]}"
-[[ $UPSTREAM_MBIT =~ ^[0-9]+$ ]] || die "--upstream-mbit takes a whole number of Mbit/s"
 (( DOCKER == 0 )) || docker_available || die "--docker needs root and dockerd (apt-get install -y docker.io)"
-if (( UPSTREAM_MBIT > 0 )); then
-  command -v tc >/dev/null && [[ $(id -u) == 0 ]] || die "--upstream-mbit needs root and tc (iproute2)"
-  tc qdisc show dev lo | grep -q '^qdisc noqueue' || die "the loopback interface has a qdisc already; not touching it"
-fi
 bench_start skopeo curl python3 htpasswd
 
 UP_PASSWORD="bench-up-$RANDOM$RANDOM"
@@ -53,17 +45,7 @@ DIST_EXTRA="auth:
     realm: bench
     path: $WORK/distribution.htpasswd" run_distribution distribution "$DPORT" 401 || die "distribution did not start"
 DIST=127.0.0.1:$DPORT
-if (( UPSTREAM_MBIT > 0 )); then
-  # An HTB root on lo: what Distribution's port sends goes through a class of UPSTREAM_MBIT, everything else
-  # (Wharf to skopeo, the set-up pushes) through one far faster than loopback, which leaves it as it was.
-  BENCH_CLEANUP="tc qdisc del dev lo root"
-  tc qdisc add dev lo root handle 1: htb default 20 r2q 1000
-  tc class add dev lo parent 1: classid 1:20 htb rate 100gbit burst 16mb quantum 200000
-  tc class add dev lo parent 1: classid 1:10 htb rate "${UPSTREAM_MBIT}mbit" burst 512kb
-  tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip sport "$DPORT" 0xffff flowid 1:10
-  echo "Upstream shaped: what Distribution sends goes through a ${UPSTREAM_MBIT} Mbit/s link (tc htb on lo)."
-  echo
-fi
+(( UPSTREAM_MBIT == 0 )) || shape_upstream "$DPORT" "$UPSTREAM_MBIT" # Wharf to skopeo and the set-up pushes stay as they are
 DCREDS=(--src-creds "upstream:$UP_PASSWORD")
 
 WPORT=$(free_port)
