@@ -5,8 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The resolved text of every setting and where each came from, with the parsers every area uses. A parse
@@ -14,7 +12,6 @@ import java.util.regex.Pattern;
  * area's {@code from(ConfigValues)} factory validates its own settings without repeating that wording.
  */
 public final class ConfigValues {
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
     private final Map<ConfigKey, String> values;
     private final Map<ConfigKey, String> sources;
@@ -46,16 +43,8 @@ public final class ConfigValues {
     /** A positive duration such as 30s, 15m, 24h or 7d. */
     public Duration duration(ConfigKey key) {
         String text = raw(key);
-        Matcher m = DURATION.matcher(text.trim());
-        if (!m.matches()) throw bad(key, text, "expected a duration like 30s, 15m, 24h or 7d");
-        long n = Long.parseLong(m.group(1));
-        Duration d = switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        };
+        Duration d = Durations.parse(text)
+                .orElseThrow(() -> bad(key, text, "expected a duration like 30s, 15m, 24h or 7d"));
         if (d.isZero()) throw bad(key, text, "must be greater than zero");
         return d;
     }

@@ -114,19 +114,30 @@ public final class GarbageCollector implements AutoCloseable {
 
     /** Runs one pass now; a dry run changes nothing and lists what a pass would delete at this moment. */
     public Report run(boolean dryRun) {
+        return run(dryRun, blobGrace);
+    }
+
+    /**
+     * As {@link #run(boolean)}, with {@code blobGrace} instead of the configured one for this pass only: an
+     * administrator who needs the room of just-deleted images now. A blob uploaded within it by a push that has
+     * not yet sent its manifest can go too; that push then fails and must be retried (never a blob a stored
+     * manifest references).
+     */
+    public Report run(boolean dryRun, Duration blobGrace) {
+        if (blobGrace.isNegative()) throw new IllegalArgumentException("a negative blob grace");
         passLock.lock();
         try {
-            return pass(dryRun);
+            return pass(dryRun, blobGrace);
         } finally {
             passLock.unlock();
         }
     }
 
-    private Report pass(boolean dryRun) {
+    private Report pass(boolean dryRun, Duration grace) {
         Instant started = clock.instant();
         Report report;
         try {
-            report = dryRun ? dryRun(started) : collect(started);
+            report = dryRun ? dryRun(started, grace) : collect(started, grace);
         } catch (RuntimeException e) {
             report = new Report(dryRun, started, clock.instant(), 0, 0, 0, List.of(), List.of(), e.toString());
             counters.failed();
@@ -147,20 +158,20 @@ public final class GarbageCollector implements AutoCloseable {
         }
     }
 
-    private Report dryRun(Instant now) {
+    private Report dryRun(Instant now, Duration grace) {
         List<ManifestCandidate> manifests = store.untaggedManifests(now.minus(untaggedGrace), REPORT_LIMIT);
-        List<BlobRow> garbage = store.collectableBlobs(now.minus(blobGrace), REPORT_LIMIT);
+        List<BlobRow> garbage = store.collectableBlobs(now.minus(grace), REPORT_LIMIT);
         long bytes = garbage.stream().mapToLong(BlobRow::size).sum();
         return new Report(true, now, clock.instant(), manifests.size(), garbage.size(), bytes, manifests, garbage,
                 null);
     }
 
-    private Report collect(Instant now) {
+    private Report collect(Instant now, Duration grace) {
         List<ManifestCandidate> manifests = new ArrayList<>();
         // Audit events of the deletions name the collector as the actor.
         long manifestCount = AuditContext.as("gc", () -> deleteManifests(now, manifests));
         List<BlobRow> deleted = new ArrayList<>();
-        long[] totals = deleteBlobs(now, deleted);
+        long[] totals = deleteBlobs(now, grace, deleted);
         return new Report(false, now, clock.instant(), manifestCount, totals[0], totals[1], manifests, deleted,
                 null);
     }
@@ -189,8 +200,8 @@ public final class GarbageCollector implements AutoCloseable {
     }
 
     /** Condemns due blobs and deletes condemned ones, batch after batch, until nothing is due. */
-    private long[] deleteBlobs(Instant now, List<BlobRow> listed) {
-        Instant cutoff = now.minus(blobGrace);
+    private long[] deleteBlobs(Instant now, Duration grace, List<BlobRow> listed) {
+        Instant cutoff = now.minus(grace);
         long count = 0;
         long bytes = 0;
         while (true) {

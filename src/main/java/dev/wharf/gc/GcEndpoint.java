@@ -10,7 +10,9 @@ import java.util.Map;
 
 /**
  * {@code GET /admin/gc}: the collector's settings, this node's counters, the cluster's totals and last pass, and
- * the review queue. {@code POST /admin/gc[?dry_run=true]}: runs a pass now and answers with its report.
+ * the review queue. {@code POST /admin/gc[?dry_run=true][&blob_grace=10m]}: runs a pass now and answers with its
+ * report; {@code blob_grace} replaces {@code gc.blob_grace} for that pass only (room after deleting images, sooner
+ * than the configured grace would give it).
  *
  * <p>Server administrators only, whether or not registry auth is on: HTTP Basic (password, checked under the
  * login throttle) or a Hub session ({@code Authorization: Bearer}). Errors are {@code {"message": ...}} with
@@ -18,6 +20,7 @@ import java.util.Map;
  */
 public final class GcEndpoint {
     public static final String PATH = "/admin/gc";
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(GcEndpoint.class);
 
     private final GarbageCollector collector;
     private final GarbageStore store;
@@ -73,8 +76,23 @@ public final class GcEndpoint {
             ctx.status(400).json(Map.of("message", "dry_run must be true or false"));
             return;
         }
-        GarbageCollector.Report r = collector.run("true".equals(dryRun));
-        ctx.json(report(r));
+        Duration blobGrace = collector.blobGrace();
+        String grace = ctx.queryParam("blob_grace");
+        if (grace != null) {
+            java.util.Optional<Duration> given = grace.length() > 20 ? java.util.Optional.empty()
+                    : dev.wharf.config.Durations.parse(grace);
+            if (given.isEmpty()) {
+                ctx.status(400).json(Map.of("message", "blob_grace must be a duration like 0s, 10m or 24h"));
+                return;
+            }
+            blobGrace = given.get();
+            log.info("garbage collection pass requested with blob_grace {} (configured: {}), dry run: {}",
+                    grace.trim(), collector.blobGrace(), "true".equals(dryRun));
+        }
+        GarbageCollector.Report r = collector.run("true".equals(dryRun), blobGrace);
+        Map<String, Object> body = report(r);
+        body.put("blob_grace_seconds", blobGrace.toSeconds());
+        ctx.json(body);
     }
 
     /** The JSON shape of a report, shared with nothing else on purpose: it is this endpoint's contract. */

@@ -71,6 +71,16 @@ class GcAdminTest {
             HttpResponse<String> bad = send("POST", "/admin/gc?dry_run=maybe", "", basic("root", ROOT_PASSWORD));
             assertThat(bad.statusCode()).isEqualTo(400);
             assertThat(JSON.readTree(bad.body()).path("message").asText()).contains("dry_run");
+            for (String grace : List.of("soon", "-1h", "10", "99999999999999999999d")) {
+                HttpResponse<String> badGrace = send("POST", "/admin/gc?dry_run=true&blob_grace="
+                        + java.net.URLEncoder.encode(grace, StandardCharsets.UTF_8), "", basic("root", ROOT_PASSWORD));
+                assertThat(badGrace.statusCode()).as(grace).isEqualTo(400);
+                assertThat(JSON.readTree(badGrace.body()).path("message").asText()).contains("blob_grace");
+            }
+            JsonNode shortened = JSON.readTree(send("POST", "/admin/gc?dry_run=true&blob_grace=0s", "",
+                    basic("root", ROOT_PASSWORD)).body());
+            assertThat(shortened.path("blob_grace_seconds").asLong()).isZero();
+            assertThat(shortened.path("blobs").findValuesAsText("digest")).containsExactly(orphan.toString());
 
             JsonNode dry = JSON.readTree(send("POST", "/admin/gc?dry_run=true", "", basic("root", ROOT_PASSWORD))
                     .body());

@@ -185,6 +185,32 @@ abstract class GarbageCollectorContract extends MetadataFixture {
     }
 
     @Test
+    void aPassWithAShorterBlobGraceCollectsWhatTheConfiguredGraceStillKeeps() throws IOException {
+        Digest own = upload("doomed", "emergency layer");
+        image("doomed", "v1", List.of(own), null);
+        assertThat(meta.deleteRepository("doomed", clock.instant())).isTrue();
+        clock.advance(Duration.ofMinutes(10)); // well inside the configured hour
+        assertThat(gc.run(false).blobsDeleted()).as("the configured grace keeps it").isZero();
+        assertThat(gc.run(true, Duration.ofMinutes(5)).blobs()).extracting(GarbageStore.BlobRow::digest)
+                .containsExactly(own);
+        assertThat(bytesPresent(own)).as("a dry run deletes nothing").isTrue();
+        assertThat(gc.run(false, Duration.ofMinutes(15)).blobsDeleted()).as("ten minutes are inside 15").isZero();
+        GarbageCollector.Report report = gc.run(false, Duration.ofMinutes(5));
+        assertThat(report.blobsDeleted()).isEqualTo(1);
+        assertThat(bytesPresent(own)).isFalse();
+        assertThat(gc.blobGrace()).as("the configured grace is unchanged").isEqualTo(BLOB_GRACE);
+    }
+
+    @Test
+    void aShorterBlobGraceNeverTakesABlobAStoredManifestUses() throws IOException {
+        Digest layer = upload("app", "in use");
+        image("app", "v1", List.of(layer), null);
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(gc.run(false, Duration.ZERO).blobsDeleted()).isZero();
+        assertThat(bytesPresent(layer)).isTrue();
+    }
+
+    @Test
     void referrersStayWhileTheirSubjectIsStoredAndGoWithIt() throws IOException {
         Digest layer = upload("signed", "layer");
         Digest subject = image("signed", "v1", List.of(layer), null);
