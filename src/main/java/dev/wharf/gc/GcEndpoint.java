@@ -1,5 +1,6 @@
 package dev.wharf.gc;
 
+import dev.wharf.config.Durations;
 import dev.wharf.http.AdminGate;
 import dev.wharf.storage.meta.GarbageStore;
 import io.javalin.config.JavalinConfig;
@@ -7,6 +8,9 @@ import io.javalin.http.Context;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /admin/gc}: the collector's settings, this node's counters, the cluster's totals and last pass, and
@@ -20,7 +24,7 @@ import java.util.Map;
  */
 public final class GcEndpoint {
     public static final String PATH = "/admin/gc";
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(GcEndpoint.class);
+    private static final Logger log = LoggerFactory.getLogger(GcEndpoint.class);
 
     private final GarbageCollector collector;
     private final GarbageStore store;
@@ -79,8 +83,7 @@ public final class GcEndpoint {
         Duration blobGrace = collector.blobGrace();
         String grace = ctx.queryParam("blob_grace");
         if (grace != null) {
-            java.util.Optional<Duration> given = grace.length() > 20 ? java.util.Optional.empty()
-                    : dev.wharf.config.Durations.parse(grace);
+            Optional<Duration> given = grace.length() > 20 ? Optional.empty() : Durations.parse(grace);
             if (given.isEmpty()) {
                 ctx.status(400).json(Map.of("message", "blob_grace must be a duration like 0s, 10m or 24h"));
                 return;
