@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Who may use the endpoints added after the first matrices (webhooks, retention, quotas, search, the mirrors'
- * admin API, login sessions), as a matrix of caller × operation over real HTTP; the table this checks is in
+ * admin API, garbage collection, login sessions), as a matrix of caller × operation over real HTTP; the table this checks is in
  * docs/scopes.md. Token rows are sessions made by {@code POST /v2/users/login} with the token as the password.
  *
  * <p>Cast: olivia owns the organization {@code acme}, whose private repository {@code acme/app} she pushed; mia is
@@ -45,20 +45,20 @@ import org.junit.jupiter.params.provider.MethodSource;
 class NewerEndpointsScopeMatrixTest {
 
     private static final String MATRIX = """
-            caller          | list webhooks | create webhook | get retention | put retention | preview retention | list retention runs | get quota | set quota | quotas overview | search | list mirrors | delete mirror | list sessions
-            olivia          | 200           | 201            | 200           | 200           | 200               | 200                 | 200       | 403       | 403             | sees   | 403          | 403           | 200
-            mia             | 403           | 403            | 403           | 403           | 403               | 403                 | 200       | 403       | 403             | hides  | 403          | 403           | 200
-            sam             | 404           | 404            | 404           | 404           | 404               | 404                 | 404       | 403       | 403             | hides  | 403          | 403           | 200
-            admin           | 404           | 404            | 404           | 404           | 404               | 404                 | 200       | 200       | 200             | sees   | 200          | 404           | 200
-            anonymous       | 401           | 401            | 401           | 401           | 401               | 401                 | 401       | 401       | 401             | hides  | 401          | 401           | 401
-            pat:public_read | 403           | 403            | 403           | 403           | 403               | 403                 | 403       | 403       | 403             | hides  | 403          | 403           | 401
-            pat:read        | 403           | 403            | 403           | 403           | 403               | 403                 | 200       | 403       | 403             | sees   | 403          | 403           | 401
-            pat:write       | 403           | 403            | 403           | 403           | 403               | 403                 | 200       | 403       | 403             | sees   | 403          | 403           | 401
-            pat:admin       | 200           | 201            | 200           | 200           | 200               | 200                 | 200       | 403       | 403             | sees   | 403          | 403           | 401
-            admin-pat:read  | 403           | 403            | 403           | 403           | 403               | 403                 | 200       | 403       | 200             | sees   | 403          | 403           | 401
-            admin-pat:admin | 404           | 404            | 404           | 404           | 404               | 404                 | 200       | 200       | 200             | sees   | 403          | 403           | 401
-            oat:pull        | 403           | 403            | 403           | 403           | 403               | 403                 | 403       | 403       | 403             | sees   | 403          | 403           | 401
-            oat:members     | 403           | 403            | 403           | 403           | 403               | 403                 | 403       | 403       | 403             | hides  | 403          | 403           | 401
+            caller          | list webhooks | create webhook | get retention | put retention | preview retention | list retention runs | get quota | set quota | quotas overview | search | list mirrors | delete mirror | gc dry run    | list sessions
+            olivia          | 200           | 201            | 200           | 200           | 200               | 200                 | 200       | 403       | 403             | sees   | 403          | 403           | 403           | 200
+            mia             | 403           | 403            | 403           | 403           | 403               | 403                 | 200       | 403       | 403             | hides  | 403          | 403           | 403           | 200
+            sam             | 404           | 404            | 404           | 404           | 404               | 404                 | 404       | 403       | 403             | hides  | 403          | 403           | 403           | 200
+            admin           | 404           | 404            | 404           | 404           | 404               | 404                 | 200       | 200       | 200             | sees   | 200          | 404           | 200           | 200
+            anonymous       | 401           | 401            | 401           | 401           | 401               | 401                 | 401       | 401       | 401             | hides  | 401          | 401           | 401           | 401
+            pat:public_read | 403           | 403            | 403           | 403           | 403               | 403                 | 403       | 403       | 403             | hides  | 403          | 403           | 403           | 401
+            pat:read        | 403           | 403            | 403           | 403           | 403               | 403                 | 200       | 403       | 403             | sees   | 403          | 403           | 403           | 401
+            pat:write       | 403           | 403            | 403           | 403           | 403               | 403                 | 200       | 403       | 403             | sees   | 403          | 403           | 403           | 401
+            pat:admin       | 200           | 201            | 200           | 200           | 200               | 200                 | 200       | 403       | 403             | sees   | 403          | 403           | 403           | 401
+            admin-pat:read  | 403           | 403            | 403           | 403           | 403               | 403                 | 200       | 403       | 200             | sees   | 403          | 403           | 403           | 401
+            admin-pat:admin | 404           | 404            | 404           | 404           | 404               | 404                 | 200       | 200       | 200             | sees   | 403          | 403           | 403           | 401
+            oat:pull        | 403           | 403            | 403           | 403           | 403               | 403                 | 403       | 403       | 403             | sees   | 403          | 403           | 403           | 401
+            oat:members     | 403           | 403            | 403           | 403           | 403               | 403                 | 403       | 403       | 403             | hides  | 403          | 403           | 403           | 401
             """;
 
     @TempDir static Path dir;
@@ -158,6 +158,8 @@ class NewerEndpointsScopeMatrixTest {
         ops.put("search", s -> call(s, "GET", "/v2/search/repositories/?query=app", null));
         ops.put("list mirrors", s -> call(s, "GET", "/admin/mirrors", null));
         ops.put("delete mirror", s -> call(s, "DELETE", "/admin/mirrors/no-such-mirror", null));
+        // A dry run with the shortest grace: who may ask for a pass, without deleting what other rows use.
+        ops.put("gc dry run", s -> call(s, "POST", "/admin/gc?dry_run=true&blob_grace=0s", null));
         ops.put("list sessions", s -> call(s, "GET", "/v2/auth/sessions", null));
         return ops;
     }
