@@ -183,7 +183,8 @@ docker_round() { # NAME SEED ORDER -> sets dd_ns dc_ns dw_ns dl_ns DBYTES
     dw_ns=$(dpull "bench/$name:1"); dl_ns=$(dpull "$WHARF/admin/$name:1")
   fi
 }
-misses_before=$(curl -s "http://$WHARF/metrics" | awk '/^wharf_mirror_misses_total\{kind="blob",mirror="up"\}/ {print $2}')
+blob_misses() { curl -s "http://$WHARF/metrics" | awk '/^wharf_mirror_misses_total\{kind="blob",mirror="up"\}/ {print $2}'; }
+misses_before=$(blob_misses)
 docker_round dkwarmup 2001 "direct cold" # dockerd's first pulls, unmeasured
 echo
 echo "docker pull (a private dockerd, registry-mirrors = this Wharf; times include extracting the layers):"
@@ -198,7 +199,7 @@ for run in $(seq 1 "$RUNS"); do
   printf '| %d | %d | %s | %s | %.2fx | %s | %s | %.2fx |\n' "$run" "$DBYTES" "$d" "$c" "$(ratio "$c" "$d")" \
     "$l" "$w" "$(ratio "$w" "$l")"
 done
-misses_after=$(curl -s "http://$WHARF/metrics" | awk '/^wharf_mirror_misses_total\{kind="blob",mirror="up"\}/ {print $2}')
+misses_after=$(blob_misses)
 cm=$(median "$DCOLD"); wm=$(median "$DWARM")
 echo
 printf 'docker, median over %d runs: cold / direct %.2fx, warm / local %.2fx; the mirror'"'"'s blob misses went from %s to %s (each image'"'"'s blobs once: the cold pulls went through Wharf, not around it).\n' \
