@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.JedisPooled;
 
 /**
@@ -32,10 +33,19 @@ final class SharedCounters implements AutoCloseable {
         this.fallback = fallback;
     }
 
+    /**
+     * Connections to Redis per node. Each request holds one for a command or two (well under a millisecond while
+     * Redis answers), so this many serve thousands of requests a second; more would only queue more requests
+     * behind a Redis that has stopped answering.
+     */
+    static final int POOL_SIZE = 64;
+
     /** Connects to redis.url when it is set, and checks it now: a node that cannot reach it does not start. */
     static SharedCounters connect(RateLimitConfig limits, MeterRegistry meters) {
         if (limits.redisUrl().isEmpty()) return new SharedCounters(null, null);
-        JedisPooled client = new JedisPooled(URI.create(limits.redisUrl()));
+        int timeoutMillis = (int) limits.redisTimeout().toMillis();
+        JedisPooled client = new JedisPooled(pool(limits.redisTimeout()), URI.create(limits.redisUrl()),
+                timeoutMillis, timeoutMillis);
         try {
             client.ping();
         } catch (RuntimeException e) {
@@ -43,6 +53,19 @@ final class SharedCounters implements AutoCloseable {
             throw new StartupException("redis.url does not answer: " + e.getMessage(), e);
         }
         return new SharedCounters(client, new RedisFallback(meters));
+    }
+
+    /**
+     * Every wait on Redis is bounded by redis.timeout, the wait for a free connection too. The pool's default is to
+     * wait for ever: while Redis hung, each request queued behind the few holding a connection, each of those
+     * waiting out its own timeout, so the last of a burst waited many timeouts before it could fall back.
+     */
+    private static ConnectionPoolConfig pool(Duration timeout) {
+        ConnectionPoolConfig pool = new ConnectionPoolConfig();
+        pool.setMaxTotal(POOL_SIZE);
+        pool.setMaxIdle(POOL_SIZE);
+        pool.setMaxWait(timeout);
+        return pool;
     }
 
     /** What /readyz shows of Redis (never deciding readiness): nothing without redis.url. */

@@ -55,6 +55,8 @@ public enum ConfigKey {
             "registry manifest GETs per window per account; 0 = unlimited"),
     RATELIMIT_PULLS_WINDOW("ratelimit.pulls_window", "6h", "the window of the pull limits"),
     REDIS_URL("redis.url", "", "redis://host:port: keep rate-limit buckets and failed sign-in counts in Redis, shared by all nodes"),
+    REDIS_TIMEOUT("redis.timeout", "1s",
+            "the longest a request waits on Redis for a connection, and again for an answer, before counting locally"),
     RATELIMIT_HUB_PER_MINUTE("ratelimit.hub_per_minute", "600", "Hub API requests per minute per signed-in account"),
     RATELIMIT_HUB_ANONYMOUS_PER_MINUTE("ratelimit.hub_anonymous_per_minute", "180",
             "Hub API requests per minute per client IP without credentials"),

@@ -44,6 +44,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void redisTimeoutDefaultsToASecondAndStaysWithinAMinute() {
+        assertThat(ConfigLoader.load(List.of("--config", write("")), Map.of()).rateLimit().redisTimeout())
+                .isEqualTo(Duration.ofSeconds(1));
+        assertThat(ConfigLoader.load(List.of("--config", write("redis:\n  timeout: 250ms\n")), Map.of()).rateLimit()
+                .redisTimeout()).isEqualTo(Duration.ofMillis(250));
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write("")),
+                Map.of("WHARF_REDIS_TIMEOUT", "2m"))).hasMessageContaining("redis.timeout")
+                .hasMessageContaining("at most 1m");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write("")),
+                Map.of("WHARF_REDIS_TIMEOUT", "0s"))).hasMessageContaining("redis.timeout");
+    }
+
+    @Test
     void unknownKeysAndBadValuesNameTheKey() {
         assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write("nope: 1\n")), Map.of()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("'nope'");

@@ -17,9 +17,15 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.JedisPooled;
@@ -107,6 +113,69 @@ class RedisOutageIT {
             assertThat(Files.readString(wharf.logFile())).contains("Redis (redis.url) answers again");
             assertThat(HTTP.send(HttpRequest.newBuilder(URI.create("http://" + wharf.host() + "/readyz")).build(),
                     HttpResponse.BodyHandlers.ofString()).body()).contains("\"redis\":\"ok\"");
+        }
+    }
+
+    /**
+     * Redis that accepts connections and commands but never answers (a hung server, or a link that drops packets):
+     * requests must not queue behind the few connections waiting on it. Each caller waits at most redis.timeout for
+     * a connection and as long for an answer, then the node counts on its own, as when Redis refuses connections.
+     */
+    @Test
+    void aRedisThatStopsAnsweringDoesNotHoldRequestsUp() throws Exception {
+        JedisPooled direct;
+        try {
+            direct = new JedisPooled(URI.create("redis://127.0.0.1:6379/" + DB));
+            direct.ping();
+        } catch (RuntimeException e) {
+            assumeTrue(false, "Redis on 127.0.0.1:6379 (.ci/run checks it)");
+            return;
+        }
+        direct.flushDB();
+        AtomicBoolean hung = new AtomicBoolean();
+        // While hung, nothing more reaches Redis on any connection, old or new, and nothing comes back.
+        try (direct;
+                LoopbackProxy link = new LoopbackProxy(6379, () -> (direction, chunk, n) -> hung.get() ? 0 : n);
+                WharfProcess wharf = WharfProcess.start(Files.createDirectory(work.resolve("data")), Map.of(
+                        "WHARF_REDIS_URL", "redis://" + link.host() + "/" + DB))) {
+            HttpResponse<String> signIn = login(wharf, WharfProcess.ADMIN.username(), WharfProcess.ADMIN.password());
+            assertThat(signIn.statusCode()).as(signIn.body()).isEqualTo(200);
+            String session = JSON.readTree(signIn.body()).path("token").asText();
+
+            hung.set(true);
+
+            // Many more concurrent Hub API calls (each takes from a Redis rate-limit bucket) than pooled connections.
+            int calls = 200;
+            HttpClient client = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+            long start = System.nanoTime();
+            List<CompletableFuture<Long>> answered = new ArrayList<>();
+            for (int i = 0; i < calls; i++) {
+                answered.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://" + wharf.host()
+                                + "/v2/namespaces/admin/repositories")).header("Authorization", "Bearer " + session)
+                                .build(), HttpResponse.BodyHandlers.ofString())
+                        .thenApply(r -> {
+                            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                            return System.nanoTime() - start;
+                        }));
+            }
+            long slowest = 0;
+            for (CompletableFuture<Long> call : answered) slowest = Math.max(slowest, call.get(120, TimeUnit.SECONDS));
+            // A liveness bound, not a benchmark: two waits of redis.timeout (1 s) at most, far from what a queue
+            // behind a handful of connections each waiting its own timeout takes (tens of seconds for 200 calls).
+            assertThat(Duration.ofNanos(slowest)).as("the slowest of %d calls while Redis hung", calls)
+                    .isLessThan(Duration.ofSeconds(10));
+            assertThat(Files.readString(wharf.logFile())).contains("Redis (redis.url) is unreachable");
+
+            hung.set(false);
+            link.cut(); // the connections held silent are dropped; the pool opens new ones
+            link.restore();
+            String name = HexFormat.of().formatHex("counted-after-hang".getBytes(StandardCharsets.UTF_8));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (direct.keys("wharf:login:pair:*").stream().noneMatch(k -> k.contains(name))) {
+                assertThat(System.nanoTime()).as("counting in Redis again within 30 s").isLessThan(deadline);
+                assertThat(login(wharf, "counted-after-hang", "wrong").statusCode()).isIn(401, 429);
+                Thread.sleep(500);
+            }
         }
     }
 
