@@ -308,7 +308,8 @@ public final class WharfServer {
                 jobStore, new CycleRoutes.Content(uploads, manifests, blobs, meta), config.sources().dockerHubUrl(),
                 config.sources().uploadMaxBytes(),
                 new CycleRoutes.Builds(config.dataDir().resolve("builds"), config.sources().builds().timeout(),
-                        config.sources().builds().gitProtocols(), buildGate::join, this::localRegistry), clock,
+                        config.sources().builds().gitProtocols(), buildGate::join, this::localRegistry,
+                        config.storage().reserveBytes()), clock,
                 () -> pool[0].wake(), new CycleRoutes.Outbound(outbound, blobService, identity.accessControl()));
         RetentionService retention = new RetentionService(new RetentionStore(database), meta, jobStore, json, clock);
         hub.retention(retention, clock);

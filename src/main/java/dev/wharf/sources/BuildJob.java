@@ -10,6 +10,7 @@ import dev.wharf.sources.build.BaseImagePolicy;
 import dev.wharf.sources.build.BaseImages;
 import dev.wharf.sources.build.BuildGate;
 import dev.wharf.sources.build.DiskWatch;
+import dev.wharf.storage.DiskReserve;
 import dev.wharf.sources.build.Sandbox;
 import dev.wharf.sources.build.Trees;
 import dev.wharf.storage.blob.BlobStore;
@@ -52,10 +53,11 @@ final class BuildJob implements JobHandler {
      * @param gate whether builds run here, and the sandbox they run in
      * @param localRegistry this node's registry as the sandbox reaches it ({@code 127.0.0.1:<port>}), for base
      *     images stored in Wharf itself; null when unknown
+     * @param reserveBytes storage.reserve_bytes: the free space of the data disk a build leaves to the database
      */
     record Settings(Path workRoot, Duration timeout, List<String> gitProtocols, long maxContextBytes,
             Supplier<BuildGate> gate,
-            Supplier<String> localRegistry, dev.wharf.upstream.OutboundHttp outbound) {}
+            Supplier<String> localRegistry, dev.wharf.upstream.OutboundHttp outbound, long reserveBytes) {}
 
     private final SourceService sources;
     private final ImageStore images;
@@ -110,9 +112,9 @@ final class BuildJob implements JobHandler {
         BuildContext.deleteTree(work); // an earlier attempt of this job on this node
         Trees.createPrivate(settings.workRoot());
         Files.createDirectories(work);
-        try (Sandbox.Session session = sandbox.open(job.id())) {
-            BuildSteps steps = new BuildSteps(work, session, new DiskWatch(work, sandbox.limits().diskBytes()),
-                    buildLog, flush, ctx, deadline);
+        DiskWatch disk = roomFor(work, sandbox.limits().diskBytes());
+        try (Sandbox.Session session = sandbox.open(job.id(), disk.limit())) {
+            BuildSteps steps = new BuildSteps(work, session, disk, buildLog, flush, ctx, deadline);
             images.state(image.id(), "building", null, clock.millis());
             flush.run(); // a rebuild starts a fresh log
             JsonNode details = origin.path("details");
@@ -178,6 +180,22 @@ final class BuildJob implements JobHandler {
      * the only step that has one, and it runs no code of the build. Registries on loopback or link-local
      * addresses are refused, except this Wharf itself.
      */
+    /**
+     * The disk the build may use: sources.build_disk_bytes, or what the disk has free above storage.reserve_bytes
+     * when that is less. A disk already within the reserve runs no build at all: the build would take the room the
+     * database keeps for sign-ins, deletions and GC, which are what frees space again.
+     */
+    private DiskWatch roomFor(Path work, long configured) throws IOException {
+        DiskReserve reserve = DiskReserve.of(work, settings.reserveBytes());
+        try {
+            reserve.check();
+        } catch (DiskReserve.Reached reached) {
+            throw JobFailure.permanent("no room for a build on this server's disk (" + reached.getMessage()
+                    + "); free space and build again");
+        }
+        return new DiskWatch(work, configured, reserve);
+    }
+
     private void pullBaseImages(BuildSteps steps, Path dockerfile, Map<String, String> buildArgs,
             Map<String, String> env) throws IOException {
         if (Files.size(dockerfile) > MAX_DOCKERFILE_BYTES) {

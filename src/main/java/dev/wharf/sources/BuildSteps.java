@@ -4,9 +4,11 @@ import dev.wharf.jobs.JobContext;
 import dev.wharf.jobs.JobFailure;
 import dev.wharf.sources.build.DiskWatch;
 import dev.wharf.sources.build.Sandbox;
+import dev.wharf.storage.DiskReserve;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The commands of one build that handle its untrusted input (unpacking the context, pulling base images, running
@@ -47,22 +49,36 @@ final class BuildSteps {
 
     /**
      * Runs {@code command} in the sandbox; a build past its disk limit is stopped with a clear error, whether the
-     * watch saw it or a process was refused a file that large.
+     * watch saw it or a process was refused a file that large, and so is a build still running when the disk's
+     * free space falls within the reserve (others' pushes took the room).
      */
     BuildProcess.Result run(List<String> command, Map<String, String> env, Sandbox.Network network, String what) {
         BuildProcess.Result r = BuildProcess.run((c, e, dir) -> session.start(c, e, dir, network), command, env,
                 work, log, flush, ctx, deadline, what, () -> {
                     if (disk.exceeded()) throw diskFull(what);
+                    disk.reserveReached().ifPresent(reached -> {
+                        throw reserveReached(what, reached);
+                    });
                 });
         if (r.exitCode() != 0 && (r.exitCode() == FILE_TOO_LARGE || r.fileTooLarge() || disk.exceeded())) {
             log.line("[wharf] " + what + " stopped: over the disk limit");
             throw diskFull(what);
+        }
+        if (r.exitCode() != 0) {
+            Optional<DiskReserve.Reached> reached = disk.reserveReached();
+            if (reached.isPresent()) throw reserveReached(what, reached.get());
         }
         return r;
     }
 
     private JobFailure diskFull(String what) {
         return JobFailure.permanent(what + " needs more disk than this server allows a build ("
-                + disk.limit() + " bytes, sources.build_disk_bytes)");
+                + disk.describeLimit() + ")");
+    }
+
+    private JobFailure reserveReached(String what, DiskReserve.Reached reached) {
+        log.line("[wharf] " + what + " stopped: the server's disk is nearly full");
+        return JobFailure.permanent(what + " stopped: the server's disk is nearly full (" + reached.getMessage()
+                + "); free space and build again");
     }
 }

@@ -46,7 +46,7 @@ public final class CycleRoutes {
      * when a build is first requested: its sandbox self-check runs while the server starts, not before it listens.
      */
     public record Builds(Path workRoot, Duration timeout, List<String> gitProtocols, Supplier<BuildGate> gate,
-            Supplier<String> localRegistry) {}
+            Supplier<String> localRegistry, long reserveBytes) {}
 
     /**
      * What imports and builds reach out with, and the rules their blob links follow: the outbound HTTP client
@@ -82,7 +82,7 @@ public final class CycleRoutes {
         handlers.add(new PruneJob(imageStore, imageDelete, clock));
         handlers.add(new BuildJob(service, imageStore, buildLogs, importer, content.blobs(), new BuildJob.Settings(
                 builds.workRoot(), builds.timeout(), builds.gitProtocols(), uploadMaxBytes, builds.gate(),
-                builds.localRegistry(), outbound.http()), clock));
+                builds.localRegistry(), outbound.http(), builds.reserveBytes()), clock));
         handlers.add(new ImportJob(service, imageStore, content.uploads(), content.manifests(), content.meta(),
                 dockerHubUrl, clock, outbound, accounts));
     }

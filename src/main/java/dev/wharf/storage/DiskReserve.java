@@ -45,6 +45,24 @@ public final class DiskReserve {
         if (usable < bytes) throw new Reached(usable, bytes);
     }
 
+    /**
+     * The bytes a writer may still add before the reserve is reached (negative once it is): what the file system
+     * has free less the reserve. {@link Long#MAX_VALUE} without a reserve, or when the file system cannot say.
+     */
+    public long room() {
+        if (store == null) return Long.MAX_VALUE;
+        try {
+            return store.getUsableSpace() - bytes;
+        } catch (IOException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** The reserve in bytes (0 for none). */
+    public long bytes() {
+        return bytes;
+    }
+
     /** A meter for one write: {@link Write#before} checks ahead of its first bytes and then every CHECK_EVERY. */
     public Write write() {
         return new Write();

@@ -1,10 +1,12 @@
 package dev.wharf.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wharf.it.support.Credentials;
 import dev.wharf.it.support.CycleClient;
+import dev.wharf.it.support.RegistryHttp;
 import dev.wharf.it.support.WharfProcess;
 import java.io.IOException;
 import java.io.InputStream;
@@ -163,6 +165,54 @@ class BuildSandboxIT {
             assertThat(Files.readString(wharf.logFile())).contains("Dockerfile builds run sandboxed as host uids");
         } finally {
             victim.destroyForcibly();
+        }
+    }
+
+    /**
+     * storage.reserve_bytes bounds builds as it bounds pushes: a build may use no more than the disk had free above
+     * the reserve when it started, so that it cannot take the room the database keeps. The reserve here leaves
+     * about 256 MiB above it, and the build's context holds a 512 MiB file of zeros (small to upload).
+     */
+    @Test
+    void aBuildGetsNoMoreDiskThanTheRoomAboveTheReserve() throws Exception {
+        Path context = Files.createDirectories(work.resolve("reserve-context"));
+        try (var out = Files.newOutputStream(context.resolve("zeros.bin"))) {
+            byte[] mib = new byte[1 << 20];
+            for (int i = 0; i < 512; i++) out.write(mib);
+        }
+        Files.writeString(context.resolve("Dockerfile"), "FROM scratch\nADD zeros.bin /\n");
+        Path archive = tarGz(context, "Dockerfile", "zeros.bin");
+        Files.delete(context.resolve("zeros.bin"));
+        // ext4 counts freed blocks as free once its journal commits (within 5 s): commit now, so that the free space
+        // read below already has the file's 512 MiB back and does not grow by that much during the build.
+        run(work, "sync");
+        Path data = Files.createDirectories(work.resolve("reserve-data"));
+        long usable = Files.getFileStore(data).getUsableSpace();
+        assumeTrue(usable > (2L << 30), "2 GiB free on the test's disk");
+        long room = 256L << 20;
+        try (WharfProcess wharf = WharfProcess.start(data, Map.of(
+                "WHARF_STORAGE_RESERVE_BYTES", Long.toString(usable - room),
+                "WHARF_SOURCES_BUILD_DISK_BYTES", Long.toString(TEN_GIB)))) {
+            CycleClient cycle = new CycleClient(wharf, wharf.createUser("builder", "builder-secret-1"));
+            String image = cycle.image(cycle.source("Reserve", "{\"type\": \"docker-file\", \"details\": {}}"));
+            AtomicLong most = new AtomicLong();
+            Path builds = data.resolve("builds");
+            JsonNode end = cycle.awaitJob(cycle.upload(image, archive), BUILD, j -> {
+                most.accumulateAndGet(diskUse(builds), Math::max);
+                return CycleClient.finished(j);
+            });
+            String log = buildLog(cycle, image);
+            assertThat(CycleClient.state(end)).as(end + "\n" + log).isEqualTo("error");
+            assertThat(end.path("state").path("error").path("message").asText()).as(log)
+                    .contains("kept for the database").contains("storage.reserve_bytes")
+                    .doesNotContain("sources.build_disk_bytes");
+            assertThat(most.get()).as("bytes on disk under builds/ during the build\n" + end + "\n" + log)
+                    .isLessThan(room);
+            try (Stream<Path> left = Files.list(builds)) {
+                assertThat(left.toList()).isEmpty();
+            }
+            // The room is still there for what frees space: the administrator signs in to the Hub API.
+            assertThat(RegistryHttp.hubSession(wharf)).isNotBlank();
         }
     }
 

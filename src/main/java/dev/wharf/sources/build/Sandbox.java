@@ -122,15 +122,26 @@ public final class Sandbox {
 
     /** Per-build state: the build's cgroups (if any), shared by every command of the build. */
     public Session open(String name) {
-        return new Session(cgroups == null ? null : cgroups.create(name, limits));
+        return open(name, limits.diskBytes());
+    }
+
+    /**
+     * {@link #open(String)} with each file the build writes capped at {@code diskBytes} instead of the configured
+     * limit: a build starting on a disk with less room than that gets only the room.
+     */
+    public Session open(String name, long diskBytes) {
+        return new Session(cgroups == null ? null : cgroups.create(name, limits), Math.min(diskBytes,
+                limits.diskBytes()));
     }
 
     /** The commands of one build. Close it when the build ends: it kills what is left and removes its cgroups. */
     public final class Session implements AutoCloseable {
         private final Cgroups.Group group;
+        private final long diskBytes;
 
-        private Session(Cgroups.Group group) {
+        private Session(Cgroups.Group group, long diskBytes) {
             this.group = group;
+            this.diskBytes = diskBytes;
         }
 
         /**
@@ -140,7 +151,7 @@ public final class Sandbox {
          */
         public Process start(List<String> command, Map<String, String> env, Path work, Network network)
                 throws IOException {
-            ProcessBuilder pb = new ProcessBuilder(wrap(command, work, network)).directory(work.toFile())
+            ProcessBuilder pb = new ProcessBuilder(wrap(command, work, network, diskBytes)).directory(work.toFile())
                     .redirectErrorStream(true);
             pb.environment().clear();
             pb.environment().putAll(env);
@@ -165,10 +176,10 @@ public final class Sandbox {
         }
     }
 
-    List<String> wrap(List<String> command, Path work, Network network) {
+    List<String> wrap(List<String> command, Path work, Network network, long diskBytes) {
         List<String> c = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "--",
                 "/bin/sh", "-c", BIND_WORK, work.toString(),
-                "prlimit", "--nproc=" + limits.processes(), "--fsize=" + limits.diskBytes(),
+                "prlimit", "--nproc=" + limits.processes(), "--fsize=" + diskBytes,
                 "--cpu=" + limits.cpuSeconds(), "--data=" + limits.memoryBytes(), "--core=0", "--",
                 "setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "--",
                 "unshare", "--user", "--", "/bin/sh", "-c", WAIT_FOR_MAP, "sh"));
