@@ -44,7 +44,8 @@ public final class ConfigValues {
     public Duration duration(ConfigKey key) {
         String text = raw(key);
         Duration d = Durations.parse(text)
-                .orElseThrow(() -> bad(key, text, "expected a duration like 30s, 15m, 24h or 7d"));
+                .orElseThrow(() -> bad(key, text, "expected a duration like 30s, 15m, 24h or 7d, at most "
+                        + Durations.LONGEST_TEXT));
         if (d.isZero()) throw bad(key, text, "must be greater than zero");
         return d;
     }

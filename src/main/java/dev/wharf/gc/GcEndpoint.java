@@ -83,9 +83,10 @@ public final class GcEndpoint {
         Duration blobGrace = collector.blobGrace();
         String grace = ctx.queryParam("blob_grace");
         if (grace != null) {
-            Optional<Duration> given = grace.length() > 20 ? Optional.empty() : Durations.parse(grace);
+            Optional<Duration> given = Durations.parse(grace);
             if (given.isEmpty()) {
-                ctx.status(400).json(Map.of("message", "blob_grace must be a duration like 0s, 10m or 24h"));
+                ctx.status(400).json(Map.of("message", "blob_grace must be a duration like 0s, 10m or 24h, at most "
+                        + Durations.LONGEST_TEXT));
                 return;
             }
             blobGrace = given.get();

@@ -57,6 +57,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void durationsStopAtAHundredYears() {
+        assertThat(ConfigLoader.load(List.of("--config", write("")), Map.of("WHARF_AUDIT_RETENTION", "36500d"))
+                .audit().retention()).isEqualTo(Duration.ofDays(36_500));
+        // 12 digits of days parse, but subtracted from now they reach past the oldest Instant.
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write("")),
+                Map.of("WHARF_AUDIT_RETENTION", "999999999999d"))).hasMessageContaining("audit.retention")
+                .hasMessageContaining("at most 36500d");
+    }
+
+    @Test
     void unknownKeysAndBadValuesNameTheKey() {
         assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", write("nope: 1\n")), Map.of()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("'nope'");
