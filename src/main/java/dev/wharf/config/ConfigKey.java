@@ -126,6 +126,8 @@ public enum ConfigKey {
             "whether the mirrors defined here may be pulled without credentials"),
     MIRRORS_UPSTREAM_TIMEOUT("mirrors.upstream_timeout", "15s",
             "how long a manifest request to an upstream may take before the cached copy is served (stale)"),
+    MIRRORS_PREFETCH("mirrors.prefetch", "true",
+            "a manifest GET that misses also downloads the image's config and layers, one after another, for the client"),
     MIRRORS_EVICT_UNUSED_AFTER("mirrors.evict_unused_after", "0",
             "mirrored tags and manifests not pulled for this long (e.g. 30d) are dropped for GC to collect; 0 = never"),
     LOG_ACCESS("log.access", "true", "write one access-log line per request"),

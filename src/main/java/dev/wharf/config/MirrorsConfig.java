@@ -15,9 +15,10 @@ import java.util.regex.Pattern;
  * @param defined the mirrors of {@code mirrors.upstreams}, in the order given
  * @param hub name of the mirror answering requests without a mirror prefix; empty = none
  * @param evictUnusedAfter {@link Duration#ZERO} = never evict
+ * @param prefetch whether a manifest GET that misses starts the downloads of the image's blobs
  */
 public record MirrorsConfig(List<Defined> defined, String hub, Duration revalidateAfter, boolean anonymousPulls,
-        Duration upstreamTimeout, Duration evictUnusedAfter) {
+        Duration upstreamTimeout, Duration evictUnusedAfter, boolean prefetch) {
 
     /** One configured mirror. {@code secret} is never logged (see {@link #toString}). */
     public record Defined(String name, String upstream, String username, String secret) {
@@ -70,7 +71,8 @@ public record MirrorsConfig(List<Defined> defined, String hub, Duration revalida
         Duration evictAfter = evict.equals("0") || evict.isEmpty() ? Duration.ZERO
                 : c.duration(ConfigKey.MIRRORS_EVICT_UNUSED_AFTER);
         return new MirrorsConfig(List.copyOf(defined), hub, c.duration(ConfigKey.MIRRORS_REVALIDATE_AFTER),
-                c.bool(ConfigKey.MIRRORS_ANONYMOUS_PULLS), c.duration(ConfigKey.MIRRORS_UPSTREAM_TIMEOUT), evictAfter);
+                c.bool(ConfigKey.MIRRORS_ANONYMOUS_PULLS), c.duration(ConfigKey.MIRRORS_UPSTREAM_TIMEOUT), evictAfter,
+                c.bool(ConfigKey.MIRRORS_PREFETCH));
     }
 
     /** http(s)://host[:port] with nothing else: credentials belong in mirrors.credentials, where they are sealed. */

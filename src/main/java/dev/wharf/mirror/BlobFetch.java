@@ -240,6 +240,26 @@ final class BlobFetch implements PullThrough.Arriving {
         }
     }
 
+    /**
+     * Waits until the download has ended (verified, or failed) or {@code timeout} passed.
+     *
+     * @return true when every byte arrived and matched the digest
+     */
+    boolean awaitEnd(Duration timeout) throws InterruptedException {
+        lock.lock();
+        try {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (state == State.STARTING || state == State.STREAMING) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) return false;
+                changed.awaitNanos(left);
+            }
+            return state == State.VERIFIED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     public long size() {
         lock.lock();

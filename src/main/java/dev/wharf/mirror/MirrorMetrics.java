@@ -5,8 +5,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * The mirrors' Prometheus counters, labelled by mirror: cache hits and misses (manifest or blob), requests that
- * joined a download already running, bytes received from upstreams, stale serves, failed upstream requests and
- * tag revalidations (unchanged or moved). Per node, like every counter.
+ * joined a download already running, downloads started ahead of the client, bytes received from upstreams, stale
+ * serves, failed upstream requests and tag revalidations (unchanged or moved). Per node, like every counter.
  */
 public final class MirrorMetrics {
     private final MeterRegistry registry;
@@ -26,6 +26,11 @@ public final class MirrorMetrics {
 
     void joined(String mirror) {
         counter("wharf_mirror_joined_downloads", "blob requests served from a download already in progress",
+                mirror).increment();
+    }
+
+    void prefetched(String mirror) {
+        counter("wharf_mirror_prefetched_blobs", "blob downloads started ahead of the client, on its manifest GET",
                 mirror).increment();
     }
 

@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +54,13 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     private static final Logger log = LoggerFactory.getLogger(MirrorService.class);
     /** used_at columns are written at most this often per row: a pull must not always cost a write. */
     private static final Duration TOUCH_EVERY = Duration.ofHours(1);
+    /** Images whose blobs one node fetches ahead at once. */
+    static final int PREFETCHING = 4;
+    /**
+     * The longest a prefetch waits for one blob before it gives up on the rest. Only a bound for safety: a stalled
+     * download fails after twice the upstream timeout anyway.
+     */
+    private static final Duration PREFETCH_WAIT = Duration.ofHours(1);
 
     private final Mirrors mirrors;
     private final MirrorStore store;
@@ -70,6 +78,9 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     private final DiskReserve reserve;
     private final RepositoryCounts counts;
     private final UpstreamClients upstream;
+    /** Whether a GET that fetches a manifest also starts the download of its blobs (mirrors.prefetch). */
+    private final boolean prefetch;
+    private final Semaphore prefetching = new Semaphore(PREFETCHING);
     private final SingleFlight<String> flights = new SingleFlight<>();
     private final ConcurrentHashMap<String, BlobFetch> fetches = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Instant> staleLogged = new ConcurrentHashMap<>();
@@ -78,8 +89,9 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     public MirrorService(Mirrors mirrors, OutboundHttp outbound, MetadataStore meta, BlobService blobs,
             ManifestService manifests, UploadService uploads,
             ManifestParser parser, PullRecorder pulls, MirrorMetrics metrics, Clock clock, Duration upstreamTimeout,
-            Path downloads, long reserveBytes) {
+            Path downloads, long reserveBytes, boolean prefetch) {
         this.mirrors = mirrors;
+        this.prefetch = prefetch;
         this.upstream = new UpstreamClients(outbound, metrics, clock, upstreamTimeout);
         this.store = mirrors.store();
         this.counts = new RepositoryCounts(store);
@@ -198,7 +210,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
             } else {
                 result = flights.run("m|" + repository + "|" + digest, () -> store.manifest(repository, digest)
                         .map(MirrorService::of)
-                        .orElseGet(() -> fetchManifest(m, repository, digest.toString())));
+                        .orElseGet(() -> fetchManifest(m, repository, digest.toString(), countPull)));
             }
         } else {
             Names.requireTag(reference);
@@ -211,7 +223,8 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
                 result = of(cached.get());
             } else {
                 // A pull arriving while this tag is being revalidated waits for that check and shares its result.
-                result = flights.run("t|" + repository + "|" + reference, () -> revalidate(m, repository, reference));
+                result = flights.run("t|" + repository + "|" + reference,
+                        () -> revalidate(m, repository, reference, countPull));
             }
         }
         if (countPull) pulls.record(repository, result.digest(), clock.instant());
@@ -223,7 +236,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     }
 
     /** The tag is unknown or its interval has passed: ask the upstream (HEAD first when something is cached). */
-    private Manifest revalidate(Mirror m, String repository, String tag) {
+    private Manifest revalidate(Mirror m, String repository, String tag, boolean pulling) {
         Optional<MirrorStore.CachedTag> known = store.tag(repository, tag);
         Optional<MirrorStore.CachedManifest> cached = known.flatMap(t -> store.manifest(repository, t.digest()));
         if (cached.isPresent() && fresh(m, known.get())) {
@@ -245,7 +258,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
             }
             miss(m, repository, "manifest");
             UpstreamManifest fetched = upstream.call(m, repository, c -> c.manifest(tag, upstreamTimeout));
-            Manifest stored = keep(m, repository, fetched);
+            Manifest stored = keep(m, repository, fetched, pulling);
             store.putTag(repository, tag, stored.digest(), clock.instant());
             promote(repository);
             return stored;
@@ -258,10 +271,11 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
         }
     }
 
-    private Manifest fetchManifest(Mirror m, String repository, String digest) {
+    private Manifest fetchManifest(Mirror m, String repository, String digest, boolean pulling) {
         miss(m, repository, "manifest");
         try {
-            Manifest stored = keep(m, repository, upstream.call(m, repository, c -> c.manifest(digest, upstreamTimeout)));
+            UpstreamManifest fetched = upstream.call(m, repository, c -> c.manifest(digest, upstreamTimeout));
+            Manifest stored = keep(m, repository, fetched, pulling);
             promote(repository);
             return stored;
         } catch (UpstreamException e) {
@@ -271,9 +285,10 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
 
     /**
      * Keeps a fetched manifest: validated as a push would be, stored as served, its blobs noted as vouched for
-     * by the upstream, and those this node already stores for other repositories linked here at once.
+     * by the upstream, and those this node already stores for other repositories linked here at once. When a GET
+     * fetched it ({@code pulling}), the image's blobs are fetched ahead of the client ({@link #prefetch}).
      */
-    private Manifest keep(Mirror m, String repository, UpstreamManifest fetched) {
+    private Manifest keep(Mirror m, String repository, UpstreamManifest fetched, boolean pulling) {
         ParsedManifest parsed;
         try {
             parsed = parser.parse(fetched.content(), fetched.mediaType());
@@ -288,6 +303,9 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
             if (meta.linkedBlobSize(repository, blob).isEmpty() && meta.blobSize(blob).isPresent()) {
                 mountFromMirror(m, repository, blob);
             }
+        }
+        if (pulling && prefetch && parsed.children().isEmpty() && !parsed.blobs().isEmpty()) {
+            prefetch(m, repository, parsed.blobs());
         }
         return new Manifest(digest, parsed.mediaType(), fetched.content());
     }
@@ -330,7 +348,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     @Override
     public Optional<Arriving> blob(String repository, Digest digest) {
         Mirror m = mirror(repository);
-        BlobFetch fetch = startOrJoin(m, repository, digest);
+        BlobFetch fetch = startOrJoin(m, repository, digest, true);
         if (fetch == null) return Optional.empty();
         try {
             fetch.awaitStarted(upstreamTimeout);
@@ -349,12 +367,14 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     }
 
     /**
-     * The download of a blob this node is running for a client, started if none is (a miss) or joined (counted as
-     * such): null when the blob is stored and linked here (a hit, nothing to fetch).
+     * The download of a blob this node is running, started if none is (a miss) or joined: null when the blob is
+     * stored and linked here (for a client, a hit; nothing to fetch).
+     *
+     * @param client a client's request (counted as a hit or a joined download); false for a {@link #prefetch}
      */
-    private BlobFetch startOrJoin(Mirror m, String repository, Digest digest) {
+    private BlobFetch startOrJoin(Mirror m, String repository, Digest digest, boolean client) {
         if (linked(m, repository, digest)) {
-            hit(m, repository, "blob");
+            if (client) hit(m, repository, "blob");
             return null;
         }
         String key = repository + "@" + digest;
@@ -370,16 +390,43 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
                 // A fetch that just finished published before it left the map: look once more.
                 if (linked(m, repository, digest)) {
                     fetches.remove(key, mine);
-                    hit(m, repository, "blob");
+                    if (client) hit(m, repository, "blob");
                     return null;
                 }
                 miss(m, repository, "blob");
+                if (!client) metrics.prefetched(m.name());
                 Thread.ofVirtual().name("mirror-fetch").start(() -> download(m, repository, digest, key, mine));
                 return mine;
             }
         }
-        joined(m, repository);
+        if (client) metrics.joined(m.name());
         return fetch;
+    }
+
+    /**
+     * Downloads an image's config and layers one after another, from the moment a client's GET fetched its manifest
+     * rather than when the client asks for each. Clients fetch blobs one at a time or a few at once, and between
+     * one blob's end and their next request the upstream's link stands idle; here the next download starts as the
+     * last one ends, and a client's request for a blob on the way joins its download. Off with mirrors.prefetch.
+     * At most {@link #PREFETCHING} images at once per node (past that, blobs are fetched when asked for). Stops at
+     * the first download that fails: the client's own request for that blob starts it again and reports its error.
+     */
+    private void prefetch(Mirror m, String repository, List<Digest> blobs) {
+        if (!prefetching.tryAcquire()) return;
+        Thread.ofVirtual().name("mirror-prefetch").start(() -> {
+            try {
+                for (Digest digest : blobs) {
+                    BlobFetch fetch = startOrJoin(m, repository, digest, false);
+                    if (fetch != null && !fetch.awaitEnd(PREFETCH_WAIT)) return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                log.debug("mirror {}: fetching ahead for {} stopped: {}", m.name(), repository, e.getMessage());
+            } finally {
+                prefetching.release();
+            }
+        });
     }
 
     /** Linked here already, or stored for another repository and listed by a manifest fetched for this one. */
@@ -462,12 +509,6 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
 
     private void miss(Mirror m, String repository, String kind) {
         metrics.miss(m.name(), kind);
-        counts.miss(repository);
-    }
-
-    /** A request served from a download already running: a miss for the repository (it waited on the upstream). */
-    private void joined(Mirror m, String repository) {
-        metrics.joined(m.name());
         counts.miss(repository);
     }
 

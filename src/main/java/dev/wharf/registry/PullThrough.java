@@ -64,7 +64,11 @@ public interface PullThrough {
      */
     String readOnlyMessage(String repository);
 
-    /** The manifest for a tag or digest of a mirror repository; fetched upstream on a miss. */
+    /**
+     * The manifest for a tag or digest of a mirror repository; fetched upstream on a miss.
+     *
+     * @param countPull a GET (a pull, counted as one; may fetch the image's blobs ahead), not a HEAD
+     */
     Manifest manifest(String repository, String reference, boolean countPull);
 
     /**

@@ -272,6 +272,68 @@ class MirrorIT {
         }
     }
 
+    /**
+     * mirrors.prefetch (on by default): a manifest GET that misses starts the downloads of the image's blobs, so
+     * the cache holds the whole image although no client asked for a blob; a HEAD fetches nothing ahead, and with
+     * the setting off a GET does not either.
+     */
+    @Test
+    void aManifestGetFetchesTheImagesBlobsAheadOfTheClient() throws Exception {
+        Path layout = work.resolve("layout");
+        OciLayouts.Image image = OciLayouts.image(layout, "1", 51, 3 * MIB, 400_000);
+        OciLayouts.Image headOnly = OciLayouts.image(layout, "2", 52, 1 * MIB);
+        try (DistributionProcess upstream = upstream();
+                CountingProxy proxy = new CountingProxy(port(upstream.host()), 200 * MIB)) {
+            push(layout, "1", upstream, "lib/ahead:1");
+            push(layout, "2", upstream, "lib/head:1");
+            try (WharfProcess wharf = wharf(proxy, "10m")) {
+                // A HEAD reads the manifest only: nothing is fetched ahead.
+                RegistryHttp.Response head = RegistryHttp.asAdmin(wharf).head(wharf, "/v2/up/lib/head/manifests/1");
+                assertThat(head.status()).as(head.toString()).isEqualTo(200);
+
+                RegistryHttp.Response get = RegistryHttp.asAdmin(wharf).get(wharf, "/v2/up/lib/ahead/manifests/1");
+                assertThat(get.status()).as(get.toString()).isEqualTo(200);
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (!image.blobs().stream().allMatch(b -> proxy.gets("/v2/lib/ahead/blobs/" + b) == 1)
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                for (String blob : image.blobs()) {
+                    assertThat(proxy.gets("/v2/lib/ahead/blobs/" + blob)).as("fetched ahead: " + blob).isEqualTo(1);
+                }
+                awaitEmpty(wharf.dataDir().resolve("mirror-downloads"));
+                String metrics = RegistryHttp.raw(wharf, "GET", "/metrics").text();
+                assertThat(metrics).contains("wharf_mirror_prefetched_blobs_total{mirror=\"up\"} "
+                        + image.blobs().size() + ".0");
+                for (String blob : headOnly.blobs()) {
+                    assertThat(proxy.gets("/v2/lib/head/blobs/" + blob)).as("after a HEAD: " + blob).isZero();
+                }
+
+                // The upstream gone, the whole image still pulls: every blob is in the cache.
+                upstream.kill9();
+                Path pulled = work.resolve("ahead");
+                Skopeo.copy("docker://" + wharf.host() + "/up/lib/ahead:1", Skopeo.oci(pulled, "1"));
+                assertThat(OciLayouts.digestOf(pulled, "1")).isEqualTo(image.digest());
+                upstream.restart();
+            }
+            // Turned off: a GET fetches the manifest and nothing else.
+            try (WharfProcess off = WharfProcess.start(Files.createDirectories(work.resolve("wharf-off")), Map.of(
+                    "WHARF_MIRRORS_UPSTREAMS", "up=http://" + proxy.host(),
+                    "WHARF_MIRRORS_CREDENTIALS", "up=" + UPSTREAM.colonSeparated(),
+                    "WHARF_MIRRORS_PREFETCH", "false"))) {
+                RegistryHttp.Response get = RegistryHttp.asAdmin(off).get(off, "/v2/up/lib/head/manifests/1");
+                assertThat(get.status()).as(get.toString()).isEqualTo(200);
+                assertThat(proxy.gets("/v2/lib/head/manifests/1")).isGreaterThanOrEqualTo(1);
+                Thread.sleep(2_000); // what a fetch ahead would have started by now (above: within a second)
+                for (String blob : headOnly.blobs()) {
+                    assertThat(proxy.gets("/v2/lib/head/blobs/" + blob)).as("prefetch off: " + blob).isZero();
+                }
+                assertThat(RegistryHttp.raw(off, "GET", "/metrics").text())
+                        .doesNotContain("wharf_mirror_prefetched_blobs_total");
+            }
+        }
+    }
+
     private static String configOf(OciLayouts.Image image) {
         try {
             return JSON.readTree(image.manifest()).path("config").path("digest").asText();

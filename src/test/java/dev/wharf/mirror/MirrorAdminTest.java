@@ -64,7 +64,7 @@ class MirrorAdminTest {
 
     private MirrorAdmin admin(MirrorsConfig.Defined... defined) {
         return new MirrorAdmin(mirrors, new MirrorsConfig(List.of(defined), "hub", Duration.ofMinutes(10), true,
-                Duration.ofSeconds(15), Duration.ZERO), CLOCK);
+                Duration.ofSeconds(15), Duration.ZERO, true), CLOCK);
     }
 
     private List<AuditEvent> audit(String account) {
