@@ -10,9 +10,9 @@ import dev.wharf.sources.build.BaseImagePolicy;
 import dev.wharf.sources.build.BaseImages;
 import dev.wharf.sources.build.BuildGate;
 import dev.wharf.sources.build.DiskWatch;
-import dev.wharf.storage.DiskReserve;
 import dev.wharf.sources.build.Sandbox;
 import dev.wharf.sources.build.Trees;
+import dev.wharf.storage.DiskReserve;
 import dev.wharf.storage.blob.BlobStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -176,11 +176,6 @@ final class BuildJob implements JobHandler {
     }
 
     /**
-     * Pulls the images the Dockerfile names into the build's storage, in the sandbox but with the host's network:
-     * the only step that has one, and it runs no code of the build. Registries on loopback or link-local
-     * addresses are refused, except this Wharf itself.
-     */
-    /**
      * The disk the build may use: sources.build_disk_bytes, or what the disk has free above storage.reserve_bytes
      * when that is less. A disk already within the reserve runs no build at all: the build would take the room the
      * database keeps for sign-ins, deletions and GC, which are what frees space again.
@@ -196,6 +191,11 @@ final class BuildJob implements JobHandler {
         return new DiskWatch(work, configured, reserve);
     }
 
+    /**
+     * Pulls the images the Dockerfile names into the build's storage, in the sandbox but with the host's network:
+     * the only step that has one, and it runs no code of the build. Registries on loopback or link-local
+     * addresses are refused, except this Wharf itself.
+     */
     private void pullBaseImages(BuildSteps steps, Path dockerfile, Map<String, String> buildArgs,
             Map<String, String> env) throws IOException {
         if (Files.size(dockerfile) > MAX_DOCKERFILE_BYTES) {

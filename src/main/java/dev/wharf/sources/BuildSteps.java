@@ -76,9 +76,9 @@ final class BuildSteps {
                 + disk.describeLimit() + ")");
     }
 
-    private JobFailure reserveReached(String what, DiskReserve.Reached reached) {
-        log.line("[wharf] " + what + " stopped: the server's disk is nearly full");
-        return JobFailure.permanent(what + " stopped: the server's disk is nearly full (" + reached.getMessage()
-                + "); free space and build again");
+    /** Logged by BuildProcess when the check throws it, and by the job when it ends the build. */
+    private static JobFailure reserveReached(String what, DiskReserve.Reached reached) {
+        return JobFailure.permanent("the server's disk is nearly full while " + what + " ran ("
+                + reached.getMessage() + "); free space and build again");
     }
 }

@@ -47,15 +47,7 @@ class RedisOutageIT {
 
     @Test
     void aRedisOutageDegradesToNodeLocalCountingAndRecovers() throws Exception {
-        JedisPooled direct;
-        try {
-            direct = new JedisPooled(URI.create("redis://127.0.0.1:6379/" + DB));
-            direct.ping();
-        } catch (RuntimeException e) {
-            assumeTrue(false, "Redis on 127.0.0.1:6379 (.ci/run checks it)");
-            return;
-        }
-        direct.flushDB();
+        JedisPooled direct = emptyTestDatabase();
         Path layout = work.resolve("image");
         OciLayouts.Image image = OciLayouts.image(layout, "1", 41, 512 * 1024, 100_000);
         try (direct;
@@ -103,13 +95,7 @@ class RedisOutageIT {
             link.restore();
 
             // Once the node tries Redis again, a failure is counted there, for every node to see.
-            String name = HexFormat.of().formatHex("counted-after-outage".getBytes(StandardCharsets.UTF_8));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (direct.keys("wharf:login:pair:*").stream().noneMatch(k -> k.contains(name))) {
-                assertThat(System.nanoTime()).as("counting in Redis again within 30 s").isLessThan(deadline);
-                assertThat(login(wharf, "counted-after-outage", "wrong").statusCode()).isIn(401, 429);
-                Thread.sleep(500);
-            }
+            awaitCountedInRedis(wharf, direct, "counted-after-outage");
             assertThat(Files.readString(wharf.logFile())).contains("Redis (redis.url) answers again");
             assertThat(HTTP.send(HttpRequest.newBuilder(URI.create("http://" + wharf.host() + "/readyz")).build(),
                     HttpResponse.BodyHandlers.ofString()).body()).contains("\"redis\":\"ok\"");
@@ -123,15 +109,7 @@ class RedisOutageIT {
      */
     @Test
     void aRedisThatStopsAnsweringDoesNotHoldRequestsUp() throws Exception {
-        JedisPooled direct;
-        try {
-            direct = new JedisPooled(URI.create("redis://127.0.0.1:6379/" + DB));
-            direct.ping();
-        } catch (RuntimeException e) {
-            assumeTrue(false, "Redis on 127.0.0.1:6379 (.ci/run checks it)");
-            return;
-        }
-        direct.flushDB();
+        JedisPooled direct = emptyTestDatabase();
         AtomicBoolean hung = new AtomicBoolean();
         // While hung, nothing more reaches Redis on any connection, old or new, and nothing comes back.
         try (direct;
@@ -169,13 +147,32 @@ class RedisOutageIT {
             hung.set(false);
             link.cut(); // the connections held silent are dropped; the pool opens new ones
             link.restore();
-            String name = HexFormat.of().formatHex("counted-after-hang".getBytes(StandardCharsets.UTF_8));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (direct.keys("wharf:login:pair:*").stream().noneMatch(k -> k.contains(name))) {
-                assertThat(System.nanoTime()).as("counting in Redis again within 30 s").isLessThan(deadline);
-                assertThat(login(wharf, "counted-after-hang", "wrong").statusCode()).isIn(401, 429);
-                Thread.sleep(500);
-            }
+            awaitCountedInRedis(wharf, direct, "counted-after-hang");
+        }
+    }
+
+    /** A client of this test's own Redis database, emptied; the test is skipped without Redis. */
+    private static JedisPooled emptyTestDatabase() {
+        JedisPooled direct = null;
+        try {
+            direct = new JedisPooled(URI.create("redis://127.0.0.1:6379/" + DB));
+            direct.ping();
+        } catch (RuntimeException e) {
+            if (direct != null) direct.close();
+            assumeTrue(false, "Redis on 127.0.0.1:6379 (.ci/run checks it)");
+        }
+        direct.flushDB();
+        return direct;
+    }
+
+    /** Fails a wrong sign-in as {@code user} until the node counts it in Redis again (within 30 s). */
+    private static void awaitCountedInRedis(WharfProcess wharf, JedisPooled direct, String user) throws Exception {
+        String name = HexFormat.of().formatHex(user.getBytes(StandardCharsets.UTF_8));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (direct.keys("wharf:login:pair:*").stream().noneMatch(k -> k.contains(name))) {
+            assertThat(System.nanoTime()).as("counting in Redis again within 30 s").isLessThan(deadline);
+            assertThat(login(wharf, user, "wrong").statusCode()).isIn(401, 429);
+            Thread.sleep(500);
         }
     }
 

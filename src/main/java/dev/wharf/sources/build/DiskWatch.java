@@ -13,8 +13,9 @@ import java.util.Optional;
  * Bounds the disk a build uses: the job's directory (context, buildah's storage, the exported archive) may not
  * grow past {@code limit} bytes, which is sources.build_disk_bytes, or less when the disk had less room above
  * storage.reserve_bytes when the build started (the reserve keeps room for the database, as for blob writes). While
- * the build runs, other writers (pushes) may take that room too; {@link #reserveReached} tells when they did. Files count with their apparent size, so a sparse file counts in full: a 10 GiB
- * file of holes is refused like a 10 GiB file of data. Each process of the build also has that limit as its
+ * the build runs, other writers (pushes) may take that room too; {@link #reserveReached} tells when they did. Files
+ * count with their apparent size, so a sparse file counts in full: a 10 GiB file of holes is refused like a 10 GiB
+ * file of data. Each process of the build also has that limit as its
  * largest file (RLIMIT_FSIZE, see {@link Sandbox}), which stops one huge file at once; this watch, checked twice a
  * second while a command runs, stops many smaller ones.
  */

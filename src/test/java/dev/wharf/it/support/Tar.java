@@ -29,6 +29,26 @@ public final class Tar {
         out.write(new byte[2 * BLOCK]);
     }
 
+    /** One regular file of {@code size} zero bytes, written as it streams (no end marker: see {@link #end}). */
+    public static void writeZeros(OutputStream out, String name, long size) throws IOException {
+        out.write(header(name, size));
+        byte[] zeros = new byte[64 * 1024];
+        for (long left = size; left > 0; left -= zeros.length) out.write(zeros, 0, (int) Math.min(zeros.length, left));
+        out.write(new byte[(int) ((BLOCK - size % BLOCK) % BLOCK)]);
+    }
+
+    /** One regular file holding {@code content} (no end marker: see {@link #end}). */
+    public static void writeFile(OutputStream out, String name, byte[] content) throws IOException {
+        out.write(header(name, content.length));
+        out.write(content);
+        out.write(new byte[(BLOCK - content.length % BLOCK) % BLOCK]);
+    }
+
+    /** The end-of-archive marker. */
+    public static void end(OutputStream out) throws IOException {
+        out.write(new byte[2 * BLOCK]);
+    }
+
     /** Regular files of an uncompressed tar stream, by name; long-name extensions are not needed here. */
     public static Map<String, byte[]> readFiles(InputStream in) throws IOException {
         Map<String, byte[]> files = new LinkedHashMap<>();
