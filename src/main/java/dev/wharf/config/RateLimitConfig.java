@@ -27,7 +27,8 @@ public record RateLimitConfig(boolean enabled, int hubPerMinute, int hubAnonymou
     private static Duration redisTimeout(ConfigValues c) {
         Duration d = c.duration(ConfigKey.REDIS_TIMEOUT);
         if (d.compareTo(LONGEST_REDIS_TIMEOUT) > 0) {
-            throw c.bad(ConfigKey.REDIS_TIMEOUT, c.string(ConfigKey.REDIS_TIMEOUT), "must be at most 1m");
+            throw c.bad(ConfigKey.REDIS_TIMEOUT, c.string(ConfigKey.REDIS_TIMEOUT), "must be at most "
+                    + LONGEST_REDIS_TIMEOUT.toMinutes() + "m");
         }
         return d;
     }

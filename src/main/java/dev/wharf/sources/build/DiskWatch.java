@@ -15,9 +15,9 @@ import java.util.Optional;
  * storage.reserve_bytes when the build started (the reserve keeps room for the database, as for blob writes). While
  * the build runs, other writers (pushes) may take that room too; {@link #reserveReached} tells when they did. Files
  * count with their apparent size, so a sparse file counts in full: a 10 GiB file of holes is refused like a 10 GiB
- * file of data. Each process of the build also has that limit as its
- * largest file (RLIMIT_FSIZE, see {@link Sandbox}), which stops one huge file at once; this watch, checked twice a
- * second while a command runs, stops many smaller ones.
+ * file of data. Each process of the build also has that limit as its largest file (RLIMIT_FSIZE, see
+ * {@link Sandbox}), which stops one huge file at once; this watch, checked twice a second while a command runs,
+ * stops many smaller ones.
  */
 public final class DiskWatch {
     private static final long MIN_INTERVAL_NANOS = 400_000_000L;
@@ -29,10 +29,6 @@ public final class DiskWatch {
     private final boolean limitedByReserve;
     private long lastCheck;
     private long lastSize;
-
-    public DiskWatch(Path root, long limit) {
-        this(root, limit, DiskReserve.NONE);
-    }
 
     /**
      * @param configured sources.build_disk_bytes
