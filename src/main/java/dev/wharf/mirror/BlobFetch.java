@@ -67,7 +67,6 @@ final class BlobFetch implements PullThrough.Arriving {
     private boolean finished;
     private boolean deleted;
     private boolean published;
-    private volatile long lastProgressNanos = System.nanoTime();
 
     BlobFetch(Digest digest, Path file, Duration stallTimeout) {
         this(digest, file, stallTimeout, DiskReserve.NONE);
@@ -89,7 +88,15 @@ final class BlobFetch implements PullThrough.Arriving {
     void run(Supplier<UpstreamClient.Blob> open, Publisher publish, LongConsumer upstreamBytes) {
         AtomicReference<UpstreamClient.Blob> body = new AtomicReference<>();
         Thread runner = Thread.currentThread();
-        Thread watchdog = Thread.ofVirtual().name("mirror-watchdog").start(() -> watch(runner, body));
+        // No answer yet: interrupt the wait for it; no bytes: close the body, which fails the read.
+        StallWatch watch = new StallWatch(stallTimeout, () -> {
+            UpstreamClient.Blob blob = body.get();
+            if (blob != null) {
+                blob.close();
+            } else {
+                runner.interrupt();
+            }
+        });
         Tee tee = null;
         // Private from the start: the filesystem store makes this very file the published blob.
         try (FileChannel out = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE_NEW,
@@ -99,7 +106,7 @@ final class BlobFetch implements PullThrough.Arriving {
             body.set(blob);
             try (blob) {
                 started(blob.length());
-                tee = new Tee(out, Digest.newHasher(digest.algorithm()), upstreamBytes);
+                tee = new Tee(out, Digest.newHasher(digest.algorithm()), upstreamBytes, watch);
                 blob.readTo(tee);
                 tee.flush();
             }
@@ -128,7 +135,7 @@ final class BlobFetch implements PullThrough.Arriving {
                     null, null);
             return;
         } finally {
-            watchdog.interrupt();
+            watch.close();
         }
         try {
             publish.publish(file);
@@ -154,6 +161,7 @@ final class BlobFetch implements PullThrough.Arriving {
         private final FileChannel out;
         private final MessageDigest hasher;
         private final LongConsumer upstreamBytes;
+        private final StallWatch watch;
         private final byte[] batch = new byte[BATCH];
         private int gathered;
         /** When the batch got its first byte. */
@@ -161,16 +169,17 @@ final class BlobFetch implements PullThrough.Arriving {
         private long received;
         private final DiskReserve.Write room = reserve.write();
 
-        Tee(FileChannel out, MessageDigest hasher, LongConsumer upstreamBytes) {
+        Tee(FileChannel out, MessageDigest hasher, LongConsumer upstreamBytes, StallWatch watch) {
             this.out = out;
             this.hasher = hasher;
             this.upstreamBytes = upstreamBytes;
+            this.watch = watch;
         }
 
         @Override
         public void accept(ByteBuffer bytes) throws IOException {
             long now = System.nanoTime();
-            lastProgressNanos = now;
+            watch.progress(now);
             received += bytes.remaining();
             if (size >= 0 && received > size) {
                 throw new IOException("the upstream sent more than the " + size + " bytes it announced");
@@ -376,29 +385,6 @@ final class BlobFetch implements PullThrough.Arriving {
             return state == State.FAILED;
         } finally {
             lock.unlock();
-        }
-    }
-
-    /**
-     * A stalled upstream is a failure: when no answer (interrupts the waiting download) or no byte (closes the
-     * stream) arrived for {@code stallTimeout}.
-     */
-    private void watch(Thread runner, AtomicReference<UpstreamClient.Blob> body) {
-        try {
-            while (true) {
-                TimeUnit.MILLISECONDS.sleep(Math.max(100, stallTimeout.toMillis() / 4));
-                if (System.nanoTime() - lastProgressNanos > stallTimeout.toNanos()) {
-                    UpstreamClient.Blob blob = body.get();
-                    if (blob != null) {
-                        blob.close();
-                    } else {
-                        runner.interrupt();
-                    }
-                    return;
-                }
-            }
-        } catch (InterruptedException e) {
-            // Download over: nothing more to watch.
         }
     }
 

@@ -5,8 +5,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * The mirrors' Prometheus counters, labelled by mirror: cache hits and misses (manifest or blob), requests that
- * joined a download already running, downloads started ahead of the client, bytes received from upstreams, stale
- * serves, failed upstream requests and tag revalidations (unchanged or moved). Per node, like every counter.
+ * joined a download already running, downloads started ahead of the client, blobs passed on unstored for want of
+ * room, bytes received from upstreams, stale serves, failed upstream requests and tag revalidations (unchanged or
+ * moved). Per node, like every counter.
  */
 public final class MirrorMetrics {
     private final MeterRegistry registry;
@@ -32,6 +33,11 @@ public final class MirrorMetrics {
     void prefetched(String mirror) {
         counter("wharf_mirror_prefetched_blobs", "blob downloads started ahead of the client, on its manifest GET",
                 mirror).increment();
+    }
+
+    void relayed(String mirror) {
+        counter("wharf_mirror_relayed_blobs", "blobs passed from the upstream to a client without being stored,"
+                + " for want of room on this node's disk", mirror).increment();
     }
 
     void upstreamBytes(String mirror, long n) {

@@ -15,11 +15,14 @@ import dev.wharf.content.UploadService;
 import dev.wharf.model.Digest;
 import dev.wharf.registry.PullThrough;
 import dev.wharf.storage.DiskReserve;
+import dev.wharf.storage.StorageFailure;
 import dev.wharf.storage.meta.MetadataStore;
 import dev.wharf.upstream.OutboundHttp;
+import dev.wharf.upstream.UpstreamClient;
 import dev.wharf.upstream.UpstreamException;
 import dev.wharf.upstream.UpstreamManifest;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -84,6 +87,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     private final SingleFlight<String> flights = new SingleFlight<>();
     private final ConcurrentHashMap<String, BlobFetch> fetches = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Instant> staleLogged = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Instant> relayLogged = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Instant> touched = new ConcurrentHashMap<>();
 
     public MirrorService(Mirrors mirrors, OutboundHttp outbound, MetadataStore meta, BlobService blobs,
@@ -346,24 +350,72 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     // --- blobs -----------------------------------------------------------------------------------------------
 
     @Override
-    public Optional<Arriving> blob(String repository, Digest digest) {
+    public Optional<Incoming> blob(String repository, Digest digest) {
         Mirror m = mirror(repository);
+        if (reserve.room() < 0 && !fetches.containsKey(repository + "@" + digest) && !linked(m, repository, digest)) {
+            return Optional.of(relay(m, repository, digest)); // no room to store it: pass it through
+        }
         BlobFetch fetch = startOrJoin(m, repository, digest, true);
         if (fetch == null) return Optional.empty();
         try {
             fetch.awaitStarted(upstreamTimeout);
         } catch (UpstreamException e) {
             throw error(m, e, OciError.BLOB_UNKNOWN, repository, digest.toString());
+        } catch (UncheckedIOException e) {
+            if (noRoom(e)) return Optional.of(relay(m, repository, digest)); // the disk filled as it started
+            throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RegistryException(OciError.UNAVAILABLE, "interrupted while waiting for the upstream", null);
         }
         if (!fetch.readable()) {
             if (linked(m, repository, digest)) return Optional.empty();
+            if (fetch.storageFailureMessage().isPresent()) return Optional.of(relay(m, repository, digest));
             throw new RegistryException(OciError.UNAVAILABLE, "mirror " + m.name() + ": the download of " + digest
                     + " failed; retry", null);
         }
         return Optional.of(fetch);
+    }
+
+    /** Whether {@code e} is this node's disk being full (or within the reserve), the case for a relay. */
+    private static boolean noRoom(Throwable e) {
+        return StorageFailure.diagnose(e).filter(d -> d.kind() == StorageFailure.Kind.FULL).isPresent();
+    }
+
+    @Override
+    public Relayed relay(String repository, Digest digest) {
+        return relay(mirror(repository), repository, digest);
+    }
+
+    /**
+     * The blob straight from the upstream, not stored: this node has no room for it. Counted as a miss and as a
+     * relayed blob; logged once a minute per mirror, as the disk stays full.
+     */
+    private Relayed relay(Mirror m, String repository, Digest digest) {
+        miss(m, repository, "blob");
+        metrics.relayed(m.name());
+        Instant now = clock.instant();
+        Instant last = relayLogged.get(m.name());
+        if (last == null || Duration.between(last, now).compareTo(Duration.ofMinutes(1)) >= 0) {
+            relayLogged.put(m.name(), now);
+            log.warn("mirror {}: passing {} of {} to its client without storing it: no room on this node's disk"
+                    + " ({} bytes free above storage.reserve_bytes); cold pulls are not cached until space is freed"
+                    + " (logged once a minute, counted in wharf_mirror_relayed_blobs_total)", m.name(), digest,
+                    repository, Math.max(0, reserve.room()));
+        }
+        UpstreamClient.Blob body;
+        try {
+            body = upstream.call(m, repository, c -> c.blobWithLength(digest.toString()));
+        } catch (UpstreamException e) {
+            throw error(m, e, OciError.BLOB_UNKNOWN, repository, digest.toString());
+        }
+        if (body.length() < 0) {
+            body.close();
+            throw new RegistryException(OciError.UNAVAILABLE, "mirror " + m.name() + ": this node has no room to"
+                    + " store " + digest + ", and the upstream did not say its length, which passing it on"
+                    + " unstored needs", null);
+        }
+        return new BlobRelay(digest, body, upstreamTimeout.multipliedBy(2), n -> metrics.upstreamBytes(m.name(), n));
     }
 
     /**
@@ -412,7 +464,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
      * the first download that fails: the client's own request for that blob starts it again and reports its error.
      */
     private void prefetch(Mirror m, String repository, List<Digest> blobs) {
-        if (!prefetching.tryAcquire()) return;
+        if (reserve.room() < 0 || !prefetching.tryAcquire()) return; // without room, clients' blobs are relayed
         Thread.ofVirtual().name("mirror-prefetch").start(() -> {
             try {
                 for (Digest digest : blobs) {

@@ -40,8 +40,17 @@ final class BlobEndpoint {
     void get(Context ctx, String name, String digestText, boolean head) {
         Digest digest = Names.requireDigest(digestText);
         if (mirrors != null && mirrors.mirrored(name)) {
-            Optional<PullThrough.Arriving> arriving = mirrors.blob(name, digest);
-            if (arriving.isPresent() && sendArriving(ctx, digest, arriving.get(), head)) return;
+            Optional<PullThrough.Incoming> incoming = mirrors.blob(name, digest);
+            if (incoming.isPresent()) {
+                boolean sent = switch (incoming.get()) {
+                    case PullThrough.Arriving arriving -> sendArriving(ctx, name, digest, arriving, head);
+                    case PullThrough.Relayed relayed -> {
+                        sendRelayed(ctx, digest, relayed, head);
+                        yield true;
+                    }
+                };
+                if (sent) return;
+            }
         }
         long size = blobs.size(name, digest);
         ctx.header("Docker-Content-Digest", digest.toString());
@@ -80,23 +89,30 @@ final class BlobEndpoint {
     }
 
     /**
+     * A download that failed before this client got a byte. When this node's disk could not take it, the client
+     * still gets the blob, passed from the upstream unstored ({@link #sendRelayed}); another storage failure goes to
+     * the one answer every surface gives it (503); the upstream's problem is UNAVAILABLE with its message.
+     */
+    private void arrivalFailed(Context ctx, String name, Digest digest, IOException e) {
+        Optional<StorageFailure.Diagnosis> ours = StorageFailure.diagnose(e);
+        if (ours.isPresent() && ours.get().kind() == StorageFailure.Kind.FULL) {
+            sendRelayed(ctx, digest, mirrors.relay(name, digest), false);
+            return;
+        }
+        if (ours.isPresent()) throw new UncheckedIOException(e);
+        throw new RegistryException(OciError.UNAVAILABLE, e.getMessage(), null);
+    }
+
+    /**
      * A mirror's blob still coming in from the upstream: the whole blob (a Range is ignored, as HTTP allows), as
      * fast as it arrives, straight from the download's file (past Jetty where the connection allows it,
-     * {@link SocketBody}). A failure before the first byte is an ordinary error; after it, the response is cut
-     * short (fewer bytes than its Content-Length), so the client sees a broken download, never a complete one.
+     * {@link SocketBody}). A failure before the first byte is answered as {@link #arrivalFailed} says; after it,
+     * the response is cut short (fewer bytes than its Content-Length), so the client sees a broken download, never
+     * a complete one.
      *
      * @return false when the download finished before this client could join it: the blob is in storage now
      */
-    /**
-     * A download that failed before this client got a byte: the upstream's problem is UNAVAILABLE with its message;
-     * this node's storage condition (a full disk) goes to the one answer every surface gives it (507).
-     */
-    private static RuntimeException arrivalFailed(IOException e) {
-        if (StorageFailure.diagnose(e).isPresent()) return new UncheckedIOException(e);
-        return new RegistryException(OciError.UNAVAILABLE, e.getMessage(), null);
-    }
-
-    private boolean sendArriving(Context ctx, Digest digest, PullThrough.Arriving blob, boolean head) {
+    private boolean sendArriving(Context ctx, String name, Digest digest, PullThrough.Arriving blob, boolean head) {
         long size = blob.size();
         if (head) {
             ctx.header("Docker-Content-Digest", digest.toString());
@@ -112,7 +128,8 @@ final class BlobEndpoint {
             if (opened.isEmpty()) return false;
             reading = opened.get();
         } catch (IOException e) {
-            throw arrivalFailed(e);
+            arrivalFailed(ctx, name, digest, e);
+            return true;
         }
         ctx.header("Docker-Content-Digest", digest.toString());
         ctx.header("ETag", "\"" + digest + "\"");
@@ -124,7 +141,8 @@ final class BlobEndpoint {
                     readable = reading.readable(0, NEXT_BYTES);
                 } while (readable == 0);
             } catch (IOException e) {
-                throw arrivalFailed(e);
+                arrivalFailed(ctx, name, digest, e);
+                return true;
             }
             ctx.contentType("application/octet-stream");
             if (size >= 0) ctx.header("Content-Length", String.valueOf(size));
@@ -168,6 +186,33 @@ final class BlobEndpoint {
             metrics.bytesOut(sent);
         }
         return true;
+    }
+
+    /**
+     * A mirror's blob passed from the upstream without being stored, for want of room: the whole blob (a Range is
+     * ignored), as it arrives, through Jetty. A broken upstream or bytes that do not verify cut the response short,
+     * or are an error when the client has received nothing yet.
+     */
+    private void sendRelayed(Context ctx, Digest digest, PullThrough.Relayed blob, boolean head) {
+        long sent = 0;
+        try (blob) {
+            ctx.header("Docker-Content-Digest", digest.toString());
+            ctx.header("ETag", "\"" + digest + "\"");
+            ctx.contentType("application/octet-stream");
+            ctx.header("Content-Length", String.valueOf(blob.size()));
+            ctx.status(200);
+            if (head) return;
+            sent = blob.sendTo(ctx.res().getOutputStream());
+        } catch (IOException e) {
+            if (!ctx.res().isCommitted()) {
+                // Nothing reached the client yet (the upstream failed within the first output buffer): an error.
+                ctx.res().resetBuffer();
+                throw new RegistryException(OciError.UNAVAILABLE, e.getMessage(), null);
+            }
+            // The upstream broke, or the client left: the response stays short of its Content-Length.
+        } finally {
+            metrics.bytesOut(sent);
+        }
     }
 
     /**

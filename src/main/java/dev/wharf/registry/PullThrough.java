@@ -17,8 +17,11 @@ public interface PullThrough {
     /** A manifest as the mirror serves it. */
     record Manifest(Digest digest, String mediaType, byte[] content) {}
 
+    /** How a blob the cache does not hold yet reaches its client: {@link Arriving} or {@link Relayed}. */
+    sealed interface Incoming permits Arriving, Relayed {}
+
     /** A blob still arriving from the upstream: every reader gets the whole blob, as fast as it arrives. */
-    interface Arriving {
+    non-sealed interface Arriving extends Incoming {
         /** The blob's size, or -1 when the upstream did not say. */
         long size();
 
@@ -50,6 +53,26 @@ public interface PullThrough {
     }
 
     /**
+     * A blob this node has no room to store (its disk is within {@code storage.reserve_bytes}, or full): its
+     * upstream's body passed to one client as it arrives, verified on the way, and not kept. The upstream request
+     * is open; {@link #close} ends it.
+     */
+    non-sealed interface Relayed extends Incoming, Closeable {
+        /** The blob's size as the upstream declared it. */
+        long size();
+
+        /**
+         * Writes the body to {@code out} as it arrives, the last byte only once the whole blob has verified against
+         * its digest.
+         *
+         * @return bytes written
+         * @throws IOException when the upstream broke or stalled, sent other bytes, or the client went away (what
+         *     was written stays short of the size)
+         */
+        long sendTo(java.io.OutputStream out) throws IOException;
+    }
+
+    /**
      * The repository a GET/HEAD of {@code name} is served from: {@code name} itself, or for a Docker daemon's
      * {@code registry-mirrors} request (a Docker Hub name with no mirror prefix) the Hub mirror's repository.
      */
@@ -73,7 +96,13 @@ public interface PullThrough {
 
     /**
      * Makes a mirror repository's blob available: empty when it is stored and linked now (serve it from storage),
-     * else the blob as it arrives from the upstream.
+     * else the blob as it arrives from the upstream, stored on the way or, without room for it, {@link Relayed}.
      */
-    Optional<Arriving> blob(String repository, Digest digest);
+    Optional<Incoming> blob(String repository, Digest digest);
+
+    /**
+     * The blob passed from the upstream without being stored: for a download that could not be stored before its
+     * client received a byte of it.
+     */
+    Relayed relay(String repository, Digest digest);
 }

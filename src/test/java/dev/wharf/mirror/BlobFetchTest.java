@@ -296,7 +296,7 @@ class BlobFetchTest {
     }
 
     /** An upstream blob read from a stream; the sink pauses whenever the stream has nothing more available. */
-    private static UpstreamClient.Blob streamed(InputStream body, long length) {
+    static UpstreamClient.Blob streamed(InputStream body, long length) {
         return new UpstreamClient.Blob() {
             @Override
             public long length() {
