@@ -398,10 +398,12 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
         Instant last = relayLogged.get(m.name());
         if (last == null || Duration.between(last, now).compareTo(Duration.ofMinutes(1)) >= 0) {
             relayLogged.put(m.name(), now);
+            long room = reserve.room();
+            String why = room < 0 ? "less than the " + reserve.bytes() + " bytes of storage.reserve_bytes are free"
+                    : "the disk is full";
             log.warn("mirror {}: passing {} of {} to its client without storing it: no room on this node's disk"
-                    + " ({} bytes free above storage.reserve_bytes); cold pulls are not cached until space is freed"
-                    + " (logged once a minute, counted in wharf_mirror_relayed_blobs_total)", m.name(), digest,
-                    repository, Math.max(0, reserve.room()));
+                    + " ({}); cold pulls are not cached until space is freed (logged once a minute, counted in"
+                    + " wharf_mirror_relayed_blobs_total)", m.name(), digest, repository, why);
         }
         UpstreamClient.Blob body;
         try {
