@@ -64,6 +64,8 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
      * download fails after twice the upstream timeout anyway.
      */
     private static final Duration PREFETCH_WAIT = Duration.ofHours(1);
+    /** A fetch ahead ends when no client asked for a blob of its repository for this long (PrefetchLead). */
+    private static final Duration PREFETCH_IDLE = Duration.ofSeconds(30);
 
     private final Mirrors mirrors;
     private final MirrorStore store;
@@ -84,6 +86,8 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     /** Whether a GET that fetches a manifest also starts the download of its blobs (mirrors.prefetch). */
     private final boolean prefetch;
     private final Semaphore prefetching = new Semaphore(PREFETCHING);
+    /** The fetches ahead running, by repository: the clients' blob requests pace them. */
+    private final ConcurrentHashMap<String, PrefetchLead> leads = new ConcurrentHashMap<>();
     private final SingleFlight<String> flights = new SingleFlight<>();
     private final ConcurrentHashMap<String, BlobFetch> fetches = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Instant> staleLogged = new ConcurrentHashMap<>();
@@ -355,6 +359,8 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
         if (reserve.room() < 0 && !fetches.containsKey(repository + "@" + digest) && !linked(m, repository, digest)) {
             return Optional.of(relay(m, repository, digest)); // no room to store it: pass it through
         }
+        PrefetchLead lead = leads.get(repository);
+        if (lead != null) lead.asked(digest);
         BlobFetch fetch = startOrJoin(m, repository, digest, true);
         if (fetch == null) return Optional.empty();
         try {
@@ -461,23 +467,35 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
      * Downloads an image's config and layers one after another, from the moment a client's GET fetched its manifest
      * rather than when the client asks for each. Clients fetch blobs one at a time or a few at once, and between
      * one blob's end and their next request the upstream's link stands idle; here the next download starts as the
-     * last one ends, and a client's request for a blob on the way joins its download. Off with mirrors.prefetch.
-     * At most {@link #PREFETCHING} images at once per node (past that, blobs are fetched when asked for). Stops at
-     * the first download that fails: the client's own request for that blob starts it again and reports its error.
+     * last one ends, and a client's request for a blob on the way joins its download. The clients' requests pace it
+     * ({@link PrefetchLead}: at most two blobs they have not asked for yet), and it ends once they stop asking.
+     * Off with mirrors.prefetch. At most {@link #PREFETCHING} images at once per node and one per repository (past
+     * that, blobs are fetched when asked for). Stops at the first download that fails: the client's own request for
+     * that blob starts it again and reports its error.
      */
     private void prefetch(Mirror m, String repository, List<Digest> blobs) {
-        if (reserve.room() < 0 || !prefetching.tryAcquire()) return; // without room, clients' blobs are relayed
+        if (reserve.room() < 0) return; // without room, clients' blobs are relayed
+        PrefetchLead lead = new PrefetchLead();
+        if (leads.putIfAbsent(repository, lead) != null) return; // another image of it is being fetched ahead
+        if (!prefetching.tryAcquire()) {
+            leads.remove(repository, lead);
+            return;
+        }
         Thread.ofVirtual().name("mirror-prefetch").start(() -> {
             try {
                 for (Digest digest : blobs) {
+                    if (!lead.awaitTurn(PREFETCH_IDLE)) return;
                     BlobFetch fetch = startOrJoin(m, repository, digest, false);
-                    if (fetch != null && !fetch.awaitEnd(PREFETCH_WAIT)) return;
+                    if (fetch == null) continue; // stored already (a shared base layer): nothing to fetch
+                    lead.fetching(digest);
+                    if (!fetch.awaitEnd(PREFETCH_WAIT)) return;
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
                 log.debug("mirror {}: fetching ahead for {} stopped: {}", m.name(), repository, e.getMessage());
             } finally {
+                leads.remove(repository, lead);
                 prefetching.release();
             }
         });

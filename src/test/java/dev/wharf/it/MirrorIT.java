@@ -273,14 +273,14 @@ class MirrorIT {
     }
 
     /**
-     * mirrors.prefetch (on by default): a manifest GET that misses starts the downloads of the image's blobs, so
-     * the cache holds the whole image although no client asked for a blob; a HEAD fetches nothing ahead, and with
-     * the setting off a GET does not either.
+     * mirrors.prefetch (on by default): a manifest GET that misses starts the downloads of the image's blobs, paced
+     * by the clients' blob requests (at most two blobs ahead of them), so that a client's next blob is on its way
+     * before it asks; a HEAD fetches nothing ahead, and with the setting off a GET does not either.
      */
     @Test
     void aManifestGetFetchesTheImagesBlobsAheadOfTheClient() throws Exception {
         Path layout = work.resolve("layout");
-        OciLayouts.Image image = OciLayouts.image(layout, "1", 51, 3 * MIB, 400_000);
+        OciLayouts.Image image = OciLayouts.image(layout, "1", 51, 3 * MIB, 400_000, 300_000);
         OciLayouts.Image headOnly = OciLayouts.image(layout, "2", 52, 1 * MIB);
         try (DistributionProcess upstream = upstream();
                 CountingProxy proxy = new CountingProxy(port(upstream.host()), 200 * MIB)) {
@@ -293,18 +293,26 @@ class MirrorIT {
 
                 RegistryHttp.Response get = RegistryHttp.asAdmin(wharf).get(wharf, "/v2/up/lib/ahead/manifests/1");
                 assertThat(get.status()).as(get.toString()).isEqualTo(200);
-                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (!image.blobs().stream().allMatch(b -> proxy.gets("/v2/lib/ahead/blobs/" + b) == 1)
-                        && System.nanoTime() < deadline) {
-                    Thread.sleep(100);
-                }
-                for (String blob : image.blobs()) {
-                    assertThat(proxy.gets("/v2/lib/ahead/blobs/" + blob)).as("fetched ahead: " + blob).isEqualTo(1);
-                }
+                // The manifest's first two blobs (config, first layer) come ahead; then it waits for the client.
+                List<String> blobs = image.blobs();
+                awaitFetchedOnce(proxy, blobs.subList(0, 2));
+                Thread.sleep(1_000); // what an unpaced fetch ahead would have started by now
+                assertThat(proxy.gets("/v2/lib/ahead/blobs/" + blobs.get(2))).as("third blob, no client yet").isZero();
+                // A client asks for the first layer: the next blob comes ahead, and still no more.
+                RegistryHttp.Response first = RegistryHttp.asAdmin(wharf).get(wharf,
+                        "/v2/up/lib/ahead/blobs/" + blobs.get(1));
+                assertThat(first.status()).as(first.toString()).isEqualTo(200);
+                awaitFetchedOnce(proxy, blobs.subList(0, 3));
+                Thread.sleep(1_000);
+                assertThat(proxy.gets("/v2/lib/ahead/blobs/" + blobs.get(3))).as("fourth blob").isZero();
+                RegistryHttp.Response second = RegistryHttp.asAdmin(wharf).get(wharf,
+                        "/v2/up/lib/ahead/blobs/" + blobs.get(2));
+                assertThat(second.status()).as(second.toString()).isEqualTo(200);
+                awaitFetchedOnce(proxy, blobs);
                 awaitEmpty(wharf.dataDir().resolve("mirror-downloads"));
                 String metrics = RegistryHttp.raw(wharf, "GET", "/metrics").text();
                 assertThat(metrics).contains("wharf_mirror_prefetched_blobs_total{mirror=\"up\"} "
-                        + image.blobs().size() + ".0");
+                        + blobs.size() + ".0");
                 for (String blob : headOnly.blobs()) {
                     assertThat(proxy.gets("/v2/lib/head/blobs/" + blob)).as("after a HEAD: " + blob).isZero();
                 }
@@ -331,6 +339,18 @@ class MirrorIT {
                 assertThat(RegistryHttp.raw(off, "GET", "/metrics").text())
                         .doesNotContain("wharf_mirror_prefetched_blobs_total");
             }
+        }
+    }
+
+    /** Waits until the upstream has served each of these blobs, then checks it served each exactly once. */
+    private static void awaitFetchedOnce(CountingProxy proxy, List<String> blobs) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!blobs.stream().allMatch(b -> proxy.gets("/v2/lib/ahead/blobs/" + b) >= 1)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        for (String blob : blobs) {
+            assertThat(proxy.gets("/v2/lib/ahead/blobs/" + blob)).as("fetched ahead: " + blob).isEqualTo(1);
         }
     }
 
