@@ -29,7 +29,7 @@ class BlobFetchTest {
     @TempDir
     Path dir;
 
-    private static byte[] bytes(int n, long seed) {
+    static byte[] bytes(int n, long seed) {
         byte[] b = new byte[n];
         new Random(seed).nextBytes(b);
         return b;
@@ -259,13 +259,23 @@ class BlobFetchTest {
     void aStalledUpstreamIsCutOff() throws Exception {
         byte[] content = bytes(10_000, 5);
         BlobFetch fetch = new BlobFetch(Digest.sha256(content), dir.resolve("f"), Duration.ofMillis(400));
-        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
-        // Like a socket: 1000 bytes, then a read that blocks until the stream is closed.
-        InputStream stalled = new InputStream() {
+        InputStream stalled = stalledAfter(content, 1000, new java.util.concurrent.CountDownLatch(1));
+        AtomicReference<Path> published = new AtomicReference<>();
+        fetch.run(() -> streamed(stalled, content.length), published::set, n -> { });
+        assertThat(fetch.failed()).isTrue();
+        assertThat(published.get()).isNull();
+    }
+
+    /**
+     * Like a socket whose peer went silent: the first {@code n} bytes of {@code content}, then a read that blocks
+     * until the stream is closed (which counts {@code closed} down) and then fails.
+     */
+    static InputStream stalledAfter(byte[] content, int n, java.util.concurrent.CountDownLatch closed) {
+        return new InputStream() {
             private boolean sent;
 
             @Override
-            public int read() throws IOException {
+            public int read() {
                 throw new UnsupportedOperationException();
             }
 
@@ -273,11 +283,11 @@ class BlobFetchTest {
             public int read(byte[] b, int off, int len) throws IOException {
                 if (!sent) {
                     sent = true;
-                    System.arraycopy(content, 0, b, off, 1000);
-                    return 1000;
+                    System.arraycopy(content, 0, b, off, n);
+                    return n;
                 }
                 try {
-                    closed.await();
+                    if (!closed.await(1, TimeUnit.MINUTES)) return -1;
                 } catch (InterruptedException e) {
                     throw new IOException("interrupted");
                 }
@@ -289,10 +299,6 @@ class BlobFetchTest {
                 closed.countDown();
             }
         };
-        AtomicReference<Path> published = new AtomicReference<>();
-        fetch.run(() -> streamed(stalled, content.length), published::set, n -> { });
-        assertThat(fetch.failed()).isTrue();
-        assertThat(published.get()).isNull();
     }
 
     /** An upstream blob read from a stream; the sink pauses whenever the stream has nothing more available. */

@@ -1,5 +1,6 @@
 package dev.wharf.mirror;
 
+import static dev.wharf.mirror.BlobFetchTest.bytes;
 import static dev.wharf.mirror.BlobFetchTest.streamed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,20 +12,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Random;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class BlobRelayTest {
     private static final Duration STALL = Duration.ofSeconds(30);
-
-    private static byte[] bytes(int n, long seed) {
-        byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
 
     @Test
     void theClientGetsTheWholeBlobAndEveryByteIsCounted() throws Exception {
@@ -76,35 +69,7 @@ class BlobRelayTest {
     void aStalledUpstreamIsCutOff() throws Exception {
         byte[] content = bytes(10_000, 6);
         CountDownLatch closed = new CountDownLatch(1);
-        // Like a socket: 1000 bytes, then a read that blocks until the stream is closed.
-        InputStream stalled = new InputStream() {
-            private boolean sent;
-
-            @Override
-            public int read() {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (!sent) {
-                    sent = true;
-                    System.arraycopy(content, 0, b, off, 1000);
-                    return 1000;
-                }
-                try {
-                    if (!closed.await(1, TimeUnit.MINUTES)) return -1;
-                } catch (InterruptedException e) {
-                    throw new IOException("interrupted");
-                }
-                throw new IOException("socket closed");
-            }
-
-            @Override
-            public void close() {
-                closed.countDown();
-            }
-        };
+        InputStream stalled = BlobFetchTest.stalledAfter(content, 1000, closed);
         BlobRelay relay = new BlobRelay(Digest.sha256(content), streamed(stalled, content.length),
                 Duration.ofMillis(400), n -> { });
         ByteArrayOutputStream out = new ByteArrayOutputStream();
