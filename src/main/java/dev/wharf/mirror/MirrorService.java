@@ -368,7 +368,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
         } catch (UpstreamException e) {
             throw error(m, e, OciError.BLOB_UNKNOWN, repository, digest.toString());
         } catch (UncheckedIOException e) {
-            if (noRoom(e)) return Optional.of(relay(m, repository, digest)); // the disk filled as it started
+            if (StorageFailure.isFull(e)) return Optional.of(relay(m, repository, digest)); // filled as it started
             throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -381,11 +381,6 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
                     + " failed; retry", null);
         }
         return Optional.of(fetch);
-    }
-
-    /** Whether {@code e} is this node's disk being full (or within the reserve), the case for a relay. */
-    private static boolean noRoom(Throwable e) {
-        return StorageFailure.diagnose(e).filter(d -> d.kind() == StorageFailure.Kind.FULL).isPresent();
     }
 
     @Override

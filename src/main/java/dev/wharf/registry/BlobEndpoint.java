@@ -94,12 +94,11 @@ final class BlobEndpoint {
      * the one answer every surface gives it (503); the upstream's problem is UNAVAILABLE with its message.
      */
     private void arrivalFailed(Context ctx, String name, Digest digest, IOException e) {
-        Optional<StorageFailure.Diagnosis> ours = StorageFailure.diagnose(e);
-        if (ours.isPresent() && ours.get().kind() == StorageFailure.Kind.FULL) {
+        if (StorageFailure.isFull(e)) {
             sendRelayed(ctx, digest, mirrors.relay(name, digest), false);
             return;
         }
-        if (ours.isPresent()) throw new UncheckedIOException(e);
+        if (StorageFailure.diagnose(e).isPresent()) throw new UncheckedIOException(e);
         throw new RegistryException(OciError.UNAVAILABLE, e.getMessage(), null);
     }
 

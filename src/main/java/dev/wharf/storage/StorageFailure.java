@@ -56,6 +56,11 @@ public final class StorageFailure {
     private StorageFailure() {
     }
 
+    /** Whether {@code failure} or one of its causes is a full disk (or a write stopped at storage.reserve_bytes). */
+    public static boolean isFull(Throwable failure) {
+        return diagnose(failure).filter(d -> d.kind() == Kind.FULL).isPresent();
+    }
+
     /** The diagnosis of {@code failure} when it or one of its causes is a full disk or an unreachable store. */
     public static Optional<Diagnosis> diagnose(Throwable failure) {
         int depth = 0;

@@ -23,6 +23,8 @@ class StorageFailureTest {
                 .hasValueSatisfying(m -> assertThat(m).contains("no space left on device"));
         assertThat(message(new RuntimeException("outer", new IOException("Disk quota exceeded"))))
                 .hasValueSatisfying(m -> assertThat(m).contains("disk quota exceeded"));
+        assertThat(StorageFailure.isFull(new UncheckedIOException(new IOException("No space left on device"))))
+                .isTrue();
     }
 
     @Test
@@ -54,6 +56,9 @@ class StorageFailureTest {
                 new ConnectException("Connection refused")))))
                 .hasValueSatisfying(m -> assertThat(m).contains("S3 endpoint is unreachable"));
         assertThat(message(SdkClientException.create("Unable to load credentials"))).isEmpty(); // not the network
+        // Unreachable is no full disk: a mirror relays only for the latter.
+        assertThat(StorageFailure.isFull(new SQLException("could not connect", "08006"))).isFalse();
+        assertThat(StorageFailure.isFull(new IOException("connection reset"))).isFalse();
     }
 
     @Test
