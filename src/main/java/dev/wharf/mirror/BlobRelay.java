@@ -2,6 +2,7 @@ package dev.wharf.mirror;
 
 import dev.wharf.model.Digest;
 import dev.wharf.registry.PullThrough;
+import dev.wharf.upstream.OutboundResponse;
 import dev.wharf.upstream.UpstreamClient;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -46,41 +47,57 @@ final class BlobRelay implements PullThrough.Relayed {
     @Override
     public long sendTo(OutputStream out) throws IOException {
         long size = body.length();
-        MessageDigest hasher = Digest.newHasher(digest.algorithm());
-        byte[] step = new byte[STEP];
-        long[] received = {0};
-        int[] held = {-1}; // the last byte so far, written only when the next bytes come or the digest verified
+        Sink sink;
         try (StallWatch watch = new StallWatch(stallTimeout, body::close)) {
-            body.readTo(new dev.wharf.upstream.OutboundResponse.BodySink() {
-                @Override
-                public void accept(ByteBuffer bytes) throws IOException {
-                    watch.progress(System.nanoTime());
-                    received[0] += bytes.remaining();
-                    if (received[0] > size) {
-                        throw new IOException("the upstream sent more than the " + size + " bytes it announced");
-                    }
-                    while (bytes.hasRemaining()) {
-                        int n = Math.min(bytes.remaining(), step.length);
-                        bytes.get(step, 0, n);
-                        hasher.update(step, 0, n);
-                        upstreamBytes.accept(n);
-                        if (held[0] >= 0) out.write(held[0]);
-                        out.write(step, 0, n - 1);
-                        held[0] = step[n - 1] & 0xff;
-                    }
-                }
-            });
+            sink = new Sink(out, size, watch);
+            body.readTo(sink);
         }
-        if (received[0] != size) {
-            throw new IOException("the upstream sent " + received[0] + " of " + size + " bytes of " + digest);
+        if (sink.received != size) {
+            throw new IOException("the upstream sent " + sink.received + " of " + size + " bytes of " + digest);
         }
-        Digest actual = Digest.fromHasher(digest.algorithm(), hasher);
+        Digest actual = Digest.fromHasher(digest.algorithm(), sink.hasher);
         if (!actual.equals(digest)) {
             throw new IOException("the upstream's bytes for " + digest + " hash to " + actual);
         }
-        if (held[0] >= 0) out.write(held[0]);
+        if (sink.held >= 0) out.write(sink.held);
         out.flush();
         return size;
+    }
+
+    /** The relay's side of the upstream body: hashes, counts and passes it on, one byte behind. */
+    private final class Sink implements OutboundResponse.BodySink {
+        private final OutputStream out;
+        private final long size;
+        private final MessageDigest hasher = Digest.newHasher(digest.algorithm());
+        private final byte[] step = new byte[STEP];
+        private final StallWatch watch;
+        private long received;
+        /** The last byte so far, written only when the next bytes come or the digest verified; -1 before any. */
+        private int held = -1;
+
+        Sink(OutputStream out, long size, StallWatch watch) {
+            this.out = out;
+            this.size = size;
+            this.watch = watch;
+        }
+
+        @Override
+        public void accept(ByteBuffer bytes) throws IOException {
+            watch.progress(System.nanoTime());
+            received += bytes.remaining();
+            if (received > size) {
+                throw new IOException("the upstream sent more than the " + size + " bytes it announced");
+            }
+            while (bytes.hasRemaining()) {
+                int n = Math.min(bytes.remaining(), step.length);
+                bytes.get(step, 0, n);
+                hasher.update(step, 0, n);
+                upstreamBytes.accept(n);
+                if (held >= 0) out.write(held);
+                out.write(step, 0, n - 1);
+                held = step[n - 1] & 0xff;
+            }
+        }
     }
 
     @Override

@@ -395,10 +395,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     private Relayed relay(Mirror m, String repository, Digest digest) {
         miss(m, repository, "blob");
         metrics.relayed(m.name());
-        Instant now = clock.instant();
-        Instant last = relayLogged.get(m.name());
-        if (last == null || Duration.between(last, now).compareTo(Duration.ofMinutes(1)) >= 0) {
-            relayLogged.put(m.name(), now);
+        if (dueToLog(relayLogged, m.name(), Duration.ofMinutes(1))) {
             long room = reserve.room();
             String why = room < 0 ? "less than the " + reserve.bytes() + " bytes of storage.reserve_bytes are free"
                     : "the disk is full";
@@ -418,7 +415,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
                     + " store " + digest + ", and the upstream did not say its length, which passing it on"
                     + " unstored needs", null);
         }
-        return new BlobRelay(digest, body, upstreamTimeout.multipliedBy(2), n -> metrics.upstreamBytes(m.name(), n));
+        return new BlobRelay(digest, body, stallTimeout(), n -> metrics.upstreamBytes(m.name(), n));
     }
 
     /**
@@ -439,7 +436,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
         }
         if (fetch == null) {
             BlobFetch mine = new BlobFetch(digest, downloads.resolve(UUID.randomUUID().toString()),
-                    upstreamTimeout.multipliedBy(2), reserve);
+                    stallTimeout(), reserve);
             fetch = fetches.putIfAbsent(key, mine);
             if (fetch == null) {
                 // A fetch that just finished published before it left the map: look once more.
@@ -543,15 +540,26 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
 
     private void stale(Mirror m, String what, UpstreamException e) {
         metrics.stale(m.name());
-        Instant now = clock.instant();
         Duration every = m.revalidateAfter().compareTo(Duration.ofMinutes(1)) < 0 ? Duration.ofMinutes(1)
                 : m.revalidateAfter();
-        Instant last = staleLogged.get(m.name());
-        if (last == null || Duration.between(last, now).compareTo(every) >= 0) {
-            staleLogged.put(m.name(), now);
+        if (dueToLog(staleLogged, m.name(), every)) {
             log.warn("mirror {}: upstream {} failed ({}); serving cached content, e.g. {} (logged once per {})",
                     m.name(), m.upstream(), e.getMessage(), what, every);
         }
+    }
+
+    /** Whether a condition logged at most once per {@code every} for {@code key} is due now; if so, notes now. */
+    private boolean dueToLog(ConcurrentHashMap<String, Instant> logged, String key, Duration every) {
+        Instant now = clock.instant();
+        Instant last = logged.get(key);
+        if (last != null && Duration.between(last, now).compareTo(every) < 0) return false;
+        logged.put(key, now);
+        return true;
+    }
+
+    /** How long a download or relay may go without a byte from the upstream before it is ended as stalled. */
+    private Duration stallTimeout() {
+        return upstreamTimeout.multipliedBy(2);
     }
 
     private static RegistryException error(Mirror m, UpstreamException e, OciError notFound, String repository,
