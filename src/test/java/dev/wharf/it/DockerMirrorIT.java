@@ -9,6 +9,7 @@ import dev.wharf.it.support.OciLayouts;
 import dev.wharf.it.support.PrivateDockerd;
 import dev.wharf.it.support.Skopeo;
 import dev.wharf.it.support.TlsWharf;
+import dev.wharf.it.support.WharfProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -89,7 +90,7 @@ class DockerMirrorIT {
 
                     // Warm: the image is gone from the daemon; the pull is served from Wharf's cache alone.
                     docker.dockerOk("rmi", "alpine:3.20");
-                    awaitEmpty(data.resolve("mirror-downloads"));
+                    WharfProcess.awaitNoMirrorDownloads(data, java.time.Duration.ofSeconds(30));
                     long blobHitsBefore = counter(metrics(wharf), "wharf_mirror_hits_total", "kind=\"blob\"");
                     docker.dockerOk("pull", "alpine:3.20");
                     assertThat(served(hub, blobPath + layer)).as("warm: no layer from the upstream").isEqualTo(1);
@@ -127,17 +128,6 @@ class DockerMirrorIT {
         }
     }
 
-    /** Waits until no download is left (the client may be done a moment before the last layer is stored). */
-    private static void awaitEmpty(Path downloads) throws Exception {
-        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            try (var files = Files.list(downloads)) {
-                if (files.findAny().isEmpty()) return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("downloads still running in " + downloads);
-    }
 
     /** GETs of {@code uri} the upstream answered 200, from its own request log. */
     private static long served(DistributionProcess hub, String uri) throws IOException {

@@ -215,7 +215,7 @@ class MirrorIT {
             assertThat(broken.ok()).as("the client must see the broken download").isFalse();
             Path published = wharf.dataDir().resolve("storage/blobs/sha256").resolve(layer.substring(7, 9))
                     .resolve(layer.substring(7));
-            awaitEmpty(wharf.dataDir().resolve("mirror-downloads"));
+            WharfProcess.awaitNoMirrorDownloads(wharf.dataDir(), Duration.ofSeconds(30));
             assertThat(published).doesNotExist();
             assertThat(wharf.dataDir().resolve("storage/uploads")).satisfiesAnyOf(
                     d -> assertThat(d).doesNotExist(), d -> assertThat(d).isEmptyDirectory());
@@ -309,7 +309,7 @@ class MirrorIT {
                         "/v2/up/lib/ahead/blobs/" + blobs.get(2));
                 assertThat(second.status()).as(second.toString()).isEqualTo(200);
                 awaitFetchedOnce(proxy, blobs);
-                awaitEmpty(wharf.dataDir().resolve("mirror-downloads"));
+                WharfProcess.awaitNoMirrorDownloads(wharf.dataDir(), Duration.ofSeconds(30));
                 String metrics = RegistryHttp.raw(wharf, "GET", "/metrics").text();
                 assertThat(metrics).contains("wharf_mirror_prefetched_blobs_total{mirror=\"up\"} "
                         + blobs.size() + ".0");
@@ -370,18 +370,6 @@ class MirrorIT {
         return Integer.parseInt(host.substring(host.lastIndexOf(':') + 1));
     }
 
-    private static void awaitEmpty(Path dir) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            try (Stream<Path> files = Files.list(dir)) {
-                if (files.findAny().isEmpty()) return;
-            }
-            Thread.sleep(100);
-        }
-        try (Stream<Path> files = Files.list(dir)) {
-            assertThat(files.toList()).as("downloads left in " + dir).isEmpty();
-        }
-    }
 
     private static HttpResponse<String> admin(WharfProcess wharf, String method, String path, String body)
             throws Exception {

@@ -122,7 +122,7 @@ class MirrorMultiNodeIT {
         assertThat(OciLayouts.digestOf(work.resolve("via-a"), "1")).isEqualTo(image.digest());
         for (String blob : image.blobs()) assertThat(proxy.gets("/v2/shared/blobs/" + blob)).as(blob).isEqualTo(1);
         assertThat(proxy.gets("/v2/shared/manifests/1")).isEqualTo(1);
-        awaitNoDownloads(a);
+        WharfProcess.awaitNoMirrorDownloads(a.dataDir(), Duration.ofSeconds(60));
 
         Skopeo.copy("docker://" + b.host() + "/up/shared:1", Skopeo.oci(work.resolve("via-b"), "1"));
         assertThat(OciLayouts.digestOf(work.resolve("via-b"), "1")).isEqualTo(image.digest());
@@ -178,8 +178,8 @@ class MirrorMultiNodeIT {
                     .containsPattern("wharf_mirror_(joined_downloads_total\\{mirror=\"up\"}|hits_total\\{kind=\"blob\","
                             + "mirror=\"up\"}) [1-9]");
         }
-        awaitNoDownloads(a);
-        awaitNoDownloads(b);
+        WharfProcess.awaitNoMirrorDownloads(a.dataDir(), Duration.ofSeconds(60));
+        WharfProcess.awaitNoMirrorDownloads(b.dataDir(), Duration.ofSeconds(60));
         // Stored once: one object under the blob's key in the shared bucket, whichever node published first.
         String hex = layer.substring("sha256:".length());
         try (Stream<Path> files = Files.walk(work.resolve("s3"))) {
@@ -202,18 +202,6 @@ class MirrorMultiNodeIT {
                 "--dest-creds", UPSTREAM.colonSeparated());
     }
 
-    /** The last layer is stored a moment after the client had it: wait until the node's downloads are gone. */
-    private static void awaitNoDownloads(WharfProcess node) throws Exception {
-        Path dir = node.dataDir().resolve("mirror-downloads");
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            try (Stream<Path> files = Files.list(dir)) {
-                if (files.findAny().isEmpty()) return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("downloads still in " + dir);
-    }
 
     private static int port(String host) {
         return Integer.parseInt(host.substring(host.lastIndexOf(':') + 1));

@@ -101,7 +101,8 @@ class StorageFullIT {
                 assertThat(relayed.body()).isEqualTo(expected);
                 assertThat(relayed.header("Docker-Content-Digest")).contains(layer);
                 assertThat(counter(wharf, "wharf_mirror_relayed_blobs_total")).isEqualTo(1.0);
-                awaitNoDownloads(wharf); // the failed download's file goes once its last reader closed
+                // The failed download's file goes once its last reader closed.
+                WharfProcess.awaitNoMirrorDownloads(wharf.dataDir(), TIMEOUT);
 
                 // Space back: the same blob is fetched and stored, so the next GET is a hit.
                 assertThat(RegistryHttp.raw(wharf, "DELETE", session, null, fillerToken(wharf)).status())
@@ -110,7 +111,7 @@ class StorageFullIT {
                         pull);
                 assertThat(served.status()).as(served.toString()).isEqualTo(200);
                 assertThat(served.body()).isEqualTo(expected);
-                awaitNoDownloads(wharf);
+                WharfProcess.awaitNoMirrorDownloads(wharf.dataDir(), TIMEOUT);
                 double hits = counter(wharf, "wharf_mirror_hits_total");
                 assertThat(RegistryHttp.raw(wharf, "GET", "/v2/up/lib/app/blobs/" + layer, null, pull).body())
                         .isEqualTo(expected);
@@ -152,7 +153,7 @@ class StorageFullIT {
                             .isEqualTo(round * image.blobs().size());
                 }
                 assertThat(counter(wharf, "wharf_mirror_prefetched_blobs_total")).isZero();
-                assertThat(downloads(wharf)).isEmpty();
+                assertThat(WharfProcess.mirrorDownloads(wharf.dataDir())).isEmpty();
                 String log = Files.readString(wharf.logFile());
                 assertThat(log.split("without storing it", -1)).as("logged once a minute, not per blob").hasSize(2);
                 assertThat(log).contains("(less than the " + 16 * MIB + " bytes of storage.reserve_bytes are free)");
@@ -190,21 +191,5 @@ class StorageFullIT {
         return RegistryHttp.raw(wharf, "GET", "/metrics").text().lines()
                 .filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-    }
-
-    /** Files in the node's mirror download directory. */
-    private static java.util.List<Path> downloads(WharfProcess wharf) throws Exception {
-        Path dir = wharf.dataDir().resolve("mirror-downloads");
-        if (!Files.isDirectory(dir)) return java.util.List.of();
-        try (var files = Files.list(dir)) {
-            return files.toList();
-        }
-    }
-
-    /** Waits until the download is stored and its file gone (the mirror stores it just after its client has it). */
-    private static void awaitNoDownloads(WharfProcess wharf) throws Exception {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (downloads(wharf).size() > 0 && System.nanoTime() < deadline) Thread.sleep(50);
-        assertThat(downloads(wharf)).isEmpty();
     }
 }

@@ -184,6 +184,30 @@ public final class WharfProcess extends ChildServer {
         return dataDir;
     }
 
+    /**
+     * The files of the mirror downloads running on the node with this data directory (a {@code WharfProcess} or a
+     * {@code TlsWharf}); each goes once its blob is stored or dropped.
+     */
+    public static List<Path> mirrorDownloads(Path dataDir) throws IOException {
+        Path dir = dataDir.resolve("mirror-downloads");
+        if (!Files.isDirectory(dir)) return List.of();
+        try (var files = Files.list(dir)) {
+            return files.toList();
+        }
+    }
+
+    /**
+     * Waits up to {@code within} until no mirror download is left on the node with this data directory (a mirror
+     * stores a blob a moment after its client had the last byte), and fails the test if one still is.
+     */
+    public static void awaitNoMirrorDownloads(Path dataDir, java.time.Duration within)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!mirrorDownloads(dataDir).isEmpty() && System.nanoTime() < deadline) Thread.sleep(50);
+        List<Path> left = mirrorDownloads(dataDir);
+        if (!left.isEmpty()) throw new AssertionError("mirror downloads still in " + dataDir + ": " + left);
+    }
+
     public long pid() {
         return process.pid();
     }
