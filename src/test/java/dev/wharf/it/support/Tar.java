@@ -25,8 +25,8 @@ public final class Tar {
             out.write(buffer, 0, n);
             left -= n;
         }
-        out.write(new byte[(int) ((BLOCK - size % BLOCK) % BLOCK)]);
-        out.write(new byte[2 * BLOCK]);
+        pad(out, size);
+        end(out);
     }
 
     /** One regular file of {@code size} zero bytes, written as it streams (no end marker: see {@link #end}). */
@@ -34,19 +34,24 @@ public final class Tar {
         out.write(header(name, size));
         byte[] zeros = new byte[64 * 1024];
         for (long left = size; left > 0; left -= zeros.length) out.write(zeros, 0, (int) Math.min(zeros.length, left));
-        out.write(new byte[(int) ((BLOCK - size % BLOCK) % BLOCK)]);
+        pad(out, size);
     }
 
     /** One regular file holding {@code content} (no end marker: see {@link #end}). */
     public static void writeFile(OutputStream out, String name, byte[] content) throws IOException {
         out.write(header(name, content.length));
         out.write(content);
-        out.write(new byte[(BLOCK - content.length % BLOCK) % BLOCK]);
+        pad(out, content.length);
     }
 
     /** The end-of-archive marker. */
     public static void end(OutputStream out) throws IOException {
         out.write(new byte[2 * BLOCK]);
+    }
+
+    /** Zeros after a file's {@code size} bytes up to the next block. */
+    private static void pad(OutputStream out, long size) throws IOException {
+        out.write(new byte[(int) ((BLOCK - size % BLOCK) % BLOCK)]);
     }
 
     /** Regular files of an uncompressed tar stream, by name; long-name extensions are not needed here. */
