@@ -15,12 +15,16 @@ newest_jdk() {
   JDK_HOME=$(dirname "$(dirname "$JAVA")")
 }
 
-# A loopback port nothing listens on.
+# A loopback port no socket uses, picked below the kernel's ephemeral range: a port inside that range can be taken
+# as the local end of an outgoing connection (skopeo to Distribution, Wharf to its upstream) between this check and
+# the server's bind, which once failed a round with "Port already in use".
 free_port() {
-  local p
+  local p lo=10000 hi=30000 eph_lo
+  read -r eph_lo _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || eph_lo=32768
+  (( eph_lo > lo + 1000 && eph_lo < hi )) && hi=$eph_lo
   for _ in $(seq 1 200); do
-    p=$(( (RANDOM % 20000) + 30000 ))
-    if [[ -z $(ss -Htln "sport = :$p" 2>/dev/null) ]]; then echo "$p"; return 0; fi
+    p=$(( (RANDOM % (hi - lo)) + lo ))
+    if [[ -z $(ss -Htan "sport = :$p" 2>/dev/null) ]]; then echo "$p"; return 0; fi
   done
   echo "no free port found" >&2
   return 1
