@@ -354,10 +354,10 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     // --- blobs -----------------------------------------------------------------------------------------------
 
     @Override
-    public Optional<Incoming> blob(String repository, Digest digest) {
+    public Optional<Incoming> blob(String repository, Digest digest, boolean head) {
         Mirror m = mirror(repository);
         if (reserve.room() < 0 && !fetches.containsKey(repository + "@" + digest) && !linked(m, repository, digest)) {
-            return Optional.of(relay(m, repository, digest)); // no room to store it: pass it through
+            return Optional.of(unstored(m, repository, digest, head)); // no room to store it
         }
         PrefetchLead lead = leads.get(repository);
         if (lead != null) lead.asked(digest);
@@ -368,7 +368,8 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
         } catch (UpstreamException e) {
             throw error(m, e, OciError.BLOB_UNKNOWN, repository, digest.toString());
         } catch (UncheckedIOException e) {
-            if (StorageFailure.isFull(e)) return Optional.of(relay(m, repository, digest)); // filled as it started
+            // The disk filled as the download started.
+            if (StorageFailure.isFull(e)) return Optional.of(unstored(m, repository, digest, head));
             throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -376,7 +377,7 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
         }
         if (!fetch.readable()) {
             if (linked(m, repository, digest)) return Optional.empty();
-            if (fetch.storageFailureMessage().isPresent()) return Optional.of(relay(m, repository, digest));
+            if (fetch.storageFailureMessage().isPresent()) return Optional.of(unstored(m, repository, digest, head));
             throw new RegistryException(OciError.UNAVAILABLE, "mirror " + m.name() + ": the download of " + digest
                     + " failed; retry", null);
         }
@@ -386,6 +387,30 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     @Override
     public Relayed relay(String repository, Digest digest) {
         return relay(mirror(repository), repository, digest);
+    }
+
+    /** A blob this node has no room for: passed through to a GET, described by the upstream to a HEAD. */
+    private Incoming unstored(Mirror m, String repository, Digest digest, boolean head) {
+        return head ? describe(m, repository, digest) : relay(m, repository, digest);
+    }
+
+    /**
+     * A blob this node has no room for, described by the upstream's {@code HEAD}: counted as a miss (it is not
+     * cached), not as a relayed blob (no bytes pass).
+     */
+    private Described describe(Mirror m, String repository, Digest digest) {
+        miss(m, repository, "blob");
+        long size;
+        try {
+            size = upstream.call(m, repository, c -> c.blobLength(digest.toString(), upstreamTimeout));
+        } catch (UpstreamException e) {
+            throw error(m, e, OciError.BLOB_UNKNOWN, repository, digest.toString());
+        }
+        if (size < 0) {
+            throw new RegistryException(OciError.UNAVAILABLE, "mirror " + m.name() + ": the upstream did not say"
+                    + " the length of " + digest, null);
+        }
+        return new Described(size);
     }
 
     /**

@@ -40,12 +40,16 @@ final class BlobEndpoint {
     void get(Context ctx, String name, String digestText, boolean head) {
         Digest digest = Names.requireDigest(digestText);
         if (mirrors != null && mirrors.mirrored(name)) {
-            Optional<PullThrough.Incoming> incoming = mirrors.blob(name, digest);
+            Optional<PullThrough.Incoming> incoming = mirrors.blob(name, digest, head);
             if (incoming.isPresent()) {
                 boolean sent = switch (incoming.get()) {
                     case PullThrough.Arriving arriving -> sendArriving(ctx, name, digest, arriving, head);
                     case PullThrough.Relayed relayed -> {
                         sendRelayed(ctx, digest, relayed, head);
+                        yield true;
+                    }
+                    case PullThrough.Described described -> {
+                        blobHeaders(ctx, digest, described.size());
                         yield true;
                     }
                 };
@@ -195,11 +199,7 @@ final class BlobEndpoint {
     private void sendRelayed(Context ctx, Digest digest, PullThrough.Relayed blob, boolean head) {
         long sent = 0;
         try (blob) {
-            ctx.header("Docker-Content-Digest", digest.toString());
-            ctx.header("ETag", "\"" + digest + "\"");
-            ctx.contentType("application/octet-stream");
-            ctx.header("Content-Length", String.valueOf(blob.size()));
-            ctx.status(200);
+            blobHeaders(ctx, digest, blob.size());
             if (head) return;
             sent = blob.sendTo(ctx.res().getOutputStream());
         } catch (IOException e) {
@@ -212,6 +212,15 @@ final class BlobEndpoint {
         } finally {
             metrics.bytesOut(sent);
         }
+    }
+
+    /** A whole blob's status and headers, for one this node does not store (nothing after them for a HEAD). */
+    private static void blobHeaders(Context ctx, Digest digest, long size) {
+        ctx.header("Docker-Content-Digest", digest.toString());
+        ctx.header("ETag", "\"" + digest + "\"");
+        ctx.contentType("application/octet-stream");
+        ctx.header("Content-Length", String.valueOf(size));
+        ctx.status(200);
     }
 
     /**

@@ -17,8 +17,17 @@ public interface PullThrough {
     /** A manifest as the mirror serves it. */
     record Manifest(Digest digest, String mediaType, byte[] content) {}
 
-    /** How a blob the cache does not hold yet reaches its client: {@link Arriving} or {@link Relayed}. */
-    sealed interface Incoming permits Arriving, Relayed {}
+    /**
+     * How a blob the cache does not hold yet reaches its client: {@link Arriving} or {@link Relayed}, or for a HEAD
+     * on a node without room, {@link Described}.
+     */
+    sealed interface Incoming permits Arriving, Relayed, Described {}
+
+    /**
+     * A blob this node has no room to store, as the upstream's {@code HEAD} described it: all a client's
+     * {@code HEAD} needs, so no body is opened upstream for it.
+     */
+    record Described(long size) implements Incoming {}
 
     /** A blob still arriving from the upstream: every reader gets the whole blob, as fast as it arrives. */
     non-sealed interface Arriving extends Incoming {
@@ -96,9 +105,12 @@ public interface PullThrough {
 
     /**
      * Makes a mirror repository's blob available: empty when it is stored and linked now (serve it from storage),
-     * else the blob as it arrives from the upstream, stored on the way or, without room for it, {@link Relayed}.
+     * else the blob as it arrives from the upstream, stored on the way or, without room for it, {@link Relayed}
+     * ({@link Described} for a {@code HEAD}).
+     *
+     * @param head the client's request is a {@code HEAD}
      */
-    Optional<Incoming> blob(String repository, Digest digest);
+    Optional<Incoming> blob(String repository, Digest digest, boolean head);
 
     /**
      * The blob passed from the upstream without being stored: for a download that could not be stored before its

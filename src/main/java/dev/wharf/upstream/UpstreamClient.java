@@ -207,6 +207,18 @@ public final class UpstreamClient {
                         "the registry answered the HEAD of " + what + " without a Docker-Content-Digest"));
     }
 
+    /**
+     * A blob's length from a {@code HEAD}, without opening its body; {@code -1} when the registry sent none.
+     *
+     * @throws UpstreamException when the registry does not have it or cannot be reached
+     */
+    public long blobLength(String digest, Duration timeout) {
+        OutboundResponse r = send("HEAD", path("blobs", digest), "*/*", timeout);
+        r.close();
+        if (r.status() != 200) throw Http.failure(r, "blob " + digest);
+        return r.contentLength().orElse(-1);
+    }
+
     /** A blob's body as it arrives, and its length as the registry declared it ({@code -1} when it sent none). */
     public interface Blob extends AutoCloseable {
         long length();

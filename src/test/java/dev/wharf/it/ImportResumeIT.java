@@ -34,7 +34,7 @@ class ImportResumeIT {
         // Small layers before and after the large one: the first ones are stored when the kill comes.
         OciLayouts.Image image = OciLayouts.image(layout, "1.0", 77, 200_000, 300_000, 64 * MIB, 100_000);
         try (DistributionProcess upstream = DistributionProcess.start(Files.createDirectories(work.resolve("up")));
-                CountingProxy proxy = new CountingProxy(port(upstream.host()), 8 * MIB);
+                CountingProxy proxy = new CountingProxy(upstream.port(), 8 * MIB);
                 // A short lease, which the restarted node must wait out before it may take the dead node's job over;
                 // 10 s rather than the shortest allowed (6 s) leaves the renewals room on a loaded CI machine.
                 WharfProcess wharf = WharfProcess.start(Files.createDirectories(work.resolve("data")),
@@ -89,9 +89,5 @@ class ImportResumeIT {
 
     private static long bytesTotal(JsonNode job) {
         return job.path("tasks").path(0).path("output").path("bytes_total").asLong(0);
-    }
-
-    private static int port(String host) {
-        return Integer.parseInt(host.substring(host.indexOf(':') + 1));
     }
 }

@@ -73,7 +73,7 @@ class MirrorIT {
         OciLayouts.Image second = OciLayouts.image(layout, "2", 22, 1 * MIB);
         OciLayouts.Index multi = OciLayouts.multiArch(layout, "m", 23, 500_000, 100_000);
         try (DistributionProcess upstream = upstream();
-                CountingProxy proxy = new CountingProxy(port(upstream.host()), 200 * MIB);
+                CountingProxy proxy = new CountingProxy(upstream.port(), 200 * MIB);
                 WharfProcess wharf = wharf(proxy, "2s")) {
             push(layout, "1", upstream, "team/app:1");
             push(layout, "m", upstream, "team/multi:m", "--all");
@@ -196,7 +196,7 @@ class MirrorIT {
         OciLayouts.Image big = OciLayouts.image(layout, "b", 32, 24 * MIB);
         String layer = big.blobs().stream().filter(b -> !b.equals(configOf(big))).findFirst().orElseThrow();
         try (DistributionProcess upstream = upstream();
-                CountingProxy proxy = new CountingProxy(port(upstream.host()), 4 * MIB);
+                CountingProxy proxy = new CountingProxy(upstream.port(), 4 * MIB);
                 WharfProcess wharf = wharf(proxy, "1s")) {
             push(layout, "s", upstream, "lib/small:1");
             push(layout, "b", upstream, "lib/big:1");
@@ -249,7 +249,7 @@ class MirrorIT {
         OciLayouts.Image big = OciLayouts.image(layout, "b", 41, 200 * MIB);
         String layer = big.blobs().stream().filter(b -> !b.equals(configOf(big))).findFirst().orElseThrow();
         try (DistributionProcess upstream = upstream();
-                CountingProxy proxy = new CountingProxy(port(upstream.host()), 32 * MIB);
+                CountingProxy proxy = new CountingProxy(upstream.port(), 32 * MIB);
                 WharfProcess wharf = wharf(proxy, "10m")) {
             push(layout, "b", upstream, "lib/big:1");
             // Own threads: the common pool may have a single worker here and would run the pulls one by one.
@@ -283,7 +283,7 @@ class MirrorIT {
         OciLayouts.Image image = OciLayouts.image(layout, "1", 51, 3 * MIB, 400_000, 300_000);
         OciLayouts.Image headOnly = OciLayouts.image(layout, "2", 52, 1 * MIB);
         try (DistributionProcess upstream = upstream();
-                CountingProxy proxy = new CountingProxy(port(upstream.host()), 200 * MIB)) {
+                CountingProxy proxy = new CountingProxy(upstream.port(), 200 * MIB)) {
             push(layout, "1", upstream, "lib/ahead:1");
             push(layout, "2", upstream, "lib/head:1");
             try (WharfProcess wharf = wharf(proxy, "10m")) {
@@ -365,11 +365,6 @@ class MirrorIT {
     private static String sha(WharfProcess wharf, String image) {
         return OciLayouts.sha256(Skopeo.inspectRaw("docker://" + wharf.host() + "/" + image));
     }
-
-    private static int port(String host) {
-        return Integer.parseInt(host.substring(host.lastIndexOf(':') + 1));
-    }
-
 
     private static HttpResponse<String> admin(WharfProcess wharf, String method, String path, String body)
             throws Exception {

@@ -79,7 +79,7 @@ class MirrorMultiNodeIT {
                 UPSTREAM.username(), UPSTREAM.password());
         opened.add(upstream);
         // Slow enough that the concurrent cold pulls below overlap for seconds.
-        proxy = new CountingProxy(port(upstream.host()), 12 * MIB);
+        proxy = new CountingProxy(upstream.port(), 12 * MIB);
         opened.add(proxy);
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
@@ -200,10 +200,5 @@ class MirrorMultiNodeIT {
     private void push(Path layout, String tag, String target) {
         Skopeo.copy(Skopeo.oci(layout, tag), "docker://" + upstream.host() + "/" + target,
                 "--dest-creds", UPSTREAM.colonSeparated());
-    }
-
-
-    private static int port(String host) {
-        return Integer.parseInt(host.substring(host.lastIndexOf(':') + 1));
     }
 }

@@ -88,7 +88,7 @@ class RegistryImportIT {
         assertThat(a.blobs().subList(1, 3)).isEqualTo(b.blobs().subList(1, 3));
         try (DistributionProcess upstream = DistributionProcess.start(Files.createDirectories(work.resolve("up")));
                 // Throttled, so both imports are downloading the base layers at the same time.
-                CountingProxy proxy = new CountingProxy(port(upstream.host()), 8 * MIB);
+                CountingProxy proxy = new CountingProxy(upstream.port(), 8 * MIB);
                 WharfProcess wharf = WharfProcess.start(Files.createDirectories(work.resolve("data")))) {
             Skopeo.copy(Skopeo.oci(work.resolve("a"), "1"), "docker://" + upstream.host() + "/base/a:1");
             Skopeo.copy(Skopeo.oci(work.resolve("b"), "1"), "docker://" + upstream.host() + "/base/b:1");
@@ -151,7 +151,7 @@ class RegistryImportIT {
         Path layout = work.resolve("layout");
         OciLayouts.image(layout, "1", 41, 100_000, 64 * MIB);
         try (DistributionProcess upstream = DistributionProcess.start(Files.createDirectories(work.resolve("up")));
-                CountingProxy slow = new CountingProxy(port(upstream.host()), 2 * MIB);
+                CountingProxy slow = new CountingProxy(upstream.port(), 2 * MIB);
                 WharfProcess wharf = WharfProcess.start(Files.createDirectories(work.resolve("data")))) {
             Skopeo.copy(Skopeo.oci(layout, "1"), "docker://" + upstream.host() + "/slow/app:1");
             CycleClient cycle = new CycleClient(wharf);
@@ -194,9 +194,5 @@ class RegistryImportIT {
             files.filter(Files::isRegularFile).forEach(f -> out.add("sha256:" + f.getFileName()));
         }
         return out;
-    }
-
-    private static int port(String host) {
-        return Integer.parseInt(host.substring(host.indexOf(':') + 1));
     }
 }

@@ -4,6 +4,7 @@ import static dev.wharf.it.support.Skopeo.docker;
 import static dev.wharf.it.support.Skopeo.oci;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wharf.it.support.CountingProxy;
 import dev.wharf.it.support.DistributionProcess;
 import dev.wharf.it.support.OciLayouts;
 import dev.wharf.it.support.RegistryHttp;
@@ -130,7 +131,8 @@ class StorageFullIT {
     /**
      * A mirror whose disk is within storage.reserve_bytes: skopeo still pulls a whole image it has never seen (the
      * manifest goes to the database, which the reserve keeps room for; the blobs pass through unstored, none fetched
-     * ahead), and a second pull passes them through again, since none was kept.
+     * ahead), and a second pull passes them through again, since none was kept. A HEAD of a cold blob there is
+     * answered from the upstream's HEAD, without opening the blob's body upstream.
      */
     @Test
     void aMirrorWithinTheReserveStillServesColdPulls() throws Exception {
@@ -138,12 +140,27 @@ class StorageFullIT {
         OciLayouts.Image image = OciLayouts.image(layout, "1", 14, 2 * MIB, 300_000);
         Map<String, String> env = new java.util.HashMap<>(Map.of("WHARF_STORAGE_RESERVE_BYTES",
                 String.valueOf(16 * MIB)));
-        try (DistributionProcess upstream = DistributionProcess.start(Files.createDirectory(work.resolve("upstream")))) {
-            env.put("WHARF_MIRRORS_UPSTREAMS", "up=http://" + upstream.host());
+        try (DistributionProcess upstream = DistributionProcess.start(Files.createDirectory(work.resolve("upstream")));
+                CountingProxy proxy = new CountingProxy(upstream.port(), 1024 * MIB)) {
+            env.put("WHARF_MIRRORS_UPSTREAMS", "up=http://" + proxy.host());
             try (WharfProcess wharf = WharfProcess.startOnSmallDisk(Files.createDirectory(work.resolve("data")), 48,
                     env)) {
                 Skopeo.copy(oci(layout, "1"), "docker://" + upstream.host() + "/lib/app:1");
                 fillTheDisk(wharf);
+
+                String layer = image.blobs().get(1);
+                RegistryHttp.Response head = RegistryHttp.raw(wharf, "HEAD", "/v2/up/lib/app/blobs/" + layer, null,
+                        RegistryHttp.bearer(wharf, "up/lib/app", "pull"));
+                assertThat(head.status()).as(head.toString()).isEqualTo(200);
+                assertThat(head.header("Content-Length"))
+                        .contains(String.valueOf(Files.size(OciLayouts.blob(layout, layer))));
+                assertThat(head.header("Docker-Content-Digest")).contains(layer);
+                assertThat(proxy.heads("/v2/lib/app/blobs/" + layer)).as("upstream HEADs").isEqualTo(1);
+                assertThat(proxy.gets("/v2/lib/app/blobs/" + layer)).as("upstream GETs").isZero();
+                assertThat(counter(wharf, "wharf_mirror_relayed_blobs_total")).as("no bytes passed").isZero();
+                RegistryHttp.Response missing = RegistryHttp.raw(wharf, "HEAD", "/v2/up/lib/app/blobs/sha256:"
+                        + "0".repeat(64), null, RegistryHttp.bearer(wharf, "up/lib/app", "pull"));
+                assertThat(missing.status()).as(missing.toString()).isEqualTo(404);
 
                 for (int round = 1; round <= 2; round++) {
                     Path pulled = work.resolve("pulled-" + round);

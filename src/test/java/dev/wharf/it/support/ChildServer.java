@@ -24,6 +24,11 @@ abstract class ChildServer implements RegistryServer {
         return "127.0.0.1:" + port;
     }
 
+    /** The loopback port it listens on (for a proxy put in front of it). */
+    public final int port() {
+        return port;
+    }
+
     @Override
     public final void stop() {
         ChildProcess.terminate(process, log);

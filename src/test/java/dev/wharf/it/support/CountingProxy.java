@@ -8,15 +8,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Loopback HTTP/1.1 proxy in front of a registry that counts {@code GET} request targets and slows answers to
+ * Loopback HTTP/1.1 proxy in front of a registry that counts {@code GET} and {@code HEAD} request targets and slows answers to
  * about {@code bytesPerSecond}, so a test can see which blobs a client fetched (and how often) and catch an
- * import in the middle of a large layer. Requests are read off the raw stream: a registry client's GETs carry
- * no body, so every request line starts a new request.
+ * import in the middle of a large layer. Requests are read off the raw stream: a registry client's GETs and HEADs
+ * carry no body, so every request line starts a new request.
  */
 public final class CountingProxy implements AutoCloseable {
-    private static final Pattern GET = Pattern.compile("GET (\\S+) HTTP/1\\.[01]\r\n");
+    private static final Pattern REQUEST_LINE = Pattern.compile("(GET|HEAD) (\\S+) HTTP/1\\.[01]\r\n");
 
-    private final Map<String, AtomicInteger> gets = new ConcurrentHashMap<>();
+    /** Counts by method and path: "GET /v2/…". */
+    private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
     private final LoopbackProxy proxy;
 
     public CountingProxy(int targetPort, long bytesPerSecond) {
@@ -29,7 +30,16 @@ public final class CountingProxy implements AutoCloseable {
 
     /** How many GETs asked for exactly this path (e.g. {@code /v2/team/app/blobs/sha256:…}). */
     public int gets(String path) {
-        AtomicInteger n = gets.get(path);
+        return count("GET " + path);
+    }
+
+    /** How many HEADs asked for exactly this path. */
+    public int heads(String path) {
+        return count("HEAD " + path);
+    }
+
+    private int count(String request) {
+        AtomicInteger n = requests.get(request);
         return n == null ? 0 : n.get();
     }
 
@@ -74,10 +84,10 @@ public final class CountingProxy implements AutoCloseable {
 
         private void count(byte[] chunk, int n) {
             pending.append(new String(chunk, 0, n, StandardCharsets.ISO_8859_1));
-            Matcher m = GET.matcher(pending);
+            Matcher m = REQUEST_LINE.matcher(pending);
             int end = 0;
             while (m.find()) {
-                gets.computeIfAbsent(m.group(1), k -> new AtomicInteger()).incrementAndGet();
+                requests.computeIfAbsent(m.group(1) + " " + m.group(2), k -> new AtomicInteger()).incrementAndGet();
                 end = m.end();
             }
             // Keep a tail in case a request line is split across reads.
