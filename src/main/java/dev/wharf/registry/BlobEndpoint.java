@@ -118,11 +118,7 @@ final class BlobEndpoint {
     private boolean sendArriving(Context ctx, String name, Digest digest, PullThrough.Arriving blob, boolean head) {
         long size = blob.size();
         if (head) {
-            ctx.header("Docker-Content-Digest", digest.toString());
-            ctx.header("ETag", "\"" + digest + "\"");
-            ctx.contentType("application/octet-stream");
-            if (size >= 0) ctx.header("Content-Length", String.valueOf(size));
-            ctx.status(200);
+            blobHeaders(ctx, digest, size);
             return true;
         }
         PullThrough.Reading reading;
@@ -197,11 +193,12 @@ final class BlobEndpoint {
      * or are an error when the client has received nothing yet.
      */
     private void sendRelayed(Context ctx, Digest digest, PullThrough.Relayed blob, boolean head) {
-        long sent = 0;
+        CountingOutput out = null;
         try (blob) {
             blobHeaders(ctx, digest, blob.size());
             if (head) return;
-            sent = blob.sendTo(ctx.res().getOutputStream());
+            out = new CountingOutput(ctx.res().getOutputStream());
+            blob.sendTo(out);
         } catch (IOException e) {
             if (!ctx.res().isCommitted()) {
                 // Nothing reached the client yet (the upstream failed within the first output buffer): an error.
@@ -210,16 +207,40 @@ final class BlobEndpoint {
             }
             // The upstream broke, or the client left: the response stays short of its Content-Length.
         } finally {
-            metrics.bytesOut(sent);
+            if (out != null) metrics.bytesOut(out.count); // what was sent, also of a relay cut short
         }
     }
 
-    /** A whole blob's status and headers, for one this node does not store (nothing after them for a HEAD). */
+    /** Counts what a relay wrote, so that a relay cut short still counts the bytes its client received. */
+    private static final class CountingOutput extends java.io.FilterOutputStream {
+        private long count;
+
+        CountingOutput(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+    }
+
+    /**
+     * A whole blob's status and headers, for one this node does not store (yet): nothing after them for a HEAD. No
+     * Content-Length when the size is not known ({@code -1}).
+     */
     private static void blobHeaders(Context ctx, Digest digest, long size) {
         ctx.header("Docker-Content-Digest", digest.toString());
         ctx.header("ETag", "\"" + digest + "\"");
         ctx.contentType("application/octet-stream");
-        ctx.header("Content-Length", String.valueOf(size));
+        if (size >= 0) ctx.header("Content-Length", String.valueOf(size));
         ctx.status(200);
     }
 

@@ -10,6 +10,12 @@ import dev.wharf.it.support.OciLayouts;
 import dev.wharf.it.support.RegistryHttp;
 import dev.wharf.it.support.Skopeo;
 import dev.wharf.it.support.WharfProcess;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -132,7 +138,8 @@ class StorageFullIT {
      * A mirror whose disk is within storage.reserve_bytes: skopeo still pulls a whole image it has never seen (the
      * manifest goes to the database, which the reserve keeps room for; the blobs pass through unstored, none fetched
      * ahead), and a second pull passes them through again, since none was kept. A HEAD of a cold blob there is
-     * answered from the upstream's HEAD, without opening the blob's body upstream.
+     * answered from the upstream's HEAD, without opening the blob's body upstream. A relay the upstream breaks off
+     * leaves its client short, and the bytes it did send are counted.
      */
     @Test
     void aMirrorWithinTheReserveStillServesColdPulls() throws Exception {
@@ -141,7 +148,8 @@ class StorageFullIT {
         Map<String, String> env = new java.util.HashMap<>(Map.of("WHARF_STORAGE_RESERVE_BYTES",
                 String.valueOf(16 * MIB)));
         try (DistributionProcess upstream = DistributionProcess.start(Files.createDirectory(work.resolve("upstream")));
-                CountingProxy proxy = new CountingProxy(upstream.port(), 1024 * MIB)) {
+                // Slow enough that a 2 MiB layer is still on its way after its first 64 KiB reached the client.
+                CountingProxy proxy = new CountingProxy(upstream.port(), 4 * MIB)) {
             env.put("WHARF_MIRRORS_UPSTREAMS", "up=http://" + proxy.host());
             try (WharfProcess wharf = WharfProcess.startOnSmallDisk(Files.createDirectory(work.resolve("data")), 48,
                     env)) {
@@ -171,11 +179,43 @@ class StorageFullIT {
                 }
                 assertThat(counter(wharf, "wharf_mirror_prefetched_blobs_total")).isZero();
                 assertThat(WharfProcess.mirrorDownloads(wharf.dataDir())).isEmpty();
+
+                double sentBefore = counter(wharf, "wharf_registry_bytes_sent_total");
+                long received = relayCutShort(wharf, layer, proxy);
+                assertThat(received).isBetween(64L * 1024, Files.size(OciLayouts.blob(layout, layer)) - 1);
+                assertThat(counter(wharf, "wharf_registry_bytes_sent_total") - sentBefore).as("bytes sent, counted")
+                        .isBetween((double) received, (double) Files.size(OciLayouts.blob(layout, layer)) - 1);
+
                 String log = Files.readString(wharf.logFile());
                 assertThat(log.split("without storing it", -1)).as("logged once a minute, not per blob").hasSize(2);
                 assertThat(log).contains("(less than the " + 16 * MIB + " bytes of storage.reserve_bytes are free)");
                 assertThat(log).doesNotContain("ERROR").doesNotContain("\tat ");
             }
+        }
+    }
+
+    /**
+     * GETs a blob the mirror relays, cuts the upstream's link once the client has 64 KiB of it, and reads on until
+     * the response ends.
+     *
+     * @return the bytes the client received, short of the blob
+     */
+    private static long relayCutShort(WharfProcess wharf, String digest, CountingProxy upstream) throws Exception {
+        HttpRequest get = HttpRequest.newBuilder(URI.create("http://" + wharf.host() + "/v2/up/lib/app/blobs/"
+                + digest)).header("Authorization", RegistryHttp.bearer(wharf, "up/lib/app", "pull")).build();
+        HttpResponse<InputStream> response = HttpClient.newHttpClient().send(get,
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).isEqualTo(200);
+        long received = 0;
+        byte[] buffer = new byte[16 * 1024];
+        try (InputStream body = response.body()) {
+            for (int n; (n = body.read(buffer)) >= 0; ) {
+                received += n;
+                if (received >= 64 * 1024) upstream.cut();
+            }
+            throw new AssertionError("the whole body arrived (" + received + " bytes)");
+        } catch (IOException expected) {
+            return received; // the response ended short of its Content-Length
         }
     }
 

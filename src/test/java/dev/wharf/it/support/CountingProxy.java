@@ -43,6 +43,11 @@ public final class CountingProxy implements AutoCloseable {
         return n == null ? 0 : n.get();
     }
 
+    /** Takes the link down: open connections are closed (mid-answer too) and new ones refused. */
+    public void cut() {
+        proxy.cut();
+    }
+
     @Override
     public void close() {
         proxy.close();
