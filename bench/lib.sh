@@ -111,10 +111,10 @@ wait_ready() {
 # WORK/NAME-data, errors only, deletes on, no upload purging during the run; no access log unless
 # DIST_ACCESS_LOG=on, and DIST_EXTRA (top-level YAML, e.g. an auth section) added. Sets DIST_PID (also added to
 # PIDS) and DIST_MS, its start-up time; fails when /v2/ does not answer one of READY_CODES (default 200).
-run_distribution() { # NAME PORT [READY_CODES]
-  local name=$1 port=$2 codes=${3:-200} quiet=true t0
+run_distribution() { # NAME PORT [READY_CODES]; DIST_ROOT overrides its storage directory (WORK/NAME-data)
+  local name=$1 port=$2 codes=${3:-200} quiet=true t0 root=${DIST_ROOT:-$WORK/$1-data}
   [[ ${DIST_ACCESS_LOG:-off} == on ]] && quiet=false
-  mkdir -p "$WORK/$name-data"
+  mkdir -p "$root"
   cat > "$WORK/$name.yml" <<YAML
 version: 0.1
 log:
@@ -123,7 +123,7 @@ log:
     disabled: $quiet
 storage:
   filesystem:
-    rootdirectory: $WORK/$name-data
+    rootdirectory: $root
   delete:
     enabled: true
   cache:
@@ -181,15 +181,18 @@ start_dockerd() {
 # shape_upstream PORT MBIT: what 127.0.0.1:PORT sends goes through a link of MBIT Mbit/s (an HTB class on lo, for that
 # source port only); everything else on lo through a class far faster than loopback, which leaves it as it was. Needs
 # root and tc; refuses a lo that has a qdisc already. The qdisc goes on exit (BENCH_CLEANUP).
-shape_upstream() { # PORT MBIT
+shape_upstream() { # PORT MBIT [PORT...]: what every PORT sends shares the one link
   command -v tc >/dev/null && [[ $(id -u) == 0 ]] || die "shaping the upstream needs root and tc (iproute2)"
   tc qdisc show dev lo | grep -q '^qdisc noqueue' || die "the loopback interface has a qdisc already; not touching it"
   BENCH_CLEANUP="tc qdisc del dev lo root"
   tc qdisc add dev lo root handle 1: htb default 20 r2q 1000
   tc class add dev lo parent 1: classid 1:20 htb rate 100gbit burst 16mb quantum 200000
   tc class add dev lo parent 1: classid 1:10 htb rate "${2}mbit" burst 512kb
-  tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip sport "$1" 0xffff flowid 1:10
-  echo "Upstream shaped: what it sends goes through a $2 Mbit/s link (tc htb on lo)."
+  local port mbit=$2
+  for port in "$1" "${@:3}"; do
+    tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip sport "$port" 0xffff flowid 1:10
+  done
+  echo "Upstream shaped: what it sends goes through a $mbit Mbit/s link (tc htb on lo)."
   echo
 }
 

@@ -20,18 +20,27 @@
 # Wharf, with the mirror as its Hub mirror (mirrors.hub), pulls new images by their Docker Hub names (`docker pull
 # bench/NAME:1`, cold then warm) and directly from Distribution (`docker pull 127.0.0.1:PORT/bench/NAME:1`, logged in)
 # and from Wharf's own repository; times include docker's extraction of the layers, as every `docker pull` does.
-# Usage: bench/mirror.sh [--no-build] [--runs N] [--mib M] [--warmup W] [--upstream-mbit N] [--docker]
-#   (defaults: 3 runs of a 128 MiB image, 2 warm-up images, no shaping, no docker)
+# --peer adds the peer's way: Distribution's own pull-through cache (proxy.remoteurl), pulled cold and warm beside
+# Wharf's. Distribution 2.8's proxy sends credentials only to a token server's realm, never to a Basic (htpasswd)
+# challenge, so its upstream is a second Distribution without auth over the first one's storage (same bytes, no
+# password check: if anything, that favours the peer). In the CPU table, the peer's rows put its upstream under
+# Distribution and the proxy under Wharf.
+# Usage: bench/mirror.sh [--no-build] [--runs N] [--mib M] [--warmup W] [--upstream-mbit N] [--docker] [--peer]
+#   (defaults: 3 runs of a 128 MiB image, 2 warm-up images, no shaping, no docker, no peer)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 BENCH=mirror-bench
 . "$ROOT/bench/lib.sh"
-BUILD=1; RUNS=3; MIB=128; WARMUP=2; DOCKER=0
+BUILD=1; RUNS=3; MIB=128; WARMUP=2; DOCKER=0; PEER=0
 upstream_option "$@"
 args=()
 for a in "${REST[@]}"; do
-  if [[ $a == --docker ]]; then DOCKER=1; else args+=("$a"); fi
+  case $a in
+    --docker) DOCKER=1 ;;
+    --peer) PEER=1 ;;
+    *) args+=("$a") ;;
+  esac
 done
 runs_options "${args[@]}"
 (( DOCKER == 0 )) || docker_available || die "--docker needs root and dockerd (apt-get install -y docker.io)"
@@ -45,7 +54,22 @@ DIST_EXTRA="auth:
     realm: bench
     path: $WORK/distribution.htpasswd" run_distribution distribution "$DPORT" 401 || die "distribution did not start"
 DIST=127.0.0.1:$DPORT
-(( UPSTREAM_MBIT == 0 )) || shape_upstream "$DPORT" "$UPSTREAM_MBIT" # Wharf to skopeo and the set-up pushes stay as they are
+UPSTREAM_PORTS=("$DPORT")
+if (( PEER == 1 )); then
+  MAIN_DIST_PID=$DIST_PID
+  PUPORT=$(free_port)
+  DIST_ROOT=$WORK/distribution-data run_distribution peer-upstream "$PUPORT" || die "the peer's upstream did not start"
+  PEER_UP_PID=$DIST_PID
+  PPORT=$(free_port)
+  DIST_EXTRA="proxy:
+  remoteurl: http://127.0.0.1:$PUPORT" run_distribution peer-proxy "$PPORT" || die "Distribution's proxy did not start"
+  PEER_PROXY_PID=$DIST_PID
+  PEER_HOST=127.0.0.1:$PPORT
+  DIST_PID=$MAIN_DIST_PID
+  UPSTREAM_PORTS+=("$PUPORT")
+fi
+# Wharf to skopeo and the set-up pushes stay as they are.
+(( UPSTREAM_MBIT == 0 )) || shape_upstream "$DPORT" "$UPSTREAM_MBIT" "${UPSTREAM_PORTS[@]:1}"
 DCREDS=(--src-creds "upstream:$UP_PASSWORD")
 
 WPORT=$(free_port)
@@ -62,13 +86,15 @@ WCREDS=(--src-creds "admin:$ADMIN_PASSWORD")
 pull() { # SOURCE-REF NAME [skopeo options] -> ns; writes the CPU used during the pull to WORK/cpu-NAME
   # skopeo's CPU: the children this subshell has waited for (cpu_ticks lib.sh); me is read here, outside any
   # nested $(...), which would be a subshell of its own.
-  local ref=$1 name=$2 t0 t1 d0 w0 s0 me=$BASHPID; shift 2
-  d0=$(cpu_ticks "$DIST_PID"); w0=$(cpu_ticks "$WHARF_PID"); s0=$(cpu_ticks "$me" children); t0=$(now_ns)
+  # The upstream's and the cache's PIDs: Distribution's and Wharf's unless PULL_UP_PID / PULL_CACHE_PID say others.
+  local ref=$1 name=$2 t0 t1 d0 w0 s0 me=$BASHPID up=${PULL_UP_PID:-$DIST_PID} cache=${PULL_CACHE_PID:-$WHARF_PID}
+  shift 2
+  d0=$(cpu_ticks "$up"); w0=$(cpu_ticks "$cache"); s0=$(cpu_ticks "$me" children); t0=$(now_ns)
   # Command substitutions do not inherit set -e: without the return a failed pull would be timed as a fast one.
   skopeo copy --quiet --src-tls-verify=false "$@" "docker://$ref" "dir:$WORK/out-$name" || return 1
   t1=$(now_ns)
   # Distribution, Wharf, skopeo (ticks) and the wall time (ns): what ran on the two cores while the client pulled.
-  echo "$(( $(cpu_ticks "$DIST_PID") - d0 )) $(( $(cpu_ticks "$WHARF_PID") - w0 )) $(( $(cpu_ticks "$me" children) - s0 )) $(( t1 - t0 ))" \
+  echo "$(( $(cpu_ticks "$up") - d0 )) $(( $(cpu_ticks "$cache") - w0 )) $(( $(cpu_ticks "$me" children) - s0 )) $(( t1 - t0 ))" \
     >> "$WORK/cpu-$name"
   rm -rf "$WORK/out-$name"; echo $(( t1 - t0 ))
 }
@@ -93,9 +119,11 @@ pull_round() { # NAME SEED ORDER
     case $way in
       direct) d_ns=$(pull "$DIST/bench/$name:1" direct "${DCREDS[@]}") ;;
       cold) c_ns=$(pull "$WHARF/up/bench/$name:1" cold "${WCREDS[@]}") ;;
+      peer) p_ns=$(peer_pull "$name" peer-cold) ;;
     esac
   done
   sleep 2 # the mirror stores the last layer just after the client has it
+  (( PEER == 0 )) || pw_ns=$(peer_pull "$name" peer-warm)
   if (( seed % 2 )); then
     l_ns=$(pull "$WHARF/admin/$name:1" local "${WCREDS[@]}"); w_ns=$(pull "$WHARF/up/bench/$name:1" warm "${WCREDS[@]}")
   else
@@ -103,11 +131,15 @@ pull_round() { # NAME SEED ORDER
   fi
   BYTES=$bytes
 }
+peer_pull() { # NAME WAY -> ns: through Distribution's proxy (no credentials: it has no auth of its own)
+  PULL_UP_PID=$PEER_UP_PID PULL_CACHE_PID=$PEER_PROXY_PID pull "$PEER_HOST/bench/$1:1" "$2"
+}
 ORDERS=("direct cold" "cold direct")
+(( PEER == 0 )) || ORDERS=("direct cold peer" "cold peer direct" "peer direct cold")
 
 if (( WARMUP > 0 )); then
   FULL_MIB=$MIB; MIB=$(( MIB / 4 > 1 ? MIB / 4 : 1 ))
-  for w in $(seq 1 "$WARMUP"); do pull_round "warmup$w" "$(( 1000 + w ))" "${ORDERS[$(( w % 2 ))]}"; done
+  for w in $(seq 1 "$WARMUP"); do pull_round "warmup$w" "$(( 1000 + w ))" "${ORDERS[$(( w % ${#ORDERS[@]} ))]}"; done
   MIB=$FULL_MIB
   rm -f "$WORK"/cpu-* # the warm-up's CPU is not the steady state's
   echo "Warm-up: $WARMUP images of $(( FULL_MIB / 4 > 1 ? FULL_MIB / 4 : 1 )) MiB pulled every way first, not counted."
@@ -115,16 +147,27 @@ if (( WARMUP > 0 )); then
 fi
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "| run | bytes | direct MB/s | cold via mirror MB/s | cold / direct | local MB/s | warm via mirror MB/s | warm / local |"
-echo "|---|---|---|---|---|---|---|---|"
-COLD=""; WARM=""
+PEER_HEAD=""; PEER_RULE=""
+if (( PEER == 1 )); then
+  PEER_HEAD=" Distribution proxy cold MB/s | proxy cold / direct | Wharf cold / proxy cold | Distribution proxy warm MB/s |"
+  PEER_RULE="---|---|---|---|"
+fi
+echo "| run | bytes | direct MB/s | cold via mirror MB/s | cold / direct | local MB/s | warm via mirror MB/s | warm / local |$PEER_HEAD"
+echo "|---|---|---|---|---|---|---|---|$PEER_RULE"
+COLD=""; WARM=""; PCOLD=""; VSPEER=""
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{print a/b}'; }
 for run in $(seq 1 "$RUNS"); do
-  pull_round "app$run" "$run" "${ORDERS[$(( (run - 1) % 2 ))]}"
+  pull_round "app$run" "$run" "${ORDERS[$(( (run - 1) % ${#ORDERS[@]} ))]}"
   d=$(mbps "$BYTES" "$d_ns"); c=$(mbps "$BYTES" "$c_ns"); l=$(mbps "$BYTES" "$l_ns"); w=$(mbps "$BYTES" "$w_ns")
   COLD+=" $(ratio "$c" "$d")"; WARM+=" $(ratio "$w" "$l")";
-  printf '| %d | %d | %s | %s | %.2fx | %s | %s | %.2fx |\n' "$run" "$BYTES" "$d" "$c" "$(ratio "$c" "$d")" \
-    "$l" "$w" "$(ratio "$w" "$l")"
+  peer_cells=""
+  if (( PEER == 1 )); then
+    pc=$(mbps "$BYTES" "$p_ns"); pw=$(mbps "$BYTES" "$pw_ns")
+    PCOLD+=" $(ratio "$pc" "$d")"; VSPEER+=" $(ratio "$c" "$pc")"
+    peer_cells=$(printf ' %s | %.2fx | %.2fx | %s |' "$pc" "$(ratio "$pc" "$d")" "$(ratio "$c" "$pc")" "$pw")
+  fi
+  printf '| %d | %d | %s | %s | %.2fx | %s | %s | %.2fx |%s\n' "$run" "$BYTES" "$d" "$c" "$(ratio "$c" "$d")" \
+    "$l" "$w" "$(ratio "$w" "$l")" "$peer_cells"
 done
 median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 cm=$(median "$COLD"); wm=$(median "$WARM")
@@ -132,6 +175,10 @@ echo
 printf 'Median over %d runs: cold / direct %.2fx (target >= 0.9x: %s), warm / local %.2fx (target >= 0.95x: %s). Load average before/after: %s.\n' \
   "$RUNS" "$cm" "$(awk -v v="$cm" 'BEGIN{print (v >= 0.9) ? "yes" : "no"}')" "$wm" \
   "$(awk -v v="$wm" 'BEGIN{print (v >= 0.95) ? "yes" : "no"}')" "$LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)"
+if (( PEER == 1 )); then
+  printf "Distribution's own pull-through cache, median over the same runs: cold / direct %.2fx; Wharf's cold pull / Distribution proxy's cold pull %.2fx.\n" \
+    "$(median "$PCOLD")" "$(median "$VSPEER")"
+fi
 # Where the time went: both cores are shared by the client, Wharf and the upstream, so a cold pull (three processes
 # on the byte path) cannot be faster than its total CPU time over two cores. Medians over the runs, per way.
 echo
@@ -139,7 +186,9 @@ echo "CPU during the pulls, seconds (median over $RUNS runs; user + system, from
 echo
 echo "| way | Distribution | Wharf | skopeo | total | wall | cores busy |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
-for way in direct cold warm local; do
+WAYS=(direct cold warm local)
+(( PEER == 0 )) || WAYS+=(peer-cold peer-warm)
+for way in "${WAYS[@]}"; do
   awk -v way="$way" -v tck="$TICKS" '
     function med(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j > 0 && a[j] > t; j--) a[j+1] = a[j]; a[j+1] = t }
                                  return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
@@ -147,6 +196,7 @@ for way in direct cold warm local; do
     END { if (n) printf "| %s | %.2f | %.2f | %.2f | %.2f | %.3f | %.2f |\n", way, med(d, n), med(w, n), med(s, n), med(t, n), med(wall, n), med(c, n) }
   ' "$WORK/cpu-$way"
 done
+(( PEER == 0 )) || echo "(peer-* rows: under Distribution the proxy's upstream, under Wharf Distribution's proxy.)"
 curl -s "http://$WHARF/metrics" | grep -E '^wharf_mirror_(hits|misses|upstream_bytes)_total' >&2 || true
 
 (( DOCKER == 1 )) || exit 0
