@@ -181,6 +181,7 @@ final class BlobEndpoint {
             }
         } catch (IOException e) {
             // The upstream broke (or the client left): what was sent stays short of the Content-Length.
+            if (e instanceof SocketBody.Cut cut) sent = cut.sent();
         } finally {
             metrics.bytesOut(sent);
         }

@@ -87,7 +87,8 @@ final class Responses {
             }
             http.flush();
         } catch (IOException e) {
-            // The client went away mid-download.
+            // The client went away mid-download; what it was sent past Jetty is counted too.
+            if (e instanceof SocketBody.Cut cut) written = cut.sent();
         } finally {
             if (buffer != null) FILE_BUFFERS.giveBack(buffer);
         }

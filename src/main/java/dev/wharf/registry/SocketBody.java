@@ -95,7 +95,7 @@ final class SocketBody {
      * (with Content-Length) are set and not yet committed.
      *
      * @return bytes sent, or -1 when this connection cannot be bypassed (nothing was written then)
-     * @throws IOException when the client went away; what was sent is credited, so Jetty ends the exchange as short
+     * @throws Cut when the client went away; what was sent is credited, so Jetty ends the exchange as short
      */
     long send(HttpServletRequest request, HttpOutput output, FileChannel file, long start, long length)
             throws IOException {
@@ -114,7 +114,7 @@ final class SocketBody {
      * readable; as {@link #send}, for the headers and the return value. When the file's writer fails, the response
      * stays short of its Content-Length (the client sees a broken download).
      *
-     * @throws IOException when the client went away or the writer failed; what was sent is credited
+     * @throws Cut when the client went away or the writer failed; what was sent is credited
      */
     long sendGrowing(HttpServletRequest request, HttpOutput output, FileChannel file, long length, Growing growing)
             throws IOException {
@@ -169,6 +169,8 @@ final class SocketBody {
                 }
                 selector.selectedKeys().clear();
             }
+        } catch (IOException e) {
+            throw new Cut(sent, e);
         } finally {
             credit(response, output, sent);
             if (selector != null) selector.close();
@@ -215,6 +217,23 @@ final class SocketBody {
             buffer.flip();
         }
         return socket.write(buffer);
+    }
+
+    /**
+     * A body broken off by its client or by the file's writer, with how much of it the socket had taken: the
+     * registry's byte count includes it, as it does for a body cut short while going through Jetty.
+     */
+    static final class Cut extends IOException {
+        private final long sent;
+
+        Cut(long sent, IOException cause) {
+            super(cause.getMessage(), cause);
+            this.sent = sent;
+        }
+
+        long sent() {
+            return sent;
+        }
     }
 
     private static void credit(HttpChannelState.ChannelResponse response, HttpOutput output, long sent) {
