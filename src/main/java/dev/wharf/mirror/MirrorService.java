@@ -396,21 +396,16 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
 
     /**
      * A blob this node has no room for, described by the upstream's {@code HEAD}: counted as a miss (it is not
-     * cached), not as a relayed blob (no bytes pass).
+     * cached), not as a relayed blob (no bytes pass). The size is -1 when the upstream did not say it.
      */
     private Described describe(Mirror m, String repository, Digest digest) {
         miss(m, repository, "blob");
-        long size;
         try {
-            size = upstream.call(m, repository, c -> c.blobLength(digest.toString(), upstreamTimeout));
+            return new Described(upstream.call(m, repository,
+                    c -> c.blobLength(digest.toString(), upstreamTimeout)));
         } catch (UpstreamException e) {
             throw error(m, e, OciError.BLOB_UNKNOWN, repository, digest.toString());
         }
-        if (size < 0) {
-            throw new RegistryException(OciError.UNAVAILABLE, "mirror " + m.name() + ": the upstream did not say"
-                    + " the length of " + digest, null);
-        }
-        return new Described(size);
     }
 
     /**

@@ -25,7 +25,7 @@ public interface PullThrough {
 
     /**
      * A blob this node has no room to store, as the upstream's {@code HEAD} described it: all a client's
-     * {@code HEAD} needs, so no body is opened upstream for it.
+     * {@code HEAD} needs, so no body is opened upstream for it. The size is -1 when the upstream did not say it.
      */
     record Described(long size) implements Incoming {}
 
