@@ -396,13 +396,18 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
 
     /**
      * A blob this node has no room for, described by the upstream's {@code HEAD}: counted as a miss (it is not
-     * cached), not as a relayed blob (no bytes pass). The size is -1 when the upstream did not say it.
+     * cached), not as a relayed blob (no bytes pass). When the {@code HEAD} gives no length (refused where the
+     * registry redirected it, or answered without one) a {@code GET} is sent and closed after its headers. The
+     * size is -1 when neither said it.
      */
     private Described describe(Mirror m, String repository, Digest digest) {
         miss(m, repository, "blob");
         try {
-            return new Described(upstream.call(m, repository,
-                    c -> c.blobLength(digest.toString(), upstreamTimeout)));
+            long size = upstream.call(m, repository, c -> c.blobLength(digest.toString(), upstreamTimeout));
+            if (size >= 0) return new Described(size);
+            try (UpstreamClient.Blob body = upstream.call(m, repository, c -> c.blobWithLength(digest.toString()))) {
+                return new Described(body.length());
+            }
         } catch (UpstreamException e) {
             throw error(m, e, OciError.BLOB_UNKNOWN, repository, digest.toString());
         }

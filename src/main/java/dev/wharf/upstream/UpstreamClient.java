@@ -208,13 +208,16 @@ public final class UpstreamClient {
     }
 
     /**
-     * A blob's length from a {@code HEAD}, without opening its body; {@code -1} when the registry sent none.
+     * A blob's length from a {@code HEAD}, without opening its body; {@code -1} when the answer has none, or when
+     * the {@code HEAD} was refused as a method (403, 405, 501): blob storage that a registry redirects to is often
+     * signed for {@code GET} only (an S3 URL answers a {@code HEAD} with 403), so only a {@code GET} can tell.
      *
-     * @throws UpstreamException when the registry does not have it or cannot be reached
+     * @throws UpstreamException when the registry does not have it, refuses the credentials, or cannot be reached
      */
     public long blobLength(String digest, Duration timeout) {
         OutboundResponse r = send("HEAD", path("blobs", digest), "*/*", timeout);
         r.close();
+        if (r.status() == 403 || r.status() == 405 || r.status() == 501) return -1;
         if (r.status() != 200) throw Http.failure(r, "blob " + digest);
         return r.contentLength().orElse(-1);
     }
