@@ -148,8 +148,9 @@ class StorageFullIT {
         Map<String, String> env = new java.util.HashMap<>(Map.of("WHARF_STORAGE_RESERVE_BYTES",
                 String.valueOf(16 * MIB)));
         try (DistributionProcess upstream = DistributionProcess.start(Files.createDirectory(work.resolve("upstream")));
-                // Slow enough that a 2 MiB layer is still on its way after its first 64 KiB reached the client.
-                CountingProxy proxy = new CountingProxy(upstream.port(), 4 * MIB)) {
+                // Slow enough that a 2 MiB layer is still on its way (for about 2 s) after its first 64 KiB reached
+                // the client, also on a loaded machine.
+                CountingProxy proxy = new CountingProxy(upstream.port(), MIB)) {
             env.put("WHARF_MIRRORS_UPSTREAMS", "up=http://" + proxy.host());
             try (WharfProcess wharf = WharfProcess.startOnSmallDisk(Files.createDirectory(work.resolve("data")), 48,
                     env)) {
