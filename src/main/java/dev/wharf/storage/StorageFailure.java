@@ -53,7 +53,27 @@ public final class StorageFailure {
     public record Diagnosis(Kind kind, String message, String condition) {
     }
 
+    /**
+     * A write of this process refused without trying: another process held the SQLite file's lock past the busy
+     * timeout while this write waited behind one that found so (see {@code Database.inWriteTransaction}).
+     */
+    public static final class DatabaseBusy extends RuntimeException {
+        public DatabaseBusy() {
+            super("another process holds the metadata database's write lock; a write queued before this one waited it"
+                    + " out and failed", null, false, false);
+        }
+    }
+
     private StorageFailure() {
+    }
+
+    /** Whether {@code failure} or one of its causes is the SQLite file locked by another process past the wait. */
+    public static boolean isDatabaseBusy(Throwable failure) {
+        int depth = 0;
+        for (Throwable t = failure; t != null && depth < 16; t = t.getCause(), depth++) {
+            if (t instanceof DatabaseBusy || sqliteLockedElsewhere(t)) return true;
+        }
+        return false;
     }
 
     /** Whether {@code failure} or one of its causes is a full disk (or a write stopped at storage.reserve_bytes). */
@@ -129,11 +149,7 @@ public final class StorageFailure {
         if (t instanceof SQLTransientConnectionException) {
             return "the metadata database is unreachable (no connection within the pool's timeout)";
         }
-        if (t instanceof SQLException && message(t).contains("SQLITE_BUSY")
-                && message(t).contains("(database is locked)")) {
-            // Another process (an operator's sqlite3 shell, a backup tool, a CLI command) held the SQLite file's write
-            // lock past the busy timeout: nothing was written, and a retry can succeed. Other SQLITE_BUSY texts
-            // (a statement left open) and SQLITE_LOCKED are this process's own doing: bugs, answered as such.
+        if (t instanceof DatabaseBusy || sqliteLockedElsewhere(t)) {
             return "the metadata database is busy: another process held its lock past the wait (SQLITE_BUSY)";
         }
         if (t instanceof SQLException sql && sql.getSQLState() != null) {
@@ -148,6 +164,16 @@ public final class StorageFailure {
             return "the blob storage's S3 endpoint is unreachable (" + io.getClass().getSimpleName() + ")";
         }
         return null;
+    }
+
+    /**
+     * Another process (an operator's sqlite3 shell, a backup tool, a CLI command) held the SQLite file's write lock
+     * past the busy timeout: nothing was written, and a retry can succeed. Other SQLITE_BUSY texts (a statement left
+     * open) and SQLITE_LOCKED are this process's own doing: bugs, answered as such.
+     */
+    private static boolean sqliteLockedElsewhere(Throwable t) {
+        return t instanceof SQLException && message(t).contains("SQLITE_BUSY")
+                && message(t).contains("(database is locked)");
     }
 
     private static String message(Throwable t) {

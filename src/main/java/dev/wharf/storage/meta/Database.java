@@ -3,6 +3,7 @@ package dev.wharf.storage.meta;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.wharf.storage.PrivateFiles;
+import dev.wharf.storage.StorageFailure;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import org.flywaydb.core.Flyway;
@@ -62,6 +64,8 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
     private final ReentrantLock writeLock; // null on PostgreSQL, which has row locks
+    /** Write transactions of this process that found the file locked by another process past the busy timeout. */
+    private final java.util.concurrent.atomic.AtomicLong lockedElsewhere = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.List<Runnable> writeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final java.util.concurrent.atomic.LongAdder statements = new java.util.concurrent.atomic.LongAdder();
@@ -320,15 +324,47 @@ public final class Database implements AutoCloseable {
             result = jdbi.inTransaction(callback);
         } else {
             // Lock before taking a connection, so queued writers do not hold connections the readers need.
-            writeLock.lock();
+            lockForWrite();
             try {
                 result = jdbi.inTransaction(callback);
+            } catch (RuntimeException e) {
+                if (StorageFailure.isDatabaseBusy(e)) lockedElsewhere.incrementAndGet();
+                throw e;
             } finally {
                 writeLock.unlock();
             }
         }
         for (Runnable listener : writeListeners) listener.run();
         return result;
+    }
+
+    /**
+     * Takes this process's write lock, waiting for its other writers as long as they take, except when another
+     * process holds the file's lock past the busy timeout. Each queued writer would then wait the timeout out in
+     * SQLite in turn, and a request queued behind two of them would answer after three timeouts, past its client's
+     * patience. So a writer behind a write that found the file locked that way (since this one began to wait) fails
+     * as busy with it, without trying; one that comes later tries again.
+     */
+    private void lockForWrite() {
+        long atArrival = lockedElsewhere.get();
+        try {
+            if (!writeLock.tryLock(SQLITE_BUSY_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+                if (lockedElsewhere.get() != atArrival) throw new StorageFailure.DatabaseBusy();
+                writeLock.lock(); // a long write of this process ahead: wait for it
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting to write to the metadata database", e);
+        }
+        if (lockedElsewhere.get() != atArrival) {
+            writeLock.unlock();
+            throw new StorageFailure.DatabaseBusy();
+        }
+    }
+
+    /** Writers of this process holding or waiting for its write lock (an estimate while they come and go). */
+    int queuedWriters() {
+        return writeLock == null ? 0 : (writeLock.isLocked() ? 1 : 0) + writeLock.getQueueLength();
     }
 
     /**

@@ -71,6 +71,61 @@ class DatabaseTest {
         }
     }
 
+    /**
+     * Another process holds the file's write lock past the busy timeout while three writers of this process queue for
+     * it. The first waits the timeout out in SQLite and fails busy; the two queued behind it fail with it, as busy,
+     * instead of each waiting the whole timeout again in turn (a request behind two writers answered after 30 s,
+     * past its client's patience: SqliteLockedIT once timed out so in CI). A writer that comes later tries again,
+     * and succeeds once the lock is gone.
+     */
+    @Test
+    void writersQueuedBehindAWriteThatFoundTheFileLockedFailWithIt() throws Exception {
+        Path file = dir.resolve("meta.db");
+        try (Database database = Database.open("jdbc:sqlite:" + file, null, null, 4, null);
+                var store = new SqlMetadataStore(database);
+                java.sql.Connection holder = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+                // Threads of their own: the common pool may run one task at a time on two cores.
+                var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            holder.setAutoCommit(false);
+            try (var s = holder.createStatement()) {
+                s.execute("CREATE TABLE IF NOT EXISTS held_by_test (x INTEGER)"); // takes the write lock
+            }
+            java.util.List<CompletableFuture<Throwable>> writers = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                String name = "w" + i;
+                writers.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        store.ensureRepository(name, Instant.EPOCH);
+                        return null;
+                    } catch (RuntimeException e) {
+                        return e;
+                    }
+                }, threads));
+                // Queue them in order: the next starts once this one holds (or waits for) the node's write lock.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (database.queuedWriters() < i + 1 && System.nanoTime() < deadline) Thread.sleep(5);
+                assertThat(database.queuedWriters()).isEqualTo(i + 1);
+            }
+            java.util.List<Throwable> failures = new java.util.ArrayList<>();
+            for (CompletableFuture<Throwable> w : writers) failures.add(w.get(60, TimeUnit.SECONDS));
+            assertThat(failures).allSatisfy(f -> assertThat(dev.wharf.storage.StorageFailure.diagnose(f))
+                    .hasValueSatisfying(d -> assertThat(d.message()).contains("metadata database is busy")));
+            assertThat(failures.stream().filter(DatabaseTest::sqliteBusy)).as("writers that waited in SQLite").hasSize(1);
+
+            holder.rollback();
+            store.ensureRepository("after", Instant.EPOCH);
+            assertThat(store.listRepositories(null, 10)).containsExactly("after");
+        }
+    }
+
+    /** Whether SQLite itself reported the lock (the writer waited out its busy handler). */
+    private static boolean sqliteBusy(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException && String.valueOf(t.getMessage()).contains("SQLITE_BUSY")) return true;
+        }
+        return false;
+    }
+
     @Test
     void sqliteReadsProceedWhileAWriteTransactionIsOpen() throws Exception {
         try (Database database = Database.open("jdbc:sqlite:" + dir.resolve("meta.db"), null, null, 3, null);
