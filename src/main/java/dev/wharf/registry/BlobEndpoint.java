@@ -45,7 +45,7 @@ final class BlobEndpoint {
                 boolean sent = switch (incoming.get()) {
                     case PullThrough.Arriving arriving -> sendArriving(ctx, name, digest, arriving, head);
                     case PullThrough.Relayed relayed -> {
-                        sendRelayed(ctx, digest, relayed, head);
+                        sendRelayed(ctx, digest, relayed); // a GET: a HEAD gets a Described
                         yield true;
                     }
                     case PullThrough.Described described -> {
@@ -99,7 +99,7 @@ final class BlobEndpoint {
      */
     private void arrivalFailed(Context ctx, String name, Digest digest, IOException e) {
         if (StorageFailure.isFull(e)) {
-            sendRelayed(ctx, digest, mirrors.relay(name, digest), false);
+            sendRelayed(ctx, digest, mirrors.relay(name, digest));
             return;
         }
         if (StorageFailure.diagnose(e).isPresent()) throw new UncheckedIOException(e);
@@ -193,11 +193,10 @@ final class BlobEndpoint {
      * ignored), as it arrives, through Jetty. A broken upstream or bytes that do not verify cut the response short,
      * or are an error when the client has received nothing yet.
      */
-    private void sendRelayed(Context ctx, Digest digest, PullThrough.Relayed blob, boolean head) {
+    private void sendRelayed(Context ctx, Digest digest, PullThrough.Relayed blob) {
         CountingOutput out = null;
         try (blob) {
             blobHeaders(ctx, digest, blob.size());
-            if (head) return;
             out = new CountingOutput(ctx.res().getOutputStream());
             blob.sendTo(out);
         } catch (IOException e) {
