@@ -1,12 +1,11 @@
 package dev.wharf.registry;
 
+import static dev.wharf.registry.TestRegistry.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wharf.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,23 +33,16 @@ class OperationsEndpointsTest {
             HttpResponse<byte[]> scrape = reg.get("/metrics");
             assertThat(scrape.statusCode()).isEqualTo(200);
             String text = TestRegistry.text(scrape);
-            assertThat(value(text, "wharf_http_requests_seconds_count{method=\"GET\",route=\"manifest\",status=\"200\"}"))
+            assertThat(sample(text, "wharf_http_requests_seconds_count{method=\"GET\",route=\"manifest\",status=\"200\"}"))
                     .isEqualTo(3);
-            assertThat(value(text, "wharf_http_requests_seconds_count{method=\"GET\",route=\"manifest\",status=\"404\"}"))
+            assertThat(sample(text, "wharf_http_requests_seconds_count{method=\"GET\",route=\"manifest\",status=\"404\"}"))
                     .isEqualTo(1);
-            assertThat(value(text, "wharf_http_requests_seconds_count{method=\"PUT\",route=\"manifest\",status=\"201\"}"))
+            assertThat(sample(text, "wharf_http_requests_seconds_count{method=\"PUT\",route=\"manifest\",status=\"201\"}"))
                     .isEqualTo(1);
             assertThat(text).contains("wharf_http_requests_seconds_bucket{method=\"GET\",route=\"manifest\"");
-            assertThat(value(text, "wharf_registry_bytes_sent_total")).isGreaterThanOrEqualTo(3.0 * manifest.length);
-            assertThat(value(text, "wharf_blobs")).isEqualTo(2);
-            assertThat(value(text, "wharf_uploads_in_progress")).isZero();
+            assertThat(sample(text, "wharf_registry_bytes_sent_total")).isGreaterThanOrEqualTo(3.0 * manifest.length);
+            assertThat(sample(text, "wharf_blobs")).isEqualTo(2);
+            assertThat(sample(text, "wharf_uploads_in_progress")).isZero();
         }
-    }
-
-    /** The sample value of one series (labels exactly as written), failing when it is absent. */
-    private static double value(String scrape, String series) {
-        Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(scrape);
-        assertThat(m.find()).as("series %s in the scrape", series).isTrue();
-        return Double.parseDouble(m.group(1));
     }
 }

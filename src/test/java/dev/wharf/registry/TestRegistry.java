@@ -1,11 +1,15 @@
 package dev.wharf.registry;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wharf.config.WharfConfig;
 import dev.wharf.model.Digest;
 import dev.wharf.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The registry protocol tests' client on a {@link TestServer}: requests, monolithic pushes and OCI error bodies.
@@ -29,6 +33,18 @@ final class TestRegistry implements AutoCloseable {
 
     HttpResponse<byte[]> get(String path, String... headers) {
         return send("GET", path, null, headers);
+    }
+
+    /** The sample value of one series of a /metrics scrape (labels exactly as written), failing when it is absent. */
+    static double sample(String scrape, String series) {
+        Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(scrape);
+        assertThat(m.find()).as("series %s in the scrape", series).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    /** The sample value of one series on the registry's /metrics now. */
+    double metric(String series) {
+        return sample(new String(get("/metrics").body(), StandardCharsets.UTF_8), series);
     }
 
     /** Pushes a blob monolithically and returns its digest. */
