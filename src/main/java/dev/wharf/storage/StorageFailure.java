@@ -25,6 +25,8 @@ public final class StorageFailure {
     private static final Logger log = LoggerFactory.getLogger(StorageFailure.class);
     /** At most one warning per kind in this time; the next says how many more requests were refused meanwhile. */
     private static final long WARN_EVERY_NANOS = 10_000_000_000L;
+    private static final String DATABASE_BUSY =
+            "the metadata database is busy: another process held its lock past the wait (SQLITE_BUSY)";
 
     /** What is wrong, with the HTTP status a surface without its own constraints answers. */
     public enum Kind {
@@ -69,11 +71,7 @@ public final class StorageFailure {
 
     /** Whether {@code failure} or one of its causes is the SQLite file locked by another process past the wait. */
     public static boolean isDatabaseBusy(Throwable failure) {
-        int depth = 0;
-        for (Throwable t = failure; t != null && depth < 16; t = t.getCause(), depth++) {
-            if (t instanceof DatabaseBusy || sqliteLockedElsewhere(t)) return true;
-        }
-        return false;
+        return diagnose(failure).filter(d -> d.condition().equals(DATABASE_BUSY)).isPresent();
     }
 
     /** Whether {@code failure} or one of its causes is a full disk (or a write stopped at storage.reserve_bytes). */
@@ -149,9 +147,7 @@ public final class StorageFailure {
         if (t instanceof SQLTransientConnectionException) {
             return "the metadata database is unreachable (no connection within the pool's timeout)";
         }
-        if (t instanceof DatabaseBusy || sqliteLockedElsewhere(t)) {
-            return "the metadata database is busy: another process held its lock past the wait (SQLITE_BUSY)";
-        }
+        if (t instanceof DatabaseBusy || sqliteLockedElsewhere(t)) return DATABASE_BUSY;
         if (t instanceof SQLException sql && sql.getSQLState() != null) {
             String state = sql.getSQLState();
             // 08: connection exceptions; 57P01-57P03: PostgreSQL shutting down, crashed, not yet accepting.
