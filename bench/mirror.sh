@@ -25,20 +25,26 @@
 # challenge, so its upstream is a second Distribution without auth over the first one's storage (same bytes, no
 # password check: if anything, that favours the peer). In the CPU table, the peer's rows put its upstream under
 # Distribution and the proxy under Wharf.
-# Usage: bench/mirror.sh [--no-build] [--runs N] [--mib M] [--warmup W] [--upstream-mbit N] [--docker] [--peer]
-#   (defaults: 3 runs of a 128 MiB image, 2 warm-up images, no shaping, no docker, no peer)
+# --floor adds the floor's way: the direct pull again, with bench/shadowfetch.py beside it doing the least a cache must
+# do to keep what it serves (fetch each blob from the upstream, hash it, write it, fdatasync it) and nothing else.
+# Its ratio to the direct pull bounds from above what any cache that stores what it passes on can reach on this
+# machine, however cheap its serving: the client shares the cores with that work either way. In the CPU table the
+# floor's row puts the shadow fetch under Wharf.
+# Usage: bench/mirror.sh [--no-build] [--runs N] [--mib M] [--warmup W] [--upstream-mbit N] [--docker] [--peer] [--floor]
+#   (defaults: 3 runs of a 128 MiB image, 2 warm-up images, no shaping, no docker, no peer, no floor)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 BENCH=mirror-bench
 . "$ROOT/bench/lib.sh"
-BUILD=1; RUNS=3; MIB=128; WARMUP=2; DOCKER=0; PEER=0
+BUILD=1; RUNS=3; MIB=128; WARMUP=2; DOCKER=0; PEER=0; FLOOR=0
 upstream_option "$@"
 args=()
 for a in "${REST[@]}"; do
   case $a in
     --docker) DOCKER=1 ;;
     --peer) PEER=1 ;;
+    --floor) FLOOR=1 ;;
     *) args+=("$a") ;;
   esac
 done
@@ -120,6 +126,7 @@ pull_round() { # NAME SEED ORDER
       direct) d_ns=$(pull "$DIST/bench/$name:1" direct "${DCREDS[@]}") ;;
       cold) c_ns=$(pull "$WHARF/up/bench/$name:1" cold "${WCREDS[@]}") ;;
       peer) p_ns=$(peer_pull "$name" peer-cold) ;;
+      floor) floor_pull "$name" ;;
     esac
   done
   sleep 2 # the mirror stores the last layer just after the client has it
@@ -134,14 +141,41 @@ pull_round() { # NAME SEED ORDER
 peer_pull() { # NAME WAY -> ns: through Distribution's proxy (no credentials: it has no auth of its own)
   PULL_UP_PID=$PEER_UP_PID PULL_CACHE_PID=$PEER_PROXY_PID pull "$PEER_HOST/bench/$1:1" "$2"
 }
-ORDERS=("direct cold" "cold direct")
-(( PEER == 0 )) || ORDERS=("direct cold peer" "cold peer direct" "peer direct cold")
+# floor_pull NAME: sets f_ns, the direct pull's time with the shadow fetch beside it, and appends the shadow's own
+# "seconds to its last fdatasync, CPU seconds, the client's milliseconds" to WORK/shadow-times. The shadow starts
+# loaded and waiting, as a running cache would be (its interpreter's start-up is not part of a cache's work): opening
+# the FIFO for writing waits until it is ready, closing it starts its fetch, just before skopeo starts. Afterwards it
+# waits on the FIFO again, so that pull() reads its CPU from /proc while skopeo still runs.
+floor_pull() {
+  local name=$1 spid go
+  rm -f "$WORK/shadow.go"; mkfifo "$WORK/shadow.go"
+  "$SHADOW_PYTHON" "$ROOT/bench/shadowfetch.py" "$DIST" "bench/$name" 1 upstream "$UP_PASSWORD" "$WORK/shadow-$name" \
+    "$WORK/shadow.go" > "$WORK/shadow.out" &
+  spid=$!
+  exec {go}> "$WORK/shadow.go"; exec {go}>&-
+  f_ns=$(PULL_CACHE_PID=$spid pull "$DIST/bench/$name:1" floor "${DCREDS[@]}")
+  : > "$WORK/shadow.go" # lets the shadow exit (opening blocks until it is done with its work)
+  wait "$spid" || die "the shadow fetch failed for $name"
+  read -r s_s s_cpu < "$WORK/shadow.out"
+  echo "$s_s $s_cpu $(( f_ns / 1000000 ))" >> "$WORK/shadow-times"
+  rm -rf "$WORK/shadow-$name" "$WORK/shadow.go"
+}
+# The system's interpreter where there is one: a version manager's shim adds its own start-up to every run.
+SHADOW_PYTHON=$(command -v /usr/bin/python3 || command -v python3)
+# Every way first as often as the others: the rotations of the ways measured.
+FIRST_WAYS=(direct cold)
+(( PEER == 0 )) || FIRST_WAYS+=(peer)
+(( FLOOR == 0 )) || FIRST_WAYS+=(floor)
+ORDERS=()
+for (( i = 0; i < ${#FIRST_WAYS[@]}; i++ )); do
+  ORDERS+=("${FIRST_WAYS[*]:i} ${FIRST_WAYS[*]:0:i}")
+done
 
 if (( WARMUP > 0 )); then
   FULL_MIB=$MIB; MIB=$(( MIB / 4 > 1 ? MIB / 4 : 1 ))
   for w in $(seq 1 "$WARMUP"); do pull_round "warmup$w" "$(( 1000 + w ))" "${ORDERS[$(( w % ${#ORDERS[@]} ))]}"; done
   MIB=$FULL_MIB
-  rm -f "$WORK"/cpu-* # the warm-up's CPU is not the steady state's
+  rm -f "$WORK"/cpu-* "$WORK/shadow-times" # the warm-up's CPU is not the steady state's
   echo "Warm-up: $WARMUP images of $(( FULL_MIB / 4 > 1 ? FULL_MIB / 4 : 1 )) MiB pulled every way first, not counted."
   echo
 fi
@@ -152,9 +186,13 @@ if (( PEER == 1 )); then
   PEER_HEAD=" Distribution proxy cold MB/s | proxy cold / direct | Wharf cold / proxy cold | Distribution proxy warm MB/s |"
   PEER_RULE="---|---|---|---|"
 fi
+if (( FLOOR == 1 )); then
+  PEER_HEAD+=" direct beside the shadow fetch MB/s | floor / direct |"
+  PEER_RULE+="---|---|"
+fi
 echo "| run | bytes | direct MB/s | cold via mirror MB/s | cold / direct | local MB/s | warm via mirror MB/s | warm / local |$PEER_HEAD"
 echo "|---|---|---|---|---|---|---|---|$PEER_RULE"
-COLD=""; WARM=""; PCOLD=""; VSPEER=""
+COLD=""; WARM=""; PCOLD=""; VSPEER=""; FLOORS=""
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{print a/b}'; }
 for run in $(seq 1 "$RUNS"); do
   pull_round "app$run" "$run" "${ORDERS[$(( (run - 1) % ${#ORDERS[@]} ))]}"
@@ -165,6 +203,10 @@ for run in $(seq 1 "$RUNS"); do
     pc=$(mbps "$BYTES" "$p_ns"); pw=$(mbps "$BYTES" "$pw_ns")
     PCOLD+=" $(ratio "$pc" "$d")"; VSPEER+=" $(ratio "$c" "$pc")"
     peer_cells=$(printf ' %s | %.2fx | %.2fx | %s |' "$pc" "$(ratio "$pc" "$d")" "$(ratio "$c" "$pc")" "$pw")
+  fi
+  if (( FLOOR == 1 )); then
+    f=$(mbps "$BYTES" "$f_ns"); FLOORS+=" $(ratio "$f" "$d")"
+    peer_cells+=$(printf ' %s | %.2fx |' "$f" "$(ratio "$f" "$d")")
   fi
   printf '| %d | %d | %s | %s | %.2fx | %s | %s | %.2fx |%s\n' "$run" "$BYTES" "$d" "$c" "$(ratio "$c" "$d")" \
     "$l" "$w" "$(ratio "$w" "$l")" "$peer_cells"
@@ -179,6 +221,12 @@ if (( PEER == 1 )); then
   printf "Distribution's own pull-through cache, median over the same runs: cold / direct %.2fx; Wharf's cold pull / Distribution proxy's cold pull %.2fx.\n" \
     "$(median "$PCOLD")" "$(median "$VSPEER")"
 fi
+if (( FLOOR == 1 )); then
+  printf 'Floor: the direct pull with the least a storing cache does running beside it (bench/shadowfetch.py), median over the same runs: %.2fx of a direct pull alone.\n' \
+    "$(median "$FLOORS")"
+  awk '{ if ($1 * 1000 > $3) late++; s = s " " $1 "/" $2 } END { printf "Shadow fetch, seconds to its last fdatasync / CPU seconds, per run:%s; %d of %d finished after the client.\n", s, late, NR }' \
+    "$WORK/shadow-times"
+fi
 # Where the time went: both cores are shared by the client, Wharf and the upstream, so a cold pull (three processes
 # on the byte path) cannot be faster than its total CPU time over two cores. Medians over the runs, per way.
 echo
@@ -188,6 +236,7 @@ echo "| way | Distribution | Wharf | skopeo | total | wall | cores busy |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 WAYS=(direct cold warm local)
 (( PEER == 0 )) || WAYS+=(peer-cold peer-warm)
+(( FLOOR == 0 )) || WAYS+=(floor)
 for way in "${WAYS[@]}"; do
   awk -v way="$way" -v tck="$TICKS" '
     function med(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j > 0 && a[j] > t; j--) a[j+1] = a[j]; a[j+1] = t }
@@ -197,6 +246,7 @@ for way in "${WAYS[@]}"; do
   ' "$WORK/cpu-$way"
 done
 (( PEER == 0 )) || echo "(peer-* rows: under Distribution the proxy's upstream, under Wharf Distribution's proxy.)"
+(( FLOOR == 0 )) || echo "(floor row: under Wharf the shadow fetch; Distribution served the client and the shadow both.)"
 curl -s "http://$WHARF/metrics" | grep -E '^wharf_mirror_(hits|misses|upstream_bytes)_total' >&2 || true
 
 (( DOCKER == 1 )) || exit 0
