@@ -98,6 +98,36 @@ class LauncherIT {
     }
 
     /**
+     * The README's test command: without JAVA_HOME, {@code ./mvnw} runs Maven itself on a JDK >= 21 even when the
+     * java first on PATH is older, so that the unit tests get their two JVMs (pom.xml, parallel-unit-tests); a
+     * JAVA_HOME that is set is left as it is.
+     */
+    @Test
+    void mavenWrapperRunsMavenOnAJdkOf21OrNewerWithoutJavaHome() throws Exception {
+        String withoutJavaHome = mavenVersion(null);
+        assertThat(withoutJavaHome).containsPattern("Java version: (2[1-9]|[3-9][0-9])");
+
+        Path pathJava = Path.of("/usr/bin/java").toRealPath();
+        Path pathJdk = pathJava.getParent().getParent();
+        String withJavaHome = mavenVersion(pathJdk);
+        assertThat(withJavaHome).contains("runtime: " + pathJdk);
+    }
+
+    private String mavenVersion(Path javaHome) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(ROOT.resolve("mvnw").toString(), "-B", "-v")
+                .directory(ROOT.toFile()).redirectErrorStream(true);
+        builder.environment().remove("JAVA_HOME");
+        builder.environment().remove("MAVEN_OPTS");
+        builder.environment().put("PATH", "/usr/bin:/bin:/usr/local/bin");
+        if (javaHome != null) builder.environment().put("JAVA_HOME", javaHome.toString());
+        Process p = builder.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
+        assertThat(p.exitValue()).as(output).isZero();
+        return output;
+    }
+
+    /**
      * A JDK directory whose bin/java says which it is when run with -jar, and answers the launcher's question for
      * its version with {@code answer} (java.specification.version, on stderr as a real JDK does); {@code release}
      * (the file's content) may be null.
