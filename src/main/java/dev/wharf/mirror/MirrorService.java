@@ -1,5 +1,7 @@
 package dev.wharf.mirror;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.wharf.auth.MirrorNamespaces;
 import dev.wharf.hub.MirrorViews;
 import dev.wharf.content.BlobService;
@@ -51,6 +53,8 @@ import org.slf4j.LoggerFactory;
  *       one upstream request on this node ({@link SingleFlight}, {@link BlobFetch}).
  *   <li>Upstream down, slow or refusing: a cached tag is served stale (metric, one log line per interval); a miss
  *       fails with the upstream's problem in the error message.
+ *   <li>A tag list is the upstream's, kept for the revalidation interval; the cached tags while the upstream
+ *       fails.
  * </ul>
  */
 public final class MirrorService implements PullThrough, MirrorNamespaces, MirrorViews {
@@ -66,6 +70,10 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     private static final Duration PREFETCH_WAIT = Duration.ofHours(1);
     /** A fetch ahead ends when no client asked for a blob of its repository for this long (PrefetchLead). */
     private static final Duration PREFETCH_IDLE = Duration.ofSeconds(30);
+    /** The longest upstream tag list a mirror lists (Docker Hub's largest repositories hold some thousands). */
+    static final int MAX_LISTED_TAGS = 100_000;
+    /** Tags of upstream tag lists one node keeps in memory, across repositories. */
+    private static final long KEPT_TAGS = 250_000;
 
     private final Mirrors mirrors;
     private final MirrorStore store;
@@ -93,6 +101,12 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     private final ConcurrentHashMap<String, Instant> staleLogged = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Instant> relayLogged = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Instant> touched = new ConcurrentHashMap<>();
+    /**
+     * Upstream tag lists by repository, weighed by their tags: a few hundred thousand names at most, so that
+     * listing many large repositories cannot fill the heap.
+     */
+    private final Cache<String, TagList> tagLists = Caffeine.newBuilder()
+            .maximumWeight(KEPT_TAGS).weigher((String k, TagList v) -> v.tags().size() + 1).build();
 
     public MirrorService(Mirrors mirrors, OutboundHttp outbound, MetadataStore meta, BlobService blobs,
             ManifestService manifests, UploadService uploads,
@@ -240,7 +254,12 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     }
 
     private boolean fresh(Mirror m, MirrorStore.CachedTag tag) {
-        return Duration.between(tag.checkedAt(), clock.instant()).compareTo(m.revalidateAfter()) < 0;
+        return fresh(m, tag.checkedAt());
+    }
+
+    /** Whether something checked upstream at {@code checkedAt} is still within the mirror's revalidation interval. */
+    private boolean fresh(Mirror m, Instant checkedAt) {
+        return Duration.between(checkedAt, clock.instant()).compareTo(m.revalidateAfter()) < 0;
     }
 
     /** The tag is unknown or its interval has passed: ask the upstream (HEAD first when something is cached). */
@@ -350,6 +369,56 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
             if (!progress) return;
         }
     }
+
+    // --- tag lists -------------------------------------------------------------------------------------------
+
+    /**
+     * The upstream's tag list, kept per node for the mirror's revalidation interval (as a tag is), and shared by
+     * the requests that arrive while it is being fetched. When the upstream fails the tags this mirror has fetched
+     * are listed instead (counted and logged as a stale serve); a repository the upstream does not know is unknown,
+     * whatever is cached.
+     */
+    @Override
+    public List<String> tags(String repository) {
+        Mirror m = mirror(repository);
+        // A changed definition (another upstream) lists afresh.
+        String key = repository + "|" + m.updatedAt().toEpochMilli();
+        TagList kept = tagLists.getIfPresent(key);
+        if (kept != null && fresh(m, kept.fetchedAt())) {
+            metrics.hit(m.name(), "tags");
+            return kept.tags();
+        }
+        return flights.run("l|" + key, () -> {
+            TagList again = tagLists.getIfPresent(key);
+            if (again != null && fresh(m, again.fetchedAt())) {
+                metrics.hit(m.name(), "tags");
+                return again.tags();
+            }
+            metrics.miss(m.name(), "tags");
+            try {
+                List<String> listed = upstream.call(m, repository, c -> c.tags(upstreamTimeout, MAX_LISTED_TAGS))
+                        .stream().distinct().sorted().toList();
+                tagLists.put(key, new TagList(listed, clock.instant()));
+                return listed;
+            } catch (UpstreamException e) {
+                List<String> cached = e.reason() == UpstreamException.Reason.NOT_FOUND ? List.of()
+                        : store.tags(repository).stream().sorted().toList();
+                if (!cached.isEmpty()) {
+                    stale(m, repository + " (its tag list)", e);
+                    return cached;
+                }
+                if (e.reason() == UpstreamException.Reason.TOO_LARGE) {
+                    throw new RegistryException(OciError.UNSUPPORTED, "mirror " + m.name() + ": " + e.getMessage()
+                            + "; a mirror lists at most " + MAX_LISTED_TAGS + " tags (upstream " + m.upstream() + ")",
+                            Map.of("name", repository, "upstream", m.upstream()));
+                }
+                throw error(m, e, OciError.NAME_UNKNOWN, repository, "tags/list");
+            }
+        });
+    }
+
+    /** An upstream's tag list as this node fetched it. */
+    private record TagList(List<String> tags, Instant fetchedAt) {}
 
     // --- blobs -----------------------------------------------------------------------------------------------
 

@@ -186,6 +186,13 @@ public final class MirrorStore {
                 .bind("r", repository).bind("t", tag).map((rs, ctx) -> cachedTag(rs)).findOne());
     }
 
+    /** Every tag of the repository this mirror has fetched, sorted (its tag list while the upstream fails). */
+    public List<String> tags(String repository) {
+        return database.jdbi().withHandle(h -> h.createQuery("SELECT tag FROM mirror_tags WHERE repository = :r"
+                        + " ORDER BY tag")
+                .bind("r", repository).mapTo(String.class).list());
+    }
+
     /** Tags of the repository pointing at a digest (to move the ordinary tags when the manifest is promoted). */
     public List<String> tagsOf(String repository, Digest digest) {
         return database.jdbi().withHandle(h -> h.createQuery("SELECT tag FROM mirror_tags WHERE repository = :r"

@@ -5,13 +5,14 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * Pull-through mirrors as the registry sees them (implemented by {@code dev.wharf.mirror}): which repositories a
  * mirror serves, their manifests (fetched upstream on a miss), and their blobs (stored and linked, or still
- * streaming in from the upstream). The registry calls it only for GET/HEAD of manifests and blobs, and to refuse
- * writes.
+ * streaming in from the upstream). The registry calls it only for GET/HEAD of manifests and blobs, GET of tag
+ * lists, and to refuse writes.
  */
 public interface PullThrough {
     /** A manifest as the mirror serves it. */
@@ -102,6 +103,12 @@ public interface PullThrough {
      * @param countPull a GET (a pull, counted as one; may fetch the image's blobs ahead), not a HEAD
      */
     Manifest manifest(String repository, String reference, boolean countPull);
+
+    /**
+     * Every tag of a mirror repository, sorted: the upstream's list (kept for the mirror's revalidation interval),
+     * or the tags cached here when the upstream fails.
+     */
+    List<String> tags(String repository);
 
     /**
      * Makes a mirror repository's blob available: empty when it is stored and linked now (serve it from storage),

@@ -53,7 +53,7 @@ public final class RegistryRoutes {
         this.manifests = new ManifestEndpoint(manifestService, metrics, mirrors);
         this.blobs = new BlobEndpoint(blobService, metrics, mirrors, new SocketBody(sendfile));
         this.uploads = new UploadEndpoint(uploadService, blobService, metrics, access);
-        this.listings = new ListingEndpoint(manifestService, json, access);
+        this.listings = new ListingEndpoint(manifestService, json, access, mirrors);
         this.referrers = new ReferrersEndpoint(manifestService, json);
         this.errors = new OciErrors(json);
         this.json = json;
@@ -121,8 +121,8 @@ public final class RegistryRoutes {
         String m = ctx.method().name();
         String name = p.name();
         if (mirrors != null && name != null) {
-            boolean pull = (p.kind() == RegistryPath.Kind.MANIFEST || p.kind() == RegistryPath.Kind.BLOB)
-                    && (m.equals("GET") || m.equals("HEAD"));
+            boolean pull = (p.kind() == RegistryPath.Kind.MANIFEST || p.kind() == RegistryPath.Kind.BLOB
+                    || p.kind() == RegistryPath.Kind.TAGS) && (m.equals("GET") || m.equals("HEAD"));
             if (pull) {
                 name = mirrors.route(name); // a registry-mirrors request (Hub name, no prefix) → the Hub mirror
             } else if (writes(p.kind(), m) && (mirrors.mirrored(name) || !mirrors.route(name).equals(name))) {
@@ -132,6 +132,7 @@ public final class RegistryRoutes {
             }
         }
         authorize(ctx, p, m); // as the client named it: its token names that repository
+        String asked = p.name();
         if (name != null && !name.equals(p.name())) p = new RegistryPath(p.kind(), name, p.reference());
         switch (p.kind()) {
             case BASE -> {
@@ -181,7 +182,7 @@ public final class RegistryRoutes {
             }
             case TAGS -> {
                 only(m, "GET");
-                listings.tags(ctx, p.name());
+                listings.tags(ctx, asked, p.name());
             }
             case REFERRERS -> {
                 only(m, "GET");

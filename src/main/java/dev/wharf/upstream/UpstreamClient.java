@@ -1,14 +1,20 @@
 package dev.wharf.upstream;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.model.Digest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Pulls from one repository of an upstream registry (Distribution API v2), over an {@link OutboundHttp} (so the
@@ -24,6 +30,12 @@ public final class UpstreamClient {
             "application/vnd.docker.distribution.manifest.list.v2+json",
             "application/vnd.docker.distribution.manifest.v2+json");
     private static final Duration BLOB_TIMEOUT = Duration.ofMinutes(30);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Tags asked for per page of a tag list; a registry may send fewer (and a Link to the rest) or ignore it. */
+    private static final int TAG_PAGE = 1000;
+    /** The most one page of a tag list may hold: a registry that ignores {@code n} sends every tag at once. */
+    private static final int MAX_TAG_PAGE_BYTES = 16 << 20;
+    private static final Pattern NEXT_LINK = Pattern.compile("<([^>]*)>\\s*;[^,]*rel=\"?next\"?");
 
     private final OutboundHttp http;
     private final URI base;
@@ -184,6 +196,89 @@ public final class UpstreamClient {
             throw new UpstreamException(UpstreamException.Reason.PROTOCOL, what + " does not match its digest");
         }
         return new UpstreamManifest(content, type, digest.toString());
+    }
+
+    /**
+     * Every tag of the repository, following the registry's {@code Link: <…>; rel="next"} pages (the spec's
+     * pagination). A next page on another origin is refused: the request would carry this registry's
+     * authorization there.
+     *
+     * @throws UpstreamException NOT_FOUND when the registry does not know the repository; TOO_LARGE past
+     *     {@code maxTags}; PROTOCOL for an answer that is no tag list
+     */
+    public List<String> tags(Duration timeout, int maxTags) {
+        String what = "the tag list of " + repository;
+        URI next = base.resolve("/v2/" + repository + "/tags/list?n=" + TAG_PAGE);
+        List<String> tags = new ArrayList<>();
+        while (next != null) {
+            OutboundResponse r = send(next, "application/json", timeout);
+            if (r.status() != 200) throw Http.failure(r, what);
+            URI following = nextPage(r, what);
+            byte[] page;
+            try {
+                page = r.readAtMost(MAX_TAG_PAGE_BYTES + 1);
+            } catch (IOException e) {
+                throw new UpstreamException(UpstreamException.Reason.UNREACHABLE, "connection lost reading " + what);
+            }
+            if (page.length > MAX_TAG_PAGE_BYTES) {
+                throw new UpstreamException(UpstreamException.Reason.TOO_LARGE, "a page of " + what
+                        + " is larger than " + MAX_TAG_PAGE_BYTES + " bytes");
+            }
+            JsonNode list;
+            try {
+                list = JSON.readTree(page).path("tags");
+            } catch (IOException e) {
+                throw new UpstreamException(UpstreamException.Reason.PROTOCOL, what + " is not JSON");
+            }
+            if (!list.isArray() && !list.isNull() && !list.isMissingNode()) {
+                throw new UpstreamException(UpstreamException.Reason.PROTOCOL, what + " has no \"tags\" array");
+            }
+            for (JsonNode tag : list) {
+                if (!tag.isTextual()) {
+                    throw new UpstreamException(UpstreamException.Reason.PROTOCOL, what + " holds a tag that is no"
+                            + " string");
+                }
+                tags.add(tag.asText());
+            }
+            if (tags.size() > maxTags) {
+                throw new UpstreamException(UpstreamException.Reason.TOO_LARGE, what + " holds more than " + maxTags
+                        + " tags");
+            }
+            next = following;
+        }
+        return tags;
+    }
+
+    /** The next page a tag list's {@code Link} header names, on this registry's origin; null when there is none. */
+    private URI nextPage(OutboundResponse r, String what) {
+        for (String link : r.headers("Link")) {
+            Matcher m = NEXT_LINK.matcher(link);
+            if (!m.find()) continue;
+            URI next;
+            try {
+                next = r.uri().resolve(m.group(1).strip());
+            } catch (IllegalArgumentException e) {
+                r.close();
+                throw new UpstreamException(UpstreamException.Reason.PROTOCOL, what + " names a next page that is"
+                        + " no URL");
+            }
+            if (!sameOrigin(next, base)) {
+                r.close();
+                throw new UpstreamException(UpstreamException.Reason.PROTOCOL, what + " names a next page on another"
+                        + " origin (" + OutboundHttp.hostOf(next) + ")");
+            }
+            return next;
+        }
+        return null;
+    }
+
+    private static boolean sameOrigin(URI a, URI b) {
+        return a.getScheme() != null && a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost() != null
+                && a.getHost().equalsIgnoreCase(b.getHost()) && port(a) == port(b);
+    }
+
+    private static int port(URI u) {
+        return u.getPort() != -1 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
     }
 
     /** Opens a blob for streaming; the caller verifies the digest as it stores the bytes. */

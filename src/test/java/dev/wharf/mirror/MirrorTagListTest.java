@@ -1,0 +1,233 @@
+package dev.wharf.mirror;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.wharf.model.Digest;
+import dev.wharf.testing.MutableClock;
+import dev.wharf.testing.TestServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A mirror repository's tag list is its upstream's (every page of it), kept for the revalidation interval; while the
+ * upstream fails it is the tags the mirror has fetched, served stale; a repository the upstream does not know is
+ * unknown; a Docker Hub name routed to the Hub mirror lists the same way under the name the client used.
+ */
+class MirrorTagListTest {
+    private static final String REPOSITORY = "lib/app";
+    private static final String SECRET = "upstream-secret-4711";
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-06T12:00:00Z"));
+    private FakeRegistry upstream;
+    private TestServer wharf;
+
+    @BeforeEach
+    void start(@TempDir Path data) throws IOException {
+        upstream = new FakeRegistry();
+        upstream.tags = List.of("v10", "a", "v2", "b", "latest", "v1", "c");
+        wharf = TestServer.builder(data).auth(false).clock(clock).flags(
+                "--mirrors-upstreams", "up=" + upstream.url(), "--mirrors-credentials", "up=puller:" + SECRET,
+                "--mirrors-hub", "up", "--mirrors-revalidate-after", "10m", "--mirrors-prefetch", "false",
+                "--outbound-allow", "127.0.0.1/32").build();
+    }
+
+    @AfterEach
+    void stop() {
+        if (wharf != null) wharf.close();
+        if (upstream != null) upstream.close();
+    }
+
+    @Test
+    void listsEveryPageOfTheUpstreamsTagsSortedAndPagesThemItself() {
+        HttpResponse<byte[]> all = wharf.send("GET", "/v2/up/" + REPOSITORY + "/tags/list", null);
+        assertThat(all.statusCode()).as(TestServer.text(all)).isEqualTo(200);
+        assertThat(tags(all)).containsExactly("a", "b", "c", "latest", "v1", "v10", "v2");
+        assertThat(TestServer.json(all).get("name").asText()).isEqualTo("up/" + REPOSITORY);
+        assertThat(upstream.tagRequests()).as("the upstream's three pages").hasSize(3);
+
+        HttpResponse<byte[]> page = wharf.send("GET", "/v2/up/" + REPOSITORY + "/tags/list?n=2&last=b", null);
+        assertThat(tags(page)).containsExactly("c", "latest");
+        assertThat(page.headers().firstValue("Link"))
+                .contains("</v2/up/" + REPOSITORY + "/tags/list?n=2&last=latest>; rel=\"next\"");
+        HttpResponse<byte[]> end = wharf.send("GET", "/v2/up/" + REPOSITORY + "/tags/list?n=5&last=v10", null);
+        assertThat(tags(end)).containsExactly("v2");
+        assertThat(end.headers().firstValue("Link")).isEmpty();
+        assertThat(upstream.tagRequests()).as("kept for the revalidation interval").hasSize(3);
+        assertThat(metric("wharf_mirror_hits_total{kind=\"tags\",mirror=\"up\"}")).isEqualTo(2);
+        assertThat(metric("wharf_mirror_misses_total{kind=\"tags\",mirror=\"up\"}")).isEqualTo(1);
+    }
+
+    @Test
+    void aTagPushedUpstreamIsListedOnceTheRevalidationIntervalHasPassed() {
+        assertThat(tags(wharf.send("GET", "/v2/up/" + REPOSITORY + "/tags/list", null))).doesNotContain("v3");
+        upstream.tags = List.of("v1", "v2", "v3");
+        clock.advance(Duration.ofMinutes(9));
+        assertThat(tags(wharf.send("GET", "/v2/up/" + REPOSITORY + "/tags/list", null))).doesNotContain("v3");
+        clock.advance(Duration.ofMinutes(2));
+        assertThat(tags(wharf.send("GET", "/v2/up/" + REPOSITORY + "/tags/list", null)))
+                .containsExactly("v1", "v2", "v3");
+    }
+
+    @Test
+    void whileTheUpstreamFailsTheTagsFetchedBeforeAreListedStale() {
+        HttpResponse<byte[]> pulled = wharf.send("GET", "/v2/up/" + REPOSITORY + "/manifests/v1", null,
+                "Accept", "application/vnd.oci.image.manifest.v1+json");
+        assertThat(pulled.statusCode()).as(TestServer.text(pulled)).isEqualTo(200);
+        upstream.failWith = 503;
+
+        HttpResponse<byte[]> listed = wharf.send("GET", "/v2/up/" + REPOSITORY + "/tags/list", null);
+        assertThat(listed.statusCode()).as(TestServer.text(listed)).isEqualTo(200);
+        assertThat(tags(listed)).containsExactly("v1");
+        assertThat(metric("wharf_mirror_stale_serves_total{mirror=\"up\"}")).isEqualTo(1);
+
+        // A repository with nothing fetched has nothing to fall back on: the upstream's problem, without secrets.
+        HttpResponse<byte[]> other = wharf.send("GET", "/v2/up/lib/other/tags/list", null);
+        assertThat(other.statusCode()).isEqualTo(503);
+        assertThat(TestServer.text(other)).contains("UNAVAILABLE").contains("HTTP 503").contains(upstream.url())
+                .doesNotContain(SECRET);
+
+        upstream.failWith = 0;
+        clock.advance(Duration.ofMinutes(11));
+        assertThat(tags(wharf.send("GET", "/v2/up/" + REPOSITORY + "/tags/list", null))).hasSize(7);
+    }
+
+    @Test
+    void aRepositoryTheUpstreamDoesNotKnowIsUnknown() {
+        HttpResponse<byte[]> unknown = wharf.send("GET", "/v2/up/lib/missing/tags/list", null);
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(TestServer.text(unknown)).contains("NAME_UNKNOWN").contains("lib/missing");
+    }
+
+    @Test
+    void aNextPageOnAnotherOriginIsNotFollowed() {
+        upstream.nextOrigin = "http://localhost:" + upstream.port();
+        HttpResponse<byte[]> listed = wharf.send("GET", "/v2/up/" + REPOSITORY + "/tags/list", null);
+        assertThat(listed.statusCode()).isEqualTo(503);
+        assertThat(TestServer.text(listed)).contains("another origin");
+        assertThat(upstream.tagRequests()).as("the credentials went nowhere else").hasSize(1);
+    }
+
+    @Test
+    void aDockerHubNameListsThroughTheHubMirrorUnderItsOwnName() {
+        HttpResponse<byte[]> page = wharf.send("GET", "/v2/" + REPOSITORY + "/tags/list?n=3", null);
+        assertThat(page.statusCode()).as(TestServer.text(page)).isEqualTo(200);
+        assertThat(TestServer.json(page).get("name").asText()).isEqualTo(REPOSITORY);
+        assertThat(tags(page)).containsExactly("a", "b", "c");
+        assertThat(page.headers().firstValue("Link"))
+                .contains("</v2/" + REPOSITORY + "/tags/list?n=3&last=c>; rel=\"next\"");
+    }
+
+    private static List<String> tags(HttpResponse<byte[]> r) {
+        JsonNode tags = TestServer.json(r).get("tags");
+        return StreamSupport.stream(tags.spliterator(), false).map(JsonNode::asText).toList();
+    }
+
+    private double metric(String series) {
+        String scrape = new String(wharf.send("GET", "/metrics", null).body(), StandardCharsets.UTF_8);
+        Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(scrape);
+        assertThat(m.find()).as("series %s", series).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    /**
+     * A registry with one repository: its tags in pages of three, each with a relative Link to the next (or, with
+     * nextOrigin, an absolute one on that origin), and one image manifest for tag v1; anything may fail with
+     * failWith. It asks for no credentials.
+     */
+    private static final class FakeRegistry implements AutoCloseable {
+        final List<String> requests = new CopyOnWriteArrayList<>();
+        volatile List<String> tags = List.of();
+        volatile int failWith;
+        volatile String nextOrigin = "";
+        private final HttpServer server;
+        private final byte[] manifest;
+
+        FakeRegistry() throws IOException {
+            Digest config = Digest.sha256("{}".getBytes(StandardCharsets.UTF_8));
+            Digest layer = Digest.sha256(new byte[] {1});
+            manifest = TestServer.imageManifest(config, 2, layer, 1, null).getBytes(StandardCharsets.UTF_8);
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.createContext("/", this::handle);
+            server.start();
+        }
+
+        int port() {
+            return server.getAddress().getPort();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + port();
+        }
+
+        List<String> tagRequests() {
+            return requests.stream().filter(r -> r.contains("/tags/list")).toList();
+        }
+
+        private void handle(HttpExchange ex) throws IOException {
+            String path = ex.getRequestURI().getPath();
+            String query = ex.getRequestURI().getRawQuery();
+            try (ex) {
+                if (path.equals("/v2/")) {
+                    ex.sendResponseHeaders(200, -1);
+                    return;
+                }
+                requests.add(ex.getRequestMethod() + " " + path + (query == null ? "" : "?" + query));
+                if (failWith != 0) {
+                    ex.sendResponseHeaders(failWith, -1);
+                } else if (path.equals("/v2/" + REPOSITORY + "/tags/list")) {
+                    int from = query != null && query.contains("page=") ? Integer.parseInt(query.replaceAll(".*page=", "")) : 0;
+                    List<String> page = new ArrayList<>(tags.subList(from, Math.min(tags.size(), from + 3)));
+                    if (from + 3 < tags.size()) {
+                        ex.getResponseHeaders().add("Link", "<" + nextOrigin + "/v2/" + REPOSITORY
+                                + "/tags/list?n=3&page=" + (from + 3) + ">; rel=\"next\"");
+                    }
+                    send(ex, TestServer.JSON.writeValueAsBytes(java.util.Map.of("name", REPOSITORY, "tags", page)),
+                            "application/json");
+                } else if (path.startsWith("/v2/" + REPOSITORY + "/manifests/")) {
+                    ex.getResponseHeaders().add("Docker-Content-Digest", Digest.sha256(manifest).toString());
+                    send(ex, manifest, "application/vnd.oci.image.manifest.v1+json");
+                } else {
+                    send(ex, "{\"errors\":[{\"code\":\"NAME_UNKNOWN\"}]}".getBytes(StandardCharsets.UTF_8), 404,
+                            "application/json");
+                }
+            }
+        }
+
+        private static void send(HttpExchange ex, byte[] body, String type) throws IOException {
+            send(ex, body, 200, type);
+        }
+
+        private static void send(HttpExchange ex, byte[] body, int status, String type) throws IOException {
+            ex.getResponseHeaders().add("Content-Type", type);
+            ex.sendResponseHeaders(status, body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+}
