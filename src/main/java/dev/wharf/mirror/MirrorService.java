@@ -1,5 +1,6 @@
 package dev.wharf.mirror;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.wharf.auth.MirrorNamespaces;
@@ -74,6 +75,10 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     static final int MAX_LISTED_TAGS = 100_000;
     /** Tags of upstream tag lists one node keeps in memory, across repositories. */
     private static final long KEPT_TAGS = 250_000;
+    /** The most referrers of one subject a mirror lists (signatures, SBOMs and attestations: a handful). */
+    static final int MAX_LISTED_REFERRERS = 10_000;
+    /** Descriptors of upstream referrers one node keeps in memory, across subjects. */
+    private static final long KEPT_REFERRERS = 50_000;
 
     private final Mirrors mirrors;
     private final MirrorStore store;
@@ -107,6 +112,10 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
      */
     private final Cache<String, TagList> tagLists = Caffeine.newBuilder()
             .maximumWeight(KEPT_TAGS).weigher((String k, TagList v) -> v.tags().size() + 1).build();
+    /** Upstream referrers by subject, weighed by their descriptors, likewise. */
+    private final Cache<String, ReferrerList> referrerLists = Caffeine.newBuilder()
+            .maximumWeight(KEPT_REFERRERS)
+            .weigher((String k, ReferrerList v) -> v.descriptors().map(List::size).orElse(0) + 1).build();
 
     public MirrorService(Mirrors mirrors, OutboundHttp outbound, MetadataStore meta, BlobService blobs,
             ManifestService manifests, UploadService uploads,
@@ -419,6 +428,55 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
 
     /** An upstream's tag list as this node fetched it. */
     private record TagList(List<String> tags, Instant fetchedAt) {}
+
+    /**
+     * The upstream's referrers of a subject, kept per node for the revalidation interval and fetched once at a time
+     * per subject, as a tag list is. An upstream without a referrers API (404) is remembered as such for the interval
+     * too. When the upstream fails, the referrers promoted here are listed (a stale serve).
+     */
+    @Override
+    public Optional<List<JsonNode>> referrers(String repository, Digest subject) {
+        Mirror m = mirror(repository);
+        String key = repository + "@" + subject + "|" + m.updatedAt().toEpochMilli();
+        ReferrerList kept = referrerLists.getIfPresent(key);
+        if (kept == null || !fresh(m, kept.fetchedAt())) {
+            kept = flights.run("r|" + key, () -> {
+                ReferrerList again = referrerLists.getIfPresent(key);
+                if (again != null && fresh(m, again.fetchedAt())) return again;
+                metrics.miss(m.name(), "referrers");
+                try {
+                    ReferrerList listed = new ReferrerList(Optional.of(upstream.call(m, repository,
+                            c -> c.referrers(subject.toString(), upstreamTimeout, MAX_LISTED_REFERRERS))),
+                            clock.instant());
+                    referrerLists.put(key, listed);
+                    return listed;
+                } catch (UpstreamException e) {
+                    if (e.reason() == UpstreamException.Reason.NOT_FOUND) {
+                        ReferrerList unsupported = new ReferrerList(Optional.empty(), clock.instant());
+                        referrerLists.put(key, unsupported);
+                        return unsupported;
+                    }
+                    if (!manifests.referrers(repository, subject, null).isEmpty()) {
+                        stale(m, repository + "@" + subject + " (its referrers)", e);
+                        return null;
+                    }
+                    throw error(m, e, OciError.NAME_UNKNOWN, repository, "referrers/" + subject);
+                }
+            });
+            if (kept == null) return Optional.empty(); // the upstream failed: the referrers cached here
+        } else {
+            metrics.hit(m.name(), "referrers");
+        }
+        if (kept.descriptors().isEmpty()) {
+            throw new RegistryException(OciError.NOT_FOUND, "mirror " + m.name() + ": the upstream " + m.upstream()
+                    + " has no referrers API for " + repository + "; look for the tag " + subject.toString()
+                    .replace(':', '-') + " instead", Map.of("name", repository, "upstream", m.upstream()));
+        }
+        return kept.descriptors();
+    }
+
+    /** An upstream's referrers of one subject as this node fetched them; empty when it has no referrers API. */
+    private record ReferrerList(Optional<List<JsonNode>> descriptors, Instant fetchedAt) {}
 
     // --- blobs -----------------------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 package dev.wharf.registry;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.wharf.model.Digest;
 import java.io.Closeable;
 import java.io.IOException;
@@ -12,7 +13,7 @@ import java.util.Optional;
  * Pull-through mirrors as the registry sees them (implemented by {@code dev.wharf.mirror}): which repositories a
  * mirror serves, their manifests (fetched upstream on a miss), and their blobs (stored and linked, or still
  * streaming in from the upstream). The registry calls it only for GET/HEAD of manifests and blobs, GET of tag
- * lists, and to refuse writes.
+ * lists and referrers, and to refuse writes.
  */
 public interface PullThrough {
     /** A manifest as the mirror serves it. */
@@ -109,6 +110,17 @@ public interface PullThrough {
      * or the tags cached here when the upstream fails.
      */
     List<String> tags(String repository);
+
+    /**
+     * The descriptors of the manifests whose subject is {@code subject} in a mirror repository, as the upstream's
+     * referrers API lists them (kept for the mirror's revalidation interval), unfiltered. Empty when the upstream
+     * failed and referrers are cached here: the registry lists those (a stale serve).
+     *
+     * @throws dev.wharf.content.RegistryException {@code NOT_FOUND} (404) when the upstream has no referrers API,
+     *     so that the client looks for the tag schema's {@code sha256-<hex>} tag, which is pulled through;
+     *     {@code UNAVAILABLE} when the upstream failed and nothing is cached
+     */
+    Optional<List<JsonNode>> referrers(String repository, Digest subject);
 
     /**
      * Makes a mirror repository's blob available: empty when it is stored and linked now (serve it from storage),

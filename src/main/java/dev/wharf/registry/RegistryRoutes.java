@@ -54,7 +54,7 @@ public final class RegistryRoutes {
         this.blobs = new BlobEndpoint(blobService, metrics, mirrors, new SocketBody(sendfile));
         this.uploads = new UploadEndpoint(uploadService, blobService, metrics, access);
         this.listings = new ListingEndpoint(manifestService, json, access, mirrors);
-        this.referrers = new ReferrersEndpoint(manifestService, json);
+        this.referrers = new ReferrersEndpoint(manifestService, json, mirrors);
         this.errors = new OciErrors(json);
         this.json = json;
     }
@@ -122,7 +122,8 @@ public final class RegistryRoutes {
         String name = p.name();
         if (mirrors != null && name != null) {
             boolean pull = (p.kind() == RegistryPath.Kind.MANIFEST || p.kind() == RegistryPath.Kind.BLOB
-                    || p.kind() == RegistryPath.Kind.TAGS) && (m.equals("GET") || m.equals("HEAD"));
+                    || p.kind() == RegistryPath.Kind.TAGS || p.kind() == RegistryPath.Kind.REFERRERS)
+                    && (m.equals("GET") || m.equals("HEAD"));
             if (pull) {
                 name = mirrors.route(name); // a registry-mirrors request (Hub name, no prefix) → the Hub mirror
             } else if (writes(p.kind(), m) && (mirrors.mirrored(name) || !mirrors.route(name).equals(name))) {

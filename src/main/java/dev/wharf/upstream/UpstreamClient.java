@@ -33,8 +33,8 @@ public final class UpstreamClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Tags asked for per page of a tag list; a registry may send fewer (and a Link to the rest) or ignore it. */
     private static final int TAG_PAGE = 1000;
-    /** The most one page of a tag list may hold: a registry that ignores {@code n} sends every tag at once. */
-    private static final int MAX_TAG_PAGE_BYTES = 16 << 20;
+    /** The most one page of a list may hold: a registry that ignores {@code n} sends every tag at once. */
+    private static final int MAX_LIST_PAGE_BYTES = 16 << 20;
     private static final Pattern NEXT_LINK = Pattern.compile("<([^>]*)>\\s*;[^,]*rel=\"?next\"?");
 
     private final OutboundHttp http;
@@ -208,48 +208,81 @@ public final class UpstreamClient {
      */
     public List<String> tags(Duration timeout, int maxTags) {
         String what = "the tag list of " + repository;
-        URI next = base.resolve("/v2/" + repository + "/tags/list?n=" + TAG_PAGE);
         List<String> tags = new ArrayList<>();
-        while (next != null) {
-            OutboundResponse r = send(next, "application/json", timeout);
-            if (r.status() != 200) throw Http.failure(r, what);
-            URI following = nextPage(r, what);
-            byte[] page;
-            try {
-                page = r.readAtMost(MAX_TAG_PAGE_BYTES + 1);
-            } catch (IOException e) {
-                throw new UpstreamException(UpstreamException.Reason.UNREACHABLE, "connection lost reading " + what);
+        for (JsonNode tag : pagedArray(base.resolve("/v2/" + repository + "/tags/list?n=" + TAG_PAGE),
+                "application/json", "tags", maxTags, timeout, what)) {
+            if (!tag.isTextual()) {
+                throw new UpstreamException(UpstreamException.Reason.PROTOCOL, what + " holds a tag that is no string");
             }
-            if (page.length > MAX_TAG_PAGE_BYTES) {
-                throw new UpstreamException(UpstreamException.Reason.TOO_LARGE, "a page of " + what
-                        + " is larger than " + MAX_TAG_PAGE_BYTES + " bytes");
-            }
-            JsonNode list;
-            try {
-                list = JSON.readTree(page).path("tags");
-            } catch (IOException e) {
-                throw new UpstreamException(UpstreamException.Reason.PROTOCOL, what + " is not JSON");
-            }
-            if (!list.isArray() && !list.isNull() && !list.isMissingNode()) {
-                throw new UpstreamException(UpstreamException.Reason.PROTOCOL, what + " has no \"tags\" array");
-            }
-            for (JsonNode tag : list) {
-                if (!tag.isTextual()) {
-                    throw new UpstreamException(UpstreamException.Reason.PROTOCOL, what + " holds a tag that is no"
-                            + " string");
-                }
-                tags.add(tag.asText());
-            }
-            if (tags.size() > maxTags) {
-                throw new UpstreamException(UpstreamException.Reason.TOO_LARGE, what + " holds more than " + maxTags
-                        + " tags");
-            }
-            next = following;
+            tags.add(tag.asText());
         }
         return tags;
     }
 
-    /** The next page a tag list's {@code Link} header names, on this registry's origin; null when there is none. */
+    /**
+     * The descriptors of the manifests whose subject is {@code digest}, from the registry's referrers API (every
+     * page, as for {@link #tags}), unfiltered.
+     *
+     * @throws UpstreamException NOT_FOUND when the registry has no referrers API (or does not know the
+     *     repository): clients then look for the tag schema's {@code sha256-<hex>} tag; TOO_LARGE past
+     *     {@code maxDescriptors}; PROTOCOL for an answer that is no list of descriptors
+     */
+    public List<JsonNode> referrers(String digest, Duration timeout, int maxDescriptors) {
+        String what = "the referrers of " + repository + "@" + digest;
+        List<JsonNode> descriptors = pagedArray(base.resolve("/v2/" + repository + "/referrers/" + digest),
+                "application/vnd.oci.image.index.v1+json", "manifests", maxDescriptors, timeout, what);
+        for (JsonNode d : descriptors) {
+            if (!d.isObject() || !d.path("mediaType").isTextual() || !Digest.looksLikeDigest(d.path("digest").asText())
+                    || !d.path("size").canConvertToLong()) {
+                throw new UpstreamException(UpstreamException.Reason.PROTOCOL, what + " holds an entry that is no"
+                        + " descriptor");
+            }
+        }
+        return descriptors;
+    }
+
+    /**
+     * The elements of the array {@code field} of a JSON answer, over every page its {@code Link} headers name on
+     * this registry's origin (a null or absent field is an empty page).
+     */
+    private List<JsonNode> pagedArray(URI first, String accept, String field, int max, Duration timeout, String what) {
+        List<JsonNode> all = new ArrayList<>();
+        URI next = first;
+        while (next != null) {
+            OutboundResponse r = send(next, accept, timeout);
+            if (r.status() != 200) throw Http.failure(r, what);
+            URI following = nextPage(r, what);
+            byte[] page;
+            try {
+                page = r.readAtMost(MAX_LIST_PAGE_BYTES + 1);
+            } catch (IOException e) {
+                throw new UpstreamException(UpstreamException.Reason.UNREACHABLE, "connection lost reading " + what);
+            }
+            if (page.length > MAX_LIST_PAGE_BYTES) {
+                throw new UpstreamException(UpstreamException.Reason.TOO_LARGE, "a page of " + what
+                        + " is larger than " + MAX_LIST_PAGE_BYTES + " bytes");
+            }
+            JsonNode list;
+            try {
+                list = JSON.readTree(page).path(field);
+            } catch (IOException e) {
+                throw new UpstreamException(UpstreamException.Reason.PROTOCOL, what + " is not JSON");
+            }
+            if (!list.isArray() && !list.isNull() && !list.isMissingNode()) {
+                throw new UpstreamException(UpstreamException.Reason.PROTOCOL, what + " has no \"" + field
+                        + "\" array");
+            }
+            list.forEach(all::add);
+            if (all.size() > max) {
+                throw new UpstreamException(UpstreamException.Reason.TOO_LARGE, what + " holds more than " + max
+                        + " entries");
+            }
+            next = following;
+        }
+        return all;
+    }
+
+    /** The next page a list's {@code Link} header names, on this registry's origin; null when there is none. */
     private URI nextPage(OutboundResponse r, String what) {
         for (String link : r.headers("Link")) {
             Matcher m = NEXT_LINK.matcher(link);

@@ -97,6 +97,14 @@ class MirrorIT {
             // Warm pull: no blob is asked of the upstream again.
             Skopeo.copy("docker://" + wharf.host() + "/up/team/app:1", Skopeo.oci(work.resolve("warm"), "1"));
             for (String blob : first.blobs()) assertThat(proxy.gets("/v2/team/app/blobs/" + blob)).isEqualTo(1);
+            // Distribution 2.8 has no referrers API: the mirror says so with a 404, which sends clients (notation,
+            // oras) to the tag schema's sha256-<hex> tag, an ordinary tag pulled through; a 200 with an empty index
+            // would tell them there are no signatures.
+            RegistryHttp.Response referrers = RegistryHttp.asAdmin(wharf).get(wharf,
+                    "/v2/up/team/app/referrers/" + first.digest());
+            assertThat(referrers.status()).as(referrers.text()).isEqualTo(404);
+            assertThat(referrers.text()).contains("no referrers API");
+
             // A Docker daemon's registry-mirrors request (no prefix) reaches the Hub mirror; a user's name does not.
             RegistryHttp.Response routed = RegistryHttp.asAdmin(wharf).get(wharf, "/v2/team/app/manifests/1");
             assertThat(routed.status()).as(routed.text()).isEqualTo(200);

@@ -18,7 +18,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * upstream fails it is the tags the mirror has fetched, served stale; a repository the upstream does not know is
  * unknown; a Docker Hub name routed to the Hub mirror lists the same way under the name the client used.
  */
-class MirrorTagListTest {
+class MirrorListsTest {
     private static final String REPOSITORY = "lib/app";
     private static final String SECRET = "upstream-secret-4711";
 
@@ -137,6 +139,69 @@ class MirrorTagListTest {
                 .contains("</v2/" + REPOSITORY + "/tags/list?n=3&last=c>; rel=\"next\"");
     }
 
+    @Test
+    void listsTheUpstreamsReferrersAndFiltersThemHere() {
+        String path = "/v2/up/" + REPOSITORY + "/referrers/" + Digest.sha256(upstream.manifest);
+        HttpResponse<byte[]> all = wharf.send("GET", path, null);
+        assertThat(all.statusCode()).as(TestServer.text(all)).isEqualTo(200);
+        assertThat(all.headers().firstValue("Content-Type")).hasValueSatisfying(
+                t -> assertThat(t).startsWith("application/vnd.oci.image.index.v1+json"));
+        assertThat(digests(all)).containsExactly(Digest.sha256(upstream.referrer).toString(),
+                Digest.sha256(new byte[] {9}).toString());
+
+        HttpResponse<byte[]> sboms = wharf.send("GET", path + "?artifactType=application/spdx%2Bjson", null);
+        assertThat(digests(sboms)).containsExactly(Digest.sha256(new byte[] {9}).toString());
+        assertThat(sboms.headers().firstValue("OCI-Filters-Applied")).contains("artifactType");
+        assertThat(upstream.requests.stream().filter(r -> r.contains("/referrers/")))
+                .as("both pages once, then kept for the revalidation interval").hasSize(2);
+        assertThat(metric("wharf_mirror_hits_total{kind=\"referrers\",mirror=\"up\"}")).isEqualTo(1);
+
+        // Under the Docker Hub name the Hub mirror answers too.
+        assertThat(digests(wharf.send("GET", "/v2/" + REPOSITORY + "/referrers/" + Digest.sha256(upstream.manifest),
+                null))).hasSize(2);
+    }
+
+    @Test
+    void anUpstreamWithoutTheReferrersApiGivesA404SoThatClientsUseTheTagSchema() {
+        upstream.referrersApi = false;
+        Digest subject = Digest.sha256(upstream.manifest);
+        HttpResponse<byte[]> refused = wharf.send("GET", "/v2/up/" + REPOSITORY + "/referrers/" + subject, null);
+        assertThat(refused.statusCode()).isEqualTo(404);
+        assertThat(TestServer.text(refused)).contains("\"errors\"").contains("no referrers API")
+                .contains(subject.toString().replace(':', '-'));
+        // The tag schema's tag is an ordinary tag: pulled through.
+        HttpResponse<byte[]> tagged = wharf.send("GET", "/v2/up/" + REPOSITORY + "/manifests/"
+                + subject.toString().replace(':', '-'), null, "Accept", "application/vnd.oci.image.manifest.v1+json");
+        assertThat(tagged.statusCode()).as(TestServer.text(tagged)).isEqualTo(200);
+    }
+
+    @Test
+    void whileTheUpstreamFailsTheReferrersStoredHereAreListedStale() throws InterruptedException {
+        String referrer = Digest.sha256(upstream.referrer).toString();
+        // The referrer pulled through by digest, with its blobs, becomes ordinary content here.
+        assertThat(wharf.send("GET", "/v2/up/" + REPOSITORY + "/manifests/" + referrer, null, "Accept",
+                "application/vnd.oci.image.manifest.v1+json").statusCode()).isEqualTo(200);
+        for (byte[] blob : List.of("{}".getBytes(StandardCharsets.UTF_8), new byte[] {2})) {
+            assertThat(wharf.send("GET", "/v2/up/" + REPOSITORY + "/blobs/" + Digest.sha256(blob), null).body())
+                    .isEqualTo(blob);
+        }
+        upstream.failWith = 503;
+        String path = "/v2/up/" + REPOSITORY + "/referrers/" + Digest.sha256(upstream.manifest);
+        HttpResponse<byte[]> listed = wharf.send("GET", path, null);
+        for (int i = 0; i < 100 && listed.statusCode() != 200; i++) { // until the referrer is promoted
+            assertThat(listed.statusCode()).as(TestServer.text(listed)).isEqualTo(503);
+            Thread.sleep(50);
+            listed = wharf.send("GET", path, null);
+        }
+        assertThat(digests(listed)).containsExactly(referrer);
+        assertThat(metric("wharf_mirror_stale_serves_total{mirror=\"up\"}")).isEqualTo(1);
+    }
+
+    private static List<String> digests(HttpResponse<byte[]> index) {
+        JsonNode manifests = TestServer.json(index).get("manifests");
+        return StreamSupport.stream(manifests.spliterator(), false).map(d -> d.get("digest").asText()).toList();
+    }
+
     private static List<String> tags(HttpResponse<byte[]> r) {
         JsonNode tags = TestServer.json(r).get("tags");
         return StreamSupport.stream(tags.spliterator(), false).map(JsonNode::asText).toList();
@@ -159,13 +224,24 @@ class MirrorTagListTest {
         volatile List<String> tags = List.of();
         volatile int failWith;
         volatile String nextOrigin = "";
+        volatile boolean referrersApi = true;
+        final byte[] manifest;
+        /** A manifest whose subject is {@link #manifest}, its artifact type the config's media type. */
+        final byte[] referrer;
+        private final Map<String, byte[]> blobs = new HashMap<>();
         private final HttpServer server;
-        private final byte[] manifest;
 
         FakeRegistry() throws IOException {
-            Digest config = Digest.sha256("{}".getBytes(StandardCharsets.UTF_8));
-            Digest layer = Digest.sha256(new byte[] {1});
-            manifest = TestServer.imageManifest(config, 2, layer, 1, null).getBytes(StandardCharsets.UTF_8);
+            byte[] config = "{}".getBytes(StandardCharsets.UTF_8);
+            for (byte[] blob : List.of(config, new byte[] {1}, new byte[] {2})) {
+                blobs.put(Digest.sha256(blob).toString(), blob);
+            }
+            manifest = TestServer.imageManifest(Digest.sha256(config), 2, Digest.sha256(new byte[] {1}), 1, null)
+                    .getBytes(StandardCharsets.UTF_8);
+            referrer = TestServer.imageManifest(Digest.sha256(config), 2, Digest.sha256(new byte[] {2}), 1,
+                    "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\""
+                            + Digest.sha256(manifest) + "\",\"size\":" + manifest.length + "}")
+                    .getBytes(StandardCharsets.UTF_8);
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
             server.createContext("/", this::handle);
             server.start();
@@ -201,11 +277,32 @@ class MirrorTagListTest {
                         ex.getResponseHeaders().add("Link", "<" + nextOrigin + "/v2/" + REPOSITORY
                                 + "/tags/list?n=3&page=" + (from + 3) + ">; rel=\"next\"");
                     }
-                    send(ex, TestServer.JSON.writeValueAsBytes(java.util.Map.of("name", REPOSITORY, "tags", page)),
+                    send(ex, TestServer.JSON.writeValueAsBytes(Map.of("name", REPOSITORY, "tags", page)),
                             "application/json");
+                } else if (path.equals("/v2/" + REPOSITORY + "/referrers/" + Digest.sha256(manifest)) && referrersApi) {
+                    // Two pages: the referrer, then a descriptor of another artifact type (not fetched by the tests).
+                    boolean second = query != null && query.contains("page=2");
+                    Map<String, Object> d = second
+                            ? Map.of("mediaType", "application/vnd.oci.image.manifest.v1+json", "digest",
+                                    Digest.sha256(new byte[] {9}).toString(), "size", 9, "artifactType",
+                                    "application/spdx+json")
+                            : Map.of("mediaType", "application/vnd.oci.image.manifest.v1+json", "digest",
+                                    Digest.sha256(referrer).toString(), "size", referrer.length, "artifactType",
+                                    "application/vnd.oci.image.config.v1+json");
+                    if (!second) {
+                        ex.getResponseHeaders().add("Link", "</v2/" + REPOSITORY + "/referrers/"
+                                + Digest.sha256(manifest) + "?page=2>; rel=\"next\"");
+                    }
+                    send(ex, TestServer.JSON.writeValueAsBytes(Map.of("schemaVersion", 2, "mediaType",
+                            "application/vnd.oci.image.index.v1+json", "manifests", List.of(d))),
+                            "application/vnd.oci.image.index.v1+json");
                 } else if (path.startsWith("/v2/" + REPOSITORY + "/manifests/")) {
-                    ex.getResponseHeaders().add("Docker-Content-Digest", Digest.sha256(manifest).toString());
-                    send(ex, manifest, "application/vnd.oci.image.manifest.v1+json");
+                    byte[] body = path.endsWith("/" + Digest.sha256(referrer)) ? referrer : manifest;
+                    ex.getResponseHeaders().add("Docker-Content-Digest", Digest.sha256(body).toString());
+                    send(ex, body, "application/vnd.oci.image.manifest.v1+json");
+                } else if (path.startsWith("/v2/" + REPOSITORY + "/blobs/")
+                        && blobs.containsKey(path.substring(path.lastIndexOf('/') + 1))) {
+                    send(ex, blobs.get(path.substring(path.lastIndexOf('/') + 1)), "application/octet-stream");
                 } else {
                     send(ex, "{\"errors\":[{\"code\":\"NAME_UNKNOWN\"}]}".getBytes(StandardCharsets.UTF_8), 404,
                             "application/json");
