@@ -49,6 +49,11 @@ public final class MirrorMetrics {
                 .increment();
     }
 
+    void skipped(String mirror) {
+        counter("wharf_mirror_upstream_skipped", "upstream requests not sent because the upstream failed as down"
+                + " moments before", mirror).increment();
+    }
+
     void upstreamError(String mirror) {
         counter("wharf_mirror_upstream_errors", "failed requests to a mirror's upstream", mirror).increment();
     }

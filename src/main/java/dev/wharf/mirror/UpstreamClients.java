@@ -38,24 +38,31 @@ final class UpstreamClients {
     private final Duration timeout;
     private final ConcurrentHashMap<String, CachedClient> clients = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, UpstreamAuth> upstreamAuth = new ConcurrentHashMap<>();
+    private final UpstreamOutages outages;
 
     UpstreamClients(OutboundHttp outbound, MirrorMetrics metrics, Clock clock, Duration timeout) {
         this.outbound = outbound;
         this.metrics = metrics;
         this.clock = clock;
         this.timeout = timeout;
+        this.outages = new UpstreamOutages(clock, metrics);
     }
 
     /**
      * Runs {@code work} with the client of the upstream repository, kept while it is used: it renews its bearer
      * token as that expires, and shares the registry's root challenge and tokens with the mirror's other
      * repositories (so a new repository costs no {@code GET /v2/}). A refusal with a reused client is retried once
-     * with a fresh one, in case the registry revoked what was kept.
+     * with a fresh one, in case the registry revoked what was kept. An upstream that failed as down is left alone
+     * for a while ({@link UpstreamOutages}).
      */
     <T> T call(Mirror m, String repository, Function<UpstreamClient, T> work) {
-        String upstreamRepository = upstreamName(m, m.upstreamRepository(repository));
         // A changed definition (upstream, credentials) has another updatedAt: nothing kept for the old one is used.
         String definition = m.name() + "|" + m.updatedAt().toEpochMilli();
+        return outages.guard(m, definition, () -> callClient(m, repository, definition, work));
+    }
+
+    private <T> T callClient(Mirror m, String repository, String definition, Function<UpstreamClient, T> work) {
+        String upstreamRepository = upstreamName(m, m.upstreamRepository(repository));
         String key = definition + "|" + upstreamRepository;
         Instant now = clock.instant();
         CachedClient cached = clients.get(key);
@@ -80,7 +87,7 @@ final class UpstreamClients {
             }
             clients.remove(key, cached);
             upstreamAuth.remove(definition);
-            return call(m, repository, work);
+            return callClient(m, repository, definition, work);
         }
     }
 

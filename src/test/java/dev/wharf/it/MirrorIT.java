@@ -244,8 +244,10 @@ class MirrorIT {
             assertThat(RegistryHttp.raw(wharf, "GET", "/metrics").text())
                     .containsPattern("wharf_mirror_stale_serves_total\\{mirror=\"up\"} [1-9]");
 
-            // Upstream back: the next pull of the big image succeeds and verifies.
+            // Upstream back: the next pull of the big image succeeds and verifies, once the 5 s for which the mirror
+            // leaves a down upstream alone have passed since its last failure (the miss above).
             upstream.restart();
+            Thread.sleep(5_000);
             Skopeo.copy("docker://" + wharf.host() + "/up/lib/big:1", Skopeo.oci(work.resolve("big"), "1"));
             assertThat(OciLayouts.digestOf(work.resolve("big"), "1")).isEqualTo(big.digest());
             // Stored once verified: the client may be done a moment before the store is.

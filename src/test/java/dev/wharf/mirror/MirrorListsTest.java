@@ -40,12 +40,12 @@ class MirrorListsTest {
     private static final String SECRET = "upstream-secret-4711";
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-06T12:00:00Z"));
-    private FakeRegistry upstream;
+    private FakeMirrorUpstream upstream;
     private TestServer wharf;
 
     @BeforeEach
     void start(@TempDir Path data) throws IOException {
-        upstream = new FakeRegistry();
+        upstream = new FakeMirrorUpstream(REPOSITORY);
         upstream.tags = List.of("v10", "a", "v2", "b", "latest", "v1", "c");
         wharf = TestServer.builder(data).auth(false).clock(clock).flags(
                 "--mirrors-upstreams", "up=" + upstream.url(), "--mirrors-credentials", "up=puller:" + SECRET,
@@ -212,119 +212,5 @@ class MirrorListsTest {
         Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(scrape);
         assertThat(m.find()).as("series %s", series).isTrue();
         return Double.parseDouble(m.group(1));
-    }
-
-    /**
-     * A registry with one repository: its tags in pages of three, each with a relative Link to the next (or, with
-     * nextOrigin, an absolute one on that origin), and one image manifest for tag v1; anything may fail with
-     * failWith. It asks for no credentials.
-     */
-    private static final class FakeRegistry implements AutoCloseable {
-        final List<String> requests = new CopyOnWriteArrayList<>();
-        volatile List<String> tags = List.of();
-        volatile int failWith;
-        volatile String nextOrigin = "";
-        volatile boolean referrersApi = true;
-        final byte[] manifest;
-        /** A manifest whose subject is {@link #manifest}, its artifact type the config's media type. */
-        final byte[] referrer;
-        private final Map<String, byte[]> blobs = new HashMap<>();
-        private final HttpServer server;
-
-        FakeRegistry() throws IOException {
-            byte[] config = "{}".getBytes(StandardCharsets.UTF_8);
-            for (byte[] blob : List.of(config, new byte[] {1}, new byte[] {2})) {
-                blobs.put(Digest.sha256(blob).toString(), blob);
-            }
-            manifest = TestServer.imageManifest(Digest.sha256(config), 2, Digest.sha256(new byte[] {1}), 1, null)
-                    .getBytes(StandardCharsets.UTF_8);
-            referrer = TestServer.imageManifest(Digest.sha256(config), 2, Digest.sha256(new byte[] {2}), 1,
-                    "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\""
-                            + Digest.sha256(manifest) + "\",\"size\":" + manifest.length + "}")
-                    .getBytes(StandardCharsets.UTF_8);
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            server.createContext("/", this::handle);
-            server.start();
-        }
-
-        int port() {
-            return server.getAddress().getPort();
-        }
-
-        String url() {
-            return "http://127.0.0.1:" + port();
-        }
-
-        List<String> tagRequests() {
-            return requests.stream().filter(r -> r.contains("/tags/list")).toList();
-        }
-
-        private void handle(HttpExchange ex) throws IOException {
-            String path = ex.getRequestURI().getPath();
-            String query = ex.getRequestURI().getRawQuery();
-            try (ex) {
-                if (path.equals("/v2/")) {
-                    ex.sendResponseHeaders(200, -1);
-                    return;
-                }
-                requests.add(ex.getRequestMethod() + " " + path + (query == null ? "" : "?" + query));
-                if (failWith != 0) {
-                    ex.sendResponseHeaders(failWith, -1);
-                } else if (path.equals("/v2/" + REPOSITORY + "/tags/list")) {
-                    int from = query != null && query.contains("page=") ? Integer.parseInt(query.replaceAll(".*page=", "")) : 0;
-                    List<String> page = new ArrayList<>(tags.subList(from, Math.min(tags.size(), from + 3)));
-                    if (from + 3 < tags.size()) {
-                        ex.getResponseHeaders().add("Link", "<" + nextOrigin + "/v2/" + REPOSITORY
-                                + "/tags/list?n=3&page=" + (from + 3) + ">; rel=\"next\"");
-                    }
-                    send(ex, TestServer.JSON.writeValueAsBytes(Map.of("name", REPOSITORY, "tags", page)),
-                            "application/json");
-                } else if (path.equals("/v2/" + REPOSITORY + "/referrers/" + Digest.sha256(manifest)) && referrersApi) {
-                    // Two pages: the referrer, then a descriptor of another artifact type (not fetched by the tests).
-                    boolean second = query != null && query.contains("page=2");
-                    Map<String, Object> d = second
-                            ? Map.of("mediaType", "application/vnd.oci.image.manifest.v1+json", "digest",
-                                    Digest.sha256(new byte[] {9}).toString(), "size", 9, "artifactType",
-                                    "application/spdx+json")
-                            : Map.of("mediaType", "application/vnd.oci.image.manifest.v1+json", "digest",
-                                    Digest.sha256(referrer).toString(), "size", referrer.length, "artifactType",
-                                    "application/vnd.oci.image.config.v1+json");
-                    if (!second) {
-                        ex.getResponseHeaders().add("Link", "</v2/" + REPOSITORY + "/referrers/"
-                                + Digest.sha256(manifest) + "?page=2>; rel=\"next\"");
-                    }
-                    send(ex, TestServer.JSON.writeValueAsBytes(Map.of("schemaVersion", 2, "mediaType",
-                            "application/vnd.oci.image.index.v1+json", "manifests", List.of(d))),
-                            "application/vnd.oci.image.index.v1+json");
-                } else if (path.startsWith("/v2/" + REPOSITORY + "/manifests/")) {
-                    byte[] body = path.endsWith("/" + Digest.sha256(referrer)) ? referrer : manifest;
-                    ex.getResponseHeaders().add("Docker-Content-Digest", Digest.sha256(body).toString());
-                    send(ex, body, "application/vnd.oci.image.manifest.v1+json");
-                } else if (path.startsWith("/v2/" + REPOSITORY + "/blobs/")
-                        && blobs.containsKey(path.substring(path.lastIndexOf('/') + 1))) {
-                    send(ex, blobs.get(path.substring(path.lastIndexOf('/') + 1)), "application/octet-stream");
-                } else {
-                    send(ex, "{\"errors\":[{\"code\":\"NAME_UNKNOWN\"}]}".getBytes(StandardCharsets.UTF_8), 404,
-                            "application/json");
-                }
-            }
-        }
-
-        private static void send(HttpExchange ex, byte[] body, String type) throws IOException {
-            send(ex, body, 200, type);
-        }
-
-        private static void send(HttpExchange ex, byte[] body, int status, String type) throws IOException {
-            ex.getResponseHeaders().add("Content-Type", type);
-            ex.sendResponseHeaders(status, body.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(body);
-            }
-        }
-
-        @Override
-        public void close() {
-            server.stop(0);
-        }
     }
 }

@@ -1,0 +1,133 @@
+package dev.wharf.mirror;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.wharf.model.Digest;
+import dev.wharf.testing.TestServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * An upstream registry with one repository, for mirror tests: its tags in pages of three, each with a relative Link
+ * to the next (or, with nextOrigin, an absolute one on that origin); one image manifest for every tag and a
+ * referrer of it by digest, with their blobs; a referrers API of two pages (or none, referrersApi false). Anything
+ * may fail with failWith; every request but {@code /v2/} is recorded. It asks for no credentials.
+ */
+final class FakeMirrorUpstream implements AutoCloseable {
+    private final String repository;
+    final List<String> requests = new CopyOnWriteArrayList<>();
+    volatile List<String> tags = List.of();
+    volatile int failWith;
+    volatile String nextOrigin = "";
+    volatile boolean referrersApi = true;
+    final byte[] manifest;
+    /** A manifest whose subject is {@link #manifest}, its artifact type the config's media type. */
+    final byte[] referrer;
+    private final Map<String, byte[]> blobs = new HashMap<>();
+    private final HttpServer server;
+
+    FakeMirrorUpstream(String repository) throws IOException {
+        this.repository = repository;
+        byte[] config = "{}".getBytes(StandardCharsets.UTF_8);
+        for (byte[] blob : List.of(config, new byte[] {1}, new byte[] {2})) {
+            blobs.put(Digest.sha256(blob).toString(), blob);
+        }
+        manifest = TestServer.imageManifest(Digest.sha256(config), 2, Digest.sha256(new byte[] {1}), 1, null)
+                .getBytes(StandardCharsets.UTF_8);
+        referrer = TestServer.imageManifest(Digest.sha256(config), 2, Digest.sha256(new byte[] {2}), 1,
+                "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\""
+                        + Digest.sha256(manifest) + "\",\"size\":" + manifest.length + "}")
+                .getBytes(StandardCharsets.UTF_8);
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    List<String> tagRequests() {
+        return requests.stream().filter(r -> r.contains("/tags/list")).toList();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        String query = ex.getRequestURI().getRawQuery();
+        try (ex) {
+            if (path.equals("/v2/")) {
+                ex.sendResponseHeaders(200, -1);
+                return;
+            }
+            requests.add(ex.getRequestMethod() + " " + path + (query == null ? "" : "?" + query));
+            if (failWith != 0) {
+                ex.sendResponseHeaders(failWith, -1);
+            } else if (path.equals("/v2/" + repository + "/tags/list")) {
+                int from = query != null && query.contains("page=") ? Integer.parseInt(query.replaceAll(".*page=", "")) : 0;
+                List<String> page = new ArrayList<>(tags.subList(from, Math.min(tags.size(), from + 3)));
+                if (from + 3 < tags.size()) {
+                    ex.getResponseHeaders().add("Link", "<" + nextOrigin + "/v2/" + repository
+                            + "/tags/list?n=3&page=" + (from + 3) + ">; rel=\"next\"");
+                }
+                send(ex, TestServer.JSON.writeValueAsBytes(Map.of("name", repository, "tags", page)),
+                        "application/json");
+            } else if (path.equals("/v2/" + repository + "/referrers/" + Digest.sha256(manifest)) && referrersApi) {
+                // Two pages: the referrer, then a descriptor of another artifact type (not fetched by the tests).
+                boolean second = query != null && query.contains("page=2");
+                Map<String, Object> d = second
+                        ? Map.of("mediaType", "application/vnd.oci.image.manifest.v1+json", "digest",
+                                Digest.sha256(new byte[] {9}).toString(), "size", 9, "artifactType",
+                                "application/spdx+json")
+                        : Map.of("mediaType", "application/vnd.oci.image.manifest.v1+json", "digest",
+                                Digest.sha256(referrer).toString(), "size", referrer.length, "artifactType",
+                                "application/vnd.oci.image.config.v1+json");
+                if (!second) {
+                    ex.getResponseHeaders().add("Link", "</v2/" + repository + "/referrers/"
+                            + Digest.sha256(manifest) + "?page=2>; rel=\"next\"");
+                }
+                send(ex, TestServer.JSON.writeValueAsBytes(Map.of("schemaVersion", 2, "mediaType",
+                        "application/vnd.oci.image.index.v1+json", "manifests", List.of(d))),
+                        "application/vnd.oci.image.index.v1+json");
+            } else if (path.startsWith("/v2/" + repository + "/manifests/")) {
+                byte[] body = path.endsWith("/" + Digest.sha256(referrer)) ? referrer : manifest;
+                ex.getResponseHeaders().add("Docker-Content-Digest", Digest.sha256(body).toString());
+                send(ex, body, "application/vnd.oci.image.manifest.v1+json");
+            } else if (path.startsWith("/v2/" + repository + "/blobs/")
+                    && blobs.containsKey(path.substring(path.lastIndexOf('/') + 1))) {
+                send(ex, blobs.get(path.substring(path.lastIndexOf('/') + 1)), "application/octet-stream");
+            } else {
+                send(ex, "{\"errors\":[{\"code\":\"NAME_UNKNOWN\"}]}".getBytes(StandardCharsets.UTF_8), 404,
+                        "application/json");
+            }
+        }
+    }
+
+    private static void send(HttpExchange ex, byte[] body, String type) throws IOException {
+        send(ex, body, 200, type);
+    }
+
+    private static void send(HttpExchange ex, byte[] body, int status, String type) throws IOException {
+        ex.getResponseHeaders().add("Content-Type", type);
+        ex.sendResponseHeaders(status, body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

@@ -1,0 +1,101 @@
+package dev.wharf.mirror;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.wharf.testing.MutableClock;
+import dev.wharf.testing.TestServer;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An upstream that failed as down (here: 503) is left alone for {@link UpstreamOutages#PAUSE}: a cached tag due for
+ * its check is served stale without asking it, a miss fails at once with its problem; after the pause one request
+ * asks again, and once the upstream answers everything goes to it as before. A 404 is an answer, not an outage.
+ */
+class MirrorOutageTest {
+    private static final String REPOSITORY = "lib/app";
+    private static final String ACCEPT = "application/vnd.oci.image.manifest.v1+json";
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-06T12:00:00Z"));
+    private FakeMirrorUpstream upstream;
+    private TestServer wharf;
+
+    @BeforeEach
+    void start(@TempDir Path data) throws IOException {
+        upstream = new FakeMirrorUpstream(REPOSITORY);
+        upstream.tags = List.of("v1");
+        wharf = TestServer.builder(data).auth(false).clock(clock).flags(
+                "--mirrors-upstreams", "up=" + upstream.url(), "--mirrors-revalidate-after", "1m",
+                "--mirrors-prefetch", "false", "--outbound-allow", "127.0.0.1/32").build();
+    }
+
+    @AfterEach
+    void stop() {
+        if (wharf != null) wharf.close();
+        if (upstream != null) upstream.close();
+    }
+
+    @Test
+    void aDownUpstreamIsLeftAloneForThePauseThenAskedAgainByOneRequest() {
+        assertThat(manifest("v1").statusCode()).isEqualTo(200);
+        upstream.failWith = 503;
+        clock.advance(Duration.ofMinutes(2)); // v1 is due for its check
+
+        // The first request finds the upstream down and serves the cached tag stale.
+        int before = upstream.requests.size();
+        assertThat(manifest("v1").statusCode()).isEqualTo(200);
+        assertThat(upstream.requests).hasSize(before + 1);
+        // Within the pause: stale without asking, and a miss fails at once with the upstream's problem.
+        assertThat(manifest("v1").statusCode()).isEqualTo(200);
+        HttpResponse<byte[]> miss = wharf.send("GET", "/v2/up/lib/other/manifests/1", null, "Accept", ACCEPT);
+        assertThat(miss.statusCode()).isEqualTo(503);
+        assertThat(TestServer.text(miss)).contains("UNAVAILABLE").contains("HTTP 503").contains("asked again in");
+        assertThat(upstream.requests).as("nothing sent during the pause").hasSize(before + 1);
+        assertThat(metric("wharf_mirror_upstream_skipped_total{mirror=\"up\"}")).isEqualTo(2);
+        assertThat(metric("wharf_mirror_stale_serves_total{mirror=\"up\"}")).isEqualTo(2);
+
+        // After the pause one request asks again; still down, so the pause starts over.
+        clock.advance(UpstreamOutages.PAUSE.plusMillis(1));
+        assertThat(manifest("v1").statusCode()).isEqualTo(200);
+        assertThat(manifest("v1").statusCode()).isEqualTo(200);
+        assertThat(upstream.requests).hasSize(before + 2);
+
+        // Back: the next request after the pause gets through, and so does everything after it.
+        upstream.failWith = 0;
+        clock.advance(UpstreamOutages.PAUSE.plusMillis(1));
+        assertThat(manifest("v1").statusCode()).isEqualTo(200);
+        HttpResponse<byte[]> listed = wharf.send("GET", "/v2/up/" + REPOSITORY + "/tags/list", null);
+        assertThat(listed.statusCode()).as(TestServer.text(listed)).isEqualTo(200);
+        assertThat(upstream.requests.size()).isGreaterThanOrEqualTo(before + 4);
+    }
+
+    @Test
+    void aRepositoryTheUpstreamDoesNotHaveIsNoOutage() {
+        assertThat(wharf.send("GET", "/v2/up/lib/missing/manifests/1", null, "Accept", ACCEPT).statusCode())
+                .isEqualTo(404);
+        assertThat(manifest("v1").statusCode()).as("asked at once").isEqualTo(200);
+        assertThat(upstream.requests).hasSize(2);
+    }
+
+    private HttpResponse<byte[]> manifest(String tag) {
+        return wharf.send("GET", "/v2/up/" + REPOSITORY + "/manifests/" + tag, null, "Accept", ACCEPT);
+    }
+
+    private double metric(String series) {
+        String scrape = new String(wharf.send("GET", "/metrics", null).body(), StandardCharsets.UTF_8);
+        Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(scrape);
+        assertThat(m.find()).as("series %s", series).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+}
