@@ -22,8 +22,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,8 +73,8 @@ class MirrorListsTest {
         assertThat(tags(end)).containsExactly("v2");
         assertThat(end.headers().firstValue("Link")).isEmpty();
         assertThat(upstream.tagRequests()).as("kept for the revalidation interval").hasSize(3);
-        assertThat(metric("wharf_mirror_hits_total{kind=\"tags\",mirror=\"up\"}")).isEqualTo(2);
-        assertThat(metric("wharf_mirror_misses_total{kind=\"tags\",mirror=\"up\"}")).isEqualTo(1);
+        assertThat(wharf.metric("wharf_mirror_hits_total{kind=\"tags\",mirror=\"up\"}")).isEqualTo(2);
+        assertThat(wharf.metric("wharf_mirror_misses_total{kind=\"tags\",mirror=\"up\"}")).isEqualTo(1);
     }
 
     @Test
@@ -100,7 +98,7 @@ class MirrorListsTest {
         HttpResponse<byte[]> listed = wharf.send("GET", "/v2/up/" + REPOSITORY + "/tags/list", null);
         assertThat(listed.statusCode()).as(TestServer.text(listed)).isEqualTo(200);
         assertThat(tags(listed)).containsExactly("v1");
-        assertThat(metric("wharf_mirror_stale_serves_total{mirror=\"up\"}")).isEqualTo(1);
+        assertThat(wharf.metric("wharf_mirror_stale_serves_total{mirror=\"up\"}")).isEqualTo(1);
 
         // A repository with nothing fetched has nothing to fall back on: the upstream's problem, without secrets.
         HttpResponse<byte[]> other = wharf.send("GET", "/v2/up/lib/other/tags/list", null);
@@ -154,7 +152,7 @@ class MirrorListsTest {
         assertThat(sboms.headers().firstValue("OCI-Filters-Applied")).contains("artifactType");
         assertThat(upstream.requests.stream().filter(r -> r.contains("/referrers/")))
                 .as("both pages once, then kept for the revalidation interval").hasSize(2);
-        assertThat(metric("wharf_mirror_hits_total{kind=\"referrers\",mirror=\"up\"}")).isEqualTo(1);
+        assertThat(wharf.metric("wharf_mirror_hits_total{kind=\"referrers\",mirror=\"up\"}")).isEqualTo(1);
 
         // Under the Docker Hub name the Hub mirror answers too.
         assertThat(digests(wharf.send("GET", "/v2/" + REPOSITORY + "/referrers/" + Digest.sha256(upstream.manifest),
@@ -194,7 +192,7 @@ class MirrorListsTest {
             listed = wharf.send("GET", path, null);
         }
         assertThat(digests(listed)).containsExactly(referrer);
-        assertThat(metric("wharf_mirror_stale_serves_total{mirror=\"up\"}")).isEqualTo(1);
+        assertThat(wharf.metric("wharf_mirror_stale_serves_total{mirror=\"up\"}")).isEqualTo(1);
     }
 
     private static List<String> digests(HttpResponse<byte[]> index) {
@@ -205,12 +203,5 @@ class MirrorListsTest {
     private static List<String> tags(HttpResponse<byte[]> r) {
         JsonNode tags = TestServer.json(r).get("tags");
         return StreamSupport.stream(tags.spliterator(), false).map(JsonNode::asText).toList();
-    }
-
-    private double metric(String series) {
-        String scrape = new String(wharf.send("GET", "/metrics", null).body(), StandardCharsets.UTF_8);
-        Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(scrape);
-        assertThat(m.find()).as("series %s", series).isTrue();
-        return Double.parseDouble(m.group(1));
     }
 }

@@ -6,13 +6,10 @@ import dev.wharf.testing.MutableClock;
 import dev.wharf.testing.TestServer;
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,8 +59,8 @@ class MirrorOutageTest {
         assertThat(miss.statusCode()).isEqualTo(503);
         assertThat(TestServer.text(miss)).contains("UNAVAILABLE").contains("HTTP 503").contains("asked again in");
         assertThat(upstream.requests).as("nothing sent during the pause").hasSize(before + 1);
-        assertThat(metric("wharf_mirror_upstream_skipped_total{mirror=\"up\"}")).isEqualTo(2);
-        assertThat(metric("wharf_mirror_stale_serves_total{mirror=\"up\"}")).isEqualTo(2);
+        assertThat(wharf.metric("wharf_mirror_upstream_skipped_total{mirror=\"up\"}")).isEqualTo(2);
+        assertThat(wharf.metric("wharf_mirror_stale_serves_total{mirror=\"up\"}")).isEqualTo(2);
 
         // After the pause one request asks again; still down, so the pause starts over.
         clock.advance(UpstreamOutages.PAUSE.plusMillis(1));
@@ -90,12 +87,5 @@ class MirrorOutageTest {
 
     private HttpResponse<byte[]> manifest(String tag) {
         return wharf.send("GET", "/v2/up/" + REPOSITORY + "/manifests/" + tag, null, "Accept", ACCEPT);
-    }
-
-    private double metric(String series) {
-        String scrape = new String(wharf.send("GET", "/metrics", null).body(), StandardCharsets.UTF_8);
-        Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(scrape);
-        assertThat(m.find()).as("series %s", series).isTrue();
-        return Double.parseDouble(m.group(1));
     }
 }

@@ -23,6 +23,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -239,6 +241,14 @@ public final class TestServer implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("not JSON: " + text(r), e);
         }
+    }
+
+    /** The sample value of one series on this server's /metrics now (labels exactly as written); fails if absent. */
+    public double metric(String series) {
+        String scrape = text(send("GET", "/metrics", null));
+        Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(scrape);
+        if (!m.find()) throw new AssertionError("no series " + series + " on /metrics");
+        return Double.parseDouble(m.group(1));
     }
 
     private static String blankToNull(String s) {
