@@ -31,7 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A mirror repository's tag list is its upstream's (every page of it), kept for the revalidation interval; while the
  * upstream fails it is the tags the mirror has fetched, served stale; a repository the upstream does not know is
- * unknown; a Docker Hub name routed to the Hub mirror lists the same way under the name the client used.
+ * unknown; a Docker Hub name routed to the Hub mirror lists the same way under the name the client used. Referrers
+ * likewise come from the upstream's referrers API, filtered by Wharf; an upstream without that API gives a 404, so
+ * that clients look for the tag schema's tag, which pulls through.
  */
 class MirrorListsTest {
     private static final String REPOSITORY = "lib/app";
