@@ -10,9 +10,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -35,6 +37,8 @@ public final class UpstreamClient {
     private static final int TAG_PAGE = 1000;
     /** The most one page of a list may hold: a registry that ignores {@code n} sends every tag at once. */
     private static final int MAX_LIST_PAGE_BYTES = 16 << 20;
+    /** The most pages of one list followed. */
+    private static final int MAX_LIST_PAGES = 1000;
     private static final Pattern NEXT_LINK = Pattern.compile("<([^>]*)>\\s*;[^,]*rel=\"?next\"?");
 
     private final OutboundHttp http;
@@ -247,8 +251,14 @@ public final class UpstreamClient {
      */
     private List<JsonNode> pagedArray(URI first, String accept, String field, int max, Duration timeout, String what) {
         List<JsonNode> all = new ArrayList<>();
+        Set<URI> asked = new HashSet<>();
         URI next = first;
         while (next != null) {
+            // A Link back to a page already read (or an endless chain of empty pages) would never end.
+            if (!asked.add(next) || asked.size() > MAX_LIST_PAGES) {
+                throw new UpstreamException(UpstreamException.Reason.PROTOCOL, what + " does not end: its pages link"
+                        + " back or go on past " + MAX_LIST_PAGES);
+            }
             OutboundResponse r = send(next, accept, timeout);
             if (r.status() != 200) throw Http.failure(r, what);
             URI following = nextPage(r, what);

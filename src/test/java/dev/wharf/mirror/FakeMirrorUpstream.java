@@ -27,6 +27,8 @@ final class FakeMirrorUpstream implements AutoCloseable {
     volatile List<String> tags = List.of();
     volatile int failWith;
     volatile String nextOrigin = "";
+    /** Every page of the tag list links back to the first. */
+    volatile boolean loopingLinks;
     volatile boolean referrersApi = true;
     final byte[] manifest;
     /** A manifest whose subject is {@link #manifest}, its artifact type the config's media type. */
@@ -77,7 +79,9 @@ final class FakeMirrorUpstream implements AutoCloseable {
             } else if (path.equals("/v2/" + repository + "/tags/list")) {
                 int from = query != null && query.contains("page=") ? Integer.parseInt(query.replaceAll(".*page=", "")) : 0;
                 List<String> page = new ArrayList<>(tags.subList(from, Math.min(tags.size(), from + 3)));
-                if (from + 3 < tags.size()) {
+                if (loopingLinks) {
+                    ex.getResponseHeaders().add("Link", "</v2/" + repository + "/tags/list?n=3&page=0>; rel=\"next\"");
+                } else if (from + 3 < tags.size()) {
                     ex.getResponseHeaders().add("Link", "<" + nextOrigin + "/v2/" + repository
                             + "/tags/list?n=3&page=" + (from + 3) + ">; rel=\"next\"");
                 }

@@ -130,6 +130,15 @@ class MirrorListsTest {
     }
 
     @Test
+    void aTagListWhosePagesLinkBackEnds() {
+        upstream.loopingLinks = true;
+        HttpResponse<byte[]> listed = wharf.send("GET", "/v2/up/" + REPOSITORY + "/tags/list", null);
+        assertThat(listed.statusCode()).isEqualTo(503);
+        assertThat(TestServer.text(listed)).contains("does not end");
+        assertThat(upstream.tagRequests()).as("the first page, then page=0 once").hasSize(2);
+    }
+
+    @Test
     void aDockerHubNameListsThroughTheHubMirrorUnderItsOwnName() {
         HttpResponse<byte[]> page = wharf.send("GET", "/v2/" + REPOSITORY + "/tags/list?n=3", null);
         assertThat(page.statusCode()).as(TestServer.text(page)).isEqualTo(200);
