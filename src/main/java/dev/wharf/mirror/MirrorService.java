@@ -38,6 +38,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,12 +112,13 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
      * Upstream tag lists by repository, weighed by their tags: a few hundred thousand names at most, so that
      * listing many large repositories cannot fill the heap.
      */
-    private final Cache<String, TagList> tagLists = Caffeine.newBuilder()
-            .maximumWeight(KEPT_TAGS).weigher((String k, TagList v) -> v.tags().size() + 1).build();
-    /** Upstream referrers by subject, weighed by their descriptors, likewise. */
-    private final Cache<String, ReferrerList> referrerLists = Caffeine.newBuilder()
+    private final Cache<String, Listed<List<String>>> tagLists = Caffeine.newBuilder()
+            .maximumWeight(KEPT_TAGS).weigher((String k, Listed<List<String>> v) -> v.value().size() + 1).build();
+    /** Upstream referrers by subject (empty: the upstream has no referrers API), weighed by their descriptors. */
+    private final Cache<String, Listed<Optional<List<JsonNode>>>> referrerLists = Caffeine.newBuilder()
             .maximumWeight(KEPT_REFERRERS)
-            .weigher((String k, ReferrerList v) -> v.descriptors().map(List::size).orElse(0) + 1).build();
+            .weigher((String k, Listed<Optional<List<JsonNode>>> v) -> v.value().map(List::size).orElse(0) + 1)
+            .build();
 
     public MirrorService(Mirrors mirrors, OutboundHttp outbound, MetadataStore meta, BlobService blobs,
             ManifestService manifests, UploadService uploads,
@@ -390,44 +393,24 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     @Override
     public List<String> tags(String repository) {
         Mirror m = mirror(repository);
-        // A changed definition (another upstream) lists afresh.
-        String key = repository + "|" + m.updatedAt().toEpochMilli();
-        TagList kept = tagLists.getIfPresent(key);
-        if (kept != null && fresh(m, kept.fetchedAt())) {
-            metrics.hit(m.name(), "tags");
-            return kept.tags();
-        }
-        return flights.run("l|" + key, () -> {
-            TagList again = tagLists.getIfPresent(key);
-            if (again != null && fresh(m, again.fetchedAt())) {
-                metrics.hit(m.name(), "tags");
-                return again.tags();
-            }
-            metrics.miss(m.name(), "tags");
-            try {
-                List<String> listed = upstream.call(m, repository, c -> c.tags(upstreamTimeout, MAX_LISTED_TAGS))
-                        .stream().distinct().sorted().toList();
-                tagLists.put(key, new TagList(listed, clock.instant()));
-                return listed;
-            } catch (UpstreamException e) {
-                List<String> cached = e.reason() == UpstreamException.Reason.NOT_FOUND ? List.of()
-                        : store.tags(repository).stream().sorted().toList();
-                if (!cached.isEmpty()) {
-                    stale(m, repository + " (its tag list)", e);
-                    return cached;
-                }
-                if (e.reason() == UpstreamException.Reason.TOO_LARGE) {
-                    throw new RegistryException(OciError.UNSUPPORTED, "mirror " + m.name() + ": " + e.getMessage()
-                            + "; a mirror lists at most " + MAX_LISTED_TAGS + " tags (upstream " + m.upstream() + ")",
-                            Map.of("name", repository, "upstream", m.upstream()));
-                }
-                throw error(m, e, OciError.NAME_UNKNOWN, repository, "tags/list");
-            }
-        });
+        return listed(m, "tags", tagLists, repository,
+                () -> upstream.call(m, repository, c -> c.tags(upstreamTimeout, MAX_LISTED_TAGS))
+                        .stream().distinct().sorted().toList(),
+                e -> {
+                    List<String> cached = e.reason() == UpstreamException.Reason.NOT_FOUND ? List.of()
+                            : store.tags(repository).stream().sorted().toList();
+                    if (!cached.isEmpty()) {
+                        stale(m, repository + " (its tag list)", e);
+                        return cached;
+                    }
+                    if (e.reason() == UpstreamException.Reason.TOO_LARGE) {
+                        throw new RegistryException(OciError.UNSUPPORTED, "mirror " + m.name() + ": "
+                                + e.getMessage() + "; a mirror lists at most " + MAX_LISTED_TAGS + " tags (upstream "
+                                + m.upstream() + ")", Map.of("name", repository, "upstream", m.upstream()));
+                    }
+                    throw error(m, e, OciError.NAME_UNKNOWN, repository, "tags/list");
+                });
     }
-
-    /** An upstream's tag list as this node fetched it. */
-    private record TagList(List<String> tags, Instant fetchedAt) {}
 
     /**
      * The upstream's referrers of a subject, kept per node for the revalidation interval and fetched once at a time
@@ -437,46 +420,65 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     @Override
     public Optional<List<JsonNode>> referrers(String repository, Digest subject) {
         Mirror m = mirror(repository);
-        String key = repository + "@" + subject + "|" + m.updatedAt().toEpochMilli();
-        ReferrerList kept = referrerLists.getIfPresent(key);
-        if (kept == null || !fresh(m, kept.fetchedAt())) {
-            kept = flights.run("r|" + key, () -> {
-                ReferrerList again = referrerLists.getIfPresent(key);
-                if (again != null && fresh(m, again.fetchedAt())) return again;
-                metrics.miss(m.name(), "referrers");
-                try {
-                    ReferrerList listed = new ReferrerList(Optional.of(upstream.call(m, repository,
-                            c -> c.referrers(subject.toString(), upstreamTimeout, MAX_LISTED_REFERRERS))),
-                            clock.instant());
-                    referrerLists.put(key, listed);
-                    return listed;
-                } catch (UpstreamException e) {
-                    if (e.reason() == UpstreamException.Reason.NOT_FOUND) {
-                        ReferrerList unsupported = new ReferrerList(Optional.empty(), clock.instant());
-                        referrerLists.put(key, unsupported);
-                        return unsupported;
-                    }
-                    if (!manifests.referrers(repository, subject, null).isEmpty()) {
-                        stale(m, repository + "@" + subject + " (its referrers)", e);
-                        return null;
-                    }
-                    throw error(m, e, OciError.NAME_UNKNOWN, repository, "referrers/" + subject);
-                }
-            });
-            if (kept == null) return Optional.empty(); // the upstream failed: the referrers cached here
-        } else {
-            metrics.hit(m.name(), "referrers");
-        }
-        if (kept.descriptors().isEmpty()) {
+        Optional<List<JsonNode>> listed = listed(m, "referrers", referrerLists, repository + "@" + subject, () -> {
+            try {
+                return Optional.of(upstream.call(m, repository,
+                        c -> c.referrers(subject.toString(), upstreamTimeout, MAX_LISTED_REFERRERS)));
+            } catch (UpstreamException e) {
+                if (e.reason() != UpstreamException.Reason.NOT_FOUND) throw e;
+                return Optional.empty(); // no referrers API: kept as such
+            }
+        }, e -> {
+            if (!manifests.referrers(repository, subject, null).isEmpty()) {
+                stale(m, repository + "@" + subject + " (its referrers)", e);
+                return null;
+            }
+            throw error(m, e, OciError.NAME_UNKNOWN, repository, "referrers/" + subject);
+        });
+        if (listed == null) return Optional.empty(); // the upstream failed: the referrers stored here
+        if (listed.isEmpty()) {
             throw new RegistryException(OciError.NOT_FOUND, "mirror " + m.name() + ": the upstream " + m.upstream()
                     + " has no referrers API for " + repository + "; look for the tag " + subject.toString()
                     .replace(':', '-') + " instead", Map.of("name", repository, "upstream", m.upstream()));
         }
-        return kept.descriptors();
+        return listed;
     }
 
-    /** An upstream's referrers of one subject as this node fetched them; empty when it has no referrers API. */
-    private record ReferrerList(Optional<List<JsonNode>> descriptors, Instant fetchedAt) {}
+    /**
+     * A list fetched from the upstream (a tag list, a subject's referrers), kept per node for the mirror's
+     * revalidation interval in {@code kept} and fetched by one request at a time per {@code what} (the others wait
+     * for its answer); a changed definition (another upstream) lists afresh. Served from {@code kept} it counts as
+     * a hit of {@code kind}, fetched as a miss. When the fetch fails, {@code failed} answers (what it returns is
+     * not kept) or throws.
+     */
+    private <V> V listed(Mirror m, String kind, Cache<String, Listed<V>> kept, String what, Supplier<V> fetch,
+            Function<UpstreamException, V> failed) {
+        String key = what + "|" + m.updatedAt().toEpochMilli();
+        Listed<V> known = kept.getIfPresent(key);
+        if (known != null && fresh(m, known.fetchedAt())) {
+            metrics.hit(m.name(), kind);
+            return known.value();
+        }
+        return flights.run(kind + "|" + key, () -> {
+            Listed<V> again = kept.getIfPresent(key);
+            if (again != null && fresh(m, again.fetchedAt())) {
+                metrics.hit(m.name(), kind);
+                return again.value();
+            }
+            metrics.miss(m.name(), kind);
+            V value;
+            try {
+                value = fetch.get();
+            } catch (UpstreamException e) {
+                return failed.apply(e);
+            }
+            kept.put(key, new Listed<>(value, clock.instant()));
+            return value;
+        });
+    }
+
+    /** What a node fetched from an upstream for {@link #listed}, and when. */
+    private record Listed<V>(V value, Instant fetchedAt) {}
 
     // --- blobs -----------------------------------------------------------------------------------------------
 
