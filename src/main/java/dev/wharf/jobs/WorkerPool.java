@@ -24,6 +24,11 @@ import org.slf4j.LoggerFactory;
 public final class WorkerPool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
     private static final long CANCEL_CHECK_MILLIS = 1000;
+    /**
+     * The longest a peer's Retry-After delays a job's next attempt: a registry's rate limit that resets in hours
+     * should not hold an import past what an operator waits for, and the attempt after it asks again anyway.
+     */
+    static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
 
     private final JobStore store;
     private final Map<String, JobHandler> handlers;
@@ -127,7 +132,7 @@ public final class WorkerPool implements AutoCloseable {
             if (stopping && context.lostOrStopped()) {
                 store.release(job.id(), worker);
             } else if (f.isTransient() && job.attempts() < job.maxAttempts()) {
-                Duration delay = backoff.after(job.attempts());
+                Duration delay = delayAfter(backoff.after(job.attempts()), f.retryAfter());
                 log.info("job {} ({}) attempt {} failed, retrying in {} s: {}", job.id(), job.type(),
                         job.attempts(), delay.toSeconds(), f.getMessage());
                 store.retryLater(job.id(), worker, context.finish(false), f.getMessage(), delay);
@@ -145,6 +150,13 @@ public final class WorkerPool implements AutoCloseable {
         } finally {
             running.remove(job.id());
         }
+    }
+
+    /** The backoff's delay, or the peer's Retry-After (up to {@link #MAX_RETRY_AFTER}) when that is longer. */
+    static Duration delayAfter(Duration backoff, java.util.Optional<Duration> retryAfter) {
+        if (retryAfter.isEmpty()) return backoff;
+        Duration asked = retryAfter.get().compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : retryAfter.get();
+        return asked.compareTo(backoff) > 0 ? asked : backoff;
     }
 
     private void finishFailed(JobHandler handler, Job job, RunningJob context, String message) {

@@ -725,8 +725,18 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
             case TOO_LARGE -> OciError.MANIFEST_TOO_LARGE;
             case UNREACHABLE, SERVER, PROTOCOL -> OciError.UNAVAILABLE;
         };
+        Map<String, String> headers = Map.of();
+        if (code == OciError.UNAVAILABLE && e.retryAfter().isPresent()) {
+            headers = Map.of("Retry-After", String.valueOf(retryAfterSeconds(e.retryAfter().get())));
+        }
         return new RegistryException(code, message, Map.of("name", repository, "reference", reference,
-                "upstream", m.upstream()));
+                "upstream", m.upstream()), headers);
+    }
+
+    /** What a client is told to wait: at least a second, and no longer than the mirror itself waits. */
+    private static long retryAfterSeconds(Duration wait) {
+        Duration capped = wait.compareTo(UpstreamOutages.MAX_PAUSE) > 0 ? UpstreamOutages.MAX_PAUSE : wait;
+        return Math.max(1, capped.toSeconds());
     }
 
     // --- bookkeeping -----------------------------------------------------------------------------------------

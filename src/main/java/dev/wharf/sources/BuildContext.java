@@ -201,7 +201,8 @@ final class BuildContext {
             // Messages of Wharf's own (OutboundHttp): never the peer's bytes.
             if (e.getCause() instanceof UpstreamException u) {
                 String message = "cannot download the build context: " + u.getMessage();
-                throw u.isTransient() ? JobFailure.transientError(message, u) : JobFailure.permanent(message);
+                throw u.isTransient() ? JobFailure.transientError(message, u, u.retryAfter().orElse(null))
+                        : JobFailure.permanent(message);
             }
             throw JobFailure.transientError("cannot download the build context from " + uri.getHost(), e.getCause());
         } catch (InterruptedException e) {

@@ -145,7 +145,8 @@ final class ImportJob implements JobHandler {
             ctx.output("repository", repo + ":" + target.tag());
             images.imported(imageId, target.tag(), top.digest(), total + manifestBytes, clock.millis());
         } catch (UpstreamException e) {
-            throw e.isTransient() ? JobFailure.transientError(e.getMessage(), e) : JobFailure.permanent(e.getMessage());
+            throw e.isTransient() ? JobFailure.transientError(e.getMessage(), e, e.retryAfter().orElse(null))
+                    : JobFailure.permanent(e.getMessage());
         } catch (RegistryException e) {
             throw JobFailure.permanent("the upstream image was refused: " + e.getMessage());
         }

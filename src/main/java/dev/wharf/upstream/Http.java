@@ -2,6 +2,8 @@ package dev.wharf.upstream;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 
 /** Readable {@link UpstreamException}s for registry answers that are not success. */
 final class Http {
@@ -9,7 +11,10 @@ final class Http {
 
     private Http() {}
 
-    /** Reads and drops a little of the body, so the connection can be reused; never shown to anyone. */
+    /**
+     * Reads and drops a little of the body, so the connection can be reused; never shown to anyone: what reaches
+     * users is in Wharf's own words (the status, and a Retry-After read as a number), not the peer's bytes.
+     */
     static void drain(OutboundResponse r) {
         try {
             r.readAtMost(2048);
@@ -28,8 +33,11 @@ final class Http {
         }
         if (s == 404) return new UpstreamException(UpstreamException.Reason.NOT_FOUND, what + " not found");
         if (s == 429 || s >= 500) {
+            Optional<Duration> wait = s == 429 || s == 503
+                    ? RetryAfter.parse(r.header("Retry-After").orElse(null), Instant.now()) : Optional.empty();
             return new UpstreamException(UpstreamException.Reason.SERVER, "the registry failed on " + what
-                    + " (HTTP " + s + ")");
+                    + " (HTTP " + s + wait.map(w -> "; it asks to be left alone for " + w.toSeconds() + " s")
+                            .orElse("") + ")", wait.orElse(null));
         }
         return new UpstreamException(UpstreamException.Reason.PROTOCOL, "unexpected HTTP " + s + " for " + what);
     }

@@ -1,5 +1,8 @@
 package dev.wharf.upstream;
 
+import java.time.Duration;
+import java.util.Optional;
+
 /** A failed call to an upstream registry, with a reason callers can act on and a message users can read. */
 public final class UpstreamException extends RuntimeException {
     public enum Reason {
@@ -18,14 +21,26 @@ public final class UpstreamException extends RuntimeException {
     }
 
     private final Reason reason;
+    /** How long the registry asked to be left alone (its Retry-After), or null. */
+    private final Duration retryAfter;
 
     public UpstreamException(Reason reason, String message) {
+        this(reason, message, null);
+    }
+
+    public UpstreamException(Reason reason, String message, Duration retryAfter) {
         super(message, null, false, false);
         this.reason = reason;
+        this.retryAfter = retryAfter;
     }
 
     public Reason reason() {
         return reason;
+    }
+
+    /** The wait the registry asked for with Retry-After (a 429 or 503), when it did. */
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
     }
 
     public boolean isTransient() {

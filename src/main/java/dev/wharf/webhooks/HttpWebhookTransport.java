@@ -2,10 +2,12 @@ package dev.wharf.webhooks;
 
 import dev.wharf.upstream.OutboundHttp;
 import dev.wharf.upstream.OutboundResponse;
+import dev.wharf.upstream.RetryAfter;
 import dev.wharf.upstream.UpstreamException;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 
@@ -31,7 +33,11 @@ public final class HttpWebhookTransport implements WebhookTransport {
             throw new IllegalArgumentException("not an http(s) URL");
         }
         try (OutboundResponse response = http.post(url, headers, body, timeout)) {
-            return new Response(response.status(), response.readAtMost(EXCERPT_BYTES));
+            int status = response.status();
+            Duration retryAfter = status == 429 || status == 503
+                    ? RetryAfter.parse(response.header("Retry-After").orElse(null), Instant.now()).orElse(null)
+                    : null;
+            return new Response(status, response.readAtMost(EXCERPT_BYTES), retryAfter);
         } catch (UpstreamException e) {
             // Its message is Wharf's own ("connection refused", "address not allowed by outbound policy", ...).
             throw new Failed(e.getMessage());

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * Sends one delivery: a POST of the stored body, signed with the hook's secret, with the delivery id that stays
  * the same on every retry. A 2xx answer delivers it; anything else (another status, no answer within the
  * timeout, a refused connection, an address the outbound policy forbids) is an attempt logged with what is known
- * and retried with exponential back-off until {@code retryFor} has passed since the event. Redirects are not
+ * and retried with exponential back-off until {@code retryFor} has passed since the event; a receiver that answers
+ * 429 or 503 with {@code Retry-After} is left alone at least that long (up to an hour). Redirects are not
  * followed: a hook URL must name its receiver.
  */
 public final class WebhookSender implements JobHandler {
@@ -75,11 +76,16 @@ public final class WebhookSender implements JobHandler {
         Integer status = null;
         String excerpt = "";
         String error = "";
+        Duration retryAfter = null;
         try {
             WebhookTransport.Response response = transport.post(URI.create(hook.url()), headers, body, timeout);
             status = response.status();
             excerpt = printable(response.bodyStart());
-            if (status < 200 || status > 299) error = "the receiver answered " + status;
+            retryAfter = response.retryAfter();
+            if (status < 200 || status > 299) {
+                error = "the receiver answered " + status
+                        + (retryAfter == null ? "" : " and asked to be left alone for " + retryAfter.toSeconds() + " s");
+            }
         } catch (HttpTimeoutException e) {
             error = "no answer within " + timeout.toSeconds() + " s";
         } catch (ConnectException e) {
@@ -100,7 +106,7 @@ public final class WebhookSender implements JobHandler {
         if (!recorded) throw JobFailure.permanent("the webhook was deleted while the delivery was being sent");
         log.info("webhook {} delivery {} attempt {}: {}", hook.id(), delivery.id(), attempt, error);
         if (expired) throw JobFailure.permanent("gave up after " + retryFor.toHours() + " h: " + error);
-        throw JobFailure.transientError(error, null);
+        throw JobFailure.transientError(error, null, retryAfter);
     }
 
     @Override

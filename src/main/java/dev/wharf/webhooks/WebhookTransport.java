@@ -10,8 +10,15 @@ import java.util.Map;
 
 /** How a delivery reaches its receiver; {@link HttpWebhookTransport} in production, checked by the outbound policy. */
 public interface WebhookTransport {
-    /** The receiver's status and the first bytes of its answer (at most a few KiB are read). */
-    record Response(int status, byte[] bodyStart) {}
+    /**
+     * The receiver's status, the first bytes of its answer (at most a few KiB are read), and the wait it asked for
+     * with {@code Retry-After} on a 429 or 503 (null when it did not).
+     */
+    record Response(int status, byte[] bodyStart, Duration retryAfter) {
+        public Response(int status, byte[] bodyStart) {
+            this(status, bodyStart, null);
+        }
+    }
 
     Response post(URI url, Map<String, String> headers, byte[] body, Duration timeout) throws IOException;
 

@@ -19,13 +19,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * An upstream registry with one repository, for mirror tests: its tags in pages of three, each with a relative Link
  * to the next (or, with nextOrigin, an absolute one on that origin); one image manifest for every tag and a
  * referrer of it by digest, with their blobs; a referrers API of two pages (or none, referrersApi false). Anything
- * may fail with failWith; every request but {@code /v2/} is recorded. It asks for no credentials.
+ * may fail with failWith (with failRetryAfter and failBody); every request but {@code /v2/} is recorded. It asks for no credentials.
  */
 final class FakeMirrorUpstream implements AutoCloseable {
     private final String repository;
     final List<String> requests = new CopyOnWriteArrayList<>();
     volatile List<String> tags = List.of();
     volatile int failWith;
+    /** The Retry-After header of a failure, when not null. */
+    volatile String failRetryAfter;
+    /** The body of a failure (JSON), when not null. */
+    volatile String failBody;
     volatile String nextOrigin = "";
     /** Every page of the tag list links back to the first. */
     volatile boolean loopingLinks;
@@ -75,7 +79,12 @@ final class FakeMirrorUpstream implements AutoCloseable {
             }
             requests.add(ex.getRequestMethod() + " " + path + (query == null ? "" : "?" + query));
             if (failWith != 0) {
-                ex.sendResponseHeaders(failWith, -1);
+                if (failRetryAfter != null) ex.getResponseHeaders().add("Retry-After", failRetryAfter);
+                if (failBody != null && !ex.getRequestMethod().equals("HEAD")) {
+                    send(ex, failBody.getBytes(StandardCharsets.UTF_8), failWith, "application/json");
+                } else {
+                    ex.sendResponseHeaders(failWith, -1);
+                }
             } else if (path.equals("/v2/" + repository + "/tags/list")) {
                 int from = query != null && query.contains("page=") ? Integer.parseInt(query.replaceAll(".*page=", "")) : 0;
                 List<String> page = new ArrayList<>(tags.subList(from, Math.min(tags.size(), from + 3)));

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * An upstream that failed as down (here: 503) is left alone for {@link UpstreamOutages#PAUSE}: a cached tag due for
  * its check is served stale without asking it, a miss fails at once with its problem; after the pause one request
- * asks again, and once the upstream answers everything goes to it as before. A 404 is an answer, not an outage.
+ * asks again, and once the upstream answers everything goes to it as before. An upstream's Retry-After (a 429 or
+ * 503) makes the pause as long as it asks, up to {@link UpstreamOutages#MAX_PAUSE}, and clients are told it. A 404 is an answer, not an outage.
  */
 class MirrorOutageTest {
     private static final String REPOSITORY = "lib/app";
@@ -75,6 +76,52 @@ class MirrorOutageTest {
         HttpResponse<byte[]> listed = wharf.send("GET", "/v2/up/" + REPOSITORY + "/tags/list", null);
         assertThat(listed.statusCode()).as(TestServer.text(listed)).isEqualTo(200);
         assertThat(upstream.requests.size()).isGreaterThanOrEqualTo(before + 4);
+    }
+
+    @Test
+    void anUpstreamThatAsksWithRetryAfterIsLeftAloneThatLongAndClientsAreToldWhy() {
+        upstream.failWith = 429;
+        upstream.failRetryAfter = "30";
+        upstream.failBody = "{\"errors\":[{\"code\":\"TOOMANYREQUESTS\",\"message\":\"You have reached your pull"
+                + " rate limit.\\nUpgrade.\"}]}";
+
+        HttpResponse<byte[]> first = manifest("v1");
+        assertThat(first.statusCode()).isEqualTo(503);
+        assertThat(TestServer.text(first)).contains("HTTP 429; it asks to be left alone for 30 s")
+                .as("the upstream's own words are not repeated").doesNotContain("rate limit");
+        assertThat(first.headers().firstValue("Retry-After")).hasValue("30");
+        assertThat(upstream.requests).hasSize(1);
+
+        // Past the usual pause, still within what the upstream asked: not asked, and the client hears how long.
+        clock.advance(Duration.ofSeconds(6));
+        HttpResponse<byte[]> skipped = manifest("v1");
+        assertThat(skipped.statusCode()).isEqualTo(503);
+        assertThat(skipped.headers().firstValue("Retry-After")).hasValue("24");
+        assertThat(TestServer.text(skipped)).contains("asked again in 24 s");
+        assertThat(upstream.requests).hasSize(1);
+
+        upstream.failWith = 0;
+        clock.advance(Duration.ofSeconds(24));
+        assertThat(manifest("v1").statusCode()).as("asked once its wait is over").isEqualTo(200);
+        assertThat(upstream.requests).hasSize(2);
+    }
+
+    @Test
+    void aRetryAfterLongerThanTheMirrorsLongestPauseIsCut() {
+        upstream.failWith = 503;
+        upstream.failRetryAfter = "86400";
+        HttpResponse<byte[]> first = manifest("v1");
+        assertThat(first.statusCode()).isEqualTo(503);
+        assertThat(first.headers().firstValue("Retry-After")).hasValue(String.valueOf(UpstreamOutages.MAX_PAUSE
+                .toSeconds()));
+
+        clock.advance(UpstreamOutages.MAX_PAUSE.minusSeconds(1));
+        assertThat(manifest("v1").statusCode()).isEqualTo(503);
+        assertThat(upstream.requests).hasSize(1);
+        upstream.failWith = 0;
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(manifest("v1").statusCode()).isEqualTo(200);
+        assertThat(upstream.requests).hasSize(2);
     }
 
     @Test

@@ -14,7 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A registry an attacker (or a test) controls: serves the manifests and blobs it is given, 404 for the rest, and
  * records every request with its Authorization header. With {@code basicUser} set, it answers 401 with a Basic
- * challenge until that user's credentials arrive.
+ * challenge until that user's credentials arrive; with {@code failStatus} set, it fails every request.
  */
 final class FakeUpstream implements AutoCloseable {
     record Hit(String path, String authorization) {}
@@ -25,6 +25,9 @@ final class FakeUpstream implements AutoCloseable {
     final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
     final Map<String, String> redirects = new ConcurrentHashMap<>();
     volatile String basicAuthorization;
+    /** When not 0, every request but {@code /v2/} is answered with this status (and failRetryAfter, if set). */
+    volatile int failStatus;
+    volatile String failRetryAfter;
     private final HttpServer server;
 
     FakeUpstream(String address) throws IOException {
@@ -64,7 +67,10 @@ final class FakeUpstream implements AutoCloseable {
             send(ex, 401, new byte[0], "text/plain");
             return;
         }
-        if (redirects.containsKey(path)) {
+        if (failStatus != 0 && !path.equals("/v2/")) {
+            if (failRetryAfter != null) ex.getResponseHeaders().add("Retry-After", failRetryAfter);
+            send(ex, failStatus, new byte[0], "text/plain");
+        } else if (redirects.containsKey(path)) {
             ex.getResponseHeaders().add("Location", redirects.get(path));
             send(ex, 307, new byte[0], "text/plain");
         } else if (path.equals("/v2/")) {

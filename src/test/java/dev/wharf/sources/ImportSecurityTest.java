@@ -19,7 +19,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,6 +100,31 @@ class ImportSecurityTest {
             HttpResponse<byte[]> layer = registry("GET", "/v2/bob/reused/blobs/" + own.layer, bobToken);
             assertThat(layer.statusCode()).isEqualTo(200);
             assertThat(layer.body()).isEqualTo(base);
+        }
+    }
+
+    /**
+     * A registry that answers 429 with Retry-After is asked again no sooner than it asked, and one that asks for
+     * days holds the import for an hour at most (its next attempt asks again).
+     */
+    @Test
+    void anUpstreamsRetryAfterDelaysTheNextAttemptUpToAnHour() throws Exception {
+        for (String asked : List.of("600", "999999")) {
+            try (FakeUpstream limited = new FakeUpstream("127.0.0.1")) {
+                limited.failStatus = 429;
+                limited.failRetryAfter = asked;
+                Instant before = Instant.now();
+                JsonNode job = importAndWait(source("Limited" + asked, limited.url(), "lim/app:1", ""),
+                        j -> j.path("meta").path("attempts").asInt() >= 1 && !message(j).isEmpty());
+                assertThat(state(job)).as(job.toString()).isNotIn("completed", "error");
+                assertThat(message(job)).contains("HTTP 429").contains("left alone for " + asked + " s");
+                Instant next = Instant.parse(job.path("schedule").asText());
+                long waits = Math.min(Long.parseLong(asked), 3600);
+                assertThat(next).as(job.toString()).isAfterOrEqualTo(before.plusSeconds(waits).minusSeconds(1))
+                        .isBefore(Instant.now().plusSeconds(waits).plusSeconds(1));
+                assertThat(limited.paths()).as("asked once, not again within the wait")
+                        .filteredOn(p -> p.startsWith("/v2/lim/")).hasSize(1);
+            }
         }
     }
 
@@ -283,6 +310,12 @@ class ImportSecurityTest {
     }
 
     private JsonNode importAndWait(String sourceJson) throws InterruptedException {
+        return importAndWait(sourceJson, job -> state(job).equals("completed") || state(job).equals("error"));
+    }
+
+    /** Imports and polls the job until {@code done} holds (or 60 s passed): the job as last seen. */
+    private JsonNode importAndWait(String sourceJson, java.util.function.Predicate<JsonNode> done)
+            throws InterruptedException {
         HttpResponse<byte[]> s = wharf.send("POST", "/v1/images/sources", bobSession, "bob", sourceJson);
         assertThat(s.statusCode()).as(new String(s.body())).isEqualTo(201);
         String sourceId = CycleServer.json(s).path("data").path("id").asText();
@@ -297,8 +330,7 @@ class ImportSecurityTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
             JsonNode job = imagesAndJobs(wharf.send("GET", "/v1/jobs/" + jobId, bobSession, "bob", null)).path("data");
-            String state = job.path("state").path("current").asText();
-            if (state.equals("completed") || state.equals("error") || System.nanoTime() > deadline) return job;
+            if (done.test(job) || System.nanoTime() > deadline) return job;
             Thread.sleep(100);
         }
     }

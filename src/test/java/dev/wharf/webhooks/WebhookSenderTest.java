@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A hook deleted while one of its deliveries is being sent (the deletion takes the delivery with it): the attempt
  * is not recorded and the job ends as a plain permanent failure, not a foreign-key error logged with its trace
- * (WebhooksIT's deleted pipeline showed that race in CI's logs).
+ * (WebhooksIT's deleted pipeline showed that race in CI's logs). And a receiver's Retry-After reaches the retry.
  */
 class WebhookSenderTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -97,6 +97,22 @@ class WebhookSenderTest {
             assertThat(d.state()).isEqualTo(Delivery.State.DELIVERED);
             assertThat(d.attempts()).isEqualTo(1);
         });
+    }
+
+    @Test
+    void aReceiversRetryAfterGoesWithTheFailureSoTheNextAttemptWaitsForIt() {
+        WebhookSender sender = sender((url, headers, body, timeout) ->
+                new WebhookTransport.Response(429, new byte[0], Duration.ofSeconds(120)));
+        assertThatThrownBy(() -> sender.run(job(), QUIET)).isInstanceOfSatisfying(JobFailure.class, e -> {
+            assertThat(e.isTransient()).isTrue();
+            assertThat(e.retryAfter()).hasValue(Duration.ofSeconds(120));
+            assertThat(e.getMessage()).isEqualTo("the receiver answered 429 and asked to be left alone for 120 s");
+        });
+        assertThat(store.delivery("d1")).hasValueSatisfying(d -> assertThat(d.state()).isEqualTo(Delivery.State.PENDING));
+
+        WebhookSender plain = sender((url, headers, body, timeout) -> new WebhookTransport.Response(503, new byte[0]));
+        assertThatThrownBy(() -> plain.run(job(), QUIET)).isInstanceOfSatisfying(JobFailure.class,
+                e -> assertThat(e.retryAfter()).isEmpty());
     }
 
     private WebhookSender sender(WebhookTransport transport) {
