@@ -571,7 +571,8 @@ try {
       await row.waitFor();
       const cells = await row.getByRole('cell').allTextContents();
       check(cells[1] === UPSTREAM, 'upstream: ' + cells.join(' | '));
-      check(cells[8].startsWith('configuration'), 'defined in: ' + cells[8]);
+      check(cells[8] === '—', 'upstream pulls left (Distribution states no budget): ' + cells[8]);
+      check(cells[9].startsWith('configuration'), 'defined in: ' + cells[9]);
       check(Number(cells[5]) >= 1 && Number(cells[6].replace(/\D/g, '')) >= 1
         && Number(cells[7].replace(/\D/g, '')) >= 1, 'repositories, hits, misses: ' + cells.join(' | '));
       await shot('mirrors');
@@ -626,7 +627,7 @@ try {
       const row = page.locator('tr[data-mirror="e2e-mirror"]');
       await row.waitFor();
       const cells = await row.getByRole('cell').allTextContents();
-      check(cells[1] === UPSTREAM && cells[2] === '2 min' && cells[8].startsWith('admin API'),
+      check(cells[1] === UPSTREAM && cells[2] === '2 min' && cells[9].startsWith('admin API'),
         'new mirror: ' + cells.join(' | '));
       // The server knows it: the admin API lists it, and its namespace now answers on the Hub API.
       const listed = await page.evaluate(async () => (await fetch('/admin/mirrors')).json());

@@ -22,6 +22,7 @@ export async function mirrorsPage(session) {
     el('td', { class: 'num' }, Number(m.repositories).toLocaleString()),
     el('td', { class: 'num' }, Number(m.hits).toLocaleString()),
     el('td', { class: 'num' }, Number(m.misses).toLocaleString()),
+    el('td', {}, budget(m.upstream_rate_limit)),
     el('td', {}, m.managed_by === 'config' ? 'configuration' : 'admin API', el('div', { class: 'muted small' },
       'changed ', when(m.updated_at))),
     el('td', {}, m.managed_by === 'config' ? el('span', { class: 'muted small' }, 'change it in mirrors.upstreams')
@@ -40,7 +41,8 @@ export async function mirrorsPage(session) {
   const table = data.mirrors.length
     ? el('div', { class: 'table-wrap' }, el('table', {}, el('caption', { class: 'sr-only' }, 'Pull-through mirrors'),
       el('thead', {}, el('tr', {}, ['Namespace', 'Upstream', 'Revalidate tags after', 'Anonymous pulls',
-        'Upstream user', 'Repositories', 'Hits', 'Misses', 'Defined in', ''].map((h) => el('th', { scope: 'col' }, h)))),
+        'Upstream user', 'Repositories', 'Hits', 'Misses', 'Upstream pulls left', 'Defined in', '']
+        .map((h) => el('th', { scope: 'col' }, h)))),
       el('tbody', {}, rows)))
     : el('p', { class: 'empty' }, 'No pull-through mirrors yet. Create one below, or define it with mirrors.upstreams '
       + 'in the configuration.');
@@ -48,7 +50,8 @@ export async function mirrorsPage(session) {
     pageTitle('Mirrors', el('span', { class: 'muted' }, 'pull-through caches of other registries')),
     table, status,
     el('p', { class: 'muted small' }, 'Hits are requests served from the cache, misses those that needed the ' +
-      'upstream; counted per repository, for all nodes.'),
+      'upstream; counted per repository, for all nodes. Upstream pulls left is the pull budget the upstream last ' +
+      'stated to this node (Docker Hub does, per account or address).'),
     createForm());
 }
 
@@ -92,6 +95,14 @@ function createForm() {
 }
 
 /** Seconds as the largest whole unit: 600 → "10 min". */
+/** An upstream's pull budget as it last stated it ("76 of 100 per 6 h"), or a dash when it states none. */
+function budget(limit) {
+  if (!limit) return el('span', { class: 'muted' }, '—');
+  const per = Number(limit.window_seconds) > 0 ? ` per ${every(limit.window_seconds)}` : '';
+  return el('span', {}, `${Number(limit.remaining).toLocaleString()} of ${Number(limit.limit).toLocaleString()}${per}`,
+    el('div', { class: 'muted small' }, 'stated ', when(limit.stated_at)));
+}
+
 export function every(seconds) {
   const s = Number(seconds);
   if (s % 86400 === 0) return `${s / 86400} d`;

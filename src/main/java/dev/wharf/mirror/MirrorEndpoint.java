@@ -24,8 +24,11 @@ public final class MirrorEndpoint {
     private final String hubMirror;
     private final AdminGate gate;
     private final ObjectMapper json;
+    private final MirrorService service;
 
-    public MirrorEndpoint(MirrorAdmin admin, String hubMirror, AdminGate gate, ObjectMapper json) {
+    public MirrorEndpoint(MirrorAdmin admin, MirrorService service, String hubMirror, AdminGate gate,
+            ObjectMapper json) {
+        this.service = service;
         this.admin = admin;
         this.hubMirror = hubMirror;
         this.gate = gate;
@@ -110,6 +113,15 @@ public final class MirrorEndpoint {
         v.put("repositories", totals.repositories());
         v.put("hits", totals.hits());
         v.put("misses", totals.misses());
+        // As this node last heard it; null until the upstream states a budget (Docker Hub does, on manifests).
+        v.put("upstream_rate_limit", service.upstreamRateLimit(m).map(r -> {
+            Map<String, Object> l = new LinkedHashMap<>();
+            l.put("limit", r.limit());
+            l.put("remaining", r.remaining());
+            l.put("window_seconds", r.windowSeconds());
+            l.put("stated_at", r.at().toString());
+            return l;
+        }).orElse(null));
         return v;
     }
 

@@ -1,13 +1,15 @@
 package dev.wharf.mirror;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.function.DoubleSupplier;
 
 /**
  * The mirrors' Prometheus counters, labelled by mirror: cache hits and misses (manifest or blob), requests that
  * joined a download already running, downloads started ahead of the client, blobs passed on unstored for want of
  * room, bytes received from upstreams, stale serves, failed upstream requests and tag revalidations (unchanged or
- * moved). Per node, like every counter.
+ * moved); and two gauges of the upstream's pull budget as it states it. Per node, like every counter.
  */
 public final class MirrorMetrics {
     private final MeterRegistry registry;
@@ -61,6 +63,20 @@ public final class MirrorMetrics {
     void revalidated(String mirror, String result) {
         counter("wharf_mirror_revalidations", "tag checks against the upstream after the interval", mirror,
                 "result", result).increment();
+    }
+
+    /**
+     * The upstream's pull budget as it last stated it to this node (NaN once forgotten): Docker Hub's
+     * {@code ratelimit-limit} and {@code ratelimit-remaining}.
+     */
+    void rateLimitGauges(String mirror, DoubleSupplier limit, DoubleSupplier remaining) {
+        Gauge.builder("wharf_mirror_upstream_ratelimit_limit", limit, DoubleSupplier::getAsDouble)
+                .description("pulls the upstream allows per window, as it last stated (Docker Hub's ratelimit-limit)")
+                .tags("mirror", mirror).strongReference(true).register(registry);
+        Gauge.builder("wharf_mirror_upstream_ratelimit_remaining", remaining, DoubleSupplier::getAsDouble)
+                .description("pulls left in the upstream's window, as it last stated (Docker Hub's"
+                        + " ratelimit-remaining)")
+                .tags("mirror", mirror).strongReference(true).register(registry);
     }
 
     private Counter counter(String name, String description, String mirror, String... tags) {

@@ -228,6 +228,11 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
         });
     }
 
+    /** The pull budget the mirror's upstream last stated to this node (Docker Hub's ratelimit headers), if any. */
+    Optional<UpstreamRateLimits.Seen> upstreamRateLimit(Mirror m) {
+        return upstream.rateLimit(m);
+    }
+
     // --- manifests -------------------------------------------------------------------------------------------
 
     @Override

@@ -39,6 +39,7 @@ final class UpstreamClients {
     private final ConcurrentHashMap<String, CachedClient> clients = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, UpstreamAuth> upstreamAuth = new ConcurrentHashMap<>();
     private final UpstreamOutages outages;
+    private final UpstreamRateLimits rateLimits;
 
     UpstreamClients(OutboundHttp outbound, MirrorMetrics metrics, Clock clock, Duration timeout) {
         this.outbound = outbound;
@@ -46,6 +47,17 @@ final class UpstreamClients {
         this.clock = clock;
         this.timeout = timeout;
         this.outages = new UpstreamOutages(clock, metrics);
+        this.rateLimits = new UpstreamRateLimits(clock, metrics);
+    }
+
+    /** The pull budget the mirror's upstream (as defined now) last stated to this node, if it states one. */
+    java.util.Optional<UpstreamRateLimits.Seen> rateLimit(Mirror m) {
+        return rateLimits.of(m.name(), definition(m));
+    }
+
+    /** A mirror's definition: a changed one (upstream, credentials) has another updatedAt. */
+    private static String definition(Mirror m) {
+        return m.name() + "|" + m.updatedAt().toEpochMilli();
     }
 
     /**
@@ -56,8 +68,8 @@ final class UpstreamClients {
      * for a while ({@link UpstreamOutages}).
      */
     <T> T call(Mirror m, String repository, Function<UpstreamClient, T> work) {
-        // A changed definition (upstream, credentials) has another updatedAt: nothing kept for the old one is used.
-        String definition = m.name() + "|" + m.updatedAt().toEpochMilli();
+        // A changed definition has another key: nothing kept for the old one is used.
+        String definition = definition(m);
         return outages.guard(m, definition, () -> callClient(m, repository, definition, work));
     }
 
@@ -72,9 +84,10 @@ final class UpstreamClients {
             upstreamAuth.keySet().removeIf(k -> k.startsWith(m.name() + "|") && !k.equals(definition));
             UpstreamAuth auth = upstreamAuth.computeIfAbsent(definition, k -> new UpstreamAuth(clock));
             // An upstream configured as http:// is the administrator's explicit choice: credentials go there.
-            cached = new CachedClient(new UpstreamClient(outbound, m.upstream(), upstreamRepository, m.credentials(),
-                    ManifestService.MAX_MANIFEST_BYTES, m.upstream().startsWith("http://"), timeout, auth),
-                    now);
+            UpstreamClient client = new UpstreamClient(outbound, m.upstream(), upstreamRepository, m.credentials(),
+                    ManifestService.MAX_MANIFEST_BYTES, m.upstream().startsWith("http://"), timeout, auth);
+            client.reportRateLimits(budget -> rateLimits.stated(m.name(), definition, budget));
+            cached = new CachedClient(client, now);
             clients.put(key, cached);
         }
         cached.usedAt = now;

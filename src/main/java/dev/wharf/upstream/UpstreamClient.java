@@ -51,6 +51,8 @@ public final class UpstreamClient {
     private final UpstreamAuth shared; // null: nothing shared beyond this client
     private volatile String authorization; // null until authorized; "" when the registry needs none
     private volatile Instant authorizedUntil; // when a bearer token stops being used; null: no expiry
+    /** Told the pull budget each answer states (Docker Hub's ratelimit headers); null: nobody asks. */
+    private volatile java.util.function.Consumer<UpstreamRateLimit> rateLimits;
 
     /**
      * @param baseUrl {@code https://host[:port]} (a bare host means https)
@@ -414,7 +416,14 @@ public final class UpstreamClient {
             answer(Challenge.parse(r.header("WWW-Authenticate").get()), r.uri());
             r = http.request(method, uri, headers(accept), timeout);
         }
+        java.util.function.Consumer<UpstreamRateLimit> to = rateLimits;
+        if (to != null) UpstreamRateLimit.of(r).ifPresent(to);
         return r;
+    }
+
+    /** Hands every pull budget an answer of this registry states to {@code to} ({@link UpstreamRateLimit}). */
+    public void reportRateLimits(java.util.function.Consumer<UpstreamRateLimit> to) {
+        rateLimits = to;
     }
 
     private Map<String, String> headers(String accept) {

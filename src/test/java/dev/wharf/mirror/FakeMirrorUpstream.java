@@ -34,6 +34,8 @@ final class FakeMirrorUpstream implements AutoCloseable {
     /** Every page of the tag list links back to the first. */
     volatile boolean loopingLinks;
     volatile boolean referrersApi = true;
+    /** When not null, manifest answers state a pull budget as Docker Hub does: 100 per 6 h, this many left. */
+    volatile String pullsLeft;
     final byte[] manifest;
     /** A manifest whose subject is {@link #manifest}, its artifact type the config's media type. */
     final byte[] referrer;
@@ -116,6 +118,10 @@ final class FakeMirrorUpstream implements AutoCloseable {
             } else if (path.startsWith("/v2/" + repository + "/manifests/")) {
                 byte[] body = path.endsWith("/" + Digest.sha256(referrer)) ? referrer : manifest;
                 ex.getResponseHeaders().add("Docker-Content-Digest", Digest.sha256(body).toString());
+                if (pullsLeft != null) {
+                    ex.getResponseHeaders().add("ratelimit-limit", "100;w=21600");
+                    ex.getResponseHeaders().add("ratelimit-remaining", pullsLeft + ";w=21600");
+                }
                 send(ex, body, "application/vnd.oci.image.manifest.v1+json");
             } else if (path.startsWith("/v2/" + repository + "/blobs/")
                     && blobs.containsKey(path.substring(path.lastIndexOf('/') + 1))) {
