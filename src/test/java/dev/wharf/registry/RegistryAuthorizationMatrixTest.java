@@ -64,26 +64,28 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * <p>Repositories: {@code acme/public} (made public), {@code acme/private} and {@code sam/own} (private, the
  * default). Push is a monolithic blob upload; delete removes a manifest by digest that the administrator pushed
- * just before; catalog lists the repositories the caller is shown.
+ * just before; catalog lists the repositories the caller is shown. {@code closed/lib/app} is a pull-through
+ * mirror's repository (cached before the rows), the mirror taking no anonymous pulls: every live credential pulls
+ * it, as a public repository, within its token's scopes; nobody writes to it over {@code /v2/}.
  */
 class RegistryAuthorizationMatrixTest {
 
     private static final ScopeMatrix MATRIX = new ScopeMatrix("""
-            caller          | pull public | pull private     | push public | push private     | delete private   | tags private     | catalog
-            anonymous       | 200         | 401 UNAUTHORIZED | 403 DENIED  | 401 UNAUTHORIZED | 401 UNAUTHORIZED | 401 UNAUTHORIZED | acme/public
-            sam             | 200         | 401 UNAUTHORIZED | 403 DENIED  | 401 UNAUTHORIZED | 401 UNAUTHORIZED | 401 UNAUTHORIZED | acme/public sam/own
-            mia             | 200         | 401 UNAUTHORIZED | 403 DENIED  | 401 UNAUTHORIZED | 401 UNAUTHORIZED | 401 UNAUTHORIZED | acme/public
-            tina            | 200         | 200              | 403 DENIED  | 403 DENIED       | 403 DENIED       | 200              | acme/private acme/public
-            walt            | 200         | 200              | 403 DENIED  | 201              | 403 DENIED       | 200              | acme/private acme/public
-            eddie           | 200         | 200              | 201         | 201              | 403 DENIED       | 200              | acme/private acme/public
-            olivia          | 200         | 200              | 201         | 201              | 202              | 200              | acme/private acme/public
-            pat:public_read | 200         | 401 UNAUTHORIZED | 403 DENIED  | 401 UNAUTHORIZED | 401 UNAUTHORIZED | 401 UNAUTHORIZED | acme/public
-            pat:read        | 200         | 200              | 403 DENIED  | 403 DENIED       | 403 DENIED       | 200              | acme/private acme/public
-            pat:write       | 200         | 200              | 201         | 201              | 403 DENIED       | 200              | acme/private acme/public
-            pat:admin       | 200         | 200              | 201         | 201              | 202              | 200              | acme/private acme/public
-            oat:pull        | 200         | 200              | 403 DENIED  | 403 DENIED       | 403 DENIED       | 200              | acme/private acme/public
-            oat:push        | 200         | 200              | 201         | 201              | 403 DENIED       | 200              | acme/private acme/public
-            admin           | 200         | 200              | 201         | 201              | 202              | 200              | acme/private acme/public sam/own
+            caller          | pull public | pull private     | push public | push private     | delete private   | tags private     | catalog                                         | pull mirror      | tags mirror      | push mirror | delete mirror
+            anonymous       | 200         | 401 UNAUTHORIZED | 403 DENIED  | 401 UNAUTHORIZED | 401 UNAUTHORIZED | 401 UNAUTHORIZED | acme/public                                     | 401 UNAUTHORIZED | 401 UNAUTHORIZED | 403 DENIED  | 403 DENIED
+            sam             | 200         | 401 UNAUTHORIZED | 403 DENIED  | 401 UNAUTHORIZED | 401 UNAUTHORIZED | 401 UNAUTHORIZED | acme/public closed/lib/app sam/own              | 200              | 200              | 403 DENIED  | 403 DENIED
+            mia             | 200         | 401 UNAUTHORIZED | 403 DENIED  | 401 UNAUTHORIZED | 401 UNAUTHORIZED | 401 UNAUTHORIZED | acme/public closed/lib/app                      | 200              | 200              | 403 DENIED  | 403 DENIED
+            tina            | 200         | 200              | 403 DENIED  | 403 DENIED       | 403 DENIED       | 200              | acme/private acme/public closed/lib/app         | 200              | 200              | 403 DENIED  | 403 DENIED
+            walt            | 200         | 200              | 403 DENIED  | 201              | 403 DENIED       | 200              | acme/private acme/public closed/lib/app         | 200              | 200              | 403 DENIED  | 403 DENIED
+            eddie           | 200         | 200              | 201         | 201              | 403 DENIED       | 200              | acme/private acme/public closed/lib/app         | 200              | 200              | 403 DENIED  | 403 DENIED
+            olivia          | 200         | 200              | 201         | 201              | 202              | 200              | acme/private acme/public closed/lib/app         | 200              | 200              | 403 DENIED  | 403 DENIED
+            pat:public_read | 200         | 401 UNAUTHORIZED | 403 DENIED  | 401 UNAUTHORIZED | 401 UNAUTHORIZED | 401 UNAUTHORIZED | acme/public closed/lib/app                      | 200              | 200              | 403 DENIED  | 403 DENIED
+            pat:read        | 200         | 200              | 403 DENIED  | 403 DENIED       | 403 DENIED       | 200              | acme/private acme/public closed/lib/app         | 200              | 200              | 403 DENIED  | 403 DENIED
+            pat:write       | 200         | 200              | 201         | 201              | 403 DENIED       | 200              | acme/private acme/public closed/lib/app         | 200              | 200              | 403 DENIED  | 403 DENIED
+            pat:admin       | 200         | 200              | 201         | 201              | 202              | 200              | acme/private acme/public closed/lib/app         | 200              | 200              | 403 DENIED  | 403 DENIED
+            oat:pull        | 200         | 200              | 403 DENIED  | 403 DENIED       | 403 DENIED       | 200              | acme/private acme/public closed/lib/app         | 200              | 200              | 403 DENIED  | 403 DENIED
+            oat:push        | 200         | 200              | 201         | 201              | 403 DENIED       | 200              | acme/private acme/public closed/lib/app         | 200              | 200              | 403 DENIED  | 403 DENIED
+            admin           | 200         | 200              | 201         | 201              | 202              | 200              | acme/private acme/public closed/lib/app sam/own | 200              | 200              | 403 DENIED  | 403 DENIED
             """);
 
     private static final String ADMIN_PASSWORD = "matrix-admin-secret";
@@ -91,6 +93,10 @@ class RegistryAuthorizationMatrixTest {
     private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 
     @TempDir static Path dir;
+    @TempDir static Path upstreamDir;
+    /** The mirror {@code closed}'s upstream: another node, without auth, holding {@code lib/app:1}. */
+    static TestServer upstream;
+    static String mirroredDigest;
     static TestRegistry reg;
     static Database db;
     static AccountService accounts;
@@ -102,7 +108,13 @@ class RegistryAuthorizationMatrixTest {
 
     @BeforeAll
     static void start() {
-        reg = new TestRegistry(TestServer.builder(dir).adminPassword(ADMIN_PASSWORD).build());
+        upstream = TestServer.builder(upstreamDir).auth(false).build();
+        mirroredDigest = upstream.pushImage("lib/app", "1", "{\"mirrored\":true}".getBytes(StandardCharsets.UTF_8),
+                "mirrored layer".getBytes(StandardCharsets.UTF_8)).created().digest().toString();
+        // A mirror without anonymous pulls: which callers it serves is the access rule's, not the repository's.
+        reg = new TestRegistry(TestServer.builder(dir).adminPassword(ADMIN_PASSWORD).flags("--mirrors-upstreams",
+                "closed=" + upstream.base, "--mirrors-anonymous-pulls", "false", "--outbound-allow", "127.0.0.1/32")
+                .build());
         db = Database.open(reg.config.db().url(), null, null, 2, null);
         Clock clock = Clock.systemUTC();
         accounts = new AccountService(db, PasswordHasher.defaults(), clock);
@@ -157,6 +169,9 @@ class RegistryAuthorizationMatrixTest {
         }
         serverKey = SigningKeys.loadOrCreate(db, SecretBox.load(null, dir));
 
+        // Cached before any row, so that every row's catalog is shown the same repositories.
+        assertThat(outcome(call("admin", "GET", "/v2/closed/lib/app/manifests/1", null, "Accept", OCI_MANIFEST)))
+                .isEqualTo("200");
         pushImage("admin", "acme/public", "1");
         pushImage("admin", "acme/private", "1");
         pushImage("admin", "sam/own", "1");
@@ -166,6 +181,7 @@ class RegistryAuthorizationMatrixTest {
     static void stop() {
         if (db != null) db.close();
         if (reg != null) reg.close();
+        if (upstream != null) upstream.close();
     }
 
     static Stream<Arguments> rows() {
@@ -191,6 +207,19 @@ class RegistryAuthorizationMatrixTest {
         HttpResponse<byte[]> catalog = call(caller, "GET", "/v2/_catalog", null);
         soft.assertThat(catalog.statusCode() == 200 ? String.join(" ", names(catalog)) : outcome(catalog))
                 .as("catalog").isEqualTo(expected.get(6));
+        soft.assertThat(outcome(call(caller, "GET", "/v2/closed/lib/app/manifests/1", null, "Accept", OCI_MANIFEST)))
+                .as("pull mirror").isEqualTo(expected.get(7));
+        soft.assertThat(outcome(call(caller, "GET", "/v2/closed/lib/app/tags/list", null)))
+                .as("tags mirror").isEqualTo(expected.get(8));
+        // A mirror is read-only for every caller, administrators included (they delete cached content through the
+        // Hub API): a write is refused before authorization, even with the caller's own token for the repository.
+        String[] writer = {"Authorization", "Bearer " + token(caller, "repository:closed/lib/app:pull,push,delete")};
+        byte[] pushed = ("pushed by " + caller + " to a mirror").getBytes(StandardCharsets.UTF_8);
+        soft.assertThat(outcome(reg.send("POST", "/v2/closed/lib/app/blobs/uploads/?digest=" + Digest.sha256(pushed),
+                pushed, TestServer.header("Content-Type", "application/octet-stream", writer))))
+                .as("push mirror").isEqualTo(expected.get(9));
+        soft.assertThat(outcome(reg.send("DELETE", "/v2/closed/lib/app/manifests/" + mirroredDigest, null, writer)))
+                .as("delete mirror").isEqualTo(expected.get(10));
         soft.assertAll();
     }
 
