@@ -571,10 +571,11 @@ try {
       await row.waitFor();
       const cells = await row.getByRole('cell').allTextContents();
       check(cells[1] === UPSTREAM, 'upstream: ' + cells.join(' | '));
-      check(cells[8] === '—', 'upstream pulls left (Distribution states no budget): ' + cells[8]);
-      check(cells[9].startsWith('configuration'), 'defined in: ' + cells[9]);
-      check(Number(cells[5]) >= 1 && Number(cells[6].replace(/\D/g, '')) >= 1
-        && Number(cells[7].replace(/\D/g, '')) >= 1, 'repositories, hits, misses: ' + cells.join(' | '));
+      check(cells[3] === 'neverserver default', 'eviction (the server evicts nothing by default): ' + cells[3]);
+      check(cells[9] === '—', 'upstream pulls left (Distribution states no budget): ' + cells[9]);
+      check(cells[10].startsWith('configuration'), 'defined in: ' + cells[10]);
+      check(Number(cells[6]) >= 1 && Number(cells[7].replace(/\D/g, '')) >= 1
+        && Number(cells[8].replace(/\D/g, '')) >= 1, 'repositories, hits, misses: ' + cells.join(' | '));
       await shot('mirrors');
     });
 
@@ -623,15 +624,17 @@ try {
       await form.getByLabel('Namespace').fill('e2e-mirror');
       await form.getByLabel('Upstream', { exact: true }).fill(UPSTREAM);
       await form.getByLabel('Revalidate tags after (seconds)').fill('120');
+      await form.getByLabel('Evict tags unused for (days)').fill('30');
       await form.getByRole('button', { name: 'Save mirror' }).click();
       const row = page.locator('tr[data-mirror="e2e-mirror"]');
       await row.waitFor();
       const cells = await row.getByRole('cell').allTextContents();
-      check(cells[1] === UPSTREAM && cells[2] === '2 min' && cells[9].startsWith('admin API'),
+      check(cells[1] === UPSTREAM && cells[2] === '2 min' && cells[3] === '30 d' && cells[10].startsWith('admin API'),
         'new mirror: ' + cells.join(' | '));
       // The server knows it: the admin API lists it, and its namespace now answers on the Hub API.
       const listed = await page.evaluate(async () => (await fetch('/admin/mirrors')).json());
-      check(listed.mirrors.some((m) => m.name === 'e2e-mirror' && m.managed_by === 'api'), 'listed by the API');
+      check(listed.mirrors.some((m) => m.name === 'e2e-mirror' && m.managed_by === 'api'
+        && m.evict_unused_seconds === 30 * 86400), 'listed by the API, with its own eviction setting');
       // A configuration mirror cannot be deleted here; the new one can.
       check(await page.locator(`tr[data-mirror="${MIRROR}"]`).getByRole('button').count() === 0,
         'no delete button for a configuration mirror');

@@ -17,6 +17,7 @@ export async function mirrorsPage(session) {
       m.hub_mirror ? badge('Docker Hub mirror', 'mirror') : null),
     el('td', { class: 'mono' }, m.upstream),
     el('td', { class: 'num' }, every(m.revalidate_seconds)),
+    el('td', {}, eviction(m)),
     el('td', {}, m.anonymous_pulls ? 'yes' : 'no'),
     el('td', {}, m.credentials ? m.username : el('span', { class: 'muted' }, 'none')),
     el('td', { class: 'num' }, Number(m.repositories).toLocaleString()),
@@ -40,8 +41,8 @@ export async function mirrorsPage(session) {
       } }, 'Delete'))));
   const table = data.mirrors.length
     ? el('div', { class: 'table-wrap' }, el('table', {}, el('caption', { class: 'sr-only' }, 'Pull-through mirrors'),
-      el('thead', {}, el('tr', {}, ['Namespace', 'Upstream', 'Revalidate tags after', 'Anonymous pulls',
-        'Upstream user', 'Repositories', 'Hits', 'Misses', 'Upstream pulls left', 'Defined in', '']
+      el('thead', {}, el('tr', {}, ['Namespace', 'Upstream', 'Revalidate tags after', 'Evict unused after',
+        'Anonymous pulls', 'Upstream user', 'Repositories', 'Hits', 'Misses', 'Upstream pulls left', 'Defined in', '']
         .map((h) => el('th', { scope: 'col' }, h)))),
       el('tbody', {}, rows)))
     : el('p', { class: 'empty' }, 'No pull-through mirrors yet. Create one below, or define it with mirrors.upstreams '
@@ -64,6 +65,7 @@ function createForm() {
   const username = el('input', { name: 'username', autocomplete: 'off' });
   const password = el('input', { name: 'password', type: 'password', autocomplete: 'new-password' });
   const revalidate = el('input', { name: 'revalidate_seconds', type: 'number', min: 1, placeholder: '600' });
+  const evict = el('input', { name: 'evict_unused_days', type: 'number', min: 0, step: 1 });
   const anonymous = el('input', { type: 'checkbox', name: 'anonymous_pulls', checked: true });
   const status = el('div', { 'aria-live': 'polite' });
   const form = el('form', { class: 'card stack', 'aria-label': 'New mirror', onsubmit: async (e) => {
@@ -75,6 +77,7 @@ function createForm() {
       body.password = password.value;
     }
     if (revalidate.value) body.revalidate_seconds = Number(revalidate.value);
+    if (evict.value) body.evict_unused_seconds = Number(evict.value) * 86400;
     try {
       await api('PUT', `/admin/mirrors/${enc(name.value.trim())}`, body);
       toast(`Mirror ${name.value.trim()} saved`);
@@ -88,13 +91,13 @@ function createForm() {
   field('Upstream user', username, 'Only when the upstream needs credentials; they are stored sealed and never shown again.'),
   field('Upstream password or token', password),
   field('Revalidate tags after (seconds)', revalidate, 'Empty: mirrors.revalidate_after.'),
+  field('Evict tags unused for (days)', evict, 'Empty: mirrors.evict_unused_after; 0: never evict this mirror’s tags.'),
   el('label', { class: 'check' }, anonymous, ' Anonymous pulls'),
   status,
   el('button', { type: 'submit', class: 'primary' }, 'Save mirror'));
   return el('details', { class: 'create' }, el('summary', {}, 'New mirror'), form);
 }
 
-/** Seconds as the largest whole unit: 600 → "10 min". */
 /** An upstream's pull budget as it last stated it ("76 of 100 per 6 h"), or a dash when it states none. */
 function budget(limit) {
   if (!limit) return el('span', { class: 'muted' }, '—');
@@ -103,6 +106,14 @@ function budget(limit) {
     el('div', { class: 'muted small' }, 'stated ', when(limit.stated_at)));
 }
 
+/** When unused tags go: "30 d", "never", and whether that is the mirror's own setting or the server's. */
+function eviction(m) {
+  const after = Number(m.evicts_unused_after_seconds);
+  return el('span', {}, after > 0 ? every(after) : 'never',
+    m.evict_unused_seconds === null ? el('div', { class: 'muted small' }, 'server default') : null);
+}
+
+/** Seconds as the largest whole unit: 600 → "10 min". */
 export function every(seconds) {
   const s = Number(seconds);
   if (s % 86400 === 0) return `${s / 86400} d`;

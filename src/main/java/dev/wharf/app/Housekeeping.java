@@ -69,13 +69,12 @@ final class Housekeeping implements AutoCloseable {
             int n = s.auditLog().purgeOlderThan(clock.instant().minus(auditRetention));
             if (n > 0) log.info("removed {} audit events older than {}", n, auditRetention);
         });
+        // Every mirror may have its own setting (the admin API's evict_unused_seconds), so the chore always runs;
+        // a mirror that evicts nothing costs one query.
         Duration evictAfter = config.mirrors().evictUnusedAfter();
-        if (!evictAfter.isZero()) {
-            h.every("the mirror eviction", 10, 60, TimeUnit.MINUTES, () -> {
-                int n = s.mirrors().evictUnusedSince(clock.instant().minus(evictAfter));
-                if (n > 0) log.info("mirrors: evicted {} tags unused for {}", n, evictAfter);
-            });
-        }
+        h.every("the mirror eviction", 10, 60, TimeUnit.MINUTES, () -> s.mirrors().evictUnused(evictAfter)
+                .forEach((mirror, n) -> log.info("mirror {}: evicted {} tags unused for its eviction setting", mirror,
+                        n)));
         Duration uploadsExpireAfter = config.storage().uploadsExpireAfter();
         h.every("the upload expiry", 0, 5, TimeUnit.MINUTES, () -> {
             int n = s.uploads().expireIdle(uploadsExpireAfter);

@@ -284,8 +284,8 @@ public final class WharfServer {
                 config.mirrors().prefetch());
         identity.accessControl().useMirrors(mirrors);
         AdminGate adminGate = new AdminGate(identity.authenticator(), identity.loginGuard(), identity.sessions());
-        MirrorEndpoint mirrorEndpoint = new MirrorEndpoint(mirrorAdmin, mirrors, config.mirrors().hub(), adminGate,
-                json);
+        MirrorEndpoint mirrorEndpoint = new MirrorEndpoint(mirrorAdmin, mirrors, config.mirrors().evictUnusedAfter(),
+                config.mirrors().hub(), adminGate, json);
         RegistryRoutes registry = new RegistryRoutes(manifests, blobService, uploads, metrics, json, access,
                 pullLimit, mirrors, config.http().sendfile());
         TokenEndpoint tokenEndpoint = new TokenEndpoint(authCache, identity.sessions(), identity.registryTokens(),

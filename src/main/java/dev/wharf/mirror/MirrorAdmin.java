@@ -33,8 +33,20 @@ public final class MirrorAdmin {
     }
 
     /** What the admin API asks for; null fields keep the current value (or take the default for a new mirror). */
+    /**
+     * What a PUT changes; null fields keep their value. {@code evictUnusedSeconds} with {@code evictUnusedDefault}
+     * false keeps it too; with {@code evictUnusedDefault} true the mirror goes back to the server's setting.
+     */
     public record Change(String upstream, String username, String secret, Long revalidateSeconds,
-            Boolean anonymousPulls) {}
+            Boolean anonymousPulls, Long evictUnusedSeconds, boolean evictUnusedDefault) {
+        public Change(String upstream, String username, String secret, Long revalidateSeconds,
+                Boolean anonymousPulls) {
+            this(upstream, username, secret, revalidateSeconds, anonymousPulls, null, false);
+        }
+    }
+
+    /** The longest eviction setting, as for every duration of the configuration. */
+    static final Duration MAX_EVICT = Duration.ofDays(36500);
 
     private final Mirrors mirrors;
     private final MirrorStore store;
@@ -65,7 +77,7 @@ public final class MirrorAdmin {
             Credentials creds = d.username() == null ? null : new Credentials(d.username(), d.secret());
             Optional<Mirror> existing = store.find(d.name());
             Mirror wanted = new Mirror(d.name(), d.upstream(), creds, config.revalidateAfter(), config.anonymousPulls(),
-                    Mirror.CONFIG, existing.map(Mirror::createdAt).orElse(now), now);
+                    null, Mirror.CONFIG, existing.map(Mirror::createdAt).orElse(now), now);
             if (existing.isPresent() && same(existing.get(), wanted)) continue;
             store.put(wanted, AuditAction.MIRROR_CREATE, AuditAction.MIRROR_UPDATE);
         }
@@ -80,7 +92,7 @@ public final class MirrorAdmin {
     private static boolean same(Mirror a, Mirror b) {
         return a.upstream().equals(b.upstream()) && Objects.equals(a.credentials(), b.credentials())
                 && a.revalidateAfter().equals(b.revalidateAfter()) && a.anonymousPulls() == b.anonymousPulls()
-                && a.managedBy().equals(b.managedBy());
+                && Objects.equals(a.evictUnusedAfter(), b.evictUnusedAfter()) && a.managedBy().equals(b.managedBy());
     }
 
     public List<Mirror> list() {
@@ -142,8 +154,18 @@ public final class MirrorAdmin {
         }
         boolean anonymous = change.anonymousPulls() != null ? change.anonymousPulls()
                 : existing.map(Mirror::anonymousPulls).orElse(config.anonymousPulls());
+        Duration evict = existing.map(Mirror::evictUnusedAfter).orElse(null);
+        if (change.evictUnusedDefault()) {
+            evict = null;
+        } else if (change.evictUnusedSeconds() != null) {
+            if (change.evictUnusedSeconds() < 0 || change.evictUnusedSeconds() > MAX_EVICT.toSeconds()) {
+                throw new Refused(400, "evict_unused_seconds must be between 0 (never evict) and "
+                        + MAX_EVICT.toSeconds() + " (100 years), or null for the server's mirrors.evict_unused_after");
+            }
+            evict = Duration.ofSeconds(change.evictUnusedSeconds());
+        }
         Instant now = clock.instant();
-        boolean created = store.put(new Mirror(name, upstream, creds, revalidate, anonymous, Mirror.API,
+        boolean created = store.put(new Mirror(name, upstream, creds, revalidate, anonymous, evict, Mirror.API,
                 existing.map(Mirror::createdAt).orElse(now), now), AuditAction.MIRROR_CREATE, AuditAction.MIRROR_UPDATE);
         mirrors.reload();
         return created;

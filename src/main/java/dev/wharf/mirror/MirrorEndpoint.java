@@ -6,6 +6,7 @@ import dev.wharf.http.AdminGate;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -25,10 +26,13 @@ public final class MirrorEndpoint {
     private final AdminGate gate;
     private final ObjectMapper json;
     private final MirrorService service;
+    private final Duration evictDefault;
 
-    public MirrorEndpoint(MirrorAdmin admin, MirrorService service, String hubMirror, AdminGate gate,
-            ObjectMapper json) {
+    /** @param evictDefault the server's {@code mirrors.evict_unused_after}, for mirrors without their own */
+    public MirrorEndpoint(MirrorAdmin admin, MirrorService service, Duration evictDefault, String hubMirror,
+            AdminGate gate, ObjectMapper json) {
         this.service = service;
+        this.evictDefault = evictDefault;
         this.admin = admin;
         this.hubMirror = hubMirror;
         this.gate = gate;
@@ -74,7 +78,9 @@ public final class MirrorEndpoint {
         try {
             change = new MirrorAdmin.Change(text(body, "upstream"), text(body, "username"), text(body, "password"),
                     body.hasNonNull("revalidate_seconds") ? number(body, "revalidate_seconds") : null,
-                    body.hasNonNull("anonymous_pulls") ? bool(body, "anonymous_pulls") : null);
+                    body.hasNonNull("anonymous_pulls") ? bool(body, "anonymous_pulls") : null,
+                    body.hasNonNull("evict_unused_seconds") ? number(body, "evict_unused_seconds") : null,
+                    body.has("evict_unused_seconds") && body.get("evict_unused_seconds").isNull());
         } catch (IllegalArgumentException e) {
             ctx.status(400).json(Map.of("message", e.getMessage()));
             return;
@@ -105,6 +111,9 @@ public final class MirrorEndpoint {
         v.put("credentials", m.credentials() != null);
         v.put("revalidate_seconds", m.revalidateAfter().toSeconds());
         v.put("anonymous_pulls", m.anonymousPulls());
+        // The mirror's own setting (null: the server's), and what applies.
+        v.put("evict_unused_seconds", m.evictUnusedAfter() == null ? null : m.evictUnusedAfter().toSeconds());
+        v.put("evicts_unused_after_seconds", m.evictUnusedAfter(evictDefault).toSeconds());
         v.put("hub_mirror", m.name().equals(hubMirror));
         v.put("managed_by", m.managedBy());
         v.put("created_at", m.createdAt().toString());

@@ -790,18 +790,34 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     }
 
     /**
-     * Drops mirrored tags and manifests not pulled since {@code cutoff}, and the ordinary tags of those that were
-     * promoted, so that garbage collection removes the content once its grace periods pass.
+     * Drops, for each mirror, the mirrored tags and manifests not pulled for its eviction setting (the mirror's
+     * own, else {@code serverDefault}; zero: never), and the ordinary tags of those that were promoted, so that
+     * garbage collection removes the content once its grace periods pass.
      *
-     * @return how many tags were evicted
+     * @return how many tags were evicted, by mirror (mirrors that evicted none are left out)
      */
-    public int evictUnusedSince(Instant cutoff) {
-        List<MirrorStore.CachedTag> evicted = new ArrayList<>(store.evictTags(cutoff));
-        for (MirrorStore.CachedTag t : evicted) {
-            meta.deleteTag(t.repository(), t.tag(), clock.instant());
+    public Map<String, Integer> evictUnused(Duration serverDefault) {
+        Map<String, Integer> evicted = new java.util.TreeMap<>();
+        for (Map.Entry<String, Instant> cutoff : evictionCutoffs(mirrors.all(), serverDefault, clock.instant())
+                .entrySet()) {
+            List<MirrorStore.CachedTag> tags = store.evictTags(cutoff.getKey(), cutoff.getValue());
+            for (MirrorStore.CachedTag t : tags) {
+                meta.deleteTag(t.repository(), t.tag(), clock.instant());
+            }
+            if (!tags.isEmpty()) evicted.put(cutoff.getKey(), tags.size());
         }
         touched.clear();
-        return evicted.size();
+        return evicted;
+    }
+
+    /** Per mirror that evicts at all, the time before which an unused tag goes. */
+    static Map<String, Instant> evictionCutoffs(List<Mirror> mirrors, Duration serverDefault, Instant now) {
+        Map<String, Instant> cutoffs = new java.util.TreeMap<>();
+        for (Mirror m : mirrors) {
+            Duration after = m.evictUnusedAfter(serverDefault);
+            if (!after.isZero()) cutoffs.put(m.name(), now.minus(after));
+        }
+        return cutoffs;
     }
 
     /** Downloads in progress on this node (for tests). */

@@ -29,7 +29,7 @@ public final class MirrorStore {
     public record CachedTag(String repository, String tag, Digest digest, Instant checkedAt, Instant usedAt) {}
 
     private static final String MIRROR_COLUMNS = "name, upstream_url, username, sealed_secret, revalidate_seconds,"
-            + " anonymous_pulls, managed_by, created_at, updated_at";
+            + " anonymous_pulls, managed_by, created_at, updated_at, evict_unused_seconds";
 
     private final Database database;
     private final SecretBox box;
@@ -71,10 +71,10 @@ public final class MirrorStore {
             boolean existed = find(h, m.name()).isPresent();
             String sealed = m.credentials() == null ? null : box.seal(m.credentials().secret(), context(m.name()));
             h.createUpdate("INSERT INTO mirrors (" + MIRROR_COLUMNS + ") VALUES (:name, :url, :user, :secret,"
-                            + " :revalidate, :anon, :managed, :created, :updated) ON CONFLICT (name) DO UPDATE SET"
-                            + " upstream_url = :url, username = :user, sealed_secret = :secret,"
+                            + " :revalidate, :anon, :managed, :created, :updated, :evict) ON CONFLICT (name) DO"
+                            + " UPDATE SET upstream_url = :url, username = :user, sealed_secret = :secret,"
                             + " revalidate_seconds = :revalidate, anonymous_pulls = :anon, managed_by = :managed,"
-                            + " updated_at = :updated")
+                            + " updated_at = :updated, evict_unused_seconds = :evict")
                     .bind("name", m.name())
                     .bind("url", m.upstream())
                     .bind("user", m.credentials() == null ? null : m.credentials().username())
@@ -84,12 +84,15 @@ public final class MirrorStore {
                     .bind("managed", m.managedBy())
                     .bind("created", m.createdAt().toEpochMilli())
                     .bind("updated", m.updatedAt().toEpochMilli())
+                    .bind("evict", m.evictUnusedAfter() == null ? null : m.evictUnusedAfter().toSeconds())
                     .execute();
             AuditAction action = existed ? updated : created;
             if (action != null) {
                 AuditWriter.write(h, action, m.name(), m.name(), Map.of("upstream", m.upstream(),
                                 "revalidate_seconds", String.valueOf(m.revalidateAfter().toSeconds()),
                                 "anonymous_pulls", String.valueOf(m.anonymousPulls()),
+                                "evict_unused_seconds", m.evictUnusedAfter() == null ? "server default"
+                                        : String.valueOf(m.evictUnusedAfter().toSeconds()),
                                 "credentials", m.credentials() == null ? "none" : "set"),
                         (existed ? "changed" : "created") + " the mirror " + m.name() + " of " + m.upstream(),
                         m.updatedAt());
@@ -121,8 +124,10 @@ public final class MirrorStore {
         String sealed = rs.getString("sealed_secret");
         Credentials credentials = user == null || sealed == null ? null
                 : new Credentials(user, box.openString(sealed, context(name)));
+        long evict = rs.getLong("evict_unused_seconds");
+        Duration evictAfter = rs.wasNull() ? null : Duration.ofSeconds(evict);
         return new Mirror(name, rs.getString("upstream_url"), credentials,
-                Duration.ofSeconds(rs.getLong("revalidate_seconds")), rs.getBoolean("anonymous_pulls"),
+                Duration.ofSeconds(rs.getLong("revalidate_seconds")), rs.getBoolean("anonymous_pulls"), evictAfter,
                 rs.getString("managed_by"), Instant.ofEpochMilli(rs.getLong("created_at")),
                 Instant.ofEpochMilli(rs.getLong("updated_at")));
     }
@@ -260,19 +265,27 @@ public final class MirrorStore {
                 .bind("r", repository).bind("h", hits).bind("m", misses).execute());
     }
 
-    /** Tags of mirrored repositories not pulled since {@code cutoff}; removed from the mirror tables here. */
-    public List<CachedTag> evictTags(Instant cutoff) {
+    /**
+     * Tags of the mirror's repositories not pulled since {@code cutoff}; removed from the mirror tables here, with
+     * the manifests no remaining tag names.
+     */
+    public List<CachedTag> evictTags(String mirror, Instant cutoff) {
+        return evictTags(mirror + "/", mirror + "0", cutoff); // '0' sorts right after '/'
+    }
+
+    private List<CachedTag> evictTags(String from, String before, Instant cutoff) {
         return database.inWriteTransaction(h -> {
+            String range = "repository >= :lo AND repository < :hi AND used_at < :cutoff";
             List<CachedTag> old = h.createQuery("SELECT repository, tag, digest, checked_at, used_at FROM mirror_tags"
-                            + " WHERE used_at < :cutoff").bind("cutoff", cutoff.toEpochMilli())
-                    .map((rs, ctx) -> cachedTag(rs)).list();
-            h.createUpdate("DELETE FROM mirror_tags WHERE used_at < :cutoff").bind("cutoff", cutoff.toEpochMilli())
-                    .execute();
+                            + " WHERE " + range).bind("lo", from).bind("hi", before)
+                    .bind("cutoff", cutoff.toEpochMilli()).map((rs, ctx) -> cachedTag(rs)).list();
+            h.createUpdate("DELETE FROM mirror_tags WHERE " + range).bind("lo", from).bind("hi", before)
+                    .bind("cutoff", cutoff.toEpochMilli()).execute();
             // A manifest no remaining tag names and not pulled since the cutoff goes too.
-            h.createUpdate("DELETE FROM mirror_manifests WHERE used_at < :cutoff AND NOT EXISTS (SELECT 1 FROM"
+            h.createUpdate("DELETE FROM mirror_manifests WHERE " + range + " AND NOT EXISTS (SELECT 1 FROM"
                             + " mirror_tags t WHERE t.repository = mirror_manifests.repository"
                             + " AND t.digest = mirror_manifests.digest)")
-                    .bind("cutoff", cutoff.toEpochMilli()).execute();
+                    .bind("lo", from).bind("hi", before).bind("cutoff", cutoff.toEpochMilli()).execute();
             return old;
         });
     }

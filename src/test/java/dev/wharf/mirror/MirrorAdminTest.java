@@ -27,6 +27,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -134,6 +135,46 @@ class MirrorAdminTest {
     }
 
     @Test
+    void aMirrorHasItsOwnEvictionSettingOrTheServers() {
+        MirrorAdmin api = admin();
+        AuditContext.setActor("root");
+        api.put("ghcr", new MirrorAdmin.Change("https://ghcr.io", null, null, null, null));
+        assertThat(api.find("ghcr").orElseThrow().evictUnusedAfter()).as("the server's, unless set").isNull();
+        api.put("ghcr", new MirrorAdmin.Change(null, null, null, null, null, 86400L, false));
+        assertThat(api.find("ghcr").orElseThrow().evictUnusedAfter()).isEqualTo(Duration.ofDays(1));
+        api.put("ghcr", new MirrorAdmin.Change(null, null, null, 60L, null));
+        assertThat(api.find("ghcr").orElseThrow().evictUnusedAfter()).as("left out: kept").isEqualTo(Duration.ofDays(1));
+        api.put("ghcr", new MirrorAdmin.Change(null, null, null, null, null, 0L, false));
+        assertThat(api.find("ghcr").orElseThrow().evictUnusedAfter()).as("never").isEqualTo(Duration.ZERO);
+        assertThat(audit("ghcr")).extracting(AuditEvent::data)
+                .anySatisfy(data -> assertThat(data).containsEntry("evict_unused_seconds", "0"));
+        api.put("ghcr", new MirrorAdmin.Change(null, null, null, null, null, null, true));
+        assertThat(api.find("ghcr").orElseThrow().evictUnusedAfter()).as("back to the server's").isNull();
+        for (long wrong : new long[] {-1, MirrorAdmin.MAX_EVICT.toSeconds() + 1}) {
+            assertThatThrownBy(() -> api.put("ghcr", new MirrorAdmin.Change(null, null, null, null, null, wrong,
+                    false))).isInstanceOfSatisfying(MirrorAdmin.Refused.class, e -> assertThat(e.status()).isEqualTo(400))
+                    .hasMessageContaining("evict_unused_seconds");
+        }
+    }
+
+    @Test
+    void eachMirrorEvictsAfterItsOwnSettingAndZeroNeverEvicts() {
+        Instant now = Instant.parse("2026-12-01T10:00:00Z");
+        List<Mirror> all = List.of(mirror("own", Duration.ofHours(2)), mirror("never", Duration.ZERO),
+                mirror("server", null));
+        assertThat(MirrorService.evictionCutoffs(all, Duration.ofDays(30), now)).containsExactly(
+                Map.entry("own", now.minus(Duration.ofHours(2))), Map.entry("server", now.minus(Duration.ofDays(30))));
+        assertThat(MirrorService.evictionCutoffs(all, Duration.ZERO, now)).as("the server evicts nothing by default")
+                .containsExactly(Map.entry("own", now.minus(Duration.ofHours(2))));
+    }
+
+    private static Mirror mirror(String name, Duration evictAfter) {
+        Instant t = Instant.parse("2026-11-01T00:00:00Z");
+        return new Mirror(name, "https://" + name + ".example", null, Duration.ofMinutes(10), true, evictAfter,
+                Mirror.API, t, t);
+    }
+
+    @Test
     void aMirrorsNameCannotBecomeAUserOrOrganization() {
         admin(new MirrorsConfig.Defined("hub", "https://registry-1.docker.io", null, null)).applyConfig();
         assertThatThrownBy(() -> accounts.createUser("hub", "hub@example.com", "correct horse battery", false))
@@ -184,8 +225,10 @@ class MirrorAdminTest {
                 List.of(), t0);
         store.putTag("hub/library/used", "1", used, t0);
         store.touchTag("hub/library/used", "1", Instant.parse("2026-11-30T00:00:00Z"));
-        List<MirrorStore.CachedTag> evicted = store.evictTags(Instant.parse("2026-11-01T00:00:00Z"));
+        store.putTag("other/library/old", "1", old, t0); // another mirror's: not this eviction's business
+        List<MirrorStore.CachedTag> evicted = store.evictTags("hub", Instant.parse("2026-11-01T00:00:00Z"));
         assertThat(evicted).extracting(MirrorStore.CachedTag::repository).containsExactly("hub/library/old");
+        assertThat(store.tag("other/library/old", "1")).isPresent();
         assertThat(store.tag("hub/library/old", "1")).isEmpty();
         assertThat(store.manifest("hub/library/old", old)).isEmpty();
         assertThat(store.tag("hub/library/used", "1")).isPresent();

@@ -19,11 +19,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The pull budget an upstream states with Docker Hub's {@code ratelimit-limit} / {@code ratelimit-remaining}
- * headers is shown per mirror, as this node last heard it: in {@code /admin/mirrors} and as two gauges. An
- * upstream that states none shows none; a redefined mirror forgets what its old definition heard.
+ * {@code /admin/mirrors} over HTTP. The pull budget an upstream states with Docker Hub's {@code ratelimit-limit} /
+ * {@code ratelimit-remaining} headers is shown per mirror, as this node last heard it, and as two gauges; an
+ * upstream that states none shows none; a redefined mirror forgets what its old definition heard. A mirror's own
+ * eviction setting is set, kept, reset to the server's with {@code null}, and refused when out of range.
  */
-class MirrorRateLimitTest {
+class MirrorAdminApiTest {
     private static final String REPOSITORY = "lib/app";
     private static final String ACCEPT = "application/vnd.oci.image.manifest.v1+json";
     private static final String ADMIN_PASSWORD = "rate-limit-admin-secret";
@@ -90,6 +91,29 @@ class MirrorRateLimitTest {
         assertThat(admin("PUT", "/admin/mirrors/other", definition.replace("60", "120")).statusCode()).isEqualTo(200);
         assertThat(TestServer.json(admin("GET", "/admin/mirrors/other", null)).path("upstream_rate_limit").isNull())
                 .as("the new definition's upstream has said nothing yet").isTrue();
+    }
+
+    @Test
+    void aMirrorsEvictionSettingIsItsOwnOrTheServers() {
+        String upstreamJson = "\"upstream\": \"" + upstream.url() + "\"";
+        JsonNode created = TestServer.json(admin("PUT", "/admin/mirrors/own", "{" + upstreamJson + "}"));
+        assertThat(created.path("evict_unused_seconds").isNull()).isTrue();
+        assertThat(created.path("evicts_unused_after_seconds").asLong()).as("the server's default: never").isZero();
+
+        JsonNode set = TestServer.json(admin("PUT", "/admin/mirrors/own", "{\"evict_unused_seconds\": 604800}"));
+        assertThat(set.path("evict_unused_seconds").asLong()).isEqualTo(604800);
+        assertThat(set.path("evicts_unused_after_seconds").asLong()).isEqualTo(604800);
+        JsonNode kept = TestServer.json(admin("PUT", "/admin/mirrors/own", "{\"revalidate_seconds\": 120}"));
+        assertThat(kept.path("evict_unused_seconds").asLong()).as("left out: kept").isEqualTo(604800);
+        JsonNode reset = TestServer.json(admin("PUT", "/admin/mirrors/own", "{\"evict_unused_seconds\": null}"));
+        assertThat(reset.path("evict_unused_seconds").isNull()).as("null: the server's again").isTrue();
+
+        for (String wrong : List.of("-1", "\"7d\"", "1.5", "99999999999")) {
+            HttpResponse<byte[]> refused = admin("PUT", "/admin/mirrors/own", "{\"evict_unused_seconds\": " + wrong
+                    + "}");
+            assertThat(refused.statusCode()).as(wrong).isEqualTo(400);
+            assertThat(TestServer.json(refused).path("message").asText()).contains("evict_unused_seconds");
+        }
     }
 
     private HttpResponse<byte[]> manifest(String tag) {
