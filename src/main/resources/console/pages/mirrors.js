@@ -15,7 +15,9 @@ export async function mirrorsPage(session) {
   const rows = data.mirrors.map((m) => el('tr', { 'data-mirror': m.name },
     el('td', {}, el('a', { href: `/repositories/${enc(m.name)}` }, m.name),
       m.hub_mirror ? badge('Docker Hub mirror', 'mirror') : null),
-    el('td', { class: 'mono' }, m.upstream),
+    el('td', {}, el('span', { class: 'mono' }, m.upstream), m.upstream_down ? el('div', { class: 'small' },
+      badge('down', 'error'), ' since ', when(m.upstream_down.since),
+      el('div', { class: 'muted small' }, m.upstream_down.last_failure)) : null),
     el('td', { class: 'num' }, every(m.revalidate_seconds)),
     el('td', {}, eviction(m)),
     el('td', {}, m.anonymous_pulls ? 'yes' : 'no'),
@@ -52,7 +54,8 @@ export async function mirrorsPage(session) {
     table, status,
     el('p', { class: 'muted small' }, 'Hits are requests served from the cache, misses those that needed the ' +
       'upstream; counted per repository, for all nodes. Upstream pulls left is the pull budget the upstream last ' +
-      'stated to this node (Docker Hub does, per account or address).'),
+      'stated to this node (Docker Hub does, per account or address); an upstream marked down failed this node ' +
+      'moments ago (cached tags are served meanwhile).'),
     createForm());
 }
 

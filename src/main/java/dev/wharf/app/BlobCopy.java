@@ -1,6 +1,7 @@
 package dev.wharf.app;
 
 import dev.wharf.model.Digest;
+import dev.wharf.storage.blob.BlobNotFoundException;
 import dev.wharf.storage.blob.BlobStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,28 +18,42 @@ import java.util.UUID;
  * a blob appears whole or not at all, and one whose bytes do not match its digest is never published.
  */
 final class BlobCopy {
-    record Result(long copied, long skipped, long bytesCopied) {}
+    /** @param gone blobs listed but deleted before they could be copied (a running source only) */
+    record Result(long copied, long skipped, long bytesCopied, long gone) {}
 
     private static final long PROGRESS_EVERY_NANOS = 5_000_000_000L;
 
     private final BlobStore source;
     private final BlobStore target;
     private final PrintStream out;
+    /** The source's node may be running: a blob it deletes while the copy runs is passed over, not an error. */
+    private final boolean live;
 
     BlobCopy(BlobStore source, BlobStore target, PrintStream out) {
+        this(source, target, out, false);
+    }
+
+    BlobCopy(BlobStore source, BlobStore target, PrintStream out, boolean live) {
         this.source = source;
         this.target = target;
         this.out = out;
+        this.live = live;
     }
 
     Result run() throws IOException {
         long copied = 0;
         long skipped = 0;
         long bytes = 0;
+        long gone = 0;
         long lastReport = System.nanoTime();
         for (Iterator<Digest> it = source.list(); it.hasNext(); ) {
             Digest digest = it.next();
-            long size = source.size(digest).orElseThrow(() -> new MigrateException("blob " + digest
+            OptionalLong sourceSize = source.size(digest);
+            if (sourceSize.isEmpty() && live) {
+                gone++;
+                continue;
+            }
+            long size = sourceSize.orElseThrow(() -> new MigrateException("blob " + digest
                     + " disappeared from the source while copying: stop the old node before migrating"));
             OptionalLong there = target.size(digest);
             if (there.isPresent()) {
@@ -47,27 +62,37 @@ final class BlobCopy {
                             + " bytes but has " + size + " in the source: one of the two stores is damaged");
                 }
                 skipped++;
-            } else {
-                copy(digest, size);
+            } else if (copy(digest, size)) {
                 copied++;
                 bytes += size;
+            } else {
+                gone++;
             }
             if (System.nanoTime() - lastReport > PROGRESS_EVERY_NANOS) {
                 out.printf("  blobs: %d copied (%d bytes), %d already there%n", copied, bytes, skipped);
                 lastReport = System.nanoTime();
             }
         }
-        return new Result(copied, skipped, bytes);
+        return new Result(copied, skipped, bytes, gone);
     }
 
-    private void copy(Digest digest, long size) throws IOException {
+    /** @return false when a live source deleted the blob before its bytes could be read */
+    private boolean copy(Digest digest, long size) throws IOException {
         String upload = UUID.randomUUID().toString();
         target.createUpload(upload);
         boolean published = false;
         try {
             MessageDigest hasher = Digest.newHasher(digest.algorithm());
             long written;
-            try (InputStream in = new DigestInputStream(source.open(digest, 0), hasher)) {
+            InputStream opened;
+            try {
+                opened = source.open(digest, 0);
+            } catch (BlobNotFoundException e) {
+                if (live) return false;
+                throw new MigrateException("blob " + digest + " disappeared from the source while copying: stop the"
+                        + " old node before migrating");
+            }
+            try (InputStream in = new DigestInputStream(opened, hasher)) {
                 written = target.append(upload, 0, in);
             }
             Digest actual = Digest.fromHasher(digest.algorithm(), hasher);
@@ -81,6 +106,7 @@ final class BlobCopy {
             }
             target.publish(upload, digest);
             published = true;
+            return true;
         } finally {
             if (!published) target.abortUpload(upload);
         }

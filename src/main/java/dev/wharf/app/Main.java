@@ -72,7 +72,8 @@ public final class Main {
                             manage accounts in this node's database (password "-" or none: read stdin)
                   migrate --from-data-dir DIR --to-db-url jdbc:postgresql://... [--to-storage-driver s3 ...]
                             copy a stopped embedded node's metadata and blobs to PostgreSQL and S3;
-                            --from-X / --to-X are setting X of the old / new node (docs/operations.md)
+                            --from-X / --to-X are setting X of the old / new node (docs/operations.md);
+                            with --blobs-only, only the blobs, while the node still runs (before the stop)
                   self-test start a throwaway node on a temporary directory, push, pull and sign in, stop
                   gc [--dry-run]
                             one garbage collection pass now (untagged manifests past gc.untagged_grace, blobs no

@@ -29,7 +29,9 @@ import org.sqlite.SQLiteConfig;
  * side reads ./wharf.yaml unless named by {@code --from-config}/{@code --to-config}.
  *
  * <p>The source is only read: its database is opened read-only and its blobs through the store's read methods.
- * The target must be empty or the result of an earlier run; running again copies only what is missing.
+ * The target must be empty or the result of an earlier run; running again copies only what is missing. With
+ * {@value #BLOBS_ONLY} only the blobs are copied, and the node may still be running (so that the stop lasts only
+ * for the metadata and the blobs pushed since).
  */
 final class MigrateCli {
     private final PrintStream out;
@@ -41,6 +43,8 @@ final class MigrateCli {
     }
 
     record Summary(List<MetadataCopy.TableResult> tables, BlobCopy.Result blobs) {}
+
+    static final String BLOBS_ONLY = "--blobs-only";
 
     /** @return the process exit code */
     int run(List<String> args) {
@@ -56,7 +60,10 @@ final class MigrateCli {
     Summary migrate(List<String> args) {
         List<String> from = new ArrayList<>();
         List<String> to = new ArrayList<>();
-        split(args, from, to);
+        List<String> rest = new ArrayList<>(args);
+        // Blobs only, while the old node runs: the long part of a large store's move, before the downtime.
+        boolean blobsOnly = rest.remove(BLOBS_ONLY);
+        split(rest, from, to);
         if (from.stream().noneMatch(a -> a.equals("--data-dir") || a.startsWith("--data-dir="))) {
             throw new ConfigException("migrate needs --from-data-dir DIR (the old node's data directory)");
         }
@@ -74,7 +81,7 @@ final class MigrateCli {
                 throw new MigrateException("no target blob store given: add --to-storage-driver s3 and its"
                         + " --to-storage-s3-* settings (or --to-storage-filesystem-root DIR)");
             }
-            return migrate(source, target);
+            return blobsOnly ? copyBlobsOnly(source, target) : migrate(source, target);
         } catch (IOException e) {
             throw new MigrateException("cannot create a scratch directory: " + e.getMessage(), e);
         } finally {
@@ -87,10 +94,7 @@ final class MigrateCli {
         if (target.db().isSqlite()) {
             throw new MigrateException("the target database must be PostgreSQL: give --to-db-url jdbc:postgresql://...");
         }
-        if (source.storage().driver().equals("filesystem") && target.storage().driver().equals("filesystem")
-                && source.storage().root().toAbsolutePath().normalize().equals(target.storage().root().toAbsolutePath().normalize())) {
-            throw new MigrateException("source and target blob stores are the same directory " + source.storage().root());
-        }
+        refuseSameStore(source, target);
         checkSourceStopped(source);
         Logging.setLevel("warn");
         out.println("wharf migrate: " + source.db().url() + " + " + describe(source) + " -> "
@@ -112,6 +116,37 @@ final class MigrateCli {
             throw new MigrateException("blob storage failed: " + e.getMessage(), e);
         } catch (SQLException e) {
             throw new MigrateException("database failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@value #BLOBS_ONLY}: copies the blobs of a node that may still be running, and nothing else; the run after
+     * the node is stopped then copies only the blobs added since, and the metadata. Blobs the running node deletes
+     * meanwhile (garbage collection) are passed over; the target's own garbage collection removes any copied blob
+     * nothing refers to.
+     */
+    private Summary copyBlobsOnly(WharfConfig source, WharfConfig target) {
+        refuseSameStore(source, target);
+        Logging.setLevel("warn");
+        out.println("wharf migrate --blobs-only: " + describe(source) + " -> " + describe(target)
+                + " (the node may keep running; the database is not read)");
+        try (BlobStoreHandle from = new BlobStoreHandle(openSourceBlobs(source), false);
+                BlobStoreHandle to = new BlobStoreHandle(BlobStores.forSingleWriter(target), true)) {
+            BlobCopy.Result blobs = new BlobCopy(from.store, to.store, out, true).run();
+            out.printf("done: %d blobs copied (%d bytes), %d already there, %d deleted by the node meanwhile%n",
+                    blobs.copied(), blobs.bytesCopied(), blobs.skipped(), blobs.gone());
+            out.println("next: stop the node, then run the same command without " + BLOBS_ONLY + ": it copies the"
+                    + " blobs added since and the metadata");
+            return new Summary(List.of(), blobs);
+        } catch (IOException e) {
+            throw new MigrateException("blob storage failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void refuseSameStore(WharfConfig source, WharfConfig target) {
+        if (source.storage().driver().equals("filesystem") && target.storage().driver().equals("filesystem")
+                && source.storage().root().toAbsolutePath().normalize().equals(target.storage().root().toAbsolutePath().normalize())) {
+            throw new MigrateException("source and target blob stores are the same directory " + source.storage().root());
         }
     }
 

@@ -122,6 +122,15 @@ public final class MirrorEndpoint {
         v.put("repositories", totals.repositories());
         v.put("hits", totals.hits());
         v.put("misses", totals.misses());
+        // This node's view: null while the upstream answers; else since when it failed as down, its last failure
+        // in Wharf's words (never credentials), and when this node asks it again.
+        v.put("upstream_down", service.upstreamOutage(m).map(o -> {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("since", o.since().toString());
+            d.put("last_failure", o.lastFailure());
+            d.put("next_try", o.retryAt().toString());
+            return d;
+        }).orElse(null));
         // As this node last heard it; null until the upstream states a budget (Docker Hub does, on manifests).
         v.put("upstream_rate_limit", service.upstreamRateLimit(m).map(r -> {
             Map<String, Object> l = new LinkedHashMap<>();

@@ -228,6 +228,11 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
         });
     }
 
+    /** Whether this node takes the mirror's upstream for down now, since when and why ({@link UpstreamOutages}). */
+    Optional<UpstreamOutages.Seen> upstreamOutage(Mirror m) {
+        return upstream.outage(m);
+    }
+
     /** The pull budget the mirror's upstream last stated to this node (Docker Hub's ratelimit headers), if any. */
     Optional<UpstreamRateLimits.Seen> upstreamRateLimit(Mirror m) {
         return upstream.rateLimit(m);

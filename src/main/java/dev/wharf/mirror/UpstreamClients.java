@@ -55,6 +55,11 @@ final class UpstreamClients {
         return rateLimits.of(m.name(), definition(m));
     }
 
+    /** The mirror's upstream outage as this node sees it, if it is down ({@link UpstreamOutages}). */
+    java.util.Optional<UpstreamOutages.Seen> outage(Mirror m) {
+        return outages.of(definition(m));
+    }
+
     /** A mirror's definition: a changed one (upstream, credentials) has another updatedAt. */
     private static String definition(Mirror m) {
         return m.name() + "|" + m.updatedAt().toEpochMilli();

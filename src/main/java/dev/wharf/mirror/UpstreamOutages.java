@@ -4,6 +4,7 @@ import dev.wharf.upstream.UpstreamException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -100,6 +101,16 @@ final class UpstreamOutages {
         } finally {
             if (trying) outage.trying.set(false);
         }
+    }
+
+    /** An outage as this node sees it now: since when, the last failure (Wharf's words), when it asks again. */
+    record Seen(Instant since, String lastFailure, Instant retryAt) {}
+
+    /** The outage of this mirror definition's upstream on this node, if it is down. */
+    Optional<Seen> of(String definition) {
+        Outage outage = down.get(definition);
+        return outage == null ? Optional.empty()
+                : Optional.of(new Seen(outage.since, outage.last.getMessage(), outage.retryAt));
     }
 
     private static boolean isDown(UpstreamException e) {

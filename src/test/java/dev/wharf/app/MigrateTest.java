@@ -199,8 +199,58 @@ class MigrateTest {
         }
     }
 
+    /**
+     * The move of a large store with a short stop: {@code --blobs-only} while the old node runs (its WAL exists, so
+     * a full run is refused), then the full run after the stop copies only the blobs pushed since, and the rows.
+     */
     @Test
     @Order(5)
+    void blobsOnlyCopiesARunningNodesBlobsSoThatTheRunAfterTheStopCopiesOnlyWhatCameSince() throws Exception {
+        String live = schema + "_live"; // a target of its own, as an operator's would be
+        WharfServer node = WharfServer.start(ConfigLoader.load(List.of("--addr", "127.0.0.1:0", "--data-dir",
+                source.toString(), "--log-access", "false", "--auth-enabled", "false"), Map.of()));
+        int beforeCopy;
+        int afterCopy;
+        try {
+            String base = "http://127.0.0.1:" + node.port();
+            Random random = new Random(11);
+            pushImage(base, "alice/app", List.of("3"), bytes(random, 300_000), bytes(random, 500));
+            beforeCopy = blobs.size();
+            assertThatThrownBy(() -> migrateTo(live, "live")).isInstanceOf(MigrateException.class)
+                    .hasMessageContaining("-wal exists");
+
+            MigrateCli.Summary early = migrateTo(live, "live", MigrateCli.BLOBS_ONLY);
+            assertThat(early.blobs().copied()).isEqualTo(beforeCopy);
+            assertThat(early.blobs().gone()).isZero();
+            assertThat(early.tables()).as("no metadata while the node runs").isEmpty();
+            assertThat(lastOutput).contains("the node may keep running", "next: stop the node");
+            assertThat(query(live, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '" + live
+                    + "'")).as("the target database is not touched").containsExactly("0");
+
+            pushImage(base, "alice/app", List.of("4"), bytes(random, 400_000), bytes(random, 700));
+            afterCopy = blobs.size();
+        } finally {
+            node.stop();
+        }
+
+        try {
+            MigrateCli.Summary rest = migrateTo(live, "live");
+            assertThat(rest.blobs().copied()).as("only the blobs pushed after the copy")
+                    .isEqualTo(afterCopy - beforeCopy);
+            assertThat(rest.blobs().skipped()).isEqualTo(beforeCopy);
+            // One row per repository and manifest: alice/app's 1 and latest are one.
+            assertThat(copied(rest, "manifests")).isEqualTo(manifests.entrySet().stream()
+                    .map(e -> e.getKey().split(":")[0] + "@" + Digest.sha256(e.getValue())).distinct().count());
+        } finally {
+            try (Connection db = DriverManager.getConnection(DB_URL, DB_USER, null);
+                    Statement s = db.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS " + live + " CASCADE");
+            }
+        }
+    }
+
+    @Test
+    @Order(6)
     void aCorruptSourceBlobStopsTheMigrationNamingItsDigest() throws Exception {
         Digest victim = blobs.keySet().iterator().next();
         Path file = source.resolve("storage/blobs/sha256").resolve(victim.hex().substring(0, 2)).resolve(victim.hex());
@@ -216,8 +266,14 @@ class MigrateTest {
     }
 
     private MigrateCli.Summary migrate(String prefix) {
+        return migrateTo(schema, prefix);
+    }
+
+    private MigrateCli.Summary migrateTo(String targetSchema, String prefix, String... more) {
         List<String> args = new ArrayList<>(List.of("--from-data-dir", source.toString()));
+        args.addAll(List.of(more));
         List<String> target = targetFlags("--storage-s3-prefix", prefix);
+        target.set(target.indexOf(schema), targetSchema);
         for (String a : target) args.add(a.startsWith("--") ? "--to-" + a.substring(2) : a);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
@@ -275,9 +331,13 @@ class MigrateTest {
     }
 
     private List<String> query(String sql) throws SQLException {
+        return query(schema, sql);
+    }
+
+    private List<String> query(String targetSchema, String sql) throws SQLException {
         List<String> rows = new ArrayList<>();
         try (Connection db = DriverManager.getConnection(DB_URL, DB_USER, null); Statement s = db.createStatement()) {
-            s.execute("SET search_path TO " + schema);
+            s.execute("SET search_path TO " + targetSchema);
             try (ResultSet r = s.executeQuery(sql)) {
                 while (r.next()) rows.add(r.getString(1));
             }

@@ -2,6 +2,7 @@ package dev.wharf.mirror;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.wharf.testing.MutableClock;
 import dev.wharf.testing.TestServer;
 import java.io.IOException;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MirrorOutageTest {
     private static final String REPOSITORY = "lib/app";
     private static final String ACCEPT = "application/vnd.oci.image.manifest.v1+json";
+    private static final String ADMIN_PASSWORD = "outage-admin-secret";
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-06T12:00:00Z"));
     private FakeMirrorUpstream upstream;
@@ -33,7 +35,7 @@ class MirrorOutageTest {
     void start(@TempDir Path data) throws IOException {
         upstream = new FakeMirrorUpstream(REPOSITORY);
         upstream.tags = List.of("v1");
-        wharf = TestServer.builder(data).auth(false).clock(clock).flags(
+        wharf = TestServer.builder(data).auth(false).adminPassword(ADMIN_PASSWORD).clock(clock).flags(
                 "--mirrors-upstreams", "up=" + upstream.url(), "--mirrors-revalidate-after", "1m",
                 "--mirrors-prefetch", "false", "--outbound-allow", "127.0.0.1/32").build();
     }
@@ -62,6 +64,11 @@ class MirrorOutageTest {
         assertThat(upstream.requests).as("nothing sent during the pause").hasSize(before + 1);
         assertThat(wharf.metric("wharf_mirror_upstream_skipped_total{mirror=\"up\"}")).isEqualTo(2);
         assertThat(wharf.metric("wharf_mirror_stale_serves_total{mirror=\"up\"}")).isEqualTo(2);
+        // The admin view says so: since when, why, and when this node asks again.
+        JsonNode down = upstreamDown();
+        assertThat(down.path("since").asText()).isEqualTo("2026-12-06T12:02:00Z");
+        assertThat(down.path("last_failure").asText()).contains("HTTP 503");
+        assertThat(down.path("next_try").asText()).isEqualTo("2026-12-06T12:02:05Z");
 
         // After the pause one request asks again; still down, so the pause starts over.
         clock.advance(UpstreamOutages.PAUSE.plusMillis(1));
@@ -76,6 +83,7 @@ class MirrorOutageTest {
         HttpResponse<byte[]> listed = wharf.send("GET", "/v2/up/" + REPOSITORY + "/tags/list", null);
         assertThat(listed.statusCode()).as(TestServer.text(listed)).isEqualTo(200);
         assertThat(upstream.requests.size()).isGreaterThanOrEqualTo(before + 4);
+        assertThat(upstreamDown().isNull()).as("answering again").isTrue();
     }
 
     @Test
@@ -130,6 +138,14 @@ class MirrorOutageTest {
                 .isEqualTo(404);
         assertThat(manifest("v1").statusCode()).as("asked at once").isEqualTo(200);
         assertThat(upstream.requests).hasSize(2);
+    }
+
+    private JsonNode upstreamDown() {
+        String basic = java.util.Base64.getEncoder().encodeToString(("admin:" + ADMIN_PASSWORD)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        HttpResponse<byte[]> r = wharf.send("GET", "/admin/mirrors/up", null, "Authorization", "Basic " + basic);
+        assertThat(r.statusCode()).as(TestServer.text(r)).isEqualTo(200);
+        return TestServer.json(r).path("upstream_down");
     }
 
     private HttpResponse<byte[]> manifest(String tag) {
