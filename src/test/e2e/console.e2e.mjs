@@ -616,7 +616,7 @@ try {
       }
     });
 
-    await step('mirrors: an administrator creates a mirror on the Mirrors page and deletes it again', async () => {
+    await step('mirrors: an administrator creates a mirror on the Mirrors page, edits it and deletes it again', async () => {
       await page.goto('/mirrors');
       await page.getByRole('heading', { name: 'Mirrors' }).waitFor();
       await page.getByText('New mirror', { exact: true }).click();
@@ -637,10 +637,26 @@ try {
         && m.evict_unused_seconds === 30 * 86400), 'listed by the API, with its own eviction setting');
       // A configuration mirror cannot be deleted here; the new one can.
       check(await page.locator(`tr[data-mirror="${MIRROR}"]`).getByRole('button').count() === 0,
-        'no delete button for a configuration mirror');
+        'no edit or delete button for a configuration mirror');
+      // Edited: another revalidation interval, and the eviction back to the server's setting.
+      await row.getByRole('button', { name: 'Edit mirror e2e-mirror' }).click();
+      const edit = page.getByRole('form', { name: 'Edit mirror e2e-mirror' });
+      check(await edit.getByLabel('Namespace').inputValue() === 'e2e-mirror'
+        && await edit.getByLabel('Evict tags unused for (days)').inputValue() === '30', 'the edit form is filled in');
+      await edit.getByLabel('Revalidate tags after (seconds)').fill('300');
+      await edit.getByLabel('Evict tags unused for (days)').fill('');
+      await shot('mirrors-edit');
+      await edit.getByRole('button', { name: 'Save mirror' }).click();
+      await page.waitForFunction(() => {
+        const cells = document.querySelectorAll('tr[data-mirror="e2e-mirror"] td');
+        return cells.length > 3 && cells[2].textContent === '5 min';
+      });
+      const edited = await page.locator('tr[data-mirror="e2e-mirror"]').getByRole('cell').allTextContents();
+      check(edited[3] === 'neverserver default' && edited[1] === UPSTREAM, 'edited mirror: ' + edited.join(' | '));
+      const editedRow = page.locator('tr[data-mirror="e2e-mirror"]');
       acceptDialogs = 1; // the confirm is answered OK
-      await row.getByRole('button', { name: 'Delete mirror e2e-mirror' }).click();
-      await row.waitFor({ state: 'detached' });
+      await editedRow.getByRole('button', { name: 'Delete mirror e2e-mirror' }).click();
+      await editedRow.waitFor({ state: 'detached' });
       const after = await page.evaluate(async () => (await fetch('/admin/mirrors')).json());
       check(!after.mirrors.some((m) => m.name === 'e2e-mirror'), 'gone from the API');
       await shot('mirrors-after-delete');
