@@ -32,10 +32,10 @@ public final class MirrorAdmin {
         }
     }
 
-    /** What the admin API asks for; null fields keep the current value (or take the default for a new mirror). */
     /**
-     * What a PUT changes; null fields keep their value. {@code evictUnusedSeconds} with {@code evictUnusedDefault}
-     * false keeps it too; with {@code evictUnusedDefault} true the mirror goes back to the server's setting.
+     * What the admin API asks for; null fields keep the current value (or take the default for a new mirror). A
+     * null {@code evictUnusedSeconds} keeps it too, unless {@code evictUnusedDefault}: then the mirror goes back to
+     * the server's setting.
      */
     public record Change(String upstream, String username, String secret, Long revalidateSeconds,
             Boolean anonymousPulls, Long evictUnusedSeconds, boolean evictUnusedDefault) {

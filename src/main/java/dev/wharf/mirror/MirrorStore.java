@@ -270,10 +270,8 @@ public final class MirrorStore {
      * the manifests no remaining tag names.
      */
     public List<CachedTag> evictTags(String mirror, Instant cutoff) {
-        return evictTags(mirror + "/", mirror + "0", cutoff); // '0' sorts right after '/'
-    }
-
-    private List<CachedTag> evictTags(String from, String before, Instant cutoff) {
+        String from = mirror + "/";
+        String before = mirror + "0"; // '0' sorts right after '/': the range is the mirror's repositories
         return database.inWriteTransaction(h -> {
             String range = "repository >= :lo AND repository < :hi AND used_at < :cutoff";
             List<CachedTag> old = h.createQuery("SELECT repository, tag, digest, checked_at, used_at FROM mirror_tags"
