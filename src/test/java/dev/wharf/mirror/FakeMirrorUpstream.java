@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -65,6 +66,15 @@ final class FakeMirrorUpstream implements AutoCloseable {
 
     String url() {
         return "http://127.0.0.1:" + port();
+    }
+
+    /**
+     * A node, registry auth off, whose mirror {@code up} is this upstream (no fetch ahead, loopback allowed), with
+     * its own clock; the caller adds flags and builds.
+     */
+    TestServer.Builder node(Path data, java.time.Clock clock) {
+        return TestServer.builder(data).auth(false).clock(clock).flags("--mirrors-upstreams", "up=" + url(),
+                "--mirrors-prefetch", "false", "--outbound-allow", "127.0.0.1/32");
     }
 
     List<String> tagRequests() {

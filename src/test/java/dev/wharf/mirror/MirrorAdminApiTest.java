@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,9 +36,8 @@ class MirrorAdminApiTest {
     void start(@TempDir Path data) throws IOException {
         upstream = new FakeMirrorUpstream(REPOSITORY);
         upstream.tags = List.of("v1");
-        wharf = TestServer.builder(data).auth(false).adminPassword(ADMIN_PASSWORD).clock(clock).flags(
-                "--mirrors-upstreams", "up=" + upstream.url(), "--mirrors-revalidate-after", "1m",
-                "--mirrors-prefetch", "false", "--outbound-allow", "127.0.0.1/32").build();
+        wharf = upstream.node(data, clock).adminPassword(ADMIN_PASSWORD).flags("--mirrors-revalidate-after", "1m")
+                .build();
     }
 
     @AfterEach
@@ -127,8 +125,7 @@ class MirrorAdminApiTest {
     }
 
     private HttpResponse<byte[]> admin(String method, String path, String body) {
-        String basic = Base64.getEncoder().encodeToString(("admin:" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8));
         return wharf.send(method, path, body == null ? null : body.getBytes(StandardCharsets.UTF_8),
-                "Authorization", "Basic " + basic, "Content-Type", "application/json");
+                TestServer.header("Content-Type", "application/json", TestServer.basic("admin", ADMIN_PASSWORD)));
     }
 }

@@ -47,10 +47,8 @@ class MirrorListsTest {
     void start(@TempDir Path data) throws IOException {
         upstream = new FakeMirrorUpstream(REPOSITORY);
         upstream.tags = List.of("v10", "a", "v2", "b", "latest", "v1", "c");
-        wharf = TestServer.builder(data).auth(false).clock(clock).flags(
-                "--mirrors-upstreams", "up=" + upstream.url(), "--mirrors-credentials", "up=puller:" + SECRET,
-                "--mirrors-hub", "up", "--mirrors-revalidate-after", "10m", "--mirrors-prefetch", "false",
-                "--outbound-allow", "127.0.0.1/32").build();
+        wharf = upstream.node(data, clock).flags("--mirrors-credentials", "up=puller:" + SECRET, "--mirrors-hub", "up",
+                "--mirrors-revalidate-after", "10m").build();
     }
 
     @AfterEach

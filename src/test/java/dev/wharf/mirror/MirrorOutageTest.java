@@ -35,9 +35,8 @@ class MirrorOutageTest {
     void start(@TempDir Path data) throws IOException {
         upstream = new FakeMirrorUpstream(REPOSITORY);
         upstream.tags = List.of("v1");
-        wharf = TestServer.builder(data).auth(false).adminPassword(ADMIN_PASSWORD).clock(clock).flags(
-                "--mirrors-upstreams", "up=" + upstream.url(), "--mirrors-revalidate-after", "1m",
-                "--mirrors-prefetch", "false", "--outbound-allow", "127.0.0.1/32").build();
+        wharf = upstream.node(data, clock).adminPassword(ADMIN_PASSWORD).flags("--mirrors-revalidate-after", "1m")
+                .build();
     }
 
     @AfterEach
@@ -141,9 +140,7 @@ class MirrorOutageTest {
     }
 
     private JsonNode upstreamDown() {
-        String basic = java.util.Base64.getEncoder().encodeToString(("admin:" + ADMIN_PASSWORD)
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        HttpResponse<byte[]> r = wharf.send("GET", "/admin/mirrors/up", null, "Authorization", "Basic " + basic);
+        HttpResponse<byte[]> r = wharf.send("GET", "/admin/mirrors/up", null, TestServer.basic("admin", ADMIN_PASSWORD));
         assertThat(r.statusCode()).as(TestServer.text(r)).isEqualTo(200);
         return TestServer.json(r).path("upstream_down");
     }

@@ -200,6 +200,12 @@ public final class TestServer implements AutoCloseable {
         return all;
     }
 
+    /** {@code Authorization: Basic} for the user and secret (an administrator's, for the admin API). */
+    public static String[] basic(String user, String secret) {
+        return new String[] {"Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + secret)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8))};
+    }
+
     /** {@code Authorization: Bearer} with the token, or no header at all for none. */
     public static String[] bearer(String token) {
         return token == null ? new String[0] : new String[] {"Authorization", "Bearer " + token};
