@@ -91,8 +91,12 @@ class MigrateTest {
     @AfterAll
     void cleanUp() throws Exception {
         if (s3 != null) s3.close();
+        dropSchema(schema);
+    }
+
+    private static void dropSchema(String name) throws SQLException {
         try (Connection db = DriverManager.getConnection(DB_URL, DB_USER, null); Statement s = db.createStatement()) {
-            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            s.execute("DROP SCHEMA IF EXISTS " + name + " CASCADE");
         }
     }
 
@@ -192,10 +196,7 @@ class MigrateTest {
                     .isInstanceOf(MigrateException.class)
                     .hasMessageContaining("the target's signing_keys row id=token-signing differs from the source's");
         } finally {
-            try (Connection db = DriverManager.getConnection(DB_URL, DB_USER, null);
-                    Statement s = db.createStatement()) {
-                s.execute("DROP SCHEMA IF EXISTS " + other + " CASCADE");
-            }
+            dropSchema(other);
         }
     }
 
@@ -242,10 +243,7 @@ class MigrateTest {
             assertThat(copied(rest, "manifests")).isEqualTo(manifests.entrySet().stream()
                     .map(e -> e.getKey().split(":")[0] + "@" + Digest.sha256(e.getValue())).distinct().count());
         } finally {
-            try (Connection db = DriverManager.getConnection(DB_URL, DB_USER, null);
-                    Statement s = db.createStatement()) {
-                s.execute("DROP SCHEMA IF EXISTS " + live + " CASCADE");
-            }
+            dropSchema(live);
         }
     }
 
