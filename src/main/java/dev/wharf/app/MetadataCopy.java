@@ -170,7 +170,7 @@ final class MetadataCopy {
                 }
                 write.addBatch();
                 if (++pending == BATCH) {
-                    long n = flush(write);
+                    long n = flush(write, table);
                     copied += n;
                     present += pending - n;
                     pending = 0;
@@ -180,7 +180,7 @@ final class MetadataCopy {
                     }
                 }
             }
-            long n = flush(write);
+            long n = flush(write, table);
             copied += n;
             present += pending - n;
         }
@@ -189,11 +189,33 @@ final class MetadataCopy {
     }
 
     /** Runs and commits one batch; returns the rows actually inserted. */
-    private long flush(PreparedStatement write) throws SQLException {
+    private long flush(PreparedStatement write, String table) throws SQLException {
         long inserted = 0;
-        for (int count : write.executeBatch()) inserted += Math.max(count, 0);
+        try {
+            for (int count : write.executeBatch()) inserted += Math.max(count, 0);
+        } catch (SQLException e) {
+            throw foreignTargetRows(e, table).orElseThrow(() -> e); // run() rolls the batch back
+        }
         target.commit();
         return inserted;
+    }
+
+    /**
+     * A copied row whose parent row the target lacks although its table was copied first: the parent was skipped
+     * as "already there" because the target holds another row under its key, one this source did not write (a node
+     * started on the target before migrate finished wrote it). Said so, instead of the database's words alone.
+     */
+    private static java.util.Optional<MigrateException> foreignTargetRows(SQLException e, String table) {
+        for (SQLException s = e; s != null; s = s.getNextException()) {
+            if ("23503".equals(s.getSQLState())) { // foreign_key_violation
+                String detail = s.getMessage() == null ? "" : s.getMessage().lines().findFirst().orElse("");
+                return java.util.Optional.of(new MigrateException("table " + table + ": a row refers to one the"
+                        + " target lacks, because the target holds rows this source did not write under the same"
+                        + " keys (was a node started on it before migrate finished?). Migrate into an empty database,"
+                        + " or one only migrate from this source has written (database: " + detail + ")", e));
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     /** SQLite stores booleans as 0/1 and has no strict types: convert to what the PostgreSQL column takes. */
