@@ -130,6 +130,9 @@ public enum ConfigKey {
             "a manifest GET that misses also downloads the image's config and layers, one after another, for the client"),
     MIRRORS_EVICT_UNUSED_AFTER("mirrors.evict_unused_after", "0",
             "mirrored tags and manifests not pulled for this long (e.g. 30d) are dropped for GC to collect; 0 = never"),
+    MIRRORS_EVICTIONS("mirrors.evictions", "",
+            "per mirror of mirrors.upstreams, comma-separated name=duration (ghcr=7d, hub=0 for never): its own"
+                    + " mirrors.evict_unused_after"),
     LOG_ACCESS("log.access", "true", "write one access-log line per request"),
     LOG_LEVEL("log.level", "info", "root log level: error, warn, info, debug");
 

@@ -20,8 +20,17 @@ import java.util.regex.Pattern;
 public record MirrorsConfig(List<Defined> defined, String hub, Duration revalidateAfter, boolean anonymousPulls,
         Duration upstreamTimeout, Duration evictUnusedAfter, boolean prefetch) {
 
-    /** One configured mirror. {@code secret} is never logged (see {@link #toString}). */
-    public record Defined(String name, String upstream, String username, String secret) {
+    /**
+     * One configured mirror. {@code secret} is never logged (see {@link #toString}).
+     *
+     * @param evictUnusedAfter its own eviction setting from {@code mirrors.evictions} ({@link Duration#ZERO}: never),
+     *     or null for {@code mirrors.evict_unused_after}
+     */
+    public record Defined(String name, String upstream, String username, String secret, Duration evictUnusedAfter) {
+        public Defined(String name, String upstream, String username, String secret) {
+            this(name, upstream, username, secret, null);
+        }
+
         @Override
         public String toString() {
             return "Mirror[" + name + " -> " + upstream + (username == null ? "" : " as " + username) + "]";
@@ -34,6 +43,7 @@ public record MirrorsConfig(List<Defined> defined, String hub, Duration revalida
     public static MirrorsConfig from(ConfigValues c) {
         Map<String, String> upstreams = pairs(c, ConfigKey.MIRRORS_UPSTREAMS);
         Map<String, String> credentials = pairs(c, ConfigKey.MIRRORS_CREDENTIALS);
+        Map<String, String> evictions = pairs(c, ConfigKey.MIRRORS_EVICTIONS);
         List<Defined> defined = new ArrayList<>();
         for (Map.Entry<String, String> e : upstreams.entrySet()) {
             String name = e.getKey();
@@ -57,7 +67,11 @@ public record MirrorsConfig(List<Defined> defined, String hub, Duration revalida
                 username = cred.substring(0, colon);
                 secret = cred.substring(colon + 1);
             }
-            defined.add(new Defined(name, url, username, secret));
+            defined.add(new Defined(name, url, username, secret, eviction(c, name, evictions.remove(name))));
+        }
+        if (!evictions.isEmpty()) {
+            throw c.bad(ConfigKey.MIRRORS_EVICTIONS, String.join(",", evictions.keySet()),
+                    "names a mirror that mirrors.upstreams does not define");
         }
         if (!credentials.isEmpty()) {
             throw c.bad(ConfigKey.MIRRORS_CREDENTIALS, String.join(",", credentials.keySet()) + "=****",
@@ -73,6 +87,15 @@ public record MirrorsConfig(List<Defined> defined, String hub, Duration revalida
         return new MirrorsConfig(List.copyOf(defined), hub, c.duration(ConfigKey.MIRRORS_REVALIDATE_AFTER),
                 c.bool(ConfigKey.MIRRORS_ANONYMOUS_PULLS), c.duration(ConfigKey.MIRRORS_UPSTREAM_TIMEOUT), evictAfter,
                 c.bool(ConfigKey.MIRRORS_PREFETCH));
+    }
+
+    /** A mirror's own eviction setting: null when it has none, zero for "0" (never). */
+    private static Duration eviction(ConfigValues c, String name, String text) {
+        if (text == null) return null;
+        if (text.equals("0")) return Duration.ZERO;
+        return Durations.parse(text).filter(d -> !d.isZero()).orElseThrow(() -> c.bad(ConfigKey.MIRRORS_EVICTIONS,
+                name + "=" + text, "expected name=duration like ghcr=7d (at most " + Durations.LONGEST_TEXT
+                        + "), or name=0 for never"));
     }
 
     /** http(s)://host[:port] with nothing else: credentials belong in mirrors.credentials, where they are sealed. */

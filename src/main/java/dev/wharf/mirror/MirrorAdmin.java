@@ -77,7 +77,7 @@ public final class MirrorAdmin {
             Credentials creds = d.username() == null ? null : new Credentials(d.username(), d.secret());
             Optional<Mirror> existing = store.find(d.name());
             Mirror wanted = new Mirror(d.name(), d.upstream(), creds, config.revalidateAfter(), config.anonymousPulls(),
-                    null, Mirror.CONFIG, existing.map(Mirror::createdAt).orElse(now), now);
+                    d.evictUnusedAfter(), Mirror.CONFIG, existing.map(Mirror::createdAt).orElse(now), now);
             if (existing.isPresent() && same(existing.get(), wanted)) continue;
             store.put(wanted, AuditAction.MIRROR_CREATE, AuditAction.MIRROR_UPDATE);
         }

@@ -52,6 +52,25 @@ class MirrorsConfigTest {
     }
 
     @Test
+    void aConfiguredMirrorMayHaveItsOwnEvictionSetting() {
+        MirrorsConfig c = load("""
+                mirrors:
+                  upstreams: hub=https://registry-1.docker.io, ghcr=https://ghcr.io, quay=https://quay.io
+                  evict_unused_after: 30d
+                  evictions: ghcr=7d, hub=0
+                """, Map.of());
+        assertThat(c.defined()).extracting(MirrorsConfig.Defined::evictUnusedAfter)
+                .containsExactly(Duration.ZERO, Duration.ofDays(7), null);
+        assertThat(c.evictUnusedAfter()).isEqualTo(Duration.ofDays(30));
+        assertThatThrownBy(() -> load("mirrors:\n  upstreams: hub=https://x.example\n  evictions: ghcr=7d\n",
+                Map.of())).hasMessageContaining("mirrors.evictions").hasMessageContaining("does not define");
+        for (String wrong : List.of("hub=soon", "hub=-1d", "hub=0s", "hub=99999d", "hub")) {
+            assertThatThrownBy(() -> load("mirrors:\n  upstreams: hub=https://x.example\n  evictions: " + wrong
+                    + "\n", Map.of())).as(wrong).hasMessageContaining("mirrors.evictions");
+        }
+    }
+
+    @Test
     void badDefinitionsNameTheProblemButNeverTheSecret() {
         assertThatThrownBy(() -> load("mirrors:\n  upstreams: Hub=https://x.example\n", Map.of()))
                 .hasMessageContaining("mirrors.upstreams").hasMessageContaining("namespace");

@@ -158,6 +158,18 @@ class MirrorAdminTest {
     }
 
     @Test
+    void aConfiguredMirrorTakesItsEvictionSettingFromTheConfiguration() {
+        admin(new MirrorsConfig.Defined("ghcr", "https://ghcr.io", null, null, Duration.ofDays(7))).applyConfig();
+        assertThat(mirrors.named("ghcr").orElseThrow().evictUnusedAfter()).isEqualTo(Duration.ofDays(7));
+        // Changed in the configuration: applied at the next start, and audited once as an update.
+        admin(new MirrorsConfig.Defined("ghcr", "https://ghcr.io", null, null, null)).applyConfig();
+        admin(new MirrorsConfig.Defined("ghcr", "https://ghcr.io", null, null, null)).applyConfig();
+        assertThat(mirrors.named("ghcr").orElseThrow().evictUnusedAfter()).as("the server's again").isNull();
+        assertThat(audit("ghcr")).extracting(AuditEvent::action).containsExactlyInAnyOrder("mirror.create",
+                "mirror.update");
+    }
+
+    @Test
     void eachMirrorEvictsAfterItsOwnSettingAndZeroNeverEvicts() {
         Instant now = Instant.parse("2026-12-01T10:00:00Z");
         List<Mirror> all = List.of(mirror("own", Duration.ofHours(2)), mirror("never", Duration.ZERO),
