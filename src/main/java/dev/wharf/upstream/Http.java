@@ -2,7 +2,6 @@ package dev.wharf.upstream;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 
 /** Readable {@link UpstreamException}s for registry answers that are not success. */
@@ -33,8 +32,7 @@ final class Http {
         }
         if (s == 404) return new UpstreamException(UpstreamException.Reason.NOT_FOUND, what + " not found");
         if (s == 429 || s >= 500) {
-            Optional<Duration> wait = s == 429 || s == 503
-                    ? RetryAfter.parse(r.header("Retry-After").orElse(null), Instant.now()) : Optional.empty();
+            Optional<Duration> wait = RetryAfter.of(r);
             return new UpstreamException(UpstreamException.Reason.SERVER, "the registry failed on " + what
                     + " (HTTP " + s + wait.map(w -> "; it asks to be left alone for " + w.toSeconds() + " s")
                             .orElse("") + ")", wait.orElse(null));

@@ -15,6 +15,16 @@ public final class RetryAfter {
     private RetryAfter() {}
 
     /**
+     * The wait an answer asks for: its {@code Retry-After} on a 429 or 503, the two statuses HTTP gives it meaning
+     * for a retry; empty for any other status or without a readable header.
+     */
+    public static Optional<Duration> of(OutboundResponse r) {
+        int s = r.status();
+        if (s != 429 && s != 503) return Optional.empty();
+        return parse(r.header("Retry-After").orElse(null), Instant.now());
+    }
+
+    /**
      * The wait the header asks for, measured from {@code now} for a date (never negative); empty when it is
      * missing or is neither form (it is then ignored, as HTTP says).
      */

@@ -7,7 +7,6 @@ import dev.wharf.upstream.UpstreamException;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 
@@ -33,11 +32,8 @@ public final class HttpWebhookTransport implements WebhookTransport {
             throw new IllegalArgumentException("not an http(s) URL");
         }
         try (OutboundResponse response = http.post(url, headers, body, timeout)) {
-            int status = response.status();
-            Duration retryAfter = status == 429 || status == 503
-                    ? RetryAfter.parse(response.header("Retry-After").orElse(null), Instant.now()).orElse(null)
-                    : null;
-            return new Response(status, response.readAtMost(EXCERPT_BYTES), retryAfter);
+            return new Response(response.status(), response.readAtMost(EXCERPT_BYTES),
+                    RetryAfter.of(response).orElse(null));
         } catch (UpstreamException e) {
             // Its message is Wharf's own ("connection refused", "address not allowed by outbound policy", ...).
             throw new Failed(e.getMessage());
