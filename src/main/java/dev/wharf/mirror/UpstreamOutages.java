@@ -92,12 +92,14 @@ final class UpstreamOutages {
             answered(m, definition);
             return result;
         } catch (UpstreamException e) {
-            if (isDown(e)) {
-                failed(m, definition, e);
-            } else {
+            if (!isDown(e)) {
                 answered(m, definition); // a 404 or a refusal is an answer: the upstream is up
+                throw e;
             }
-            throw e;
+            failed(m, definition, e);
+            // The client is told the wait this node keeps, not a shorter one the upstream asked for (or none):
+            // coming back sooner would only be failed at once.
+            throw new UpstreamException(e.reason(), e.getMessage(), pauseAfter(e));
         } finally {
             if (trying) outage.trying.set(false);
         }

@@ -132,6 +132,30 @@ class MirrorOutageTest {
     }
 
     @Test
+    void theFirstFailureTellsTheClientTheMirrorsOwnPauseWhenTheUpstreamAskedForLessOrNothing() {
+        upstream.failWith = 429;
+        upstream.failRetryAfter = "2";
+        HttpResponse<byte[]> first = manifest("v1");
+        assertThat(first.statusCode()).isEqualTo(503);
+        // The node leaves the upstream alone for its pause, so a client told 2 s would only be failed at once again.
+        assertThat(first.headers().firstValue("Retry-After")).hasValue(String.valueOf(UpstreamOutages.PAUSE
+                .toSeconds()));
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(manifest("v1").headers().firstValue("Retry-After")).hasValue("2");
+        assertThat(upstream.requests).as("not asked within the pause").hasSize(1);
+
+        // An upstream that fails without asking for anything: the client hears the pause as well.
+        clock.advance(UpstreamOutages.PAUSE);
+        upstream.failRetryAfter = null;
+        upstream.failWith = 503;
+        HttpResponse<byte[]> again = manifest("v1");
+        assertThat(again.statusCode()).isEqualTo(503);
+        assertThat(upstream.requests).hasSize(2);
+        assertThat(again.headers().firstValue("Retry-After")).hasValue(String.valueOf(UpstreamOutages.PAUSE
+                .toSeconds()));
+    }
+
+    @Test
     void aRepositoryTheUpstreamDoesNotHaveIsNoOutage() {
         assertThat(wharf.send("GET", "/v2/up/lib/missing/manifests/1", null, "Accept", ACCEPT).statusCode())
                 .isEqualTo(404);
