@@ -12,7 +12,7 @@ import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * What a node does while Redis ({@code redis.url}) does not answer. Redis holds only counters that limit abuse
- * (rate-limit buckets, sign-in failure counts), never data, so its outage must not take the node's service down with
+ * (rate-limit buckets, sign-in failure counts) and notes of mirror upstreams that are down, never data, so its outage must not take the node's service down with
  * it: a call that fails is answered by this node's own counters instead, as a node without {@code redis.url} keeps
  * them, and so is every call for {@link #RETRY} after it, without waiting on Redis again. Then one call tries Redis;
  * once it answers, the shared counters are used again. What the node counted meanwhile stays on the node (not merged:
@@ -33,7 +33,7 @@ final class RedisFallback {
 
     RedisFallback(MeterRegistry meters) {
         this.fallbacks = Counter.builder("wharf_redis_fallbacks")
-                .description("rate-limit and sign-in counter operations done in this node's memory because Redis "
+                .description("rate-limit, sign-in counter and mirror outage operations done in this node's memory because Redis "
                         + "(redis.url) did not answer")
                 .register(meters);
     }
@@ -42,7 +42,7 @@ final class RedisFallback {
     String state() {
         if (retryAt.get() == 0) return "ok";
         return "unreachable for " + Duration.ofNanos(System.nanoTime() - downSince.get()).toSeconds()
-                + " s; this node counts rate limits and sign-in failures on its own";
+                + " s; this node counts rate limits and sign-in failures, and tracks mirror upstream outages, on its own";
     }
 
     /** {@code shared}'s answer, or {@code local}'s while Redis does not answer. */
@@ -95,8 +95,8 @@ final class RedisFallback {
         }
         lastWarned.set(now);
         // The cause's text names host and port at most; the URL (which may hold a password) is never logged.
-        log.warn("Redis (redis.url) is unreachable ({}); this node counts rate limits and sign-in failures on its "
-                + "own until it answers again (tried every {} s){}", reason(e), RETRY.toSeconds(),
+        log.warn("Redis (redis.url) is unreachable ({}); this node counts rate limits and sign-in failures, and "
+                + "tracks mirror upstream outages, on its own until it answers again (tried every {} s){}", reason(e), RETRY.toSeconds(),
                 wasUp ? "" : "; down for " + Duration.ofNanos(now - downSince.get()).toSeconds() + " s, "
                         + localCalls.get() + " counter operations done here so far");
     }

@@ -4,6 +4,8 @@ import dev.wharf.auth.LoginThrottle;
 import dev.wharf.auth.MemoryLoginThrottle;
 import dev.wharf.auth.RedisLoginThrottle;
 import dev.wharf.config.RateLimitConfig;
+import dev.wharf.mirror.OutageBoard;
+import dev.wharf.mirror.RedisOutageBoard;
 import dev.wharf.ratelimit.LocalRateLimiter;
 import dev.wharf.ratelimit.RateLimiter;
 import dev.wharf.ratelimit.RedisRateLimiter;
@@ -18,10 +20,11 @@ import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.JedisPooled;
 
 /**
- * Where a node counts what the nodes of a cluster must count together: sign-in failures and rate-limit buckets. With
- * redis.url set they live in Redis, so that a guesser or a client gets one budget from the whole cluster rather than
- * one per node; without it, in this node's memory. One Redis client serves both and is closed with the node. While
- * Redis does not answer, both fall back to this node's memory ({@link RedisFallback}).
+ * Where a node counts what the nodes of a cluster must count together: sign-in failures and rate-limit buckets; and
+ * where it tells them that a mirror's upstream is down. With redis.url set they live in Redis, so that a guesser or
+ * a client gets one budget from the whole cluster rather than one per node, and an upstream answering 429 is left
+ * alone by all nodes at once; without it, in this node's memory. One Redis client serves all and is closed with the
+ * node. While Redis does not answer, all fall back to this node's memory ({@link RedisFallback}).
  */
 final class SharedCounters implements AutoCloseable {
     /** The connection pool to redis.url, or null without one. */
@@ -86,6 +89,12 @@ final class SharedCounters implements AutoCloseable {
         return new FallbackRateLimiter(new RedisRateLimiter(redis, clock), new LocalRateLimiter(clock), fallback);
     }
 
+    /** Where mirrors post their upstreams' outages for the other nodes, in Redis when redis.url is set. */
+    OutageBoard mirrorOutages(Clock clock) {
+        if (redis == null) return OutageBoard.NONE;
+        return new FallbackOutageBoard(new RedisOutageBoard(redis, clock), fallback);
+    }
+
     @Override
     public void close() {
         if (redis != null) redis.close();
@@ -101,6 +110,24 @@ final class SharedCounters implements AutoCloseable {
         @Override
         public Decision peek(String key, long limit, Duration window) {
             return fallback.call(() -> shared.peek(key, limit, window), () -> local.peek(key, limit, window));
+        }
+    }
+
+    /** While Redis does not answer, the node keeps its mirrors' outages to itself: nothing read, nothing posted. */
+    private record FallbackOutageBoard(OutageBoard shared, RedisFallback fallback) implements OutageBoard {
+        @Override
+        public Optional<Posted> read(String definition) {
+            return fallback.call(() -> shared.read(definition), Optional::empty);
+        }
+
+        @Override
+        public void post(String definition, Posted outage) {
+            fallback.run(() -> shared.post(definition, outage), () -> {});
+        }
+
+        @Override
+        public void clear(String definition) {
+            fallback.run(() -> shared.clear(definition), () -> {});
         }
     }
 

@@ -281,7 +281,7 @@ public final class WharfServer {
         mirrors = new MirrorService(mirrorList, outbound, meta, blobService, manifests, uploads, new ManifestParser(json), pulls,
                 new MirrorMetrics(metrics.registry()), clock, config.mirrors().upstreamTimeout(),
                 config.dataDir().resolve("mirror-downloads"), config.storage().reserveBytes(),
-                config.mirrors().prefetch());
+                config.mirrors().prefetch(), counters.mirrorOutages(clock));
         identity.accessControl().useMirrors(mirrors);
         AdminGate adminGate = new AdminGate(identity.authenticator(), identity.loginGuard(), identity.sessions());
         MirrorEndpoint mirrorEndpoint = new MirrorEndpoint(mirrorAdmin, mirrors, config.mirrors().evictUnusedAfter(),

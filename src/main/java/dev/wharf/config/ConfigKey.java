@@ -54,7 +54,7 @@ public enum ConfigKey {
     RATELIMIT_PULLS_AUTHENTICATED("ratelimit.pulls_authenticated", "0",
             "registry manifest GETs per window per account; 0 = unlimited"),
     RATELIMIT_PULLS_WINDOW("ratelimit.pulls_window", "6h", "the window of the pull limits"),
-    REDIS_URL("redis.url", "", "redis://host:port: keep rate-limit buckets and failed sign-in counts in Redis, shared by all nodes"),
+    REDIS_URL("redis.url", "", "redis://host:port: keep rate-limit buckets, failed sign-in counts and mirror upstream outages in Redis, shared by all nodes"),
     REDIS_TIMEOUT("redis.timeout", "1s",
             "the longest a request waits on Redis for a connection, and again for an answer, before counting locally"),
     RATELIMIT_HUB_PER_MINUTE("ratelimit.hub_per_minute", "600", "Hub API requests per minute per signed-in account"),

@@ -122,10 +122,10 @@ public final class MirrorService implements PullThrough, MirrorNamespaces, Mirro
     public MirrorService(Mirrors mirrors, OutboundHttp outbound, MetadataStore meta, BlobService blobs,
             ManifestService manifests, UploadService uploads,
             ManifestParser parser, PullRecorder pulls, MirrorMetrics metrics, Clock clock, Duration upstreamTimeout,
-            Path downloads, long reserveBytes, boolean prefetch) {
+            Path downloads, long reserveBytes, boolean prefetch, OutageBoard outageBoard) {
         this.mirrors = mirrors;
         this.prefetch = prefetch;
-        this.upstream = new UpstreamClients(outbound, metrics, clock, upstreamTimeout);
+        this.upstream = new UpstreamClients(outbound, metrics, clock, upstreamTimeout, outageBoard);
         this.store = mirrors.store();
         this.counts = new RepositoryCounts(store);
         this.meta = meta;

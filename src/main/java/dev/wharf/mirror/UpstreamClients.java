@@ -41,12 +41,13 @@ final class UpstreamClients {
     private final UpstreamOutages outages;
     private final UpstreamRateLimits rateLimits;
 
-    UpstreamClients(OutboundHttp outbound, MirrorMetrics metrics, Clock clock, Duration timeout) {
+    /** @param board where the cluster's nodes tell each other of upstream outages ({@link OutageBoard#NONE}: alone) */
+    UpstreamClients(OutboundHttp outbound, MirrorMetrics metrics, Clock clock, Duration timeout, OutageBoard board) {
         this.outbound = outbound;
         this.metrics = metrics;
         this.clock = clock;
         this.timeout = timeout;
-        this.outages = new UpstreamOutages(clock, metrics);
+        this.outages = new UpstreamOutages(clock, metrics, board);
         this.rateLimits = new UpstreamRateLimits(clock, metrics);
     }
 

@@ -18,6 +18,11 @@ import org.slf4j.LoggerFactory;
  * tries the upstream again (the others keep failing at once) until one gets an answer. Without this, every pull
  * of a tag due for its check waited {@code mirrors.upstream_timeout} for a hanging upstream before it was served
  * stale, and a mirror kept sending requests to an upstream that answered 429.
+ *
+ * <p>With an {@link OutageBoard} shared by the cluster (Redis), what one node finds is posted there, and a node that
+ * would ask the upstream (healthy as far as it knows, or its own pause over) first reads the board: an outage posted
+ * by another node, still within its pause, is taken over without asking. So the cluster, not each node, sends the
+ * upstream one request per pause.
  */
 final class UpstreamOutages {
     /** How long a mirror leaves an upstream alone after it failed as down. */
@@ -43,10 +48,26 @@ final class UpstreamOutages {
             failed(since, first);
         }
 
+        /** An outage another node posted. */
+        Outage(OutageBoard.Posted posted) {
+            this.since = posted.since();
+            takeOver(posted);
+        }
+
         void failed(Instant at, UpstreamException e) {
             last = e;
             retryAt = at.plus(pauseAfter(e));
             failedAt = at;
+        }
+
+        void takeOver(OutageBoard.Posted posted) {
+            last = new UpstreamException(posted.reason(), posted.message() + " (found by another node)");
+            retryAt = posted.retryAt();
+            failedAt = posted.failedAt();
+        }
+
+        OutageBoard.Posted posted() {
+            return new OutageBoard.Posted(since, failedAt, retryAt, last.reason(), last.getMessage());
         }
     }
 
@@ -58,12 +79,18 @@ final class UpstreamOutages {
 
     private final Clock clock;
     private final MirrorMetrics metrics;
+    private final OutageBoard board;
     /** By mirror definition (name and update time): a changed upstream starts healthy. */
     private final ConcurrentHashMap<String, Outage> down = new ConcurrentHashMap<>();
 
     UpstreamOutages(Clock clock, MirrorMetrics metrics) {
+        this(clock, metrics, OutageBoard.NONE);
+    }
+
+    UpstreamOutages(Clock clock, MirrorMetrics metrics, OutageBoard board) {
         this.clock = clock;
         this.metrics = metrics;
+        this.board = board;
     }
 
     /**
@@ -72,6 +99,10 @@ final class UpstreamOutages {
      */
     <T> T guard(Mirror m, String definition, Supplier<T> work) {
         Outage outage = down.get(definition);
+        if (outage == null || !clock.instant().isBefore(outage.retryAt)) {
+            // About to ask the upstream: unless another node found it down (again) meanwhile.
+            outage = fromBoard(m, definition, outage);
+        }
         boolean trying = false;
         if (outage != null) {
             Instant now = clock.instant();
@@ -105,6 +136,28 @@ final class UpstreamOutages {
         }
     }
 
+    /**
+     * {@code known} (this node's outage, null if none) as the board has it, when another node posted a pause that is
+     * not over: taken over, or, when the board has nothing newer, {@code known} unchanged.
+     */
+    private Outage fromBoard(Mirror m, String definition, Outage known) {
+        Optional<OutageBoard.Posted> posted = board.read(definition);
+        Instant now = clock.instant();
+        if (posted.isEmpty() || !now.isBefore(posted.get().retryAt())) return known;
+        if (known != null) {
+            if (posted.get().retryAt().isAfter(known.retryAt)) known.takeOver(posted.get());
+            return known;
+        }
+        Outage taken = new Outage(posted.get());
+        Outage raced = down.putIfAbsent(definition, taken);
+        if (raced != null) return raced;
+        down.keySet().removeIf(k -> k.startsWith(m.name() + "|") && !k.equals(definition));
+        log.warn("mirror {}: upstream {} is down, as another node found ({}); its requests fail at once until {}"
+                + " (cached tags are served stale)", m.name(), m.upstream(), posted.get().message(),
+                posted.get().retryAt());
+        return taken;
+    }
+
     /** An outage as this node sees it now: since when, the last failure (Wharf's words), when it asks again. */
     record Seen(Instant since, String lastFailure, Instant retryAt) {}
 
@@ -124,20 +177,28 @@ final class UpstreamOutages {
         Outage known = down.get(definition);
         if (known != null) {
             known.failed(now, e);
+            board.post(definition, known.posted());
             return;
         }
         down.keySet().removeIf(k -> k.startsWith(m.name() + "|") && !k.equals(definition));
-        if (down.putIfAbsent(definition, new Outage(now, e)) == null) {
-            log.warn("mirror {}: upstream {} is down ({}); its requests fail at once for {} s after each failure"
-                    + " (longer when it asks with Retry-After, up to {} s; cached tags are served stale), then one"
-                    + " request tries it again", m.name(), m.upstream(), e.getMessage(), PAUSE.toSeconds(),
-                    MAX_PAUSE.toSeconds());
+        Outage outage = new Outage(now, e);
+        Outage raced = down.putIfAbsent(definition, outage);
+        if (raced != null) {
+            raced.failed(now, e);
+            board.post(definition, raced.posted());
+            return;
         }
+        board.post(definition, outage.posted());
+        log.warn("mirror {}: upstream {} is down ({}); its requests fail at once for {} s after each failure"
+                + " (longer when it asks with Retry-After, up to {} s; cached tags are served stale), then one"
+                + " request tries it again", m.name(), m.upstream(), e.getMessage(), PAUSE.toSeconds(),
+                MAX_PAUSE.toSeconds());
     }
 
     private void answered(Mirror m, String definition) {
         Outage ended = down.remove(definition);
         if (ended != null) {
+            board.clear(definition);
             log.info("mirror {}: upstream {} answers again, after {} s", m.name(), m.upstream(),
                     Duration.between(ended.since, clock.instant()).toSeconds());
         }
