@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wharf.it.support.DistributionProcess;
 import dev.wharf.it.support.LoopbackProxy;
 import dev.wharf.it.support.OciLayouts;
 import dev.wharf.it.support.Skopeo;
@@ -32,8 +33,8 @@ import redis.clients.jedis.JedisPooled;
 
 /**
  * A node with {@code redis.url} whose link to Redis goes down (a loopback proxy that closes its connections and
- * refuses new ones). Redis holds only counters (rate-limit buckets, sign-in failures), so the node keeps serving:
- * sign-ins, the Hub API and pulls answer as before, each node counting on its own meanwhile (password guesses are
+ * refuses new ones). Redis holds only counters (rate-limit buckets, sign-in failures) and mirror outage notes, so
+ * the node keeps serving: sign-ins, the Hub API, pulls and a mirror's cold pulls answer as before, each node counting on its own meanwhile (password guesses are
  * still locked out), a warning says so, and once Redis answers again the counts go back to it by themselves.
  */
 class RedisOutageIT {
@@ -51,10 +52,13 @@ class RedisOutageIT {
         Path layout = work.resolve("image");
         OciLayouts.Image image = OciLayouts.image(layout, "1", 41, 512 * 1024, 100_000);
         try (direct;
+                DistributionProcess upstream = DistributionProcess.start(Files.createDirectory(work.resolve("up")));
                 LoopbackProxy link = new LoopbackProxy(6379, () -> (direction, chunk, n) -> n);
                 WharfProcess wharf = WharfProcess.start(Files.createDirectory(work.resolve("data")), Map.of(
-                        "WHARF_REDIS_URL", "redis://" + link.host() + "/" + DB))) {
+                        "WHARF_REDIS_URL", "redis://" + link.host() + "/" + DB, "WHARF_OUTBOUND_ALLOW", "127.0.0.0/8",
+                        "WHARF_MIRRORS_UPSTREAMS", "up=http://" + upstream.host()))) {
             Skopeo.copy(oci(layout, "1"), docker(wharf, "admin/app:1"));
+            Skopeo.copy(oci(layout, "1"), docker(upstream, "team/app:1"));
             assertThat(login(wharf, WharfProcess.ADMIN.username(), WharfProcess.ADMIN.password()).statusCode())
                     .isEqualTo(200);
 
@@ -71,6 +75,10 @@ class RedisOutageIT {
             assertThat(hub.headers().firstValue("X-RateLimit-Limit")).isPresent();
             assertThat(OciLayouts.pulledBackDifferences(wharf, "admin/app:1", work.resolve("pulled"), layout, image))
                     .isEmpty();
+            // A mirror's cold pull still goes to its upstream: with Redis unreachable, no other node's outage is
+            // known, and the node keeps its own (the outage board falls back as the counters do).
+            assertThat(OciLayouts.pulledBackDifferences(wharf, "up/team/app:1", work.resolve("mirrored"), layout,
+                    image)).isEmpty();
 
             // Guesses are still counted, on this node: the sixth wrong password in a row locks the pair.
             int locked = 0;
