@@ -161,11 +161,15 @@ final class UpstreamOutages {
     /** An outage as this node sees it now: since when, the last failure (Wharf's words), when it asks again. */
     record Seen(Instant since, String lastFailure, Instant retryAt) {}
 
-    /** The outage of this mirror definition's upstream on this node, if it is down. */
+    /**
+     * The outage of this mirror definition's upstream as this node knows it: its own, else one another node posted
+     * whose pause is not over (so every node's admin view shows it, not only those that served a pull since).
+     */
     Optional<Seen> of(String definition) {
         Outage outage = down.get(definition);
-        return outage == null ? Optional.empty()
-                : Optional.of(new Seen(outage.since, outage.last.getMessage(), outage.retryAt));
+        if (outage != null) return Optional.of(new Seen(outage.since, outage.last.getMessage(), outage.retryAt));
+        return board.read(definition).filter(p -> clock.instant().isBefore(p.retryAt()))
+                .map(p -> new Seen(p.since(), p.message() + " (found by another node)", p.retryAt()));
     }
 
     private static boolean isDown(UpstreamException e) {

@@ -2,6 +2,7 @@ package dev.wharf.mirror;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.wharf.testing.MutableClock;
 import dev.wharf.testing.TestServer;
 import java.io.IOException;
@@ -29,6 +30,7 @@ import redis.clients.jedis.JedisPooled;
 class MirrorOutageAcrossNodesTest {
     private static final String REDIS = "redis://127.0.0.1:6379";
     private static final String ACCEPT = "application/vnd.oci.image.manifest.v1+json";
+    private static final String ADMIN_PASSWORD = "across-nodes-admin-secret";
 
     /** An instant of this run's own, so that its definition (and Redis key) is apart from every other run's. */
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-07T03:00:00Z")
@@ -44,8 +46,10 @@ class MirrorOutageAcrossNodesTest {
     void start(@TempDir Path data) throws IOException {
         upstream = new FakeMirrorUpstream("lib/app");
         upstream.tags = List.of("v1");
-        a = upstream.node(Files.createDirectory(data.resolve("a")), clock).flags("--redis-url", REDIS).build();
-        b = upstream.node(Files.createDirectory(data.resolve("b")), clock).flags("--redis-url", REDIS).build();
+        a = upstream.node(Files.createDirectory(data.resolve("a")), clock).adminPassword(ADMIN_PASSWORD)
+                .flags("--redis-url", REDIS).build();
+        b = upstream.node(Files.createDirectory(data.resolve("b")), clock).adminPassword(ADMIN_PASSWORD)
+                .flags("--redis-url", REDIS).build();
     }
 
     @AfterEach
@@ -65,6 +69,10 @@ class MirrorOutageAcrossNodesTest {
         assertThat(first.statusCode()).isEqualTo(503);
         assertThat(upstream.requests).hasSize(1);
         assertThat(redis.get(key)).as("posted").contains("HTTP 429");
+        // The other node's admin view shows it before that node has served a pull.
+        JsonNode down = upstreamDown(b);
+        assertThat(down.path("last_failure").asText()).contains("HTTP 429").contains("found by another node");
+        assertThat(down.path("next_try").asText()).isEqualTo(clock.instant().plusSeconds(30).toString());
 
         clock.advance(Duration.ofSeconds(10));
         HttpResponse<byte[]> other = manifest(b);
@@ -82,6 +90,8 @@ class MirrorOutageAcrossNodesTest {
         assertThat(upstream.requests.size()).isGreaterThan(1);
         assertThat(redis.exists(key)).as("the outage was cleared").isFalse();
         assertThat(manifest(a).statusCode()).isEqualTo(200);
+        assertThat(upstreamDown(a).isNull()).as("answering again, on both").isTrue();
+        assertThat(upstreamDown(b).isNull()).isTrue();
     }
 
     @Test
@@ -97,6 +107,12 @@ class MirrorOutageAcrossNodesTest {
         assertThat(upstream.requests).hasSize(2);
         assertThat(manifest(b).statusCode()).isEqualTo(503);
         assertThat(upstream.requests).as("b did not ask within a's new pause").hasSize(2);
+    }
+
+    private static JsonNode upstreamDown(TestServer node) {
+        HttpResponse<byte[]> r = node.send("GET", "/admin/mirrors/up", null, TestServer.basic("admin", ADMIN_PASSWORD));
+        assertThat(r.statusCode()).as(TestServer.text(r)).isEqualTo(200);
+        return TestServer.json(r).path("upstream_down");
     }
 
     private HttpResponse<byte[]> manifest(TestServer node) {
