@@ -3,6 +3,7 @@ package dev.wharf.auth;
 import static dev.wharf.auth.IdentityRows.USER_COLUMNS;
 
 import dev.wharf.storage.meta.Database;
+import dev.wharf.storage.meta.NamespaceLock;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Optional;
@@ -256,7 +257,9 @@ public final class AccountService {
     }
 
     static void claimNamespace(Handle h, String name, NamespaceKind kind) {
-        // Pull-through mirrors are namespaces too (docs/decisions/mirrors-namespaces.md).
+        // Pull-through mirrors are namespaces too (docs/decisions/mirrors-namespaces.md); the lock keeps a mirror
+        // of this name from being created between the check and the insert.
+        NamespaceLock.lock(h, name);
         if (h.createQuery("SELECT COUNT(*) FROM mirrors WHERE name = :name").bind("name", name).mapTo(Long.class)
                 .one() > 0) {
             throw IdentityException.conflict("the name '" + name + "' is already taken by a pull-through mirror");

@@ -79,7 +79,12 @@ public final class MirrorAdmin {
             Mirror wanted = new Mirror(d.name(), d.upstream(), creds, config.revalidateAfter(), config.anonymousPulls(),
                     d.evictUnusedAfter(), Mirror.CONFIG, existing.map(Mirror::createdAt).orElse(now), now);
             if (existing.isPresent() && same(existing.get(), wanted)) continue;
-            store.put(wanted, AuditAction.MIRROR_CREATE, AuditAction.MIRROR_UPDATE);
+            try {
+                store.put(wanted, AuditAction.MIRROR_CREATE, AuditAction.MIRROR_UPDATE);
+            } catch (MirrorStore.NameTaken e) {
+                throw new Refused(409, "mirrors.upstreams defines the mirror '" + d.name() + "', but a user or"
+                        + " organization has that name; choose another mirror name");
+            }
         }
         for (Mirror m : store.list()) {
             if (m.managedBy().equals(Mirror.CONFIG) && !names.contains(m.name())) {
@@ -165,8 +170,14 @@ public final class MirrorAdmin {
             evict = Duration.ofSeconds(change.evictUnusedSeconds());
         }
         Instant now = clock.instant();
-        boolean created = store.put(new Mirror(name, upstream, creds, revalidate, anonymous, evict, Mirror.API,
-                existing.map(Mirror::createdAt).orElse(now), now), AuditAction.MIRROR_CREATE, AuditAction.MIRROR_UPDATE);
+        boolean created;
+        try {
+            created = store.put(new Mirror(name, upstream, creds, revalidate, anonymous, evict, Mirror.API,
+                    existing.map(Mirror::createdAt).orElse(now), now), AuditAction.MIRROR_CREATE,
+                    AuditAction.MIRROR_UPDATE);
+        } catch (MirrorStore.NameTaken e) {
+            throw new Refused(409, e.getMessage()); // taken since the check above, on this node or another
+        }
         mirrors.reload();
         return created;
     }

@@ -5,6 +5,7 @@ import dev.wharf.audit.AuditWriter;
 import dev.wharf.auth.SecretBox;
 import dev.wharf.model.Digest;
 import dev.wharf.storage.meta.Database;
+import dev.wharf.storage.meta.NamespaceLock;
 import dev.wharf.upstream.Credentials;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -68,7 +69,14 @@ public final class MirrorStore {
      */
     public boolean put(Mirror m, AuditAction created, AuditAction updated) {
         return database.inWriteTransaction(h -> {
+            // A user or organization of this name created at the same moment on another node: one of the two waits
+            // for the other's commit, then sees its row (docs/decisions/mirrors-namespaces.md).
+            NamespaceLock.lock(h, m.name());
             boolean existed = find(h, m.name()).isPresent();
+            if (!existed && h.createQuery("SELECT COUNT(*) FROM namespaces WHERE name = :n").bind("n", m.name())
+                    .mapTo(Long.class).one() > 0) {
+                throw new NameTaken(m.name());
+            }
             String sealed = m.credentials() == null ? null : box.seal(m.credentials().secret(), context(m.name()));
             h.createUpdate("INSERT INTO mirrors (" + MIRROR_COLUMNS + ") VALUES (:name, :url, :user, :secret,"
                             + " :revalidate, :anon, :managed, :created, :updated, :evict) ON CONFLICT (name) DO"
@@ -99,6 +107,14 @@ public final class MirrorStore {
             }
             return !existed;
         });
+    }
+
+    /** A user or organization has the name a new mirror was to take. */
+    public static final class NameTaken extends RuntimeException {
+        NameTaken(String name) {
+            super("a user or organization is named '" + name + "'; a mirror needs a namespace of its own", null,
+                    false, false);
+        }
     }
 
     /** Removes a mirror definition (its cached content stays ordinary content for GC); false when absent. */

@@ -29,6 +29,11 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -91,6 +96,49 @@ class MirrorAdminTest {
         admin().applyConfig();
         assertThat(mirrors.named("hub")).isEmpty();
         assertThat(audit("hub")).extracting(AuditEvent::action).contains("mirror.delete");
+    }
+
+    /**
+     * The race the namespace decision left open: a user and a mirror of one name created at the same moment each
+     * checked the other's table before the other's row was there, and both got the name (the mirror's check even
+     * ran in a transaction of its own, before the one that inserts). Now each claim locks the name, then checks,
+     * then inserts, in one transaction: exactly one of the two gets it, every time.
+     */
+    @Test
+    void aUserAndAMirrorClaimingOneNameAtOnceNeverBothGetIt() throws Exception {
+        MirrorAdmin api = admin();
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 40; i++) {
+                String name = "race-" + i;
+                CyclicBarrier start = new CyclicBarrier(2);
+                Future<Boolean> user = threads.submit(() -> {
+                    start.await();
+                    try {
+                        accounts.createUser(name, name + "@example.com", "correct horse battery", false);
+                        return true;
+                    } catch (IdentityException e) {
+                        return false;
+                    }
+                });
+                Future<Boolean> mirror = threads.submit(() -> {
+                    start.await();
+                    try {
+                        api.put(name, new MirrorAdmin.Change("https://ghcr.io", null, null, null, null));
+                        return true;
+                    } catch (MirrorAdmin.Refused e) {
+                        assertThat(e.status()).isEqualTo(409);
+                        return false;
+                    }
+                });
+                boolean userWon = user.get(30, TimeUnit.SECONDS);
+                boolean mirrorWon = mirror.get(30, TimeUnit.SECONDS);
+                assertThat(userWon && mirrorWon).as(name + " went to a user and a mirror at once").isFalse();
+                assertThat(userWon || mirrorWon).as(name + " went to neither").isTrue();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
     }
 
     @Test
