@@ -269,7 +269,8 @@ public final class WharfServer {
         PullLimit pullLimit = limiter == null ? null
                 : new PullLimit(limiter, limits.pullsAnonymous(), limits.pullsAuthenticated(), limits.pullsWindow(),
                         clock);
-        outbound = OutboundHttp.create(OutboundPolicy.of(config.outbound().allow(), config.outbound().deny()));
+        outbound = OutboundHttp.create(OutboundPolicy.of(config.outbound().allow(), config.outbound().deny()),
+                config.outbound().trustedCas());
         // Pull-through mirrors: definitions from the configuration first, then the service the registry asks.
         Mirrors mirrorList = new Mirrors(new MirrorStore(database, identity.box()), clock, config.mirrors().hub());
         MirrorAdmin mirrorAdmin = new MirrorAdmin(mirrorList, config.mirrors(), clock);

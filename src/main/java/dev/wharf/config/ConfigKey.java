@@ -91,6 +91,9 @@ public enum ConfigKey {
             "127.0.0.0/8,::1/128,0.0.0.0/8,::/128,169.254.0.0/16,fe80::/10,fd00:ec2::254/128,100.100.100.200/32",
             "address blocks outbound connections (imports, build contexts, git) may not reach: loopback, link-local"
                     + " and cloud metadata by default"),
+    OUTBOUND_CA_FILE("outbound.ca_file", "",
+            "PEM file of CA certificates trusted for outbound HTTPS besides the system's (an upstream or webhook"
+                    + " receiver with a private CA); empty = the system's only"),
     SOURCES_BUILD_ENABLED("sources.build_enabled", "true",
             "run docker-file image builds at all; even when set, builds stay off if the sandbox self-check fails at start"),
     SOURCES_BUILD_SANDBOX_UID("sources.build_sandbox_uid", "1000000000",

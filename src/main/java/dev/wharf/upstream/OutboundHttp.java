@@ -8,6 +8,7 @@ import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,11 +21,14 @@ import javax.net.ssl.SSLException;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.SocketAddressResolver;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -48,12 +52,15 @@ public final class OutboundHttp implements AutoCloseable {
     private static volatile OutboundHttp defaults;
 
     private final OutboundPolicy policy;
+    /** CA certificates trusted besides the JDK's own (outbound.ca_file). */
+    private final List<X509Certificate> trustedCas;
     private final Object lifecycle = new Object();
     private volatile HttpClient client;
     private boolean closed;
 
-    private OutboundHttp(OutboundPolicy policy) {
+    private OutboundHttp(OutboundPolicy policy, List<X509Certificate> trustedCas) {
         this.policy = policy;
+        this.trustedCas = List.copyOf(trustedCas);
     }
 
     /**
@@ -66,16 +73,16 @@ public final class OutboundHttp implements AutoCloseable {
         if (ready != null) return ready;
         synchronized (lifecycle) {
             if (closed) throw new IllegalStateException("the outbound HTTP client is closed");
-            if (client == null) client = started(policy);
+            if (client == null) client = started(policy, trustedCas);
             return client;
         }
     }
 
-    private static HttpClient started(OutboundPolicy policy) {
+    private static HttpClient started(OutboundPolicy policy, List<X509Certificate> trustedCas) {
         QueuedThreadPool threads = new QueuedThreadPool(64, 2);
         threads.setName("wharf-outbound");
         threads.setDaemon(true);
-        HttpClient http = new HttpClient();
+        HttpClient http = trustedCas.isEmpty() ? new HttpClient() : new HttpClient(trusting(trustedCas));
         http.setExecutor(threads);
         http.setFollowRedirects(false); // followed in get(), to check each hop and drop credentials
         http.setConnectTimeout(CONNECT_TIMEOUT.toMillis());
@@ -97,6 +104,15 @@ public final class OutboundHttp implements AutoCloseable {
         return http;
     }
 
+    /** HTTP/1.1 whose TLS trusts {@code trustedCas} besides the JDK's CAs (HttpClient's default transport else). */
+    private static HttpClientTransportOverHTTP trusting(List<X509Certificate> trustedCas) {
+        SslContextFactory.Client tls = new SslContextFactory.Client();
+        tls.setTrustStore(TrustedCas.withSystemCas(trustedCas));
+        ClientConnector connector = new ClientConnector();
+        connector.setSslContextFactory(tls);
+        return new HttpClientTransportOverHTTP(connector);
+    }
+
     /** Starts the client on another thread now, instead of on the first request. */
     public void startInBackground() {
         Thread.ofVirtual().name("wharf-outbound-start").start(() -> {
@@ -109,7 +125,12 @@ public final class OutboundHttp implements AutoCloseable {
     }
 
     public static OutboundHttp create(OutboundPolicy policy) {
-        return new OutboundHttp(policy);
+        return new OutboundHttp(policy, List.of());
+    }
+
+    /** @param trustedCas CA certificates trusted for HTTPS besides the JDK's own (outbound.ca_file) */
+    public static OutboundHttp create(OutboundPolicy policy, List<X509Certificate> trustedCas) {
+        return new OutboundHttp(policy, trustedCas);
     }
 
     /**

@@ -42,8 +42,14 @@ final class FakeMirrorUpstream implements AutoCloseable {
     final byte[] referrer;
     private final Map<String, byte[]> blobs = new HashMap<>();
     private final HttpServer server;
+    private final String scheme;
 
     FakeMirrorUpstream(String repository) throws IOException {
+        this(repository, null);
+    }
+
+    /** @param tls serve HTTPS with this context (its certificate), or plain HTTP when null */
+    FakeMirrorUpstream(String repository, javax.net.ssl.SSLContext tls) throws IOException {
         this.repository = repository;
         byte[] config = "{}".getBytes(StandardCharsets.UTF_8);
         for (byte[] blob : List.of(config, new byte[] {1}, new byte[] {2})) {
@@ -55,7 +61,15 @@ final class FakeMirrorUpstream implements AutoCloseable {
                 "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\""
                         + Digest.sha256(manifest) + "\",\"size\":" + manifest.length + "}")
                 .getBytes(StandardCharsets.UTF_8);
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        if (tls == null) {
+            server = HttpServer.create(loopback, 0);
+        } else {
+            com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(loopback, 0);
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+            server = https;
+        }
+        scheme = tls == null ? "http" : "https";
         server.createContext("/", this::handle);
         server.start();
     }
@@ -65,7 +79,7 @@ final class FakeMirrorUpstream implements AutoCloseable {
     }
 
     String url() {
-        return "http://127.0.0.1:" + port();
+        return scheme + "://127.0.0.1:" + port();
     }
 
     /**
