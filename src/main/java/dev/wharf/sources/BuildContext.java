@@ -89,6 +89,11 @@ final class BuildContext {
         gitAuth(repo.path("auth"), env, gitConfig);
         // After gitAuth, which may set GIT_SSH_COMMAND: the outbound policy's address is appended to it.
         gitConfig.addAll(GitRemote.pin(url, settings.outbound().policy(), env));
+        try {
+            env.putAll(GitTls.environment(settings.outbound().trustedCas(), work)); // outbound.ca_file
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         env.put("GIT_CONFIG_COUNT", Integer.toString(gitConfig.size()));
         for (int i = 0; i < gitConfig.size(); i++) {
             env.put("GIT_CONFIG_KEY_" + i, gitConfig.get(i)[0]);

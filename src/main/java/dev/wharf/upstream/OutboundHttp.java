@@ -152,6 +152,11 @@ public final class OutboundHttp implements AutoCloseable {
         return policy;
     }
 
+    /** CA certificates trusted besides the JDK's own (outbound.ca_file); empty without. */
+    public List<X509Certificate> trustedCas() {
+        return trustedCas;
+    }
+
     /**
      * GET {@code uri}, following up to {@link #MAX_REDIRECTS} redirects (http and https only). {@code headers}
      * go to every hop, except {@code Authorization}, which is dropped as soon as a redirect leaves the first

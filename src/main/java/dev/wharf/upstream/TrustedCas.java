@@ -13,24 +13,34 @@ import javax.net.ssl.X509TrustManager;
  * store given to a TLS client replaces the JDK's rather than adding to it, so without the JDK's CAs an upstream
  * with a public certificate (Docker Hub) would stop being trusted the moment a private CA is added.
  */
-final class TrustedCas {
+public final class TrustedCas {
     private TrustedCas() {}
 
     static KeyStore withSystemCas(List<X509Certificate> extra) {
         try {
             KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
             store.load(null, null);
-            TrustManagerFactory system = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            system.init((KeyStore) null);
-            int n = 0;
-            for (TrustManager manager : system.getTrustManagers()) {
-                if (!(manager instanceof X509TrustManager x509)) continue;
-                for (X509Certificate ca : x509.getAcceptedIssuers()) store.setCertificateEntry("system-" + n++, ca);
-            }
-            for (int i = 0; i < extra.size(); i++) store.setCertificateEntry("outbound-ca-file-" + i, extra.get(i));
+            List<X509Certificate> all = systemAnd(extra);
+            for (int i = 0; i < all.size(); i++) store.setCertificateEntry("ca-" + i, all.get(i));
             return store;
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new IllegalStateException("cannot build the outbound trust store: " + e.getMessage(), e);
+        }
+    }
+
+    /** The JDK's CAs, then {@code extra}. */
+    public static List<X509Certificate> systemAnd(List<X509Certificate> extra) {
+        try {
+            TrustManagerFactory system = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            system.init((KeyStore) null);
+            List<X509Certificate> all = new java.util.ArrayList<>();
+            for (TrustManager manager : system.getTrustManagers()) {
+                if (manager instanceof X509TrustManager x509) all.addAll(List.of(x509.getAcceptedIssuers()));
+            }
+            all.addAll(extra);
+            return all;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot read the JDK's CAs: " + e.getMessage(), e);
         }
     }
 }
