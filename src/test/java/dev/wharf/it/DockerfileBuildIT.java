@@ -7,6 +7,8 @@ import com.sun.net.httpserver.HttpServer;
 import dev.wharf.it.support.CycleClient;
 import dev.wharf.it.support.Skopeo;
 import dev.wharf.it.support.WharfProcess;
+import dev.wharf.testing.HttpsFiles;
+import dev.wharf.tls.SelfSignedCa;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,6 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -27,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code docker-file} sources built by buildah: from a Git repository the test makes (default branch, a named
- * branch with a Dockerfile in a sub-directory, a commit hash), from an uploaded context and from a targz_url; the image is pullable with skopeo and
+ * branch with a Dockerfile in a sub-directory, a commit hash; over HTTPS from a server of a private CA named by
+ * outbound.ca_file), from an uploaded context and from a targz_url; the image is pullable with skopeo and
  * holds the file the Dockerfile copied, the build log has buildah's output, a broken Dockerfile or a missing
  * branch ends the job in error with the reason, and deleting the image cancels a build at once.
  */
@@ -148,6 +153,35 @@ class DockerfileBuildIT {
             try (Stream<Path> left = Files.list(wharf.dataDir().resolve("builds"))) {
                 assertThat(left.toList()).isEmpty();
             }
+        }
+    }
+
+    /**
+     * A Git server whose certificate comes from a company CA (here: a CA of the test's own): the build clones from it
+     * over HTTPS once outbound.ca_file names the CA, which BuildContext hands to git as a bundle.
+     */
+    @Test
+    void buildsFromAGitServerWithAPrivateCa() throws Exception {
+        Path repo = gitRepo(work.resolve("repo"));
+        Path bare = work.resolve("repo.git");
+        run(work, "git", "clone", "--quiet", "--bare", repo.toString(), bare.toString());
+        run(bare, "git", "update-server-info"); // git's "dumb" HTTP protocol: the repository as plain files
+        SelfSignedCa.Issued ca = SelfSignedCa.ensure(Files.createDirectories(work.resolve("ca")),
+                List.of("127.0.0.1"), Instant.now());
+        try (HttpsFiles gitServer = new HttpsFiles(bare, "repo.git", ca);
+                WharfProcess wharf = WharfProcess.start(Files.createDirectories(work.resolve("data")), Map.of(
+                        "WHARF_SOURCES_BUILD_GIT_PROTOCOLS", "https", "WHARF_OUTBOUND_ALLOW", "127.0.0.0/8",
+                        "WHARF_OUTBOUND_CA_FILE", ca.ca().toString()))) {
+            CycleClient cycle = new CycleClient(wharf);
+            // By commit (a full clone): git's dumb HTTP protocol has no shallow clones.
+            String commit = output(repo, "git", "rev-parse", "main").strip();
+            String source = cycle.source("Private Git", "{\"type\": \"docker-file\", \"details\": {\"repo\":"
+                    + " {\"url\": \"" + gitServer.url("repo.git") + "\", \"ref\": {\"type\": \"hash\","
+                    + " \"value\": \"" + commit + "\"}}}}");
+            JsonNode done = cycle.awaitEnd(cycle.importImage(cycle.image(source)), BUILD);
+            assertThat(CycleClient.state(done)).as(done.toString()).isEqualTo("completed");
+            assertThat(pulledFiles("docker://" + wharf.host() + "/admin/private-git:latest", work.resolve("p")))
+                    .contains("hello from the main branch");
         }
     }
 

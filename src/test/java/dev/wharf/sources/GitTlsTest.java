@@ -2,14 +2,9 @@ package dev.wharf.sources;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
-import dev.wharf.tls.PemCredentials;
+import dev.wharf.testing.HttpsFiles;
 import dev.wharf.tls.SelfSignedCa;
-import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,8 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,9 +38,8 @@ class GitTlsTest {
             ca = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
         Path bare = bareRepository(dir.resolve("src"), dir.resolve("repo.git"));
-        HttpsServer server = filesOverHttps(bare, issued, now);
-        try {
-            String url = "https://127.0.0.1:" + server.getAddress().getPort() + "/repo.git";
+        try (HttpsFiles server = new HttpsFiles(bare, "repo.git", issued)) {
+            String url = server.url("repo.git");
             Path work = Files.createDirectory(dir.resolve("work"));
 
             assertThat(GitTls.environment(List.of(), work)).as("nothing without outbound.ca_file").isEmpty();
@@ -63,8 +55,6 @@ class GitTlsTest {
             GitResult cloned = clone(url, dir.resolve("cloned"), trusting);
             assertThat(cloned.exit()).as(cloned.output()).isZero();
             assertThat(Files.readString(dir.resolve("cloned").resolve("hello.txt"))).isEqualTo("hello over tls\n");
-        } finally {
-            server.stop(0);
         }
     }
 
@@ -93,34 +83,6 @@ class GitTlsTest {
         GitResult info = git(bare, env, "update-server-info");
         assertThat(info.exit()).as(info.output()).isZero();
         return bare;
-    }
-
-    /** The repository's files as they are (git's dumb HTTP protocol), over HTTPS with the CA's server certificate. */
-    private static HttpsServer filesOverHttps(Path root, SelfSignedCa.Issued issued, Instant now) throws Exception {
-        PemCredentials credentials = PemCredentials.load(issued.certificate(), issued.key(), "cert", "key", now);
-        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        keys.init(credentials.keyStore(), credentials.password());
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(keys.getKeyManagers(), null, null);
-        HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.setHttpsConfigurator(new HttpsConfigurator(tls));
-        server.createContext("/repo.git/", exchange -> {
-            try (exchange) {
-                Path file = root.resolve(exchange.getRequestURI().getPath().substring("/repo.git/".length()))
-                        .normalize();
-                if (!file.startsWith(root) || !Files.isRegularFile(file)) {
-                    exchange.sendResponseHeaders(404, -1);
-                    return;
-                }
-                byte[] body = Files.readAllBytes(file);
-                exchange.sendResponseHeaders(200, body.length);
-                exchange.getResponseBody().write(body);
-            } catch (IOException e) {
-                // the client went away
-            }
-        });
-        server.start();
-        return server;
     }
 
     private static GitResult git(Path in, Map<String, String> env, String... args) throws Exception {
