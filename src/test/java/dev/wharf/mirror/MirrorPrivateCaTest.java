@@ -2,16 +2,15 @@ package dev.wharf.mirror;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wharf.testing.HttpsFiles;
 import dev.wharf.testing.MutableClock;
 import dev.wharf.testing.TestServer;
-import dev.wharf.tls.PemCredentials;
 import dev.wharf.tls.SelfSignedCa;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,11 +31,7 @@ class MirrorPrivateCaTest {
         Instant now = Instant.now();
         SelfSignedCa.Issued issued = SelfSignedCa.ensure(Files.createDirectory(dir.resolve("ca")),
                 List.of("127.0.0.1"), now);
-        PemCredentials server = PemCredentials.load(issued.certificate(), issued.key(), "cert", "key", now);
-        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        keys.init(server.keyStore(), server.password());
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(keys.getKeyManagers(), null, null);
+        SSLContext tls = HttpsFiles.serverContext(issued);
         MutableClock clock = new MutableClock(now);
 
         try (FakeMirrorUpstream upstream = new FakeMirrorUpstream("lib/app", tls)) {

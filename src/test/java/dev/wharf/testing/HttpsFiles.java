@@ -23,14 +23,8 @@ public final class HttpsFiles implements AutoCloseable {
 
     /** Serves {@code root}'s files at {@code /<prefix>/…} on a free loopback port. */
     public HttpsFiles(Path root, String prefix, SelfSignedCa.Issued issued) throws Exception {
-        Instant now = Instant.now();
-        PemCredentials credentials = PemCredentials.load(issued.certificate(), issued.key(), "cert", "key", now);
-        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        keys.init(credentials.keyStore(), credentials.password());
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(keys.getKeyManagers(), null, null);
         server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.setHttpsConfigurator(new HttpsConfigurator(tls));
+        server.setHttpsConfigurator(new HttpsConfigurator(serverContext(issued)));
         String context = "/" + prefix + "/";
         server.createContext(context, exchange -> {
             try (exchange) {
@@ -47,6 +41,17 @@ public final class HttpsFiles implements AutoCloseable {
             }
         });
         server.start();
+    }
+
+    /** A TLS server context presenting the certificate {@code issued} by its CA. */
+    public static SSLContext serverContext(SelfSignedCa.Issued issued) throws Exception {
+        PemCredentials credentials = PemCredentials.load(issued.certificate(), issued.key(), "cert", "key",
+                Instant.now());
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(credentials.keyStore(), credentials.password());
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(keys.getKeyManagers(), null, null);
+        return tls;
     }
 
     /** {@code https://127.0.0.1:<port>/<prefix>}. */
