@@ -70,17 +70,13 @@ public final class MirrorAdmin {
         Instant now = clock.instant();
         Set<String> names = config.defined().stream().map(MirrorsConfig.Defined::name).collect(Collectors.toSet());
         for (MirrorsConfig.Defined d : config.defined()) {
-            if (store.namespaceTaken(d.name())) {
-                throw new Refused(409, "mirrors.upstreams defines the mirror '" + d.name()
-                        + "', but a user or organization has that name; choose another mirror name");
-            }
             Credentials creds = d.username() == null ? null : new Credentials(d.username(), d.secret());
             Optional<Mirror> existing = store.find(d.name());
             Mirror wanted = new Mirror(d.name(), d.upstream(), creds, config.revalidateAfter(), config.anonymousPulls(),
                     d.evictUnusedAfter(), Mirror.CONFIG, existing.map(Mirror::createdAt).orElse(now), now);
             if (existing.isPresent() && same(existing.get(), wanted)) continue;
             try {
-                store.put(wanted, AuditAction.MIRROR_CREATE, AuditAction.MIRROR_UPDATE);
+                store.put(wanted, AuditAction.MIRROR_CREATE, AuditAction.MIRROR_UPDATE); // checks the name, locked
             } catch (MirrorStore.NameTaken e) {
                 throw new Refused(409, "mirrors.upstreams defines the mirror '" + d.name() + "', but a user or"
                         + " organization has that name; choose another mirror name");
@@ -126,8 +122,9 @@ public final class MirrorAdmin {
                     + " change it there");
         }
         if (existing.isEmpty() && store.namespaceTaken(name)) {
-            throw new Refused(409, "a user or organization is named '" + name + "'; a mirror needs a namespace of"
-                    + " its own");
+            // Before the other checks, so that this is what a request for a taken name hears; put() checks again
+            // under the name's lock.
+            throw new Refused(409, MirrorStore.NameTaken.message(name));
         }
         String upstream = change.upstream() != null ? change.upstream().strip()
                 : existing.map(Mirror::upstream).orElse(null);

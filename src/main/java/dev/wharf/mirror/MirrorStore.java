@@ -58,8 +58,12 @@ public final class MirrorStore {
 
     /** Whether a user or organization has this name (namespaces are shared by both). */
     public boolean namespaceTaken(String name) {
-        return database.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM namespaces WHERE name = :n")
-                .bind("n", name).mapTo(Long.class).one() > 0);
+        return database.jdbi().withHandle(h -> namespaceTaken(h, name));
+    }
+
+    private static boolean namespaceTaken(Handle h, String name) {
+        return h.createQuery("SELECT COUNT(*) FROM namespaces WHERE name = :n").bind("n", name).mapTo(Long.class)
+                .one() > 0;
     }
 
     /**
@@ -73,10 +77,7 @@ public final class MirrorStore {
             // for the other's commit, then sees its row (docs/decisions/mirrors-namespaces.md).
             NamespaceLock.lock(h, m.name());
             boolean existed = find(h, m.name()).isPresent();
-            if (!existed && h.createQuery("SELECT COUNT(*) FROM namespaces WHERE name = :n").bind("n", m.name())
-                    .mapTo(Long.class).one() > 0) {
-                throw new NameTaken(m.name());
-            }
+            if (!existed && namespaceTaken(h, m.name())) throw new NameTaken(m.name());
             String sealed = m.credentials() == null ? null : box.seal(m.credentials().secret(), context(m.name()));
             h.createUpdate("INSERT INTO mirrors (" + MIRROR_COLUMNS + ") VALUES (:name, :url, :user, :secret,"
                             + " :revalidate, :anon, :managed, :created, :updated, :evict) ON CONFLICT (name) DO"
@@ -112,8 +113,12 @@ public final class MirrorStore {
     /** A user or organization has the name a new mirror was to take. */
     public static final class NameTaken extends RuntimeException {
         NameTaken(String name) {
-            super("a user or organization is named '" + name + "'; a mirror needs a namespace of its own", null,
-                    false, false);
+            super(message(name), null, false, false);
+        }
+
+        /** What a client that asked for a mirror of this name is told. */
+        public static String message(String name) {
+            return "a user or organization is named '" + name + "'; a mirror needs a namespace of its own";
         }
     }
 
