@@ -50,6 +50,14 @@ class MirrorPrivateCaTest {
                 assertThat(pulled.statusCode()).as(TestServer.text(pulled)).isEqualTo(200);
                 assertThat(pulled.body()).isEqualTo(upstream.manifest);
             }
+
+            // The trusting client still connects only where the outbound policy lets it: not to loopback here.
+            try (TestServer denied = upstream.node(Files.createDirectory(dir.resolve("denied")), clock)
+                    .flags("--outbound-ca-file", issued.ca().toString(), "--outbound-allow", "192.0.2.0/24").build()) {
+                HttpResponse<byte[]> refused = manifest(denied);
+                assertThat(refused.statusCode()).as(TestServer.text(refused)).isEqualTo(403);
+                assertThat(TestServer.text(refused)).contains("outbound policy");
+            }
         }
     }
 
